@@ -1,0 +1,191 @@
+"""Katas as data: `Kata` is one `katas/NN-<id>/kata.toml`; `Catalog` finds every kata in a folder.
+
+A kata folder holds kata.toml, README.md / README.zh.md, stub/, checks/ and optionally data/ and
+mistakes/; its reference solution lives in a sibling tree `reference/NN-<id>/`. A malformed kata.toml
+is a `KataError` naming the file and the field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import KataError
+
+LANGUAGES = ("en", "zh")
+_FOLDER = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: `patch` is appended to the reference file, redefining what it names."""
+
+    id: str
+    file: str
+    patch: Path
+    catches: tuple[str, ...]
+    about: str
+
+
+@dataclass(frozen=True)
+class Kata:
+    id: str
+    order: int
+    version: int
+    title: dict[str, str]
+    summary: dict[str, str]
+    files: tuple[str, ...]
+    timeout: float
+    check_timeout: float
+    hints: dict[str, tuple[str, ...]]
+    folder: Path
+    reference: Path
+    mistakes: tuple[Mistake, ...] = field(default=())
+
+    @property
+    def stub(self) -> Path:
+        return self.folder / "stub"
+
+    @property
+    def checks(self) -> Path:
+        return self.folder / "checks"
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    def readme(self, lang: str) -> Path:
+        localized = self.folder / f"README.{lang}.md"
+        return localized if lang != "en" and localized.exists() else self.folder / "README.md"
+
+    def text(self, table: dict[str, str], lang: str) -> str:
+        return table.get(lang) or table["en"]
+
+
+def _field(path: Path, table: dict, name: str, kind: type, default=None):
+    value = table.get(name, default)
+    if value is None:
+        raise KataError(f"{path}: missing field '{name}'")
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise KataError(f"{path}: field '{name}' must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _bilingual(path: Path, table: dict, name: str, item_kind: type = str) -> dict:
+    value = _field(path, table, name, dict)
+    out = {}
+    for lang in LANGUAGES:
+        entry = value.get(lang)
+        if item_kind is str and not (isinstance(entry, str) and entry.strip()):
+            raise KataError(f"{path}: field '{name}.{lang}' must be a non-empty string")
+        if item_kind is list and not (
+            isinstance(entry, list) and entry and all(isinstance(h, str) and h for h in entry)
+        ):
+            raise KataError(f"{path}: field '{name}.{lang}' must be a non-empty list of strings")
+        out[lang] = entry if item_kind is str else tuple(entry)
+    return out
+
+
+def load_kata(folder: Path, reference_root: Path) -> Kata:
+    path = folder / "kata.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KataError(f"{folder}: no kata.toml") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KataError(f"{path}: not valid TOML ({exc})") from None
+    kata_id = _field(path, raw, "id", str)
+    files = _field(path, raw, "files", list)
+    if not files or not all(isinstance(f, str) and f and "/" not in f for f in files):
+        raise KataError(f"{path}: field 'files' must list the learner's file names")
+    hints = _bilingual(path, raw, "hints", list)
+    if len(hints["en"]) != len(hints["zh"]):
+        raise KataError(f"{path}: field 'hints' needs as many 'zh' hints as 'en' hints")
+    mistakes = []
+    for i, entry in enumerate(raw.get("mistakes", [])):
+        where = f"mistakes[{i}]"
+        if not isinstance(entry, dict):
+            raise KataError(f"{path}: field '{where}' must be a table")
+        patch = folder / _field(path, entry, "patch", str)
+        if not patch.is_file():
+            raise KataError(f"{path}: field '{where}.patch' names a missing file {patch.name}")
+        catches = _field(path, entry, "catches", list)
+        mistakes.append(
+            Mistake(
+                id=_field(path, entry, "id", str),
+                file=entry.get("file", files[0]),
+                patch=patch,
+                catches=tuple(catches),
+                about=_field(path, entry, "about", str),
+            )
+        )
+    return Kata(
+        id=kata_id,
+        order=_field(path, raw, "order", int),
+        version=_field(path, raw, "version", int, 1),
+        title=_bilingual(path, raw, "title"),
+        summary=_bilingual(path, raw, "summary"),
+        files=tuple(files),
+        timeout=_field(path, raw, "timeout", float, 60.0),
+        check_timeout=_field(path, raw, "check_timeout", float, 10.0),
+        hints=hints,
+        folder=folder,
+        reference=reference_root / folder.name,
+        mistakes=tuple(mistakes),
+    )
+
+
+def builtin_roots() -> tuple[Path, Path]:
+    """The shipped katas: inside the installed package, else beside it in a source checkout."""
+    package = Path(__file__).resolve().parent
+    for base in (package, package.parent):
+        if (base / "katas").is_dir():
+            return base / "katas", base / "reference"
+    raise KataError("the built-in katas are missing from this installation; reinstall torch-katas")
+
+
+class Catalog:
+    """Every kata under one folder, in order. `--katas PATH` points at a private pack."""
+
+    def __init__(self, katas: list[Kata]):
+        self.katas = sorted(katas, key=lambda k: (k.order, k.id))
+        self._by_id = {k.id: k for k in self.katas}
+
+    @classmethod
+    def load(cls, katas_root: Path | None = None) -> "Catalog":
+        if katas_root is None:
+            katas_root, reference_root = builtin_roots()
+        else:
+            katas_root = Path(katas_root)
+            if not katas_root.is_dir():
+                raise KataError(f"--katas {katas_root}: no such folder")
+            reference_root = katas_root.parent / "reference"
+        katas = []
+        for folder in sorted(katas_root.iterdir()):
+            if folder.is_dir() and _FOLDER.match(folder.name):
+                katas.append(load_kata(folder, reference_root))
+        if not katas:
+            raise KataError(f"{katas_root}: no katas found (expected folders named NN-<id>)")
+        seen: set[str] = set()
+        for kata in katas:
+            if kata.id in seen:
+                raise KataError(f"{kata.folder}/kata.toml: id '{kata.id}' is used twice")
+            seen.add(kata.id)
+        return cls(katas)
+
+    def get(self, kata_id: str) -> Kata:
+        try:
+            return self._by_id[kata_id]
+        except KeyError:
+            known = ", ".join(self._by_id)
+            raise KataError(f"unknown kata '{kata_id}'; the katas are: {known}") from None
+
+    def select(self, ids: list[str] | None) -> list[Kata]:
+        return [self.get(i) for i in ids] if ids else list(self.katas)
+
+    def __iter__(self):
+        return iter(self.katas)

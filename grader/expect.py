@@ -1,0 +1,95 @@
+"""Tensor-aware assertions for check authors, with messages a learner understands.
+
+Each helper raises AssertionError saying what was expected, what came back and, when given
+`why=`, what that usually means. Values are compared with assert_close's default tolerances.
+
+    from grader import expect
+    expect.matches(out, ref, name="linear_forward(x, w, b)")   # type, shape, dtype, device, values
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["is_tensor", "shape", "dtype", "device", "requires_grad", "contiguous", "close", "matches"]
+
+
+def _fail(message: str, why: str) -> None:
+    raise AssertionError(f"{message}. {why}".strip() if why else message)
+
+
+def is_tensor(actual, name: str = "the result", why: str = "") -> torch.Tensor:
+    if not isinstance(actual, torch.Tensor):
+        _fail(f"{name} should be a torch.Tensor, got {type(actual).__name__}", why)
+    return actual
+
+
+def shape(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
+    expected = tuple(expected)
+    if tuple(is_tensor(actual, name).shape) != expected:
+        _fail(f"{name} should have shape {expected}, got {tuple(actual.shape)}", why)
+
+
+def dtype(actual: torch.Tensor, expected: torch.dtype, name: str = "the result", why: str = "") -> None:
+    if is_tensor(actual, name).dtype != expected:
+        _fail(f"{name} should have dtype {expected}, got {actual.dtype}", why)
+
+
+def device(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
+    expected = torch.device(expected)
+    got = is_tensor(actual, name).device
+    same = got.type == expected.type and (expected.index is None or got.index == expected.index)
+    if not same:
+        _fail(f"{name} should be on device {expected}, got {got}", why)
+
+
+def requires_grad(actual: torch.Tensor, expected: bool = True, name: str = "the result", why: str = "") -> None:
+    if is_tensor(actual, name).requires_grad is not expected:
+        _fail(f"{name} should have requires_grad={expected}, got {actual.requires_grad}", why)
+
+
+def contiguous(actual: torch.Tensor, name: str = "the result", why: str = "") -> None:
+    if not is_tensor(actual, name).is_contiguous():
+        _fail(f"{name} should be contiguous in memory, but it is not", why)
+
+
+# assert_close's default tolerances; torch.testing itself is not called because its first use
+# imports sympy and DTensor (about 1 s), which would dominate a fast kata's grading time.
+_TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
+               torch.float32: (1.3e-6, 1e-5), torch.float64: (1e-7, 1e-7)}
+
+
+def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result", why: str = "",
+          rtol: float | None = None, atol: float | None = None) -> None:
+    """Values only (shape must agree too); dtype and device are not compared."""
+    is_tensor(actual, name)
+    shape(actual, expected.shape, name, why)
+    default_rtol, default_atol = _TOLERANCES.get(expected.dtype, (0.0, 0.0))
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    got = actual.detach().cpu()
+    want = expected.detach().cpu()
+    if want.is_floating_point() or got.is_floating_point():
+        got, want = got.double(), want.double()
+        ok = torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        ok = got == want.to(got.dtype)
+    if not bool(ok.all()):
+        bad = (~ok).nonzero()[0].tolist()
+        where = tuple(bad) if len(bad) > 1 else bad[0] if bad else ()
+        count = int((~ok).sum())
+        _fail(
+            f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
+            f"expected {want[tuple(bad)].item():.6g}, got {got[tuple(bad)].item():.6g}",
+            why,
+        )
+
+
+def matches(actual, expected: torch.Tensor, name: str = "the result", why: str = "",
+            rtol: float | None = None, atol: float | None = None) -> None:
+    """Type, shape, dtype, device and values all as in `expected`."""
+    is_tensor(actual, name, why)
+    shape(actual, expected.shape, name, why)
+    dtype(actual, expected.dtype, name, why)
+    device(actual, expected.device, name, why)
+    close(actual, expected, name, why, rtol=rtol, atol=atol)

@@ -1,0 +1,294 @@
+"""The pytest plugin that runs the hidden checks inside the grading child.
+
+How it works: the runner collects the checks in the warm parent, then forks a child per job; in the
+child, `JobContext` says where the learner's copy lives and which pipe carries the results. Each
+check gets the learner's module through the `solution` fixture (imported once per job from the
+private copy; an import failure becomes the same clear message on every check) and the device
+through `device`. After each check, one JSON line goes to the parent: outcome, message (the
+assertion text plus the learner's own file:line, never grader frames) and duration.
+
+What it cannot do: the learner's code runs in this same process, so it could in principle patch
+this plugin or pytest. We snapshot what checks rely on (torch comparison functions, builtins, the
+reporting path) before learner code loads and report any change as tampering, which fails the job;
+the parent also trusts nothing but well-formed records carrying this job's nonce. That detects the
+known tricks; it does not make in-process code harmless (see the README's threat model).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.util
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+MESSAGE_LIMIT = 2000
+_TIMEOUT_TEXT = "from pytest-timeout"
+_OOM_TEXTS = ("can't allocate memory", "out of memory", "MemoryError")
+
+
+@dataclass
+class JobContext:
+    """What one grading job needs inside the child: set before the checks run."""
+
+    solution_dir: Path
+    files: tuple[str, ...]
+    device: str = "cpu"
+    data_dir: Path | None = None
+    channel_fd: int | None = None
+    nonce: str = ""
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+    load_errors: dict[str, str] = field(default_factory=dict)
+    guard_snapshot: dict[str, int] = field(default_factory=dict)
+
+
+CONTEXT: JobContext | None = None
+_RESULT_KEY = pytest.StashKey[dict]()
+
+
+def set_context(context: JobContext) -> None:
+    global CONTEXT
+    CONTEXT = context
+
+
+def emit(record: dict) -> None:
+    """Send one result record to the parent over the job's pipe (nothing else counts)."""
+    if CONTEXT is None or CONTEXT.channel_fd is None:
+        return
+    data = (json.dumps({**record, "nonce": CONTEXT.nonce}) + "\n").encode()
+    while data:
+        data = data[os.write(CONTEXT.channel_fd, data) :]
+
+
+# --- tamper guard -------------------------------------------------------------------------------
+
+
+def _guarded() -> dict[str, object]:
+    """Everything a check's verdict depends on, by name."""
+    import _pytest.outcomes
+    import _pytest.reports
+    import _pytest.runner
+    import torch
+    import torch.testing
+
+    objects: dict[str, object] = {
+        "torch.allclose": torch.allclose,
+        "torch.equal": torch.equal,
+        "torch.isclose": torch.isclose,
+        "torch.testing.assert_close": torch.testing.assert_close,
+        "torch.Tensor.__eq__": torch.Tensor.__eq__,
+        "torch.Tensor.__bool__": torch.Tensor.__bool__,
+        "torch.Tensor.all": torch.Tensor.all,
+        "torch.Tensor.item": torch.Tensor.item,
+        "_pytest.runner.call_and_report": _pytest.runner.call_and_report,
+        "_pytest.runner.CallInfo.from_call": _pytest.runner.CallInfo.from_call,
+        "_pytest.reports.TestReport.from_item_and_call": _pytest.reports.TestReport.from_item_and_call,
+        "pytest.fail": pytest.fail,
+        "_pytest.outcomes.fail": _pytest.outcomes.fail,
+        "os.write": os.write,
+        "json.dumps": json.dumps,
+    }
+    for name, value in vars(sys.modules[__name__]).items():
+        if callable(value) and not name.startswith("__"):
+            objects[f"grader.plugin.{name}"] = value
+    for name, value in vars(builtins).items():
+        objects[f"builtins.{name}"] = value
+    return objects
+
+
+def snapshot_guarded() -> dict[str, int]:
+    # classmethods come back as a new bound method on every access: compare the function inside
+    return {name: id(getattr(obj, "__func__", obj)) for name, obj in _guarded().items()}
+
+
+def tampered(snapshot: dict[str, int]) -> list[str]:
+    now = snapshot_guarded()
+    return sorted(name for name in snapshot.keys() | now.keys() if snapshot.get(name) != now.get(name))
+
+
+# --- loading the learner's code -----------------------------------------------------------------
+
+
+def _describe_load_failure(file_name: str, exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"{file_name} has a syntax error at line {exc.lineno}: {exc.msg}"
+    if isinstance(exc, SystemExit):
+        return f"{file_name} called exit({exc.code!r}) while being imported; remove it"
+    if isinstance(exc, pytest.skip.Exception):
+        return f"{file_name} called pytest.skip while being imported; that is not allowed"
+    where = _learner_location(exc.__traceback__)
+    at = f" (at {where})" if where else ""
+    return f"{file_name} raised {type(exc).__name__} while being imported: {exc}{at}"
+
+
+def load_solution_module(name: str) -> ModuleType:
+    """Import the learner's `name` (a file stem or file name) from the private copy, once per job."""
+    context = _require_context()
+    stem = name.removesuffix(".py")
+    if stem in context.modules:
+        return context.modules[stem]
+    if stem in context.load_errors:
+        pytest.fail(context.load_errors[stem], pytrace=False)
+    path = context.solution_dir / f"{stem}.py"
+    if not path.is_file():
+        message = f"{path.name} is missing from your solution folder"
+        context.load_errors[stem] = message
+        emit({"type": "load_error", "message": message})
+        pytest.fail(message, pytrace=False)
+    if str(context.solution_dir) not in sys.path:
+        sys.path.insert(0, str(context.solution_dir))
+    spec = importlib.util.spec_from_file_location(stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[stem] = module
+    try:
+        spec.loader.exec_module(module)
+    except pytest.fail.Exception as exc:
+        if _TIMEOUT_TEXT in str(exc):
+            raise  # a hang at import: this check times out, the job-level kill covers the rest
+        raise _load_failed(context, stem, path.name, exc) from None
+    except BaseException as exc:  # noqa: BLE001 - anything at import is the learner's error
+        raise _load_failed(context, stem, path.name, exc) from None
+    context.modules[stem] = module
+    return module
+
+
+def _load_failed(context: JobContext, stem: str, file_name: str, exc: BaseException) -> BaseException:
+    sys.modules.pop(stem, None)
+    message = _describe_load_failure(file_name, exc)
+    context.load_errors[stem] = message
+    emit({"type": "load_error", "message": message})
+    return pytest.fail.Exception(message, pytrace=False)
+
+
+def _require_context() -> JobContext:
+    if CONTEXT is None:
+        raise RuntimeError("no grading job: run checks through `kata grade`, or pass --kata-solution")
+    return CONTEXT
+
+
+# --- fixtures and markers -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def solution() -> ModuleType:
+    """The learner's main file (the first in kata.toml's `files`), imported from the private copy."""
+    return load_solution_module(_require_context().files[0])
+
+
+@pytest.fixture
+def solution_module():
+    """A loader for the learner's other files: `solution_module("model")`."""
+    return load_solution_module
+
+
+@pytest.fixture
+def device():
+    import torch
+
+    return torch.device(_require_context().device)
+
+
+@pytest.fixture
+def kata_data() -> Path:
+    """The kata's own data folder (read-only for checks)."""
+    context = _require_context()
+    if context.data_dir is None:
+        raise RuntimeError("this kata has no data/ folder")
+    return context.data_dir
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kata", "running kata checks by hand (kata authors)")
+    group.addoption("--kata-solution", help="folder with the solution files to check")
+    group.addoption("--kata-files", help="comma-separated learner files; the first is `solution`")
+    group.addoption("--kata-device", default="cpu", help="device for the `device` fixture")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): the check is worth n points (default 1)")
+    config.addinivalue_line("markers", "cpu_only: the check only makes sense on the CPU")
+    config.addinivalue_line("markers", "accelerator_only: the check needs an accelerator")
+    folder = config.getoption("--kata-solution", None)
+    if folder:
+        folder = Path(folder).resolve()
+        files = config.getoption("--kata-files")
+        names = tuple(files.split(",")) if files else tuple(sorted(p.name for p in folder.glob("*.py")))
+        set_context(JobContext(folder, names, device=config.getoption("--kata-device")))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if CONTEXT is None:
+        return
+    on_cpu = CONTEXT.device.split(":")[0] == "cpu"
+    if item.get_closest_marker("cpu_only") and not on_cpu:
+        pytest.skip(f"only runs on the CPU (this run uses {CONTEXT.device})")
+    if item.get_closest_marker("accelerator_only") and on_cpu:
+        pytest.skip("needs an accelerator (this run uses the CPU)")
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def _learner_location(tb) -> str:
+    """file:line of the innermost frame in the learner's own files, if any."""
+    if CONTEXT is None:
+        return ""
+    found = ""
+    root = str(CONTEXT.solution_dir)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            found = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " ... (message cut)"
+
+
+def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
+    """(outcome, message) for an exception raised in a check."""
+    exc = excinfo.value
+    text = str(exc)
+    if isinstance(exc, pytest.fail.Exception):
+        if _TIMEOUT_TEXT in text:
+            return "timeout", "this check ran past its time limit (an endless loop?) and was stopped"
+        return "failed", text
+    where = _learner_location(excinfo.tb)
+    at = f" (at {where})" if where else ""
+    if isinstance(exc, MemoryError) or any(t in text for t in _OOM_TEXTS):
+        return "oom", f"ran out of memory{at}: {text.splitlines()[0] if text else type(exc).__name__}"
+    if isinstance(exc, NotImplementedError):
+        return "failed", f"not started yet: {text or 'still raises NotImplementedError'}{at}"
+    if isinstance(exc, AssertionError):
+        # pytest's rewritten explanation follows a custom message after "\nassert ..."
+        head = text.split("\nassert ")[0] if "\nassert " in text else "\n".join(text.splitlines()[:4])
+        return "failed", f"{head}{at}"
+    return "failed", f"{type(exc).__name__}: {text}{at}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    state = item.stash.setdefault(_RESULT_KEY, {"outcome": "passed", "message": "", "duration": 0.0})
+    state["duration"] += report.duration
+    if state["outcome"] == "passed":
+        if report.skipped and call.excinfo is not None:
+            reason = call.excinfo.value.msg if hasattr(call.excinfo.value, "msg") else str(call.excinfo.value)
+            state.update(outcome="skipped", message=str(reason))
+        elif report.failed and call.excinfo is not None:
+            outcome, message = _failure(call.excinfo)
+            state.update(outcome=outcome, message=_clip(message))
+    if call.when == "teardown" and CONTEXT is not None:
+        changed = tampered(CONTEXT.guard_snapshot) if CONTEXT.guard_snapshot else []
+        if changed:
+            emit({"type": "tamper", "message": "the submission replaced " + ", ".join(changed[:5])})
+        emit({"type": "check", "id": item.name, **state})
+    return report

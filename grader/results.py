@@ -1,0 +1,103 @@
+"""Result types and their versioned JSON form.
+
+`CheckResult` is one hidden check, `KataResult` one graded kata, `LearnerResult` one learner's
+katas. The parent builds these from the expected check list it collected itself, so a check the
+child never reported is a failure, never a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SCHEMA_VERSION = 1
+
+# Kata statuses (DESIGN.md) and what each means to a learner.
+STATUS_TEXT = {
+    "passed": "every check passed",
+    "failed": "some checks failed",
+    "error": "your code could not be loaded",
+    "timeout": "ran past the time limit and was stopped",
+    "oom": "used too much memory and was stopped",
+    "crashed": "the grading process died or exited early",
+    "not-started": "not started yet",
+}
+CHECK_OUTCOMES = ("passed", "failed", "timeout", "oom", "skipped", "error")
+
+
+@dataclass
+class CheckResult:
+    id: str
+    title: str
+    title_zh: str
+    points: float
+    max_points: float
+    outcome: str
+    message: str = ""
+    duration: float = 0.0
+
+    def localized_title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" and self.title_zh else self.title
+
+
+@dataclass
+class KataResult:
+    kata: str
+    version: int
+    status: str
+    status_message: str
+    checks: list[CheckResult]
+    device: str
+    torch_version: str
+    duration: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.max_points for c in self.checks)
+
+    @property
+    def passed_count(self) -> int:
+        return sum(c.outcome == "passed" for c in self.checks)
+
+    @property
+    def full_marks(self) -> bool:
+        return self.status == "passed"
+
+    def first_failure(self) -> CheckResult | None:
+        return next((c for c in self.checks if c.outcome not in ("passed", "skipped")), None)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(points=self.points, max_points=self.max_points)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "KataResult":
+        fields = {k: v for k, v in data.items() if k not in ("points", "max_points", "checks")}
+        return cls(checks=[CheckResult(**c) for c in data["checks"]], **fields)
+
+
+@dataclass
+class LearnerResult:
+    learner: str
+    katas: list[KataResult] = field(default_factory=list)
+
+    @property
+    def points(self) -> float:
+        return sum(k.points for k in self.katas)
+
+    @property
+    def max_points(self) -> float:
+        return sum(k.max_points for k in self.katas)
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "learner": self.learner,
+            "points": self.points,
+            "max_points": self.max_points,
+            "katas": [k.to_dict() for k in self.katas],
+        }

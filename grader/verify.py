@@ -1,0 +1,96 @@
+"""`kata verify`: prove each kata right. The reference earns full points, the stub fails every
+check on its own, and every known mistake fails each check it names.
+
+(Not in DESIGN.md's module map: the CLI must hold no logic, and this is neither the runner's nor the
+catalog's job, so it gets a small module of its own.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from grader.catalog import Kata, Mistake
+from grader.results import KataResult
+from grader.runner import grade_many
+from grader.sandbox import Limits
+from grader.worker import Job, Worker
+
+
+@dataclass
+class KataVerdict:
+    kata: Kata
+    problems: list[str] = field(default_factory=list)
+    checks: int = 0
+    reference_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _static_problems(kata: Kata, worker: Worker) -> list[str]:
+    problems = []
+    for lang, readme in (("en", kata.folder / "README.md"), ("zh", kata.folder / "README.zh.md")):
+        if not readme.is_file():
+            problems.append(f"{readme.name} is missing ({lang} instructions)")
+    for name in kata.files:
+        for where in (kata.stub, kata.reference):
+            if not (where / name).is_file():
+                problems.append(f"{where.name}/{name} is missing")
+    for check in worker.expected(kata):
+        if check.title == check.id or check.title_zh == check.title:
+            problems.append(f"{check.id}: needs a docstring with an English title line and a Chinese title line")
+    known = {c.id for c in worker.expected(kata)}
+    for mistake in kata.mistakes:
+        for check_id in mistake.catches:
+            if check_id not in known:
+                problems.append(f"mistake {mistake.id}: names an unknown check {check_id}")
+    return problems
+
+
+def _mistake_dir(kata: Kata, mistake: Mistake, root: Path) -> Path:
+    """The reference with the mistake's code appended to its file (later definitions win)."""
+    target = root / mistake.id
+    shutil.copytree(kata.reference, target)
+    with open(target / mistake.file, "a", encoding="utf-8") as out:
+        out.write(f"\n\n# --- known mistake: {mistake.id} ---\n")
+        out.write(mistake.patch.read_text(encoding="utf-8"))
+    return target
+
+
+def _judge(verdict: KataVerdict, role: str, mistake: Mistake | None, result: KataResult) -> None:
+    if role == "reference":
+        verdict.checks = len(result.checks)
+        verdict.reference_seconds = result.duration
+        if result.status != "passed":
+            failing = result.first_failure()
+            detail = f"{failing.id}: {failing.message}" if failing else result.status_message
+            verdict.problems.append(f"reference does not pass ({result.status}): {detail}")
+    elif role == "stub":
+        for check in result.checks:
+            if check.outcome == "passed":
+                verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
+    else:
+        outcomes = {c.id: c.outcome for c in result.checks}
+        for check_id in mistake.catches:
+            if outcomes.get(check_id) == "passed":
+                verdict.problems.append(f"mistake {mistake.id} is not caught by {check_id}")
+
+
+def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:
+    worker = Worker(katas, parallel=parallel)
+    with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
+        for kata in katas:
+            verdict = KataVerdict(kata, _static_problems(kata, worker))
+            jobs = [Job(kata, kata.reference, device, Limits(), ("reference", None)),
+                    Job(kata, kata.stub, device, Limits(), ("stub", None))]
+            for mistake in kata.mistakes:
+                folder = _mistake_dir(kata, mistake, Path(scratch) / kata.id)
+                jobs.append(Job(kata, folder, device, Limits(), ("mistake", mistake)))
+            for job, result in grade_many(worker, jobs):
+                _judge(verdict, *job.tag, result)
+            yield verdict

@@ -1,0 +1,436 @@
+"""The warm worker: imports torch and pytest once, collects checks once, forks a fresh child per job.
+
+How it works: `collect()` builds one pytest session over the hidden checks in this (parent) process
+before any learner code exists, so the parent alone decides which checks are expected. `run_jobs()`
+then starts each job as a child forked from this warm process (or, where fork is unsafe, a freshly
+spawned `python -m grader.worker`, which collects for itself). The child confines itself
+(sandbox.py), runs the collected items through pytest's normal protocol (so pytest-timeout gives
+each check its own limit), and writes JSON lines to a pipe this process opened. This process runs
+one select() loop: it reads results and output (keeping only the first few KiB of output), kills a
+child's whole process group with SIGKILL at the wall-clock deadline or when its resident memory
+passes the limit, and reaps it.
+
+Fork safety: this process must never run a tensor op or touch an accelerator before forking; it
+only imports. What it cannot do: stop a child that escaped its process group (e.g. double-fork with
+setsid) from living on — it kills the group and does not wait for strays.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pytest
+import torch  # noqa: F401 - imported once here so every forked child starts warm
+
+from grader import plugin
+from grader.catalog import Kata
+from grader.errors import KataError
+from grader.sandbox import Limits, confine, prepare_job_dir, remove_job_dir
+
+_POLL_SECONDS = 0.05
+_EXIT_GRACE_SECONDS = 0.5
+_CHILD_FAILED = 70
+
+
+@dataclass(frozen=True)
+class ExpectedCheck:
+    id: str
+    title: str
+    title_zh: str
+    points: float
+
+
+@dataclass
+class Job:
+    kata: Kata
+    solution_dir: Path
+    device: str = "cpu"
+    limits: Limits = field(default_factory=Limits)
+    tag: object = None
+
+    @property
+    def timeout(self) -> float:
+        return self.limits.timeout or self.kata.timeout
+
+
+@dataclass
+class JobOutcome:
+    job: Job
+    records: list[dict]
+    exit_code: int | None  # None when killed by a signal
+    signal: int | None
+    killed_for: str | None  # "timeout", "oom" or None
+    output: bytes
+    duration: float
+    nonce: str
+
+
+class _CollectErrors:
+    """Remembers check files that failed to import, so a broken kata is a clear error."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.errors.append(f"{report.nodeid}: {str(report.longrepr).strip().splitlines()[-1]}")
+
+
+def _pytest_args(check_dirs: list[Path]) -> list[str]:
+    return [
+        *map(str, check_dirs),
+        "-c", os.devnull,  # never read a pytest.ini / conftest options from around the learner
+        "--rootdir", str(Path(os.path.commonpath(check_dirs)).parent),
+        "--import-mode=importlib",
+        "--capture=no",
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-p", "no:logging",
+        "-p", "pytest_timeout",
+        "-o", "timeout_method=signal",
+    ]
+
+
+def _title(item: pytest.Item) -> tuple[str, str]:
+    doc = (getattr(item, "obj", None).__doc__ or "").strip()
+    lines = [line.strip() for line in doc.splitlines() if line.strip()]
+    english = lines[0] if lines else item.name
+    chinese = lines[1] if len(lines) > 1 else english
+    return english, chinese
+
+
+class Collection:
+    """Each kata's collected items and the checks the parent expects from them."""
+
+    def __init__(self, katas: list[Kata]):
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no third-party plugin joins in
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        errors = _CollectErrors()
+        config = _prepareconfig(_pytest_args([k.checks for k in katas]), plugins=[plugin, errors])
+        config._do_configure()
+        session = Session.from_config(config)
+        config.hook.pytest_sessionstart(session=session)
+        session.perform_collect()
+        if errors.errors:
+            raise KataError("a kata's checks failed to load: " + "; ".join(errors.errors))
+        self.items: dict[str, list[pytest.Item]] = {k.id: [] for k in katas}
+        self.expected: dict[str, list[ExpectedCheck]] = {k.id: [] for k in katas}
+        for item in session.items:
+            kata = next(k for k in katas if k.checks in Path(item.path).parents)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(kata.check_timeout))
+            marker = item.get_closest_marker("points")
+            title, title_zh = _title(item)
+            self.items[kata.id].append(item)
+            self.expected[kata.id].append(
+                ExpectedCheck(item.name, title, title_zh, float(marker.args[0]) if marker else 1.0)
+            )
+        for kata in katas:
+            ids = [c.id for c in self.expected[kata.id]]
+            if not ids:
+                raise KataError(f"{kata.checks}: no checks found")
+            if len(set(ids)) != len(ids):
+                raise KataError(f"{kata.checks}: two checks share a name; check names must be unique")
+
+
+def _run_items(items: list[pytest.Item]) -> None:
+    for index, item in enumerate(items):
+        next_item = items[index + 1] if index + 1 < len(items) else None
+        item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
+
+
+def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, nonce: str) -> None:
+    """Inside the child: confine, run the checks, report, and never return."""
+    code = _CHILD_FAILED
+    try:
+        confine(job_dir, job.limits, job.timeout)
+        context = plugin.JobContext(
+            solution_dir=job_dir / "solution",
+            files=job.kata.files,
+            device=job.device,
+            data_dir=job.kata.data if job.kata.data.is_dir() else None,
+            channel_fd=channel_fd,
+            nonce=nonce,
+        )
+        plugin.set_context(context)
+        context.guard_snapshot = plugin.snapshot_guarded()
+        _run_items(items)
+        plugin.emit({"type": "done"})
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - report and die; the parent fails the job closed
+        try:
+            os.write(2, f"grading child failed: {type(exc).__name__}: {exc}\n".encode())
+        except OSError:
+            pass
+    finally:
+        os._exit(code)
+
+
+def fork_is_safe(device: str) -> bool:
+    """Fork only on Linux, for CPU jobs, from a process with no accelerator initialised."""
+    return (
+        sys.platform.startswith("linux")
+        and device.split(":")[0] == "cpu"
+        and not torch.cuda.is_initialized()
+    )
+
+
+@dataclass
+class _Running:
+    job: Job
+    pid: int
+    job_dir: Path
+    nonce: str
+    started: float
+    channel: bytearray = field(default_factory=bytearray)
+    output: bytearray = field(default_factory=bytearray)
+    open_fds: set[int] = field(default_factory=set)
+    killed_for: str | None = None
+    exited_at: float | None = None
+    status: int | None = None
+    last_memory_check: float = 0.0
+    channel_fd: int = -1
+    output_fd: int = -1
+
+
+class Worker:
+    """A warm parent that grades jobs in fresh children, `parallel` at a time."""
+
+    def __init__(self, katas: Iterable[Kata], parallel: int = 1, spawn: bool | None = None):
+        self.katas = {k.id: k for k in katas}
+        self.collection = Collection(list(self.katas.values()))
+        self.parallel = max(1, parallel)
+        self.spawn = spawn
+
+    def expected(self, kata: Kata) -> list[ExpectedCheck]:
+        return self.collection.expected[kata.id]
+
+    def run_jobs(self, jobs: Iterable[Job]) -> Iterator[JobOutcome]:
+        """Grade jobs; yields each outcome as its child finishes (order not guaranteed)."""
+        pending = deque(jobs)
+        running: dict[int, _Running] = {}
+        selector = selectors.DefaultSelector()
+        try:
+            while pending or running:
+                while pending and len(running) < self.parallel:
+                    run = self._start(pending.popleft())
+                    running[run.pid] = run
+                    for fd in run.open_fds:
+                        selector.register(fd, selectors.EVENT_READ, run)
+                self._pump(selector, running)
+                for run in list(running.values()):
+                    if self._finished(run, selector):
+                        del running[run.pid]
+                        yield self._outcome(run)
+        finally:
+            for run in running.values():
+                _kill_group(run.pid)
+                self._close(run, selector)
+                _reap(run.pid)
+                remove_job_dir(run.job_dir)
+            selector.close()
+
+    def _start(self, job: Job) -> _Running:
+        job_dir = prepare_job_dir(job.solution_dir)
+        nonce = secrets.token_hex(16)
+        channel_r, channel_w = os.pipe()
+        output_r, output_w = os.pipe()
+        spawn = self.spawn if self.spawn is not None else not fork_is_safe(job.device)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if spawn:
+            pid = _spawn_child(job, job_dir, channel_w, output_w, nonce)
+        else:
+            pid = os.fork()
+            if pid == 0:
+                os.close(channel_r)
+                os.close(output_r)
+                os.dup2(output_w, 1)
+                os.dup2(output_w, 2)
+                _child_main(job, job_dir, self.collection.items[job.kata.id], channel_w, nonce)
+        os.close(channel_w)
+        os.close(output_w)
+        for fd in (channel_r, output_r):
+            os.set_blocking(fd, False)
+        return _Running(
+            job, pid, job_dir, nonce, time.monotonic(),
+            open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
+        )
+
+    def _pump(self, selector: selectors.BaseSelector, running: dict[int, _Running]) -> None:
+        now = time.monotonic()
+        deadlines = [r.started + r.job.timeout for r in running.values() if r.killed_for is None]
+        wait = max(0.0, min([_POLL_SECONDS, *(d - now for d in deadlines)]))
+        for key, _ in selector.select(wait):
+            run: _Running = key.data
+            try:
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                run.open_fds.discard(key.fd)
+            elif key.fd == run.channel_fd:
+                run.channel += chunk
+            else:
+                room = run.job.limits.output_kb * 1024 - len(run.output)
+                run.output += chunk[: max(0, room)]
+
+    def _finished(self, run: _Running, selector: selectors.BaseSelector) -> bool:
+        now = time.monotonic()
+        if run.status is None:
+            if run.killed_for is None and now > run.started + run.job.timeout:
+                run.killed_for = "timeout"
+                _kill_group(run.pid)
+            elif run.killed_for is None and now - run.last_memory_check > _POLL_SECONDS:
+                run.last_memory_check = now
+                if _resident_mb(run.pid) > run.job.limits.memory_mb:
+                    run.killed_for = "oom"
+                    _kill_group(run.pid)
+            pid, status = _try_reap(run.pid)
+            if pid:
+                run.status, run.exited_at = status, now
+                _kill_group(run.pid)  # strays left in the child's group go too
+        if run.status is None:
+            return False
+        if run.open_fds and now - run.exited_at < _EXIT_GRACE_SECONDS:
+            return False
+        self._drain(run)
+        self._close(run, selector)
+        return True
+
+    def _drain(self, run: _Running) -> None:
+        for fd in list(run.open_fds):
+            try:
+                while chunk := os.read(fd, 65536):
+                    if fd == run.channel_fd:
+                        run.channel += chunk
+            except (BlockingIOError, OSError):
+                pass
+
+    def _close(self, run: _Running, selector: selectors.BaseSelector) -> None:
+        for fd in list(run.open_fds):
+            try:
+                selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+        run.open_fds.clear()
+
+    def _outcome(self, run: _Running) -> JobOutcome:
+        remove_job_dir(run.job_dir)
+        status = run.status or 0
+        return JobOutcome(
+            job=run.job,
+            records=_parse_records(bytes(run.channel), run.nonce),
+            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            killed_for=run.killed_for,
+            output=bytes(run.output),
+            duration=(run.exited_at or time.monotonic()) - run.started,
+            nonce=run.nonce,
+        )
+
+
+def _parse_records(data: bytes, nonce: str) -> list[dict]:
+    """Well-formed JSON objects carrying this job's nonce; anything else is ignored."""
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(record, dict) and record.get("nonce") == nonce:
+            records.append(record)
+    return records
+
+
+def _kill_group(pid: int) -> None:
+    for kill, target in ((os.killpg, pid), (os.kill, pid)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _try_reap(pid: int) -> tuple[int, int]:
+    try:
+        return os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return pid, 0
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _resident_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+# --- the spawn fallback -------------------------------------------------------------------------
+
+
+def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, nonce: str) -> int:
+    spec = {
+        "katas": str(job.kata.folder.parent),
+        "kata": job.kata.id,
+        "job_dir": str(job_dir),
+        "device": job.device,
+        "limits": job.limits.__dict__,
+        "channel_fd": channel_fd,
+        "nonce": nonce,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader.worker"],
+        stdin=subprocess.PIPE,
+        stdout=output_fd,
+        stderr=output_fd,
+        pass_fds=(channel_fd,),
+        start_new_session=True,
+    )
+    try:
+        process.stdin.write(json.dumps(spec).encode())
+        process.stdin.close()
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+    process.returncode = 0  # reaped by the worker's own waitpid, not by Popen
+    return process.pid
+
+
+def _spawned_main() -> None:
+    """`python -m grader.worker`: a cold child that collects for itself, then grades one job."""
+    from grader.catalog import Catalog
+
+    spec = json.loads(sys.stdin.read())
+    kata = Catalog.load(Path(spec["katas"])).get(spec["kata"])
+    collection = Collection([kata])
+    job = Job(kata, Path(spec["job_dir"]) / "solution", spec["device"], Limits(**spec["limits"]))
+    _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["nonce"])
+
+
+if __name__ == "__main__":
+    _spawned_main()

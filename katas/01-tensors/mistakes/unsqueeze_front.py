@@ -1,0 +1,2 @@
+def add_channel_dim(images):
+    return images.unsqueeze(0)

@@ -1,0 +1,2 @@
+def flatten_transposed(x):
+    return x.t().view(-1)
