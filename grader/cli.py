@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from grader.catalog import Catalog
+from grader.catalog import Catalog, Kata
 from grader.errors import KataError
+from grader.i18n import detect_language, say
+from grader.workspace import Workspace, find_root
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="PyTorch katas with an isolated grader.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="PyTorch katas with an isolated grader. Start with `kata start tensors`.")
+
+KatasOption = typer.Option(None, "--katas", help="A folder of katas (a private pack) instead of the built-in ones.")
+WorkspaceOption = typer.Option(None, "-w", "--workspace", help="Workspace folder (default: nearest .kata/ upward, else ./kata-workspace).")
+DeviceOption = typer.Option("cpu", "--device", help="auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.")
+
+
+class _Session:
+    lang = "en"
 
 
 def _fail(message: str) -> None:
@@ -18,31 +30,177 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _catalog(katas: Optional[Path]) -> Catalog:
+    try:
+        return Catalog.load(katas)
+    except KataError as exc:
+        _fail(str(exc))
+
+
+def _kata(catalog: Catalog, kata_id: str) -> Kata:
+    try:
+        return catalog.get(kata_id)
+    except KataError as exc:
+        _fail(str(exc))
+
+
+@app.callback()
+def main(lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: KATA_LANG, else the locale).")) -> None:
+    """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
+    if lang is not None and lang not in ("zh", "en"):
+        _fail(f"--lang must be zh or en, not '{lang}'")
+    _Session.lang = detect_language(lang)
+
+
+@app.command("list")
+def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = WorkspaceOption) -> None:
+    """Every kata: order, id, title, your status and points so far."""
+    from tabulate import tabulate
+
+    catalog = _catalog(katas)
+    space = Workspace(find_root(workspace))
+    lang = _Session.lang
+    rows = []
+    for kata in catalog:
+        best = space.best(kata)
+        if best and best.get("version") == kata.version:
+            status, points = best["status"], f"{best['points']:g}/{best['max_points']:g}"
+        else:
+            status, points = ("started" if space.is_started(kata) else "not-started"), "-"
+        rows.append([kata.order, kata.id, kata.text(kata.title, lang), status, points])
+    headers = [say(k, lang) for k in ("order", "kata", "title", "status", "points")]
+    typer.echo(tabulate(rows, headers=headers, tablefmt="simple"))
+
+
+@app.command()
+def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to start, e.g. tensors."),
+          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+    """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
+    kata = _kata(_catalog(katas), kata_id)
+    space = Workspace(find_root(workspace))
+    lang = _Session.lang
+    try:
+        report = space.start(kata)
+    except (KataError, OSError) as exc:
+        _fail(str(exc))
+    typer.echo(kata.readme(lang).read_text(encoding="utf-8").rstrip())
+    typer.echo("")
+    typer.echo(say("started", lang, id=kata.id, path=space.folder(kata)))
+    for name, created in report:
+        if not created:
+            typer.echo("  " + say("kept", lang, file=name, id=kata.id))
+    typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
+
+
+@app.command()
+def grade(
+    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Katas to grade (default: every started kata)."),
+    workspace: Optional[Path] = WorkspaceOption,
+    device: str = DeviceOption,
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the results (versioned schema) to this file."),
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
+    from grader import devices
+    from grader.results import LearnerResult
+    from grader.runner import grade_many, unloadable_result
+    from grader.sandbox import Limits
+    from grader.scorecard import render
+    from grader.worker import Job, Worker
+
+    catalog = _catalog(katas)
+    space = Workspace(find_root(workspace))
+    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in catalog if space.is_started(k)]
+    if not selected:
+        _fail(f"no started katas in {space.root}; run `kata start tensors` first")
+    try:
+        device_name = devices.resolve(device)
+        worker = Worker(selected)
+    except KataError as exc:
+        _fail(str(exc))
+    limits = Limits(timeout=timeout)
+    started = [k for k in selected if space.is_started(k)]
+    jobs = [Job(k, space.folder(k), device_name, limits) for k in started]
+    by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
+    for kata in selected:
+        if kata.id not in by_kata:
+            by_kata[kata.id] = unloadable_result(kata, worker.expected(kata), device_name, "not-started",
+                                                 f"not started: run `kata start {kata.id}`")
+    results = [by_kata[k.id] for k in selected]
+    for result in results:
+        if result.status != "not-started":
+            space.record(result)
+    typer.echo(render(results, catalog, _Session.lang))
+    if json_file is not None:
+        learner = LearnerResult(space.root.name, results)
+        json_file.write_text(json.dumps(learner.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
+
+
+@app.command()
+def hint(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
+         katas: Optional[Path] = KatasOption) -> None:
+    """Show the next hint for a kata (each call goes one step further)."""
+    kata = _kata(_catalog(katas), kata_id)
+    lang = _Session.lang
+    number, total, text = Workspace(find_root(workspace)).next_hint(kata, lang)
+    typer.echo(say("hint", lang, n=number, total=total, id=kata.id))
+    typer.echo(f"  {text}")
+    if number == total:
+        typer.echo(say("no_more_hints", lang))
+
+
+@app.command()
+def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+    """Put the stub back (your old files are backed up under .kata/backups/)."""
+    kata = _kata(_catalog(katas), kata_id)
+    space = Workspace(find_root(workspace))
+    if not space.is_started(kata):
+        _fail(f"{kata.id} is not started in {space.root}; nothing to reset")
+    if not yes and not typer.confirm(f"Replace your files in {space.folder(kata)} with the stub?"):
+        raise typer.Exit(1)
+    backup = space.reset(kata)
+    typer.echo(say("reset_done", _Session.lang, id=kata.id, backup=backup))
+
+
+@app.command()
+def solution(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
+             katas: Optional[Path] = KatasOption) -> None:
+    """Show the reference solution, once you have full points on the kata."""
+    kata = _kata(_catalog(katas), kata_id)
+    best = Workspace(find_root(workspace)).best(kata)
+    if not best or best.get("status") != "passed" or best.get("version") != kata.version:
+        points = f"{best['points']:g}/{best['max_points']:g}" if best else "-"
+        typer.echo(say("locked", _Session.lang, id=kata.id, points=points), err=True)
+        raise typer.Exit(1)
+    for name in kata.files:
+        typer.echo(f"# ===== {name} =====")
+        typer.echo((kata.reference / name).read_text(encoding="utf-8"))
+
+
 @app.command()
 def verify(
-    ids: Optional[list[str]] = typer.Argument(None, help="Kata ids (default: all)."),
-    katas: Optional[Path] = typer.Option(None, "--katas", help="A folder of katas instead of the built-in ones."),
-    device: str = typer.Option("cpu", "--device", help="Device to verify on."),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Kata ids (default: all)."),
+    katas: Optional[Path] = KatasOption,
+    device: str = DeviceOption,
 ) -> None:
     """Prove katas right: reference full marks, stub fails every check, each known mistake caught."""
+    from grader import devices
     from grader.verify import verify as run_verify
 
+    catalog = _catalog(katas)
+    selected = [_kata(catalog, i) for i in ids] if ids else list(catalog)
+    all_ok = True
     try:
-        catalog = Catalog.load(katas)
-        selected = catalog.select(ids)
-        all_ok = True
-        for verdict in run_verify(selected, device):
+        for verdict in run_verify(selected, devices.resolve(device)):
             mark = "ok  " if verdict.ok else "FAIL"
-            typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known mistakes, "
-                       f"reference graded in {verdict.reference_seconds:.2f} s")
+            typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
+                       f"mistakes caught, reference graded in {verdict.reference_seconds:.2f} s")
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
             all_ok &= verdict.ok
     except KataError as exc:
         _fail(str(exc))
     raise typer.Exit(0 if all_ok else 1)
-
-
-@app.callback()
-def main() -> None:
-    """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""

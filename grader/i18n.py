@@ -1,0 +1,47 @@
+"""The learner's language (--lang, else KATA_LANG, else the locale) and the CLI's own phrases."""
+
+from __future__ import annotations
+
+import locale
+import os
+
+PHRASES = {
+    "kata": {"en": "kata", "zh": "练习"},
+    "title": {"en": "title", "zh": "标题"},
+    "status": {"en": "status", "zh": "状态"},
+    "checks": {"en": "checks", "zh": "检查"},
+    "points": {"en": "points", "zh": "得分"},
+    "time": {"en": "time", "zh": "用时"},
+    "order": {"en": "#", "zh": "#"},
+    "total": {"en": "total", "zh": "总计"},
+    "first_failure": {"en": "first failing check", "zh": "第一个未通过的检查"},
+    "hint_pointer": {"en": "stuck? run `kata hint {id}`", "zh": "卡住了？运行 `kata hint {id}`"},
+    "all_done": {"en": "All graded katas at full points.", "zh": "所有已评分的练习均获满分。"},
+    "started": {"en": "Started {id} in {path}", "zh": "已在 {path} 开始练习 {id}"},
+    "kept": {"en": "kept your existing {file} (use `kata reset {id}` to start over)",
+             "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）"},
+    "next_steps": {"en": "Edit {path}, then run `kata grade {id}`.", "zh": "编辑 {path}，然后运行 `kata grade {id}`。"},
+    "hint": {"en": "Hint {n} of {total} for {id}:", "zh": "{id} 的提示 {n}/{total}："},
+    "no_more_hints": {"en": "That was the last hint.", "zh": "这已是最后一条提示。"},
+    "locked": {"en": "The solution to {id} unlocks once you have full points on it (now {points}).",
+               "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。"},
+    "reset_done": {"en": "Reset {id}; your old files are in {backup}", "zh": "已重置 {id}；旧文件备份在 {backup}"},
+    "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
+}
+
+
+def detect_language(option: str | None = None) -> str:
+    for candidate in (option, os.environ.get("KATA_LANG")):
+        if candidate:
+            return "zh" if candidate.lower().startswith("zh") else "en"
+    names = [os.environ.get(v, "") for v in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    try:
+        names.append(locale.getlocale()[0] or "")
+    except ValueError:
+        pass
+    return "zh" if any(n.lower().startswith("zh") for n in names) else "en"
+
+
+def say(key: str, lang: str, **values) -> str:
+    table = PHRASES[key]
+    return (table.get(lang) or table["en"]).format(**values)
