@@ -150,7 +150,12 @@ def load_solution_module(name: str) -> ModuleType:
         spec.loader.exec_module(module)
     except pytest.fail.Exception as exc:
         if _TIMEOUT_TEXT in str(exc):
-            raise  # a hang at import: this check times out, the job-level kill covers the rest
+            # A hang at import: this check times out and the others fail fast with the same news.
+            sys.modules.pop(stem, None)
+            message = f"{path.name} did not finish importing in time (an endless loop at module level?)"
+            context.load_errors[stem] = message
+            emit({"type": "load_error", "status": "timeout", "message": message})
+            raise
         raise _load_failed(context, stem, path.name, exc) from None
     except BaseException as exc:  # noqa: BLE001 - anything at import is the learner's error
         raise _load_failed(context, stem, path.name, exc) from None

@@ -47,7 +47,8 @@ def _job_status(outcome: JobOutcome) -> tuple[str, str] | None:
         )
     load_error = next((r for r in records if r.get("type") == "load_error"), None)
     if load_error:
-        return "error", str(load_error.get("message", "your code could not be imported"))
+        status = "timeout" if load_error.get("status") == "timeout" else "error"
+        return status, str(load_error.get("message", "your code could not be imported"))
     return None
 
 
