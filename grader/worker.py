@@ -96,7 +96,6 @@ def _pytest_args(check_dirs: list[Path]) -> list[str]:
         "--import-mode=importlib",
         "--capture=no",
         "-p", "no:cacheprovider",
-        "-p", "no:terminal",
         "-p", "no:logging",
         "-p", "pytest_timeout",
         "-o", "timeout_method=signal",
@@ -122,6 +121,12 @@ class Collection:
         errors = _CollectErrors()
         config = _prepareconfig(_pytest_args([k.checks for k in katas]), plugins=[plugin, errors])
         config._do_configure()
+        # pytest-timeout needs a terminal reporter; point it at /dev/null so that nothing pytest
+        # says (headers, timeout stack dumps) reaches the learner's terminal or the results.
+        from _pytest.terminal import TerminalWriter
+
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        reporter._tw = TerminalWriter(open(os.devnull, "w"))
         session = Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
         session.perform_collect()
@@ -395,8 +400,8 @@ def _resident_mb(pid: int) -> float:
 
 def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, nonce: str) -> int:
     spec = {
-        "katas": str(job.kata.folder.parent),
-        "kata": job.kata.id,
+        "kata_folder": str(job.kata.folder),
+        "reference_root": str(job.kata.reference.parent),
         "job_dir": str(job_dir),
         "device": job.device,
         "limits": job.limits.__dict__,
@@ -423,10 +428,10 @@ def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, nonce
 
 def _spawned_main() -> None:
     """`python -m grader.worker`: a cold child that collects for itself, then grades one job."""
-    from grader.catalog import Catalog
+    from grader.catalog import load_kata
 
     spec = json.loads(sys.stdin.read())
-    kata = Catalog.load(Path(spec["katas"])).get(spec["kata"])
+    kata = load_kata(Path(spec["kata_folder"]), Path(spec["reference_root"]))
     collection = Collection([kata])
     job = Job(kata, Path(spec["job_dir"]) / "solution", spec["device"], Limits(**spec["limits"]))
     _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["nonce"])

@@ -1,0 +1,38 @@
+"""Shared fixtures: the built-in catalog, the tensors kata and a warm worker for engine tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import Kata, builtin_roots, load_kata
+
+
+@pytest.fixture(scope="session")
+def tensors() -> Kata:
+    # Short limits keep the hang tests fast; the checks themselves take well under a second.
+    katas_root, reference_root = builtin_roots()
+    return dataclasses.replace(load_kata(katas_root / "01-tensors", reference_root), timeout=8.0, check_timeout=1.5)
+
+
+@pytest.fixture(scope="session")
+def worker(tensors: Kata):
+    from grader.worker import Worker
+
+    return Worker([tensors])
+
+
+@pytest.fixture
+def make_submission(tmp_path: Path, tensors: Kata):
+    """A solution folder whose tensors.py is the reference plus `extra` code, or `source` verbatim."""
+
+    def make(extra: str = "", source: str | None = None, name: str = "sub") -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        text = source if source is not None else (tensors.reference / "tensors.py").read_text() + "\n" + extra
+        (folder / "tensors.py").write_text(text)
+        return folder
+
+    return make

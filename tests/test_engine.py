@@ -1,0 +1,125 @@
+"""The engine fails closed: every bad submission scores 0 with the right status and a clear message,
+and a correct submission graded right after on the same warm worker is unaffected."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.runner import grade
+from grader.worker import Worker
+
+
+def _grade(worker: Worker, kata, folder: Path):
+    return grade(kata, folder, worker=worker)
+
+
+def test_reference_gets_full_points(worker, tensors):
+    result = _grade(worker, tensors, tensors.reference)
+    assert result.status == "passed"
+    assert result.points == result.max_points == 10
+    assert all(c.outcome == "passed" for c in result.checks)
+
+
+def test_stub_fails_every_check_as_not_started(worker, tensors):
+    result = _grade(worker, tensors, tensors.stub)
+    assert result.status == "failed" and result.points == 0
+    assert all(c.message.startswith("not started yet") for c in result.checks)
+
+
+BAD_SUBMISSIONS = {
+    "syntax error": (None, "def to_float_tensor(:\n    pass\n", "error", "syntax error at line 1"),
+    "exception at import": ("raise ValueError('boom')", None, "error", "raised ValueError while being imported: boom"),
+    "sys.exit at import": ("import sys\nsys.exit(0)", None, "error", "called exit(0) while being imported"),
+    "pytest.skip at import": ("import pytest\npytest.skip('nothing', allow_module_level=True)", None, "error",
+                              "pytest.skip"),
+    "os._exit at import": ("import os\nos._exit(0)", None, "crashed", "exited early with code 0"),
+    "SIGKILL itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", None, "crashed", "SIGKILL"),
+    "endless loop at import": ("while True:\n    pass", None, "timeout", "did not finish importing in time"),
+    "fake JSON on stdout": (
+        'import json\nfor n in range(20):\n    print(json.dumps({"type": "check", "id": "test_move_to", '
+        '"outcome": "passed"}))\nprint("9 passed")\nraise RuntimeError("no")', None, "error", "RuntimeError"),
+    "tampering with torch.allclose": (
+        "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+        "def to_float_tensor(data):\n    return 0", None, "error", "tampering detected"),
+    "tampering with builtins": (
+        "import builtins\nbuiltins.all = lambda *a: True\ndef to_float_tensor(data):\n    return 0",
+        None, "error", "tampering detected"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SUBMISSIONS))
+def test_bad_submission_scores_zero_with_status(case, worker, tensors, make_submission):
+    extra, source, status, message = BAD_SUBMISSIONS[case]
+    result = _grade(worker, tensors, make_submission(extra or "", source))
+    assert result.points == 0, [(c.id, c.outcome) for c in result.checks]
+    assert result.status == status, result.status_message
+    assert message in result.status_message
+    assert all(c.outcome != "passed" for c in result.checks)
+    after = _grade(worker, tensors, tensors.reference)
+    assert after.status == "passed" and after.points == 10
+
+
+def test_missing_file_is_an_error(worker, tensors, tmp_path):
+    result = _grade(worker, tensors, tmp_path)
+    assert result.status == "error" and result.points == 0
+    assert "missing file: tensors.py" in result.status_message
+
+
+def test_endless_loop_in_one_function_fails_only_its_check(worker, tensors, make_submission):
+    folder = make_submission("def positive_mask(x):\n    while True:\n        pass")
+    result = _grade(worker, tensors, folder)
+    outcomes = {c.id: c.outcome for c in result.checks}
+    assert outcomes.pop("test_positive_mask") == "timeout"
+    assert set(outcomes.values()) == {"passed"}
+    assert result.status == "failed" and result.points == 9
+
+
+def test_hang_that_ignores_the_check_timer_is_killed_from_outside(worker, tensors, make_submission):
+    folder = make_submission(textwrap.dedent("""
+        import signal
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        def positive_mask(x):
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            while True:
+                pass
+    """))
+    result = _grade(worker, tensors, folder)
+    assert result.status == "timeout"
+    assert {c.outcome for c in result.checks if c.id == "test_positive_mask"} == {"timeout"}
+    assert result.points < result.max_points
+
+
+def test_fake_results_files_do_not_count(worker, tensors, make_submission):
+    folder = make_submission(textwrap.dedent("""
+        import json, os, tempfile
+        fake = {"tests": [{"name": "all", "score": 100}], "score": 100}
+        for where in (".", tempfile.gettempdir(), os.path.expanduser("~")):
+            with open(os.path.join(where, "results.json"), "w") as out:
+                json.dump(fake, out)
+        def to_float_tensor(data):
+            return None
+    """))
+    result = _grade(worker, tensors, folder)
+    assert result.status == "failed"
+    assert {c.id for c in result.checks if c.outcome != "passed"} == {"test_to_float_tensor"}
+
+
+def test_learner_file_line_is_in_the_message(worker, tensors, make_submission):
+    folder = make_submission("def join_batches(a, b):\n    return a + b")
+    result = _grade(worker, tensors, folder)
+    failing = result.first_failure()
+    assert failing.id == "test_join_batches"
+    assert "RuntimeError" in failing.message and "tensors.py:" in failing.message
+    assert "grader/" not in failing.message
+
+
+def test_spawned_child_gives_the_same_results(tensors):
+    forked = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=False))
+    spawned = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=True))
+    assert [(c.id, c.outcome, c.points) for c in spawned.checks] == [(c.id, c.outcome, c.points) for c in forked.checks]
+    stub = grade(tensors, tensors.stub, worker=Worker([tensors], spawn=True))
+    assert stub.points == 0 and stub.status == "failed"
