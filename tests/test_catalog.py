@@ -1,0 +1,62 @@
+"""kata.toml problems are one clear error naming the file and the field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import Catalog, builtin_roots
+from grader.errors import KataError
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    katas_root, reference_root = builtin_roots()
+    shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
+    shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
+    return tmp_path / "katas"
+
+
+def _edit(pack: Path, old: str, new: str) -> None:
+    toml = pack / "01-tensors" / "kata.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert old in text
+    toml.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_loads_a_pack(pack: Path):
+    kata = Catalog.load(pack).get("tensors")
+    assert kata.files == ("tensors.py",) and kata.order == 1 and len(kata.hints["zh"]) == len(kata.hints["en"])
+    assert kata.reference == pack.parent / "reference" / "01-tensors"
+    assert len(kata.mistakes) >= 3
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('id = "tensors"', "", "missing field 'id'"),
+        ("order = 1", 'order = "one"', "field 'order' must be int"),
+        ('files = ["tensors.py"]', "files = []", "field 'files'"),
+        ('zh = "张量', 'zz = "张量', "field 'title.zh' must be a non-empty string"),
+        ("timeout = 60", "timeout = [1]", "field 'timeout' must be float"),
+        ('patch = "mistakes/cat_wrong_dim.py"', 'patch = "mistakes/nope.py"', "field 'mistakes[1].patch'"),
+        ("[title]", "[title", "not valid TOML"),
+    ],
+)
+def test_malformed_toml_names_file_and_field(pack: Path, old: str, new: str, message: str):
+    _edit(pack, old, new)
+    with pytest.raises(KataError) as error:
+        Catalog.load(pack)
+    assert "01-tensors/kata.toml" in str(error.value) and message in str(error.value)
+
+
+def test_unknown_id_lists_the_known_ones(pack: Path):
+    with pytest.raises(KataError, match="unknown kata 'nope'; the katas are: tensors"):
+        Catalog.load(pack).get("nope")
+
+
+def test_empty_folder_is_an_error(tmp_path: Path):
+    with pytest.raises(KataError, match="no katas found"):
+        Catalog.load(tmp_path)

@@ -1,0 +1,44 @@
+"""A non-editable install finds every kata from an unrelated folder (katas/ and reference/ are package data)."""
+
+from __future__ import annotations
+
+import site
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from grader.catalog import Catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_install_lists_every_kata(tmp_path: Path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    [wheel] = wheels.glob("torch_katas-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    # Reuse this environment's torch & co. instead of downloading them again: a .pth file adds
+    # our site-packages after the new venv's own, so the wheel's copy of `grader` wins.
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "_outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    located = subprocess.run([str(python), "-c", "import grader; print(grader.__file__)"],
+                             cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    assert str(env_dir) in located  # the installed copy, not this checkout
+    listed = subprocess.run([str(env_dir / "bin" / "kata"), "--lang", "en", "list"],
+                            cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    for kata in Catalog.load(ROOT / "katas"):
+        assert kata.id in listed.stdout
+    started = subprocess.run([str(env_dir / "bin" / "kata"), "start", "tensors"],
+                             cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0 and (elsewhere / "kata-workspace" / "tensors" / "tensors.py").is_file()
