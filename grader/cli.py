@@ -204,3 +204,65 @@ def verify(
     except KataError as exc:
         _fail(str(exc))
     raise typer.Exit(0 if all_ok else 1)
+
+
+@app.command()
+def batch(
+    submissions: Path = typer.Argument(..., help="Folder with one entry per learner: a workspace folder or a .zip of one."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder (gradebook.sqlite, grades.csv, exports)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
+    device: str = DeviceOption,
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    katas: Optional[Path] = KatasOption,
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
+    shards: Optional[int] = typer.Option(None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."),
+    force: bool = typer.Option(False, "--force", help="Grade everything again, even unchanged submissions."),
+) -> None:
+    """Grade a whole class unattended; rerun to grade only what changed."""
+    import os
+
+    from grader import batch as batch_module
+    from grader import devices
+    from grader.sandbox import Limits
+
+    catalog = _catalog(katas)
+    try:
+        chosen = batch_module.resolve_shard(shard, shards)
+        selected = catalog.select(only)
+        summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
+                                   device=devices.resolve(device), limits=Limits(timeout=timeout),
+                                   shard=chosen, force=force, lang=_Session.lang)
+    except KataError as exc:
+        _fail(str(exc))
+    for entry in summary.skipped:
+        typer.echo(f"skipped {entry.entry}: {entry.reason}", err=True)
+    typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded, "
+               f"{summary.reused} unchanged, {len(summary.skipped)} skipped, {summary.seconds:.1f} s -> {out}")
+
+
+@app.command()
+def merge(
+    outs: list[Path] = typer.Argument(..., metavar="OUT...", help="The shard outputs of `kata batch --shard`."),
+    out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """Combine shard outputs into one, refusing overlaps and gaps."""
+    from grader.batch import merge as merge_outputs
+
+    catalog = _catalog(katas)
+    try:
+        learners = merge_outputs(outs, out, catalog, _Session.lang)
+    except KataError as exc:
+        _fail(str(exc))
+    typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
+
+
+@app.command()
+def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
+    """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""
+    from tabulate import tabulate
+
+    from grader.doctor import report
+
+    typer.echo(tabulate(report(workspace), tablefmt="simple"))

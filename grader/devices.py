@@ -23,7 +23,6 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda|mps|xpu|npu|mlu)(:\d+)?$")
 @dataclass(frozen=True)
 class DeviceInfo:
     name: str  # "cuda:0", "cpu", ...
-    detail: str  # a product name or "" when the backend does not say without initialising
 
 
 def _backend_module(kind: str):
@@ -55,11 +54,27 @@ def _count(kind: str) -> int:
 
 
 def available() -> list[DeviceInfo]:
-    found = [DeviceInfo("cpu", "")]
+    found = [DeviceInfo("cpu")]
     for kind in PRIORITY:
         for index in range(_count(kind)):
-            found.append(DeviceInfo(f"{kind}:{index}" if kind != "mps" else "mps", ""))
+            found.append(DeviceInfo(f"{kind}:{index}" if kind != "mps" else "mps"))
     return found
+
+
+def describe(name: str) -> str:
+    """A product name and memory where the backend tells (this may initialise that backend)."""
+    kind, _, index = name.partition(":")
+    if kind == "cpu":
+        import platform
+
+        return platform.processor() or platform.machine()
+    module = _backend_module(kind)
+    try:
+        props = module.get_device_properties(int(index or 0))
+        memory = getattr(props, "total_memory", 0)
+        return f"{props.name}, {memory / 2**30:.1f} GiB" if memory else str(props.name)
+    except Exception:  # noqa: BLE001 - not every backend can describe its devices
+        return "present"
 
 
 def accelerator_api() -> bool:

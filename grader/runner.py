@@ -81,6 +81,8 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome)
         )
     if job_status:
         status, message = job_status
+    elif any(c.outcome == "oom" for c in checks):
+        status, message = "oom", "a check ran out of memory (on an accelerator: its memory is full)"
     elif all(c.outcome in ("passed", "skipped") for c in checks):
         status, message = "passed", "every check passed"
     else:

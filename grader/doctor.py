@@ -1,0 +1,59 @@
+"""`kata doctor`: what this machine offers the grader, as rows a learner can paste into a help request."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import platform
+import sys
+from pathlib import Path
+
+from grader.workspace import find_root
+
+PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout", "typer", "tabulate", "watchfiles")
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "MISSING"
+
+
+def _device_rows() -> list[tuple[str, str]]:
+    from grader import devices
+
+    rows = []
+    for info in devices.available():
+        rows.append((f"device {info.name}", devices.describe(info.name)))
+    rows.append(("torch.accelerator API", "yes" if devices.accelerator_api() else "no (older torch)"))
+    rows.append(("--device auto picks", devices.resolve("auto")))
+    return rows
+
+
+def _protection_rows() -> list[tuple[str, str]]:
+    from grader import sandbox
+
+    fork = "fork from a warm worker" if sys.platform.startswith("linux") else "fresh spawned process per job"
+    rows = [
+        ("isolation", f"one child per job ({fork}), killed as a process group at the deadline"),
+        ("rlimits", "CPU seconds, file size, no core dumps, address space" if hasattr(os, "setsid") else "none"),
+        ("memory watch", "resident memory polled from /proc" if Path("/proc/self/statm").exists() else "no /proc: rlimit only"),
+    ]
+    rows += [(f"protection: {name}", "active" if on else "not active") for name, on in sandbox.protections().items()]
+    return rows
+
+
+def report(workspace: Path | None) -> list[tuple[str, str]]:
+    rows = [
+        ("python", f"{platform.python_version()} ({sys.executable})"),
+        ("platform", platform.platform()),
+        ("cpu cores", str(os.cpu_count())),
+    ]
+    rows += [(package, _version(package)) for package in PACKAGES]
+    rows += _device_rows()
+    rows += _protection_rows()
+    root = find_root(workspace)
+    rows.append(("workspace", f"{root}" + ("" if (root / ".kata").is_dir() else " (not created yet)")))
+    return rows

@@ -1,0 +1,95 @@
+"""Device selection, simulated on a CPU-only machine: each accelerator present and absent, and a
+torch without `torch.accelerator`."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from grader import devices
+from grader.errors import KataError
+
+
+@pytest.fixture
+def nothing_present(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    if hasattr(torch, "xpu"):
+        monkeypatch.setattr(torch.xpu, "is_available", lambda: False)
+    for vendor in ("npu", "mlu"):
+        monkeypatch.delattr(torch, vendor, raising=False)
+    monkeypatch.setattr(devices.importlib.util, "find_spec", lambda name: None)
+    return monkeypatch
+
+
+def test_cpu_only_machine(nothing_present):
+    assert [d.name for d in devices.available()] == ["cpu"]
+    assert devices.resolve("auto") == "cpu"
+    assert devices.resolve("cpu") == "cpu"
+
+
+@pytest.mark.parametrize("wanted", ["cuda", "cuda:1", "mps", "xpu", "npu", "mlu"])
+def test_absent_device_is_a_one_line_error_listing_what_is_present(nothing_present, wanted):
+    with pytest.raises(KataError) as error:
+        devices.resolve(wanted)
+    assert str(error.value) == f"device '{wanted}' is not present here; present: cpu"
+
+
+def test_cuda_present(nothing_present):
+    nothing_present.setattr(torch.cuda, "is_available", lambda: True)
+    nothing_present.setattr(torch.cuda, "device_count", lambda: 2)
+    assert [d.name for d in devices.available()] == ["cpu", "cuda:0", "cuda:1"]
+    assert devices.resolve("auto") == "cuda:0"
+    assert devices.resolve("cuda") == "cuda:0"
+    assert devices.resolve("cuda:1") == "cuda:1"
+    with pytest.raises(KataError, match="present: cpu, cuda:0, cuda:1"):
+        devices.resolve("cuda:2")
+
+
+def test_mps_present(nothing_present):
+    nothing_present.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert devices.resolve("auto") == "mps"
+
+
+@pytest.mark.parametrize("vendor", ["npu", "mlu"])
+def test_vendor_backends_appear_once_their_extension_registers(nothing_present, vendor):
+    fake = SimpleNamespace(is_available=lambda: True, device_count=lambda: 1)
+    nothing_present.setattr(torch, vendor, fake, raising=False)
+    assert devices.resolve("auto") == f"{vendor}:0"
+    assert devices.resolve(vendor) == f"{vendor}:0"
+
+
+def test_priority_is_cuda_first(nothing_present):
+    nothing_present.setattr(torch.cuda, "is_available", lambda: True)
+    nothing_present.setattr(torch.cuda, "device_count", lambda: 1)
+    nothing_present.setattr(torch, "npu", SimpleNamespace(is_available=lambda: True, device_count=lambda: 1), raising=False)
+    assert devices.resolve("auto") == "cuda:0"
+
+
+def test_a_backend_that_raises_counts_as_absent(nothing_present):
+    def broken():
+        raise RuntimeError("driver too old")
+
+    nothing_present.setattr(torch.cuda, "is_available", broken)
+    assert devices.resolve("auto") == "cpu"
+
+
+def test_torch_without_accelerator_api(monkeypatch):
+    monkeypatch.delattr(torch, "accelerator", raising=False)
+    assert devices.accelerator_api() is False
+    assert devices.resolve("cpu") == "cpu"
+
+
+def test_unknown_device_name():
+    with pytest.raises(KataError, match="unknown device 'tpu'"):
+        devices.resolve("tpu")
+
+
+def test_accelerator_jobs_do_not_fork():
+    from grader.worker import fork_is_safe
+
+    assert fork_is_safe("cpu") is True or not __import__("sys").platform.startswith("linux")
+    assert fork_is_safe("cuda:0") is False
+    assert fork_is_safe("mps") is False
