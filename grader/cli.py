@@ -13,12 +13,26 @@ from grader.errors import KataError
 from grader.i18n import detect_language, say
 from grader.workspace import Workspace, find_root
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="PyTorch katas with an isolated grader. Start with `kata start tensors`.")
+class _App(typer.Typer):
+    """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except KataError as exc:
+            typer.echo(f"error: {exc}", err=True)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        raise SystemExit(2)
+
+
+app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+           help="PyTorch katas with an isolated grader. Start with `kata start tensors`.")
 
 KatasOption = typer.Option(None, "--katas", help="A folder of katas (a private pack) instead of the built-in ones.")
 WorkspaceOption = typer.Option(None, "-w", "--workspace", help="Workspace folder (default: nearest .kata/ upward, else ./kata-workspace).")
-DeviceOption = typer.Option("cpu", "--device", help="auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.")
+DeviceOption = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.")
 
 
 class _Session:
@@ -213,6 +227,7 @@ def batch(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    memory: int = typer.Option(3072, "--memory", min=64, help="MB of resident memory a job may use (then: oom)."),
     katas: Optional[Path] = KatasOption,
     only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
     shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
@@ -231,7 +246,7 @@ def batch(
         chosen = batch_module.resolve_shard(shard, shards)
         selected = catalog.select(only)
         summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
-                                   device=devices.resolve(device), limits=Limits(timeout=timeout),
+                                   device=devices.resolve(device), limits=Limits(timeout=timeout, memory_mb=memory),
                                    shard=chosen, force=force, lang=_Session.lang)
     except KataError as exc:
         _fail(str(exc))
