@@ -281,3 +281,40 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     from grader.doctor import report
 
     typer.echo(tabulate(report(workspace), tablefmt="simple"))
+
+
+@app.command()
+def watch(
+    kata_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="The kata to watch (default: the first unfinished one you started)."),
+    workspace: Optional[Path] = WorkspaceOption,
+    poll: bool = typer.Option(False, "--poll", help="Poll for changes (network mounts and other file systems where save events do not arrive)."),
+    device: str = DeviceOption,
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit."""
+    import sys
+    from contextlib import closing
+
+    from grader import devices
+    from grader import watch as watching
+    from grader.scorecard import render
+
+    catalog = _catalog(katas)
+    space = Workspace(find_root(workspace))
+    keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
+    try:
+        session = watching.WatchSession(catalog, space, watching.pick_kata(catalog, space, kata_id),
+                                        devices.resolve(device), lang=_Session.lang)
+        with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
+            for update in watching.watch_loop(session, stream):
+                if isinstance(update, str):
+                    typer.echo(update)
+                    continue
+                if sys.stdout.isatty():
+                    typer.clear()
+                typer.echo(render([update], catalog, _Session.lang))
+                typer.echo(session.footer(keys))
+    except (KataError, OSError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        pass

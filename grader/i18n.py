@@ -27,6 +27,11 @@ PHRASES = {
                "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。"},
     "reset_done": {"en": "Reset {id}; your old files are in {backup}", "zh": "已重置 {id}；旧文件备份在 {backup}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
+    "watch_footer": {"en": "watching {path}: save a file to re-grade", "zh": "正在监视 {path}：保存文件即重新评分"},
+    "watch_keys": {"en": " · h hint · n next kata · q quit", "zh": " · h 提示 · n 下一个练习 · q 退出"},
+    "watch_not_done": {"en": "Finish {id} first (full points), then press n.", "zh": "先让 {id} 拿到满分，再按 n。"},
+    "watch_next": {"en": "On to {id}: edit {path}", "zh": "进入 {id}：编辑 {path}"},
+    "watch_last": {"en": "That was the last kata. Well done!", "zh": "这是最后一个练习了，干得好！"},
 }
 
 

@@ -41,6 +41,7 @@ from grader.sandbox import Limits, confine, prepare_job_dir, remove_job_dir
 
 _POLL_SECONDS = 0.05
 _EXIT_GRACE_SECONDS = 0.5
+_SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
 _CHILD_FAILED = 70
 
 
@@ -97,6 +98,7 @@ def _pytest_args(check_dirs: list[Path]) -> list[str]:
         "--capture=no",
         "-p", "no:cacheprovider",
         "-p", "no:logging",
+        "-p", "no:faulthandler",  # it keeps a copy of the real stderr that learner code could write to
         "-p", "pytest_timeout",
         "-o", "timeout_method=signal",
     ]
@@ -210,6 +212,8 @@ class _Running:
     last_memory_check: float = 0.0
     channel_fd: int = -1
     output_fd: int = -1
+    startup: float = 0.0  # extra seconds before the deadline (spawned children start cold)
+    pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
 
 
 class Worker:
@@ -220,6 +224,7 @@ class Worker:
         self.collection = Collection(list(self.katas.values()))
         self.parallel = max(1, parallel)
         self.spawn = spawn
+        self.fds_at_start = _open_fds()  # pytest's own files; anything newer is closed in children
 
     def expected(self, kata: Kata) -> list[ExpectedCheck]:
         return self.collection.expected[kata.id]
@@ -236,6 +241,8 @@ class Worker:
                     running[run.pid] = run
                     for fd in run.open_fds:
                         selector.register(fd, selectors.EVENT_READ, run)
+                    if run.pidfd >= 0:
+                        selector.register(run.pidfd, selectors.EVENT_READ, run)
                 self._pump(selector, running)
                 for run in list(running.values()):
                     if self._finished(run, selector):
@@ -266,6 +273,7 @@ class Worker:
                 os.close(output_r)
                 os.dup2(output_w, 1)
                 os.dup2(output_w, 2)
+                _close_fds_opened_since(self.fds_at_start, keep=channel_w)
                 _child_main(job, job_dir, self.collection.items[job.kata.id], channel_w, nonce)
         os.close(channel_w)
         os.close(output_w)
@@ -273,15 +281,18 @@ class Worker:
             os.set_blocking(fd, False)
         return _Running(
             job, pid, job_dir, nonce, time.monotonic(),
-            open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
+            open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r, pidfd=_pidfd_open(pid),
+            startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
         )
 
     def _pump(self, selector: selectors.BaseSelector, running: dict[int, _Running]) -> None:
         now = time.monotonic()
-        deadlines = [r.started + r.job.timeout for r in running.values() if r.killed_for is None]
+        deadlines = [r.started + r.startup + r.job.timeout for r in running.values() if r.killed_for is None]
         wait = max(0.0, min([_POLL_SECONDS, *(d - now for d in deadlines)]))
         for key, _ in selector.select(wait):
             run: _Running = key.data
+            if key.fd == run.pidfd:
+                continue  # the child exited: _finished() reaps it now
             try:
                 chunk = os.read(key.fd, 65536)
             except BlockingIOError:
@@ -299,7 +310,7 @@ class Worker:
     def _finished(self, run: _Running, selector: selectors.BaseSelector) -> bool:
         now = time.monotonic()
         if run.status is None:
-            if run.killed_for is None and now > run.started + run.job.timeout:
+            if run.killed_for is None and now > run.started + run.startup + run.job.timeout:
                 run.killed_for = "timeout"
                 _kill_group(run.pid)
             elif run.killed_for is None and now - run.last_memory_check > _POLL_SECONDS:
@@ -311,6 +322,7 @@ class Worker:
             if pid:
                 run.status, run.exited_at = status, now
                 _kill_group(run.pid)  # strays left in the child's group go too
+                _drop_pidfd(run, selector)
         if run.status is None:
             return False
         if run.open_fds and now - run.exited_at < _EXIT_GRACE_SECONDS:
@@ -329,6 +341,7 @@ class Worker:
                 pass
 
     def _close(self, run: _Running, selector: selectors.BaseSelector) -> None:
+        _drop_pidfd(run, selector)
         for fd in list(run.open_fds):
             try:
                 selector.unregister(fd)
@@ -350,6 +363,41 @@ class Worker:
             duration=(run.exited_at or time.monotonic()) - run.started,
             nonce=run.nonce,
         )
+
+
+def _open_fds() -> set[int]:
+    try:
+        return {int(name) for name in os.listdir("/proc/self/fd")}
+    except OSError:
+        return set()
+
+
+def _close_fds_opened_since(baseline: set[int], keep: int) -> None:
+    """In a child: other jobs' pipes and the caller's files (e.g. the gradebook) must not reach learner code."""
+    for fd in _open_fds() - baseline - {0, 1, 2, keep}:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _pidfd_open(pid: int) -> int:
+    """A pidfd for the child (Linux 5.3+), or -1: then exits are noticed at the next poll."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return -1
+
+
+def _drop_pidfd(run: _Running, selector: selectors.BaseSelector) -> None:
+    if run.pidfd < 0:
+        return
+    try:
+        selector.unregister(run.pidfd)
+    except (KeyError, ValueError):
+        pass
+    os.close(run.pidfd)
+    run.pidfd = -1
 
 
 def _parse_records(data: bytes, nonce: str) -> list[dict]:

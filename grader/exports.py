@@ -1,0 +1,187 @@
+"""Batch outputs: CSV, JSON, learner feedback, Gradescope, PrairieLearn, JUnit and shard.json.
+
+Every writer takes the learners' results (sorted by learner id, so reruns and merges are
+byte-identical apart from durations and dates) and writes one format. Text that came from learner
+code (messages, names) is made safe for its format: CSV cells that a spreadsheet would run as a
+formula get a leading quote, XML drops characters XML cannot hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from grader import report
+from grader.catalog import Catalog
+from grader.errors import KataError
+from grader.results import SCHEMA_VERSION, KataResult, LearnerResult
+from grader.scorecard import render
+from grader.submissions import Skipped
+
+CLEAN = ("passed", "failed")
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _cell(value: object) -> object:
+    """CSV injection guard: text starting like a formula is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def status_column(learner: LearnerResult) -> str:
+    """'ok', or every kata that was not a clean run with its status."""
+    unclean = [f"{k.kata}: {k.status}" for k in learner.katas if k.status not in CLEAN]
+    return "; ".join(unclean) or "ok"
+
+
+def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped]) -> None:
+    learners = sorted(learners, key=lambda lr: lr.learner)
+    kata_ids = [k.id for k in catalog]
+    write_grades_csv(out / "grades.csv", learners, kata_ids)
+    write_checks_csv(out / "checks.csv", learners)
+    write_grades_json(out / "grades.json", learners)
+    write_skipped(out / "skipped.csv", skipped)
+    for folder in ("feedback", "gradescope", "prairielearn"):
+        shutil.rmtree(out / folder, ignore_errors=True)  # no stale learner from an earlier run
+    for learner in learners:
+        feedback = out / "feedback" / f"{learner.learner}.md"
+        feedback.parent.mkdir(parents=True, exist_ok=True)
+        feedback.write_text(feedback_markdown(learner, catalog, lang), encoding="utf-8")
+        _write_json(out / "gradescope" / learner.learner / "results.json", gradescope(learner))
+        _write_json(out / "prairielearn" / learner.learner / "results.json", prairielearn(learner))
+    write_junit(out / "junit.xml", learners)
+    (out / "report.html").write_text(report.html(learners, catalog, skipped), encoding="utf-8")
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["learner", *kata_ids, "total", "max_total", "status"])
+        for learner in learners:
+            points = {k.kata: _num(k.points) for k in learner.katas}
+            writer.writerow([_cell(learner.learner), *(points.get(k, "0") for k in kata_ids),
+                             _num(learner.points), _num(learner.max_points), _cell(status_column(learner))])
+
+
+def write_checks_csv(path: Path, learners: list[LearnerResult]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["learner", "kata", "check", "outcome", "points", "max_points", "message"])
+        for learner in learners:
+            for kata in learner.katas:
+                for check in kata.checks:
+                    writer.writerow([_cell(learner.learner), kata.kata, check.id, check.outcome,
+                                     _num(check.points), _num(check.max_points), _cell(check.message)])
+
+
+def write_grades_json(path: Path, learners: list[LearnerResult]) -> None:
+    _write_json(path, {"schema_version": SCHEMA_VERSION, "learners": [lr.to_dict() for lr in learners]})
+
+
+def read_grades(out: Path) -> list[LearnerResult]:
+    data = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise KataError(f"{out}/grades.json: schema version {data.get('schema_version')}, expected {SCHEMA_VERSION}")
+    return [LearnerResult(d["learner"], [KataResult.from_dict(k) for k in d["katas"]]) for d in data["learners"]]
+
+
+def write_skipped(path: Path, skipped: list[Skipped]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["entry", "reason"])
+        for entry in sorted(skipped, key=lambda s: s.entry):
+            writer.writerow([_cell(entry.entry), _cell(entry.reason)])
+
+
+def read_skipped(out: Path) -> list[Skipped]:
+    with open(out / "skipped.csv", newline="", encoding="utf-8") as file:
+        return [Skipped(row["entry"], row["reason"]) for row in csv.DictReader(file)]
+
+
+def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> str:
+    """What `kata grade` would have shown the learner."""
+    return f"# {learner.learner}\n\n```\n{render(learner.katas, catalog, lang)}\n```\n"
+
+
+def gradescope(learner: LearnerResult) -> dict:
+    tests = [
+        {
+            "name": f"{kata.kata}: {check.title}",
+            "score": check.points,
+            "max_score": check.max_points,
+            "status": "passed" if check.outcome == "passed" else "failed",
+            "output": check.message,
+            "visibility": "visible",
+        }
+        for kata in learner.katas
+        for check in kata.checks
+    ]
+    return {"score": learner.points, "output": status_column(learner), "tests": tests}
+
+
+def prairielearn(learner: LearnerResult) -> dict:
+    tests = [
+        {
+            "name": f"{kata.kata}: {check.title}",
+            "points": check.points,
+            "max_points": check.max_points,
+            "message": check.message,
+        }
+        for kata in learner.katas
+        for check in kata.checks
+    ]
+    score = learner.points / learner.max_points if learner.max_points else 0.0
+    return {"gradable": True, "score": score, "message": status_column(learner), "tests": tests}
+
+
+def _xml(text: str) -> str:
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def write_junit(path: Path, learners: list[LearnerResult]) -> None:
+    suites = ET.Element("testsuites", name="kata batch")
+    for learner in learners:
+        for kata in learner.katas:
+            failures = sum(c.outcome not in ("passed", "skipped") for c in kata.checks)
+            suite = ET.SubElement(suites, "testsuite", name=_xml(f"{learner.learner}.{kata.kata}"),
+                                  tests=str(len(kata.checks)), failures=str(failures))
+            for check in kata.checks:
+                case = ET.SubElement(suite, "testcase", classname=_xml(f"{learner.learner}.{kata.kata}"),
+                                     name=check.id)
+                if check.outcome == "skipped":
+                    ET.SubElement(case, "skipped", message=_xml(check.message))
+                elif check.outcome != "passed":
+                    failure = ET.SubElement(case, "failure", message=_xml(check.outcome), type=check.outcome)
+                    failure.text = _xml(check.message)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def write_shard(out: Path, index: int, count: int, learners: list[str], kata_ids: list[str]) -> None:
+    _write_json(out / "shard.json", {"shard": index, "shards": count, "katas": kata_ids,
+                                     "learners": sorted(learners)})
+
+
+def read_shard(out: Path) -> dict:
+    try:
+        data = json.loads((out / "shard.json").read_text(encoding="utf-8"))
+        if not (isinstance(data["shard"], int) and isinstance(data["shards"], int)):
+            raise ValueError("shard and shards must be whole numbers")
+        return data
+    except FileNotFoundError:
+        raise KataError(f"{out}: no shard.json (is it a `kata batch` output?)") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KataError(f"{out}/shard.json: unreadable ({exc})") from None

@@ -1,0 +1,157 @@
+"""Finding a class's submissions: one entry per learner, a folder or a `.zip`, staged safely.
+
+A learner's entry is `<learner>/<kata-id>/<files>` (a workspace), as a folder or as a zip whose
+top level is that layout or a single folder holding it. Zips are extracted into a private staging
+folder only after every member passed the checks (no `..`, no absolute path, no link, at most
+`MAX_MEMBERS` members and `MAX_UNZIPPED_BYTES` in all, counting the bytes actually written).
+Anything else is `Skipped` with a reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_MEMBERS = 2000
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Submission:
+    learner: str
+    root: Path  # the folder that holds `<kata-id>/` folders
+    katas: list[str] = field(default_factory=list)
+
+    def folder(self, kata_id: str) -> Path:
+        return self.root / kata_id
+
+
+@dataclass(frozen=True)
+class Skipped:
+    entry: str
+    reason: str
+
+
+class Rejected(Exception):
+    """An entry that cannot be graded; the message is the reason."""
+
+
+def printable(name: str) -> str:
+    """A file name as text, whatever its encoding (undecodable bytes shown as \\xNN)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _learner_id(entry: Path) -> str:
+    name = entry.stem if entry.suffix.lower() == ".zip" and entry.is_file() else entry.name
+    try:
+        os.fsencode(name).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected("the name is not valid UTF-8; rename it") from None
+    if not name.isprintable() or name.startswith(".") or not name.strip():
+        raise Rejected("the name is not usable as a learner id")
+    return name
+
+
+def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
+    name = info.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        raise Rejected(f"zip member {name!r} has an absolute path")
+    if ".." in path.parts:
+        raise Rejected(f"zip member {name!r} points outside the folder (../)")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise Rejected(f"zip member {name!r} is a symbolic link")
+    return path
+
+
+def extract_zip(archive: Path, target: Path) -> None:
+    """Extract `archive` into `target`, refusing zip-slip, links and zip bombs."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise Rejected(f"zip has {len(members)} members (more than {MAX_MEMBERS})")
+            checked = [(info, _check_member(info)) for info in members]
+            if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+                raise Rejected(f"zip unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB")
+            written = 0
+            for info, path in checked:
+                destination = target.joinpath(*path.parts)
+                if info.is_dir():
+                    destination.mkdir(parents=True, exist_ok=True)
+                    continue
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as source, open(destination, "wb") as out:
+                    # the header's sizes can lie: count what really comes out
+                    while chunk := source.read(1 << 20):
+                        written += len(chunk)
+                        if written > MAX_UNZIPPED_BYTES:
+                            raise Rejected(f"zip unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB")
+                        out.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+        raise Rejected(f"not a readable zip ({exc})") from None
+    except OSError as exc:
+        raise Rejected(f"could not be extracted ({exc.strerror or exc})") from None
+
+
+def _kata_root(folder: Path, kata_ids: list[str]) -> tuple[Path, list[str]]:
+    """The folder holding kata folders: `folder` itself or its single visible subfolder."""
+    found = [k for k in kata_ids if (folder / k).is_dir() and not (folder / k).is_symlink()]
+    if found:
+        return folder, found
+    children = [c for c in folder.iterdir() if not c.name.startswith((".", "__MACOSX"))]
+    if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
+        inner = children[0]
+        found = [k for k in kata_ids if (inner / k).is_dir() and not (inner / k).is_symlink()]
+        if found:
+            return inner, found
+    raise Rejected(f"no kata folder inside (expected e.g. {kata_ids[0]}/)")
+
+
+def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Submission], list[Skipped]]:
+    """Every gradable learner under `submissions` (zips extracted under `staging`) and the rest."""
+    found: dict[str, Submission] = {}
+    skipped: list[Skipped] = []
+    for entry in sorted(submissions.iterdir(), key=lambda p: os.fsencode(p.name)):
+        shown = printable(entry.name)
+        if entry.name.startswith(".") or entry.name == "__MACOSX":
+            continue
+        try:
+            if entry.is_symlink():
+                raise Rejected("a symbolic link, not a folder or a zip")
+            is_zip = entry.is_file() and entry.suffix.lower() == ".zip"
+            if not (entry.is_dir() or is_zip):
+                raise Rejected("not a folder or a .zip")
+            learner = _learner_id(entry)
+            if learner in found:
+                raise Rejected(f"learner '{learner}' has both a folder and a zip")
+            if is_zip:
+                target = staging / learner
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir(parents=True)
+                extract_zip(entry, target)
+                entry = target
+            root, katas = _kata_root(entry, kata_ids)
+            found[learner] = Submission(learner, root, katas)
+        except Rejected as why:
+            skipped.append(Skipped(shown, str(why)))
+    return list(found.values()), skipped
+
+
+def content_hash(folder: Path) -> str:
+    """sha256 over the regular, visible files a grading job would copy (names and bytes)."""
+    digest = hashlib.sha256()
+    if not folder.is_dir():
+        return digest.hexdigest()
+    for path in sorted(folder.rglob("*"), key=lambda p: os.fsencode(str(p))):
+        relative = path.relative_to(folder)
+        if path.is_symlink() or not path.is_file() or any(p.startswith(".") for p in relative.parts):
+            continue
+        digest.update(os.fsencode(relative.as_posix()) + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

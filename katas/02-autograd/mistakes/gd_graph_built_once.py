@@ -1,0 +1,9 @@
+def gradient_descent(f, x0, lr, steps):
+    x = x0.detach().clone().requires_grad_(True)
+    loss = f(x)
+    for _ in range(steps):
+        x.grad = None
+        loss.backward(retain_graph=True)
+        with torch.no_grad():
+            x -= lr * x.grad
+    return x.detach()

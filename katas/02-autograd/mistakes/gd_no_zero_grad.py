@@ -1,0 +1,7 @@
+def gradient_descent(f, x0, lr, steps):
+    x = x0.detach().clone().requires_grad_(True)
+    for _ in range(steps):
+        f(x).backward()
+        with torch.no_grad():
+            x -= lr * x.grad
+    return x.detach()

@@ -1,0 +1,4 @@
+def gradient(f, x):
+    x.requires_grad_(True)
+    f(x).backward()
+    return x.grad

@@ -1,0 +1,8 @@
+def per_batch_gradients(loss_fn, w, batches):
+    grads = []
+    for batch in batches:
+        if w.grad is not None:
+            w.grad.zero_()
+        loss_fn(w, batch).backward()
+        grads.append(w.grad)
+    return grads

@@ -1,0 +1,63 @@
+"""Kata 2 · Autograd — 自动求导.
+
+Fill in each function below. Run `kata grade autograd` to check your work.
+完成下面的每个函数，然后运行 `kata grade autograd` 检查结果。
+"""
+
+import torch
+
+
+def gradient(f, x):
+    """Exercise 1: the gradient of the scalar function f at the point x, as a new tensor.
+
+    f takes a tensor shaped like x and returns a scalar tensor, e.g. `lambda t: (t ** 2).sum()`.
+    x may or may not require grad: leave x itself untouched (its values, requires_grad and .grad).
+    练习 1：返回标量函数 f 在点 x 处的梯度（一个新张量）。
+    f 接收一个与 x 形状相同的张量并返回标量张量。x 可能 requires_grad，也可能不：
+    不要改动调用者的 x（它的值、requires_grad 和 .grad 都保持原样）。
+    Hint/提示: detach, clone, requires_grad_, backward, .grad
+    """
+    raise NotImplementedError("exercise 1: gradient")
+
+
+def per_batch_gradients(loss_fn, w, batches):
+    """Exercise 2: a list with the gradient of loss_fn(w, batch) w.r.t. w for each batch, separately.
+
+    w is a leaf that requires grad (think: a model parameter); its .grad may already hold an old
+    gradient when you get it. Entry i must be the gradient of batch i alone.
+    练习 2：对每个批次分别计算 loss_fn(w, batch) 关于 w 的梯度，返回这些梯度组成的列表。
+    w 是 requires_grad 的叶子张量（就像模型参数），传进来时它的 .grad 可能已经存着旧梯度。
+    第 i 项必须只是第 i 个批次的梯度。
+    Careful/注意: backward() adds into .grad — it does not overwrite it.
+    """
+    raise NotImplementedError("exercise 2: per_batch_gradients")
+
+
+def gradient_descent(f, x0, lr, steps):
+    """Exercise 3: minimise the scalar function f by plain gradient descent from x0.
+
+    Repeat `steps` times: x ← x − lr · ∇f(x). Return the final x as a tensor that does not require
+    grad. Do not change x0.
+    练习 3：从 x0 出发，用最朴素的梯度下降最小化标量函数 f。
+    重复 steps 次：x ← x − lr · ∇f(x)。返回最终的 x（一个不需要梯度的张量），不要修改 x0。
+    Hint/提示: a new forward pass (a new graph) every step; clear .grad; update under torch.no_grad()
+    """
+    raise NotImplementedError("exercise 3: gradient_descent")
+
+
+def predict(model, x):
+    """Exercise 4: run model on x for inference: no graph recorded, output does not require grad.
+
+    练习 4：用 model 对 x 做推理：不记录计算图，输出不需要梯度。
+    Hint/提示: torch.no_grad()
+    """
+    raise NotImplementedError("exercise 4: predict")
+
+
+def to_numpy(t):
+    """Exercise 5: a NumPy array with the values, shape and dtype of t (t may require grad, may be on a GPU).
+
+    练习 5：返回一个 NumPy 数组，其值、形状和 dtype 与 t 相同（t 可能 requires_grad，也可能在 GPU 上）。
+    Hint/提示: detach, cpu, numpy
+    """
+    raise NotImplementedError("exercise 5: to_numpy")

@@ -1,0 +1,5 @@
+class RunningCenter(RunningCenter):
+    def __init__(self, num_features, momentum=0.1):
+        nn.Module.__init__(self)
+        self.momentum = momentum
+        self.running_mean = nn.Parameter(torch.zeros(num_features), requires_grad=False)

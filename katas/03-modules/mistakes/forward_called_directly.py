@@ -1,0 +1,3 @@
+class Classifier(Classifier):
+    def forward(self, x):
+        return self.mlp.forward(self.center.forward(x))

@@ -1,0 +1,3 @@
+def masked_token_loss(logits, targets, pad_index):
+    one_hot = F.one_hot(targets.reshape(-1), logits.size(-1)).float()
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), one_hot, ignore_index=pad_index)

@@ -1,0 +1,5 @@
+"""Kills its own process at import."""
+import os
+import signal
+
+os.kill(os.getpid(), signal.SIGKILL)

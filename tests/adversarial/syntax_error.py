@@ -1,0 +1,2 @@
+def to_float_tensor(data)
+    return data

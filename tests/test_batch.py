@@ -1,0 +1,297 @@
+"""`kata batch` over a generated class: clean learners, adversarial learners, shards, resume.
+
+Every batch runs as its own `python -m grader` process (as an instructor would run it), over a
+private copy of the `tensors` kata so that the tests stay fast and independent of other katas.
+The promise under test: an adversarial submission scores 0 on its kata with a clear status, and
+every other learner's grades are exactly those of a clean run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.batch import Shard, resolve_shard, shard_of
+from grader.errors import KataError
+
+REPO = Path(__file__).resolve().parents[1]
+ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+TIMEOUT = "6"
+ROOT = os.geteuid() == 0
+
+# adversarial file -> the status its kata must end with (0 points in every case)
+EXPECTED = {
+    "exit_os": "crashed",
+    "kill9": "crashed",
+    "exit_sys": "error",
+    "pytest_skip": "error",
+    "fake_output": "failed",
+    "fake_files": "failed",
+    "tamper_torch": "error",
+    "tamper_builtins": "crashed",  # the broken builtins take the grading machinery down with them
+    "loop_import": "timeout",
+    "loop_function": "timeout",
+    "timer_reset": "timeout",
+    "native_hang": "timeout",
+    "memory_bomb": "oom",
+    "output_flood": "failed",
+    "network": "failed",
+    "syntax_error": "error",
+    "latin1": "error",
+    "empty": "failed",
+}
+if ROOT:  # without root nothing caps processes or guards the instructor's files: see INSTRUCTOR.md
+    EXPECTED.update(fork_bomb="timeout", thread_bomb="error", escape_files="failed")
+
+UNSAFE_ZIPS = {
+    "zip-slip": "outside the folder",
+    "zip-absolute": "absolute path",
+    "zip-symlink": "symbolic link",
+    "zip-bomb": "more than",
+}
+
+
+def _kata_pack(tmp: Path) -> Path:
+    shutil.copytree(REPO / "katas" / "01-tensors", tmp / "pack" / "katas" / "01-tensors")
+    shutil.copytree(REPO / "reference" / "01-tensors", tmp / "pack" / "reference" / "01-tensors")
+    return tmp / "pack" / "katas"
+
+
+def _learner(root: Path, name: str, text: bytes) -> None:
+    folder = root / name / "tensors"
+    folder.mkdir(parents=True)
+    (folder / "tensors.py").write_bytes(text)
+
+
+def _clean_class(root: Path) -> None:
+    reference = (REPO / "reference/01-tensors/tensors.py").read_bytes()
+    stub = (REPO / "katas/01-tensors/stub/tensors.py").read_bytes()
+    for i in range(3):
+        _learner(root, f"ref-{i}", reference)
+    _learner(root, "stub-0", stub)
+    for mistake in sorted((REPO / "katas/01-tensors/mistakes").glob("*.py"))[:2]:
+        _learner(root, f"partial-{mistake.stem}", reference + b"\n\n" + mistake.read_bytes())
+    (root / "no-tensors").mkdir()
+    (root / "no-tensors" / "autograd").mkdir()  # only katas this batch does not grade: skipped
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:  # a zipped workspace with one top folder
+        zf.writestr("workspace/tensors/tensors.py", reference)
+    (root / "zipped.zip").write_bytes(buffer.getvalue())
+    (root / "notes.txt").write_text("not a submission")
+    (root / "empty").mkdir()
+
+
+def _unsafe_zips(root: Path) -> None:
+    reference = (REPO / "reference/01-tensors/tensors.py").read_bytes()
+    entries = {
+        "zip-slip": [("tensors/tensors.py", reference), ("../../escaped.py", b"x = 1")],
+        "zip-absolute": [("tensors/tensors.py", reference), ("/tmp/kata-absolute.py", b"x = 1")],
+        "zip-bomb": [("tensors/tensors.py", reference), ("tensors/bomb.bin", b"\0" * (60 * 1024 * 1024))],
+    }
+    for name, members in entries.items():
+        with zipfile.ZipFile(root / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for member, data in members:
+                zf.writestr(zipfile.ZipInfo(member), data, zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(root / "zip-symlink.zip", "w") as zf:
+        zf.writestr("tensors/tensors.py", reference)
+        link = zipfile.ZipInfo("tensors/secret.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/shadow")
+
+
+def _batch(katas: Path, submissions: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out),
+               "--katas", str(katas), "--timeout", TIMEOUT, "--memory", "512", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def _rows(path: Path) -> dict[str, list[str]]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return {row[0]: row for row in list(csv.reader(file))[1:]}
+
+
+def _check_rows(path: Path) -> dict[tuple[str, str], list[str]]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return {(row[0], row[2]): row for row in list(csv.reader(file))[1:]}
+
+
+def _digest(paths: list[Path]) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The clean class graded once with 2 workers: the reference every other run must equal."""
+    tmp = tmp_path_factory.mktemp("clean")
+    katas = _kata_pack(tmp)
+    submissions = tmp / "class"
+    _clean_class(submissions)
+    run = _batch(katas, submissions, tmp / "out", "--workers", "2")
+    assert run.returncode == 0, run.stderr
+    return katas, submissions, tmp / "out"
+
+
+def test_clean_class_grades(clean):
+    _, _, out = clean
+    grades = _rows(out / "grades.csv")
+    assert sorted(grades) == ["partial-cat_wrong_dim", "partial-float64_from_numpy",
+                              "ref-0", "ref-1", "ref-2", "stub-0", "zipped"]
+    assert grades["ref-0"][1:] == ["10", "10", "10", "ok"]
+    assert grades["zipped"][1:] == ["10", "10", "10", "ok"]
+    assert grades["stub-0"][1:] == ["0", "0", "10", "ok"]
+    assert grades["partial-cat_wrong_dim"][1:4] == ["9", "9", "10"]
+    skipped = (out / "skipped.csv").read_text()
+    assert "notes.txt" in skipped and "empty" in skipped and "no-tensors" in skipped
+    for name in ("checks.csv", "grades.json", "junit.xml", "report.html", "feedback/ref-0.md",
+                 "gradescope/stub-0/results.json", "prairielearn/stub-0/results.json", "shard.json"):
+        assert (out / name).is_file(), name
+    assert "<svg" in (out / "report.html").read_text() and "http" not in (out / "report.html").read_text()
+
+
+def test_adversarial_class(clean, tmp_path):
+    """Each attack scores 0 with its status; everyone else's grades equal the clean run's."""
+    katas, clean_submissions, clean_out = clean
+    submissions = tmp_path / "class"
+    shutil.copytree(clean_submissions, submissions)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "gradebook.sqlite").touch()  # exists before the batch, so the attack can aim at it
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    guarded = [REPO / "grader" / "__init__.py", REPO / "grader" / "runner.py",
+               submissions / "ref-0" / "tensors" / "tensors.py"]
+    for case in EXPECTED:
+        text = (ADVERSARIAL / f"{case}.py").read_bytes()
+        text = text.replace(b"PORT = 0", f"PORT = {listener.getsockname()[1]}".encode())
+        text = text.replace(b"TARGETS: list[str] = []", f"TARGETS = {[str(p) for p in guarded]!r}".encode())
+        _learner(submissions, f"adv-{case}", text)
+    (submissions / "adv-latin1" / "tensors" / "caf\udce9.py").write_bytes(b"x = 1\n")  # non-UTF-8 file name
+    _learner(submissions, os.fsdecode(b"adv-name-\xff"), b"")
+    _unsafe_zips(submissions)
+    before = _digest(guarded)
+    try:
+        run = _batch(katas, submissions, out, "--workers", "2")
+        assert run.returncode == 0, run.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing reached the grader's loopback
+    finally:
+        listener.close()
+        for leftover in Path("/tmp").glob("kata-adversarial-*"):
+            leftover.unlink()
+    grades, checks = _rows(out / "grades.csv"), _check_rows(out / "checks.csv")
+    got = {case: (grades[f"adv-{case}"][1], grades[f"adv-{case}"][-1]) for case in EXPECTED}
+    want = {case: ("0", "ok" if status == "failed" else f"tensors: {status}") for case, status in EXPECTED.items()}
+    assert got == want
+    clean_grades, clean_checks = _rows(clean_out / "grades.csv"), _check_rows(clean_out / "checks.csv")
+    assert {k: v for k, v in grades.items() if not k.startswith("adv-")} == clean_grades
+    assert {k: v for k, v in checks.items() if not k[0].startswith("adv-")} == clean_checks
+    skipped = (out / "skipped.csv").read_text(encoding="utf-8")
+    for name, reason in UNSAFE_ZIPS.items():
+        assert f"{name}.zip" in skipped and reason in skipped, name
+    assert "not valid UTF-8" in skipped
+    assert not (tmp_path / "escaped.py").exists() and not Path("/tmp/kata-absolute.py").exists()
+    if ROOT:
+        assert _digest(guarded) == before
+
+
+def test_workers_1_equals_workers_2(clean, tmp_path):
+    katas, submissions, clean_out = clean
+    run = _batch(katas, submissions, tmp_path / "out", "--workers", "1")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "out" / "grades.csv").read_bytes() == (clean_out / "grades.csv").read_bytes()
+    assert (tmp_path / "out" / "checks.csv").read_bytes() == (clean_out / "checks.csv").read_bytes()
+
+
+def test_three_shards_merged_equal_single_run(clean, tmp_path):
+    katas, submissions, clean_out = clean
+    outs = [tmp_path / f"shard-{i}" for i in range(3)]
+    command = [sys.executable, "-m", "grader", "batch", str(submissions), "--katas", str(katas),
+               "--timeout", TIMEOUT, "--workers", "1"]
+    shards = [subprocess.Popen([*command, "-o", str(o), "--shard", f"{i}/3"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE) for i, o in enumerate(outs)]
+    for shard in shards:
+        assert shard.wait(timeout=600) == 0, shard.stderr.read()
+    merge = [sys.executable, "-m", "grader", "merge", "--katas", str(katas), "-o", str(tmp_path / "merged")]
+    gap = subprocess.run([*merge, str(outs[0]), str(outs[1])], capture_output=True, text=True)
+    assert gap.returncode == 2 and "gap: shard 2/3 missing" in gap.stderr
+    overlap = subprocess.run([*merge, *map(str, outs), str(outs[0])], capture_output=True, text=True)
+    assert overlap.returncode == 2 and "overlap" in overlap.stderr
+    done = subprocess.run([*merge, *map(str, outs)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for name in ("grades.csv", "checks.csv", "skipped.csv"):
+        assert (tmp_path / "merged" / name).read_bytes() == (clean_out / name).read_bytes(), name
+
+
+def test_killed_batch_resumes(clean, tmp_path):
+    """kill -9 while grading; the rerun keeps what was committed and grades only the rest."""
+    katas, clean_submissions, clean_out = clean
+    submissions = tmp_path / "class"
+    shutil.copytree(clean_submissions, submissions)
+    _learner(submissions, "zz-slow", (ADVERSARIAL / "loop_import.py").read_bytes())  # sorted last
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out), "--katas", str(katas),
+               "--timeout", TIMEOUT, "--workers", "1"]
+    victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = out / "gradebook.sqlite"
+    committed = 0
+    while victim.poll() is None and committed < 3:
+        time.sleep(0.2)
+        if database.exists():
+            try:
+                with sqlite3.connect(database) as db:
+                    committed = db.execute("SELECT count(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass  # the table is not there yet
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert committed >= 3, "the batch finished before it could be killed"
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    reused = int(rerun.stdout.split(" unchanged")[0].rsplit(", ", 1)[1])
+    assert reused >= committed
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == len(_rows(clean_out / "grades.csv")) + 1
+    grades = _rows(out / "grades.csv")
+    assert grades.pop("zz-slow")[-1] == "tensors: timeout"
+    assert grades == _rows(clean_out / "grades.csv")
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert " 0 jobs graded" in again.stdout
+
+
+def test_shard_choice():
+    assert resolve_shard("1/3", None, {}) == Shard(1, 3)
+    assert resolve_shard(None, None, {}) == Shard(0, 1)
+    assert resolve_shard(None, None, {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4",
+                                      "SLURM_ARRAY_TASK_MIN": "1"}) == Shard(3, 4)
+    assert resolve_shard(None, 5, {"JOB_COMPLETION_INDEX": "2"}) == Shard(2, 5)
+    for bad in ("3/3", "x/2", "1-2"):
+        with pytest.raises(KataError):
+            resolve_shard(bad, None, {})
+    with pytest.raises(KataError):
+        resolve_shard(None, 4, {})
+    assert sorted({shard_of(f"learner-{i}", 3) for i in range(30)}) == [0, 1, 2]
+
+
+def test_bad_input_is_one_line_exit_2(clean, tmp_path):
+    katas = str(clean[0])
+    missing = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "nope"), "-o",
+                              str(tmp_path / "out"), "--katas", katas], capture_output=True, text=True)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ") and missing.stderr.count("\n") == 1
+    bad_shard = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path), "-o", str(tmp_path / "out"),
+                                "--katas", katas, "--shard", "5/2"], capture_output=True, text=True)
+    assert bad_shard.returncode == 2 and "out of range" in bad_shard.stderr
