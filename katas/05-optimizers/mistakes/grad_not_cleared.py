@@ -1,0 +1,5 @@
+def sgd_momentum_update(params, velocities, lr, momentum):
+    with torch.no_grad():
+        for p, v in zip(params, velocities):
+            v.mul_(momentum).add_(p.grad)
+            p -= lr * v

@@ -1,0 +1,6 @@
+def sgd_momentum_update(params, velocities, lr, momentum):
+    with torch.no_grad():
+        for p, v in zip(params, velocities):
+            v = momentum * v + p.grad
+            p -= lr * v
+            p.grad = None

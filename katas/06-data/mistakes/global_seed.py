@@ -1,0 +1,3 @@
+def make_loader(dataset, batch_size, seed, num_workers=0):
+    torch.manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=num_workers)

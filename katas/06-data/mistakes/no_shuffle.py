@@ -1,0 +1,3 @@
+def make_loader(dataset, batch_size, seed, num_workers=0):
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, generator=generator, num_workers=num_workers)
