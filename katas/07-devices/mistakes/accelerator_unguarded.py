@@ -1,0 +1,13 @@
+def pick_device():
+    # torch.accelerator first, as if every torch had it (it appeared in 2.6)
+    if torch.accelerator.is_available():
+        return torch.accelerator.current_accelerator().type
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    for name in ("xpu", "npu", "mlu"):
+        backend = getattr(torch, name, None)
+        if backend is not None and backend.is_available():
+            return name
+    return "cpu"

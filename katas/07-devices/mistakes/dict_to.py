@@ -1,0 +1,2 @@
+def move_batch(batch, device):
+    return batch.to(device)  # a dict (or list, tuple) has no .to()

@@ -1,0 +1,118 @@
+"""Kata 8 · Training loop — 训练循环.
+
+Every PyTorch training loop repeats five steps per batch: forward, loss, backward, step, zero_grad.
+Around them: model.train() while learning, model.eval() and torch.no_grad() while measuring, plain
+Python numbers for the bookkeeping, and a real copy of the best weights seen so far.
+Run `kata grade training` to check your work.
+
+每个 PyTorch 训练循环对每个批次都重复五个步骤：前向传播、计算损失、反向传播、更新参数（step）、
+清零梯度（zero_grad）。围绕这五步的是：学习时用 model.train()，评估时用 model.eval() 和
+torch.no_grad()，记录数值时用普通的 Python 数字，并保存迄今最佳权重的真正副本。
+完成下面的每个函数，然后运行 `kata grade training` 检查结果。
+"""
+
+import copy
+
+import torch
+
+
+def train_step(model, x, y, loss_fn, optimizer):
+    """Exercise 1: one optimisation step on one batch (x, y); return the loss as a Python float.
+
+    The five steps: forward (model(x)), loss (loss_fn(output, y)), backward, optimizer.step(),
+    optimizer.zero_grad() (zero_grad may also come first: what matters is that each step only uses
+    this batch's gradients).
+
+    练习 1：在一个批次 (x, y) 上做一步优化，并以 Python float 返回损失。
+    五个步骤：前向传播（model(x)）、计算损失（loss_fn(output, y)）、反向传播（backward）、
+    optimizer.step()、optimizer.zero_grad()（zero_grad 也可以放在最前面：关键是每一步只使用本批次的梯度）。
+    """
+    output = model(x)  # 1. forward
+    loss = loss_fn(output, y)  # 2. loss
+    loss.backward()  # 3. backward: fills p.grad, adding to whatever is already there
+    optimizer.step()  # 4. step: only after backward, or it uses no (or stale) gradients
+    optimizer.zero_grad()  # 5. zero_grad: otherwise the next batch's gradients pile up on these
+    return loss.item()  # a float, not a tensor that keeps this batch's graph alive
+
+
+def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
+    """Exercise 2: train for one pass over `loader`; return the mean of the batch losses (a float).
+
+    Put the model in training mode first (model.train()), move each batch (x, y) to `device`
+    (where the model already is), and run train_step on it.
+
+    练习 2：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
+    先把模型切换到训练模式（model.train()），把每个批次 (x, y) 移到 `device`（模型已经在那里），
+    然后对它执行 train_step。
+    """
+    # evaluate() leaves the model in eval mode: switch dropout (and batch norm) back on.
+    model.train()
+    total, batches = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        total += train_step(model, x, y, loss_fn, optimizer)  # adding floats keeps no graph
+        batches += 1
+    return total / batches
+
+
+def evaluate(model, loader, loss_fn, device="cpu"):
+    """Exercise 3: measure the model on `loader`; return (mean loss per sample, accuracy) as floats.
+
+    Use model.eval() (dropout off) and torch.no_grad() (no graph, no gradients). The accuracy is the
+    fraction of samples whose highest-scoring class (argmax over dim 1) equals the label, in [0, 1].
+
+    练习 3：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
+    使用 model.eval()（关闭 dropout）和 torch.no_grad()（不建计算图、不算梯度）。准确率是得分最高的类别
+    （在第 1 维上取 argmax）等于标签的样本所占的比例，取值在 [0, 1]。
+    """
+    model.eval()  # dropout off: the same input always gives the same output
+    total_loss, correct, count = 0.0, 0, 0
+    with torch.no_grad():  # measuring needs no graph: faster and uses less memory
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * len(y)  # the loss is a batch mean: weight it
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            count += len(y)
+    return total_loss / count, correct / count
+
+
+def snapshot(model):
+    """Exercise 4: a copy of model.state_dict() that later training cannot change.
+
+    model.state_dict() holds references to the live parameter tensors: when the model trains, they
+    change too. Return a copy that model.load_state_dict() can restore later.
+
+    练习 4：返回 model.state_dict() 的一个副本，之后的训练不能改变它。
+    model.state_dict() 保存的是对正在使用的参数张量的引用：模型一训练，它们也跟着变。请返回一个
+    之后能用 model.load_state_dict() 恢复的副本。
+    """
+    # deepcopy copies every tensor; {k: v.clone() for k, v in ...items()} works too.
+    return copy.deepcopy(model.state_dict())
+
+
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
+    """Exercise 5: train for `epochs` epochs, keep the best weights, return the history.
+
+    After each epoch: train_one_epoch, then evaluate on val_loader, and append
+    {"train_loss": ..., "val_loss": ..., "val_acc": ...} (floats) to the history list. The best
+    epoch is the one with the lowest val_loss (the first one on a tie). At the end, load the best
+    epoch's weights back into the model and return the history.
+
+    练习 5：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
+    每轮之后：先 train_one_epoch，再在 val_loader 上 evaluate，然后把
+    {"train_loss": ..., "val_loss": ..., "val_acc": ...}（都是 float）追加到历史列表中。
+    val_loss 最低的那一轮是最佳轮（并列时取最早的一轮）。最后把最佳轮的权重加载回模型，并返回历史。
+    """
+    history = []
+    best_loss, best_state = float("inf"), None
+    for _ in range(epochs):
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+        history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
+        if val_loss < best_loss:
+            # a real copy: an alias would silently follow the model to its last epoch
+            best_loss, best_state = val_loss, snapshot(model)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
