@@ -1,0 +1,5 @@
+def newton_sqrt(a, tol=1e-6):
+    x = (a + 1) / 2
+    for _ in range(5):  # a fixed number of steps instead of a data-dependent stop
+        x = (x + a / x) / 2
+    return x

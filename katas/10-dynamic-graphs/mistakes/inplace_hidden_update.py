@@ -1,0 +1,7 @@
+def rnn_last_hidden(cell, x, lengths):
+    h = x.new_zeros(x.shape[0], cell.hidden_size)
+    for t in range(int(lengths.max())):
+        new_h = cell(x[:, t], h)
+        running = t < lengths
+        h[running] = new_h[running]  # overwrites the h the cell saved for backward
+    return h

@@ -1,0 +1,5 @@
+def make_loaders(root, batch_size=64, seed=0):
+    torch.manual_seed(seed)  # the shuffle order is drawn later, when iteration starts
+    train = DataLoader(MnistDataset(root, train=True), batch_size=batch_size, shuffle=True)
+    test = DataLoader(MnistDataset(root, train=False), batch_size=batch_size)
+    return train, test
