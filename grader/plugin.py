@@ -10,8 +10,9 @@ assertion text plus the learner's own file:line, never grader frames) and durati
 What it cannot do: the learner's code runs in this same process, so it could in principle patch
 this plugin or pytest. We snapshot what checks rely on (torch comparison functions, builtins, the
 reporting path) before learner code loads and report any change as tampering, which fails the job;
-the parent also trusts nothing but well-formed records carrying this job's nonce. That detects the
-known tricks; it does not make in-process code harmless (see the README's threat model).
+the parent also trusts nothing but well-formed records stamped with the current check's token
+(channel.py). That detects the known tricks; it does not make in-process code harmless (see the
+threat model in docs/INSTRUCTOR.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`grade()`: one kata, one solution folder, one device -> `KataResult`. Fails closed.
 
 The parent owns the expected checks (collected before learner code ran) and their points. A check
-counts as passed only when the child reported it passed over the job's pipe with the job's nonce;
+counts as passed only when the child reported it passed over the job's pipe in its own turn;
 every expected check without such a report fails with the job's status and its explanation.
 """
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import secrets
 import selectors
 import signal
 import subprocess
@@ -35,6 +34,7 @@ import pytest
 import torch  # noqa: F401 - imported once here so every forked child starts warm
 
 from grader import plugin
+from grader.channel import ParentChannel, next_turn
 from grader.catalog import Kata
 from grader.errors import KataError
 from grader.sandbox import Limits, confine, prepare_job_dir, remove_job_dir
@@ -75,7 +75,6 @@ class JobOutcome:
     killed_for: str | None  # "timeout", "oom" or None
     output: bytes
     duration: float
-    nonce: str
 
 
 class _CollectErrors:
@@ -154,13 +153,16 @@ class Collection:
                 raise KataError(f"{kata.checks}: two checks share a name; check names must be unique")
 
 
-def _run_items(items: list[pytest.Item]) -> None:
+def _run_items(items: list[pytest.Item], context: plugin.JobContext, control_fd: int) -> None:
+    """Each check in its own turn: wait for the parent's token, then run it (see channel.py)."""
     for index, item in enumerate(items):
+        context.nonce = next_turn(control_fd)
         next_item = items[index + 1] if index + 1 < len(items) else None
         item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
+    context.nonce = next_turn(control_fd)
 
 
-def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, nonce: str) -> None:
+def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int) -> None:
     """Inside the child: confine, run the checks, report, and never return."""
     code = _CHILD_FAILED
     try:
@@ -171,11 +173,10 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
             device=job.device,
             data_dir=job.kata.data if job.kata.data.is_dir() else None,
             channel_fd=channel_fd,
-            nonce=nonce,
         )
         plugin.set_context(context)
         context.guard_snapshot = plugin.snapshot_guarded()
-        _run_items(items)
+        _run_items(items, context, control_fd)
         plugin.emit({"type": "done"})
         code = 0
     except BaseException as exc:  # noqa: BLE001 - report and die; the parent fails the job closed
@@ -201,9 +202,8 @@ class _Running:
     job: Job
     pid: int
     job_dir: Path
-    nonce: str
+    channel: ParentChannel
     started: float
-    channel: bytearray = field(default_factory=bytearray)
     output: bytearray = field(default_factory=bytearray)
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
@@ -258,29 +258,31 @@ class Worker:
 
     def _start(self, job: Job) -> _Running:
         job_dir = prepare_job_dir(job.solution_dir)
-        nonce = secrets.token_hex(16)
         channel_r, channel_w = os.pipe()
         output_r, output_w = os.pipe()
+        control_r, control_w = os.pipe()
         spawn = self.spawn if self.spawn is not None else not fork_is_safe(job.device)
         sys.stdout.flush()
         sys.stderr.flush()
         if spawn:
-            pid = _spawn_child(job, job_dir, channel_w, output_w, nonce)
+            pid = _spawn_child(job, job_dir, channel_w, output_w, control_r)
         else:
             pid = os.fork()
             if pid == 0:
                 os.close(channel_r)
                 os.close(output_r)
+                os.close(control_w)
                 os.dup2(output_w, 1)
                 os.dup2(output_w, 2)
-                _close_fds_opened_since(self.fds_at_start, keep=channel_w)
-                _child_main(job, job_dir, self.collection.items[job.kata.id], channel_w, nonce)
+                _close_fds_opened_since(self.fds_at_start, keep={channel_w, control_r})
+                _child_main(job, job_dir, self.collection.items[job.kata.id], channel_w, control_r)
         os.close(channel_w)
         os.close(output_w)
+        os.close(control_r)
         for fd in (channel_r, output_r):
             os.set_blocking(fd, False)
         return _Running(
-            job, pid, job_dir, nonce, time.monotonic(),
+            job, pid, job_dir, ParentChannel(control_w), time.monotonic(),
             open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r, pidfd=_pidfd_open(pid),
             startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
         )
@@ -302,7 +304,7 @@ class Worker:
                 os.close(key.fd)
                 run.open_fds.discard(key.fd)
             elif key.fd == run.channel_fd:
-                run.channel += chunk
+                run.channel.feed(chunk)
             else:
                 room = run.job.limits.output_kb * 1024 - len(run.output)
                 run.output += chunk[: max(0, room)]
@@ -336,7 +338,7 @@ class Worker:
             try:
                 while chunk := os.read(fd, 65536):
                     if fd == run.channel_fd:
-                        run.channel += chunk
+                        run.channel.feed(chunk)
             except (BlockingIOError, OSError):
                 pass
 
@@ -349,19 +351,19 @@ class Worker:
                 pass
             os.close(fd)
         run.open_fds.clear()
+        run.channel.close()
 
     def _outcome(self, run: _Running) -> JobOutcome:
         remove_job_dir(run.job_dir)
         status = run.status or 0
         return JobOutcome(
             job=run.job,
-            records=_parse_records(bytes(run.channel), run.nonce),
+            records=run.channel.records,
             exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             killed_for=run.killed_for,
             output=bytes(run.output),
             duration=(run.exited_at or time.monotonic()) - run.started,
-            nonce=run.nonce,
         )
 
 
@@ -372,9 +374,9 @@ def _open_fds() -> set[int]:
         return set()
 
 
-def _close_fds_opened_since(baseline: set[int], keep: int) -> None:
+def _close_fds_opened_since(baseline: set[int], keep: set[int]) -> None:
     """In a child: other jobs' pipes and the caller's files (e.g. the gradebook) must not reach learner code."""
-    for fd in _open_fds() - baseline - {0, 1, 2, keep}:
+    for fd in _open_fds() - baseline - {0, 1, 2} - keep:
         try:
             os.close(fd)
         except OSError:
@@ -398,19 +400,6 @@ def _drop_pidfd(run: _Running, selector: selectors.BaseSelector) -> None:
         pass
     os.close(run.pidfd)
     run.pidfd = -1
-
-
-def _parse_records(data: bytes, nonce: str) -> list[dict]:
-    """Well-formed JSON objects carrying this job's nonce; anything else is ignored."""
-    records = []
-    for line in data.splitlines():
-        try:
-            record = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(record, dict) and record.get("nonce") == nonce:
-            records.append(record)
-    return records
 
 
 def _kill_group(pid: int) -> None:
@@ -446,7 +435,7 @@ def _resident_mb(pid: int) -> float:
 # --- the spawn fallback -------------------------------------------------------------------------
 
 
-def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, nonce: str) -> int:
+def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int) -> int:
     spec = {
         "kata_folder": str(job.kata.folder),
         "reference_root": str(job.kata.reference.parent),
@@ -454,14 +443,14 @@ def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, nonce
         "device": job.device,
         "limits": job.limits.__dict__,
         "channel_fd": channel_fd,
-        "nonce": nonce,
+        "control_fd": control_fd,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "grader.worker"],
         stdin=subprocess.PIPE,
         stdout=output_fd,
         stderr=output_fd,
-        pass_fds=(channel_fd,),
+        pass_fds=(channel_fd, control_fd),
         start_new_session=True,
     )
     try:
@@ -482,7 +471,7 @@ def _spawned_main() -> None:
     kata = load_kata(Path(spec["kata_folder"]), Path(spec["reference_root"]))
     collection = Collection([kata])
     job = Job(kata, Path(spec["job_dir"]) / "solution", spec["device"], Limits(**spec["limits"]))
-    _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["nonce"])
+    _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"])
 
 
 if __name__ == "__main__":

@@ -123,3 +123,19 @@ def test_spawned_child_gives_the_same_results(tensors):
     assert [(c.id, c.outcome, c.points) for c in spawned.checks] == [(c.id, c.outcome, c.points) for c in forked.checks]
     stub = grade(tensors, tensors.stub, worker=Worker([tensors], spawn=True))
     assert stub.points == 0 and stub.status == "failed"
+
+
+def test_forged_results_from_memory_are_caught(worker, tensors, make_submission):
+    """Code that digs the channel and this turn's token out of memory can forge one turn at most."""
+    folder = make_submission(textwrap.dedent("""
+        import json, os, sys
+        context = sys.modules["grader.plugin"].CONTEXT
+        for check in ("test_to_float_tensor", "test_trainable_zeros", "test_move_to"):
+            line = {"type": "check", "id": check, "outcome": "passed", "nonce": context.nonce}
+            os.write(context.channel_fd, (json.dumps(line) + "\\n").encode())
+        os.write(context.channel_fd, (json.dumps({"type": "done", "nonce": context.nonce}) + "\\n").encode())
+        os._exit(0)
+    """))
+    result = _grade(worker, tensors, folder)
+    assert result.status == "error" and "tampering detected" in result.status_message
+    assert result.points == 0
