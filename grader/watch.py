@@ -1,0 +1,151 @@
+"""`kata watch`: re-grade the kata being worked on every time one of its files is saved.
+
+How it works: one warm `Worker` (torch, pytest and the kata's checks loaded once) lives as long as
+the kata is watched, so a save costs one forked child, not a fresh interpreter. `events()` merges two
+sources into one stream: batches of file changes from `watchfiles` (a burst of writes from one save
+arrives as one batch) and, when stdin is a terminal, single key presses read in cbreak mode.
+`watch_loop()` turns that stream into updates (results and messages) for the CLI to render; it holds
+the logic and is what the tests drive. The learner's code crashing, hanging or not parsing mid-edit
+is the grading child's problem: the engine reports it as a status and the loop goes on.
+
+What it cannot do: stop a grading already running when a newer save arrives (it finishes, or hits
+the kata's timeout, first), or act on a key before the grading in progress is done.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from queue import Queue
+from typing import Iterable, Iterator, Union
+
+from grader.catalog import Catalog, Kata
+from grader.i18n import say
+from grader.results import KataResult
+from grader.runner import grade
+from grader.sandbox import Limits
+from grader.worker import Worker
+from grader.workspace import Workspace
+
+Change = tuple[object, str]  # watchfiles' (Change, path)
+Event = Union[set[Change], str]  # one debounced batch of file changes, or one key press
+_STEP_MS = 50  # quiet time that ends a batch of changes: the save-to-feedback latency floor
+
+
+def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
+    """The named kata, else the first started one not yet at full points, else the first kata."""
+    if kata_id:
+        return catalog.get(kata_id)
+    started = [k for k in catalog if space.is_started(k)]
+    unfinished = [k for k in started if (space.best(k) or {}).get("status") != "passed"]
+    return (unfinished or started or list(catalog))[0]
+
+
+class WatchSession:
+    """The kata being watched, its warm worker, and what the keys do."""
+
+    def __init__(self, catalog: Catalog, space: Workspace, kata: Kata, device: str = "cpu",
+                 limits: Limits | None = None, lang: str = "en"):
+        self.catalog, self.space, self.device, self.lang = catalog, space, device, lang
+        self.limits = limits or Limits()
+        self.last: KataResult | None = None
+        self._switch(kata)
+
+    def _switch(self, kata: Kata) -> None:
+        self.space.start(kata)  # never overwrites the learner's files
+        self.kata = kata
+        self.worker = Worker([kata])  # collects the checks once; every save reuses them
+        self.last = None
+
+    def grade(self) -> KataResult:
+        self.last = grade(self.kata, self.space.folder(self.kata), self.device, self.limits, worker=self.worker)
+        self.space.record(self.last)
+        return self.last
+
+    def touches(self, changes: set[Change]) -> bool:
+        """Whether a batch of changes saved one of this kata's files (not .kata/ state, not backups)."""
+        folder = self.space.folder(self.kata).resolve()
+        return any(Path(path).name in self.kata.files and Path(path).parent.resolve() == folder
+                   for _, path in changes)
+
+    def hint(self) -> str:
+        number, total, text = self.space.next_hint(self.kata, self.lang)
+        return f"{say('hint', self.lang, n=number, total=total, id=self.kata.id)}\n  {text}"
+
+    def advance(self) -> str:
+        """Move to the next kata once this one is at full points; says what happened."""
+        if self.last is None or not self.last.full_marks:
+            return say("watch_not_done", self.lang, id=self.kata.id)
+        later = [k for k in self.catalog if k.order > self.kata.order]
+        if not later:
+            return say("watch_last", self.lang)
+        self._switch(later[0])
+        return say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
+
+    def footer(self, keys: bool) -> str:
+        line = say("watch_footer", self.lang, path=self.space.folder(self.kata))
+        return line + (say("watch_keys", self.lang) if keys else "")
+
+
+def watch_loop(session: WatchSession, events: Iterable[Event]) -> Iterator[KataResult | str]:
+    """Grade now, then again after every batch of changes to the kata's files; keys h, n, q act."""
+    yield session.grade()
+    for event in events:
+        if isinstance(event, str):
+            key = event.lower()
+            if key == "q":
+                return
+            if key == "h":
+                yield session.hint()
+            elif key == "n":
+                before = session.kata
+                yield session.advance()
+                if session.kata is not before:
+                    yield session.grade()
+        elif session.touches(event):
+            yield session.grade()
+
+
+def events(root: Path, poll: bool = False, keys: bool = False) -> Iterator[Event]:
+    """File changes under `root` (and key presses, if `keys`) as one stream, until closed."""
+    import watchfiles
+
+    queue: Queue[Event] = Queue()
+    stop = threading.Event()
+
+    def watch_files() -> None:
+        for batch in watchfiles.watch(root, step=_STEP_MS, stop_event=stop, raise_interrupt=False,
+                                      force_polling=True if poll else None):
+            queue.put(batch)
+
+    threading.Thread(target=watch_files, daemon=True).start()
+    try:
+        with _cbreak(sys.stdin.fileno()) if keys else nullcontext():
+            if keys:
+                threading.Thread(target=_read_keys, args=(sys.stdin.fileno(), queue), daemon=True).start()
+            while True:
+                yield queue.get()
+    finally:
+        stop.set()
+
+
+def _read_keys(fd: int, queue: Queue) -> None:
+    while key := os.read(fd, 1):
+        queue.put(key.decode(errors="replace"))
+
+
+@contextmanager
+def _cbreak(fd: int) -> Iterator[None]:
+    """Single keys without Enter, echo off; the terminal is restored however the watch ends."""
+    import termios
+    import tty
+
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

@@ -1,0 +1,424 @@
+"""Benchmark: the naive grader (a fresh pytest process per job) against the engine, and the floor.
+
+    python tests/benchmarks/bench.py [--learners 50] [--workers W] [--katas tensors,...] [--quick] [--json FILE]
+
+It builds a class of N learners (a mix of reference, stub and half-solved submissions: the reference
+with some functions replaced by the stub's) for every kata that loads, then grades the class three
+ways, each in its own process so peak memory is its own: (a) naive, one `python -m pytest -p
+grader.plugin` per (learner, kata), W at a time; (b) the engine, `kata batch` when grader/batch.py
+exists, else `Worker` + `grade_many` with W children at a time; (c) the floor, every job's checks run
+inside one warm process (after one warm-up pass per kata, whose cost is reported as first-use cost).
+Last it times `kata grade tensors` against `python -c "import torch"`, interleaved, median of 5.
+Not a test (no `test_` prefix): speed is measured here, never asserted in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tabulate import tabulate
+
+from grader.catalog import Kata, builtin_roots, load_kata
+from grader.errors import KataError
+
+KINDS = ("reference", "half", "stub")
+KIND_WEIGHTS = (2, 2, 1)  # a class is mostly people part- or fully-done
+
+
+# --- the class ------------------------------------------------------------------------------------
+
+
+def usable_katas(ids: list[str] | None) -> list[Kata]:
+    """Every kata folder that loads and has a stub, a reference and checks (others are mid-edit)."""
+    katas_root, reference_root = builtin_roots()
+    found = []
+    for folder in sorted(p for p in katas_root.iterdir() if p.is_dir() and p.name[:1].isdigit()):
+        try:
+            kata = load_kata(folder, reference_root)
+        except KataError as exc:
+            print(f"skipped {folder.name}: {exc}", file=sys.stderr)
+            continue
+        complete = all((kata.stub / f).is_file() and (kata.reference / f).is_file() for f in kata.files)
+        if complete and any(kata.checks.glob("test_*.py")):
+            found.append(kata)
+        else:
+            print(f"skipped {folder.name}: stub, reference or checks missing", file=sys.stderr)
+    if ids:
+        by_id = {k.id: k for k in found}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise SystemExit(f"not usable: {', '.join(missing)}; usable: {', '.join(by_id)}")
+        found = [by_id[i] for i in ids]
+    return found
+
+
+def make_pack(katas: list[Kata], root: Path) -> Path:
+    """A private pack (`katas/` + `reference/`) of the usable katas, so half-written ones stay out."""
+    for kata in katas:
+        shutil.copytree(kata.folder, root / "katas" / kata.folder.name)
+        shutil.copytree(kata.reference, root / "reference" / kata.folder.name)
+    return root / "katas"
+
+
+def _functions(source: str) -> dict[str, tuple[int, int]]:
+    """Top-level function name -> (first line, last line), decorators included."""
+    spans = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            spans[node.name] = (first, node.end_lineno)
+    return spans
+
+
+def half_solved(reference: str, stub: str, rng: random.Random) -> str:
+    """The reference with about half of its functions swapped for the stub's versions."""
+    ours, theirs = _functions(reference), _functions(stub)
+    shared = sorted(set(ours) & set(theirs))
+    swap = set(rng.sample(shared, k=max(1, len(shared) // 2))) if shared else set()
+    lines, stub_lines = reference.splitlines(), stub.splitlines()
+    for name in sorted(swap, key=lambda n: ours[n][0], reverse=True):
+        first, last = ours[name]
+        stub_first, stub_last = theirs[name]
+        lines[first - 1 : last] = stub_lines[stub_first - 1 : stub_last]
+    return "\n".join(lines) + "\n"
+
+
+def make_class(katas: list[Kata], learners: int, root: Path, seed: int = 0) -> dict[str, str]:
+    """`root/<learner>/<kata-id>/<files>` for each learner; returns learner -> kind."""
+    rng = random.Random(seed)
+    kinds = {}
+    for number in range(learners):
+        learner = f"learner{number:03d}"
+        kinds[learner] = kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
+        for kata in katas:
+            folder = root / learner / kata.id
+            folder.mkdir(parents=True)
+            for name in kata.files:
+                reference = (kata.reference / name).read_text(encoding="utf-8")
+                stub = (kata.stub / name).read_text(encoding="utf-8")
+                text = {"reference": reference, "stub": stub}.get(kind) or half_solved(reference, stub, rng)
+                (folder / name).write_text(text, encoding="utf-8")
+    return kinds
+
+
+# --- the three arms (each runs in its own process: `bench.py --arm NAME --spec FILE`) --------------
+
+
+def _rusage_mb() -> dict[str, float]:
+    # ru_maxrss is in KiB on Linux: the largest resident set of this process / of any reaped child
+    return {
+        "peak_rss_parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def _jobs(spec: dict) -> list[tuple[str, str]]:
+    return [(learner, kata_id) for learner in spec["learners"] for kata_id in spec["katas"]]
+
+
+def arm_naive(spec: dict) -> dict:
+    pack = Path(spec["pack"])
+    folders = {p.name.split("-", 1)[1]: p for p in pack.iterdir()}
+    files = spec["files"]
+    env = {**os.environ, **spec["thread_env"], "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+    def one(job: tuple[str, str]) -> dict:
+        learner, kata_id = job
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "grader.plugin",
+                   "-p", "pytest_timeout", "--kata-solution", str(Path(spec["class"]) / learner / kata_id),
+                   "--kata-files", ",".join(files[kata_id]), str(folders[kata_id] / "checks")]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=spec["scratch"], env=env, capture_output=True)
+        return {"learner": learner, "kata": kata_id, "seconds": time.perf_counter() - started,
+                "passed": done.returncode == 0}
+
+    with ThreadPoolExecutor(spec["workers"]) as pool:
+        jobs = list(pool.map(one, _jobs(spec)))
+    return {"jobs": jobs, "how": "python -m pytest per job", **_rusage_mb()}
+
+
+def arm_engine(spec: dict) -> dict:
+    if importlib.util.find_spec("grader.batch") is not None:
+        return _engine_batch(spec)
+    return _engine_worker(spec)
+
+
+def _engine_batch(spec: dict) -> dict:
+    out = Path(spec["scratch"]) / "batch-out"
+    command = [sys.executable, "-m", "grader", "batch", spec["class"], "-o", str(out),
+               "--workers", str(spec["workers"]), "--katas", spec["pack"], "--force"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"kata batch failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    jobs = []
+    for learner in _learner_results(json.loads((out / "grades.json").read_text(encoding="utf-8"))):
+        for kata in learner["katas"]:
+            jobs.append({"learner": learner["learner"], "kata": kata["kata"], "seconds": kata["duration"],
+                         "passed": kata["status"] == "passed"})
+    return {"jobs": jobs, "how": "kata batch", **_rusage_mb()}
+
+
+def _learner_results(data) -> list[dict]:
+    """Every learner result in grades.json, whatever it wraps them in."""
+    if isinstance(data, dict) and "learner" in data and "katas" in data:
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [found for value in values for found in _learner_results(value)]
+
+
+def _engine_worker(spec: dict) -> dict:
+    from grader.catalog import Catalog
+    from grader.runner import grade_many
+    from grader.sandbox import Limits
+    from grader.worker import Job, Worker
+
+    catalog = Catalog.load(Path(spec["pack"]))
+    katas = [catalog.get(k) for k in spec["katas"]]
+    worker = Worker(katas, parallel=spec["workers"])
+    limits = Limits(threads=spec["threads"])
+    jobs = [Job(catalog.get(k), Path(spec["class"]) / learner / k, "cpu", limits, tag=learner)
+            for learner, k in _jobs(spec)]
+    graded = [{"learner": job.tag, "kata": job.kata.id, "seconds": result.duration,
+               "passed": result.status == "passed"} for job, result in grade_many(worker, jobs)]
+    return {"jobs": graded, "how": "Worker + grade_many", **_rusage_mb()}
+
+
+def arm_floor(spec: dict) -> dict:
+    """Each job's checks in this one warm process: pytest's protocol and the checks, no process."""
+    from grader import plugin
+    from grader.catalog import Catalog
+    from grader.worker import Collection
+
+    catalog = Catalog.load(Path(spec["pack"]))
+    katas = [catalog.get(k) for k in spec["katas"]]
+    collection = Collection(katas)
+    import torch
+
+    torch.set_num_threads(spec["threads"])
+
+    def run(learner: str, kata: Kata) -> float:
+        folder = Path(spec["class"]) / learner / kata.id
+        plugin.set_context(plugin.JobContext(folder, kata.files, data_dir=kata.data if kata.data.is_dir() else None))
+        items = collection.items[kata.id]
+        started = time.perf_counter()
+        for item, next_item in zip(items, [*items[1:], None]):  # pytest's protocol, as in the child
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
+        return time.perf_counter() - started
+
+    first_use, imported_late = {}, {}
+    for kata in katas:  # warm-up: what a forked child would pay on top if nothing were pre-imported
+        before = set(sys.modules)
+        first_use[kata.id] = run(spec["learners"][0], kata)
+        learner_modules = tuple(name.removesuffix(".py") for name in kata.files)
+        imported_late[kata.id] = sorted(m for m in set(sys.modules) - before if not m.startswith(learner_modules))
+    jobs = [{"learner": learner, "kata": k, "seconds": run(learner, catalog.get(k))} for learner, k in _jobs(spec)]
+    return {"jobs": jobs, "how": "one warm process", "first_use_seconds": first_use,
+            "imported_after_collection": imported_late, **_rusage_mb()}
+
+
+ARMS = {"naive": arm_naive, "engine": arm_engine, "floor": arm_floor}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str]) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run to the end; (result, wall seconds, CPU seconds of it and every process it reaped)."""
+    cpu, started = _children_cpu(), time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    return done, time.perf_counter() - started, _children_cpu() - cpu
+
+
+def run_arm(name: str, spec_file: Path) -> dict:
+    """The arm in a fresh process, timed from outside: start-up, imports and collection count.
+    CPU seconds are reported too: on a shared machine they move far less than wall time."""
+    done, wall, cpu = timed([sys.executable, __file__, "--arm", name, "--spec", str(spec_file)])
+    if done.returncode != 0:
+        raise SystemExit(f"the {name} arm failed:\n{done.stderr[-3000:]}")
+    return {**json.loads(done.stdout.splitlines()[-1]), "wall_seconds": wall, "cpu_seconds": cpu}
+
+
+# --- kata grade vs import torch ---------------------------------------------------------------------
+
+
+def grade_vs_import(pack: Path, scratch: Path, repeats: int) -> dict:
+    """`kata grade tensors` on the reference vs bare `import torch`, interleaved; medians."""
+    workspace = scratch / "workspace"
+    kata_cmd = [sys.executable, "-m", "grader"]
+    subprocess.run([*kata_cmd, "start", "tensors", "-w", str(workspace), "--katas", str(pack)],
+                   check=True, capture_output=True)
+    shutil.copyfile(pack.parent / "reference" / "01-tensors" / "tensors.py", workspace / "tensors" / "tensors.py")
+    commands = {
+        "python -c 'import torch'": [sys.executable, "-c", "import torch"],
+        "kata grade tensors": [*kata_cmd, "grade", "tensors", "-w", str(workspace), "--katas", str(pack)],
+        "kata list": [*kata_cmd, "list", "-w", str(workspace), "--katas", str(pack)],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            done, wall, cpu = timed(command)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+            if name == "kata grade tensors" and done.returncode != 0:
+                raise SystemExit(f"kata grade tensors did not pass:\n{done.stdout[-2000:]}")
+    return {name: {"median_seconds": statistics.median(walls[name]), "median_cpu_seconds": statistics.median(cpus[name]),
+                   "runs": walls[name]} for name in commands}
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summarize(arms: dict[str, dict], workers: int) -> dict:
+    floor = {(j["learner"], j["kata"]): j["seconds"] for j in arms["floor"]["jobs"]}
+    # The floor's wall is the checks' compute alone, spread perfectly over the workers.
+    arms["floor"]["process_wall_seconds"] = arms["floor"]["wall_seconds"]
+    arms["floor"]["wall_seconds"] = sum(floor.values()) / workers
+    rows = {}
+    for name, arm in arms.items():
+        overhead = [j["seconds"] - floor[(j["learner"], j["kata"])] for j in arm["jobs"]]
+        count = len(arm["jobs"])
+        rows[name] = {
+            "how": arm["how"],
+            "jobs": count,
+            "wall_seconds": round(arm["wall_seconds"], 2),
+            "cpu_seconds": round(arm["cpu_seconds"], 1),
+            "jobs_per_second": round(count / arm["wall_seconds"], 2),
+            "overhead_ms_median": round(1000 * statistics.median(overhead), 1),
+            "overhead_ms_p95": round(1000 * _percentile(overhead, 0.95), 1),
+            "peak_rss_children_mb": round(arm["peak_rss_children_mb"]),
+            "peak_rss_parent_mb": round(arm["peak_rss_parent_mb"]),
+        }
+    agree = sum(
+        a["passed"] == b["passed"]
+        for a, b in zip(sorted(arms["naive"]["jobs"], key=_key), sorted(arms["engine"]["jobs"], key=_key))
+    )
+    return {
+        "arms": rows,
+        "naive_over_engine": round(arms["naive"]["wall_seconds"] / arms["engine"]["wall_seconds"], 1),
+        "naive_over_engine_cpu": round(arms["naive"]["cpu_seconds"] / arms["engine"]["cpu_seconds"], 1),
+        "engine_over_floor": round(arms["engine"]["wall_seconds"] / arms["floor"]["wall_seconds"], 1),
+        "naive_engine_agree": f"{agree}/{len(arms['naive']['jobs'])}",
+        "first_use_seconds": arms["floor"]["first_use_seconds"],
+        "imported_after_collection": arms["floor"]["imported_after_collection"],
+    }
+
+
+def _key(job: dict) -> tuple[str, str]:
+    return job["learner"], job["kata"]
+
+
+def render(report: dict) -> str:
+    headers = ["arm", "how", "jobs", "wall s", "CPU s", "jobs/s", "overhead ms p50", "p95",
+               "peak RSS child MB", "parent MB"]
+    rows = [[name, *row.values()] for name, row in report["summary"]["arms"].items()]
+    summary = report["summary"]
+    grade = report["grade_vs_import"]
+    lines = [
+        f"machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+        f"python {report['machine']['python']}, torch {report['machine']['torch']}, load average "
+        f"{report['machine']['load_average_at_start'][0]:.1f} at start, {report['load_average_at_end'][0]:.1f} at end",
+        f"class: {report['learners']} learners x {len(report['katas'])} katas ({', '.join(report['katas'])}), "
+        f"{report['workers']} at a time, {report['threads']} thread(s) per job",
+        "",
+        tabulate(rows, headers=headers, tablefmt="simple"),
+        "(floor: the checks' compute in one warm process, divided by the workers; its CPU s include start-up)",
+        "",
+        f"naive/engine wall: {summary['naive_over_engine']}x (CPU {summary['naive_over_engine_cpu']}x)   engine/floor wall: {summary['engine_over_floor']}x   "
+        f"naive and engine agree on pass/fail: {summary['naive_engine_agree']}",
+        "first-use cost in a fresh process (warm-up pass): "
+        + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in summary["first_use_seconds"].items()),
+    ]
+    if grade:
+        torch_s = grade["python -c 'import torch'"]["median_seconds"]
+        torch_cpu = grade["python -c 'import torch'"]["median_cpu_seconds"]
+        rows = [[name, f"{v['median_seconds']:.2f}", f"{v['median_seconds'] / torch_s:.2f}x",
+                 f"{v['median_cpu_seconds']:.2f}", f"{v['median_cpu_seconds'] / torch_cpu:.2f}x"] for name, v in grade.items()]
+        headers = ["command", f"wall s (median of {report['repeats']}, interleaved)", "vs import torch",
+                   "CPU s", "vs import torch"]
+        lines += ["", tabulate(rows, headers=headers, tablefmt="simple")]
+    return "\n".join(lines)
+
+
+def _machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+            "load_average_at_start": os.getloadavg()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=50, help="class size (default 50)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="jobs at a time (default: cores)")
+    parser.add_argument("--katas", help="comma-separated kata ids (default: every usable kata)")
+    parser.add_argument("--quick", action="store_true", help="6 learners, 3 repeats: a smoke run")
+    parser.add_argument("--json", type=Path, help="also write the report as JSON here")
+    parser.add_argument("--arm", choices=ARMS, help=argparse.SUPPRESS)
+    parser.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.arm:
+        print(json.dumps(ARMS[args.arm](json.loads(args.spec.read_text()))))
+        return
+    learners, repeats = (6, 3) if args.quick else (args.learners, 5)
+    katas = usable_katas(args.katas.split(",") if args.katas else None)
+    if not katas:
+        raise SystemExit("no usable katas")
+    threads = max(1, (os.cpu_count() or 1) // args.workers)
+    with tempfile.TemporaryDirectory(prefix="kata-bench-") as tmp:
+        root = Path(tmp)
+        pack = make_pack(katas, root / "pack")
+        make_class(katas, learners, root / "class")
+        (root / "scratch").mkdir()
+        spec = {
+            "pack": str(pack), "class": str(root / "class"), "scratch": str(root / "scratch"),
+            "katas": [k.id for k in katas], "files": {k.id: list(k.files) for k in katas},
+            "learners": sorted(p.name for p in (root / "class").iterdir()), "workers": args.workers,
+            "threads": threads,
+            "thread_env": {v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+        }
+        spec_file = root / "spec.json"
+        spec_file.write_text(json.dumps(spec))
+        report = {"machine": _machine(), "learners": learners, "katas": spec["katas"], "workers": args.workers,
+                  "threads": threads, "repeats": repeats}
+        arms = {name: run_arm(name, spec_file) for name in ("floor", "engine", "naive")}
+        report["summary"] = summarize(arms, args.workers)
+        report["grade_vs_import"] = grade_vs_import(pack, root / "scratch", repeats) if "tensors" in spec["katas"] else {}
+    report["load_average_at_end"] = os.getloadavg()
+    print(render(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
