@@ -106,6 +106,33 @@ def _readable_by_others(path: Path) -> bool:
 PYTHON_READABLE = all(
     _readable_by_others(Path(sysconfig.get_paths()[key])) for key in ("stdlib", "platstdlib", "purelib")
 )
+_CAP_CHOWN, _CAP_SETGID, _CAP_SETUID = 0, 6, 7
+
+
+def _effective_capabilities() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _can_become_throwaway_user() -> bool:
+    """Root with the capabilities the switch needs (a container may have dropped some): else the
+    child would lose root half-way and then fail to import anything."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")):
+        return False
+    needed = {_CAP_CHOWN, _CAP_SETGID, _CAP_SETUID} | ({_CAP_DAC_READ_SEARCH} if not PYTHON_READABLE else set())
+    capabilities = _effective_capabilities()
+    return all(capabilities >> bit & 1 for bit in needed)
+
+
+DROPS_PRIVILEGES = _can_become_throwaway_user()
+_CAP_SYS_ADMIN = 21
+CUTS_NETWORK = DROPS_PRIVILEGES and bool(_effective_capabilities() >> _CAP_SYS_ADMIN & 1)  # unshare needs it
 
 
 def _libc() -> ctypes.CDLL:
@@ -161,12 +188,11 @@ def _become_throwaway_user(job_dir: Path, limits: Limits) -> None:
 
 def protections() -> dict[str, bool]:
     """What `confine` can apply on this machine as this user (for `kata doctor`)."""
-    root = hasattr(os, "geteuid") and os.geteuid() == 0
     return {
         "new session, rlimits, private folder": True,
-        "separate throwaway user": root,
-        "process cap (fork/thread bombs)": root,
-        "no network": root,  # without root: only where unprivileged user namespaces are allowed
+        "separate throwaway user": DROPS_PRIVILEGES,
+        "process cap (fork/thread bombs)": DROPS_PRIVILEGES,
+        "no network": CUTS_NETWORK,  # without root: only where unprivileged user namespaces are allowed
     }
 
 
@@ -182,7 +208,7 @@ def confine(job_dir: Path, limits: Limits, timeout: float) -> None:
     _set_limit(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + timeout * max(1, limits.threads)) + 2)
     if hasattr(resource, "RLIMIT_AS"):
         _set_limit(resource.RLIMIT_AS, limits.address_space_mb * mib)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if DROPS_PRIVILEGES:
         _become_throwaway_user(job_dir, limits)
     elif sys.platform.startswith("linux"):
         _leave_network_unprivileged()
