@@ -21,7 +21,6 @@ STATUS_TEXT = {
     "crashed": "the grading process died or exited early",
     "not-started": "not started yet",
 }
-CHECK_OUTCOMES = ("passed", "failed", "timeout", "oom", "skipped", "error")
 
 
 @dataclass

@@ -78,7 +78,7 @@ def _judge(verdict: KataVerdict, role: str, mistake: Mistake | None, result: Kat
         outcomes = {c.id: c.outcome for c in result.checks}
         for check_id in mistake.catches:
             if outcomes.get(check_id) == "passed":
-                verdict.problems.append(f"mistake {mistake.id} is not caught by {check_id}")
+                verdict.problems.append(f"mistake {mistake.id} ({mistake.about}) is not caught by {check_id}")
 
 
 def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:
