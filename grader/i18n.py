@@ -32,6 +32,14 @@ PHRASES = {
     "watch_not_done": {"en": "Finish {id} first (full points), then press n.", "zh": "先让 {id} 拿到满分，再按 n。"},
     "watch_next": {"en": "On to {id}: edit {path}", "zh": "进入 {id}：编辑 {path}"},
     "watch_last": {"en": "That was the last kata. Well done!", "zh": "这是最后一个练习了，干得好！"},
+    # kata statuses (DESIGN.md), one learner-readable line each
+    "status_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
+    "status_failed": {"en": "some checks failed", "zh": "部分检查未通过"},
+    "status_error": {"en": "your code could not be loaded", "zh": "你的代码无法加载"},
+    "status_timeout": {"en": "ran past the time limit and was stopped", "zh": "超出时间限制，已被终止"},
+    "status_oom": {"en": "used too much memory and was stopped", "zh": "占用内存过多，已被终止"},
+    "status_crashed": {"en": "the grading process died or exited early", "zh": "评分进程崩溃或提前退出"},
+    "status_not-started": {"en": "not started yet", "zh": "尚未开始"},
 }
 
 

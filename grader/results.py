@@ -11,18 +11,6 @@ from dataclasses import asdict, dataclass, field
 
 SCHEMA_VERSION = 1
 
-# Kata statuses (DESIGN.md) and what each means to a learner.
-STATUS_TEXT = {
-    "passed": "every check passed",
-    "failed": "some checks failed",
-    "error": "your code could not be loaded",
-    "timeout": "ran past the time limit and was stopped",
-    "oom": "used too much memory and was stopped",
-    "crashed": "the grading process died or exited early",
-    "not-started": "not started yet",
-}
-
-
 @dataclass
 class CheckResult:
     id: str

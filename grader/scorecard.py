@@ -6,7 +6,7 @@ from tabulate import tabulate
 
 from grader.catalog import Catalog
 from grader.i18n import say
-from grader.results import STATUS_TEXT, KataResult
+from grader.results import KataResult
 
 
 def _points(value: float) -> str:
@@ -35,7 +35,7 @@ def render(results: list[KataResult], catalog: Catalog, lang: str) -> str:
         kata = catalog.get(result.kata)
         lines.append("")
         lines.append(f"{result.kata} — {kata.text(kata.title, lang)}: {result.status} "
-                     f"({STATUS_TEXT.get(result.status, '')})")
+                     f"({say('status_' + result.status, lang)})")
         failing = result.first_failure()
         if failing is not None:
             lines.append(f"  {say('first_failure', lang)}: {failing.localized_title(lang)}")
