@@ -15,6 +15,7 @@ PHRASES = {
     "order": {"en": "#", "zh": "#"},
     "total": {"en": "total", "zh": "总计"},
     "first_failure": {"en": "first failing check", "zh": "第一个未通过的检查"},
+    "printed": {"en": "your code printed (last lines):", "zh": "你的代码输出（最后几行）："},
     "hint_pointer": {"en": "stuck? run `kata hint {id}`", "zh": "卡住了？运行 `kata hint {id}`"},
     "all_done": {"en": "All graded katas at full points.", "zh": "所有已评分的练习均获满分。"},
     "started": {"en": "Started {id} in {path}", "zh": "已在 {path} 开始练习 {id}"},

@@ -36,6 +36,7 @@ class KataResult:
     device: str
     torch_version: str
     duration: float = 0.0
+    output: str = ""  # the end of what the learner's code printed, for debugging (never a verdict)
 
     @property
     def points(self) -> float:

@@ -18,6 +18,8 @@ from grader.results import CheckResult, KataResult
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Worker
 
+OUTPUT_SHOWN_BYTES = 2000
+
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
     return [name for name in kata.files if not (solution_dir / name).is_file()]
@@ -97,6 +99,7 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome)
         device=outcome.job.device,
         torch_version=torch.__version__,
         duration=round(outcome.duration, 3),
+        output=outcome.output[-OUTPUT_SHOWN_BYTES:].decode("utf-8", errors="replace"),
     )
 
 

@@ -9,6 +9,9 @@ from grader.i18n import say
 from grader.results import KataResult
 
 
+OUTPUT_LINES = 10
+
+
 def _points(value: float) -> str:
     return f"{value:g}"
 
@@ -43,6 +46,10 @@ def render(results: list[KataResult], catalog: Catalog, lang: str) -> str:
                 lines.append(f"    {line}")
         elif result.status_message:
             lines.append(f"  {result.status_message}")
+        printed = result.output.strip().splitlines()[-OUTPUT_LINES:]
+        if printed:
+            lines.append(f"  {say('printed', lang)}")
+            lines.extend(f"    | {line}" for line in printed)
         lines.append("  " + say("hint_pointer", lang, id=result.kata))
     if results and all(r.full_marks for r in results):
         lines.append("")

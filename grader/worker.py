@@ -165,6 +165,10 @@ def _run_items(items: list[pytest.Item], context: plugin.JobContext, control_fd:
 def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int) -> None:
     """Inside the child: confine, run the checks, report, and never return."""
     code = _CHILD_FAILED
+    # Rebind print() to fds 1 and 2 (the output pipe): the parent's sys.stdout may be a pytest
+    # capture buffer or a block-buffered file whose content os._exit would lose.
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
         confine(job_dir, job.limits, job.timeout)
         context = plugin.JobContext(
@@ -185,6 +189,11 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
         except OSError:
             pass
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
         os._exit(code)
 
 

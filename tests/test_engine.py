@@ -139,3 +139,10 @@ def test_forged_results_from_memory_are_caught(worker, tensors, make_submission)
     result = _grade(worker, tensors, folder)
     assert result.status == "error" and "tampering detected" in result.status_message
     assert result.points == 0
+
+
+def test_printed_output_is_kept_for_debugging_only(worker, tensors, make_submission):
+    folder = make_submission('def positive_mask(x):\n    print("debug: got", tuple(x.shape))\n    return x > 1')
+    result = _grade(worker, tensors, folder)
+    assert "debug: got (2, 3)" in result.output
+    assert {c.id for c in result.checks if c.outcome != "passed"} == {"test_positive_mask"}
