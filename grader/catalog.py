@@ -1,12 +1,13 @@
 """Katas as data: `Kata` is one `katas/NN-<id>/kata.toml`; `Catalog` finds every kata in a folder.
 
-A kata folder holds kata.toml, README.md / README.zh.md, stub/, checks/ and optionally data/ and
-mistakes/; its reference solution lives in a sibling tree `reference/NN-<id>/`. A malformed kata.toml
+A kata folder holds kata.toml, README.md / README.zh.md, stub/, checks/ and optionally data/,
+mistakes/ and alternatives/; its reference solution lives in a sibling tree `reference/NN-<id>/`. A malformed kata.toml
 is a `KataError` naming the file and the field, never a traceback.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -30,6 +31,18 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """A correct answer in another style: `patch` is appended to the reference's first file, like a
+    mistake, and must earn full marks. `style` is the first line of the patch's module docstring
+    ("" when it has none: `kata verify` reports that)."""
+
+    name: str
+    file: str
+    patch: Path
+    style: str
+
+
+@dataclass(frozen=True)
 class Kata:
     id: str
     order: int
@@ -43,6 +56,7 @@ class Kata:
     folder: Path
     reference: Path
     mistakes: tuple[Mistake, ...] = field(default=())
+    alternatives: tuple[Alternative, ...] = field(default=())
 
     @property
     def stub(self) -> Path:
@@ -88,6 +102,21 @@ def _bilingual(path: Path, table: dict, name: str, item_kind: type = str) -> dic
             raise KataError(f"{path}: field '{name}.{lang}' must be a non-empty list of strings")
         out[lang] = entry if item_kind is str else tuple(entry)
     return out
+
+
+def _style(patch: Path) -> str:
+    """The first line of a patch's module docstring; "" when it has none or does not parse."""
+    try:
+        docstring = ast.get_docstring(ast.parse(patch.read_text(encoding="utf-8")))
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+    return docstring.strip().splitlines()[0].strip() if docstring and docstring.strip() else ""
+
+
+def _alternatives(folder: Path, first_file: str) -> tuple[Alternative, ...]:
+    """Every .py file in alternatives/ is one; no kata.toml entry, so adding one is adding a file."""
+    found = sorted((folder / "alternatives").glob("*.py")) if (folder / "alternatives").is_dir() else []
+    return tuple(Alternative(p.stem, first_file, p, _style(p)) for p in found)
 
 
 def load_kata(folder: Path, reference_root: Path) -> Kata:
@@ -136,6 +165,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         folder=folder,
         reference=reference_root / folder.name,
         mistakes=tuple(mistakes),
+        alternatives=_alternatives(folder, files[0]),
     )
 
 

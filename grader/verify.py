@@ -1,5 +1,6 @@
 """`kata verify`: prove each kata right. The reference earns full points, the stub fails every
-check on its own, and every known mistake fails each check it names.
+check on its own, every known mistake fails each check it names, and every correct alternative
+(alternatives/*.py: another style of the same solution) earns full points too.
 
 (Not in DESIGN.md's module map: the CLI must hold no logic, and this is neither the runner's nor the
 catalog's job, so it gets a small module of its own.)
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from grader.catalog import Kata, Mistake
+from grader.catalog import Alternative, Kata, Mistake
 from grader.results import KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
@@ -49,20 +50,24 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
         for check_id in mistake.catches:
             if check_id not in known:
                 problems.append(f"mistake {mistake.id}: names an unknown check {check_id}")
+    for alternative in kata.alternatives:
+        if not alternative.style:
+            problems.append(f"alternative {alternative.name}: needs a module docstring whose first line "
+                            "names its style (e.g. \"einsum instead of @\")")
     return problems
 
 
-def _mistake_dir(kata: Kata, mistake: Mistake, root: Path) -> Path:
-    """The reference with the mistake's code appended to its file (later definitions win)."""
-    target = root / mistake.id
+def patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:
+    """A copy of the reference with `patch` appended to `file` (later definitions win)."""
+    target = root / label
     shutil.copytree(kata.reference, target)
-    with open(target / mistake.file, "a", encoding="utf-8") as out:
-        out.write(f"\n\n# --- known mistake: {mistake.id} ---\n")
-        out.write(mistake.patch.read_text(encoding="utf-8"))
+    with open(target / file, "a", encoding="utf-8") as out:
+        out.write(f"\n\n# --- {label} ---\n")
+        out.write(patch.read_text(encoding="utf-8"))
     return target
 
 
-def _judge(verdict: KataVerdict, role: str, mistake: Mistake | None, result: KataResult) -> None:
+def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, result: KataResult) -> None:
     if role == "reference":
         verdict.checks = len(result.checks)
         verdict.reference_seconds = result.duration
@@ -74,11 +79,18 @@ def _judge(verdict: KataVerdict, role: str, mistake: Mistake | None, result: Kat
         for check in result.checks:
             if check.outcome == "passed":
                 verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
+    elif role == "alternative":
+        failing = [c for c in result.checks if c.outcome not in ("passed", "skipped")]
+        for check in failing:
+            verdict.problems.append(f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
+                                    f"fails {check.id}: {check.message}")
+        if result.status != "passed" and not failing:
+            verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
     else:
         outcomes = {c.id: c.outcome for c in result.checks}
-        for check_id in mistake.catches:
+        for check_id in case.catches:
             if outcomes.get(check_id) == "passed":
-                verdict.problems.append(f"mistake {mistake.id} ({mistake.about}) is not caught by {check_id}")
+                verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}")
 
 
 def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:
@@ -88,9 +100,13 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
             verdict = KataVerdict(kata, _static_problems(kata, worker))
             jobs = [Job(kata, kata.reference, device, Limits(), ("reference", None)),
                     Job(kata, kata.stub, device, Limits(), ("stub", None))]
+            root = Path(scratch) / kata.id
             for mistake in kata.mistakes:
-                folder = _mistake_dir(kata, mistake, Path(scratch) / kata.id)
+                folder = patched_dir(kata, mistake.file, mistake.patch, f"mistake-{mistake.id}", root)
                 jobs.append(Job(kata, folder, device, Limits(), ("mistake", mistake)))
+            for alternative in kata.alternatives:
+                folder = patched_dir(kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root)
+                jobs.append(Job(kata, folder, device, Limits(), ("alternative", alternative)))
             for job, result in grade_many(worker, jobs):
                 _judge(verdict, *job.tag, result)
             yield verdict

@@ -17,3 +17,52 @@ def test_kata_verifies(kata):
     assert verdict.ok, "\n".join(verdict.problems)
     assert verdict.checks >= 4
     assert len(kata.mistakes) >= 3
+
+
+TINY_CHECK = '''
+import torch
+
+
+def test_double(solution):
+    """Doubles a tensor
+    张量加倍"""
+    x = torch.arange(5.0)
+    expected = x * 2
+    assert torch.equal(solution.double(x), expected), "double(x) should equal x * 2"
+'''
+
+
+def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
+    """A one-check kata pack in `root`, with the given alternatives/ files."""
+    kata = root / "katas" / "01-tiny"
+    for folder in ("stub", "checks", "alternatives"):
+        (kata / folder).mkdir(parents=True)
+    (root / "reference" / "01-tiny").mkdir(parents=True)
+    (kata / "kata.toml").write_text(
+        'id = "tiny"\norder = 1\nfiles = ["tiny.py"]\n'
+        '[title]\nen = "Tiny"\nzh = "小"\n[summary]\nen = "Tiny"\nzh = "小"\n'
+        '[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n', encoding="utf-8")
+    (kata / "README.md").write_text("Double a tensor.\n")
+    (kata / "README.zh.md").write_text("张量加倍。\n", encoding="utf-8")
+    (kata / "stub" / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("exercise 1: double")\n')
+    (root / "reference" / "01-tiny" / "tiny.py").write_text("import torch\n\n\ndef double(x):\n    return x * 2\n")
+    (kata / "checks" / "test_tiny.py").write_text(TINY_CHECK, encoding="utf-8")
+    for name, source in alternatives.items():
+        (kata / "alternatives" / name).write_text(source)
+    return Catalog.load(root / "katas")
+
+
+def test_alternatives_must_earn_full_marks(tmp_path):
+    catalog = _tiny_pack(tmp_path, {
+        "add_to_itself.py": '"""x + x instead of x * 2"""\n\n\ndef double(x):\n    return x + x\n',
+        "off_by_one.py": '"""adds one too many"""\n\n\ndef double(x):\n    return x * 2 + 1\n',
+        "no_style.py": "def double(x):\n    return torch.mul(x, 2)\n",
+    })
+    [kata] = catalog.katas
+    assert [(a.name, a.style) for a in kata.alternatives] == [
+        ("add_to_itself", "x + x instead of x * 2"), ("no_style", ""), ("off_by_one", "adds one too many")]
+    [verdict] = verify([kata])
+    assert len(verdict.problems) == 2, verdict.problems
+    assert verdict.problems[0].startswith("alternative no_style: needs a module docstring")
+    assert verdict.problems[1].startswith("alternative off_by_one (adds one too many) is correct but fails test_double: ")
+    assert "double(x) should equal x * 2" in verdict.problems[1]
