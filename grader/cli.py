@@ -200,7 +200,7 @@ def verify(
     katas: Optional[Path] = KatasOption,
     device: str = DeviceOption,
 ) -> None:
-    """Prove katas right: reference full marks, stub fails every check, each known mistake caught."""
+    """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
     from grader import devices
     from grader.verify import verify as run_verify
 
@@ -211,7 +211,8 @@ def verify(
         for verdict in run_verify(selected, devices.resolve(device)):
             mark = "ok  " if verdict.ok else "FAIL"
             typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
-                       f"mistakes caught, reference graded in {verdict.reference_seconds:.2f} s")
+                       f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
+                       f"reference graded in {verdict.reference_seconds:.2f} s")
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
             all_ok &= verdict.ok
