@@ -66,11 +66,15 @@ def gradient_descent(f, x0, lr, steps):
 def predict(model, x):
     """Exercise 4: run model on x for inference: no graph recorded, output does not require grad.
 
+    Afterwards gradient tracking is as it was before the call (the caller may already be inside
+    its own torch.no_grad()).
     练习 4：用 model 对 x 做推理：不记录计算图，输出不需要梯度。
+    返回后梯度跟踪恢复到调用前的状态（调用者可能本来就在自己的 torch.no_grad() 之中）。
     Hint/提示: torch.no_grad()
     """
-    # Under no_grad the forward pass records nothing, which saves memory and time;
-    # computing with grad and calling .detach() afterwards would still build (and waste) the graph.
+    # Under no_grad the forward pass records nothing, which saves memory and time, and leaving the
+    # block restores whatever mode the caller had. Computing with grad and calling .detach()
+    # afterwards would still build (and waste) the graph.
     with torch.no_grad():
         return model(x)
 
@@ -78,7 +82,9 @@ def predict(model, x):
 def to_numpy(t):
     """Exercise 5: a NumPy array with the values, shape and dtype of t (t may require grad, may be on a GPU).
 
+    Any dtype (float32, float64, int64, ...) and any shape; leave t itself as it was.
     练习 5：返回一个 NumPy 数组，其值、形状和 dtype 与 t 相同（t 可能 requires_grad，也可能在 GPU 上）。
+    dtype 任意（float32、float64、int64……），形状任意；t 本身保持原样。
     Hint/提示: detach, cpu, numpy
     """
     # numpy() refuses a tensor that requires grad (NumPy cannot track gradients) and a GPU tensor.
