@@ -5,7 +5,10 @@ child, `JobContext` says where the learner's copy lives and which pipe carries t
 check gets the learner's module through the `solution` fixture (imported once per job from the
 private copy; an import failure becomes the same clear message on every check) and the device
 through `device`. After each check, one JSON line goes to the parent: outcome, message (the
-assertion text plus the learner's own file:line, never grader frames) and duration.
+assertion text plus the learner's own file:line, never grader frames) and duration. Messages are
+made valid text and cut to the channel's size here, since the parent rejects any record that is not
+(channel.py). A skip is reported as a skip; only the parent decides whether it counts (a check
+marked for another kind of device) or fails ("skipped by the submission"), from `device_kinds`.
 
 What it cannot do: the learner's code runs in this same process, so it could in principle patch
 this plugin or pytest. We snapshot what checks rely on (torch comparison functions, builtins, the
@@ -29,7 +32,10 @@ from types import ModuleType
 
 import pytest
 
-MESSAGE_LIMIT = 2000
+from grader.channel import MESSAGE_CHARS
+from grader.results import safe_text
+
+_CUT = " ... (message cut)"
 _TIMEOUT_TEXT = "from pytest-timeout"
 _OOM_TEXTS = ("can't allocate memory", "out of memory", "MemoryError")
 
@@ -62,6 +68,8 @@ def emit(record: dict) -> None:
     """Send one result record to the parent over the job's pipe (nothing else counts)."""
     if CONTEXT is None or CONTEXT.channel_fd is None:
         return
+    if "message" in record:
+        record = {**record, "message": _clip(safe_text(record["message"]))}
     data = (json.dumps({**record, "nonce": CONTEXT.nonce}) + "\n").encode()
     while data:
         data = data[os.write(CONTEXT.channel_fd, data) :]
@@ -125,7 +133,7 @@ def _describe_load_failure(file_name: str, exc: BaseException) -> str:
         return f"{file_name} called pytest.skip while being imported; that is not allowed"
     where = _learner_location(exc.__traceback__)
     at = f" (at {where})" if where else ""
-    return f"{file_name} raised {type(exc).__name__} while being imported: {exc}{at}"
+    return f"{file_name} raised {type(exc).__name__} while being imported: {_text_of(exc)}{at}"
 
 
 def load_solution_module(name: str) -> ModuleType:
@@ -140,7 +148,7 @@ def load_solution_module(name: str) -> ModuleType:
     if not path.is_file():
         message = f"{path.name} is missing from your solution folder"
         context.load_errors[stem] = message
-        emit({"type": "load_error", "message": message})
+        emit({"type": "load_error", "message": message, "timeout": False})
         pytest.fail(message, pytrace=False)
     if str(context.solution_dir) not in sys.path:
         sys.path.insert(0, str(context.solution_dir))
@@ -155,7 +163,7 @@ def load_solution_module(name: str) -> ModuleType:
             sys.modules.pop(stem, None)
             message = f"{path.name} did not finish importing in time (an endless loop at module level?)"
             context.load_errors[stem] = message
-            emit({"type": "load_error", "status": "timeout", "message": message})
+            emit({"type": "load_error", "message": message, "timeout": True})
             raise
         raise _load_failed(context, stem, path.name, exc) from None
     except BaseException as exc:  # noqa: BLE001 - anything at import is the learner's error
@@ -168,7 +176,7 @@ def _load_failed(context: JobContext, stem: str, file_name: str, exc: BaseExcept
     sys.modules.pop(stem, None)
     message = _describe_load_failure(file_name, exc)
     context.load_errors[stem] = message
-    emit({"type": "load_error", "message": message})
+    emit({"type": "load_error", "message": message, "timeout": False})
     return pytest.fail.Exception(message, pytrace=False)
 
 
@@ -228,14 +236,34 @@ def pytest_configure(config: pytest.Config) -> None:
         set_context(JobContext(folder, names, device=config.getoption("--kata-device")))
 
 
+def device_kinds(item: pytest.Item) -> frozenset[str]:
+    """The kinds of device ("cpu", "accelerator") a check runs on, from its markers."""
+    kinds = {"cpu", "accelerator"}
+    if item.get_closest_marker("cpu_only"):
+        kinds.discard("accelerator")
+    if item.get_closest_marker("accelerator_only"):
+        kinds.discard("cpu")
+    return frozenset(kinds)
+
+
+def device_skip_reason(kinds: frozenset[str], device: str) -> str | None:
+    """Why a check for `kinds` of device does not run on `device`, or None when it runs."""
+    kind = "cpu" if device.split(":")[0] == "cpu" else "accelerator"
+    if kind in kinds:
+        return None
+    if kinds == {"cpu"}:
+        return f"only runs on the CPU (this run uses {device})"
+    if kinds == {"accelerator"}:
+        return "needs an accelerator (this run uses the CPU)"
+    return "runs on no device (marked both cpu_only and accelerator_only)"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if CONTEXT is None:
         return
-    on_cpu = CONTEXT.device.split(":")[0] == "cpu"
-    if item.get_closest_marker("cpu_only") and not on_cpu:
-        pytest.skip(f"only runs on the CPU (this run uses {CONTEXT.device})")
-    if item.get_closest_marker("accelerator_only") and on_cpu:
-        pytest.skip("needs an accelerator (this run uses the CPU)")
+    reason = device_skip_reason(device_kinds(item), CONTEXT.device)
+    if reason:
+        pytest.skip(reason)
 
 
 # --- reporting ----------------------------------------------------------------------------------
@@ -256,13 +284,21 @@ def _learner_location(tb) -> str:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " ... (message cut)"
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - len(_CUT)] + _CUT
+
+
+def _text_of(exc: BaseException) -> str:
+    """str(exc), even when the learner's exception cannot say it (its __str__ raises or returns no str)."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - the learner's __str__ may raise anything
+        return f"<{type(exc).__name__} that cannot be shown as text>"
 
 
 def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
     """(outcome, message) for an exception raised in a check."""
     exc = excinfo.value
-    text = str(exc)
+    text = _text_of(exc)
     if isinstance(exc, pytest.fail.Exception):
         if _TIMEOUT_TEXT in text:
             return "timeout", "this check ran past its time limit (an endless loop?) and was stopped"
@@ -287,8 +323,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state["duration"] += report.duration
     if state["outcome"] == "passed":
         if report.skipped and call.excinfo is not None:
-            reason = call.excinfo.value.msg if hasattr(call.excinfo.value, "msg") else str(call.excinfo.value)
-            state.update(outcome="skipped", message=str(reason))
+            state.update(outcome="skipped", message=_clip(_text_of(call.excinfo.value)))
         elif report.failed and call.excinfo is not None:
             outcome, message = _failure(call.excinfo)
             state.update(outcome=outcome, message=_clip(message))

@@ -3,13 +3,43 @@
 `CheckResult` is one hidden check, `KataResult` one graded kata, `LearnerResult` one learner's
 katas. The parent builds these from the expected check list it collected itself, so a check the
 child never reported is a failure, never a pass.
+
+Text a learner's code made (messages, printed output) may hold anything a Python string can:
+`safe_text` is what every such string goes through where results are built (runner.py) and again
+in every writer (gradebook, exports, report), so a store or a file format never meets a lone
+surrogate, a control character or a bidirectional override.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field
 
 SCHEMA_VERSION = 1
+
+# C0/C1 controls but tab and newline (NUL, ESC sequences for a terminal...), lone surrogates (no
+# UTF-8 form) and the bidirectional embeddings, overrides and isolates (they reorder what a reader sees)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """`text` with line ends as \\n and every unsafe character (above) replaced by U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def safe_data(value: object) -> object:
+    """A JSON-able value with every string made safe and every non-finite number made 0."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0.0
+    if isinstance(value, dict):
+        return {safe_text(str(k)): safe_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [safe_data(v) for v in value]
+    return value
+
 
 @dataclass
 class CheckResult:
@@ -37,6 +67,7 @@ class KataResult:
     torch_version: str
     duration: float = 0.0
     output: str = ""  # the end of what the learner's code printed, for debugging (never a verdict)
+    protections: dict[str, bool] = field(default_factory=dict)  # sandbox protections active for the job
 
     @property
     def points(self) -> float:

@@ -1,88 +1,129 @@
 """`grade()`: one kata, one solution folder, one device -> `KataResult`. Fails closed.
 
-The parent owns the expected checks (collected before learner code ran) and their points. A check
-counts as passed only when the child reported it passed over the job's pipe in its own turn;
-every expected check without such a report fails with the job's status and its explanation.
+The parent owns the expected checks (collected before learner code ran), their points and which
+device each may skip on (its `cpu_only` / `accelerator_only` markers). A check counts as passed only
+when the child reported it passed over the job's pipe in its own turn; every expected check without
+such a report fails with the job's status and its explanation. The decision reads the channel's
+typed events (channel.py), never message text: tampering or a malformed record (one the channel
+rejected, an unknown check id, a check reported twice) voids every report of the job, which is an
+`error`; a skip the parent did not allow is a failure that keeps its points in the maximum. Every
+string that enters a result here goes through `safe_text`, and each result lists the sandbox
+protections that were active for its job.
 """
 
 from __future__ import annotations
 
 import signal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 import torch
 
+from grader import sandbox
 from grader.catalog import Kata
-from grader.results import CheckResult, KataResult
+from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome, Tampering
+from grader.plugin import device_kinds, device_skip_reason
+from grader.results import CheckResult, KataResult, safe_text
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Worker
 
 OUTPUT_SHOWN_BYTES = 2000
+SKIPPED_BY_SUBMISSION = "skipped by the submission"
+ANY_DEVICE = frozenset({"cpu", "accelerator"})
 
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
     return [name for name in kata.files if not (solution_dir / name).is_file()]
 
 
-def _job_status(outcome: JobOutcome) -> tuple[str, str] | None:
-    """The job-level status when the child did not finish normally, else None."""
-    records = outcome.records
-    tamper = next((r for r in records if r.get("type") == "tamper"), None)
-    if tamper:
-        return "error", f"tampering detected: {tamper.get('message', '')}; no points awarded"
-    ids = [r.get("id") for r in records if r.get("type") == "check"]
-    if len(ids) != len(set(ids)):
-        return "error", "tampering detected: a check was reported twice; no points awarded"
-    timeout = outcome.job.timeout
-    if outcome.killed_for == "timeout" or outcome.signal == signal.SIGXCPU:
-        return "timeout", f"stopped after {timeout:g} s (an endless loop or a hang?)"
-    if outcome.killed_for == "oom":
-        return "oom", f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory"
-    if not any(r.get("type") == "done" for r in records):
-        if outcome.signal is not None:
-            name = signal.Signals(outcome.signal).name if outcome.signal in signal.Signals._value2member_map_ else outcome.signal
-            return "crashed", f"the grading process was killed by {name} (did your code kill it or crash?)"
-        return "crashed", (
-            f"the grading process exited early with code {outcome.exit_code} "
-            "(did your code call exit() or os._exit()?)"
-        )
-    load_error = next((r for r in records if r.get("type") == "load_error"), None)
-    if load_error:
-        status = "timeout" if load_error.get("status") == "timeout" else "error"
-        return status, str(load_error.get("message", "your code could not be imported"))
+def device_kinds_of(worker: Worker, kata: Kata) -> dict[str, frozenset[str]]:
+    """Each check's kinds of device, read from the items this (parent) process collected."""
+    return {item.name: device_kinds(item) for item in worker.collection.items[kata.id]}
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """The job-level status when the child did not finish normally."""
+
+    status: str
+    message: str
+    void: bool = False  # the child's reports cannot be trusted: none of them counts
+
+
+def _malformed(outcome: JobOutcome, expected: list[ExpectedCheck]) -> str | None:
+    """What is wrong with the job's records, if anything (the channel checked each on its own)."""
+    bad = next((e for e in outcome.records if isinstance(e, Malformed)), None)
+    if bad is not None:
+        return bad.what
+    known, seen = {c.id for c in expected}, set()
+    for report in (e for e in outcome.records if isinstance(e, CheckReport)):
+        if report.id not in known:
+            return "a result for a check that does not exist"
+        if report.id in seen:
+            return f"{report.id} was reported twice"
+        seen.add(report.id)
     return None
 
 
-def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome) -> KataResult:
-    job_status = _job_status(outcome)
-    reported = {r["id"]: r for r in outcome.records if r.get("type") == "check" and "id" in r}
-    tampered = job_status is not None and job_status[1].startswith("tampering")
-    checks = []
-    for check in expected:
-        record = reported.get(check.id) if not tampered else None
-        if record is None:
-            outcome_name = job_status[0] if job_status and job_status[0] in ("timeout", "oom", "error") else "failed"
-            message = job_status[1] if job_status else "no result was reported for this check"
-            checks.append(CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, outcome_name, message))
-            continue
-        result_outcome = str(record.get("outcome", "failed"))
-        skipped = result_outcome == "skipped"
-        passed = result_outcome == "passed"
-        checks.append(
-            CheckResult(
-                id=check.id,
-                title=check.title,
-                title_zh=check.title_zh,
-                points=check.points if passed else 0.0,
-                max_points=0.0 if skipped else check.points,
-                outcome=result_outcome,
-                message=str(record.get("message", "")),
-                duration=float(record.get("duration", 0.0)),
-            )
-        )
-    if job_status:
-        status, message = job_status
+def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict | None:
+    events = outcome.records
+    tampering = next((e for e in events if isinstance(e, Tampering)), None)
+    if tampering is not None:
+        return _Verdict("error", f"tampering detected: {tampering.reason}; no points awarded", void=True)
+    malformed = _malformed(outcome, expected)
+    if malformed is not None:
+        return _Verdict("error", f"malformed result: {malformed}; no points awarded", void=True)
+    timeout = outcome.job.timeout
+    if outcome.killed_for == "timeout" or outcome.signal == signal.SIGXCPU:
+        return _Verdict("timeout", f"stopped after {timeout:g} s (an endless loop or a hang?)")
+    if outcome.killed_for == "oom":
+        return _Verdict("oom", f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
+    if not any(isinstance(e, Done) for e in events):
+        if outcome.signal is not None:
+            name = signal.Signals(outcome.signal).name if outcome.signal in signal.Signals._value2member_map_ else outcome.signal
+            return _Verdict("crashed", f"the grading process was killed by {name} (did your code kill it or crash?)")
+        return _Verdict("crashed", (
+            f"the grading process exited early with code {outcome.exit_code} "
+            "(did your code call exit() or os._exit()?)"
+        ))
+    load_error = next((e for e in events if isinstance(e, LoadError)), None)
+    if load_error is not None:
+        return _Verdict("timeout" if load_error.timed_out else "error", load_error.message)
+    return None
+
+
+def _check_result(check: ExpectedCheck, report: CheckReport | None, verdict: _Verdict | None,
+                  skip_reason: str | None) -> CheckResult:
+    if skip_reason is not None:  # the parent's decision: this check does not run on the job's device
+        return CheckResult(check.id, check.title, check.title_zh, 0.0, 0.0, "skipped", skip_reason)
+    if report is None:
+        outcome = verdict.status if verdict and verdict.status in ("timeout", "oom", "error") else "failed"
+        message = verdict.message if verdict else "no result was reported for this check"
+        return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, outcome, safe_text(message))
+    if report.outcome is Outcome.SKIPPED:
+        reason = f": {report.message}" if report.message else ""
+        return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, "failed",
+                           safe_text(SKIPPED_BY_SUBMISSION + reason), report.duration)
+    passed = report.outcome is Outcome.PASSED
+    return CheckResult(check.id, check.title, check.title_zh, check.points if passed else 0.0, check.points,
+                       report.outcome.value, safe_text(report.message), report.duration)
+
+
+def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
+                 kinds: Mapping[str, frozenset[str]] | None = None,
+                 protections: Mapping[str, bool] | None = None) -> KataResult:
+    """The job's result from its typed events; `kinds`: each check's kinds of device (default: any)."""
+    verdict = _job_verdict(outcome, expected)
+    reports = {} if verdict and verdict.void else {e.id: e for e in outcome.records if isinstance(e, CheckReport)}
+    device = outcome.job.device
+    checks = [
+        _check_result(check, reports.get(check.id), verdict,
+                      device_skip_reason((kinds or {}).get(check.id, ANY_DEVICE), device))
+        for check in expected
+    ]
+    if verdict:
+        status, message = verdict.status, verdict.message
     elif any(c.outcome == "oom" for c in checks):
         status, message = "oom", "a check ran out of memory (on an accelerator: its memory is full)"
     elif all(c.outcome in ("passed", "skipped") for c in checks):
@@ -94,33 +135,44 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome)
         kata=kata.id,
         version=kata.version,
         status=status,
-        status_message=message,
+        status_message=safe_text(message),
         checks=checks,
-        device=outcome.job.device,
+        device=device,
         torch_version=torch.__version__,
         duration=round(outcome.duration, 3),
-        output=outcome.output[-OUTPUT_SHOWN_BYTES:].decode("utf-8", errors="replace"),
+        output=safe_text(outcome.output[-OUTPUT_SHOWN_BYTES:].decode("utf-8", errors="replace")),
+        protections=dict(protections or {}),
     )
 
 
-def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, status: str, message: str) -> KataResult:
+def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, status: str, message: str,
+                      kinds: Mapping[str, frozenset[str]] | None = None) -> KataResult:
     """A result for a job that never ran (missing files, kata not started)."""
-    checks = [CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, "error" if status == "error" else "failed", message) for c in expected]
-    return KataResult(kata.id, kata.version, status, message, checks, device, torch.__version__)
+    outcome = "error" if status == "error" else "failed"
+    checks = []
+    for c in expected:
+        skip_reason = device_skip_reason((kinds or {}).get(c.id, ANY_DEVICE), device)
+        checks.append(CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, "skipped", skip_reason) if skip_reason
+                      else CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, outcome, safe_text(message)))
+    return KataResult(kata.id, kata.version, status, safe_text(message), checks, device, torch.__version__)
 
 
 def grade_many(worker: Worker, jobs: Iterable[Job]) -> Iterator[tuple[Job, KataResult]]:
     """Grade every job on the worker; jobs whose files are missing never start a child."""
+    protections = sandbox.protections()  # asked here, in the parent, for the jobs it starts
     runnable = []
     for job in jobs:
         missing = missing_files(job.kata, job.solution_dir)
         if missing:
             message = f"missing file{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
-            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message)
+            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message,
+                                         device_kinds_of(worker, job.kata))
         else:
             runnable.append(job)
     for outcome in worker.run_jobs(runnable):
-        yield outcome.job, build_result(outcome.job.kata, worker.expected(outcome.job.kata), outcome)
+        kata = outcome.job.kata
+        yield outcome.job, build_result(kata, worker.expected(kata), outcome, device_kinds_of(worker, kata),
+                                        protections)
 
 
 def grade(kata: Kata, solution_dir: Path, device: str = "cpu", limits: Limits | None = None,
