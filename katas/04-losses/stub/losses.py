@@ -30,7 +30,8 @@ def regression_loss(pred, target):
     练习 2：计算预测值与目标值之间的均方误差。
     pred 来自以 nn.Linear(..., 1) 结尾的模型，形状为 (N, 1)；target 的形状为 (N,) 或 (N, 1)。
     只比较第 i 个预测与第 i 个目标。请使用 nn.MSELoss（或 F.mse_loss）。
-    Careful/注意: (N, 1) against (N,) broadcasts to an (N, N) table.
+    Careful/注意: (N, 1) against (N,) broadcasts to an (N, N) table: give pred the target's shape
+    (pred.view_as(target)); pred.squeeze(1) would break an (N, 1) target the same way.
     """
     raise NotImplementedError("exercise 2: regression_loss")
 
@@ -62,10 +63,11 @@ def masked_token_loss(logits, targets, pad_index):
     """Exercise 5: mean cross-entropy over the real tokens of padded sequences.
 
     logits: (B, T, C) scores for B sequences of T positions; targets: (B, T) class indices, where
-    positions holding pad_index are padding. Average over the non-padding positions only.
+    positions holding pad_index are padding (any class number). Average over the non-padding
+    positions only. The logits need not be contiguous in memory.
     练习 5：对补齐（padding）后的序列，只在真实词元上计算平均交叉熵。
     logits：(B, T, C)，即 B 个序列、每个 T 个位置的分数；targets：(B, T) 类别索引，其中等于 pad_index
-    的位置是补齐位。只对非补齐位置求平均。
+    的位置是补齐位（pad_index 可以是任何类别编号）。只对非补齐位置求平均。logits 在内存中不一定连续。
     Hint/提示: CrossEntropyLoss wants classes on dim 1; ignore_index
     """
     raise NotImplementedError("exercise 5: masked_token_loss")
