@@ -43,6 +43,15 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class EquivalentMutant:
+    """A mutant (`kata verify --mutants`) that behaves exactly like the reference: no check can kill
+    it, so it is left out of the mutation score. `id` is the mutant's id, `reason` says why."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Kata:
     id: str
     order: int
@@ -57,6 +66,7 @@ class Kata:
     reference: Path
     mistakes: tuple[Mistake, ...] = field(default=())
     alternatives: tuple[Alternative, ...] = field(default=())
+    equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
 
     @property
     def stub(self) -> Path:
@@ -152,6 +162,11 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
                 about=_field(path, entry, "about", str),
             )
         )
+    equivalents = []
+    for i, entry in enumerate(raw.get("equivalent_mutants", [])):
+        if not isinstance(entry, dict):
+            raise KataError(f"{path}: field 'equivalent_mutants[{i}]' must be a table")
+        equivalents.append(EquivalentMutant(_field(path, entry, "id", str), _field(path, entry, "reason", str)))
     return Kata(
         id=kata_id,
         order=_field(path, raw, "order", int),
@@ -166,6 +181,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         reference=reference_root / folder.name,
         mistakes=tuple(mistakes),
         alternatives=_alternatives(folder, files[0]),
+        equivalent_mutants=tuple(equivalents),
     )
 
 

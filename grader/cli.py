@@ -11,6 +11,7 @@ import typer
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import detect_language, say
+from grader.sandbox import DEFAULT_MEMORY_MB, Limits
 from grader.workspace import Workspace, find_root
 
 class _App(typer.Typer):
@@ -119,7 +120,6 @@ def grade(
     from grader import devices
     from grader.results import LearnerResult
     from grader.runner import grade_many, unloadable_result
-    from grader.sandbox import Limits
     from grader.scorecard import render
     from grader.worker import Job, Worker
 
@@ -199,23 +199,42 @@ def verify(
     ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Kata ids (default: all)."),
     katas: Optional[Path] = KatasOption,
     device: str = DeviceOption,
+    mutants: bool = typer.Option(False, "--mutants", help="Mutation testing: grade small mistakes planted in each reference."),
+    threshold: float = typer.Option(90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Jobs at a time."),
 ) -> None:
     """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
     from grader import devices
+    from grader.verify import mutation_test
     from grader.verify import verify as run_verify
 
     catalog = _catalog(katas)
     selected = [_kata(catalog, i) for i in ids] if ids else list(catalog)
     all_ok = True
     try:
-        for verdict in run_verify(selected, devices.resolve(device)):
-            mark = "ok  " if verdict.ok else "FAIL"
-            typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
-                       f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
-                       f"reference graded in {verdict.reference_seconds:.2f} s")
-            for problem in verdict.problems:
-                typer.echo(f"     - {problem}")
-            all_ok &= verdict.ok
+        if mutants:
+            for report in mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold):
+                mark = "ok  " if report.ok else "FAIL"
+                typer.echo(f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
+                           f"({report.score:.1f} %, threshold {report.threshold:g} %), "
+                           f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s")
+                for survivor in report.survivors:
+                    typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
+                    typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
+                for equivalent in report.equivalents:
+                    typer.echo(f"     equivalent {equivalent.mutant.id}: {report.equivalent[equivalent.mutant.id]}")
+                for problem in report.problems:
+                    typer.echo(f"     - {problem}")
+                all_ok &= report.ok
+        else:
+            for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
+                mark = "ok  " if verdict.ok else "FAIL"
+                typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
+                           f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
+                           f"reference graded in {verdict.reference_seconds:.2f} s")
+                for problem in verdict.problems:
+                    typer.echo(f"     - {problem}")
+                all_ok &= verdict.ok
     except KataError as exc:
         _fail(str(exc))
     raise typer.Exit(0 if all_ok else 1)
@@ -228,7 +247,9 @@ def batch(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
-    memory: int = typer.Option(3072, "--memory", min=64, help="MB of resident memory a job may use (then: oom)."),
+    memory: int = typer.Option(DEFAULT_MEMORY_MB, "--memory", min=64, help="MB of memory a job may use, all its processes together (then: oom)."),
+    disk: int = typer.Option(Limits().disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
+    require_isolation: bool = typer.Option(False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."),
     katas: Optional[Path] = KatasOption,
     only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
     shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
@@ -240,15 +261,15 @@ def batch(
 
     from grader import batch as batch_module
     from grader import devices
-    from grader.sandbox import Limits
 
     catalog = _catalog(katas)
     try:
         chosen = batch_module.resolve_shard(shard, shards)
         selected = catalog.select(only)
         summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
-                                   device=devices.resolve(device), limits=Limits(timeout=timeout, memory_mb=memory),
-                                   shard=chosen, force=force, lang=_Session.lang)
+                                   device=devices.resolve(device),
+                                   limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
+                                   shard=chosen, force=force, lang=_Session.lang, require_isolation=require_isolation)
     except KataError as exc:
         _fail(str(exc))
     for entry in summary.skipped:

@@ -2,6 +2,10 @@
 check on its own, every known mistake fails each check it names, and every correct alternative
 (alternatives/*.py: another style of the same solution) earns full points too.
 
+`mutation_test` (`kata verify --mutants`) grades every mutant of the reference (grader.mutants) as
+one job on the same warm worker: a mutant is killed when it loses any point. The score leaves out
+the mutants a kata declares equivalent (`[[equivalent_mutants]]` in kata.toml).
+
 (Not in DESIGN.md's module map: the CLI must hold no logic, and this is neither the runner's nor the
 catalog's job, so it gets a small module of its own.)
 """
@@ -10,11 +14,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from grader.catalog import Alternative, Kata, Mistake
+from grader.mutants import Mutant, kata_mutants
 from grader.results import KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
@@ -110,3 +116,109 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
             for job, result in grade_many(worker, jobs):
                 _judge(verdict, *job.tag, result)
             yield verdict
+
+
+DEFAULT_THRESHOLD = 90.0  # per cent of the (non-equivalent) mutants a kata's checks must kill
+
+
+@dataclass
+class MutantOutcome:
+    mutant: Mutant
+    killed: bool
+    by: str  # the first failing check, or the job's status when no check ran
+    diff: str  # against the reference file
+
+
+@dataclass
+class MutationReport:
+    kata: Kata
+    threshold: float
+    outcomes: list[MutantOutcome] = field(default_factory=list)
+    equivalent: dict[str, str] = field(default_factory=dict)  # declared equivalent mutant id -> reason
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def scored(self) -> list[MutantOutcome]:
+        return [o for o in self.outcomes if o.mutant.id not in self.equivalent]
+
+    @property
+    def killed(self) -> int:
+        return sum(o.killed for o in self.scored)
+
+    @property
+    def total(self) -> int:
+        return len(self.scored)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.killed / self.total if self.total else 100.0
+
+    @property
+    def survivors(self) -> list[MutantOutcome]:
+        return [o for o in self.scored if not o.killed]
+
+    @property
+    def equivalents(self) -> list[MutantOutcome]:
+        return [o for o in self.outcomes if o.mutant.id in self.equivalent]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.score >= self.threshold
+
+
+def _mutant_dir(kata: Kata, mutant: Mutant, root: Path) -> Path:
+    target = root / mutant.id.replace("/", "_").replace(":", "-")
+    shutil.copytree(kata.reference, target)
+    (target / mutant.file).write_text(mutant.source, encoding="utf-8")
+    return target
+
+
+def _mutant_limits(reference: KataResult, kata: Kata) -> Limits:
+    """A mutant that loops forever would hold a slot for the kata's whole timeout; a few times the
+    reference's own time is plenty for a correct-looking one (and a timeout kills it either way)."""
+    return Limits(timeout=min(kata.timeout, 10.0 + 4.0 * reference.duration))
+
+
+def _outcome(mutant: Mutant, result: KataResult, original: str) -> MutantOutcome:
+    failing = result.first_failure()
+    by = failing.id if failing else result.status
+    return MutantOutcome(mutant, not result.full_marks, by, mutant.diff(original))
+
+
+def _mutation_report(kata: Kata, worker: Worker, device: str, threshold: float, root: Path) -> MutationReport:
+    started = time.monotonic()
+    report = MutationReport(kata, threshold)
+    [(_, reference)] = list(grade_many(worker, [Job(kata, kata.reference, device, Limits())]))
+    if not reference.full_marks:
+        report.problems.append(f"reference does not pass ({reference.status}): mutation testing needs it to")
+        return report
+    mutants = kata_mutants(kata)
+    known = {m.id for m in mutants}
+    for declared in kata.equivalent_mutants:
+        if declared.id in known:
+            report.equivalent[declared.id] = declared.reason
+        else:
+            report.problems.append(f"equivalent mutant {declared.id}: no such mutant (the reference changed?)")
+    originals = {name: (kata.reference / name).read_text(encoding="utf-8") for name in kata.files}
+    limits = _mutant_limits(reference, kata)
+    jobs = [Job(kata, _mutant_dir(kata, m, root), device, limits, m) for m in mutants]
+    order = {m.id: i for i, m in enumerate(mutants)}
+    for job, result in grade_many(worker, jobs):
+        report.outcomes.append(_outcome(job.tag, result, originals[job.tag.file]))
+    report.outcomes.sort(key=lambda o: order[o.mutant.id])
+    for outcome in report.equivalents:
+        if outcome.killed:
+            report.problems.append(f"mutant {outcome.mutant.id} is declared equivalent but {outcome.by} kills it: "
+                                   "drop the declaration")
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def mutation_test(katas: list[Kata], device: str = "cpu", parallel: int = 1,
+                  threshold: float = DEFAULT_THRESHOLD) -> Iterator[MutationReport]:
+    """Grade every mutant of each kata's reference; one report per kata, in order."""
+    worker = Worker(katas, parallel=parallel)
+    with tempfile.TemporaryDirectory(prefix="kata-mutants-") as scratch:
+        for kata in katas:
+            yield _mutation_report(kata, worker, device, threshold, Path(scratch) / kata.id)
