@@ -1,14 +1,18 @@
 """Batch outputs: CSV, JSON, learner feedback, Gradescope, PrairieLearn, JUnit and shard.json.
 
 Every writer takes the learners' results (sorted by learner id, so reruns and merges are
-byte-identical apart from durations and dates) and writes one format. Text that came from learner
-code (messages, names) is made safe for its format: CSV cells that a spreadsheet would run as a
-formula get a leading quote, XML drops characters XML cannot hold.
+byte-identical apart from durations and dates) and writes one format. Results arrive with safe text
+already (runner.py); each writer makes its text safe again (`safe_text`) rather than trust that, and
+then safe for its format: CSV cells that a spreadsheet would run as a formula get a leading quote
+and none is longer than a spreadsheet's cell, XML replaces what XML cannot hold, JSON has no NaN,
+a feedback file's code fence is longer than any run of backticks inside it, and a learner id that
+is no plain file name is written under a hash.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import shutil
@@ -18,19 +22,33 @@ from pathlib import Path
 from grader import report
 from grader.catalog import Catalog
 from grader.errors import KataError
-from grader.results import SCHEMA_VERSION, KataResult, LearnerResult
+from grader.results import SCHEMA_VERSION, KataResult, LearnerResult, safe_data, safe_text
 from grader.scorecard import render
 from grader.submissions import Skipped
 
 CLEAN = ("passed", "failed")
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_FILE_NAME_BYTES = 200
+_CELL_CHARS = 32000  # spreadsheets hold at most 32767 characters in a cell
+_BACKTICKS = re.compile("`+")
 
 
 def _cell(value: object) -> object:
-    """CSV injection guard: text starting like a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Safe text within a spreadsheet's cell size; text starting like a formula is kept as text."""
+    if isinstance(value, str):
+        value = safe_text(value)[:_CELL_CHARS]
+        if value[:1] in ("=", "+", "-", "@", "\t"):
+            return "'" + value
     return value
+
+
+def file_name(learner: str) -> str:
+    """The learner's id as a file or folder name, or `learner-<hash>` when it is not a plain one."""
+    name = safe_text(learner)
+    if name == learner and name not in ("", ".", "..") and "/" not in name and "\\" not in name \
+            and len(name.encode("utf-8")) <= _FILE_NAME_BYTES:
+        return name
+    return "learner-" + hashlib.sha256(learner.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _num(value: float) -> str:
@@ -53,18 +71,20 @@ def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: 
     for folder in ("feedback", "gradescope", "prairielearn"):
         shutil.rmtree(out / folder, ignore_errors=True)  # no stale learner from an earlier run
     for learner in learners:
-        feedback = out / "feedback" / f"{learner.learner}.md"
+        name = file_name(learner.learner)
+        feedback = out / "feedback" / f"{name}.md"
         feedback.parent.mkdir(parents=True, exist_ok=True)
         feedback.write_text(feedback_markdown(learner, catalog, lang), encoding="utf-8")
-        _write_json(out / "gradescope" / learner.learner / "results.json", gradescope(learner))
-        _write_json(out / "prairielearn" / learner.learner / "results.json", prairielearn(learner))
+        _write_json(out / "gradescope" / name / "results.json", gradescope(learner))
+        _write_json(out / "prairielearn" / name / "results.json", prairielearn(learner))
     write_junit(out / "junit.xml", learners)
     (out / "report.html").write_text(report.html(learners, catalog, skipped), encoding="utf-8")
 
 
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(safe_data(data), indent=2, ensure_ascii=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str]) -> None:
@@ -84,7 +104,7 @@ def write_checks_csv(path: Path, learners: list[LearnerResult]) -> None:
         for learner in learners:
             for kata in learner.katas:
                 for check in kata.checks:
-                    writer.writerow([_cell(learner.learner), kata.kata, check.id, check.outcome,
+                    writer.writerow([_cell(learner.learner), _cell(kata.kata), _cell(check.id), _cell(check.outcome),
                                      _num(check.points), _num(check.max_points), _cell(check.message)])
 
 
@@ -113,8 +133,11 @@ def read_skipped(out: Path) -> list[Skipped]:
 
 
 def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> str:
-    """What `kata grade` would have shown the learner."""
-    return f"# {learner.learner}\n\n```\n{render(learner.katas, catalog, lang)}\n```\n"
+    """What `kata grade` would have shown the learner, in a code fence nothing inside can close."""
+    body = safe_text(render(learner.katas, catalog, lang))
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(body)), default=0))
+    title = safe_text(learner.learner).replace("\n", " ")
+    return f"# {title}\n\n{fence}\n{body}\n{fence}\n"
 
 
 def gradescope(learner: LearnerResult) -> dict:
@@ -149,7 +172,7 @@ def prairielearn(learner: LearnerResult) -> dict:
 
 
 def _xml(text: str) -> str:
-    return _XML_BAD.sub("\ufffd", text)
+    return _XML_BAD.sub("\ufffd", safe_text(text))
 
 
 def write_junit(path: Path, learners: list[LearnerResult]) -> None:
@@ -161,11 +184,11 @@ def write_junit(path: Path, learners: list[LearnerResult]) -> None:
                                   tests=str(len(kata.checks)), failures=str(failures))
             for check in kata.checks:
                 case = ET.SubElement(suite, "testcase", classname=_xml(f"{learner.learner}.{kata.kata}"),
-                                     name=check.id)
+                                     name=_xml(check.id))
                 if check.outcome == "skipped":
                     ET.SubElement(case, "skipped", message=_xml(check.message))
                 elif check.outcome != "passed":
-                    failure = ET.SubElement(case, "failure", message=_xml(check.outcome), type=check.outcome)
+                    failure = ET.SubElement(case, "failure", message=_xml(check.outcome), type=_xml(check.outcome))
                     failure.text = _xml(check.message)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 

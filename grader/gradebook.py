@@ -2,18 +2,22 @@
 
 Each result is committed the moment it arrives, in WAL mode, so a batch killed at any point (even
 `kill -9`) keeps every result it finished; the rerun finds those keys and grades only the rest.
-A key is graded once: rewriting it replaces the row, so nothing is ever counted twice.
+A key is graded once: rewriting it replaces the row, so nothing is ever counted twice. Every
+string is made safe (`safe_text`) and every number finite before it is stored, so no text a
+learner's code produced can make a write fail; the result's JSON holds its checks, output and the
+sandbox protections active for its job.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from grader.results import KataResult
+from grader.results import KataResult, safe_data, safe_text
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -41,6 +45,15 @@ class Key(NamedTuple):
     kata_version: int
 
 
+def _stored_key(key: Key) -> Key:
+    """The key as stored: the same text made safe on every write and every read."""
+    return Key(safe_text(key.learner), safe_text(key.kata), safe_text(key.content_hash), key.kata_version)
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else 0.0
+
+
 class Gradebook:
     def __init__(self, path: Path):
         self.path = path
@@ -51,7 +64,8 @@ class Gradebook:
 
     def get(self, key: Key) -> KataResult | None:
         row = self._db.execute(
-            "SELECT result FROM results WHERE learner=? AND kata=? AND content_hash=? AND kata_version=?", key
+            "SELECT result FROM results WHERE learner=? AND kata=? AND content_hash=? AND kata_version=?",
+            _stored_key(key),
         ).fetchone()
         return KataResult.from_dict(json.loads(row[0])) if row else None
 
@@ -59,8 +73,9 @@ class Gradebook:
         when = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*key, when, result.device, result.torch_version, result.duration, result.status,
-             result.points, result.max_points, json.dumps(result.to_dict(), ensure_ascii=False)),
+            (*_stored_key(key), when, safe_text(result.device), safe_text(result.torch_version),
+             _finite(result.duration), safe_text(result.status), _finite(result.points), _finite(result.max_points),
+             json.dumps(safe_data(result.to_dict()), ensure_ascii=False, allow_nan=False)),
         )
 
     def copy_from(self, other: Path) -> None:

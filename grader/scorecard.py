@@ -1,4 +1,8 @@
-"""The terminal scorecard: one row per kata, then each unfinished kata's first failing check."""
+"""The terminal scorecard: one row per kata, then each unfinished kata's first failing check.
+
+Text from the learner's code (messages, printed output) is shown through `safe_text`, so it cannot
+move the cursor, recolour or reorder the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from tabulate import tabulate
 
 from grader.catalog import Catalog
 from grader.i18n import say
-from grader.results import KataResult
+from grader.results import KataResult, safe_text
 
 
 OUTPUT_LINES = 10
@@ -42,11 +46,11 @@ def render(results: list[KataResult], catalog: Catalog, lang: str) -> str:
         failing = result.first_failure()
         if failing is not None:
             lines.append(f"  {say('first_failure', lang)}: {failing.localized_title(lang)}")
-            for line in failing.message.splitlines()[:8]:
+            for line in safe_text(failing.message).splitlines()[:8]:
                 lines.append(f"    {line}")
         elif result.status_message:
-            lines.append(f"  {result.status_message}")
-        printed = result.output.strip().splitlines()[-OUTPUT_LINES:]
+            lines.append(f"  {safe_text(result.status_message)}")
+        printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")
             lines.extend(f"    | {line}" for line in printed)
