@@ -29,8 +29,10 @@ def linear_forward(x, w, b):
     """Exercise 3: the output of a linear layer, y = x · wᵀ + b.
 
     x: (batch, in_features), w: (out_features, in_features), b: (out_features,)
-    returns (batch, out_features).
-    练习 3：线性层的输出 y = x · wᵀ + b（使用矩阵乘法 @ 与广播）。
+    returns (batch, out_features), computed with @ or torch.matmul. Any batch size (1 too),
+    float32 or float64; x, w and b stay unchanged.
+    练习 3：线性层的输出 y = x · wᵀ + b（使用矩阵乘法 @ 或 torch.matmul，以及广播）。
+    任意批大小（包括 1），float32 或 float64 都可以；不要修改 x、w、b。
     """
     raise NotImplementedError("exercise 3: linear_forward")
 
@@ -38,7 +40,8 @@ def linear_forward(x, w, b):
 def flatten_transposed(x):
     """Exercise 4: transpose the 2-D tensor x, then flatten it to 1-D (row by row of xᵀ).
 
-    练习 4：先转置二维张量 x，再把它展平成一维（按 xᵀ 的行顺序）。
+    x itself stays unchanged.
+    练习 4：先转置二维张量 x，再把它展平成一维（按 xᵀ 的行顺序）。x 本身保持不变。
     Careful/注意: view() needs contiguous memory — a transposed tensor is not contiguous.
     """
     raise NotImplementedError("exercise 4: flatten_transposed")
@@ -63,8 +66,10 @@ def join_batches(a, b):
 def to_labels(x):
     """Exercise 7: convert a float tensor of class numbers (e.g. 3.0) to class-index labels.
 
-    Loss functions such as CrossEntropyLoss want int64 labels.
+    Loss functions such as CrossEntropyLoss want int64 labels. Any shape: (N,) labels stay (N,),
+    an (N, H, W) map of classes (one per pixel) stays (N, H, W).
     练习 7：把存放类别编号的浮点张量（如 3.0）转换为类别索引标签（int64）。
+    形状不变：(N,) 的标签仍是 (N,)，(N, H, W) 的逐像素类别图仍是 (N, H, W)。
     """
     raise NotImplementedError("exercise 7: to_labels")
 
@@ -80,6 +85,24 @@ def positive_mask(x):
 def move_to(x, device):
     """Exercise 9: return x on the given device (a string such as "cpu" or a torch.device).
 
+    Keep the dtype, and keep the result in x's graph: if x requires grad, gradients of the moved
+    tensor flow back to x.
     练习 9：返回位于指定设备上的 x（设备可以是 "cpu" 这样的字符串或 torch.device）。
+    保持 dtype 不变，并让结果留在 x 的计算图中：如果 x 需要梯度，移动后张量的梯度要能传回 x。
     """
     raise NotImplementedError("exercise 9: move_to")
+
+
+def random_tensors(shape, seed):
+    """Exercise 10: reproducible random tensors: (uniform, normal), both float32 of the given shape.
+
+    Draw from one torch.Generator seeded with `seed`: first the uniform tensor in [0, 1)
+    (torch.rand), then the standard-normal one (torch.randn). The same seed gives the same
+    tensors every time, and the global random state (torch.manual_seed's) stays untouched.
+    练习 10：可复现的随机张量：返回 (uniform, normal)，两者都是给定形状的 float32 张量。
+    从一个以 `seed` 为种子的 torch.Generator 中依次抽取：先是 [0, 1) 上均匀分布的张量（torch.rand），
+    再是标准正态分布的张量（torch.randn）。相同的 seed 每次给出相同的张量，且不改动全局随机状态
+    （torch.manual_seed 设置的那个）。
+    Hint/提示: torch.Generator().manual_seed(seed), generator=...
+    """
+    raise NotImplementedError("exercise 10: random_tensors")

@@ -1,0 +1,4 @@
+def random_tensors(shape, seed):
+    uniform = torch.rand(shape, generator=torch.Generator().manual_seed(seed))
+    normal = torch.randn(shape, generator=torch.Generator().manual_seed(seed))  # restarts the stream
+    return uniform, normal
