@@ -79,7 +79,8 @@ _NOT_TENSORS = {"detach", "item", "tolist", "numpy", "deepcopy", "copy", "state_
                 "argmin", "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like"}
 _DROPPED_CALLS = {"zero_grad", "eval", "train", "step", "backward"}
 _NO_GRAD = {"no_grad", "inference_mode"}
-# Swapping these arguments changes nothing or only breaks the call: no information in such a mutant.
+# Swapping these arguments changes nothing or only breaks the call: no information in such a mutant
+# (nor in swapping a literal into another argument's place).
 _SYMMETRIC = {"add", "mul", "maximum", "minimum", "max", "min", "eq", "ne", "logical_and", "logical_or",
               "transpose", "swapaxes", "swapdims", "isinstance", "issubclass", "hasattr", "getattr",
               "setattr", "print", "super", "allclose", "isclose", "equal", "dict", "zip"}
@@ -239,7 +240,9 @@ class _Sites:
             self.replace("negate", node.test, f"not {_simple(node.test, self.src.segment(node.test))}")
         elif isinstance(node, ast.BoolOp):
             new = " or " if isinstance(node.op, ast.And) else " and "
-            self.replace("negate", node, new.join(_simple(v, self.src.segment(v)) for v in node.values))
+            self.replace("negate", node, new.join(
+                f"({self.src.segment(v)})" if isinstance(v, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr))
+                else self.src.segment(v) for v in node.values))
 
     def _return_none(self, node: ast.AST) -> None:
         if isinstance(node, ast.Return) and node.value is not None and not (
@@ -335,7 +338,7 @@ class _Sites:
 
     def _arg_swap(self, node: ast.AST) -> None:
         if isinstance(node, ast.Call) and len(node.args) == 2 and _call_name(node) not in _SYMMETRIC \
-                and not any(isinstance(a, ast.Starred) for a in node.args):
+                and not any(isinstance(a, (ast.Starred, ast.Constant)) for a in node.args):
             first, second = (self.src.segment(a) for a in node.args)
             if first != second:
                 start, end = self.src.span(node.args[0])[0], self.src.span(node.args[1])[1]
@@ -353,8 +356,11 @@ def _may_be_tensor(node: ast.AST | None) -> bool:
     a Python builtin nor already `.detach()`: adding `.detach()` elsewhere only breaks the code."""
     if isinstance(node, ast.BinOp):
         return True
-    name = _call_name(node) if isinstance(node, ast.Call) else None
-    return bool(name) and not name[0].isupper() and name not in _BUILTINS and name not in _NOT_TENSORS
+    if not isinstance(node, ast.Call) or not _call_name(node):
+        return False
+    name = _call_name(node)
+    builtin = isinstance(node.func, ast.Name) and name in _BUILTINS
+    return not name[0].isupper() and not builtin and name not in _NOT_TENSORS
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
