@@ -19,14 +19,17 @@ def pick_device():
 
     Priority: "cuda" (torch.cuda), "mps" (torch.backends.mps), "xpu" (torch.xpu), "npu" (torch.npu,
     only present once torch_npu is installed), "mlu" (torch.mlu, only with torch_mlu); then any other
-    accelerator that torch.accelerator reports (its type, e.g. "hpu"; torch.accelerator only exists
-    in torch >= 2.6); else "cpu".
+    accelerator that torch.accelerator reports as available (its type, e.g. "hpu"; torch.accelerator
+    only exists in torch >= 2.6; its current_accelerator() names what torch was built for even where
+    no such card is present, so ask is_available() first); else "cpu".
     Return a string: torch.device("npu") cannot even be built on a torch without torch_npu.
 
     练习 1：返回当前可用的最佳设备，形式为字符串，如 "cuda"、"npu" 或 "cpu"。
     优先级："cuda"（torch.cuda）、"mps"（torch.backends.mps）、"xpu"（torch.xpu）、"npu"（torch.npu，
     只有装了 torch_npu 才存在）、"mlu"（torch.mlu，只有装了 torch_mlu 才存在）；然后是 torch.accelerator
-    报告的任何其他加速器（返回它的类型，如 "hpu"；torch.accelerator 只在 torch >= 2.6 中存在）；否则 "cpu"。
+    报告为可用的任何其他加速器（返回它的类型，如 "hpu"；torch.accelerator 只在 torch >= 2.6 中存在；它的
+    current_accelerator() 给出 torch 编译时支持的加速器，即使没有这种卡也一样，所以先问 is_available()）；
+    否则 "cpu"。
     请返回字符串：在没有 torch_npu 的 torch 上，连 torch.device("npu") 都无法创建。
     """
     if torch.cuda.is_available():
@@ -43,6 +46,7 @@ def pick_device():
         if backend is not None and backend.is_available():
             return name  # a string: torch.device("npu") fails where torch_npu is not loaded
     accelerator = getattr(torch, "accelerator", None)  # torch >= 2.6
+    # is_available() first: current_accelerator() names what torch was built for, card or no card.
     if accelerator is not None and accelerator.is_available():
         return accelerator.current_accelerator().type
     return "cpu"
@@ -53,12 +57,13 @@ def move_batch(batch, device):
 
     A batch may be a tensor, or a dict / list / tuple holding tensors, other containers and plain
     values (strings, numbers). Return the same structure: dicts stay dicts with the same keys, lists
-    stay lists, tuples stay tuples; tensors are moved with .to(device); anything else is kept as is.
+    stay lists, tuples stay tuples; tensors are moved with .to(device) (which keeps them in the
+    autograd graph); anything else is kept as is. Build new containers: leave `batch` as it was.
 
     练习 2：把（嵌套的）批次中的每个张量都移动到 `device` 上。
     批次可以是一个张量，也可以是 dict / list / tuple，里面装着张量、其他容器和普通值（字符串、数字）。
     返回结构相同的结果：dict 仍是键相同的 dict，list 仍是 list，tuple 仍是 tuple；张量用 .to(device)
-    移动；其他值原样保留。
+    移动（这样它们仍留在 autograd 计算图中）；其他值原样保留。要构建新的容器：`batch` 保持原样。
     """
     if isinstance(batch, torch.Tensor):
         return batch.to(device)
@@ -91,11 +96,12 @@ def model_device(model):
 def predict(model, x):
     """Exercise 4: run `model` on `x`, wherever the model lives.
 
-    x may be on another device (usually the CPU): move it to the model's device first, then return
-    model's output (which is on the model's device).
+    x may be on another device (usually the CPU): move it to the model's device first (leave the
+    model where it is), then return model's output (which is on the model's device).
 
     练习 4：无论模型在哪个设备上，都能用 `model` 处理 `x`。
-    x 可能在别的设备上（通常是 CPU）：先把它移到模型所在的设备，再返回模型的输出（输出位于模型所在的设备）。
+    x 可能在别的设备上（通常是 CPU）：先把它移到模型所在的设备（模型留在原处），再返回模型的输出（输出位于
+    模型所在的设备）。
     """
     # Model and data must share a device; moving the data is cheap, moving the model is not.
     return model(x.to(model_device(model)))

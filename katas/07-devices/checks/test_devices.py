@@ -6,6 +6,7 @@ The "meta" device (shapes and dtypes, no data) stands in for a second device; th
 use the device this run grades on (the `device` fixture), so they run for real on an accelerator.
 """
 
+import copy
 import importlib.abc
 import sys
 import types
@@ -52,13 +53,17 @@ class _NotInstalled(importlib.abc.MetaPathFinder):
         return None
 
 
-def _simulate(monkeypatch, available, new_torch=True):
+def _simulate(monkeypatch, available, new_torch=True, built=None):
     """Pretend that exactly the accelerator types in `available` exist.
 
     new_torch=False pretends to be a torch older than 2.6, which has no torch.accelerator.
+    built: the accelerator this torch was built for (default: the first one available). Like the real
+    torch.accelerator, current_accelerator() reports it even where no such card is present (a CUDA
+    build on a machine without a GPU), while is_available() says False.
     """
     available = set(available)
     first = next((kind for kind in ORDER if kind in available), None) or next(iter(sorted(available)), None)
+    built = built or first
     monkeypatch.setattr(torch.cuda, "is_available", lambda: "cuda" in available)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: int("cuda" in available))
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: "mps" in available)
@@ -81,27 +86,38 @@ def _simulate(monkeypatch, available, new_torch=True):
             missing.append(f"torch_{kind}")
     monkeypatch.setattr(sys, "meta_path", [_NotInstalled(missing)] + list(sys.meta_path))
     if new_torch:
+        present = built is not None and built in available
+
+        def current_accelerator(check_available=False):
+            if built is None or (check_available and not present):
+                return None
+            return _device_object(built)
+
         accelerator = SimpleNamespace(
-            is_available=lambda: first is not None,
-            current_accelerator=lambda check_available=False: _device_object(first) if first else None,
-            device_count=lambda: int(first is not None),
-            current_device_index=lambda: 0 if first else -1,
+            is_available=lambda: present,
+            current_accelerator=current_accelerator,
+            device_count=lambda: int(present),
+            current_device_index=lambda: 0 if present else -1,
         )
         monkeypatch.setattr(torch, "accelerator", accelerator, raising=False)
     else:
         monkeypatch.delattr(torch, "accelerator", raising=False)
 
 
-def _describe(available, new_torch=True):
+def _describe(available, new_torch=True, built=None):
     what = " and ".join(sorted(available)) if available else "no accelerator"
-    return f"with {what} available" + ("" if new_torch else " on a torch without torch.accelerator")
+    build = f" on a torch built for {built} (torch.accelerator.current_accelerator() says {built!r})" if (
+        built and built not in available) else ""
+    return f"with {what} available{build}" + ("" if new_torch else " on a torch without torch.accelerator")
 
 
-def _pick(solution, available, new_torch=True):
+def _pick(solution, available, new_torch=True, built=None):
     """pick_device()'s device type ("cuda", "npu", ...) in a simulated machine."""
-    situation = _describe(available, new_torch)
+    situation = _describe(available, new_torch, built)
     try:
         got = solution.pick_device()
+    except NotImplementedError:
+        raise  # not started: a RuntimeError, but nothing to explain
     except AttributeError as exc:
         raise AssertionError(
             f"pick_device() {situation} raised AttributeError: {exc}. torch.npu, torch.mlu and "
@@ -121,18 +137,24 @@ def _pick(solution, available, new_torch=True):
     return str(got).split(":")[0]
 
 
-def _expect_pick(solution, available, expected, why, new_torch=True):
-    got = _pick(solution, available, new_torch)
+def _expect_pick(solution, available, expected, why, new_torch=True, built=None):
+    got = _pick(solution, available, new_torch, built)
     assert got == expected, (
-        f"pick_device() {_describe(available, new_torch)} should return {expected!r}, got {got!r}. {why}"
+        f"pick_device() {_describe(available, new_torch, built)} should return {expected!r}, got {got!r}. {why}"
     )
 
 
 def test_pick_device_cpu_fallback(solution, monkeypatch):
     """pick_device falls back to "cpu" when no accelerator exists
     没有任何加速器时，pick_device 退回到 "cpu" 设备"""
-    _simulate(monkeypatch, set())
-    _expect_pick(solution, set(), "cpu", "Nothing is available, so the answer is the CPU.")
+    for built in (None, "cuda", "hpu"):
+        why = "Nothing is available, so the answer is the CPU."
+        if built:
+            why += (" torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
+                    "no such card is present: ask torch.accelerator.is_available() first")
+        with monkeypatch.context() as patch:
+            _simulate(patch, set(), built=built)
+            _expect_pick(solution, set(), "cpu", why, built=built)
 
 
 def test_pick_device_each_backend(solution, monkeypatch):
@@ -242,13 +264,35 @@ def _check_moved(got, want, target, path):
             raise AssertionError(f"{path} should have {len(want)} items, got {len(got)}")
         for i, (g, w) in enumerate(zip(got, want)):
             _check_moved(g, w, target, f"{path}[{i}]")
+    elif isinstance(got, torch.Tensor):
+        raise AssertionError(
+            f"{path} should be kept as the plain value {want!r}, got a tensor: only tensors are moved; strings, "
+            "numbers and None come back as they were")
     elif not (got is want or got == want):
         raise AssertionError(f"{path} is not a tensor and should be kept as {want!r}, got {got!r}")
 
 
+def _first_change(now, before, path):
+    """The path of the first tensor or container in `now` that differs in place or shape from `before`, or None."""
+    if isinstance(before, torch.Tensor):
+        return None if isinstance(now, torch.Tensor) and now.device == before.device else path
+    if isinstance(before, dict):
+        if not isinstance(now, dict) or list(now) != list(before):
+            return path
+        return next((c for k in before if (c := _first_change(now[k], before[k], f"{path}[{k!r}]"))), None)
+    if isinstance(before, (list, tuple)):
+        if type(now) is not type(before) or len(now) != len(before):
+            return path
+        return next((c for i, (n, b) in enumerate(zip(now, before)) if (c := _first_change(n, b, f"{path}[{i}]"))),
+                    None)
+    return None
+
+
 def _move(solution, batch, device, what):
+    """move_batch(batch, device), checking that the batch passed in is left as it was."""
+    before = copy.deepcopy(batch)  # taken before the learner's code runs
     try:
-        return solution.move_batch(batch, device)
+        out = solution.move_batch(batch, device)
     except AttributeError as exc:
         if "'to'" in str(exc):
             raise AssertionError(
@@ -256,41 +300,58 @@ def _move(solution, batch, device, what):
                 "walk the dict / list / tuple and move each tensor inside it"
             ) from None
         raise
+    changed = _first_change(batch, before, "batch")
+    assert changed is None, (
+        f"move_batch({what}, {str(device)!r}) changed the batch it was given ({changed} is no longer as it was): "
+        "build new dicts / lists / tuples for the result instead of assigning into the caller's containers"
+    )
+    return out, before
 
 
 def test_move_batch_nested(solution):
     """move_batch moves every tensor of a nested dict / list / tuple batch and keeps its structure
     move_batch 移动嵌套的 dict / list / tuple 批次中的每个张量，并保持结构不变"""
     g = torch.Generator().manual_seed(7)
-    x = torch.rand(3, 4, generator=g)
-    _check_moved(solution.move_batch(x, "meta"), x, "meta", "move_batch(tensor)")
-    batch = {
-        "image": torch.rand(2, 1, 4, 4, generator=g),
-        "label": torch.tensor([3, 1]),
-        "info": {
-            "ids": [torch.arange(2), torch.zeros(2, dtype=torch.float64)],
-            "source": "mnist",
-            "pair": (torch.ones(3), 7, None),
-        },
-    }
-    _check_moved(_move(solution, batch, "meta", "a dict batch"), batch, "meta", "move_batch(dict)")
-    pair = (torch.rand(2, 3, generator=g), torch.tensor([0, 1]))
-    _check_moved(_move(solution, pair, torch.device("meta"), "(images, labels)"), pair, "meta", "move_batch(tuple)")
-    items = [torch.rand(2, generator=g), "keep me", 3.5]
-    _check_moved(_move(solution, items, "meta", "a list"), items, "meta", "move_batch(list)")
+    cases = (
+        ("a tensor", torch.rand(3, 4, generator=g), "meta"),
+        ("a dict batch", {
+            "image": torch.rand(2, 1, 5, 3, generator=g),
+            "label": torch.tensor([3, 1]),
+            "info": {
+                "ids": [torch.arange(2), torch.zeros(2, dtype=torch.float64)],
+                "source": "mnist",
+                "pair": (torch.ones(3), 7, None),
+            },
+        }, "meta"),
+        ("(images, labels)", (torch.rand(2, 3, generator=g), torch.tensor([0, 1])), torch.device("meta")),
+        ("a list", [torch.rand(2, generator=g), "keep me", 3.5, [torch.ones(1, dtype=torch.int64)]], "meta"),
+        ("an empty dict", {}, "meta"),
+    )
+    for what, batch, target in cases:
+        out, before = _move(solution, batch, target, what)
+        _check_moved(out, before, "meta", f"move_batch({what})")
 
 
 def test_move_batch_real(solution, device):
     """move_batch moves a batch to the graded device with its values intact
     move_batch 把批次移动到当前评测设备上，数值保持不变"""
     g = torch.Generator().manual_seed(8)
+    weights = torch.randn(2, 3, generator=g, dtype=torch.float64, requires_grad=True)
     batch = {"x": torch.randn(4, 3, generator=g), "y": torch.randint(0, 5, (4,), generator=g),
-             "extra": [torch.randn(2, generator=g)]}
-    out = _move(solution, batch, device, "a dict batch")
-    assert isinstance(out, dict), f"move_batch(dict) should return a dict, got {type(out).__name__}"
-    expect.matches(out["x"], batch["x"].to(device), name=f"move_batch(batch, {str(device)!r})['x']")
-    expect.matches(out["y"], batch["y"].to(device), name=f"move_batch(batch, {str(device)!r})['y']")
-    expect.matches(out["extra"][0], batch["extra"][0].to(device), name=f"move_batch(batch, {str(device)!r})['extra'][0]")
+             "extra": [weights]}
+    where = str(device)
+    out, before = _move(solution, batch, device, "a dict batch")
+    _check_moved(out, before, device, f"move_batch(batch, {where!r})")
+    for got, want, path in ((out["x"], before["x"], "['x']"), (out["y"], before["y"], "['y']"),
+                            (out["extra"][0], before["extra"][0], "['extra'][0]")):
+        expect.matches(got, want.to(device), name=f"move_batch(batch, {where!r}){path}",
+                       why="moving a tensor keeps its values and dtype")
+    moved = out["extra"][0]
+    expect.requires_grad(moved, True, name=f"move_batch(batch, {where!r})['extra'][0] (moved from a tensor that "
+                         "requires grad)", why=".to(device) keeps the autograd link; .detach() or .data cuts it")
+    moved.sum().backward()
+    expect.close(weights.grad, torch.ones_like(weights), name="the gradient reaching the original tensor",
+                 why="the moved tensor should stay connected to the one in the batch")
 
 
 def _as_device(value, call):
@@ -322,27 +383,51 @@ def test_model_device(solution, device):
 
 
 def _predict(solution, model, x, what):
+    stay_put = [m for m in model.modules() if isinstance(m, _MetaLayer)]
     try:
-        return solution.predict(model, x)
+        out = solution.predict(model, x)
     except RuntimeError as exc:
+        _assert_not_moved(stay_put, what)
+        if isinstance(exc, NotImplementedError):
+            raise  # the stub, or a meta tensor asked for data: not a device mix-up to explain
         if "device" in str(exc):
             raise AssertionError(
                 f"predict({what}) failed: {str(exc).splitlines()[0][:160].rstrip('.!')}. The model and its input must be on "
                 "the same device: move x to the model's device before calling the model"
             ) from None
         raise
+    _assert_not_moved(stay_put, what)
+    return out
+
+
+def _assert_not_moved(layers, what):
+    assert not any(layer.moved_away for layer in layers), (
+        f"predict({what}) moved the model to another device (model.to(...)): leave the model where it is and "
+        "move x to the model's device; moving a model costs far more than moving a batch, and the caller's model "
+        "would end up somewhere else"
+    )
 
 
 class _MetaLayer(nn.Module):
     """A linear-like layer on "meta" that, like a real layer, refuses input from another device.
 
     (Real arithmetic on meta tensors first imports torch's symbolic machinery, seconds of work; this
-    layer only checks devices and shapes, which is all the check needs.)
+    layer only checks devices and shapes, which is all the check needs.) Moving it elsewhere is
+    recorded in `moved_away` instead of done, since a meta tensor has no data to copy.
     """
 
     def __init__(self, in_features, out_features):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(out_features, in_features, device="meta"))
+        self.moved_away = False
+
+    def _apply(self, fn, recurse=True):
+        try:
+            stays = fn(torch.empty(0, device="meta")).device.type == "meta"
+        except RuntimeError:  # copying out of "meta" raises (NotImplementedError is a RuntimeError)
+            stays = False
+        self.moved_away = self.moved_away or not stays
+        return self
 
     def forward(self, x):
         if x.device != self.weight.device:
@@ -401,6 +486,8 @@ def test_supported_dtype(solution):
         call = f"supported_dtype({str(where)!r}, {dtype})"
         try:
             got = solution.supported_dtype(where, dtype)
+        except NotImplementedError:
+            raise
         except RuntimeError as exc:
             if "Expected one of" in str(exc):
                 raise AssertionError(
