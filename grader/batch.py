@@ -5,6 +5,10 @@ forked children, `workers` at a time). A job whose key (learner, kata, content h
 is already in the gradebook is not graded again unless `force`. Each result is committed as it
 arrives, so a killed batch resumes where it stopped. Sharding is a pure function of the learner id
 (sha256), so a rerun of shard I/N grades exactly the same learners.
+
+Before anyone is graded, the batch says which sandbox protections are not active on this machine
+(or refuses to start with `require_isolation`) and grades every kata's reference on the chosen
+device (preflight.py): if that falls short of full marks, the machine is broken, not the class.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TextIO
 
-from grader import exports, submissions
+from grader import exports, preflight, sandbox, submissions
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key
@@ -118,16 +122,31 @@ class BatchSummary:
     katas: list[Kata] = field(default_factory=list)
 
 
+def check_isolation(require: bool, stream: TextIO) -> None:
+    """Say every protection this machine does not apply; with `require`, refuse to grade without it."""
+    missing = sandbox.inactive_protections()
+    if missing and require:
+        raise KataError("--require-isolation: not active here: " + "; ".join(missing)
+                        + " (run as root on Linux 5.13+ with Landlock; see docs/INSTRUCTOR.md)")
+    for name in missing:
+        stream.write(f"warning: protection not active on this machine: {name}\n")
+
+
 def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, device: str, limits: Limits,
-        shard: Shard, force: bool = False, lang: str = "en", stream: TextIO = sys.stderr) -> BatchSummary:
+        shard: Shard, force: bool = False, lang: str = "en", stream: TextIO = sys.stderr,
+        require_isolation: bool = False) -> BatchSummary:
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
+    check_isolation(require_isolation, stream)
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:
         found, skipped = submissions.find(submissions_dir, [k.id for k in katas], Path(staging))
         found = [s for s in found if shard.owns(s.learner)]
         worker = Worker(katas, parallel=workers)  # before the gradebook opens: children never see its file
+        checked = preflight.references(worker, katas, device, limits)
+        stream.write(f"pre-flight: {checked.jobs} reference runs on {device} scored full marks "
+                     f"({checked.seconds:.1f} s)\n")
         book = Gradebook(out / "gradebook.sqlite")
         try:
             results, graded, reused = _grade(book, worker, found, katas, device, limits, force, stream)
@@ -145,7 +164,7 @@ def _grade(book: Gradebook, worker: Worker, found: list[submissions.Submission],
     jobs: list[Job] = []
     for sub in found:
         for kata in katas:
-            key = Key(sub.learner, kata.id, submissions.content_hash(sub.folder(kata.id)), kata.version)
+            key = Key(sub.learner, kata.id, submissions.content_hash(sub.folder(kata.id), kata.files), kata.version)
             previous = None if force else book.get(key)
             if previous is not None:
                 results[(sub.learner, kata.id)] = previous

@@ -82,19 +82,56 @@ def accelerator_api() -> bool:
     return hasattr(torch, "accelerator") and hasattr(torch.accelerator, "is_available")
 
 
+def accelerator_initialized() -> bool:
+    """Whether this process started an accelerator runtime (then it must not fork jobs)."""
+    for kind in ("cuda", "xpu", "npu", "mlu"):
+        module = getattr(torch, kind, None)
+        check = getattr(module, "is_initialized", None)
+        try:
+            if check is not None and check():
+                return True
+        except Exception:  # noqa: BLE001 - a backend that cannot answer was not started by us
+            continue
+    return False
+
+
+def claim(device: str, memory_fraction: float | None) -> None:
+    """In a grading child: make `device` the default of its kind and cap the job's share of its memory,
+    so that one job filling the device is `oom` for that job alone."""
+    kind, _, index = device.partition(":")
+    if kind == "cpu":
+        return
+    module = torch.mps if kind == "mps" else _backend_module(kind)
+    if index and hasattr(module, "set_device"):
+        module.set_device(int(index))
+    limit = getattr(module, "set_per_process_memory_fraction", None)
+    if memory_fraction is not None and limit is not None:
+        if kind == "mps":
+            limit(memory_fraction)
+        else:
+            limit(memory_fraction, int(index or 0))
+
+
 def resolve(requested: str) -> str:
-    """Turn `--device` into a concrete device string, or raise a one-line KataError."""
+    """Turn `--device` into a device string, or raise a one-line KataError.
+
+    `cuda` (or another kind without an index) means every device of that kind when there are
+    several: the worker spreads jobs over them; with one, it is that device."""
     requested = requested.strip().lower()
     if not _DEVICE.match(requested):
         raise KataError(f"unknown device '{requested}'; use auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu")
     present = [d.name for d in available()]
     if requested == "auto":
         accelerators = [name for name in present if name != "cpu"]
-        return accelerators[0] if accelerators else "cpu"
+        if not accelerators:
+            return "cpu"
+        requested = accelerators[0].split(":")[0]
     kind, _, index = requested.partition(":")
     if kind == "cpu":
         return "cpu"
-    wanted = requested if index or kind == "mps" else f"{kind}:0"
-    if wanted not in present:
+    of_kind = [name for name in present if name.split(":")[0] == kind]
+    if not of_kind or (index and requested not in present):
         raise KataError(f"device '{requested}' is not present here; present: {', '.join(present)}")
-    return wanted
+    if index or len(of_kind) == 1:
+        return requested if index else of_kind[0]
+    return kind

@@ -22,11 +22,15 @@ def _version(package: str) -> str:
 
 
 def _device_rows() -> list[tuple[str, str]]:
-    from grader import devices
+    from grader import devices, preflight
 
+    present = [info.name for info in devices.available()]
+    # the probe forks its jobs, so it runs before `describe` may start an accelerator runtime here
+    probes = preflight.probe(present)
     rows = []
-    for info in devices.available():
-        rows.append((f"device {info.name}", devices.describe(info.name)))
+    for name in present:
+        rows.append((f"device {name}", devices.describe(name)))
+        rows.append((f"probe {name}", probes.get(name, "FAILED: no result")))
     rows.append(("torch.accelerator API", "yes" if devices.accelerator_api() else "no (older torch)"))
     rows.append(("--device auto picks", devices.resolve("auto")))
     return rows
@@ -38,10 +42,14 @@ def _protection_rows() -> list[tuple[str, str]]:
     fork = "fork from a warm worker" if sys.platform.startswith("linux") else "fresh spawned process per job"
     rows = [
         ("isolation", f"one child per job ({fork}), killed as a process group at the deadline"),
-        ("rlimits", "CPU seconds, file size, no core dumps, address space" if hasattr(os, "setsid") else "none"),
-        ("memory watch", "resident memory polled from /proc" if Path("/proc/self/statm").exists() else "no /proc: rlimit only"),
+        ("rlimits", "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)"
+         if hasattr(os, "setsid") else "none"),
     ]
     rows += [(f"protection: {name}", "active" if on else "not active") for name, on in sandbox.protections().items()]
+    if sandbox.DROPS_PRIVILEGES and not sandbox.PYTHON_READABLE:
+        rows.append(("python install", "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH"
+                     + (" (its reads still confined by Landlock)" if sandbox.LANDLOCK else " and CAN READ ANY FILE")
+                     + "; fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path"))
     return rows
 
 

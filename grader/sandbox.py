@@ -1,15 +1,19 @@
 """What a grading child does to itself before any learner code runs, and the limits it runs under.
 
-The parent prepares a private folder per job (`prepare_job_dir`: a copy of the solution with its own
-HOME and TMPDIR); the child then calls `confine` to start a new session (so the parent can kill the
-whole process group), set rlimits (CPU seconds, file size, no core dumps, a generous address-space
-cap), pin its thread count and move into the private copy: protections any user can apply to itself.
-As root, the child also leaves the network (a fresh network namespace, no interface up) and becomes
-a throwaway user (uid 200000 + its pid, so per-user limits such as RLIMIT_NPROC count this job
-alone) that owns only its job folder. Where the Python install is not readable by other users (e.g.
-under /root), that user keeps one capability, CAP_DAC_READ_SEARCH, so it can still read (never
-write) outside its folder. Without root it tries an unprivileged user + network namespace, where the
-kernel allows one.
+The parent prepares a private folder per job (`prepare_job_dir`: a copy of only the files the kata
+names, with its own HOME and TMPDIR) and leases a throwaway uid for it (uids.py). The child then
+calls `confine`: a new session (so the parent can kill the process group), rlimits (CPU seconds,
+file size, no core dumps; no address-space cap, which breaks CUDA and other accelerator runtimes),
+one thread, an allow-listed environment in which `--device cpu` hides every accelerator, and the
+private copy as working folder. As root, the child also leaves the network (a fresh network
+namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap.
+Where the Python install is not readable by other users (e.g. under /root), that uid keeps one
+capability, CAP_DAC_READ_SEARCH, to read it. Last, Landlock (where the kernel has it, root or not)
+limits every file access to the job folder (read-write) and the Python install and the kata's data
+(read-only), blocks TCP and blocks signals to processes outside the job. Memory and disk are
+watched from the parent, over all of the job's processes (procs.py).
+
+`protections()` says which of these this machine really applies; every result records it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import site
 import resource
 import shutil
 import signal
@@ -27,7 +32,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import landlock
+
 MAX_COPIED_BYTES = 50 * 1024 * 1024
+DEFAULT_MEMORY_MB = 3072
 
 
 @dataclass(frozen=True)
@@ -35,35 +43,66 @@ class Limits:
     """Resource limits for one grading job. `timeout=None` means the kata's own timeout."""
 
     timeout: float | None = None
-    memory_mb: int = 3072  # resident memory the parent allows before killing (status oom)
-    address_space_mb: int = 8192  # hard cap the kernel enforces (generous: torch maps a lot)
+    memory_mb: int = DEFAULT_MEMORY_MB  # all of the job's processes together (PSS); then status oom
+    disk_mb: int = 512  # what the job may write in its folder; then status error
     file_size_mb: int = 64
     output_kb: int = 64  # learner output kept for diagnostics; the rest is read and dropped
     threads: int = 1
     processes: int = 16  # RLIMIT_NPROC for the throwaway user (root only): stops fork and thread bombs
 
 
-def prepare_job_dir(solution_dir: Path) -> Path:
-    """A private folder: `solution/` (a copy of regular files only), `home/`, `tmp/`."""
+@dataclass(frozen=True)
+class JobDir:
+    root: Path
+    dropped: tuple[str, ...]  # files of the submission that were not copied (not named by the kata)
+
+    @property
+    def solution(self) -> Path:
+        return self.root / "solution"
+
+
+def files_that_count(solution_dir: Path, names: tuple[str, ...]) -> list[Path]:
+    """The regular files a job grades: exactly those the kata names (no links, no bytecode)."""
+    return [solution_dir / name for name in names
+            if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()]
+
+
+def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
+    """A private folder: `solution/` (a copy of the kata's files only), `home/`, `tmp/`.
+
+    Anything else in the submission (`__pycache__/`, `*.pyc`, `*.so`, extra modules) is left
+    behind, so the code that runs is the source a reviewer reads."""
     root = Path(tempfile.mkdtemp(prefix="kata-job-"))
     target = root / "solution"
     target.mkdir()
     copied = 0
-    for source in sorted(solution_dir.rglob("*")):
-        relative = source.relative_to(solution_dir)
-        if source.is_symlink() or any(part.startswith(".") for part in relative.parts):
-            continue  # no links out of the submission, no hidden state such as .kata/
-        if source.is_dir():
-            (target / relative).mkdir(parents=True, exist_ok=True)
-        elif source.is_file():
-            copied += source.stat().st_size
-            if copied > MAX_COPIED_BYTES:
-                break
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target / relative)
+    kept = files_that_count(solution_dir, names)
+    for source in kept:
+        copied += source.stat().st_size
+        if copied > MAX_COPIED_BYTES:
+            break
+        destination = target / source.relative_to(solution_dir)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+    dropped = sorted(
+        path.relative_to(solution_dir).as_posix() for path in solution_dir.rglob("*")
+        if path not in kept and not path.is_dir() and not path.relative_to(solution_dir).parts[0].startswith(".")
+    ) if solution_dir.is_dir() else []
     (root / "home").mkdir()
     (root / "tmp").mkdir()
-    return root
+    return JobDir(root, tuple(dropped))
+
+
+def folder_mb(root: Path) -> float:
+    """Bytes allocated beneath `root` (what the job wrote), in MiB."""
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total / (1024 * 1024)
 
 
 def remove_job_dir(root: Path) -> None:
@@ -80,9 +119,10 @@ def _set_limit(which: int, value: int) -> None:
         pass  # a platform that refuses a limit keeps its default; the parent still kills on time
 
 
-_UID_BASE = 200_000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 _PR_SET_PDEATHSIG = 1
 _PR_SET_KEEPCAPS = 8
 _PR_SET_NO_NEW_PRIVS = 38
@@ -153,6 +193,18 @@ def _leave_network_unprivileged() -> None:
             file.write(text)
 
 
+def _private_shared_memory(size_mb: int) -> bool:
+    """A /dev/shm of the job's own, capped in size: DataLoader workers and semaphores need one, and
+    the machine's is shared by every job. Needs CAP_SYS_ADMIN (root, or inside a user namespace)."""
+    libc = _libc()
+    if not _unshare(_CLONE_NEWNS):
+        return False
+    if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    options = f"size={size_mb}m,mode=1777".encode()
+    return libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+
+
 def _keep_only_read_search() -> None:
     """capset(2): effective = permitted = {CAP_DAC_READ_SEARCH}, nothing else."""
 
@@ -168,10 +220,10 @@ def _keep_only_read_search() -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _become_throwaway_user(job_dir: Path, limits: Limits) -> None:
-    """Root only: no network, a uid of its own that owns just the job folder, a process cap."""
+def _become_throwaway_user(job_dir: Path, uid: int, limits: Limits) -> None:
+    """Root only: no network, the job's own uid that owns just the job folder, a process cap."""
     _unshare(_CLONE_NEWNET)
-    uid = _UID_BASE + os.getpid()
+    _private_shared_memory(limits.disk_mb)
     for path in [job_dir, *job_dir.rglob("*")]:
         os.lchown(path, uid, uid)
     _set_limit(resource.RLIMIT_NPROC, limits.processes)
@@ -186,17 +238,91 @@ def _become_throwaway_user(job_dir: Path, limits: Limits) -> None:
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binary can give root back
 
 
+LANDLOCK = landlock.enforceable(landlock.abi_version()) if sys.platform.startswith("linux") else set()
+PROCESS_TABLE = Path("/proc/self/status").exists()
+
+# Accelerators a `--device cpu` job must not see, by the variable each runtime reads.
+_HIDE_ACCELERATORS = {
+    "CUDA_VISIBLE_DEVICES": "",  # NVIDIA CUDA
+    "HIP_VISIBLE_DEVICES": "",  # AMD ROCm
+    "ROCR_VISIBLE_DEVICES": "",
+    "ZE_AFFINITY_MASK": "-1",  # Intel XPU (Level Zero): no such device
+    "ONEAPI_DEVICE_SELECTOR": "opencl:cpu",
+    "ASCEND_RT_VISIBLE_DEVICES": "",  # Huawei Ascend NPU
+    "MLU_VISIBLE_DEVICES": "",  # Cambricon MLU
+}
+_KEPT_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "CUDA_HOME", "CUDA_PATH",
+                   "ROCM_PATH", "ASCEND_HOME_PATH", "NEUWARE_HOME", "PYTORCH_NVML_BASED_CUDA_CHECK",
+                   "PYTORCH_CUDA_ALLOC_CONF", "KATA_LANG", *_HIDE_ACCELERATORS)
+
+
+def job_environment(parent: dict[str, str], job_dir: Path, device: str, uid: int | None,
+                    limits: Limits) -> dict[str, str]:
+    """An allow-list: nothing of the instructor's environment (tokens, keys) reaches learner code.
+
+    Tools that ask for the user name or a cache folder (torch's compile caches call getpass) find
+    them, although the throwaway uid has no passwd entry."""
+    env = {name: value for name, value in parent.items() if name in _KEPT_VARIABLES or name.startswith("LC_")}
+    home, tmp = str(job_dir / "home"), str(job_dir / "tmp")
+    user = f"kata{uid}" if uid is not None else parent.get("USER") or parent.get("LOGNAME") or "kata"
+    env.update(HOME=home, TMPDIR=tmp, TMP=tmp, TEMP=tmp, USER=user, LOGNAME=user,
+               XDG_CACHE_HOME=str(job_dir / "home" / ".cache"), TORCHINDUCTOR_CACHE_DIR=str(job_dir / "tmp" / "inductor"),
+               TRITON_CACHE_DIR=str(job_dir / "tmp" / "triton"), PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(limits.threads)
+    if device.split(":")[0] == "cpu":
+        env.update(_HIDE_ACCELERATORS)
+    return env
+
+
+def readable_paths() -> list[Path]:
+    """What a child may read besides its job folder: the interpreter, its libraries, the system."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sysconfig.get_paths().values(),
+             *site.getsitepackages(), str(Path(sys.executable).resolve().parent.parent),
+             str(Path(__file__).resolve().parent)}
+    paths |= {entry for entry in sys.path if entry and os.path.isabs(entry) and entry != os.getcwd()}
+    paths |= {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys"}
+    paths |= {f"/etc/{name}" for name in _SYSTEM_FILES}
+    return sorted(Path(p) for p in paths)
+
+
+# What libraries read from /etc (never all of it: /etc/shadow is there).
+_SYSTEM_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
+                 "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf", "protocols", "services",
+                 "mime.types", "os-release", "ssl", "ca-certificates", "alternatives", "fonts", "OpenCL", "vulkan")
+# Device nodes a job may open: the harmless ones and the accelerators' (never disks or memory).
+_DEVICE_NODES = ("null", "zero", "full", "random", "urandom", "shm", "nvidia*", "nvidia-caps", "dri", "kfd",
+                 "davinci*", "devmm_svm", "hisi_hdc", "cambricon*", "mlu*")
+
+
+def writable_paths(job_dir: Path) -> list[Path]:
+    return [job_dir, *(node for pattern in _DEVICE_NODES for node in Path("/dev").glob(pattern))]
+
+
 def protections() -> dict[str, bool]:
-    """What `confine` can apply on this machine as this user (for `kata doctor`)."""
+    """Which protections `confine` and the parent apply on this machine, as this user."""
     return {
-        "new session, rlimits, private folder": True,
-        "separate throwaway user": DROPS_PRIVILEGES,
-        "process cap (fork/thread bombs)": DROPS_PRIVILEGES,
-        "no network": CUTS_NETWORK,  # without root: only where unprivileged user namespaces are allowed
+        "separate process per job, all its processes killed afterwards": True,
+        "memory and disk counted over all of the job's processes": PROCESS_TABLE,
+        "throwaway user per job": DROPS_PRIVILEGES,
+        "process cap (fork and thread bombs)": DROPS_PRIVILEGES,
+        "no network": CUTS_NETWORK or landlock.NETWORK in LANDLOCK,
+        "shared memory (/dev/shm) private to the job and size-capped": CUTS_NETWORK,
+        "no signals to other processes": DROPS_PRIVILEGES or landlock.SIGNALS in LANDLOCK,
+        "reads and writes limited to the job folder and the Python install": landlock.FILES in LANDLOCK,
     }
 
 
-def confine(job_dir: Path, limits: Limits, timeout: float) -> None:
+def inactive_protections() -> list[str]:
+    return [name for name, active in protections().items() if not active]
+
+
+class ConfinementFailed(RuntimeError):
+    """A protection this machine offers could not be applied: never grade without it."""
+
+
+def confine(job_dir: Path, limits: Limits, timeout: float, device: str, uid: int | None,
+            readable: tuple[Path, ...] = ()) -> None:
     """Run in the child right after fork (or at spawned start-up), before learner code."""
     worker = os.getppid()
     if os.getpid() != os.getsid(0):
@@ -206,23 +332,25 @@ def confine(job_dir: Path, limits: Limits, timeout: float) -> None:
     _set_limit(resource.RLIMIT_FSIZE, limits.file_size_mb * mib)
     used = resource.getrusage(resource.RUSAGE_SELF)  # a spawned child already spent some on imports
     _set_limit(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + timeout * max(1, limits.threads)) + 2)
-    if hasattr(resource, "RLIMIT_AS"):
-        _set_limit(resource.RLIMIT_AS, limits.address_space_mb * mib)
-    if DROPS_PRIVILEGES:
-        _become_throwaway_user(job_dir, limits)
+    environment = job_environment(dict(os.environ), job_dir, device, uid if DROPS_PRIVILEGES else None, limits)
+    if DROPS_PRIVILEGES and uid is not None:
+        _become_throwaway_user(job_dir, uid, limits)
     elif sys.platform.startswith("linux"):
         _leave_network_unprivileged()
-    home, tmp = str(job_dir / "home"), str(job_dir / "tmp")
-    os.environ.update(HOME=home, TMPDIR=tmp, TMP=tmp, TEMP=tmp)
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(limits.threads)
-    tempfile.tempdir = tmp
+        _private_shared_memory(limits.disk_mb)
+    os.environ.clear()
+    os.environ.update(environment)
+    tempfile.tempdir = environment["TMPDIR"]
     if sys.platform.startswith("linux"):
         # set after any uid change (which clears it): if the worker dies, so does this job
         _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != worker:
             os._exit(_ORPHANED)
     os.chdir(job_dir / "solution")
+    if LANDLOCK:
+        enforced = landlock.restrict([*readable_paths(), *readable], writable_paths(job_dir))
+        if enforced != LANDLOCK:
+            raise ConfinementFailed(f"Landlock applied {sorted(enforced)} of {sorted(LANDLOCK)}")
     import torch
 
     torch.set_num_threads(limits.threads)

@@ -17,6 +17,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader.sandbox import files_that_count
+
 MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
@@ -143,15 +145,13 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
     return list(found.values()), skipped
 
 
-def content_hash(folder: Path) -> str:
-    """sha256 over the regular, visible files a grading job would copy (names and bytes)."""
+def content_hash(folder: Path, names: tuple[str, ...]) -> str:
+    """sha256 over exactly the files a grading job copies (names and bytes): one definition of
+    "the files that count" (sandbox.files_that_count) for the gradebook key and the job."""
     digest = hashlib.sha256()
     if not folder.is_dir():
         return digest.hexdigest()
-    for path in sorted(folder.rglob("*"), key=lambda p: os.fsencode(str(p))):
-        relative = path.relative_to(folder)
-        if path.is_symlink() or not path.is_file() or any(p.startswith(".") for p in relative.parts):
-            continue
-        digest.update(os.fsencode(relative.as_posix()) + b"\0")
+    for path in files_that_count(folder, names):
+        digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -11,35 +11,44 @@ child's whole process group with SIGKILL at the wall-clock deadline or when its 
 passes the limit, and reaps it.
 
 Fork safety: this process must never run a tensor op or touch an accelerator before forking; it
-only imports. What it cannot do: stop a child that escaped its process group (e.g. double-fork with
-setsid) from living on — it kills the group and does not wait for strays.
+only imports. Accelerator jobs fork too (the child starts the accelerator runtime itself, ~0.4 s
+instead of ~3.4 s for a spawned interpreter); jobs for `cuda` spread over every GPU, and each job
+gets its share of its device's memory.
+
+Every process of a job (procs.py: by its throwaway uid, else by session and parentage) counts
+towards its memory limit and is killed before the result is recorded and the uid is reused; what
+the job writes in its folder counts towards its disk budget.
 """
 
 from __future__ import annotations
 
-import errno
 import json
+import math
 import os
 import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import pytest
 import torch  # noqa: F401 - imported once here so every forked child starts warm
 
-from grader import plugin
+from grader import devices, plugin, procs, sandbox
 from grader.channel import ParentChannel, next_turn
 from grader.catalog import Kata
 from grader.errors import KataError
-from grader.sandbox import Limits, confine, prepare_job_dir, remove_job_dir
+from grader.sandbox import JobDir, Limits, confine, folder_mb, prepare_job_dir, remove_job_dir
+from grader.uids import UidPool
 
 _POLL_SECONDS = 0.05
+_WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are measured
+_DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
 _CHILD_FAILED = 70
@@ -72,9 +81,10 @@ class JobOutcome:
     records: list[dict]
     exit_code: int | None  # None when killed by a signal
     signal: int | None
-    killed_for: str | None  # "timeout", "oom" or None
+    killed_for: str | None  # "timeout", "oom", "disk" or None
     output: bytes
     duration: float
+    dropped_files: tuple[str, ...] = ()  # submission files the job did not copy (not named by the kata)
 
 
 class _CollectErrors:
@@ -162,7 +172,17 @@ def _run_items(items: list[pytest.Item], context: plugin.JobContext, control_fd:
     context.nonce = next_turn(control_fd)
 
 
-def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int) -> None:
+@dataclass(frozen=True)
+class Placement:
+    """Where one job runs: its concrete device, its uid (root only) and its share of device memory."""
+
+    device: str
+    uid: int | None
+    memory_fraction: float | None
+
+
+def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int,
+                placement: Placement) -> None:
     """Inside the child: confine, run the checks, report, and never return."""
     code = _CHILD_FAILED
     # Rebind print() to fds 1 and 2 (the output pipe): the parent's sys.stdout may be a pytest
@@ -170,11 +190,12 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
-        confine(job_dir, job.limits, job.timeout)
+        confine(job_dir, job.limits, job.timeout, placement.device, placement.uid, _readable(job.kata))
+        devices.claim(placement.device, placement.memory_fraction)
         context = plugin.JobContext(
             solution_dir=job_dir / "solution",
             files=job.kata.files,
-            device=job.device,
+            device=placement.device,
             data_dir=job.kata.data if job.kata.data.is_dir() else None,
             channel_fd=channel_fd,
         )
@@ -197,20 +218,23 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
         os._exit(code)
 
 
-def fork_is_safe(device: str) -> bool:
-    """Fork only on Linux, for CPU jobs, from a process with no accelerator initialised."""
-    return (
-        sys.platform.startswith("linux")
-        and device.split(":")[0] == "cpu"
-        and not torch.cuda.is_initialized()
-    )
+def _readable(kata: Kata) -> tuple[Path, ...]:
+    """Besides the interpreter: the kata's checks and data, and the pack's shared data."""
+    return (kata.checks, kata.data, kata.folder.parent / "_shared")
+
+
+def fork_is_safe() -> bool:
+    """Fork on Linux from a process that has not initialised an accelerator (it never should)."""
+    return sys.platform.startswith("linux") and not devices.accelerator_initialized()
 
 
 @dataclass
 class _Running:
     job: Job
     pid: int
-    job_dir: Path
+    job_dir: JobDir
+    placement: Placement
+    processes: procs.JobProcesses
     channel: ParentChannel
     started: float
     output: bytearray = field(default_factory=bytearray)
@@ -218,7 +242,7 @@ class _Running:
     killed_for: str | None = None
     exited_at: float | None = None
     status: int | None = None
-    last_memory_check: float = 0.0
+    last_watch: float = 0.0
     channel_fd: int = -1
     output_fd: int = -1
     startup: float = 0.0  # extra seconds before the deadline (spawned children start cold)
@@ -233,6 +257,8 @@ class Worker:
         self.collection = Collection(list(self.katas.values()))
         self.parallel = max(1, parallel)
         self.spawn = spawn
+        self.uids = UidPool() if sandbox.DROPS_PRIVILEGES else None
+        self.busy: dict[str, int] = {}  # concrete device -> jobs running on it
         self.fds_at_start = _open_fds()  # pytest's own files; anything newer is closed in children
 
     def expected(self, kata: Kata) -> list[ExpectedCheck]:
@@ -262,41 +288,65 @@ class Worker:
                 _kill_group(run.pid)
                 self._close(run, selector)
                 _reap(run.pid)
-                remove_job_dir(run.job_dir)
+                self._clean_up(run)
             selector.close()
 
+    def _place(self, job: Job) -> Placement:
+        """A concrete device (`cuda` means every GPU: the least busy one), a uid and a memory share."""
+        kind, _, index = job.device.partition(":")
+        uid = self.uids.lease() if self.uids is not None else None
+        if kind == "cpu":
+            return Placement("cpu", uid, None)
+        present = [d.name for d in devices.available() if d.name.split(":")[0] == kind]
+        device = job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
+        sharing = math.ceil(self.parallel / max(1, len(present))) if not index else self.parallel
+        return Placement(device, uid, _DEVICE_MEMORY_SHARE / max(1, sharing))
+
     def _start(self, job: Job) -> _Running:
-        job_dir = prepare_job_dir(job.solution_dir)
+        _check_free_disk(job.limits)
+        placement = self._place(job)
+        self.busy[placement.device] = self.busy.get(placement.device, 0) + 1
+        job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
         channel_r, channel_w = os.pipe()
         output_r, output_w = os.pipe()
         control_r, control_w = os.pipe()
-        spawn = self.spawn if self.spawn is not None else not fork_is_safe(job.device)
+        spawn = self.spawn if self.spawn is not None else not fork_is_safe()
         sys.stdout.flush()
         sys.stderr.flush()
         if spawn:
-            pid = _spawn_child(job, job_dir, channel_w, output_w, control_r)
+            pid = _spawn_child(job, job_dir.root, channel_w, output_w, control_r, placement)
         else:
             pid = os.fork()
             if pid == 0:
                 os.close(channel_r)
                 os.close(output_r)
                 os.close(control_w)
+                _stdin_from_devnull()
                 os.dup2(output_w, 1)
                 os.dup2(output_w, 2)
                 _close_fds_opened_since(self.fds_at_start, keep={channel_w, control_r})
-                _child_main(job, job_dir, self.collection.items[job.kata.id], channel_w, control_r)
+                _child_main(job, job_dir.root, self.collection.items[job.kata.id], channel_w, control_r, placement)
         os.close(channel_w)
         os.close(output_w)
         os.close(control_r)
         for fd in (channel_r, output_r):
             os.set_blocking(fd, False)
         return _Running(
-            job, pid, job_dir, ParentChannel(control_w), time.monotonic(),
-            open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r, pidfd=_pidfd_open(pid),
-            startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
+            job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid), ParentChannel(control_w),
+            time.monotonic(), open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
+            pidfd=_pidfd_open(pid), startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
         )
 
+    def _clean_up(self, run: _Running) -> None:
+        """Every process of the job dies before its uid is reused or its result recorded."""
+        run.processes.kill_all()
+        if self.uids is not None and run.placement.uid is not None:
+            self.uids.release(run.placement.uid)
+        self.busy[run.placement.device] -= 1
+        remove_job_dir(run.job_dir.root)
+
     def _pump(self, selector: selectors.BaseSelector, running: dict[int, _Running]) -> None:
+        self._watch(running)
         now = time.monotonic()
         deadlines = [r.started + r.startup + r.job.timeout for r in running.values() if r.killed_for is None]
         wait = max(0.0, min([_POLL_SECONDS, *(d - now for d in deadlines)]))
@@ -324,11 +374,6 @@ class Worker:
             if run.killed_for is None and now > run.started + run.startup + run.job.timeout:
                 run.killed_for = "timeout"
                 _kill_group(run.pid)
-            elif run.killed_for is None and now - run.last_memory_check > _POLL_SECONDS:
-                run.last_memory_check = now
-                if _resident_mb(run.pid) > run.job.limits.memory_mb:
-                    run.killed_for = "oom"
-                    _kill_group(run.pid)
             pid, status = _try_reap(run.pid)
             if pid:
                 run.status, run.exited_at = status, now
@@ -341,6 +386,24 @@ class Worker:
         self._drain(run)
         self._close(run, selector)
         return True
+
+    def _watch(self, running: dict[int, _Running]) -> None:
+        """Memory over all of each job's processes, and what it wrote: one /proc scan for all jobs."""
+        now = time.monotonic()
+        due = [r for r in running.values() if r.status is None and r.killed_for is None
+               and now - r.last_watch >= _WATCH_SECONDS]
+        if not due:
+            return
+        table = procs.scan()
+        for run in due:
+            run.last_watch = now
+            if run.processes.memory_mb(table) > run.job.limits.memory_mb:
+                run.killed_for = "oom"
+            elif folder_mb(run.job_dir.root) > run.job.limits.disk_mb:
+                run.killed_for = "disk"
+            if run.killed_for:
+                _kill_group(run.pid)
+                run.processes.kill_all()
 
     def _drain(self, run: _Running) -> None:
         for fd in list(run.open_fds):
@@ -363,16 +426,17 @@ class Worker:
         run.channel.close()
 
     def _outcome(self, run: _Running) -> JobOutcome:
-        remove_job_dir(run.job_dir)
+        self._clean_up(run)
         status = run.status or 0
         return JobOutcome(
-            job=run.job,
+            job=replace(run.job, device=run.placement.device),
             records=run.channel.records,
             exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             killed_for=run.killed_for,
             output=bytes(run.output),
             duration=(run.exited_at or time.monotonic()) - run.started,
+            dropped_files=run.job_dir.dropped,
         )
 
 
@@ -433,54 +497,68 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _resident_mb(pid: int) -> float:
+def _stdin_from_devnull() -> None:
+    """Learner code must not read or write the instructor's terminal."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+
+
+_FREE_DISK_FACTOR = 2  # free space wanted before a job starts, in disk budgets
+
+
+def _check_free_disk(limits: Limits) -> None:
+    """A full temp filesystem is the machine's problem, never a learner's failure: stop and say so."""
     try:
-        with open(f"/proc/{pid}/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
-    except (OSError, ValueError, IndexError):
-        return 0.0
+        stats = os.statvfs(tempfile.gettempdir())
+    except OSError:
+        return
+    free_mb = stats.f_bavail * stats.f_frsize / (1024 * 1024)
+    if free_mb < limits.disk_mb * _FREE_DISK_FACTOR:
+        raise KataError(f"only {free_mb:.0f} MB free in {tempfile.gettempdir()}; grading needs "
+                        f"{limits.disk_mb * _FREE_DISK_FACTOR} MB: free some space or set TMPDIR")
 
 
 # --- the spawn fallback -------------------------------------------------------------------------
 
 
-def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int) -> int:
+def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int,
+                 placement: Placement) -> int:
     spec = {
         "kata_folder": str(job.kata.folder),
         "reference_root": str(job.kata.reference.parent),
         "job_dir": str(job_dir),
-        "device": job.device,
         "limits": job.limits.__dict__,
+        "placement": placement.__dict__,
         "channel_fd": channel_fd,
         "control_fd": control_fd,
     }
+    # -I: neither the current folder nor PYTHON* variables decide what `grader` is (a learner
+    # folder named `grader` must never run before the sandbox); the cwd is the job's own folder.
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader.worker"],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-I", "-m", "grader.worker", json.dumps(spec)],
+        stdin=subprocess.DEVNULL,
         stdout=output_fd,
         stderr=output_fd,
         pass_fds=(channel_fd, control_fd),
         start_new_session=True,
+        cwd=job_dir,
     )
-    try:
-        process.stdin.write(json.dumps(spec).encode())
-        process.stdin.close()
-    except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
     process.returncode = 0  # reaped by the worker's own waitpid, not by Popen
     return process.pid
 
 
 def _spawned_main() -> None:
-    """`python -m grader.worker`: a cold child that collects for itself, then grades one job."""
+    """`python -I -m grader.worker SPEC`: a cold child that collects for itself, then grades one job."""
     from grader.catalog import load_kata
 
-    spec = json.loads(sys.stdin.read())
+    spec = json.loads(sys.argv[1])
     kata = load_kata(Path(spec["kata_folder"]), Path(spec["reference_root"]))
     collection = Collection([kata])
-    job = Job(kata, Path(spec["job_dir"]) / "solution", spec["device"], Limits(**spec["limits"]))
-    _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"])
+    placement = Placement(**spec["placement"])
+    job = Job(kata, Path(spec["job_dir"]) / "solution", placement.device, Limits(**spec["limits"]))
+    _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"],
+                placement)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ import pytest
 
 from grader.batch import Shard, resolve_shard, shard_of
 from grader.errors import KataError
-from grader.sandbox import CUTS_NETWORK, DROPS_PRIVILEGES
+from grader import landlock
+from grader.sandbox import CUTS_NETWORK, DROPS_PRIVILEGES, LANDLOCK
 
 REPO = Path(__file__).resolve().parents[1]
 ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
@@ -53,9 +54,18 @@ EXPECTED = {
     "syntax_error": "error",
     "latin1": "error",
     "empty": "failed",
+    "stray_process": "failed",
+    "leak_environment": "error",
+    "memory_children": "oom",
+    "stdin_terminal": "failed",
 }
 if ROOT:  # without root nothing caps processes or guards the instructor's files: see INSTRUCTOR.md
     EXPECTED.update(fork_bomb="timeout", thread_bomb="error", escape_files="failed")
+if ROOT or landlock.SIGNALS in LANDLOCK:  # else kill(-1) would reach every process of this user
+    EXPECTED.update(uid_squatter="crashed")
+if landlock.FILES in LANDLOCK:  # else a classmate's world-readable file and /tmp are open to it
+    EXPECTED.update(read_classmate="failed", fill_disk="error")
+SECRET = "instructor-secret-4f1c"
 
 UNSAFE_ZIPS = {
     "zip-slip": "outside the folder",
@@ -116,7 +126,8 @@ def _unsafe_zips(root: Path) -> None:
 def _batch(katas: Path, submissions: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out),
                "--katas", str(katas), "--timeout", TIMEOUT, "--memory", "512", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    environment = {**os.environ, "INSTRUCTOR_TOKEN": SECRET}
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
 
 
 def _rows(path: Path) -> dict[str, list[str]]:
@@ -127,6 +138,21 @@ def _rows(path: Path) -> dict[str, list[str]]:
 def _check_rows(path: Path) -> dict[tuple[str, str], list[str]]:
     with open(path, newline="", encoding="utf-8") as file:
         return {(row[0], row[2]): row for row in list(csv.reader(file))[1:]}
+
+
+def _bytecode_beside_stub(folder: Path) -> None:
+    """A harmless-looking stub whose __pycache__ holds the reference compiled: the source must win."""
+    import py_compile
+
+    (folder / "tensors").mkdir(parents=True)
+    (folder / "tensors" / "tensors.py").write_bytes((REPO / "katas/01-tensors/stub/tensors.py").read_bytes())
+    cache = folder / "tensors" / "__pycache__" / f"tensors.{sys.implementation.cache_tag}.pyc"
+    cache.parent.mkdir()
+    py_compile.compile(str(REPO / "reference/01-tensors/tensors.py"), cfile=str(cache))
+
+
+def _tree_digest(*roots: Path) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for root in roots for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _digest(paths: list[Path]) -> dict[Path, str]:
@@ -180,13 +206,17 @@ def test_adversarial_class(clean, tmp_path):
         text = (ADVERSARIAL / f"{case}.py").read_bytes()
         text = text.replace(b"PORT = 0", f"PORT = {listener.getsockname()[1]}".encode())
         text = text.replace(b"TARGETS: list[str] = []", f"TARGETS = {[str(p) for p in guarded]!r}".encode())
+        classmate = submissions / "ref-0" / "tensors" / "tensors.py"
+        text = text.replace(b"CLASSMATES: list[str] = []", f"CLASSMATES = {[str(classmate)]!r}".encode())
         _learner(submissions, f"adv-{case}", text)
+    _bytecode_beside_stub(submissions / "adv-bytecode")
     (submissions / "adv-latin1" / "tensors" / "caf\udce9.py").write_bytes(b"x = 1\n")  # non-UTF-8 file name
     _learner(submissions, os.fsdecode(b"adv-name-\xff"), b"")
     _unsafe_zips(submissions)
     before = _digest(guarded)
+    everything_before = _tree_digest(submissions, katas.parent)
     try:
-        run = _batch(katas, submissions, out, "--workers", "2")
+        run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48")
         assert run.returncode == 0, run.stderr
         if CUTS_NETWORK:
             with pytest.raises(BlockingIOError):
@@ -196,9 +226,14 @@ def test_adversarial_class(clean, tmp_path):
         for leftover in Path("/tmp").glob("kata-adversarial-*"):
             leftover.unlink()
     grades, checks = _rows(out / "grades.csv"), _check_rows(out / "checks.csv")
-    got = {case: (grades[f"adv-{case}"][1], grades[f"adv-{case}"][-1]) for case in EXPECTED}
-    want = {case: ("0", "ok" if status == "failed" else f"tensors: {status}") for case, status in EXPECTED.items()}
+    got = {case: (grades[f"adv-{case}"][1], grades[f"adv-{case}"][-1]) for case in [*EXPECTED, "bytecode"]}
+    want = {case: ("0", "ok" if status == "failed" else f"tensors: {status}")
+            for case, status in {**EXPECTED, "bytecode": "failed"}.items()}
     assert got == want
+    assert _tree_digest(submissions, katas.parent) == everything_before  # nothing outside the job folders changed
+    for exported in out.rglob("*"):
+        if exported.is_file() and exported.suffix != ".sqlite":
+            assert SECRET not in exported.read_text(encoding="utf-8", errors="replace"), exported
     clean_grades, clean_checks = _rows(clean_out / "grades.csv"), _check_rows(clean_out / "checks.csv")
     assert {k: v for k, v in grades.items() if not k.startswith("adv-")} == clean_grades
     assert {k: v for k, v in checks.items() if not k[0].startswith("adv-")} == clean_checks
@@ -297,3 +332,32 @@ def test_bad_input_is_one_line_exit_2(clean, tmp_path):
     bad_shard = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path), "-o", str(tmp_path / "out"),
                                 "--katas", katas, "--shard", "5/2"], capture_output=True, text=True)
     assert bad_shard.returncode == 2 and "out of range" in bad_shard.stderr
+
+
+def test_preflight_stops_a_batch_whose_reference_fails(clean, tmp_path):
+    """A broken environment (here: a pack whose reference no longer passes) grades nobody."""
+    katas, submissions, _ = clean
+    broken = tmp_path / "pack"
+    shutil.copytree(katas.parent, broken)
+    reference = broken / "reference" / "01-tensors" / "tensors.py"
+    reference.write_text(reference.read_text() + "\n\ndef join_batches(a, b):\n    return torch.cat([a, b], dim=1)\n")
+    out = tmp_path / "out"
+    run = _batch(broken / "katas", submissions, out, "--workers", "2")
+    assert run.returncode == 2, run.stderr
+    [line] = [text for text in run.stderr.splitlines() if text.startswith("error:")]
+    assert "environment is broken" in line and "'tensors'" in line and "test_join_batches" in line
+    assert not (out / "grades.csv").exists()
+    if (out / "gradebook.sqlite").exists():
+        with sqlite3.connect(out / "gradebook.sqlite") as db:
+            assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 0
+
+
+def test_inactive_protections_are_said_and_can_be_required(monkeypatch):
+    from grader import batch, sandbox
+
+    monkeypatch.setattr(sandbox, "protections", lambda: {"no network": False, "throwaway user per job": True})
+    said = io.StringIO()
+    batch.check_isolation(False, said)
+    assert said.getvalue() == "warning: protection not active on this machine: no network\n"
+    with pytest.raises(KataError, match="--require-isolation: not active here: no network"):
+        batch.check_isolation(True, io.StringIO())

@@ -41,8 +41,8 @@ def test_cuda_present(nothing_present):
     nothing_present.setattr(torch.cuda, "is_available", lambda: True)
     nothing_present.setattr(torch.cuda, "device_count", lambda: 2)
     assert [d.name for d in devices.available()] == ["cpu", "cuda:0", "cuda:1"]
-    assert devices.resolve("auto") == "cuda:0"
-    assert devices.resolve("cuda") == "cuda:0"
+    assert devices.resolve("auto") == "cuda"  # every GPU: the worker spreads jobs over them
+    assert devices.resolve("cuda") == "cuda"
     assert devices.resolve("cuda:1") == "cuda:1"
     with pytest.raises(KataError, match="present: cpu, cuda:0, cuda:1"):
         devices.resolve("cuda:2")
@@ -87,9 +87,28 @@ def test_unknown_device_name():
         devices.resolve("tpu")
 
 
-def test_accelerator_jobs_do_not_fork():
+def test_jobs_fork_unless_this_process_started_an_accelerator(monkeypatch):
     from grader.worker import fork_is_safe
 
-    assert fork_is_safe("cpu") is True or not __import__("sys").platform.startswith("linux")
-    assert fork_is_safe("cuda:0") is False
-    assert fork_is_safe("mps") is False
+    assert fork_is_safe() is __import__("sys").platform.startswith("linux")
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    assert fork_is_safe() is False
+
+
+def test_cuda_jobs_spread_over_every_gpu_with_a_memory_share(nothing_present, tmp_path):
+    from grader.catalog import Catalog
+    from grader.worker import Job, Worker
+
+    nothing_present.setattr(torch.cuda, "is_available", lambda: True)
+    nothing_present.setattr(torch.cuda, "device_count", lambda: 2)
+    kata = Catalog.load().get("tensors")
+    worker = Worker([kata], parallel=4)
+    worker.uids = None  # placement only: no uid leases
+    placements = []
+    for _ in range(4):
+        placement = worker._place(Job(kata, tmp_path, "cuda"))
+        worker.busy[placement.device] = worker.busy.get(placement.device, 0) + 1
+        placements.append(placement)
+    assert sorted(p.device for p in placements) == ["cuda:0", "cuda:0", "cuda:1", "cuda:1"]
+    assert all(p.memory_fraction == pytest.approx(0.9 / 2) for p in placements)
+    assert worker._place(Job(kata, tmp_path, "cpu")).memory_fraction is None

@@ -1,0 +1,1 @@
+"""Nothing to solve: the probe only needs the grading device."""

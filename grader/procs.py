@@ -1,0 +1,135 @@
+"""Every process of one grading job, found from /proc: for the memory total and for the final kill.
+
+A job's processes are those running as its own throwaway uid (exact: only this job ever has that
+uid while it runs), else those in its session, their descendants, and anything seen in the job
+before. Without a uid of its own, a process that leaves the session and loses its parent between
+two scans is not found: that is why the uid is preferred.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass, field
+
+_KILL_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    ppid: int
+    session: int
+    uid: int
+
+
+def _read(pid: int) -> ProcessInfo | None:
+    """From /proc/PID/stat (the command name may hold spaces and parentheses) and the real uid from
+    /proc/PID/status (the folder's owner turns to root when a process makes itself non-dumpable)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        if fields[0] in (b"Z", b"X"):
+            return None  # a zombie runs nothing and holds no memory: its parent reaps it
+        with open(f"/proc/{pid}/status", "rb") as status:
+            uid_line = next(line for line in status if line.startswith(b"Uid:"))
+        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(uid_line.split()[1]))
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def scan() -> list[ProcessInfo]:
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit():
+            continue
+        info = _read(int(name))
+        if info is not None:
+            found.append(info)
+    return found
+
+
+def memory_mb(pid: int) -> float:
+    """Proportional set size (shared pages split between their users), else resident size."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+@dataclass
+class JobProcesses:
+    """The processes of the job whose first process is `leader`, running as `uid` (None: shared uid)."""
+
+    leader: int
+    uid: int | None
+    known: set[int] = field(default_factory=set)
+
+    def members(self, table: list[ProcessInfo] | None = None) -> list[int]:
+        table = scan() if table is None else table
+        if self.uid is not None:
+            members = {p.pid for p in table if p.uid == self.uid}
+        else:
+            alive = {p.pid for p in table}
+            members = {self.leader} & alive | {p.pid for p in table if p.session == self.leader}
+            members |= self.known & alive
+            grew = True
+            while grew:
+                children = {p.pid for p in table if p.ppid in members} - members
+                grew = bool(children)
+                members |= children
+        self.known |= members
+        return sorted(members)
+
+    def memory_mb(self, table: list[ProcessInfo] | None = None) -> float:
+        return sum(memory_mb(pid) for pid in self.members(table))
+
+    def kill_all(self) -> bool:
+        """SIGKILL every process of the job until none is left; False if some survived every round."""
+        for _ in range(_KILL_ROUNDS):
+            members = [pid for pid in self.members() if pid != os.getpid()]
+            if not members:
+                return True
+            if self.uid is not None:
+                _kill_every_process_of(self.uid)
+            for pid in members:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            _reap_zombies(members)
+        return not self.members()
+
+
+def _kill_every_process_of(uid: int) -> None:
+    """kill(-1) as that uid reaches all its processes at once, so a fork race cannot outrun it."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _reap_zombies(pids: list[int]) -> None:
+    """Our own children among them would stay as zombies (and count as members) until reaped."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass

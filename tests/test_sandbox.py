@@ -1,0 +1,196 @@
+"""What a grading job may and may not do, tried from inside a real job on the tensors kata.
+
+Each test grades the reference plus a few lines of hostile or unusual code at import time and reads
+what that code printed (the job's output comes back with the result). Tests that need a protection
+this machine does not offer skip and say which.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import procs, sandbox
+from grader.runner import grade
+from grader.sandbox import Limits
+from grader.uids import UidPool
+
+needs_landlock = pytest.mark.skipif(not sandbox.LANDLOCK, reason="the kernel has no Landlock")
+needs_root = pytest.mark.skipif(not sandbox.DROPS_PRIVILEGES, reason="needs root with CAP_SETUID to drop to a uid")
+
+
+def _graded(worker, tensors, folder: Path, device: str = "cpu", limits: Limits | None = None):
+    return grade(tensors, folder, device=device, limits=limits, worker=worker)
+
+
+def test_a_large_virtual_mapping_runs_as_accelerator_runtimes_need(worker, tensors, make_submission):
+    """CUDA reserves tens of GiB of address space at start: no address-space cap may stop that."""
+    folder = make_submission(
+        "import mmap\n"
+        "_big = mmap.mmap(-1, 64 * 2**30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000)  # MAP_NORESERVE\n"
+        "print('MAPPED', len(_big))\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    assert f"MAPPED {64 * 2**30}" in result.output
+
+
+def test_cpu_jobs_see_no_accelerator_and_no_instructor_secret(worker, tensors, make_submission, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    monkeypatch.setenv("INSTRUCTOR_API_TOKEN", "secret-token")
+    folder = make_submission(
+        "import os, getpass\n"
+        "print('ENV', sorted(os.environ))\n"
+        "print('VISIBLE', repr(os.environ.get('CUDA_VISIBLE_DEVICES')), repr(os.environ.get('ASCEND_RT_VISIBLE_DEVICES')))\n"
+        "print('USER', getpass.getuser())\n"
+        "print('STDIN', repr(os.read(0, 10)))\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    assert "VISIBLE '' ''" in result.output
+    assert "secret-token" not in result.output and "INSTRUCTOR_API_TOKEN" not in result.output
+    assert "USER kata" in result.output  # the throwaway uid has no passwd entry, torch's caches still ask
+    assert "STDIN b''" in result.output  # stdin is /dev/null, never the instructor's terminal
+
+
+def test_only_the_files_the_kata_names_are_copied(worker, tensors, make_submission):
+    folder = make_submission("print('HELPER', __import__('importlib.util').util.find_spec('helper'))\n")
+    (folder / "helper.py").write_text("X = 1\n")
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "tensors.cpython-311.pyc").write_bytes(b"not the source")
+    (folder / "native.so").write_bytes(b"\x7fELF")
+    [(_, result)] = list(__import__("grader.runner").runner.grade_many(
+        worker, [__import__("grader.worker").worker.Job(tensors, folder)]))
+    assert result.status == "passed", result.status_message
+    assert "HELPER None" in result.output
+
+
+def test_dropped_files_are_reported(tensors, make_submission):
+    folder = make_submission()
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "tensors.cpython-311.pyc").write_bytes(b"x")
+    (folder / "extra.py").write_text("")
+    job_dir = sandbox.prepare_job_dir(folder, tensors.files)
+    try:
+        assert job_dir.dropped == ("__pycache__/tensors.cpython-311.pyc", "extra.py")
+        assert [p.name for p in job_dir.solution.iterdir()] == ["tensors.py"]
+    finally:
+        sandbox.remove_job_dir(job_dir.root)
+
+
+@needs_landlock
+def test_learner_code_cannot_read_a_classmate_or_write_outside_its_folder(worker, tensors, make_submission, tmp_path):
+    classmate = tmp_path / "classmate" / "tensors.py"
+    classmate.parent.mkdir()
+    classmate.write_text("# a classmate's answer\n")
+    outside = tmp_path / "planted.txt"
+    folder = make_submission(
+        "def _try(action):\n"
+        "    try:\n"
+        "        action()\n"
+        "        return 'allowed'\n"
+        "    except OSError as error:\n"
+        "        return f'denied {error.errno}'\n"
+        f"print('READ', _try(lambda: open({str(classmate)!r}).read()))\n"
+        f"print('WRITE', _try(lambda: open({str(outside)!r}, 'w').write('x')))\n"
+        "print('TMP', _try(lambda: open('/tmp/kata-planted', 'w').write('x')))\n"
+        "print('HOME', _try(lambda: open(__import__('os').path.expanduser('~/notes'), 'w').write('x')))\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    assert "READ denied" in result.output and "WRITE denied" in result.output and "TMP denied" in result.output
+    assert "HOME allowed" in result.output  # its own folder stays writable
+    assert not outside.exists()
+
+
+@needs_landlock
+def test_learner_code_cannot_signal_the_grader(worker, tensors, make_submission):
+    folder = make_submission(
+        "import os, signal\n"
+        f"try:\n    os.kill({os.getpid()}, signal.SIGTERM)\n    print('KILL allowed')\n"
+        "except OSError as error:\n    print('KILL denied', error.errno)\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    assert "KILL denied" in result.output
+
+
+def test_memory_counts_every_process_of_the_job(worker, tensors, make_submission):
+    folder = make_submission(
+        "import os, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(220 * 2**20)\n"
+        "        for i in range(0, len(block), 4096):\n"
+        "            block[i] = 1\n"
+        "        time.sleep(30)\n"
+        "        os._exit(0)\n"
+        "time.sleep(30)\n"
+    )
+    limits = Limits(timeout=20, memory_mb=500)
+    result = _graded(worker, tensors, folder, limits=limits)
+    assert result.status == "oom", result.status_message
+
+
+def test_a_process_that_leaves_the_group_dies_with_the_job(worker, tensors, make_submission, tmp_path):
+    folder = make_submission(
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        print('STRAY', os.getpid(), flush=True)\n"
+        "        while True:\n"
+        "            pass\n"
+        "    os._exit(0)\n"
+        "time.sleep(0.5)\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    stray = int(result.output.split("STRAY")[1].split()[0])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(p.pid == stray for p in procs.scan()):
+        time.sleep(0.05)
+    assert not any(p.pid == stray for p in procs.scan())
+
+
+def test_disk_budget_stops_a_job_that_fills_its_folder(worker, tensors, make_submission):
+    folder = make_submission(
+        "import os, time\n"
+        "for i in range(40):\n"
+        "    with open(f'fill{i}', 'wb') as out:\n"
+        "        out.write(os.urandom(8 * 2**20))\n"
+        "time.sleep(30)\n"
+    )
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, disk_mb=64))
+    assert result.status == "error", result.status_message
+    assert "disk" in result.status_message
+
+
+@needs_root
+def test_uids_never_repeat_within_a_pool_and_are_locked_across_pools(tmp_path):
+    first, second = UidPool(tmp_path), UidPool(tmp_path)
+    taken = [first.lease() for _ in range(5)]
+    assert len(set(taken)) == 5
+    second.counter = first.counter - 5  # point it at the same uids
+    other = second.lease()
+    assert other not in taken
+    for uid in taken:
+        first.release(uid)
+    second.release(other)
+
+
+def test_spawned_children_ignore_a_grader_folder_in_the_current_directory(tensors, tmp_path, monkeypatch):
+    from grader.worker import Worker
+
+    fake = tmp_path / "grader"
+    fake.mkdir()
+    marker = tmp_path / "ran-as-grader"
+    (fake / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('pwned')\n")
+    (fake / "worker.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    result = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=True))
+    assert result.status == "passed", result.status_message
+    assert not marker.exists()
