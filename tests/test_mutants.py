@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.catalog import Catalog
+from grader.errors import KataError
 from grader.mutants import OPERATORS, kata_mutants, learner_functions, mutate
 from grader.verify import mutation_test
 
@@ -163,6 +164,11 @@ def test_declared_equivalents_leave_the_score(tmp_path: Path):
     assert len(report.problems) == 2 and not report.ok
     assert report.problems[0].startswith("equivalent mutant scale:gone:1: no such mutant")
     assert report.problems[1].startswith("mutant scale:arith:1 is declared equivalent but test_scale kills it")
+
+
+def test_an_equivalent_mutant_needs_a_reason(tmp_path: Path):
+    with pytest.raises(KataError, match=r"missing field 'reason'"):
+        Catalog.load(_tiny_pack(tmp_path, '[[equivalent_mutants]]\nid = "scale:detach:1"\n'))
 
 
 def _kata(*args: str) -> subprocess.CompletedProcess:
