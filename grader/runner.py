@@ -51,11 +51,8 @@ class _Verdict:
     void: bool = False  # the child's reports cannot be trusted: none of them counts
 
 
-def _malformed(outcome: JobOutcome, expected: list[ExpectedCheck]) -> str | None:
-    """What is wrong with the job's records, if anything (the channel checked each on its own)."""
-    bad = next((e for e in outcome.records if isinstance(e, Malformed)), None)
-    if bad is not None:
-        return bad.what
+def _unknown_or_repeated(outcome: JobOutcome, expected: list[ExpectedCheck]) -> str | None:
+    """What is wrong with the job's check ids (the channel cannot know the expected ones)."""
     known, seen = {c.id for c in expected}, set()
     for report in (e for e in outcome.records if isinstance(e, CheckReport)):
         if report.id not in known:
@@ -68,10 +65,10 @@ def _malformed(outcome: JobOutcome, expected: list[ExpectedCheck]) -> str | None
 
 def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict | None:
     events = outcome.records
-    tampering = next((e for e in events if isinstance(e, Tampering)), None)
-    if tampering is not None:
-        return _Verdict("error", f"tampering detected: {tampering.reason}; no points awarded", void=True)
-    malformed = _malformed(outcome, expected)
+    problem = next((e for e in events if isinstance(e, (Tampering, Malformed))), None)  # the first one names it
+    if isinstance(problem, Tampering):
+        return _Verdict("error", f"tampering detected: {problem.reason}; no points awarded", void=True)
+    malformed = problem.what if isinstance(problem, Malformed) else _unknown_or_repeated(outcome, expected)
     if malformed is not None:
         return _Verdict("error", f"malformed result: {malformed}; no points awarded", void=True)
     timeout = outcome.job.timeout
@@ -79,6 +76,8 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
         return _Verdict("timeout", f"stopped after {timeout:g} s (an endless loop or a hang?)")
     if outcome.killed_for == "oom":
         return _Verdict("oom", f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
+    if outcome.killed_for == "disk":
+        return _Verdict("error", f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
     if not any(isinstance(e, Done) for e in events):
         if outcome.signal is not None:
             name = signal.Signals(outcome.signal).name if outcome.signal in signal.Signals._value2member_map_ else outcome.signal

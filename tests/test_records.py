@@ -1,0 +1,311 @@
+"""Records from the grading child are validated in the parent, and only the parent decides skips.
+
+The channel turns bytes into typed events and flags every broken rule; `build_result` decides on
+those types alone. A record a child should not have sent voids the job (`error`, "malformed
+result: ..."), never raises; a skip the parent did not allow fails its check and keeps its points in
+the maximum; a batch with such a learner still grades and exports everyone after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from grader import batch, sandbox
+from grader.channel import (MAX_LINE_BYTES, MESSAGE_CHARS, CheckReport, Done, LoadError, Malformed, Outcome,
+                            ParentChannel, Tampering)
+from grader.gradebook import Gradebook, Key
+from grader.runner import SKIPPED_BY_SUBMISSION, build_result, grade
+from grader.sandbox import Limits
+from grader.worker import ExpectedCheck, Job, JobOutcome
+
+ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+
+
+# --- the channel: bytes in, typed events out ---------------------------------------------------
+
+
+@pytest.fixture
+def channel():
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    made = ParentChannel(write_end)
+    yield made
+    made.close()
+    os.close(read_end)
+
+
+def _line(channel: ParentChannel, record: dict, token: str | None = None, **dumps) -> bytes:
+    stamped = {**record, "nonce": channel.tokens[-1] if token is None else token}
+    return (json.dumps(stamped, **dumps) + "\n").encode()
+
+
+def _check(check_id: str = "test_a", **fields) -> dict:
+    return {"type": "check", "id": check_id, "outcome": "passed", "message": "", "duration": 0.25, **fields}
+
+
+def test_valid_records_become_typed_events_one_turn_per_check(channel):
+    channel.feed(_line(channel, {"type": "load_error", "message": "a.py has a syntax error", "timeout": False}))
+    channel.feed(_line(channel, _check(outcome="failed", message="expected 3, got 4")))
+    assert len(channel.tokens) == 2  # the check ended its turn
+    channel.feed(_line(channel, _check("test_b")))
+    channel.feed(_line(channel, {"type": "done"}))
+    assert channel.records == [
+        LoadError("a.py has a syntax error", False),
+        CheckReport("test_a", Outcome.FAILED, "expected 3, got 4", 0.25),
+        CheckReport("test_b", Outcome.PASSED, "", 0.25),
+        Done(),
+    ]
+
+
+def test_a_record_split_across_reads_is_one_record(channel):
+    data = _line(channel, _check())
+    for i in range(0, len(data), 7):
+        channel.feed(data[i:i + 7])
+    assert channel.records == [CheckReport("test_a", Outcome.PASSED, "", 0.25)]
+
+
+MALFORMED = {
+    "not UTF-8": lambda c: _line(c, _check(message="é")).replace("\\u00e9".encode(), b"\xff"),
+    "UTF-16": lambda c: json.dumps({**_check(), "nonce": c.tokens[-1]}).encode("utf-16") + b"\n",
+    "not JSON": lambda c: b"checks/test_tensors.py::test_a PASSED\n",
+    "NaN duration": lambda c: _line(c, _check(duration=math.nan)),
+    "Infinity duration": lambda c: _line(c, _check(duration=math.inf)),
+    "negative duration": lambda c: _line(c, _check(duration=-1.0)),
+    "huge int duration": lambda c: _line(c, _check(duration=10 ** 400)),
+    "text duration": lambda c: _line(c, _check(duration="0.1")),
+    "bool duration": lambda c: _line(c, _check(duration=True)),
+    "lone surrogate": lambda c: _line(c, _check(message="\ud800")),
+    "surrogate in id": lambda c: _line(c, _check("test_\udcff")),
+    "message too long": lambda c: _line(c, _check(message="x" * (MESSAGE_CHARS + 1))),
+    "message not text": lambda c: _line(c, _check(message=["a"])),
+    "unknown outcome": lambda c: _line(c, _check(outcome="passed-ish")),
+    "missing field": lambda c: _line(c, {"type": "check", "id": "test_a", "outcome": "passed"}),
+    "extra field": lambda c: _line(c, _check(points=100)),
+    "unknown type": lambda c: _line(c, {"type": "grade", "score": 100}),
+    "no type": lambda c: _line(c, {"message": "hello"}),
+    "not an object": lambda c: b"[1, 2, 3]\n",
+    "no token": lambda c: json.dumps(_check()).encode() + b"\n",
+    "unknown token": lambda c: _line(c, _check(), token="0" * 32),
+    "deep nesting": lambda c: b"[" * 200_000 + b"]" * 200_000 + b"\n",
+    "line over the limit": lambda c: b"x" * (MAX_LINE_BYTES + 10),
+    "load_error timeout not bool": lambda c: _line(c, {"type": "load_error", "message": "m", "timeout": "yes"}),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_malformed_line_is_flagged_never_raised(channel, case):
+    channel.feed(MALFORMED[case](channel))
+    assert len(channel.records) == 1 and isinstance(channel.records[0], Malformed), channel.records
+    assert "\ud800" not in channel.records[0].what and "\udcff" not in channel.records[0].what
+
+
+def test_two_records_of_a_kind_in_one_turn_and_anything_after_done(channel):
+    load_error = {"type": "load_error", "message": "m", "timeout": False}
+    channel.feed(_line(channel, load_error) + _line(channel, load_error))
+    assert channel.records == [LoadError("m", False), Malformed("a second load_error record in one turn")]
+    after_done = ParentChannel(channel.control_fd)
+    after_done.feed(_line(after_done, {"type": "done"}) + _line(after_done, {"type": "tamper", "message": "x"}))
+    assert after_done.records == [Done(), Malformed("a record after the end of the job")]
+
+
+def test_a_stale_token_is_tampering(channel):
+    first = channel.tokens[-1]
+    channel.feed(_line(channel, _check()))
+    channel.feed(_line(channel, _check("test_b"), token=first))
+    assert channel.records[-1] == Tampering("a result arrived out of turn (forged?)")
+
+
+def test_a_flood_of_bad_lines_keeps_one_event_of_each_kind(channel):
+    first = channel.tokens[-1]
+    channel.feed(_line(channel, _check()))
+    channel.feed(b"garbage\n" * 10_000 + _line(channel, _check("test_b"), token=first) * 10_000)
+    assert channel.records[1:] == [Malformed("a line that is not JSON (or holds NaN or Infinity)"),
+                                   Tampering("a result arrived out of turn (forged?)")]
+
+
+# --- build_result: decisions on typed events ------------------------------------------------------
+
+
+EXPECTED = [
+    ExpectedCheck("test_a", "check a", "检查 a", 2.0),
+    ExpectedCheck("test_b", "check b", "检查 b", 1.0),
+    ExpectedCheck("test_cpu", "on the CPU only", "仅 CPU", 3.0),
+]
+KINDS = {"test_cpu": frozenset({"cpu"})}
+
+
+def _outcome(tensors, events: list, device: str = "cpu", output: bytes = b"") -> JobOutcome:
+    job = Job(tensors, Path("."), device, Limits())
+    return JobOutcome(job=job, records=events, exit_code=0, signal=None, killed_for=None, output=output,
+                      duration=0.5)
+
+
+def _passed(check_id: str) -> CheckReport:
+    return CheckReport(check_id, Outcome.PASSED, "", 0.1)
+
+
+def test_all_passed(tensors):
+    events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS, {"no network": True})
+    assert result.status == "passed" and result.points == result.max_points == 6
+    assert result.protections == {"no network": True}
+
+
+def test_a_skip_by_the_submission_fails_and_keeps_its_points_in_the_maximum(tensors):
+    events = [CheckReport("test_a", Outcome.SKIPPED, "nothing to see", 0.1), _passed("test_b"),
+              _passed("test_cpu"), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    check = result.checks[0]
+    assert check.outcome == "failed" and check.points == 0 and check.max_points == 2
+    assert check.message.startswith(SKIPPED_BY_SUBMISSION)
+    assert result.status == "failed" and result.points == 4 and result.max_points == 6
+
+
+def test_a_cpu_only_check_on_an_accelerator_is_skipped_by_the_parent(tensors):
+    # whatever the child said about it: here it even claims a pass
+    events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events, device="cuda:0"), KINDS)
+    check = result.checks[2]
+    assert check.outcome == "skipped" and check.points == check.max_points == 0
+    assert "only runs on the CPU" in check.message
+    assert result.status == "passed" and result.points == result.max_points == 3
+
+
+def test_a_cpu_only_skip_is_not_allowed_on_the_cpu(tensors):
+    events = [_passed("test_a"), _passed("test_b"), CheckReport("test_cpu", Outcome.SKIPPED, "", 0.1), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    assert result.checks[2].outcome == "failed" and result.checks[2].max_points == 3
+    assert result.checks[2].message == SKIPPED_BY_SUBMISSION
+
+
+def _channel_events(lines) -> list:
+    read_end, write_end = os.pipe()
+    channel = ParentChannel(write_end)
+    try:
+        for make in lines:
+            channel.feed(make(channel))
+    finally:
+        channel.close()
+        os.close(read_end)
+    return channel.records
+
+
+def _assert_void(result, what: str) -> None:
+    assert result.status == "error" and result.points == 0, result.status_message
+    assert result.status_message.startswith("malformed result: ") and what in result.status_message
+    assert all(c.outcome == "error" and c.points == 0 for c in result.checks)
+    assert result.max_points == 6
+
+
+@pytest.mark.parametrize("bad, what", [
+    (lambda c: _line(c, _check("test_a", message="\ud800")), "lone surrogate"),
+    (lambda c: _line(c, _check("test_a", duration=math.nan)), "NaN"),
+])
+def test_an_invalid_record_from_bytes_voids_the_job(tensors, tmp_path, bad, what):
+    events = _channel_events([bad, lambda c: _line(c, _check("test_b")), lambda c: _line(c, _check("test_cpu")),
+                              lambda c: _line(c, {"type": "done"})])
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    _assert_void(result, what)
+    book = Gradebook(tmp_path / "gradebook.sqlite")  # and it stores, as every later batch must
+    try:
+        key = Key("learner", tensors.id, "hash", tensors.version)
+        book.put(key, result)
+        assert book.get(key) == result
+    finally:
+        book.close()
+
+
+def test_an_unknown_check_id_voids_the_job(tensors):
+    events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), _passed("test_made_up"), Done()]
+    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS), "does not exist")
+
+
+def test_a_check_reported_twice_voids_the_job(tensors):
+    events = [CheckReport("test_a", Outcome.FAILED, "no", 0.1), _passed("test_b"), _passed("test_a"),
+              _passed("test_cpu"), Done()]
+    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS), "test_a was reported twice")
+
+
+def test_the_first_problem_names_the_job_status(tensors):
+    events = [Tampering("the submission replaced builtins.all"), Malformed("a line that is not JSON"), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    assert result.status == "error" and result.status_message.startswith("tampering detected")
+    assert all(c.points == 0 for c in result.checks)
+
+
+def test_learner_text_is_made_safe_where_results_are_built(tensors):
+    # the channel never lets a surrogate through, but runner does not rely on that
+    events = [CheckReport("test_a", Outcome.FAILED, "\x1b[2J\u202eevil\ud800", 0.1), _passed("test_b"),
+              _passed("test_cpu"), LoadError("a.py:\x00\x07", False), Done()]
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events, output=b"\x1b[31m\xff\xfe\x00ok\r\n"), KINDS)
+    text = result.checks[0].message + result.status_message + result.output
+    assert not any(ch in text for ch in "\x1b\u202e\ud800\x00\x07\r")
+    assert "evil" in result.checks[0].message and "ok" in result.output
+
+
+# --- end to end: real children --------------------------------------------------------------------
+
+
+def test_a_submission_that_skips_in_every_function_scores_zero_of_the_full_maximum(worker, tensors, make_submission):
+    folder = make_submission(source=(ADVERSARIAL / "skip_in_checks.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    full = sum(c.points for c in worker.expected(tensors))
+    assert result.status == "failed" and result.points == 0 and result.max_points == full
+    assert all(c.outcome == "failed" and c.message.startswith(SKIPPED_BY_SUBMISSION) for c in result.checks)
+
+
+def test_a_forged_record_with_a_surrogate_is_a_malformed_result(worker, tensors, make_submission):
+    folder = make_submission(source=(ADVERSARIAL / "malformed_record.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "error" and result.points == 0
+    assert result.status_message.startswith("malformed result: check.message is not valid UTF-8 text")
+
+
+def test_hostile_messages_and_output_fail_normally_with_safe_text(worker, tensors, make_submission):
+    folder = make_submission(source=(ADVERSARIAL / "malformed_messages.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "failed" and result.points == 0, result.status_message
+    messages = "".join(c.message for c in result.checks)
+    assert "evil" in messages and "cannot be shown as text" in messages
+    assert max(len(c.message) for c in result.checks) <= MESSAGE_CHARS
+    assert not any(ch in messages + result.output for ch in "\ud800\udcff\x00\x1b\u202e")
+
+
+def test_a_malformed_learner_does_not_stop_the_batch(worker, tensors, tmp_path):
+    submissions = tmp_path / "class"
+    sources = {
+        "a-malformed": (ADVERSARIAL / "malformed_record.py").read_bytes(),
+        "b-messages": (ADVERSARIAL / "malformed_messages.py").read_bytes(),
+        "c-skipper": (ADVERSARIAL / "skip_in_checks.py").read_bytes(),
+        "d-honest": (tensors.reference / "tensors.py").read_bytes(),
+    }
+    for learner, source in sources.items():
+        (submissions / learner / "tensors").mkdir(parents=True)
+        (submissions / learner / "tensors" / "tensors.py").write_bytes(source)
+    out = tmp_path / "out"
+    summary = batch.run(submissions, out, [tensors], workers=2, device="cpu", limits=Limits(),
+                        shard=batch.Shard(0, 1), stream=io.StringIO())
+    assert summary.graded == 4
+    with open(out / "grades.csv", newline="", encoding="utf-8") as file:
+        grades = {row["learner"]: row for row in csv.DictReader(file)}
+    full = f"{sum(c.points for c in worker.expected(tensors)):g}"
+    assert {name: (row["tensors"], row["max_total"], row["status"]) for name, row in grades.items()} == {
+        "a-malformed": ("0", full, "tensors: error"),
+        "b-messages": ("0", full, "ok"),
+        "c-skipper": ("0", full, "ok"),
+        "d-honest": (full, full, "ok"),
+    }
+    graded = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    assert all(k["protections"] == sandbox.protections() for lr in graded["learners"] for k in lr["katas"])
+    assert "Sandbox protections" in (out / "report.html").read_text(encoding="utf-8")
+    for name in ("checks.csv", "junit.xml", "feedback/d-honest.md", "gradescope/a-malformed/results.json",
+                 "prairielearn/b-messages/results.json"):
+        assert (out / name).is_file(), name
+
