@@ -16,28 +16,31 @@ from grader import expect
 class TwoPart(nn.Module):
     """A small model with a body and a head, as in fine-tuning."""
 
-    def __init__(self):
+    def __init__(self, features=4, hidden=8, outputs=3):
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(4, 8), nn.Tanh())
-        self.head = nn.Linear(8, 3)
+        self.body = nn.Sequential(nn.Linear(features, hidden), nn.Tanh())
+        self.head = nn.Linear(hidden, outputs)
 
     def forward(self, x):
         return self.head(self.body(x))
 
 
-def _model(seed):
+def _model(seed, dtype=torch.float32, sizes=(4, 8, 3)):
     torch.manual_seed(seed)
-    return TwoPart()
+    return TwoPart(*sizes).to(dtype)
 
 
-def _batch(seed, n=6):
+def _batch(seed, model, n):
+    """A batch of n rows for `model`, in its dtype."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, 4, generator=g), torch.randn(n, 3, generator=g)
+    first = model.body[0]
+    x = torch.randn(n, first.in_features, generator=g, dtype=first.weight.dtype)
+    return x, torch.randn(n, model.head.out_features, generator=g, dtype=first.weight.dtype)
 
 
-def _reference_step(model, optimizer, x, y):
+def _reference_step(model, optimizer, x, y, loss_fn=nn.functional.mse_loss):
     optimizer.zero_grad()
-    nn.functional.mse_loss(model(x), y).backward()
+    loss_fn(model(x), y).backward()
     optimizer.step()
 
 
@@ -62,9 +65,12 @@ def _check_covers(optimizer, model, name):
         )
 
 
+_BATCH_ROWS = (5, 7, 3, 6)  # uneven on purpose: nothing may depend on one batch size
+
+
 def _run_like_reference(solution_optimizer, model, reference_optimizer, reference, steps, name, why):
     for step in range(1, steps + 1):
-        x, y = _batch(100 + step)
+        x, y = _batch(100 + step, model, _BATCH_ROWS[(step - 1) % len(_BATCH_ROWS)])
         _reference_step(model, solution_optimizer, x, y)
         _reference_step(reference, reference_optimizer, x, y)
         _compare_params(model, reference, f"{name}, after step {step}", why)
@@ -73,109 +79,126 @@ def _run_like_reference(solution_optimizer, model, reference_optimizer, referenc
 def test_make_optimizer_sgd(solution):
     """make_optimizer("sgd") updates every parameter like SGD with momentum 0.9
     make_optimizer("sgd") 像动量为 0.9 的 SGD 一样更新所有参数"""
-    model = _model(0)
-    reference = copy.deepcopy(model)
-    optimizer = solution.make_optimizer(model, "sgd", 0.1)
-    _check_covers(optimizer, model, 'make_optimizer(model, "sgd", 0.1)')
-    reference_optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
-    _run_like_reference(
-        optimizer, model, reference_optimizer, reference, 4, 'make_optimizer(model, "sgd", 0.1)',
-        "expected torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9); if step 1 matches and "
-        "step 2 does not, the momentum is missing",
-    )
+    for seed, dtype, lr in ((0, torch.float32, 0.05), (10, torch.float64, 0.2)):
+        model = _model(seed, dtype)
+        reference = copy.deepcopy(model)
+        name = f'make_optimizer({dtype} model, "sgd", {lr})'
+        optimizer = solution.make_optimizer(model, "sgd", lr)
+        _check_covers(optimizer, model, name)
+        reference_optimizer = torch.optim.SGD(reference.parameters(), lr=lr, momentum=0.9)
+        _run_like_reference(
+            optimizer, model, reference_optimizer, reference, 4, name,
+            f"expected torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9); if step 1 matches and "
+            "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate",
+        )
 
 
 def test_make_optimizer_adam(solution):
     """make_optimizer("adam") updates every parameter like Adam
     make_optimizer("adam") 像 Adam 一样更新所有参数"""
-    model = _model(1)
-    reference = copy.deepcopy(model)
-    optimizer = solution.make_optimizer(model, "adam", 0.01)
-    _check_covers(optimizer, model, 'make_optimizer(model, "adam", 0.01)')
-    reference_optimizer = torch.optim.Adam(reference.parameters(), lr=0.01)
-    _run_like_reference(
-        optimizer, model, reference_optimizer, reference, 4, 'make_optimizer(model, "adam", 0.01)',
-        "expected torch.optim.Adam(model.parameters(), lr=0.01) with its default betas and eps",
-    )
+    for seed, dtype, lr in ((1, torch.float32, 0.01), (11, torch.float64, 0.003)):
+        model = _model(seed, dtype)
+        reference = copy.deepcopy(model)
+        name = f'make_optimizer({dtype} model, "adam", {lr})'
+        optimizer = solution.make_optimizer(model, "adam", lr)
+        _check_covers(optimizer, model, name)
+        reference_optimizer = torch.optim.Adam(reference.parameters(), lr=lr)
+        _run_like_reference(
+            optimizer, model, reference_optimizer, reference, 4, name,
+            f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps",
+        )
+
+
+def _optimizer_pair(kind, model, reference):
+    if kind == "SGD(momentum=0.9)":
+        return (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9))
+    return torch.optim.Adam(model.parameters(), lr=0.02), torch.optim.Adam(reference.parameters(), lr=0.02)
 
 
 def test_train_step(solution):
     """train_step clears old gradients, then backward, then step, and returns a float
     train_step 先清空旧梯度，再反向传播、更新参数，并返回 float"""
-    model = _model(2)
-    reference = copy.deepcopy(model)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    reference_optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
-    g = torch.Generator().manual_seed(3)
-    for p in model.parameters():  # gradients left over from earlier work
-        p.grad = torch.randn(p.shape, generator=g)
-    loss_fn = nn.MSELoss()
-    for step in range(1, 4):
-        x, y = _batch(step)
-        before = [p.detach().clone() for p in model.parameters()]
-        loss = solution.train_step(model, optimizer, loss_fn, x, y)
-        with torch.no_grad():
-            want_loss = loss_fn(reference(x), y).item()
-        _reference_step(reference, reference_optimizer, x, y)
-        if not isinstance(loss, float):
-            raise AssertionError(
-                f"train_step should return the loss as a Python float, got {type(loss).__name__}; "
-                "use loss.item() (returning the tensor keeps its whole graph alive)"
+    for seed, dtype, kind, loss_fn in ((2, torch.float32, "SGD(momentum=0.9)", nn.MSELoss()),
+                                       (12, torch.float64, "Adam", nn.SmoothL1Loss())):
+        model = _model(seed, dtype, sizes=(5, 6, 2))
+        reference = copy.deepcopy(model)
+        optimizer, reference_optimizer = _optimizer_pair(kind, model, reference)
+        g = torch.Generator().manual_seed(seed + 1)
+        for p in model.parameters():  # gradients left over from earlier work
+            p.grad = torch.randn(p.shape, generator=g, dtype=dtype)
+        for step, rows in enumerate((5, 7, 3), start=1):
+            x, y = _batch(seed * 10 + step, model, rows)
+            saved = (x.clone(), y.clone())
+            before = [p.detach().clone() for p in model.parameters()]
+            with torch.no_grad():
+                want_loss = loss_fn(reference(x), y).item()
+            _reference_step(reference, reference_optimizer, x, y, loss_fn)
+            name = f"train_step with {kind}, {type(loss_fn).__name__}, a {dtype} batch of {rows}, step {step}"
+            loss = solution.train_step(model, optimizer, loss_fn, x, y)
+            if not isinstance(loss, float):
+                raise AssertionError(
+                    f"{name} should return the loss as a Python float, got {type(loss).__name__}; "
+                    "use loss.item() (returning the tensor keeps its whole graph alive)"
+                )
+            if abs(loss - want_loss) > 1e-5 * max(1.0, abs(want_loss)):
+                raise AssertionError(
+                    f"{name} returned loss {loss:.6g}, expected {want_loss:.6g} (the loss of the batch before the update)"
+                )
+            if all(torch.equal(p, b) for p, b in zip(model.parameters(), before)):
+                raise AssertionError(
+                    f"{name} did not change the parameters: step() found no gradients; it must come after "
+                    "backward(), and zero_grad() must come before backward() (between backward() and step() it "
+                    "wipes the gradients just computed)"
+                )
+            _compare_params(
+                model, reference, f"after {name}",
+                "expected zero_grad() -> loss -> backward() -> step(); a difference usually means old "
+                "gradients were added in (zero_grad missing, or called after backward) or step() ran "
+                "before backward()",
             )
-        if abs(loss - want_loss) > 1e-5 * max(1.0, abs(want_loss)):
-            raise AssertionError(
-                f"train_step returned loss {loss:.6g} at step {step}, expected {want_loss:.6g} "
-                "(the loss of the batch before the update)"
-            )
-        if all(torch.equal(p, b) for p, b in zip(model.parameters(), before)):
-            raise AssertionError(
-                f"train_step did not change the parameters at step {step}: step() must come after "
-                "backward() (before it, there are no new gradients to use)"
-            )
-        _compare_params(
-            model, reference, f"train_step, after step {step}",
-            "expected zero_grad() -> loss -> backward() -> step(); a difference usually means old "
-            "gradients were added in (zero_grad missing, or called after backward) or step() ran "
-            "before backward()",
-        )
+            if not (torch.equal(x, saved[0]) and torch.equal(y, saved[1])):
+                raise AssertionError(f"{name} changed the batch (x or y) in place: leave the caller's data alone")
 
 
 def test_finetune_groups(solution):
     """finetune_optimizer puts the body at lr and the head at 10 x lr, each parameter once
     finetune_optimizer 让 body 用 lr、head 用 10 倍 lr，每个参数只出现一次"""
-    model = _model(4)
-    reference = copy.deepcopy(model)
-    try:
-        optimizer = solution.finetune_optimizer(model, 0.01)
-    except ValueError as exc:
-        if "more than one parameter group" in str(exc):
-            raise AssertionError(
-                "finetune_optimizer: torch.optim refused the groups because some parameters appear in "
-                "more than one group; model.parameters() already contains the head, so give the body "
-                "group model.body.parameters()"
-            ) from None
-        raise
-    _check_covers(optimizer, model, "finetune_optimizer(model, 0.01)")
-    ids = _param_ids(optimizer)
-    if len(ids) != len(set(ids)):
-        raise AssertionError("finetune_optimizer: a parameter appears twice in the optimizer's groups")
-    lrs = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
-    for part, want in (("body", 0.01), ("head", 0.1)):
-        for key, p in getattr(model, part).named_parameters():
-            if abs(lrs[id(p)] - want) > 1e-12:
+    for seed, lr in ((4, 0.01), (14, 0.003)):
+        model = _model(seed)
+        reference = copy.deepcopy(model)
+        name = f"finetune_optimizer(model, {lr})"
+        try:
+            optimizer = solution.finetune_optimizer(model, lr)
+        except ValueError as exc:
+            if "more than one parameter group" in str(exc):
                 raise AssertionError(
-                    f"finetune_optimizer(model, 0.01): {part}.{key} has learning rate {lrs[id(p)]:g}, "
-                    f"expected {want:g} (body: lr, head: 10 * lr)"
-                )
-    reference_optimizer = torch.optim.SGD(
-        [{"params": reference.body.parameters()}, {"params": reference.head.parameters(), "lr": 0.1}],
-        lr=0.01, momentum=0.9,
-    )
-    _run_like_reference(
-        optimizer, model, reference_optimizer, reference, 3, "finetune_optimizer(model, 0.01)",
-        "expected SGD with momentum 0.9 in every group (a group without its own momentum takes "
-        "the optimizer's default)",
-    )
+                    f"{name}: torch.optim refused the groups because some parameters appear in more than one "
+                    "group; model.parameters() already contains the head, so give the body group "
+                    "model.body.parameters()"
+                ) from None
+            raise
+        _check_covers(optimizer, model, name)
+        ids = _param_ids(optimizer)
+        if len(ids) != len(set(ids)):
+            raise AssertionError(f"{name}: a parameter appears twice in the optimizer's groups")
+        lrs = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+        for part, want in (("body", lr), ("head", 10 * lr)):
+            for key, p in getattr(model, part).named_parameters():
+                if abs(lrs[id(p)] - want) > 1e-12:
+                    raise AssertionError(
+                        f"{name}: {part}.{key} has learning rate {lrs[id(p)]:g}, expected {want:g} "
+                        "(body: lr, head: 10 * lr, both computed from the lr argument)"
+                    )
+        reference_optimizer = torch.optim.SGD(
+            [{"params": reference.body.parameters()}, {"params": reference.head.parameters(), "lr": 10 * lr}],
+            lr=lr, momentum=0.9,
+        )
+        _run_like_reference(
+            optimizer, model, reference_optimizer, reference, 3, name,
+            "expected SGD with momentum 0.9 in every group (a group without its own momentum takes "
+            "the optimizer's default)",
+        )
 
 
 def test_scale_lr(solution):
@@ -183,117 +206,159 @@ def test_scale_lr(solution):
     scale_lr 按比例缩放每个参数组的学习率，且 step() 会使用新学习率"""
     model = _model(5)
     reference = copy.deepcopy(model)
-    optimizer = torch.optim.SGD(
-        [{"params": model.body.parameters(), "lr": 0.1}, {"params": model.head.parameters(), "lr": 0.4}], lr=0.1
-    )
-    reference_optimizer = torch.optim.SGD(
-        [{"params": reference.body.parameters(), "lr": 0.1 * 0.5 * 0.2},
-         {"params": reference.head.parameters(), "lr": 0.4 * 0.5 * 0.2}], lr=0.1
-    )
-    solution.scale_lr(optimizer, 0.5)
-    solution.scale_lr(optimizer, 0.2)
+    groups = lambda m: [  # noqa: E731 - three groups, each with its own rate
+        {"params": m.body.parameters(), "lr": 0.1},
+        {"params": [m.head.weight], "lr": 0.4},
+        {"params": [m.head.bias], "lr": 0.03},
+    ]
+    optimizer = torch.optim.SGD(groups(model), lr=0.1, momentum=0.5)
+    factors = (0.5, 0.2)
+    want = [0.1 * 0.5 * 0.2, 0.4 * 0.5 * 0.2, 0.03 * 0.5 * 0.2]
+    reference_optimizer = torch.optim.SGD(groups(reference), lr=0.1, momentum=0.5)
+    for group, lr in zip(reference_optimizer.param_groups, want):
+        group["lr"] = lr
+    for factor in factors:
+        solution.scale_lr(optimizer, factor)
     got = [group["lr"] for group in optimizer.param_groups]
-    want = [0.1 * 0.5 * 0.2, 0.4 * 0.5 * 0.2]
-    if any(abs(a - b) > 1e-12 for a, b in zip(got, want)):
+    if len(got) != len(want) or any(abs(a - b) > 1e-12 for a, b in zip(got, want)):
         raise AssertionError(
-            f"after scale_lr(opt, 0.5) and scale_lr(opt, 0.2) the groups' learning rates should be "
-            f"[{want[0]:g}, {want[1]:g}], got [{', '.join(f'{lr:g}' for lr in got)}]; change group['lr'] "
+            f"after scale_lr(opt, 0.5) and scale_lr(opt, 0.2) the three groups' learning rates should be "
+            f"[{', '.join(f'{lr:g}' for lr in want)}], got [{', '.join(f'{lr:g}' for lr in got)}]; change group['lr'] "
             "in every group of optimizer.param_groups (multiply, do not overwrite)"
         )
+    momenta = [group["momentum"] for group in optimizer.param_groups]
+    if momenta != [0.5] * 3:
+        raise AssertionError(f"scale_lr changed the groups' momentum to {momenta} (expected 0.5 each): change only 'lr'")
     _run_like_reference(
-        optimizer, model, reference_optimizer, reference, 1, "a step after scale_lr",
+        optimizer, model, reference_optimizer, reference, 2, "steps after scale_lr",
         "step() reads the learning rate from optimizer.param_groups",
     )
 
 
-def _leaves(seed):
+# --- exercise 5: an update by hand -----------------------------------------------------------------
+
+_SHAPES = ((5, 3), (5,), (2, 3, 1))
+
+
+def _leaves(seed, dtype):
     g = torch.Generator().manual_seed(seed)
-    w = torch.randn(5, 3, generator=g).requires_grad_()
-    b = torch.randn(5, generator=g).requires_grad_()
-    return w, b
+    return [torch.randn(shape, generator=g, dtype=dtype).requires_grad_() for shape in _SHAPES]
 
 
-def _loss(w, b, step):
+def _loss(params, step):
+    """A loss that touches every parameter in a different way, so each gets its own gradient."""
+    w, b, c = params
     g = torch.Generator().manual_seed(1000 + step)
-    x, y = torch.randn(8, 3, generator=g), torch.randn(8, 5, generator=g)
-    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean()
+    x, y = torch.randn(7, 3, generator=g, dtype=w.dtype), torch.randn(7, 5, generator=g, dtype=w.dtype)
+    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean() + 0.3 * (c ** 2).sum() + 0.1 * c.sum() * b.mean()
 
 
-def _manual_update(solution, params, velocities, lr, momentum, step):
+_NAMES = ("w", "b", "c")
+
+
+def _manual_update(solution, params, velocities, lr, momentum, label):
     try:
         solution.sgd_momentum_update(params, velocities, lr, momentum)
+    except NotImplementedError:
+        raise
     except RuntimeError as exc:
         if "leaf Variable" in str(exc) or "in-place operation" in str(exc):
             raise AssertionError(
-                f"sgd_momentum_update raised at update {step}: {str(exc).splitlines()[0].rstrip('.')}; change the "
+                f"sgd_momentum_update raised at {label}: {str(exc).splitlines()[0].rstrip('.')}; change the "
                 "parameters inside `with torch.no_grad():` so autograd does not record the update"
             ) from None
         raise
 
 
-def _check_after_update(names, params, originals, befores, step):
-    for name, p, original, before in zip(names, params, originals, befores):
-        if p is not original:
-            raise AssertionError(f"sgd_momentum_update replaced {name} in the list: change it in place")
-        if torch.equal(p, before):
+def _expected_update(params, velocities, lr, momentum):
+    """v = momentum * v + grad, then p - lr * v: worked out before the learner's code runs.
+
+    Also the velocities a momentum hard-coded to 0.9 would give, to name that mistake when it happens."""
+    want_v = [momentum * v + p.grad for p, v in zip(params, velocities)]
+    want_p = [p.detach() - lr * v for p, v in zip(params, want_v)]
+    fixed_v = [0.9 * v + p.grad for p, v in zip(params, velocities)]
+    return want_p, want_v, fixed_v
+
+
+def _check_update(params, velocities, originals, befores, expected, label, atol=1e-6):
+    want_p, want_v, fixed_v = expected
+    for name, p, v, (p0, v0), before, wp, wv, fv in zip(
+        _NAMES, params, velocities, originals, befores, want_p, want_v, fixed_v
+    ):
+        if p is not p0:
+            raise AssertionError(f"sgd_momentum_update replaced {name} in the params list: change it in place")
+        if v is not v0:
             raise AssertionError(
-                f"update {step} did not change {name}: `p = p - lr * v` makes a new tensor and only rebinds "
-                "a local name; change the parameter itself in place (p -= lr * v, or p.sub_(lr * v))"
+                f"sgd_momentum_update put a new tensor into the velocities list for {name}: update the velocity "
+                "itself in place (v.mul_(momentum).add_(p.grad)), so whoever holds it sees the new value"
             )
         if not (p.is_leaf and p.requires_grad):
             raise AssertionError(
-                f"after update {step}, {name} is no longer a leaf that requires grad (is_leaf={p.is_leaf}, "
+                f"after {label}, {name} is no longer a leaf that requires grad (is_leaf={p.is_leaf}, "
                 f"requires_grad={p.requires_grad}): do the update under torch.no_grad()"
+            )
+        velocity_ok = bool(torch.allclose(v, wv, atol=atol, rtol=1e-4))
+        if torch.equal(p.detach(), before):
+            moved = float((wp - before).abs().max())
+            if velocity_ok:
+                raise AssertionError(
+                    f"{label} left {name} unchanged (expected it to move by up to {moved:.3g}) although its velocity "
+                    "was updated: `p = p - lr * v` makes a new tensor and only rebinds a local name; change the "
+                    "parameter itself in place (p -= lr * v, or p.sub_(lr * v))"
+                )
+            raise AssertionError(
+                f"{label} changed neither {name} (expected a move of up to {moved:.3g}) nor its velocity the way "
+                "v = momentum * v + grad asks: the update never reached the caller's tensors"
             )
         if p.grad is not None and bool((p.grad != 0).any()):
             raise AssertionError(
-                f"after update {step}, {name}.grad still holds a gradient: clear it like zero_grad() "
+                f"after {label}, {name}.grad still holds a gradient: clear it like zero_grad() "
                 "(p.grad = None or p.grad.zero_()), or the next backward() adds to it"
             )
+        if not velocity_ok and torch.allclose(v, fv, atol=atol, rtol=1e-4):
+            raise AssertionError(
+                f"the velocity of {name} after {label} is 0.9 * v + grad: use the momentum argument, not a fixed 0.9"
+            )
+        expect.close(
+            v, wv, name=f"the velocity of {name} after {label}", atol=atol, rtol=1e-4,
+            why="expected v = momentum * v + grad, updated in place in the velocities list "
+                "(`v = momentum * v + g` only rebinds a local name, so the next call starts from the old velocity)",
+        )
+        expect.close(p, wp, name=f"{name} after {label}", atol=atol, rtol=1e-4,
+                     why="expected p - lr * v with the new velocity v, changed in place")
+
+
+def _run_updates(solution, seed, dtype, lr, momentum, updates):
+    """Run `updates` hand-written updates and, next to them, torch.optim.SGD; check both after each."""
+    params = _leaves(seed, dtype)
+    mirror = [p.detach().clone().requires_grad_() for p in params]
+    reference_optimizer = torch.optim.SGD(mirror, lr=lr, momentum=momentum)
+    velocities = [torch.zeros_like(p) for p in params]
+    originals = list(zip(params, velocities))
+    for step in range(1, updates + 1):
+        _loss(params, step).backward()
+        expected = _expected_update(params, velocities, lr, momentum)
+        befores = [p.detach().clone() for p in params]
+        label = f"update {step} (lr={lr}, momentum={momentum}, {dtype})"
+        _manual_update(solution, params, velocities, lr, momentum, label)
+        _check_update(params, velocities, originals, befores, expected, label)
+        reference_optimizer.zero_grad()
+        _loss(mirror, step).backward()
+        reference_optimizer.step()
+        for name, p, want in zip(_NAMES, params, mirror):
+            expect.close(p, want, name=f"{name} after {label}, next to torch.optim.SGD", atol=1e-5, rtol=1e-4,
+                         why="expected the same path as torch.optim.SGD(params, lr, momentum)")
 
 
 def test_sgd_momentum_first_update(solution):
     """sgd_momentum_update: the first update moves p by -lr * grad and clears the gradient
     sgd_momentum_update：第一次更新把 p 移动 -lr * grad，并清空梯度"""
-    w, b = _leaves(6)
-    want = [w.detach().clone(), b.detach().clone()]
-    _loss(w, b, 0).backward()
-    want = [p - 0.1 * q.grad for p, q in zip(want, (w, b))]
-    velocities = [torch.zeros_like(w), torch.zeros_like(b)]
-    befores = [w.detach().clone(), b.detach().clone()]
-    _manual_update(solution, [w, b], velocities, 0.1, 0.9, 1)
-    _check_after_update(("w", "b"), (w, b), (w, b), befores, 1)
-    for name, p, expected in zip(("w", "b"), (w, b), want):
-        expect.close(
-            p, expected, name=f"{name} after one update with lr=0.1", why=(
-                "with zero velocities, v = momentum * v + grad is just grad, so p must become p - lr * grad "
-                "in place (p -= ..., or p.sub_(...)); `p = p - ...` only rebinds a local name"
-            ),
-        )
+    _run_updates(solution, 6, torch.float32, 0.1, 0.9, 1)
 
 
 @pytest.mark.points(2)
 def test_sgd_momentum_matches_torch(solution):
-    """sgd_momentum_update matches torch.optim.SGD(momentum=0.9) over 25 updates
-    sgd_momentum_update 连续 25 次更新与 torch.optim.SGD(momentum=0.9) 一致"""
-    w, b = _leaves(7)
-    rw, rb = w.detach().clone().requires_grad_(), b.detach().clone().requires_grad_()
-    reference_optimizer = torch.optim.SGD([rw, rb], lr=0.05, momentum=0.9)
-    params = [w, b]
-    velocities = [torch.zeros_like(w), torch.zeros_like(b)]
-    for step in range(1, 26):
-        _loss(w, b, step).backward()
-        befores = [w.detach().clone(), b.detach().clone()]
-        _manual_update(solution, params, velocities, 0.05, 0.9, step)
-        reference_optimizer.zero_grad()
-        _loss(rw, rb, step).backward()
-        reference_optimizer.step()
-        _check_after_update(("w", "b"), params, (w, b), befores, step)
-        for name, p, want in (("w", w, rw), ("b", b, rb)):
-            expect.close(
-                p, want, name=f"{name} after update {step}", atol=1e-5, rtol=1e-4, why=(
-                    "expected v = momentum * v + grad, then p -= lr * v; if update 1 matches and later ones "
-                    "do not, the velocities are not carried to the next call (update them in place, "
-                    "e.g. v.mul_(momentum).add_(p.grad), or write them back into the list)"
-                ),
-            )
+    """sgd_momentum_update matches torch.optim.SGD over many updates, for any lr and momentum
+    sgd_momentum_update 连续多次更新与 torch.optim.SGD 一致（任意 lr 与 momentum）"""
+    _run_updates(solution, 7, torch.float32, 0.05, 0.9, 25)
+    _run_updates(solution, 8, torch.float64, 0.2, 0.5, 6)

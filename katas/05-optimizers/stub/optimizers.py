@@ -57,15 +57,15 @@ def sgd_momentum_update(params, velocities, lr, momentum):
     """Exercise 5: one SGD-with-momentum update by hand, like optimizer.step() then zero_grad().
 
     params: a list of leaf tensors (requires_grad=True) whose .grad has been filled by backward().
-    velocities: a list of tensors shaped like params (all zeros before the first update); keep
-    them up to date in place, so that the next call continues from them.
+    velocities: a list of tensors shaped like params (all zeros before the first update); update
+    each of them in place (the list keeps the same tensor objects), so the next call continues from them.
     For every parameter p with velocity v and gradient g:  v = momentum * v + g,  then  p = p - lr * v.
     Change p in place (the same tensor object), without autograd recording it, and afterwards clear
     p.grad (set it to None or to zeros). Many calls in a row must match torch.optim.SGD(momentum=...).
     练习 5：手写一次带动量的 SGD 更新，效果等同于 optimizer.step() 之后再 zero_grad()。
     params：叶子张量（requires_grad=True）的列表，其 .grad 已由 backward() 填好。
-    velocities：与 params 形状相同的张量列表（第一次更新前全为零）；请原地更新它们，
-    使下一次调用能接着使用。对每个参数 p（速度 v、梯度 g）：v = momentum * v + g，然后 p = p - lr * v。
+    velocities：与 params 形状相同的张量列表（第一次更新前全为零）；请原地更新其中每个张量
+    （列表里仍是原来的张量对象），使下一次调用能接着使用。对每个参数 p（速度 v、梯度 g）：v = momentum * v + g，然后 p = p - lr * v。
     要原地修改 p（同一个张量对象），且不能让 autograd 记录这次修改；最后清空 p.grad
     （设为 None 或清零）。连续多次调用的结果必须与 torch.optim.SGD(momentum=...) 一致。
     """

