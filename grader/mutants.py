@@ -5,15 +5,15 @@ full points shows a mistake the checks cannot see. Only the code the learner wri
 bodies of the functions that the stub leaves as `raise NotImplementedError("exercise N: ...")`.
 
 Why Python's `ast` and not mutmut or cosmic-ray: both own the test run. cosmic-ray applies a mutant
-on disk and runs a whole test command per mutant (here one `pytest` over the tensors checks takes
-about 2.2 s of which about 1 s is importing torch and pytest; the warm engine grades the same job in
-a forked child for a fraction of that). mutmut 3 forks from its own warm pytest, but rewrites the
-code into trampolines under ./mutants/ and runs its own tests folder, not our sandboxed, point-scored
-grading; its operators are a fixed internal list of libcst matchers with no extension point for the
-PyTorch-specific ones. So both would be a second, slower engine plus a heavy dependency for the ten
-generic operators, which are a few lines each with `ast`. Each mutation is a text edit at the
-positions `ast` reports, so the rest of the file (comments, layout) stays as written and the diff
-of a survivor shows exactly one change.
+on disk and runs a whole test command per mutant; measured here, one `pytest` process over the
+tensors checks takes 2.2 s, while the warm engine graded all 28 tensors mutants in 1.8 s with two
+workers (about 0.13 s each: a forked child of a process that already imported torch and the checks).
+mutmut 3 does fork from a warm pytest, but it rewrites the code into trampolines under ./mutants/
+and runs its own tests folder, not our sandboxed, point-scored grading, and its operators are a
+fixed internal list of libcst matchers with no extension point for PyTorch-specific ones. Either
+would be a second, slower engine plus a dependency for the five generic operators, which are a few
+lines each with `ast`. Each mutation is a text edit at the positions `ast` reports, so the rest of
+the file (comments, layout) stays as written and a survivor's diff shows exactly one change.
 
 A mutant's id is `<function>:<operator>:<n>` (the n-th site of that operator in that function, in
 source order), stable while the function is unchanged, so a kata can declare equivalent mutants.
