@@ -201,15 +201,18 @@ def verify(
     device: str = DeviceOption,
     mutants: bool = typer.Option(False, "--mutants", help="Mutation testing: grade small mistakes planted in each reference."),
     threshold: float = typer.Option(90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Jobs at a time."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
 ) -> None:
     """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
+    import os
+
     from grader import devices
     from grader.verify import mutation_test
     from grader.verify import verify as run_verify
 
     catalog = _catalog(katas)
     selected = [_kata(catalog, i) for i in ids] if ids else list(catalog)
+    workers = workers or os.cpu_count() or 1
     all_ok = True
     try:
         if mutants:
