@@ -41,7 +41,9 @@ class RunningCenter(nn.Module):
     移动，但不是参数（优化器不能训练它）。
     训练模式下：返回 x - x.mean(dim=0)，并按上式更新 running_mean（更新后它不能 requires_grad）。
     评估模式下：返回 x - running_mean，不改变 running_mean。
-    Hint/提示: register_buffer, self.training, torch.no_grad() or detach()
+    The output keeps its gradient through the batch mean too: detach only what goes into the buffer.
+    输出对批均值的梯度也要保留：只对写进 buffer 的那份数值做 detach。
+    Hint/提示: register_buffer, self.training, update the buffer under torch.no_grad()
     """
 
     def __init__(self, num_features, momentum=0.1):
@@ -79,3 +81,43 @@ def count_parameters(model):
     Hint/提示: model.parameters(), p.numel(), p.requires_grad
     """
     raise NotImplementedError("exercise 4: count_parameters")
+
+
+def conv_output_size(size, kernel, stride=1, padding=0, dilation=1):
+    """Exercise 5: the output length of nn.Conv2d or nn.MaxPool2d along one axis, as a Python int.
+
+        out = ⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1
+    (the formula in the nn.Conv2d documentation). A window that does not fit at the end is dropped.
+    练习 5：nn.Conv2d 或 nn.MaxPool2d 沿一个轴的输出长度（Python int），公式见上（来自 nn.Conv2d 的文档）。
+    末尾放不下的窗口会被丢弃（向下取整）。
+    Hint/提示: // is floor division on ints
+    """
+    raise NotImplementedError("exercise 5: conv_output_size")
+
+
+class SmallCNN(nn.Module):
+    """Exercise 6: a small convolutional network for (N, 1, in_size, in_size) images -> (N, num_classes).
+
+    With (c1, c2) = channels, in this order:
+        nn.Conv2d(1, c1, kernel_size=3) → ReLU → nn.MaxPool2d(2)
+        → nn.Conv2d(c1, c2, kernel_size=3) → ReLU → nn.MaxPool2d(2)
+        → flatten each image (keep the batch axis) → nn.Linear(c2 · side · side, num_classes)
+    where side is the height (= width) after the second pooling: compute it in __init__ with
+    conv_output_size, once per convolution and once per pooling. Inputs are channels-first. The model
+    is built for in_size: an image of another size (e.g. 32×32 into SmallCNN(in_size=28)) raises.
+    练习 6：一个小型卷积网络：(N, 1, in_size, in_size) 的图像 -> (N, num_classes)。
+    设 (c1, c2) = channels，依次为：
+        nn.Conv2d(1, c1, kernel_size=3) → ReLU → nn.MaxPool2d(2)
+        → nn.Conv2d(c1, c2, kernel_size=3) → ReLU → nn.MaxPool2d(2)
+        → 把每张图像展平（保留批维）→ nn.Linear(c2 · side · side, num_classes)
+    其中 side 是第二次池化后的高（= 宽）：在 __init__ 中用 conv_output_size 计算，每个卷积、每个池化各算一次。
+    输入是通道在前（channels-first）的布局。模型是为 in_size 构建的：其他尺寸的图像（例如把 32×32 的图像
+    送进 SmallCNN(in_size=28)）会报错。
+    Hint/提示: nn.Flatten() or x.flatten(1), not x.view(-1)
+    """
+
+    def __init__(self, in_size=28, channels=(8, 16), num_classes=10):
+        raise NotImplementedError("exercise 6: SmallCNN")
+
+    def forward(self, x):
+        raise NotImplementedError("exercise 6: SmallCNN")

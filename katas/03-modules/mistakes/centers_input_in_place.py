@@ -1,0 +1,5 @@
+class RunningCenter(RunningCenter):
+    def forward(self, x):
+        if self.training:
+            return super().forward(x)
+        return x.sub_(self.running_mean)  # changes the caller's tensor

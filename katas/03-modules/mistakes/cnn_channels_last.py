@@ -1,0 +1,4 @@
+class SmallCNN(SmallCNN):
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)  # assumes (N, H, W, C) images, as in TensorFlow or PIL
+        return super().forward(x)
