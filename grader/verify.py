@@ -63,7 +63,7 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
     return problems
 
 
-def patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:
+def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:
     """A copy of the reference with `patch` appended to `file` (later definitions win)."""
     target = root / label
     shutil.copytree(kata.reference, target)
@@ -108,10 +108,10 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
                     Job(kata, kata.stub, device, Limits(), ("stub", None))]
             root = Path(scratch) / kata.id
             for mistake in kata.mistakes:
-                folder = patched_dir(kata, mistake.file, mistake.patch, f"mistake-{mistake.id}", root)
+                folder = _patched_dir(kata, mistake.file, mistake.patch, f"mistake-{mistake.id}", root)
                 jobs.append(Job(kata, folder, device, Limits(), ("mistake", mistake)))
             for alternative in kata.alternatives:
-                folder = patched_dir(kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root)
+                folder = _patched_dir(kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root)
                 jobs.append(Job(kata, folder, device, Limits(), ("alternative", alternative)))
             for job, result in grade_many(worker, jobs):
                 _judge(verdict, *job.tag, result)
