@@ -45,12 +45,14 @@ class MNISTDataset(Dataset):
     MNISTDataset(root, train=True) reads the train-* files, train=False the t10k-* files.
     len(ds) is the number of images; ds[i] is (image, label) where image is a float32 tensor of
     shape (1, 28, 28) with values in [0, 1] (the byte value / 255) and label is the digit as an
-    int64 0-d tensor or a Python int. Keep only picklable things on self (tensors, numbers, strings):
+    int64 0-d tensor or a Python int. The folder may hold any number of images: take the length from
+    the files. Keep only picklable things on self (tensors, numbers, strings):
     DataLoader workers started with "spawn" (macOS, Windows) receive the dataset by pickling.
     练习 2：实现一个基于 root 文件夹中 MNIST 文件的映射式（map-style）Dataset。
     MNISTDataset(root, train=True) 读取 train-* 文件，train=False 时读取 t10k-* 文件。
     len(ds) 是图像数量；ds[i] 返回 (image, label)：image 为形状 (1, 28, 28) 的 float32 张量，
     取值在 [0, 1]（字节值 / 255）；label 为该数字，类型是 int64 的 0 维张量或 Python int。
+    文件夹中的图像数量不固定：长度要从文件中得出。
     self 上只能保存可被 pickle 的东西（张量、数字、字符串）：以 "spawn" 方式启动的
     DataLoader 工作进程（macOS、Windows 上的默认方式）是通过 pickle 收到数据集的。
     """
@@ -78,11 +80,13 @@ def make_loader(dataset, batch_size, seed, num_workers=0):
     Batches of batch_size (the last may be smaller), a new order every epoch, and the same
     sequence of orders every time make_loader is called with the same seed, whatever else used
     torch's global random generator in between. Do not touch the global generator
-    (no torch.manual_seed here). Pass num_workers on to the DataLoader.
+    (no torch.manual_seed here), and give every loader its own generator, so two loaders never
+    disturb each other. Pass num_workers on to the DataLoader.
     练习 3：创建一个可复现地打乱顺序的 DataLoader。
     每批 batch_size 个样本（最后一批可以更少），每个 epoch 顺序都不同；用同一个 seed
     调用 make_loader 时，无论中间有谁使用过 torch 的全局随机数生成器，得到的顺序序列都相同。
-    不要改动全局随机数生成器（这里不要调用 torch.manual_seed）。把 num_workers 传给 DataLoader。
+    不要改动全局随机数生成器（这里不要调用 torch.manual_seed），并让每个加载器都有自己的生成器，
+    使两个加载器互不干扰。把 num_workers 传给 DataLoader。
     """
     # A private, seeded generator: the shuffling order depends on seed alone.
     generator = torch.Generator()
@@ -119,11 +123,12 @@ class ShardedStream(IterableDataset):
 
     ShardedStream(dataset) wraps any map-style dataset. Iterated in the main process it yields
     every item once. With DataLoader(num_workers=n) each worker process runs __iter__ on its own
-    copy, so each worker must yield only its share: together every item exactly once.
+    copy, so each worker must yield only its share: together every item exactly once, for any
+    number of workers and any length.
     练习 5：实现一个按顺序产出 dataset[0]、dataset[1]…… 并能分摊工作的 IterableDataset。
     ShardedStream(dataset) 包装任意映射式数据集。在主进程中迭代时，每个样本产出一次。
     使用 DataLoader(num_workers=n) 时，每个工作进程都会在自己的副本上运行 __iter__，
-    所以每个工作进程只能产出属于自己的那一份：合起来每个样本恰好出现一次。
+    所以每个工作进程只能产出属于自己的那一份：合起来每个样本恰好出现一次（工作进程数与长度任意）。
     Hint/提示: torch.utils.data.get_worker_info() (None in the main process / 主进程中为 None)
     """
 

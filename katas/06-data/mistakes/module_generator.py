@@ -1,0 +1,6 @@
+_GENERATOR = torch.Generator()  # one generator shared by every loader this module makes
+
+
+def make_loader(dataset, batch_size, seed, num_workers=0):
+    _GENERATOR.manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=_GENERATOR, num_workers=num_workers)
