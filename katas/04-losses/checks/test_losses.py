@@ -245,8 +245,8 @@ def _token_error_tip(exc):
     if "floating point target" in text or "one_hot" in text:
         return "keep the targets as int64 class indices, not one-hot rows"
     if "view size is not compatible" in text:
-        return ("these logits are not contiguous in memory (they came from a transpose), so view() cannot flatten "
-                "them: use reshape()")
+        return ("these logits and targets are not contiguous in memory (they came from a transpose), so view() "
+                "cannot flatten them: use reshape()")
     return "CrossEntropyLoss wants the classes on dim 1: flatten logits to (B·T, C) and targets to (B·T,)"
 
 
@@ -256,8 +256,9 @@ def test_masked_token_loss(solution):
     cases = ((47, (3, 6, 5, 0), False), (48, (4, 5, 5, 2), False), (49, (2, 7, 3, 1), True))
     for seed, (batch, steps, classes, pad_index), transposed in cases:
         logits, targets = _token_case(seed, batch, steps, classes, pad_index)
-        if transposed:  # the same values, laid out (B, C, T) in memory as an RNN or conv often returns them
+        if transposed:  # the same values, laid out (B, C, T) and (T, B) in memory, as transposes leave them
             logits = logits.transpose(1, 2).contiguous().transpose(1, 2)
+            targets = targets.t().contiguous().t()
         per_token = F.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), reduction="none")
         real = targets.reshape(-1) != pad_index
         expected = per_token[real].mean()
@@ -266,7 +267,7 @@ def test_masked_token_loss(solution):
         saved = _saved(logits, targets)
         logits.requires_grad_(True)
         layout = ", not contiguous" if transposed else ""
-        name = (f"masked_token_loss(logits {tuple(logits.shape)}{layout}, targets {tuple(targets.shape)}, "
+        name = (f"masked_token_loss(logits {tuple(logits.shape)}{layout}, targets {tuple(targets.shape)}{layout}, "
                 f"pad_index={pad_index})")
         try:
             out = solution.masked_token_loss(logits, targets, pad_index)

@@ -64,10 +64,10 @@ def masked_token_loss(logits, targets, pad_index):
 
     logits: (B, T, C) scores for B sequences of T positions; targets: (B, T) class indices, where
     positions holding pad_index are padding (any class number). Average over the non-padding
-    positions only. The logits need not be contiguous in memory.
+    positions only. The logits and targets need not be contiguous in memory.
     练习 5：对补齐（padding）后的序列，只在真实词元上计算平均交叉熵。
     logits：(B, T, C)，即 B 个序列、每个 T 个位置的分数；targets：(B, T) 类别索引，其中等于 pad_index
-    的位置是补齐位（pad_index 可以是任何类别编号）。只对非补齐位置求平均。logits 在内存中不一定连续。
+    的位置是补齐位（pad_index 可以是任何类别编号）。只对非补齐位置求平均。logits 和 targets 在内存中不一定连续。
     Hint/提示: CrossEntropyLoss wants classes on dim 1; ignore_index
     """
     raise NotImplementedError("exercise 5: masked_token_loss")

@@ -119,8 +119,9 @@ def _optimizer_pair(kind, model, reference):
 def test_train_step(solution):
     """train_step clears old gradients, then backward, then step, and returns a float
     train_step 先清空旧梯度，再反向传播、更新参数，并返回 float"""
+    # CrossEntropyLoss takes (prediction, target) in that order only: class indices cannot come first
     for seed, dtype, kind, loss_fn in ((2, torch.float32, "SGD(momentum=0.9)", nn.MSELoss()),
-                                       (12, torch.float64, "Adam", nn.SmoothL1Loss())):
+                                       (12, torch.float64, "Adam", nn.CrossEntropyLoss())):
         model = _model(seed, dtype, sizes=(5, 6, 2))
         reference = copy.deepcopy(model)
         optimizer, reference_optimizer = _optimizer_pair(kind, model, reference)
@@ -129,6 +130,8 @@ def test_train_step(solution):
             p.grad = torch.randn(p.shape, generator=g, dtype=dtype)
         for step, rows in enumerate((5, 7, 3), start=1):
             x, y = _batch(seed * 10 + step, model, rows)
+            if isinstance(loss_fn, nn.CrossEntropyLoss):
+                y = torch.randint(0, y.shape[1], (rows,), generator=torch.Generator().manual_seed(step))
             saved = (x.clone(), y.clone())
             before = [p.detach().clone() for p in model.parameters()]
             with torch.no_grad():

@@ -135,7 +135,8 @@ def test_read_idx_any_shape(solution, tmp_path):
     """read_idx reads IDX files of any number of dimensions
     read_idx 能读取任意维数的 IDX 文件"""
     rng = np.random.default_rng(0)
-    for shape in ((7,), (3, 2, 5), (2, 3, 1, 4), (300,), (1, 257)):  # sizes above 255 need all 4 bytes
+    # sizes above 255, in any position, need all 4 bytes of their header field
+    for shape in ((7,), (3, 2, 5), (2, 3, 1, 4), (300,), (1, 257), (2, 1, 1, 260)):
         array = rng.integers(0, 256, size=shape).astype(np.uint8)
         path = tmp_path / f"x{len(shape)}.idx.gz"
         _write_idx(path, array)
