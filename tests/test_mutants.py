@@ -137,7 +137,7 @@ def _tiny_pack(root: Path, equivalents: str = "") -> Path:
         'import torch\n\n\ndef scale(x, factor):\n    raise NotImplementedError("exercise 1: scale")\n' + helper)
     (root / "reference" / "01-tiny" / "tiny.py").write_text(
         "import torch\n\n\ndef scale(x, factor):\n    return x * factor\n" + helper)
-    (kata / "checks" / "test_tiny.py").write_text(CHECK, encoding="utf-8")
+    (kata / "checks" / "test_scaling.py").write_text(CHECK, encoding="utf-8")
     return root / "katas"
 
 

@@ -46,7 +46,7 @@ def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
     (kata / "README.zh.md").write_text("张量加倍。\n", encoding="utf-8")
     (kata / "stub" / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("exercise 1: double")\n')
     (root / "reference" / "01-tiny" / "tiny.py").write_text("import torch\n\n\ndef double(x):\n    return x * 2\n")
-    (kata / "checks" / "test_tiny.py").write_text(TINY_CHECK, encoding="utf-8")
+    (kata / "checks" / "test_doubling.py").write_text(TINY_CHECK, encoding="utf-8")
     for name, source in alternatives.items():
         (kata / "alternatives" / name).write_text(source)
     return Catalog.load(root / "katas")
