@@ -38,10 +38,13 @@ def train_step(model, x, y, loss_fn, optimizer):
 def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     """Exercise 2: train for one pass over `loader`; return the mean of the batch losses (a float).
 
+    Each batch's loss counts once, even when the last batch is smaller.
+
     Put the model in training mode first (model.train()), move each batch (x, y) to `device`
     (where the model already is), and run train_step on it.
 
     练习 2：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
+    每个批次的损失只算一次，即使最后一个批次较小。
     先把模型切换到训练模式（model.train()），把每个批次 (x, y) 移到 `device`（模型已经在那里），
     然后对它执行 train_step。
     """
@@ -58,11 +61,14 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
 def evaluate(model, loader, loss_fn, device="cpu"):
     """Exercise 3: measure the model on `loader`; return (mean loss per sample, accuracy) as floats.
 
-    Use model.eval() (dropout off) and torch.no_grad() (no graph, no gradients). The accuracy is the
-    fraction of samples whose highest-scoring class (argmax over dim 1) equals the label, in [0, 1].
+    Use model.eval() (dropout off) and torch.no_grad() (no graph, no gradients), and move each batch
+    to `device`. The mean loss is over all samples (a smaller last batch weighs less), and so is the
+    accuracy: the fraction of samples whose highest-scoring class (argmax over dim 1) equals the
+    label, in [0, 1].
 
     练习 3：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
-    使用 model.eval()（关闭 dropout）和 torch.no_grad()（不建计算图、不算梯度）。准确率是得分最高的类别
+    使用 model.eval()（关闭 dropout）和 torch.no_grad()（不建计算图、不算梯度），并把每个批次移到
+    `device`。平均损失针对全部样本（较小的最后一个批次分量较轻），准确率也一样：得分最高的类别
     （在第 1 维上取 argmax）等于标签的样本所占的比例，取值在 [0, 1]。
     """
     model.eval()  # dropout off: the same input always gives the same output
@@ -94,15 +100,16 @@ def snapshot(model):
 def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
     """Exercise 5: train for `epochs` epochs, keep the best weights, return the history.
 
-    After each epoch: train_one_epoch, then evaluate on val_loader, and append
+    After each epoch: train_one_epoch, then evaluate on val_loader (both with `device`), and append
     {"train_loss": ..., "val_loss": ..., "val_acc": ...} (floats) to the history list. The best
-    epoch is the one with the lowest val_loss (the first one on a tie). At the end, load the best
-    epoch's weights back into the model and return the history.
+    epoch is the one with the lowest val_loss, not the highest val_acc (the first one on a tie). At
+    the end, load the best epoch's weights back into the model and return the history.
 
     练习 5：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
-    每轮之后：先 train_one_epoch，再在 val_loader 上 evaluate，然后把
+    每轮之后：先 train_one_epoch，再在 val_loader 上 evaluate（两者都传入 `device`），然后把
     {"train_loss": ..., "val_loss": ..., "val_acc": ...}（都是 float）追加到历史列表中。
-    val_loss 最低的那一轮是最佳轮（并列时取最早的一轮）。最后把最佳轮的权重加载回模型，并返回历史。
+    val_loss 最低的那一轮是最佳轮，而不是 val_acc 最高的一轮（并列时取最早的一轮）。最后把最佳轮的权重
+    加载回模型，并返回历史。
     """
     history = []
     best_loss, best_state = float("inf"), None
@@ -110,7 +117,7 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu
         train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
         val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
         history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
-        if val_loss < best_loss:
+        if val_loss < best_loss:  # < not <=: on a tie the earlier epoch stays the best
             # a real copy: an alias would silently follow the model to its last epoch
             best_loss, best_state = val_loss, snapshot(model)
     if best_state is not None:
