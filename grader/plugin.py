@@ -236,6 +236,9 @@ def pytest_configure(config: pytest.Config) -> None:
         set_context(JobContext(folder, names, device=config.getoption("--kata-device")))
 
 
+ANY_DEVICE = frozenset({"cpu", "accelerator"})
+
+
 def device_kinds(item: pytest.Item) -> frozenset[str]:
     """The kinds of device ("cpu", "accelerator") a check runs on, from its markers."""
     kinds = {"cpu", "accelerator"}

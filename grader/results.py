@@ -68,6 +68,7 @@ class KataResult:
     duration: float = 0.0
     output: str = ""  # the end of what the learner's code printed, for debugging (never a verdict)
     protections: dict[str, bool] = field(default_factory=dict)  # sandbox protections active for the job
+    dropped_files: list[str] = field(default_factory=list)  # submitted files not graded (not named by the kata)
 
     @property
     def points(self) -> float:

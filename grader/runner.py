@@ -23,23 +23,17 @@ import torch
 from grader import sandbox
 from grader.catalog import Kata
 from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome, Tampering
-from grader.plugin import device_kinds, device_skip_reason
+from grader.plugin import device_skip_reason
 from grader.results import CheckResult, KataResult, safe_text
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Worker
 
 OUTPUT_SHOWN_BYTES = 2000
 SKIPPED_BY_SUBMISSION = "skipped by the submission"
-ANY_DEVICE = frozenset({"cpu", "accelerator"})
 
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
     return [name for name in kata.files if not (solution_dir / name).is_file()]
-
-
-def device_kinds_of(worker: Worker, kata: Kata) -> dict[str, frozenset[str]]:
-    """Each check's kinds of device, read from the items this (parent) process collected."""
-    return {item.name: device_kinds(item) for item in worker.collection.items[kata.id]}
 
 
 @dataclass(frozen=True)
@@ -110,15 +104,14 @@ def _check_result(check: ExpectedCheck, report: CheckReport | None, verdict: _Ve
 
 
 def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
-                 kinds: Mapping[str, frozenset[str]] | None = None,
                  protections: Mapping[str, bool] | None = None) -> KataResult:
-    """The job's result from its typed events; `kinds`: each check's kinds of device (default: any)."""
+    """The job's result from its typed events; the parent alone decides which checks skip on its device."""
     verdict = _job_verdict(outcome, expected)
     reports = {} if verdict and verdict.void else {e.id: e for e in outcome.records if isinstance(e, CheckReport)}
     device = outcome.job.device
     checks = [
         _check_result(check, reports.get(check.id), verdict,
-                      device_skip_reason((kinds or {}).get(check.id, ANY_DEVICE), device))
+                      device_skip_reason(check.device_kinds, device))
         for check in expected
     ]
     if verdict:
@@ -141,16 +134,16 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
         duration=round(outcome.duration, 3),
         output=safe_text(outcome.output[-OUTPUT_SHOWN_BYTES:].decode("utf-8", errors="replace")),
         protections=dict(protections or {}),
+        dropped_files=[safe_text(name) for name in outcome.dropped_files],
     )
 
 
-def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, status: str, message: str,
-                      kinds: Mapping[str, frozenset[str]] | None = None) -> KataResult:
+def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, status: str, message: str) -> KataResult:
     """A result for a job that never ran (missing files, kata not started)."""
     outcome = "error" if status == "error" else "failed"
     checks = []
     for c in expected:
-        skip_reason = device_skip_reason((kinds or {}).get(c.id, ANY_DEVICE), device)
+        skip_reason = device_skip_reason(c.device_kinds, device)
         checks.append(CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, "skipped", skip_reason) if skip_reason
                       else CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, outcome, safe_text(message)))
     return KataResult(kata.id, kata.version, status, safe_text(message), checks, device, torch.__version__)
@@ -164,14 +157,12 @@ def grade_many(worker: Worker, jobs: Iterable[Job]) -> Iterator[tuple[Job, KataR
         missing = missing_files(job.kata, job.solution_dir)
         if missing:
             message = f"missing file{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
-            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message,
-                                         device_kinds_of(worker, job.kata))
+            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message)
         else:
             runnable.append(job)
     for outcome in worker.run_jobs(runnable):
         kata = outcome.job.kata
-        yield outcome.job, build_result(kata, worker.expected(kata), outcome, device_kinds_of(worker, kata),
-                                        protections)
+        yield outcome.job, build_result(kata, worker.expected(kata), outcome, protections)
 
 
 def grade(kata: Kata, solution_dir: Path, device: str = "cpu", limits: Limits | None = None,

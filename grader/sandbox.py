@@ -7,8 +7,9 @@ file size, no core dumps; no address-space cap, which breaks CUDA and other acce
 one thread, an allow-listed environment in which `--device cpu` hides every accelerator, and the
 private copy as working folder. As root, the child also leaves the network (a fresh network
 namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap.
-Where the Python install is not readable by other users (e.g. under /root), that uid keeps one
-capability, CAP_DAC_READ_SEARCH, to read it. Last, Landlock (where the kernel has it, root or not)
+That uid keeps one capability, CAP_DAC_READ_SEARCH, to read the interpreter and a private pack's
+checks where other users may not: only where Landlock confines its reads, or where the Python
+install itself is unreadable to other users (e.g. under /root). Last, Landlock (where the kernel has it, root or not)
 limits every file access to the job folder (read-write) and the Python install and the kata's data
 (read-only), blocks TCP and blocks signals to processes outside the job. Memory and disk are
 watched from the parent, over all of the job's processes (procs.py).
@@ -147,6 +148,12 @@ PYTHON_READABLE = all(
     _readable_by_others(Path(sysconfig.get_paths()[key])) for key in ("stdlib", "platstdlib", "purelib")
 )
 _CAP_CHOWN, _CAP_SETGID, _CAP_SETUID = 0, 6, 7
+LANDLOCK = landlock.enforceable(landlock.abi_version()) if sys.platform.startswith("linux") else set()
+# The throwaway uid keeps CAP_DAC_READ_SEARCH to read what other users may not: a Python install
+# under a private home, a private pack's checks and data. Under Landlock that reaches only the
+# allowed paths; without Landlock it is kept only where Python itself is unreadable (it then reads
+# any file, and `kata doctor` says so).
+KEEPS_READ_SEARCH = not PYTHON_READABLE or landlock.FILES in LANDLOCK
 
 
 def _effective_capabilities() -> int:
@@ -165,7 +172,7 @@ def _can_become_throwaway_user() -> bool:
     child would lose root half-way and then fail to import anything."""
     if not (hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")):
         return False
-    needed = {_CAP_CHOWN, _CAP_SETGID, _CAP_SETUID} | ({_CAP_DAC_READ_SEARCH} if not PYTHON_READABLE else set())
+    needed = {_CAP_CHOWN, _CAP_SETGID, _CAP_SETUID} | ({_CAP_DAC_READ_SEARCH} if KEEPS_READ_SEARCH else set())
     capabilities = _effective_capabilities()
     return all(capabilities >> bit & 1 for bit in needed)
 
@@ -228,17 +235,16 @@ def _become_throwaway_user(job_dir: Path, uid: int, limits: Limits) -> None:
         os.lchown(path, uid, uid)
     _set_limit(resource.RLIMIT_NPROC, limits.processes)
     libc = _libc()
-    if not PYTHON_READABLE:
+    if KEEPS_READ_SEARCH:
         libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    if not PYTHON_READABLE:
+    if KEEPS_READ_SEARCH:
         _keep_only_read_search()
     libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binary can give root back
 
 
-LANDLOCK = landlock.enforceable(landlock.abi_version()) if sys.platform.startswith("linux") else set()
 PROCESS_TABLE = Path("/proc/self/status").exists()
 
 # Accelerators a `--device cpu` job must not see, by the variable each runtime reads.
@@ -281,7 +287,7 @@ def readable_paths() -> list[Path]:
              *site.getsitepackages(), str(Path(sys.executable).resolve().parent.parent),
              str(Path(__file__).resolve().parent)}
     paths |= {entry for entry in sys.path if entry and os.path.isabs(entry) and entry != os.getcwd()}
-    paths |= {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/sys"}
+    paths |= {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/sys"}
     paths |= {f"/etc/{name}" for name in _SYSTEM_FILES}
     return sorted(Path(p) for p in paths)
 
@@ -296,7 +302,10 @@ _DEVICE_NODES = ("null", "zero", "full", "random", "urandom", "shm", "nvidia*", 
 
 
 def writable_paths(job_dir: Path) -> list[Path]:
-    return [job_dir, *(node for pattern in _DEVICE_NODES for node in Path("/dev").glob(pattern))]
+    """The job folder, the device nodes, and /proc: the CUDA driver fails to start (error 304) when it
+    cannot write there. The kernel still checks each /proc write: a job may change only its own
+    processes, and Landlock forbids tracing any process outside the job."""
+    return [job_dir, Path("/proc"), *(node for pattern in _DEVICE_NODES for node in Path("/dev").glob(pattern))]
 
 
 def protections() -> dict[str, bool]:

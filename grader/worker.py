@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +41,7 @@ import pytest
 import torch  # noqa: F401 - imported once here so every forked child starts warm
 
 from grader import devices, plugin, procs, sandbox
-from grader.channel import ParentChannel, next_turn
+from grader.channel import Event, ParentChannel, next_turn
 from grader.catalog import Kata
 from grader.errors import KataError
 from grader.sandbox import JobDir, Limits, confine, folder_mb, prepare_job_dir, remove_job_dir
@@ -60,6 +61,7 @@ class ExpectedCheck:
     title: str
     title_zh: str
     points: float
+    device_kinds: frozenset[str] = plugin.ANY_DEVICE  # where it runs, from cpu_only / accelerator_only
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Job:
 @dataclass
 class JobOutcome:
     job: Job
-    records: list[dict]
+    records: list[Event]
     exit_code: int | None  # None when killed by a signal
     signal: int | None
     killed_for: str | None  # "timeout", "oom", "disk" or None
@@ -153,7 +155,8 @@ class Collection:
             title, title_zh = _title(item)
             self.items[kata.id].append(item)
             self.expected[kata.id].append(
-                ExpectedCheck(item.name, title, title_zh, float(marker.args[0]) if marker else 1.0)
+                ExpectedCheck(item.name, title, title_zh, float(marker.args[0]) if marker else 1.0,
+                              plugin.device_kinds(item))
             )
         for kata in katas:
             ids = [c.id for c in self.expected[kata.id]]
@@ -316,7 +319,11 @@ class Worker:
         if spawn:
             pid = _spawn_child(job, job_dir.root, channel_w, output_w, control_r, placement)
         else:
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when a process with threads forks; the threads an accelerator
+                # build of torch starts at import hold none of the locks a grading child uses.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
             if pid == 0:
                 os.close(channel_r)
                 os.close(output_r)
@@ -533,10 +540,11 @@ def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, contr
         "channel_fd": channel_fd,
         "control_fd": control_fd,
     }
-    # -I: neither the current folder nor PYTHON* variables decide what `grader` is (a learner
+    # -E -P: neither PYTHON* variables nor the current folder decide what `grader` is (a learner
     # folder named `grader` must never run before the sandbox); the cwd is the job's own folder.
+    # (Not -I: that also drops the user site, where `pip install --user` put this package.)
     process = subprocess.Popen(
-        [sys.executable, "-I", "-m", "grader.worker", json.dumps(spec)],
+        [sys.executable, "-E", "-P", "-m", "grader.worker", json.dumps(spec)],
         stdin=subprocess.DEVNULL,
         stdout=output_fd,
         stderr=output_fd,
@@ -549,7 +557,7 @@ def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, contr
 
 
 def _spawned_main() -> None:
-    """`python -I -m grader.worker SPEC`: a cold child that collects for itself, then grades one job."""
+    """`python -E -P -m grader.worker SPEC`: a cold child that collects for itself, then grades one job."""
     from grader.catalog import load_kata
 
     spec = json.loads(sys.argv[1])

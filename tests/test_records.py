@@ -136,9 +136,8 @@ def test_a_flood_of_bad_lines_keeps_one_event_of_each_kind(channel):
 EXPECTED = [
     ExpectedCheck("test_a", "check a", "检查 a", 2.0),
     ExpectedCheck("test_b", "check b", "检查 b", 1.0),
-    ExpectedCheck("test_cpu", "on the CPU only", "仅 CPU", 3.0),
+    ExpectedCheck("test_cpu", "on the CPU only", "仅 CPU", 3.0, frozenset({"cpu"})),
 ]
-KINDS = {"test_cpu": frozenset({"cpu"})}
 
 
 def _outcome(tensors, events: list, device: str = "cpu", output: bytes = b"") -> JobOutcome:
@@ -153,7 +152,7 @@ def _passed(check_id: str) -> CheckReport:
 
 def test_all_passed(tensors):
     events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS, {"no network": True})
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events), {"no network": True})
     assert result.status == "passed" and result.points == result.max_points == 6
     assert result.protections == {"no network": True}
 
@@ -161,7 +160,7 @@ def test_all_passed(tensors):
 def test_a_skip_by_the_submission_fails_and_keeps_its_points_in_the_maximum(tensors):
     events = [CheckReport("test_a", Outcome.SKIPPED, "nothing to see", 0.1), _passed("test_b"),
               _passed("test_cpu"), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events))
     check = result.checks[0]
     assert check.outcome == "failed" and check.points == 0 and check.max_points == 2
     assert check.message.startswith(SKIPPED_BY_SUBMISSION)
@@ -171,7 +170,7 @@ def test_a_skip_by_the_submission_fails_and_keeps_its_points_in_the_maximum(tens
 def test_a_cpu_only_check_on_an_accelerator_is_skipped_by_the_parent(tensors):
     # whatever the child said about it: here it even claims a pass
     events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events, device="cuda:0"), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events, device="cuda:0"))
     check = result.checks[2]
     assert check.outcome == "skipped" and check.points == check.max_points == 0
     assert "only runs on the CPU" in check.message
@@ -180,7 +179,7 @@ def test_a_cpu_only_check_on_an_accelerator_is_skipped_by_the_parent(tensors):
 
 def test_a_cpu_only_skip_is_not_allowed_on_the_cpu(tensors):
     events = [_passed("test_a"), _passed("test_b"), CheckReport("test_cpu", Outcome.SKIPPED, "", 0.1), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events))
     assert result.checks[2].outcome == "failed" and result.checks[2].max_points == 3
     assert result.checks[2].message == SKIPPED_BY_SUBMISSION
 
@@ -211,7 +210,7 @@ def _assert_void(result, what: str) -> None:
 def test_an_invalid_record_from_bytes_voids_the_job(tensors, tmp_path, bad, what):
     events = _channel_events([bad, lambda c: _line(c, _check("test_b")), lambda c: _line(c, _check("test_cpu")),
                               lambda c: _line(c, {"type": "done"})])
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events))
     _assert_void(result, what)
     book = Gradebook(tmp_path / "gradebook.sqlite")  # and it stores, as every later batch must
     try:
@@ -224,18 +223,18 @@ def test_an_invalid_record_from_bytes_voids_the_job(tensors, tmp_path, bad, what
 
 def test_an_unknown_check_id_voids_the_job(tensors):
     events = [_passed("test_a"), _passed("test_b"), _passed("test_cpu"), _passed("test_made_up"), Done()]
-    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS), "does not exist")
+    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events)), "does not exist")
 
 
 def test_a_check_reported_twice_voids_the_job(tensors):
     events = [CheckReport("test_a", Outcome.FAILED, "no", 0.1), _passed("test_b"), _passed("test_a"),
               _passed("test_cpu"), Done()]
-    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS), "test_a was reported twice")
+    _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events)), "test_a was reported twice")
 
 
 def test_the_first_problem_names_the_job_status(tensors):
     events = [Tampering("the submission replaced builtins.all"), Malformed("a line that is not JSON"), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events))
     assert result.status == "error" and result.status_message.startswith("tampering detected")
     assert all(c.points == 0 for c in result.checks)
 
@@ -244,7 +243,7 @@ def test_learner_text_is_made_safe_where_results_are_built(tensors):
     # the channel never lets a surrogate through, but runner does not rely on that
     events = [CheckReport("test_a", Outcome.FAILED, "\x1b[2J\u202eevil\ud800", 0.1), _passed("test_b"),
               _passed("test_cpu"), LoadError("a.py:\x00\x07", False), Done()]
-    result = build_result(tensors, EXPECTED, _outcome(tensors, events, output=b"\x1b[31m\xff\xfe\x00ok\r\n"), KINDS)
+    result = build_result(tensors, EXPECTED, _outcome(tensors, events, output=b"\x1b[31m\xff\xfe\x00ok\r\n"))
     text = result.checks[0].message + result.status_message + result.output
     assert not any(ch in text for ch in "\x1b\u202e\ud800\x00\x07\r")
     assert "evil" in result.checks[0].message and "ok" in result.output
