@@ -67,15 +67,16 @@ def rnn_last_hidden(cell, x, lengths):
 
     cell: e.g. nn.RNNCell(input_size, hidden_size): cell(x_t, h) -> the next h, shape (batch, hidden).
     x: (batch, max_len, input_size), padded after each sequence's end; lengths: (batch,) int64, each
-    between 1 and max_len. Start from h = zeros (batch, cell.hidden_size) and return each sequence's
-    hidden state after its own last real step: (batch, hidden). Padding must not change the result.
+    between 1 and max_len. Start from h = zeros (batch, cell.hidden_size) with x's dtype and device,
+    and return each sequence's hidden state after its own last real step: (batch, hidden). Padding
+    must not change the result, and x is left unchanged.
     练习 3：在长度不同、经过填充（padding）的序列上运行 RNN 单元。
     cell：例如 nn.RNNCell(input_size, hidden_size)：cell(x_t, h) 返回下一个 h，形状 (batch, hidden)。
     x：(batch, max_len, input_size)，每个序列结束后是填充值；lengths：(batch,) int64，取值在 1 到
-    max_len 之间。从全零的 h (batch, cell.hidden_size) 开始，返回每个序列在它自己最后一个真实时间步
-    之后的隐藏状态：(batch, hidden)。填充值不能影响结果。
+    max_len 之间。从全零的 h (batch, cell.hidden_size)（dtype 和设备与 x 相同）开始，返回每个序列在它
+    自己最后一个真实时间步之后的隐藏状态：(batch, hidden)。填充值不能影响结果，x 保持不变。
     """
-    h = x.new_zeros(x.shape[0], cell.hidden_size)
+    h = x.new_zeros(x.shape[0], cell.hidden_size)  # new_zeros: x's dtype and device, not float32 on the CPU
     for t in range(int(lengths.max())):
         new_h = cell(x[:, t], h)
         # Sequences that already ended keep their state; torch.where builds a new tensor, so the
@@ -108,13 +109,16 @@ def newton_sqrt(a, tol=1e-6):
     """Exercise 5: square roots by Newton's method, iterating until the data says it converged.
 
     a: a tensor of positive numbers. Start from x = (a + 1) / 2 and repeat x = (x + a / x) / 2
-    while any |x * x - a| > tol * a. Return x. The number of steps depends on `a`; gradients
-    must flow through all of them (d x / d a ≈ 1 / (2 sqrt(a))).
+    while any |x * x - a| > tol * a (tested before each step: the start may already pass; the
+    test is relative, so tiny a converge too). Return x. The number of steps depends on `a`;
+    gradients must flow through all of them (d x / d a ≈ 1 / (2 sqrt(a))).
     练习 5：用牛顿法求平方根，迭代到数据表明已经收敛为止。
     a：由正数组成的张量。从 x = (a + 1) / 2 开始，只要有任何 |x * x - a| > tol * a 就重复
-    x = (x + a / x) / 2。返回 x。迭代次数取决于 `a`；梯度必须流过每一步（d x / d a ≈ 1 / (2 sqrt(a))）。
+    x = (x + a / x) / 2（每一步之前先检验：起点可能已经满足条件；这是相对检验，很小的 a 也能收敛）。
+    返回 x。迭代次数取决于 `a`；梯度必须流过每一步（d x / d a ≈ 1 / (2 sqrt(a))）。
     """
     x = (a + 1) / 2
+    # Tested before each step (the start may already pass), relative to a (tiny a converge too).
     while ((x * x - a).abs() > tol * a).any():
         # A new tensor each step (not x -= ...): the old x is still needed for backward.
         x = (x + a / x) / 2

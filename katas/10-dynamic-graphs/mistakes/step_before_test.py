@@ -1,0 +1,6 @@
+def newton_sqrt(a, tol=1e-6):
+    x = (a + 1) / 2
+    while True:
+        x = (x + a / x) / 2  # one step always runs, even when the start is already close enough
+        if not ((x * x - a).abs() > tol * a).any():
+            return x

