@@ -68,13 +68,13 @@ def test_gradient_analytic(solution):
             for attempt in ("first", "second"):
                 name = f"gradient({label}, x of shape {tuple(shape)}, {dtype}), {attempt} call"
                 out = solution.gradient(f, x)
+                _unchanged(x, before, "the caller's x", name)
                 expect.matches(
                     out, expected, name=name,
                     why="call backward() once on f of a fresh leaf made from x (same shape and dtype) and read that "
                         "leaf's .grad; a second call giving a different answer means gradients from an earlier call "
                         "were added in",
                 )
-            _unchanged(x, before, "x", "gradient(f, x)")
 
 
 def test_gradient_finite_differences(solution):
@@ -108,6 +108,12 @@ def test_gradient_leaves_input_alone(solution):
     expected = 3 * param.detach() ** 2
     before = _snapshot(param)
     out = solution.gradient(lambda t: (t ** 3).sum(), param)
+    if out is None:
+        raise AssertionError(
+            "gradient(f, x) for a leaf x that requires grad returned None: only a leaf gets a .grad, and x.clone() "
+            "of an x that requires grad is not a leaf (it is part of x's graph); make the private leaf with "
+            "x.detach().clone().requires_grad_()"
+        )
     expect.close(out, expected, name="gradient(f, x) for a leaf x that requires grad and holds a .grad",
                  why="make a private leaf with x.detach().clone().requires_grad_() and read its .grad: "
                      "x.clone() without detach() is not a leaf, so its .grad stays None and backward() "
