@@ -14,25 +14,29 @@ device (preflight.py): if that falls short of full marks, the machine is broken,
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import Iterator, Mapping, TextIO
+
+import torch  # its version only: the parent never runs a tensor op
 
 from grader import exports, preflight, sandbox, submissions
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.gradebook import Gradebook, Key
-from grader.results import KataResult, LearnerResult
+from grader.gradebook import Gradebook, Key, setup_key
+from grader.results import CheckResult, KataResult, LearnerResult
 from grader.runner import grade_many, unloadable_result
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
 
-CLEAN_STATUSES = ("passed", "failed")
+RETRYABLE = ("timeout", "crashed", "oom", "error")
 
 
 @dataclass(frozen=True)
@@ -83,32 +87,106 @@ def _env_int(env: Mapping[str, str], name: str, default: int | None = None) -> i
 
 
 class Progress:
-    """One line on stderr: done/total, rate, ETA and results that were not clean so far."""
+    """One line on stderr: done/total, rate, ETA and each kind of result so far.
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr, every: float = 1.0):
-        self.total, self.stream, self.every = total, stream, every
-        self.done = self.below_full = self.abnormal = 0
-        self.started = self.last = time.monotonic()
+    The rate and ETA count only the jobs that ran learner code (a kata not started takes no time), and
+    the ETA appears once the first of those finished. When no result arrives for `quiet` seconds, a
+    heartbeat line names the job that has run longest: jobs start in submission order, so it is the
+    first one without a result.
+    """
+
+    def __init__(self, total: int, runnable: list[str], stream: TextIO = sys.stderr, every: float = 1.0,
+                 quiet: float = 15.0):
+        self.total, self.stream, self.every, self.quiet = total, stream, every, quiet
+        self.kinds: Counter[str] = Counter()
+        self.done = self.ran = 0
+        self.runnable, self.finished = runnable, set()  # labels in start order; those with a result
+        self._runs = set(runnable)
+        self.to_run = len(runnable)
+        self.started = self.last = self.last_result = time.monotonic()
         self.live = stream.isatty()
+        self._lock = threading.Lock()
 
-    def update(self, result: KataResult) -> None:
-        self.done += 1
-        self.below_full += result.status != "passed"
-        self.abnormal += result.status not in CLEAN_STATUSES
-        now = time.monotonic()
-        if self.done == self.total or self.live or now - self.last >= self.every:
-            self.last = now
-            self._show(now)
+    def update(self, result: KataResult, label: str) -> None:
+        with self._lock:
+            self.done += 1
+            self.kinds[result.status] += 1
+            if label in self._runs and label not in self.finished:
+                self.finished.add(label)
+                self.ran += 1
+            now = self.last_result = time.monotonic()
+            if self.done == self.total or self.live or now - self.last >= self.every:
+                self.last = now
+                self._show(now)
 
     def _show(self, now: float) -> None:
         elapsed = max(now - self.started, 1e-6)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate else 0.0
-        line = (f"graded {self.done}/{self.total} jobs · {rate:.1f}/s · ETA {eta:.0f}s · "
-                f"{self.below_full} below full marks · {self.abnormal} error/timeout/oom/crashed")
+        rate = self.ran / elapsed
+        eta = f"ETA {(self.to_run - self.ran) / rate:.0f}s" if self.ran else "ETA after the first results"
+        kinds = ", ".join(f"{n} {status}" for status, n in sorted(self.kinds.items(), key=_status_order))
+        line = f"graded {self.done}/{self.total} jobs · {rate:.1f}/s · {eta} · {kinds}"
         end = "\n" if not self.live or self.done == self.total else ""
         self.stream.write(("\r" if self.live else "") + line + end)
         self.stream.flush()
+
+    def beat(self) -> None:
+        """The heartbeat: when results stopped arriving, say which job runs long."""
+        with self._lock:
+            now = time.monotonic()
+            if now - max(self.last_result, self.last) < self.quiet or self.done == self.total:
+                return
+            running = next((label for label in self.runnable if label not in self.finished), None)
+            if running is not None:
+                self.last = now
+                self.stream.write(f"{chr(10) if self.live else ''}no result for {now - self.last_result:.0f}s; "
+                                  f"running longest: {running}\n")
+                self.stream.flush()
+
+    @contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(min(self.quiet, 5.0)):
+                self.beat()
+
+        thread = threading.Thread(target=loop, name="kata-batch-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+_ORDER = ("passed", "failed", "not-started", "missing", "error", "timeout", "oom", "crashed")
+
+
+def _status_order(item: tuple[str, int]) -> tuple[int, str]:
+    return (_ORDER.index(item[0]) if item[0] in _ORDER else len(_ORDER), item[0])
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """Which stored results to grade again: all (`force`), those with these statuses, these learners."""
+
+    force: bool = False
+    statuses: frozenset[str] = frozenset()
+    learners: frozenset[str] = frozenset()
+
+    def wants(self, learner: str, previous: KataResult) -> bool:
+        return self.force or learner in self.learners or previous.status in self.statuses
+
+
+def parse_retry(text: str | None) -> frozenset[str]:
+    """`--retry timeout,crashed` -> those statuses; only results a rerun can change are allowed."""
+    if not text:
+        return frozenset()
+    statuses = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(statuses - set(RETRYABLE))
+    if unknown:
+        raise KataError(f"--retry takes {','.join(RETRYABLE)}, not {','.join(unknown)}")
+    return statuses
 
 
 @dataclass
@@ -120,6 +198,11 @@ class BatchSummary:
     seconds: float
     shard: Shard
     katas: list[Kata] = field(default_factory=list)
+    retried: int = 0  # timeouts graded a second time, alone
+
+    @property
+    def kinds(self) -> Counter[str]:
+        return Counter(k.status for lr in self.learners for k in lr.katas)
 
 
 def check_isolation(require: bool, stream: TextIO) -> None:
@@ -134,62 +217,155 @@ def check_isolation(require: bool, stream: TextIO) -> None:
 
 def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, device: str, limits: Limits,
         shard: Shard, force: bool = False, lang: str = "en", stream: TextIO = sys.stderr,
-        require_isolation: bool = False) -> BatchSummary:
+        require_isolation: bool = False, regrade: Regrade | None = None, catalog: Catalog | None = None,
+        retry_timeouts: bool = True, excel: bool = False) -> BatchSummary:
+    """Grade `katas` for this shard's learners; export every kata the gradebook holds (from `catalog`)."""
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
+    regrade = regrade or Regrade(force=force)
     check_isolation(require_isolation, stream)
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:
-        found, skipped = submissions.find(submissions_dir, [k.id for k in katas], Path(staging))
+        # a learner counts with any kata folder the exports show, not only those graded now
+        found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], Path(staging))
+        for entry in skipped:  # at the start, so that a long batch does not hide them
+            stream.write(f"skipped {entry.entry}: {entry.reason}\n")
+        unknown = sorted(regrade.learners - {s.learner for s in found})
+        if unknown:
+            raise KataError(f"--learner: no submission for {', '.join(unknown)}")
         found = [s for s in found if shard.owns(s.learner)]
         worker = Worker(katas, parallel=workers)  # before the gradebook opens: children never see its file
         checked = preflight.references(worker, katas, device, limits)
         stream.write(f"pre-flight: {checked.jobs} reference runs on {device} scored full marks "
                      f"({checked.seconds:.1f} s)\n")
+        setup = setup_key(limits, device, torch.__version__)
         book = Gradebook(out / "gradebook.sqlite")
         try:
-            results, graded, reused = _grade(book, worker, found, katas, device, limits, force, stream)
+            graded = _grade(book, worker, found, katas, device, limits, setup, regrade, retry_timeouts, stream)
+            columns = _export_katas(book, katas, catalog)
+            found_results = {(s.learner, k.id): graded.results.get((s.learner, k.id)) or _stored(book, s, k)
+                             for s in found for k in columns}
+            learners = _with_missing(book, found, columns, found_results)
         finally:
             book.close()
-    learners = [LearnerResult(s.learner, [results[(s.learner, k.id)] for k in katas]) for s in found]
-    exports.write_all(out, learners, Catalog(katas), lang, skipped)
-    exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in katas])
-    return BatchSummary(learners, skipped, graded, reused, time.monotonic() - started, shard, katas)
+    exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel)
+    exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
+    return BatchSummary(learners, skipped, graded.count, graded.reused, time.monotonic() - started, shard,
+                        columns, graded.retried)
+
+
+def _export_katas(book: Gradebook, katas: list[Kata], catalog: Catalog | None) -> list[Kata]:
+    """The katas graded now and every other kata of the catalog the gradebook holds, in catalog order."""
+    if catalog is None:
+        return katas
+    held = book.katas() | {k.id for k in katas}
+    return [k for k in catalog if k.id in held]
+
+
+def _key(sub: submissions.Submission, kata: Kata, setup: str) -> Key:
+    return Key(sub.learner, kata.id, submissions.content_hash(sub.folder(kata.id), kata.files), kata.version, setup)
+
+
+def _stored(book: Gradebook, sub: submissions.Submission, kata: Kata) -> KataResult | None:
+    """A kata not graded in this run: its newest result for the learner's current files and checks."""
+    return book.latest(_key(sub, kata, ""))
+
+
+def _with_missing(book: Gradebook, found: list[submissions.Submission], columns: list[Kata],
+                  results: dict[tuple[str, str], KataResult | None]) -> list[LearnerResult]:
+    """Every learner with a result per column; a kata without one is 0 points, status `missing`."""
+    learners = []
+    for sub in found:
+        katas = []
+        for kata in columns:
+            result = results[(sub.learner, kata.id)]
+            if result is None:  # another learner's result (or the gradebook's) gives the checks and points
+                template = next((r for s in found if (r := results[(s.learner, kata.id)])), None) \
+                    or book.example(kata.id, kata.version)
+                result = missing_result(kata, template)
+            katas.append(result)
+        learners.append(LearnerResult(sub.learner, katas))
+    return learners
+
+
+def missing_result(kata: Kata, template: KataResult | None) -> KataResult:
+    """0 points out of the kata's maximum (from a template result), every check failed: not graded."""
+    message = f"not graded for these files: rerun `kata batch` with --only {kata.id}"
+    checks = [CheckResult(c.id, c.title, c.title_zh, 0.0, c.max_points, "failed" if c.max_points else "skipped",
+                          message) for c in (template.checks if template else [])]
+    return KataResult(kata.id, kata.version, "missing", message, checks, template.device if template else "",
+                      template.torch_version if template else "")
+
+
+@dataclass
+class _Graded:
+    results: dict[tuple[str, str], KataResult]
+    count: int
+    reused: int
+    retried: int
 
 
 def _grade(book: Gradebook, worker: Worker, found: list[submissions.Submission], katas: list[Kata], device: str,
-           limits: Limits, force: bool, stream: TextIO) -> tuple[dict[tuple[str, str], KataResult], int, int]:
+           limits: Limits, setup: str, regrade: Regrade, retry_timeouts: bool, stream: TextIO) -> _Graded:
     results: dict[tuple[str, str], KataResult] = {}
     jobs: list[Job] = []
     for sub in found:
         for kata in katas:
-            key = Key(sub.learner, kata.id, submissions.content_hash(sub.folder(kata.id), kata.files), kata.version)
-            previous = None if force else book.get(key)
-            if previous is not None:
+            key = _key(sub, kata, setup)
+            previous = book.get(key)
+            if previous is not None and not regrade.wants(sub.learner, previous):
                 results[(sub.learner, kata.id)] = previous
             else:
                 jobs.append(Job(kata, sub.folder(kata.id), device, limits, tag=key))
     reused = len(results)
     if not jobs:
-        return results, 0, reused
-    progress = Progress(len(jobs), stream)
-    runnable = [j for j in jobs if j.solution_dir.is_dir()]
+        return _Graded(results, 0, reused, 0)
+    stubs = {k.id: submissions.content_hash(k.stub, k.files) for k in katas}
+    unstarted = {id(j): _why_not_started(j, stubs) for j in jobs}
+    runnable = [j for j in jobs if not unstarted[id(j)]]
+    progress = Progress(len(jobs), [_label(j) for j in runnable], stream)
     for job in jobs:
-        if not job.solution_dir.is_dir():
-            result = unloadable_result(job.kata, worker.expected(job.kata), device, "not-started",
-                                       f"not submitted: no {job.kata.id}/ folder")
+        if unstarted[id(job)]:
+            result = unloadable_result(job.kata, worker.expected(job.kata), device, "not-started", unstarted[id(job)])
             _record(book, job, result, results, progress)
-    for job, result in grade_many(worker, runnable):
-        _record(book, job, result, results, progress)
-    return results, len(jobs), reused
+    timed_out: list[Job] = []
+    with progress.heartbeat():
+        for job, result in grade_many(worker, runnable):
+            if retry_timeouts and result.status == "timeout":
+                timed_out.append(job)  # recorded after its second try, alone
+                continue
+            _record(book, job, result, results, progress)
+        for job in timed_out:  # the machine is quiet now: one job at a time
+            stream.write(f"retrying {_label(job)} alone after a timeout\n")
+            [(_, result)] = list(grade_many(worker, [job]))
+            if result.status == "timeout":
+                result.status_message += " (timed out again when retried alone)"
+            _record(book, job, result, results, progress, attempts=2)
+    return _Graded(results, len(jobs), reused, len(timed_out))
 
 
-def _record(book: Gradebook, job: Job, result: KataResult, results: dict, progress: Progress) -> None:
+def _why_not_started(job: Job, stubs: dict[str, str]) -> str:
+    """Why a job needs no run (no folder, or the kata's stub unchanged: it scores 0), or ''."""
+    if not job.solution_dir.is_dir():
+        return f"not submitted: no {job.kata.id}/ folder"
     key: Key = job.tag
-    book.put(key, result)
+    if key.content_hash == stubs[job.kata.id]:
+        return "not started: the files are the kata's stub, unchanged"
+    return ""
+
+
+def _label(job: Job) -> str:
+    key: Key = job.tag
+    return f"{key.learner}/{key.kata}"
+
+
+def _record(book: Gradebook, job: Job, result: KataResult, results: dict, progress: Progress,
+            attempts: int = 1) -> None:
+    key: Key = job.tag
+    book.put(key, result, attempts)
     results[(key.learner, key.kata)] = result
-    progress.update(result)
+    progress.update(result, _label(job))
 
 
 def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en") -> list[LearnerResult]:

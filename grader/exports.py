@@ -14,9 +14,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 from grader import report
@@ -27,6 +29,9 @@ from grader.scorecard import render
 from grader.submissions import Skipped
 
 CLEAN = ("passed", "failed")
+UNSTARTED = ("not-started", "missing")
+STOPPED = ("timeout", "oom", "crashed", "error")  # a check or kata stopped, not answered: a JUnit <error>
+MAX_ROW = "(max points)"  # grades.csv's first row: each column's maximum, as LMS imports expect
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FILE_NAME_BYTES = 200
 _CELL_CHARS = 32000  # spreadsheets hold at most 32767 characters in a cell
@@ -55,19 +60,45 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def progress(learner: LearnerResult) -> str:
+    """`complete` (every kata at full points), `not started` (no kata started) or `incomplete`."""
+    if learner.katas and all(k.status == "passed" for k in learner.katas):
+        return "complete"
+    if all(k.status in UNSTARTED for k in learner.katas):
+        return "not started"
+    return "incomplete"
+
+
+def problems(learner: LearnerResult) -> list[str]:
+    """Every kata that was not a clean run, and every check stopped inside a clean one (e.g. a timeout)."""
+    found = []
+    for kata in learner.katas:
+        if kata.status not in CLEAN:
+            found.append(f"{kata.kata}: {kata.status}")
+            continue
+        found += [f"{kata.kata}/{c.id}: {c.outcome}" for c in kata.checks if c.outcome in STOPPED]
+    return found
+
+
 def status_column(learner: LearnerResult) -> str:
-    """'ok', or every kata that was not a clean run with its status."""
-    unclean = [f"{k.kata}: {k.status}" for k in learner.katas if k.status not in CLEAN]
-    return "; ".join(unclean) or "ok"
+    """The learner's progress, then every problem: `incomplete; tensors: timeout`."""
+    return "; ".join([progress(learner), *problems(learner)])
 
 
-def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped]) -> None:
+def kata_maximum(learners: list[LearnerResult], kata_id: str) -> float:
+    return max((k.max_points for lr in learners for k in lr.katas if k.kata == kata_id), default=0.0)
+
+
+def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped],
+              excel: bool = False) -> None:
+    """Every export; with `excel` the CSVs start with a byte order mark, so that Excel reads UTF-8."""
     learners = sorted(learners, key=lambda lr: lr.learner)
     kata_ids = [k.id for k in catalog]
-    write_grades_csv(out / "grades.csv", learners, kata_ids)
-    write_checks_csv(out / "checks.csv", learners)
+    encoding = "utf-8-sig" if excel else "utf-8"
+    write_grades_csv(out / "grades.csv", learners, kata_ids, encoding)
+    write_checks_csv(out / "checks.csv", learners, encoding)
     write_grades_json(out / "grades.json", learners)
-    write_skipped(out / "skipped.csv", skipped)
+    write_skipped(out / "skipped.csv", skipped, encoding)
     for folder in ("feedback", "gradescope", "prairielearn"):
         shutil.rmtree(out / folder, ignore_errors=True)  # no stale learner from an earlier run
     for learner in learners:
@@ -87,18 +118,20 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as file:
+def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str], encoding: str = "utf-8") -> None:
+    with open(path, "w", newline="", encoding=encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["learner", *kata_ids, "total", "max_total", "status"])
+        maxima = [kata_maximum(learners, k) for k in kata_ids]
+        writer.writerow([MAX_ROW, *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), ""])
         for learner in learners:
             points = {k.kata: _num(k.points) for k in learner.katas}
             writer.writerow([_cell(learner.learner), *(points.get(k, "0") for k in kata_ids),
                              _num(learner.points), _num(learner.max_points), _cell(status_column(learner))])
 
 
-def write_checks_csv(path: Path, learners: list[LearnerResult]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as file:
+def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
+    with open(path, "w", newline="", encoding=encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["learner", "kata", "check", "outcome", "points", "max_points", "message"])
         for learner in learners:
@@ -119,8 +152,8 @@ def read_grades(out: Path) -> list[LearnerResult]:
     return [LearnerResult(d["learner"], [KataResult.from_dict(k) for k in d["katas"]]) for d in data["learners"]]
 
 
-def write_skipped(path: Path, skipped: list[Skipped]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as file:
+def write_skipped(path: Path, skipped: list[Skipped], encoding: str = "utf-8") -> None:
+    with open(path, "w", newline="", encoding=encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["entry", "reason"])
         for entry in sorted(skipped, key=lambda s: s.entry):
@@ -128,16 +161,41 @@ def write_skipped(path: Path, skipped: list[Skipped]) -> None:
 
 
 def read_skipped(out: Path) -> list[Skipped]:
-    with open(out / "skipped.csv", newline="", encoding="utf-8") as file:
+    with open(out / "skipped.csv", newline="", encoding="utf-8-sig") as file:  # with or without --excel
         return [Skipped(row["entry"], row["reason"]) for row in csv.DictReader(file)]
 
 
+_FEEDBACK = {
+    "failing": {"en": "Every check that did not pass", "zh": "所有未通过的检查"},
+    "dropped": {"en": "Files not graded (the kata does not name them)", "zh": "未评分的文件（练习未列出它们）"},
+}
+
+
 def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> str:
-    """What `kata grade` would have shown the learner, in a code fence nothing inside can close."""
-    body = safe_text(render(learner.katas, catalog, lang))
-    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(body)), default=0))
+    """What `kata grade` would have shown the learner, then every failing check and every file left out,
+    each in a code fence nothing inside can close."""
+    graded = [k for k in learner.katas if k.status != "missing"]
+    blocks = [render(graded, catalog, lang)] if graded else []
+    failing = []
+    for kata in learner.katas:
+        if kata.status in UNSTARTED:  # one line, not one per check
+            failing.append(f"{kata.kata}: {kata.status} — {kata.status_message}")
+            continue
+        failing += [f"{kata.kata} · {c.localized_title(lang)}: {c.outcome}"
+                    + (f" — {c.message.strip().splitlines()[0][:200]}" if c.message.strip() else "")
+                    for c in kata.checks if c.outcome not in ("passed", "skipped")]
+    if failing:
+        blocks.append(f"{_FEEDBACK['failing'][lang]}:\n" + "\n".join(f"- {line}" for line in failing))
+    dropped = [f"{k.kata}: {', '.join(k.dropped_files)}" for k in learner.katas if k.dropped_files]
+    if dropped:
+        blocks.append(f"{_FEEDBACK['dropped'][lang]}:\n" + "\n".join(f"- {line}" for line in dropped))
     title = safe_text(learner.learner).replace("\n", " ")
-    return f"# {title}\n\n{fence}\n{body}\n{fence}\n"
+    return f"# {title}\n\n" + "\n".join(_fenced(safe_text(block)) for block in blocks)
+
+
+def _fenced(body: str) -> str:
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(body)), default=0))
+    return f"{fence}\n{body}\n{fence}\n"
 
 
 def gradescope(learner: LearnerResult) -> dict:
@@ -175,22 +233,53 @@ def _xml(text: str) -> str:
     return _XML_BAD.sub("\ufffd", safe_text(text))
 
 
+def _case_kind(kata: KataResult, outcome: str) -> str:
+    """`passed`, `skipped`, `error` (stopped: timeout, oom, crash, load error) or `failure` (a wrong answer)."""
+    if outcome in ("passed", "skipped"):
+        return outcome
+    if kata.status == "missing":
+        return "skipped"
+    return "error" if outcome in STOPPED or kata.status in STOPPED else "failure"
+
+
 def write_junit(path: Path, learners: list[LearnerResult]) -> None:
+    """JUnit XML as the common schema (Jenkins' junit-10.xsd) has it: counts and times on every suite."""
     suites = ET.Element("testsuites", name="kata batch")
+    totals = Counter()
     for learner in learners:
         for kata in learner.katas:
-            failures = sum(c.outcome not in ("passed", "skipped") for c in kata.checks)
-            suite = ET.SubElement(suites, "testsuite", name=_xml(f"{learner.learner}.{kata.kata}"),
-                                  tests=str(len(kata.checks)), failures=str(failures))
+            kinds = Counter(_case_kind(kata, c.outcome) for c in kata.checks)
+            seconds = max(_duration(kata.duration), sum(_duration(c.duration) for c in kata.checks))
+            name = _xml(f"{learner.learner}.{kata.kata}")
+            suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(kata.checks)),
+                                  failures=str(kinds["failure"]), errors=str(kinds["error"]),
+                                  skipped=str(kinds["skipped"]), time=_seconds(seconds))
             for check in kata.checks:
-                case = ET.SubElement(suite, "testcase", classname=_xml(f"{learner.learner}.{kata.kata}"),
-                                     name=_xml(check.id))
-                if check.outcome == "skipped":
+                case = ET.SubElement(suite, "testcase", name=_xml(check.id), classname=name,
+                                     time=_seconds(_duration(check.duration)))
+                kind = _case_kind(kata, check.outcome)
+                if kind == "skipped":
                     ET.SubElement(case, "skipped", message=_xml(check.message))
-                elif check.outcome != "passed":
-                    failure = ET.SubElement(case, "failure", message=_xml(check.outcome), type=_xml(check.outcome))
-                    failure.text = _xml(check.message)
+                elif kind != "passed":
+                    outcome = check.outcome if check.outcome in STOPPED or kind == "failure" else kata.status
+                    element = ET.SubElement(case, kind, message=_xml(outcome), type=_xml(outcome))
+                    element.text = _xml(check.message)
+            totals.update(kinds)
+            totals["tests"] += len(kata.checks)
+            totals["time"] += seconds
+    suites.set("tests", str(totals["tests"]))
+    suites.set("failures", str(totals["failure"]))
+    suites.set("errors", str(totals["error"]))
+    suites.set("time", _seconds(totals["time"]))
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _duration(value: float) -> float:
+    return value if math.isfinite(value) and value >= 0 else 0.0
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
 
 
 def write_shard(out: Path, index: int, count: int, learners: list[str], kata_ids: list[str]) -> None:

@@ -1,23 +1,29 @@
-"""The SQLite gradebook: one row per (learner, kata, content hash, kata version).
+"""The SQLite gradebook: one row per (learner, kata, content hash, kata version, grading setup).
 
-Each result is committed the moment it arrives, in WAL mode, so a batch killed at any point (even
-`kill -9`) keeps every result it finished; the rerun finds those keys and grades only the rest.
-A key is graded once: rewriting it replaces the row, so nothing is ever counted twice. Every
-string is made safe (`safe_text`) and every number finite before it is stored, so no text a
-learner's code produced can make a write fail; the result's JSON holds its checks, output and the
-sandbox protections active for its job.
+The key holds everything that changes a grade: the submitted files (content hash), the checks (kata
+version) and the grading setup (`setup_key`: limits, device, torch version). A rerun with a longer
+`--timeout`, another device or a new torch grades again; an unchanged rerun reuses every row. Each
+result is committed the moment it arrives, in WAL mode, so a batch killed at any point (even
+`kill -9`) keeps every result it finished. Rewriting a key replaces its row, so nothing is ever
+counted twice. Every string is made safe (`safe_text`) and every number finite before it is stored.
+
+SQLite's locking does not work on network file systems: keep the gradebook on local disk (each
+cluster task writes its own, `kata merge` combines them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sqlite3
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
 from grader.results import KataResult, safe_data, safe_text
+from grader.sandbox import Limits
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -25,6 +31,7 @@ CREATE TABLE IF NOT EXISTS results (
     kata TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     kata_version INTEGER NOT NULL,
+    setup TEXT NOT NULL,
     graded_at TEXT NOT NULL,
     device TEXT NOT NULL,
     torch_version TEXT NOT NULL,
@@ -32,8 +39,9 @@ CREATE TABLE IF NOT EXISTS results (
     status TEXT NOT NULL,
     points REAL NOT NULL,
     max_points REAL NOT NULL,
+    attempts INTEGER NOT NULL,
     result TEXT NOT NULL,
-    PRIMARY KEY (learner, kata, content_hash, kata_version)
+    PRIMARY KEY (learner, kata, content_hash, kata_version, setup)
 )
 """
 
@@ -43,11 +51,19 @@ class Key(NamedTuple):
     kata: str
     content_hash: str
     kata_version: int
+    setup: str = ""
+
+
+def setup_key(limits: Limits, device: str, torch_version: str) -> str:
+    """A short digest of the grading setup: the limits, the device and the torch version."""
+    text = json.dumps({"limits": asdict(limits), "device": device, "torch": torch_version}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _stored_key(key: Key) -> Key:
     """The key as stored: the same text made safe on every write and every read."""
-    return Key(safe_text(key.learner), safe_text(key.kata), safe_text(key.content_hash), key.kata_version)
+    return Key(safe_text(key.learner), safe_text(key.kata), safe_text(key.content_hash), key.kata_version,
+               safe_text(key.setup))
 
 
 def _finite(value: float) -> float:
@@ -60,22 +76,47 @@ class Gradebook:
         self._db = sqlite3.connect(path, isolation_level=None)  # autocommit: one statement, one commit
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+        if columns and "setup" not in columns:
+            # a gradebook from before the setup was part of the key: kept aside, never reused
+            self._db.execute("ALTER TABLE results RENAME TO results_without_setup")
         self._db.execute(_SCHEMA)
 
     def get(self, key: Key) -> KataResult | None:
         row = self._db.execute(
-            "SELECT result FROM results WHERE learner=? AND kata=? AND content_hash=? AND kata_version=?",
+            "SELECT result FROM results WHERE learner=? AND kata=? AND content_hash=? AND kata_version=? AND setup=?",
             _stored_key(key),
         ).fetchone()
         return KataResult.from_dict(json.loads(row[0])) if row else None
 
-    def put(self, key: Key, result: KataResult) -> None:
-        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    def latest(self, key: Key) -> KataResult | None:
+        """The newest result for these files and checks, whatever setup graded it."""
+        row = self._db.execute(
+            "SELECT result FROM results WHERE learner=? AND kata=? AND content_hash=? AND kata_version=? "
+            "ORDER BY graded_at DESC, rowid DESC LIMIT 1",
+            _stored_key(key)[:4],
+        ).fetchone()
+        return KataResult.from_dict(json.loads(row[0])) if row else None
+
+    def example(self, kata: str, version: int) -> KataResult | None:
+        """Any result of this kata version (its checks and points), the newest first."""
+        row = self._db.execute(
+            "SELECT result FROM results WHERE kata=? AND kata_version=? ORDER BY graded_at DESC LIMIT 1",
+            (safe_text(kata), version),
+        ).fetchone()
+        return KataResult.from_dict(json.loads(row[0])) if row else None
+
+    def katas(self) -> set[str]:
+        """Every kata id graded so far, for anyone."""
+        return {row[0] for row in self._db.execute("SELECT DISTINCT kata FROM results")}
+
+    def put(self, key: Key, result: KataResult, attempts: int = 1) -> None:
+        when = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         self._db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*_stored_key(key), when, safe_text(result.device), safe_text(result.torch_version),
              _finite(result.duration), safe_text(result.status), _finite(result.points), _finite(result.max_points),
-             json.dumps(safe_data(result.to_dict()), ensure_ascii=False, allow_nan=False)),
+             attempts, json.dumps(safe_data(result.to_dict()), ensure_ascii=False, allow_nan=False)),
         )
 
     def copy_from(self, other: Path) -> None:
