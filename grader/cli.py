@@ -258,8 +258,12 @@ def batch(
     shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
     shards: Optional[int] = typer.Option(None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."),
     force: bool = typer.Option(False, "--force", help="Grade everything again, even unchanged submissions."),
+    retry: Optional[str] = typer.Option(None, "--retry", help="Grade again the stored results with these statuses, e.g. timeout,crashed,oom,error."),
+    learner: Optional[list[str]] = typer.Option(None, "--learner", help="Grade this learner again (repeatable)."),
+    retry_timeouts: bool = typer.Option(True, "--retry-timeouts/--no-retry-timeouts", help="Grade a timed-out job once more, alone, before recording it."),
+    excel: bool = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."),
 ) -> None:
-    """Grade a whole class unattended; rerun to grade only what changed."""
+    """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when no learner was found."""
     import os
 
     from grader import batch as batch_module
@@ -269,16 +273,21 @@ def batch(
     try:
         chosen = batch_module.resolve_shard(shard, shards)
         selected = catalog.select(only)
+        regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
         summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
                                    device=devices.resolve(device),
                                    limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
-                                   shard=chosen, force=force, lang=_Session.lang, require_isolation=require_isolation)
+                                   shard=chosen, lang=_Session.lang, require_isolation=require_isolation,
+                                   regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel)
     except KataError as exc:
         _fail(str(exc))
-    for entry in summary.skipped:
-        typer.echo(f"skipped {entry.entry}: {entry.reason}", err=True)
-    typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded, "
-               f"{summary.reused} unchanged, {len(summary.skipped)} skipped, {summary.seconds:.1f} s -> {out}")
+    kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
+    typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
+               f"({summary.retried} timeouts retried alone), {summary.reused} unchanged, {len(summary.skipped)} "
+               f"skipped, {summary.seconds:.1f} s -> {out}" + (f"\nresults: {kinds}" if kinds else ""))
+    if not summary.learners:
+        typer.echo(f"error: no learner to grade in {submissions} (shard {summary.shard})", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
