@@ -2,8 +2,9 @@
 
 A job's processes are those running as its own throwaway uid (exact: only this job ever has that
 uid while it runs), else those in its session, their descendants, and anything seen in the job
-before. Without a uid of its own, a process that leaves the session and loses its parent between
-two scans is not found: that is why the uid is preferred.
+before. The worker is also a child subreaper (`adopt_orphans`): a process whose parent dies is
+handed to the worker instead of init, so a double fork with `setsid` cannot hide; `kill_strays`
+kills and reaps every such orphan.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 from dataclasses import dataclass, field
 
 _KILL_ROUNDS = 20
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ProcessInfo:
     ppid: int
     session: int
     uid: int
+    zombie: bool = False
 
 
 def _read(pid: int) -> ProcessInfo | None:
@@ -29,11 +32,9 @@ def _read(pid: int) -> ProcessInfo | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()
-        if fields[0] in (b"Z", b"X"):
-            return None  # a zombie runs nothing and holds no memory: its parent reaps it
         with open(f"/proc/{pid}/status", "rb") as status:
             uid_line = next(line for line in status if line.startswith(b"Uid:"))
-        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(uid_line.split()[1]))
+        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(uid_line.split()[1]), fields[0] in (b"Z", b"X"))
     except (OSError, IndexError, ValueError, StopIteration):
         return None
 
@@ -78,7 +79,7 @@ class JobProcesses:
     known: set[int] = field(default_factory=set)
 
     def members(self, table: list[ProcessInfo] | None = None) -> list[int]:
-        table = scan() if table is None else table
+        table = [p for p in (scan() if table is None else table) if not p.zombie]  # zombies run nothing
         if self.uid is not None:
             members = {p.pid for p in table if p.uid == self.uid}
         else:
@@ -111,6 +112,29 @@ class JobProcesses:
                     pass
             _reap_zombies(members)
         return not self.members()
+
+
+def adopt_orphans() -> bool:
+    """Make this process the child subreaper of everything it starts (Linux 3.4+)."""
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def kill_strays(table: list[ProcessInfo], leaders: set[int]) -> None:
+    """Kill and reap the orphans handed to this process: children of ours that are no job's leader."""
+    me = os.getpid()
+    for process in table:
+        if process.ppid == me and process.pid not in leaders:
+            if not process.zombie:
+                try:
+                    os.kill(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                os.waitpid(process.pid, os.WNOHANG)  # a killed one not yet gone: the next scan reaps it
+            except ChildProcessError:
+                pass
 
 
 def _kill_every_process_of(uid: int) -> None:

@@ -44,6 +44,7 @@ from grader import devices, plugin, procs, sandbox
 from grader.channel import Event, ParentChannel, next_turn
 from grader.catalog import Kata
 from grader.errors import KataError
+from grader.i18n import say
 from grader.sandbox import JobDir, Limits, confine, folder_mb, prepare_job_dir, remove_job_dir
 from grader.uids import UidPool
 
@@ -231,6 +232,34 @@ def fork_is_safe() -> bool:
     return sys.platform.startswith("linux") and not devices.accelerator_initialized()
 
 
+class _OutputKept:
+    """What a job printed, within `limit` bytes: the first half and a rolling last half, joined by a
+    line saying how many lines were dropped between them (the last lines are what explain a failure)."""
+
+    def __init__(self) -> None:
+        self.head, self.tail = bytearray(), bytearray()
+        self.dropped_bytes = self.dropped_lines = 0
+
+    def add(self, chunk: bytes, limit: int) -> None:
+        room = max(0, limit // 2 - len(self.head))
+        self.head += chunk[:room]
+        self.tail += chunk[room:]
+        extra = len(self.tail) - (limit - limit // 2)
+        if extra > 0:
+            self.dropped_lines += self.tail.count(b"\n", 0, extra)
+            self.dropped_bytes += extra
+            del self.tail[:extra]
+
+    def __bytes__(self) -> bytes:
+        if not self.dropped_bytes:
+            return bytes(self.head + self.tail)
+        # start the tail at a whole line; the part line before it counts as dropped too
+        cut = self.tail.find(b"\n") + 1
+        lines = self.dropped_lines + (1 if cut else 0)
+        marker = say("lines_dropped", "en", n=lines).encode()
+        return bytes(self.head).rstrip(b"\n") + b"\n" + marker + b"\n" + bytes(self.tail[cut:])
+
+
 @dataclass
 class _Running:
     job: Job
@@ -240,7 +269,7 @@ class _Running:
     processes: procs.JobProcesses
     channel: ParentChannel
     started: float
-    output: bytearray = field(default_factory=bytearray)
+    output: _OutputKept = field(default_factory=_OutputKept)
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
     exited_at: float | None = None
@@ -261,6 +290,9 @@ class Worker:
         self.parallel = max(1, parallel)
         self.spawn = spawn
         self.uids = UidPool() if sandbox.DROPS_PRIVILEGES else None
+        self.leaders: set[int] = set()  # first process of each running job (orphans are everything else)
+        if sys.platform.startswith("linux"):
+            procs.adopt_orphans()
         self.busy: dict[str, int] = {}  # concrete device -> jobs running on it
         self.fds_at_start = _open_fds()  # pytest's own files; anything newer is closed in children
 
@@ -338,6 +370,7 @@ class Worker:
         os.close(control_r)
         for fd in (channel_r, output_r):
             os.set_blocking(fd, False)
+        self.leaders.add(pid)
         return _Running(
             job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid), ParentChannel(control_w),
             time.monotonic(), open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
@@ -347,6 +380,8 @@ class Worker:
     def _clean_up(self, run: _Running) -> None:
         """Every process of the job dies before its uid is reused or its result recorded."""
         run.processes.kill_all()
+        self.leaders.discard(run.pid)
+        procs.kill_strays(procs.scan(), self.leaders)
         if self.uids is not None and run.placement.uid is not None:
             self.uids.release(run.placement.uid)
         self.busy[run.placement.device] -= 1
@@ -372,8 +407,7 @@ class Worker:
             elif key.fd == run.channel_fd:
                 run.channel.feed(chunk)
             else:
-                room = run.job.limits.output_kb * 1024 - len(run.output)
-                run.output += chunk[: max(0, room)]
+                run.output.add(chunk, run.job.limits.output_kb * 1024)
 
     def _finished(self, run: _Running, selector: selectors.BaseSelector) -> bool:
         now = time.monotonic()
@@ -402,6 +436,7 @@ class Worker:
         if not due:
             return
         table = procs.scan()
+        procs.kill_strays(table, self.leaders)
         for run in due:
             run.last_watch = now
             if run.processes.memory_mb(table) > run.job.limits.memory_mb:
@@ -418,6 +453,8 @@ class Worker:
                 while chunk := os.read(fd, 65536):
                     if fd == run.channel_fd:
                         run.channel.feed(chunk)
+                    else:  # what the child printed last, read after it exited
+                        run.output.add(chunk, run.job.limits.output_kb * 1024)
             except (BlockingIOError, OSError):
                 pass
 
