@@ -24,11 +24,12 @@ def save_weights(model, path):
 def load_weights(model, path):
     """Exercise 2: load weights saved by `save_weights` into `model` and return `model`.
 
-    Load safely (`weights_only=True`: never run code hidden in a file) and strictly (a file
-    whose keys do not match the model must raise an error, not be half-loaded).
+    Load safely (`weights_only=True`, passed yourself: never run code hidden in a file; it is
+    the default only from torch 2.6) and strictly (a file whose keys do not match the model must
+    raise an error, not be half-loaded).
     练习 2：把 `save_weights` 保存的权重加载到 `model` 中，并返回 `model`。
-    要安全地加载（`weights_only=True`：绝不执行文件里夹带的代码），并严格匹配（键与模型
-    不一致的文件必须报错，而不是只加载一部分）。
+    要安全地加载（自己传入 `weights_only=True`：绝不执行文件里夹带的代码；它只从 torch 2.6
+    起才是默认值），并严格匹配（键与模型不一致的文件必须报错，而不是只加载一部分）。
     """
     # weights_only=True only unpickles tensors and plain containers; strict=True (the default)
     # raises on missing or unexpected keys instead of silently skipping them.
@@ -52,10 +53,12 @@ def save_checkpoint(path, model, optimizer, epoch):
 def load_checkpoint(path, model, optimizer):
     """Exercise 4: restore `model` and `optimizer` from a checkpoint written by
     `save_checkpoint` and return the saved epoch, so training resumes exactly where it stopped.
+    Load safely, with `weights_only=True`.
 
     练习 4：从 `save_checkpoint` 写入的检查点恢复 `model` 和 `optimizer`，并返回保存的
-    epoch，使训练能从中断处完全一致地继续。
+    epoch，使训练能从中断处完全一致地继续。要用 `weights_only=True` 安全地加载。
     """
+    # weights_only=True here too: a checkpoint is just as able to carry hidden code as a weights file.
     checkpoint = torch.load(path, weights_only=True)
     model.load_state_dict(checkpoint["model"])
     optimizer.load_state_dict(checkpoint["optimizer"])
@@ -63,11 +66,12 @@ def load_checkpoint(path, model, optimizer):
 
 
 def load_to_device(path, device):
-    """Exercise 5: load a state_dict file so that every tensor lands on `device`, even when the
-    file was saved on a GPU and this machine has none. Return the loaded state_dict.
+    """Exercise 5: load a state_dict file so that every tensor lands on `device` (any device),
+    even when the file was saved on a GPU and this machine has none. Load safely
+    (`weights_only=True`) and return the loaded state_dict.
 
-    练习 5：加载一个 state_dict 文件，使其中每个张量都落在 `device` 上——即使文件是在 GPU 上
-    保存的而本机没有 GPU。返回加载后的 state_dict。
+    练习 5：加载一个 state_dict 文件，使其中每个张量都落在 `device`（任何设备）上——即使文件
+    是在 GPU 上保存的而本机没有 GPU。要用 `weights_only=True` 安全地加载，并返回加载后的 state_dict。
     """
     # map_location remaps storages while reading; without it a GPU-saved file tries to
     # recreate its tensors on the GPU and fails on a CPU-only machine.
@@ -79,10 +83,11 @@ def strip_prefix(state_dict, prefix="module."):
 
     `nn.DataParallel` / `DistributedDataParallel` save keys as "module.<name>" and
     `torch.compile` as "_orig_mod.<name>". Only a prefix at the very start of a key is removed;
-    keys without it, and the order of the keys, stay as they are.
+    keys without it, and the order of the keys, stay as they are; `state_dict` itself is not changed.
     练习 6：返回一个新的 state_dict：以 `prefix` 开头的键去掉这个前缀。
     `nn.DataParallel` / `DistributedDataParallel` 保存的键形如 "module.<name>"，
-    `torch.compile` 的形如 "_orig_mod.<name>"。只去掉键最开头的前缀；其他键和键的顺序保持不变。
+    `torch.compile` 的形如 "_orig_mod.<name>"。只去掉键最开头的前缀；其他键和键的顺序保持不变；
+    传进来的 `state_dict` 本身不被修改。
     """
     # removeprefix only touches the start: "encoder.module.weight" or "submodule.x" are left
     # alone, which str.replace would mangle.

@@ -1,0 +1,3 @@
+def save_weights(model, path):
+    # every tensor converted to float32: float64 weights lose precision, integer buffers become floats
+    torch.save({key: value.float() for key, value in model.state_dict().items()}, path)
