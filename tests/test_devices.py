@@ -112,3 +112,23 @@ def test_cuda_jobs_spread_over_every_gpu_with_a_memory_share(nothing_present, tm
     assert sorted(p.device for p in placements) == ["cuda:0", "cuda:0", "cuda:1", "cuda:1"]
     assert all(p.memory_fraction == pytest.approx(0.9 / 2) for p in placements)
     assert worker._place(Job(kata, tmp_path, "cpu")).memory_fraction is None
+
+
+def test_probe_runs_a_job_on_each_device_under_the_real_limits():
+    from grader import preflight
+
+    answers = preflight.probe(["cpu"])
+    assert list(answers) == ["cpu"] and answers["cpu"].startswith("ok (")
+
+
+def test_cpu_jobs_hide_every_accelerator_runtime(tmp_path):
+    from grader.sandbox import Limits, job_environment
+
+    parent = {"CUDA_VISIBLE_DEVICES": "0,1", "PATH": "/usr/bin", "AWS_SECRET_ACCESS_KEY": "k", "LC_ALL": "C.UTF-8"}
+    on_cpu = job_environment(parent, tmp_path, "cpu", 200_001, Limits())
+    assert on_cpu["CUDA_VISIBLE_DEVICES"] == "" and on_cpu["ASCEND_RT_VISIBLE_DEVICES"] == ""
+    assert on_cpu["MLU_VISIBLE_DEVICES"] == "" and on_cpu["HIP_VISIBLE_DEVICES"] == ""
+    assert "AWS_SECRET_ACCESS_KEY" not in on_cpu and on_cpu["LC_ALL"] == "C.UTF-8"
+    assert on_cpu["USER"] == on_cpu["LOGNAME"] == "kata200001"  # the uid has no passwd entry
+    on_gpu = job_environment(parent, tmp_path, "cuda:1", 200_001, Limits())
+    assert on_gpu["CUDA_VISIBLE_DEVICES"] == "0,1"
