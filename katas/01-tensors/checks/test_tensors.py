@@ -36,6 +36,22 @@ def _unchanged(before, after, name, why):
         )
 
 
+def _gradients_flow(name, fn, reference, inputs, names, why):
+    """With inputs that require grad, fn's result must stay in the graph and pass the same gradients back."""
+    mine = [t.detach().clone().requires_grad_(True) for t in inputs]
+    theirs = [t.detach().clone().requires_grad_(True) for t in inputs]
+    expected = reference(*theirs)
+    upstream = torch.randn(expected.shape, generator=torch.Generator().manual_seed(99), dtype=expected.dtype)
+    expected.backward(upstream)
+    out = _call(name, fn, *mine, why=why)
+    expect.requires_grad(out, True, name=f"{name} with inputs that require grad",
+                         why="the result should stay in the autograd graph, so gradients reach the inputs: " + why)
+    out.backward(upstream.to(out.device))
+    for arg, got, want in zip(names, mine, theirs):
+        assert got.grad is not None, f"after backward() through {name}, no gradient reached {arg}: {why}"
+        expect.close(got.grad, want.grad, name=f"the gradient reaching {arg} through {name}", why=why)
+
+
 def test_to_float_tensor(solution):
     """to_float_tensor turns lists and NumPy arrays into float32 tensors
     to_float_tensor 把列表和 NumPy 数组转换为 float32 张量"""
@@ -94,6 +110,10 @@ def test_linear_forward(solution):
                        "in _ such as unsqueeze_ or t_ change the caller's tensor")
         expect.matches(out, expected, name=name,
                        why="x is (batch, in), w is (out, in): the product is x @ w.T, then add b (it broadcasts)")
+    inputs = (torch.randn(3, 4, generator=g, dtype=torch.float64), torch.randn(2, 4, generator=g, dtype=torch.float64),
+              torch.randn(2, generator=g, dtype=torch.float64))
+    _gradients_flow("linear_forward(x, w, b)", solution.linear_forward, torch.nn.functional.linear, inputs, ("x", "w", "b"),
+                    why="a layer's output must carry gradients to x, w and b (no .detach(), no torch.no_grad())")
 
 
 def test_flatten_transposed(solution):
@@ -108,6 +128,9 @@ def test_flatten_transposed(solution):
                     why="x.t() is not contiguous, so view() cannot flatten it: use reshape() or .contiguous().view()")
         _unchanged(before, x, name, "transpose with x.t() (a new view), not x.t_(), which transposes the caller's tensor")
         expect.matches(out, expected, name=name, why="transpose first, then flatten the rows of xᵀ")
+    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    _gradients_flow("flatten_transposed(x)", solution.flatten_transposed, lambda t: t.t().reshape(-1), (x,), ("x",),
+                    why="reshaping is differentiable: no .detach() and no copy through NumPy")
 
 
 def test_add_channel_dim(solution):
@@ -125,6 +148,9 @@ def test_add_channel_dim(solution):
                     why="take the sizes from images.shape (any N, H, W), or let unsqueeze(1) add the axis")
         _unchanged(before, images, name, "use unsqueeze(1), not unsqueeze_(1)")
         expect.matches(out, expected, name=name, why="the channel axis goes at position 1, for any N, H and W: unsqueeze(1)")
+    _gradients_flow("add_channel_dim(images)", solution.add_channel_dim, lambda t: t.unsqueeze(1),
+                    (torch.rand(2, 3, 4, generator=g, dtype=torch.float64),), ("images",),
+                    why="adding an axis is differentiable: no .detach()")
 
 
 def test_join_batches(solution):
@@ -144,6 +170,9 @@ def test_join_batches(solution):
         _unchanged(before[0], a, f"{name} (argument a)", "build a new tensor with torch.cat")
         _unchanged(before[1], b, f"{name} (argument b)", "build a new tensor with torch.cat")
         expect.matches(out, expected, name=name, why="samples are rows, so join along dim=0")
+    _gradients_flow("join_batches(a, b)", solution.join_batches, lambda a, b: torch.cat([a, b]),
+                    (torch.randn(2, 3, generator=g, dtype=torch.float64), torch.randn(4, 3, generator=g, dtype=torch.float64)),
+                    ("a", "b"), why="torch.cat is differentiable: each input gets its own rows' gradient")
 
 
 def test_to_labels(solution):
