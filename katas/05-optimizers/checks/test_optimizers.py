@@ -204,23 +204,26 @@ def test_finetune_groups(solution):
         )
 
 
+def _three_groups(model):
+    """Three parameter groups, each with its own learning rate."""
+    return [
+        {"params": model.body.parameters(), "lr": 0.1},
+        {"params": [model.head.weight], "lr": 0.4},
+        {"params": [model.head.bias], "lr": 0.03},
+    ]
+
+
 def test_scale_lr(solution):
     """scale_lr multiplies the learning rate of every group, and step() uses it
     scale_lr 按比例缩放每个参数组的学习率，且 step() 会使用新学习率"""
     model = _model(5)
     reference = copy.deepcopy(model)
-    groups = lambda m: [  # noqa: E731 - three groups, each with its own rate
-        {"params": m.body.parameters(), "lr": 0.1},
-        {"params": [m.head.weight], "lr": 0.4},
-        {"params": [m.head.bias], "lr": 0.03},
-    ]
-    optimizer = torch.optim.SGD(groups(model), lr=0.1, momentum=0.5)
-    factors = (0.5, 0.2)
+    optimizer = torch.optim.SGD(_three_groups(model), lr=0.1, momentum=0.5)
     want = [0.1 * 0.5 * 0.2, 0.4 * 0.5 * 0.2, 0.03 * 0.5 * 0.2]
-    reference_optimizer = torch.optim.SGD(groups(reference), lr=0.1, momentum=0.5)
+    reference_optimizer = torch.optim.SGD(_three_groups(reference), lr=0.1, momentum=0.5)
     for group, lr in zip(reference_optimizer.param_groups, want):
         group["lr"] = lr
-    for factor in factors:
+    for factor in (0.5, 0.2):
         solution.scale_lr(optimizer, factor)
     got = [group["lr"] for group in optimizer.param_groups]
     if len(got) != len(want) or any(abs(a - b) > 1e-12 for a, b in zip(got, want)):
