@@ -52,6 +52,15 @@ class EquivalentMutant:
 
 
 @dataclass(frozen=True)
+class ExerciseHints:
+    """The hint ladder of one exercise: `kata hint` climbs it while one of `checks` fails first."""
+
+    exercise: int
+    checks: tuple[str, ...]
+    hints: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Kata:
     id: str
     order: int
@@ -67,6 +76,11 @@ class Kata:
     mistakes: tuple[Mistake, ...] = field(default=())
     alternatives: tuple[Alternative, ...] = field(default=())
     equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
+    exercise_hints: tuple[ExerciseHints, ...] = field(default=())
+
+    def hints_for(self, check_id: str | None) -> ExerciseHints | None:
+        """The exercise whose checks include `check_id`, if kata.toml gives it hints of its own."""
+        return next((e for e in self.exercise_hints if check_id in e.checks), None)
 
     @property
     def stub(self) -> Path:
@@ -99,19 +113,47 @@ def _field(path: Path, table: dict, name: str, kind: type, default=None):
     return value
 
 
-def _bilingual(path: Path, table: dict, name: str, item_kind: type = str) -> dict:
+def _bilingual(path: Path, table: dict, name: str) -> dict[str, str]:
     value = _field(path, table, name, dict)
     out = {}
     for lang in LANGUAGES:
         entry = value.get(lang)
-        if item_kind is str and not (isinstance(entry, str) and entry.strip()):
+        if not (isinstance(entry, str) and entry.strip()):
             raise KataError(f"{path}: field '{name}.{lang}' must be a non-empty string")
-        if item_kind is list and not (
-            isinstance(entry, list) and entry and all(isinstance(h, str) and h for h in entry)
-        ):
-            raise KataError(f"{path}: field '{name}.{lang}' must be a non-empty list of strings")
-        out[lang] = entry if item_kind is str else tuple(entry)
+        out[lang] = entry
     return out
+
+
+def _hint_list(path: Path, table: dict, where: str, lang: str) -> tuple[str, ...]:
+    entry = table.get(lang)
+    if not (isinstance(entry, list) and entry and all(isinstance(h, str) and h.strip() for h in entry)):
+        raise KataError(f"{path}: field '{where}.{lang}' must be a non-empty list of strings")
+    return tuple(entry)
+
+
+def _hints(path: Path, raw: dict) -> tuple[dict[str, tuple[str, ...]], tuple[ExerciseHints, ...]]:
+    """`[hints]` en/zh: the kata's own ladder; `[[hints.exercises]]` (exercise, checks, en, zh): one
+    ladder per exercise. Either may be left out, not both; each ladder has as many zh hints as en."""
+    table = _field(path, raw, "hints", dict)
+    entries = table.get("exercises", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise KataError(f"{path}: field 'hints.exercises' must be an array of tables ([[hints.exercises]])")
+    general: dict[str, tuple[str, ...]] = {}
+    if "en" in table or "zh" in table or not entries:
+        general = {lang: _hint_list(path, table, "hints", lang) for lang in LANGUAGES}
+        if len(general["en"]) != len(general["zh"]):
+            raise KataError(f"{path}: field 'hints' needs as many 'zh' hints as 'en' hints")
+    exercises = []
+    for i, entry in enumerate(entries):
+        where = f"hints.exercises[{i}]"
+        checks = _field(path, entry, "checks", list)
+        if not checks or not all(isinstance(c, str) and c for c in checks):
+            raise KataError(f"{path}: field '{where}.checks' must list check names")
+        ladder = {lang: _hint_list(path, entry, where, lang) for lang in LANGUAGES}
+        if len(ladder["en"]) != len(ladder["zh"]):
+            raise KataError(f"{path}: field '{where}' needs as many 'zh' hints as 'en' hints")
+        exercises.append(ExerciseHints(_field(path, entry, "exercise", int), tuple(checks), ladder))
+    return general, tuple(exercises)
 
 
 def _style(patch: Path) -> str:
@@ -141,9 +183,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
     files = _field(path, raw, "files", list)
     if not files or not all(isinstance(f, str) and f and "/" not in f for f in files):
         raise KataError(f"{path}: field 'files' must list the learner's file names")
-    hints = _bilingual(path, raw, "hints", list)
-    if len(hints["en"]) != len(hints["zh"]):
-        raise KataError(f"{path}: field 'hints' needs as many 'zh' hints as 'en' hints")
+    hints, exercise_hints = _hints(path, raw)
     mistakes = []
     for i, entry in enumerate(raw.get("mistakes", [])):
         where = f"mistakes[{i}]"
@@ -182,6 +222,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         mistakes=tuple(mistakes),
         alternatives=_alternatives(folder, files[0]),
         equivalent_mutants=tuple(equivalents),
+        exercise_hints=exercise_hints,
     )
 
 

@@ -10,9 +10,16 @@ import typer
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import detect_language, say
+from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
 from grader.sandbox import DEFAULT_MEMORY_MB, Limits
-from grader.workspace import Workspace, find_root
+from grader.workspace import Workspace, find_root, workspace_nearby
+
+
+def _explain(exc: KataError) -> str:
+    """A KataError in the learner's language: from its catalogue key, else its (English) text translated."""
+    lang = _Session.lang
+    return say(exc.key, lang, **exc.values) if exc.key else translate(str(exc), lang)
+
 
 class _App(typer.Typer):
     """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback."""
@@ -21,10 +28,11 @@ class _App(typer.Typer):
         try:
             return super().__call__(*args, **kwargs)
         except KataError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(say("error", _Session.lang, message=_explain(exc)), err=True)
         except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            reason = exc.strerror or str(exc)
+            message = say("file_error", _Session.lang, reason=reason, file=exc.filename) if exc.filename else reason
+            typer.echo(say("error", _Session.lang, message=message), err=True)
         raise SystemExit(2)
 
 
@@ -40,8 +48,9 @@ class _Session:
     lang = "en"
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+def _fail(message: str | KataError) -> None:
+    text = _explain(message) if isinstance(message, KataError) else translate(message, _Session.lang)
+    typer.echo(say("error", _Session.lang, message=text), err=True)
     raise typer.Exit(2)
 
 
@@ -49,22 +58,22 @@ def _catalog(katas: Optional[Path]) -> Catalog:
     try:
         return Catalog.load(katas)
     except KataError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
     try:
         return catalog.get(kata_id)
     except KataError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 @app.callback()
 def main(lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: KATA_LANG, else the locale).")) -> None:
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
-    if lang is not None and lang not in ("zh", "en"):
-        _fail(f"--lang must be zh or en, not '{lang}'")
     _Session.lang = detect_language(lang)
+    if lang is not None and lang not in ("zh", "en"):
+        _fail(KataError.of("bad_lang", lang=lang))
 
 
 @app.command("list")
@@ -77,13 +86,18 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     lang = _Session.lang
     rows = []
     for kata in catalog:
-        best = space.best(kata)
-        if best and best.get("version") == kata.version:
-            status, points = best["status"], f"{best['points']:g}/{best['max_points']:g}"
+        last = space.last(kata)  # since the last start or reset
+        if last:
+            status, points = last["status"], f"{last['points']:g}/{last['max_points']:g}"
         else:
             status, points = ("started" if space.is_started(kata) else "not-started"), "-"
-        rows.append([kata.order, kata.id, kata.text(kata.title, lang), status, points])
+        rows.append([kata.order, kata.id, kata.text(kata.title, lang), status_word(status, lang), points])
     headers = [say(k, lang) for k in ("order", "kata", "title", "status", "points")]
+    # the title takes what the terminal has left once the other columns are laid out
+    narrow = tabulate([r[:2] + r[3:] for r in rows], headers=headers[:2] + headers[3:], tablefmt="simple")
+    room = max(12, terminal_columns() - max(width(line) for line in narrow.splitlines()) - 3)
+    for row in rows:
+        row[2] = clip(row[2], room)
     typer.echo(tabulate(rows, headers=headers, tablefmt="simple"))
 
 
@@ -109,12 +123,14 @@ def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to sta
 
 @app.command()
 def grade(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Katas to grade (default: every started kata)."),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Katas to grade (default: every started kata whose files changed since its last grade)."),
     workspace: Optional[Path] = WorkspaceOption,
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the results (versioned schema) to this file."),
     katas: Optional[Path] = KatasOption,
+    everything: bool = typer.Option(False, "--all", help="Grade every started kata, changed or not."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every check with ✓/✗ and its points."),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
     from grader import devices
@@ -122,46 +138,86 @@ def grade(
     from grader.runner import grade_many, unloadable_result
     from grader.scorecard import render
     from grader.worker import Job, Worker
+    from grader.workspace import fingerprint
 
     catalog = _catalog(katas)
     space = Workspace(find_root(workspace))
-    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in catalog if space.is_started(k)]
+    lang = _Session.lang
+    started = [k for k in catalog if space.is_started(k)]
+    if not ids and not started:
+        found = workspace_nearby()
+        if found is not None and found != space.root:
+            _fail(KataError.of("katas_elsewhere", root=space.root, found=found))
+        _fail(KataError.of("no_started", root=space.root, first=catalog.katas[0].id))
+    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if everything or space.changed(k)]
     if not selected:
-        _fail(f"no started katas in {space.root}; run `kata start tensors` first")
+        typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
+        raise typer.Exit(0 if all((space.last(k) or {}).get("status") == "passed" for k in started) else 1)
     try:
         device_name = devices.resolve(device)
         worker = Worker(selected)
     except KataError as exc:
-        _fail(str(exc))
+        _fail(exc)
     limits = Limits(timeout=timeout)
-    started = [k for k in selected if space.is_started(k)]
-    jobs = [Job(k, space.folder(k), device_name, limits) for k in started]
+    to_grade = [k for k in selected if space.is_started(k)]
+    graded_files = {k.id: fingerprint(space.folder(k)) for k in to_grade}  # as they are now, before grading
+    jobs = [Job(k, space.folder(k), device_name, limits) for k in to_grade]
     by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
     for kata in selected:
         if kata.id not in by_kata:
             by_kata[kata.id] = unloadable_result(kata, worker.expected(kata), device_name, "not-started",
-                                                 f"not started: run `kata start {kata.id}`")
+                                                 say("not_started_run", "en", id=kata.id))
     results = [by_kata[k.id] for k in selected]
     for result in results:
         if result.status != "not-started":
-            space.record(result)
-    typer.echo(render(results, catalog, _Session.lang))
+            space.record(result, graded_files[result.kata])
+    typer.echo(render(results, catalog, lang, verbose=verbose))
+    following = _next_kata(catalog, space, [r.kata for r in results if r.full_marks])
+    if following is not None:
+        typer.echo(say("next_kata", lang, id=following.id))
     if json_file is not None:
         learner = LearnerResult(space.root.name, results)
         json_file.write_text(json.dumps(learner.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
 
 
+def _next_kata(catalog: Catalog, space: Workspace, done: list[str]) -> Optional[Kata]:
+    """The first kata not yet started after the last one just finished, if any."""
+    if not done:
+        return None
+    last = max(catalog.get(i).order for i in done)
+    return next((k for k in catalog if k.order > last and not space.is_started(k)), None)
+
+
 @app.command()
-def hint(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
-         katas: Optional[Path] = KatasOption) -> None:
-    """Show the next hint for a kata (each call goes one step further)."""
+def hint(kata_id: str = typer.Argument(..., metavar="ID"),
+         number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help="Show hint N again."),
+         every: bool = typer.Option(False, "--all", help="Show every hint seen so far again."),
+         workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+    """The next hint for the exercise of your first failing check (each call goes one step further)."""
     kata = _kata(_catalog(katas), kata_id)
     lang = _Session.lang
-    number, total, text = Workspace(find_root(workspace)).next_hint(kata, lang)
-    typer.echo(say("hint", lang, n=number, total=total, id=kata.id))
-    typer.echo(f"  {text}")
-    if number == total:
+    space = Workspace(find_root(workspace))
+    if every:
+        shown = space.seen_hints(kata, lang)
+        if not shown:
+            typer.echo(say("no_hints_seen", lang, id=kata.id))
+        for seen in shown:
+            typer.echo(seen.heading(kata.id, lang))
+            typer.echo(f"  {seen.text}")
+        return
+    if number is not None:
+        again = space.hint_again(kata, lang, number)
+        if again is None:
+            typer.echo(say("no_hint_yet", lang, n=number, id=kata.id), err=True)
+            raise typer.Exit(1)
+        typer.echo(again.heading(kata.id, lang))
+        typer.echo(f"  {again.text}")
+        return
+    shown = space.next_hint(kata, lang)
+    typer.echo(shown.heading(kata.id, lang))
+    typer.echo(f"  {shown.text}")
+    if shown.number == shown.total:
         typer.echo(say("no_more_hints", lang))
 
 
@@ -172,8 +228,9 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
     kata = _kata(_catalog(katas), kata_id)
     space = Workspace(find_root(workspace))
     if not space.is_started(kata):
-        _fail(f"{kata.id} is not started in {space.root}; nothing to reset")
-    if not yes and not typer.confirm(f"Replace your files in {space.folder(kata)} with the stub?"):
+        _fail(KataError.of("not_started_reset", id=kata.id, root=space.root))
+    if not yes and not typer.confirm(say("reset_question", _Session.lang, path=space.folder(kata))):
+        typer.echo(say("reset_declined", _Session.lang))
         raise typer.Exit(1)
     backup = space.reset(kata)
     typer.echo(say("reset_done", _Session.lang, id=kata.id, backup=backup))
@@ -310,11 +367,15 @@ def merge(
 @app.command()
 def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""
+    import textwrap
+
     from tabulate import tabulate
 
     from grader.doctor import report
 
-    typer.echo(tabulate(report(workspace), tablefmt="simple"))
+    rows = report(workspace, _Session.lang)
+    room = max(20, terminal_columns() - max(width(label) for label, _ in rows) - 3)
+    typer.echo(tabulate([(label, textwrap.fill(value, room)) for label, value in rows], tablefmt="simple"))
 
 
 @app.command()
@@ -345,7 +406,7 @@ def watch(
                     typer.echo(update)
                     continue
                 if sys.stdout.isatty():
-                    typer.clear()
+                    watching.clear_screen()
                 typer.echo(render([update], catalog, _Session.lang))
                 typer.echo(session.footer(keys))
     except (KataError, OSError) as exc:

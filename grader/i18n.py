@@ -1,11 +1,27 @@
-"""The learner's language (--lang, else KATA_LANG, else the locale) and the CLI's own phrases."""
+"""The learner's language (--lang, else KATA_LANG, else the locale) and the one message catalogue.
+
+Every learner-facing phrase of the CLI and the engine lives in `PHRASES`, in English and Chinese.
+The engine writes its own messages (a load failure, "not started yet", a timeout...) in English from
+this catalogue, since results are stored and exported in one language; `translate` shows them in the
+learner's language by matching the English template they were made from and filling the Chinese one
+with the same values. Text it matches no template for (a check author's own message, Python's error
+text) is shown as it is.
+
+`width` and `clip` measure text as a terminal shows it (a CJK character takes two columns).
+"""
 
 from __future__ import annotations
 
 import locale
 import os
+import re
+import shutil
+from functools import lru_cache
 
-PHRASES = {
+from wcwidth import wcswidth
+
+PHRASES: dict[str, dict[str, str]] = {
+    # table headers and scorecard frame
     "kata": {"en": "kata", "zh": "练习"},
     "title": {"en": "title", "zh": "标题"},
     "status": {"en": "status", "zh": "状态"},
@@ -14,26 +30,26 @@ PHRASES = {
     "time": {"en": "time", "zh": "用时"},
     "order": {"en": "#", "zh": "#"},
     "total": {"en": "total", "zh": "总计"},
-    "first_failure": {"en": "first failing check", "zh": "第一个未通过的检查"},
+    "first_failure": {"en": "first failing check: ", "zh": "第一个未通过的检查："},
     "printed": {"en": "your code printed (last lines):", "zh": "你的代码输出（最后几行）："},
     "hint_pointer": {"en": "stuck? run `kata hint {id}`", "zh": "卡住了？运行 `kata hint {id}`"},
     "all_done": {"en": "All graded katas at full points.", "zh": "所有已评分的练习均获满分。"},
-    "started": {"en": "Started {id} in {path}", "zh": "已在 {path} 开始练习 {id}"},
-    "kept": {"en": "kept your existing {file} (use `kata reset {id}` to start over)",
-             "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）"},
-    "next_steps": {"en": "Edit {path}, then run `kata grade {id}`.", "zh": "编辑 {path}，然后运行 `kata grade {id}`。"},
-    "hint": {"en": "Hint {n} of {total} for {id}:", "zh": "{id} 的提示 {n}/{total}："},
-    "no_more_hints": {"en": "That was the last hint.", "zh": "这已是最后一条提示。"},
-    "locked": {"en": "The solution to {id} unlocks once you have full points on it (now {points}).",
-               "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。"},
-    "reset_done": {"en": "Reset {id}; your old files are in {backup}", "zh": "已重置 {id}；旧文件备份在 {backup}"},
+    "next_kata": {"en": "next: kata start {id}", "zh": "下一个：kata start {id}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
-    "watch_footer": {"en": "watching {path}: save a file to re-grade", "zh": "正在监视 {path}：保存文件即重新评分"},
-    "watch_keys": {"en": " · h hint · n next kata · q quit", "zh": " · h 提示 · n 下一个练习 · q 退出"},
-    "watch_not_done": {"en": "Finish {id} first (full points), then press n.", "zh": "先让 {id} 拿到满分，再按 n。"},
-    "watch_next": {"en": "On to {id}: edit {path}", "zh": "进入 {id}：编辑 {path}"},
-    "watch_last": {"en": "That was the last kata. Well done!", "zh": "这是最后一个练习了，干得好！"},
-    # kata statuses (DESIGN.md), one learner-readable line each
+    "grading": {"en": "grading {id} …", "zh": "正在评分 {id} …"},
+    "nothing_changed": {
+        "en": "Nothing changed since the last grade of {ids}; `kata grade --all` grades them again.",
+        "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。"},
+    # kata statuses (DESIGN.md): the word in the table, then one readable line
+    "word_passed": {"en": "passed", "zh": "通过"},
+    "word_failed": {"en": "failed", "zh": "未通过"},
+    "word_error": {"en": "error", "zh": "出错"},
+    "word_timeout": {"en": "timeout", "zh": "超时"},
+    "word_oom": {"en": "oom", "zh": "内存超限"},
+    "word_crashed": {"en": "crashed", "zh": "崩溃"},
+    "word_not-started": {"en": "not-started", "zh": "未开始"},
+    "word_started": {"en": "started", "zh": "已开始"},
+    "status_line": {"en": "{id} — {title}: {word} ({why})", "zh": "{id} — {title}：{word}（{why}）"},
     "status_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
     "status_failed": {"en": "some checks failed", "zh": "部分检查未通过"},
     "status_error": {"en": "your code could not be loaded", "zh": "你的代码无法加载"},
@@ -41,7 +57,122 @@ PHRASES = {
     "status_oom": {"en": "used too much memory and was stopped", "zh": "占用内存过多，已被终止"},
     "status_crashed": {"en": "the grading process died or exited early", "zh": "评分进程崩溃或提前退出"},
     "status_not-started": {"en": "not started yet", "zh": "尚未开始"},
+    # start / hint / reset / solution
+    "started": {"en": "Started {id} in {path}", "zh": "已在 {path} 开始练习 {id}"},
+    "kept": {"en": "kept your existing {file} (use `kata reset {id}` to start over)",
+             "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）"},
+    "next_steps": {"en": "Edit {path}, then run `kata grade {id}`.", "zh": "编辑 {path}，然后运行 `kata grade {id}`。"},
+    "hint": {"en": "Hint {n} of {total} for {id}:", "zh": "{id} 的提示 {n}/{total}："},
+    "hint_for": {"en": "Hint {n} of {total} for {id}, exercise {exercise}:",
+                 "zh": "{id} 第 {exercise} 小题的提示 {n}/{total}："},
+    "no_more_hints": {"en": "That was the last hint.", "zh": "这已是最后一条提示。"},
+    "no_hint_yet": {"en": "You have not seen hint {n} yet: run `kata hint {id}` to reveal the next one.",
+                    "zh": "你还没有看过第 {n} 条提示：运行 `kata hint {id}` 查看下一条。"},
+    "no_hints_seen": {"en": "No hints seen for {id} yet: run `kata hint {id}`.",
+                      "zh": "还没有查看过 {id} 的提示：运行 `kata hint {id}`。"},
+    "locked": {"en": "The solution to {id} unlocks once you have full points on it (now {points}).",
+               "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。"},
+    "reset_question": {"en": "Replace your files in {path} with the stub?",
+                       "zh": "要用初始代码替换 {path} 中的文件吗？"},
+    "reset_declined": {"en": "Nothing changed.", "zh": "没有做任何改动。"},
+    "reset_done": {"en": "Reset {id}; your old files are in {backup}", "zh": "已重置 {id}；旧文件备份在 {backup}"},
+    # watch
+    "watch_footer": {"en": "watching {path}: save a file to re-grade", "zh": "正在监视 {path}：保存文件即重新评分"},
+    "watch_keys": {"en": " · h hint · n next kata · q quit", "zh": " · h 提示 · n 下一个练习 · q 退出"},
+    "watch_not_done": {"en": "Finish {id} first (full points), then press n.", "zh": "先让 {id} 拿到满分，再按 n。"},
+    "watch_next": {"en": "On to {id}: edit {path}", "zh": "进入 {id}：编辑 {path}"},
+    "watch_last": {"en": "That was the last kata. Well done!", "zh": "这是最后一个练习了，干得好！"},
+    # CLI errors (the "error: " prefix is itself a phrase)
+    "error": {"en": "error: {message}", "zh": "错误：{message}"},
+    "bad_lang": {"en": "--lang must be zh or en, not '{lang}'", "zh": "--lang 只能是 zh 或 en，不能是 '{lang}'"},
+    "no_started": {"en": "no started katas in {root}; run `kata start {first}` first",
+                   "zh": "{root} 中还没有开始任何练习；请先运行 `kata start {first}`"},
+    "katas_elsewhere": {"en": "no katas in {root}; your katas are in {found}: cd there or pass -w {found}",
+                        "zh": "{root} 中没有练习；你的练习在 {found}：请先 cd 到那里，或加上 -w {found}"},
+    "not_started_reset": {"en": "{id} is not started in {root}; nothing to reset",
+                          "zh": "{id} 在 {root} 中尚未开始，无需重置"},
+    "not_started_run": {"en": "not started: run `kata start {id}`", "zh": "尚未开始：运行 `kata start {id}`"},
+    "unknown_kata": {"en": "unknown kata '{id}'; the katas are: {known}",
+                     "zh": "没有名为 '{id}' 的练习；可选的练习有：{known}"},
+    "file_error": {"en": "{reason} ({file})", "zh": "{reason}（{file}）"},
+    # engine messages (plugin.py, runner.py); `translate` turns the English ones into Chinese
+    "not_started_yet": {"en": "not started yet: {detail}", "zh": "尚未开始：{detail}"},
+    "still_raises": {"en": "still raises NotImplementedError", "zh": "仍然抛出 NotImplementedError"},
+    "exercise_name": {"en": "exercise {n}: {name}", "zh": "第 {n} 小题 {name}"},
+    "at_location": {"en": "{message} (at {file}:{line})", "zh": "{message}（{file} 第 {line} 行）"},
+    "syntax_error": {"en": "{file} has a syntax error at line {line}: {detail}", "zh": "{file} 第 {line} 行有语法错误：{detail}"},
+    "not_utf8": {
+        "en": "{file} is not saved as UTF-8 (byte {position} cannot be read): re-save it as UTF-8 in your editor "
+              "(in VS Code: click the encoding in the status bar, then \"Save with Encoding\" → UTF-8)",
+        "zh": "{file} 不是以 UTF-8 编码保存的（第 {position} 个字节无法读取）：请在编辑器里把它另存为 UTF-8"
+              "（VS Code：点击状态栏中的编码，选择“通过编码保存”→ UTF-8）"},
+    "exit_at_import": {"en": "{file} called exit({code}) while being imported; remove it",
+                       "zh": "{file} 在被导入时调用了 exit({code})；请删掉这一调用"},
+    "skip_at_import": {"en": "{file} called pytest.skip while being imported; that is not allowed",
+                       "zh": "{file} 在被导入时调用了 pytest.skip；这是不允许的"},
+    "raised_at_import": {"en": "{file} raised {error} while being imported: {detail}",
+                         "zh": "{file} 在被导入时抛出了 {error}：{detail}"},
+    "unfinished_at_import": {
+        "en": "{file} calls an unfinished exercise while being imported ({detail}): move the code at the bottom "
+              "of the file under `if __name__ == '__main__':`",
+        "zh": "{file} 在被导入时调用了尚未完成的小题（{detail}）：请把文件末尾的测试代码移到 "
+              "`if __name__ == '__main__':` 下面"},
+    "missing_function": {"en": "{file} has no function {name} (emptied by a failed save?)",
+                         "zh": "{file} 中没有函数 {name}（文件是否因保存失败被清空了？）"},
+    "file_missing": {"en": "{file} is missing from your solution folder", "zh": "你的答案文件夹里缺少 {file}"},
+    "import_hang": {"en": "{file} did not finish importing in time (an endless loop at module level?)",
+                    "zh": "{file} 没能在限定时间内完成导入（模块顶层是不是有死循环？）"},
+    "check_timeout": {"en": "this check ran past its time limit (an endless loop?) and was stopped",
+                      "zh": "该检查超出时间限制，已被终止（是不是有死循环？）"},
+    "out_of_memory": {"en": "ran out of memory: {detail}", "zh": "内存不足：{detail}"},
+    "only_cpu": {"en": "only runs on the CPU (this run uses {device})", "zh": "只在 CPU 上运行（本次使用 {device}）"},
+    "needs_accelerator": {"en": "needs an accelerator (this run uses the CPU)", "zh": "需要加速器（本次使用 CPU）"},
+    "skipped_by_submission": {"en": "skipped by the submission", "zh": "被提交的代码跳过"},
+    "skipped_by_submission_why": {"en": "skipped by the submission: {reason}", "zh": "被提交的代码跳过：{reason}"},
+    "no_result": {"en": "no result was reported for this check", "zh": "这项检查没有报告结果"},
+    "every_check_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
+    "n_failed": {"en": "{failing} of {total} checks failed", "zh": "{total} 项检查中有 {failing} 项未通过"},
+    "missing_file": {"en": "missing file: {names}", "zh": "缺少文件：{names}"},
+    "missing_files": {"en": "missing files: {names}", "zh": "缺少文件：{names}"},
+    "stopped_after": {"en": "stopped after {seconds} s (an endless loop or a hang?)",
+                      "zh": "运行 {seconds} 秒后被终止（是不是有死循环或卡住了？）"},
+    "stopped_memory": {"en": "stopped for using more than {mb} MB of memory", "zh": "内存用量超过 {mb} MB，已被终止"},
+    "stopped_disk": {"en": "stopped for writing more than {mb} MB of disk", "zh": "写入磁盘超过 {mb} MB，已被终止"},
+    "killed_by": {"en": "the grading process was killed by {signal} (did your code kill it or crash?)",
+                  "zh": "评分进程被 {signal} 终止（是你的代码终止了它，还是崩溃了？）"},
+    "exited_early": {"en": "the grading process exited early with code {code} (did your code call exit() or os._exit()?)",
+                     "zh": "评分进程提前退出，退出码 {code}（你的代码是否调用了 exit() 或 os._exit()？）"},
+    "check_oom": {"en": "a check ran out of memory (on an accelerator: its memory is full)",
+                  "zh": "有检查耗尽了内存（在加速器上：显存已满）"},
+    "lines_dropped": {"en": "… {n} lines dropped …", "zh": "… 省略了 {n} 行 …"},
+    "tampering": {"en": "tampering detected: {reason}; no points awarded", "zh": "检测到篡改：{reason}；不计分"},
+    # doctor labels
+    "doctor_python": {"en": "python", "zh": "Python"},
+    "doctor_platform": {"en": "platform", "zh": "平台"},
+    "doctor_cores": {"en": "cpu cores", "zh": "CPU 核数"},
+    "doctor_device": {"en": "device {name}", "zh": "设备 {name}"},
+    "doctor_probe": {"en": "probe {name}", "zh": "探测 {name}"},
+    "doctor_accelerator_api": {"en": "torch.accelerator API", "zh": "torch.accelerator 接口"},
+    "doctor_auto": {"en": "--device auto picks", "zh": "--device auto 选择"},
+    "doctor_isolation": {"en": "isolation", "zh": "隔离方式"},
+    "doctor_rlimits": {"en": "rlimits", "zh": "资源限制"},
+    "doctor_protection": {"en": "protection: {name}", "zh": "防护：{name}"},
+    "doctor_install": {"en": "python install", "zh": "Python 安装位置"},
+    "doctor_workspace": {"en": "workspace", "zh": "工作区"},
 }
+
+# Engine phrases `translate` knows, most specific first; the slots they fill are translated in turn.
+_ENGINE_KEYS = (
+    "at_location", "unfinished_at_import", "not_utf8", "missing_function", "syntax_error",
+    "exit_at_import", "skip_at_import", "raised_at_import", "file_missing", "import_hang", "check_timeout",
+    "out_of_memory", "not_started_yet", "still_raises", "exercise_name", "only_cpu", "needs_accelerator",
+    "skipped_by_submission_why", "skipped_by_submission", "no_result", "every_check_passed", "n_failed",
+    "missing_files", "missing_file", "stopped_after", "stopped_memory", "stopped_disk", "killed_by",
+    "exited_early", "check_oom", "tampering", "not_started_run", "unknown_kata", "no_started",
+    "katas_elsewhere", "not_started_reset", "lines_dropped",
+)
+# Slots holding text that may itself be an engine phrase (the rest are names, numbers, paths).
+_NESTED = {"message", "detail", "reason"}
 
 
 def detect_language(option: str | None = None) -> str:
@@ -59,3 +190,57 @@ def detect_language(option: str | None = None) -> str:
 def say(key: str, lang: str, **values) -> str:
     table = PHRASES[key]
     return (table.get(lang) or table["en"]).format(**values)
+
+
+def status_word(status: str, lang: str) -> str:
+    """A kata status (DESIGN.md) as the learner reads it in a table."""
+    key = f"word_{status}"
+    return say(key, lang) if key in PHRASES else status
+
+
+@lru_cache(maxsize=None)
+def _pattern(key: str) -> re.Pattern[str]:
+    """The English template of `key` as a regex; each {slot} matches any text (shortest first)."""
+    parts = re.split(r"\{(\w+)\}", PHRASES[key]["en"])
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(regex, re.DOTALL)
+
+
+def translate(text: str, lang: str) -> str:
+    """An engine message made from an English template, in `lang`; any other text as it is."""
+    if lang == "en" or not text:
+        return text
+    for key in _ENGINE_KEYS:
+        match = _pattern(key).fullmatch(text)
+        if match:
+            values = {slot: translate(value, lang) if slot in _NESTED else value
+                      for slot, value in match.groupdict().items()}
+            return say(key, lang, **values)
+    return text
+
+
+# --- terminal width ------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Columns `text` takes in a terminal (CJK characters take two)."""
+    measured = wcswidth(text)
+    return measured if measured >= 0 else len(text)
+
+
+def clip(text: str, columns: int) -> str:
+    """`text` cut to at most `columns` terminal columns, with … where it was cut."""
+    if width(text) <= columns:
+        return text
+    out, used = "", 0
+    for char in text:
+        char_width = max(width(char), 0)
+        if used + char_width > columns - 1:
+            break
+        out, used = out + char, used + char_width
+    return out + "…"
+
+
+def terminal_columns() -> int:
+    """The terminal's width; 80 when output is not a terminal (a pipe, a notebook)."""
+    return shutil.get_terminal_size((80, 24)).columns

@@ -33,6 +33,7 @@ from types import ModuleType
 import pytest
 
 from grader.channel import MESSAGE_CHARS
+from grader.i18n import say
 from grader.results import safe_text
 
 _CUT = " ... (message cut)"
@@ -124,16 +125,29 @@ def tampered(snapshot: dict[str, int]) -> list[str]:
 # --- loading the learner's code -----------------------------------------------------------------
 
 
+# Engine messages are written in English from the catalogue (grader/i18n.py); the scorecard shows
+# them in the learner's language.
+
+
+def _at(message: str, where: tuple[str, int] | None) -> str:
+    return say("at_location", "en", message=message, file=where[0], line=where[1]) if where else message
+
+
 def _describe_load_failure(file_name: str, exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
-        return f"{file_name} has a syntax error at line {exc.lineno}: {exc.msg}"
+        return say("syntax_error", "en", file=file_name, line=exc.lineno, detail=exc.msg)
     if isinstance(exc, SystemExit):
-        return f"{file_name} called exit({exc.code!r}) while being imported; remove it"
+        return say("exit_at_import", "en", file=file_name, code=repr(exc.code))
     if isinstance(exc, pytest.skip.Exception):
-        return f"{file_name} called pytest.skip while being imported; that is not allowed"
-    where = _learner_location(exc.__traceback__)
-    at = f" (at {where})" if where else ""
-    return f"{file_name} raised {type(exc).__name__} while being imported: {_text_of(exc)}{at}"
+        return say("skip_at_import", "en", file=file_name)
+    detail = _at(_text_of(exc), _learner_frame(exc.__traceback__))
+    return say("raised_at_import", "en", file=file_name, error=type(exc).__name__, detail=detail)
+
+
+def _unfinished_at_import(file_name: str, exc: NotImplementedError) -> str:
+    """A call at module level reached an exercise that still raises: name the line that made the call."""
+    detail = _at(_text_of(exc) or say("still_raises", "en"), _learner_frame(exc.__traceback__, module_level=True))
+    return say("unfinished_at_import", "en", file=file_name, detail=detail)
 
 
 def load_solution_module(name: str) -> ModuleType:
@@ -145,11 +159,11 @@ def load_solution_module(name: str) -> ModuleType:
     if stem in context.load_errors:
         pytest.fail(context.load_errors[stem], pytrace=False)
     path = context.solution_dir / f"{stem}.py"
-    if not path.is_file():
-        message = f"{path.name} is missing from your solution folder"
-        context.load_errors[stem] = message
-        emit({"type": "load_error", "message": message, "timeout": False})
-        pytest.fail(message, pytrace=False)
+    problem = _unreadable(path)
+    if problem:
+        context.load_errors[stem] = problem
+        emit({"type": "load_error", "message": problem, "timeout": False})
+        pytest.fail(problem, pytrace=False)
     if str(context.solution_dir) not in sys.path:
         sys.path.insert(0, str(context.solution_dir))
     spec = importlib.util.spec_from_file_location(stem, path)
@@ -161,15 +175,30 @@ def load_solution_module(name: str) -> ModuleType:
         if _TIMEOUT_TEXT in str(exc):
             # A hang at import: this check times out and the others fail fast with the same news.
             sys.modules.pop(stem, None)
-            message = f"{path.name} did not finish importing in time (an endless loop at module level?)"
+            message = say("import_hang", "en", file=path.name)
             context.load_errors[stem] = message
             emit({"type": "load_error", "message": message, "timeout": True})
             raise
         raise _load_failed(context, stem, path.name, exc) from None
+    except NotImplementedError as exc:
+        # Test code at the bottom of the file calling an unfinished exercise: everything defined above
+        # the call is there, so the finished exercises still earn their points; the job says why it errs.
+        emit({"type": "load_error", "message": _unfinished_at_import(path.name, exc), "timeout": False})
     except BaseException as exc:  # noqa: BLE001 - anything at import is the learner's error
         raise _load_failed(context, stem, path.name, exc) from None
     context.modules[stem] = module
     return module
+
+
+def _unreadable(path: Path) -> str:
+    """Why the learner's file cannot be imported before trying: missing, or not UTF-8 (e.g. saved as GBK)."""
+    if not path.is_file():
+        return say("file_missing", "en", file=path.name)
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return say("not_utf8", "en", file=path.name, position=exc.start)
+    return ""
 
 
 def _load_failed(context: JobContext, stem: str, file_name: str, exc: BaseException) -> BaseException:
@@ -272,18 +301,30 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # --- reporting ----------------------------------------------------------------------------------
 
 
-def _learner_location(tb) -> str:
-    """file:line of the innermost frame in the learner's own files, if any."""
+def _learner_frame(tb, module_level: bool = False) -> tuple[str, int] | None:
+    """(file, line) of the innermost frame in the learner's own files (with `module_level`: the
+    innermost one running a file's top-level code, i.e. the call made at import), if any."""
     if CONTEXT is None:
-        return ""
-    found = ""
+        return None
+    found = None
     root = str(CONTEXT.solution_dir)
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(root):
-            found = f"{Path(filename).name}:{tb.tb_lineno}"
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith(root) and (not module_level or code.co_name == "<module>"):
+            found = (Path(code.co_filename).name, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _missing_function(exc: BaseException) -> str:
+    """For `solution.f` where the learner's module has no `f`: plain words; "" for any other error."""
+    if CONTEXT is None or not isinstance(exc, AttributeError):
+        return ""
+    owner = getattr(exc, "obj", None)
+    module = next((m for m in CONTEXT.modules.values() if m is owner), None)
+    if module is None or not getattr(exc, "name", None):
+        return ""
+    return say("missing_function", "en", file=Path(module.__file__ or module.__name__).name, name=exc.name)
 
 
 def _clip(text: str) -> str:
@@ -304,19 +345,21 @@ def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
     text = _text_of(exc)
     if isinstance(exc, pytest.fail.Exception):
         if _TIMEOUT_TEXT in text:
-            return "timeout", "this check ran past its time limit (an endless loop?) and was stopped"
+            return "timeout", say("check_timeout", "en")
         return "failed", text
-    where = _learner_location(excinfo.tb)
-    at = f" (at {where})" if where else ""
+    where = _learner_frame(excinfo.tb)
     if isinstance(exc, MemoryError) or any(t in text for t in _OOM_TEXTS):
-        return "oom", f"ran out of memory{at}: {text.splitlines()[0] if text else type(exc).__name__}"
+        return "oom", _at(say("out_of_memory", "en", detail=text.splitlines()[0] if text else type(exc).__name__), where)
     if isinstance(exc, NotImplementedError):
-        return "failed", f"not started yet: {text or 'still raises NotImplementedError'}{at}"
+        return "failed", _at(say("not_started_yet", "en", detail=text or say("still_raises", "en")), where)
+    missing = _missing_function(exc)
+    if missing:
+        return "failed", missing
     if isinstance(exc, AssertionError):
         # pytest's rewritten explanation follows a custom message after "\nassert ..."
         head = text.split("\nassert ")[0] if "\nassert " in text else "\n".join(text.splitlines()[:4])
-        return "failed", f"{head}{at}"
-    return "failed", f"{type(exc).__name__}: {text}{at}"
+        return "failed", _at(head, where)
+    return "failed", _at(f"{type(exc).__name__}: {text}", where)
 
 
 @pytest.hookimpl(wrapper=True)

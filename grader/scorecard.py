@@ -1,7 +1,9 @@
-"""The terminal scorecard: one row per kata, then each unfinished kata's first failing check.
+"""The terminal scorecard: one row per kata, then each unfinished kata's first failing check (with
+`verbose`, every check with ✓/✗ and its points).
 
 Text from the learner's code (messages, printed output) is shown through `safe_text`, so it cannot
-move the cursor, recolour or reorder the terminal.
+move the cursor, recolour or reorder the terminal. The engine's own messages are English in a
+result and shown in the learner's language (`translate`).
 """
 
 from __future__ import annotations
@@ -9,24 +11,37 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from grader.catalog import Catalog
-from grader.i18n import say
-from grader.results import KataResult, safe_text
-
+from grader.i18n import clip, say, status_word, terminal_columns, translate
+from grader.results import CheckResult, KataResult, safe_text
 
 OUTPUT_LINES = 10
+MESSAGE_LINES = 8
+_MARKS = {"passed": "✓", "skipped": "–"}
+_JOB_STATUSES = ("error", "timeout", "oom", "crashed")  # the job itself went wrong: say why first
 
 
 def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def render(results: list[KataResult], catalog: Catalog, lang: str) -> str:
+def _message(text: str, lang: str) -> list[str]:
+    return translate(safe_text(text), lang).splitlines()[:MESSAGE_LINES]
+
+
+def _check_line(check: CheckResult, lang: str, columns: int) -> str:
+    mark = _MARKS.get(check.outcome, "✗")
+    line = f"  {mark} {_points(check.points)}/{_points(check.max_points)}  {check.localized_title(lang)}"
+    return clip(line, columns)
+
+
+def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool = False) -> str:
+    columns = terminal_columns()
     rows = [
         [
             r.kata,
             f"{r.passed_count}/{len(r.checks)}",
             f"{_points(r.points)}/{_points(r.max_points)}",
-            r.status,
+            status_word(r.status, lang),
             f"{r.duration:.2f}s",
         ]
         for r in results
@@ -37,23 +52,26 @@ def render(results: list[KataResult], catalog: Catalog, lang: str) -> str:
     headers = [say(k, lang) for k in ("kata", "checks", "points", "status", "time")]
     lines = [tabulate(rows, headers=headers, tablefmt="simple")]
     for result in results:
+        kata = catalog.get(result.kata)
+        if verbose:
+            lines.append("")
+            lines.append(clip(f"{result.kata} — {kata.text(kata.title, lang)}", columns))
+            lines.extend(_check_line(c, lang, columns) for c in result.checks)
         if result.full_marks:
             continue
-        kata = catalog.get(result.kata)
         lines.append("")
-        lines.append(f"{result.kata} — {kata.text(kata.title, lang)}: {result.status} "
-                     f"({say('status_' + result.status, lang)})")
+        lines.append(say("status_line", lang, id=result.kata, title=kata.text(kata.title, lang),
+                         word=status_word(result.status, lang), why=say("status_" + result.status, lang)))
         failing = result.first_failure()
+        if result.status_message and (failing is None or result.status in _JOB_STATUSES):
+            lines.extend(f"  {line}" for line in _message(result.status_message, lang))
         if failing is not None:
-            lines.append(f"  {say('first_failure', lang)}: {failing.localized_title(lang)}")
-            for line in safe_text(failing.message).splitlines()[:8]:
-                lines.append(f"    {line}")
-        elif result.status_message:
-            lines.append(f"  {safe_text(result.status_message)}")
+            lines.append(f"  {say('first_failure', lang)}{failing.localized_title(lang)}")
+            lines.extend(f"    {line}" for line in _message(failing.message, lang))
         printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")
-            lines.extend(f"    | {line}" for line in printed)
+            lines.extend(f"    | {translate(line, lang)}" for line in printed)
         lines.append("  " + say("hint_pointer", lang, id=result.kata))
     if results and all(r.full_marks for r in results):
         lines.append("")

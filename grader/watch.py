@@ -72,8 +72,8 @@ class WatchSession:
                    for _, path in changes)
 
     def hint(self) -> str:
-        number, total, text = self.space.next_hint(self.kata, self.lang)
-        return f"{say('hint', self.lang, n=number, total=total, id=self.kata.id)}\n  {text}"
+        hint = self.space.next_hint(self.kata, self.lang)
+        return f"{hint.heading(self.kata.id, self.lang)}\n  {hint.text}"
 
     def advance(self) -> str:
         """Move to the next kata once this one is at full points; says what happened."""
@@ -107,6 +107,15 @@ def watch_loop(session: WatchSession, events: Iterable[Event]) -> Iterator[KataR
                     yield session.grade()
         elif session.touches(event):
             yield session.grade()
+
+
+def clear_screen() -> None:
+    """Clear the terminal before a new scorecard (ANSI; Windows' console via `cls`)."""
+    if sys.platform == "win32":
+        os.system("cls")
+    else:
+        sys.stdout.write("\033[H\033[2J")
+        sys.stdout.flush()
 
 
 def events(root: Path, poll: bool = False, keys: bool = False) -> Iterator[Event]:

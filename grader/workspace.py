@@ -1,33 +1,85 @@
 """The learner's workspace: `<root>/<kata-id>/<files>` plus `<root>/.kata/state.json`.
 
-Start copies a stub without ever overwriting a learner's file; reset backs the old files up first;
-the state file remembers hints used and each kata's best result (which gates `kata solution`).
+Start copies a stub without ever overwriting a learner's file; reset backs the old files up first.
+The state file remembers, per kata, the best result (which gates `kata solution`), the last one
+(with a fingerprint of the files it graded, so a bare `kata grade` skips unchanged katas) and the
+hints seen on each exercise's ladder. Every change to it is a locked read-modify-write ending in an
+atomic rename, so two `kata` commands at once never lose an update or leave half a file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 from grader.catalog import Kata
 from grader.errors import KataError
+from grader.i18n import say
 from grader.results import KataResult
 
 STATE_DIR = ".kata"
 DEFAULT_NAME = "kata-workspace"
+GENERAL = ""  # the ladder key of a kata's own hints (exercise ladders use the exercise number)
+
+
+def _is_workspace(folder: Path) -> bool:
+    return (folder / STATE_DIR).is_dir()
 
 
 def find_root(explicit: Path | None = None, start: Path | None = None) -> Path:
-    """`-w DIR`, else the nearest folder upward holding `.kata/`, else `./kata-workspace`."""
+    """`-w DIR` (or the workspace inside it), else the nearest workspace upward, else `./kata-workspace`."""
     if explicit is not None:
-        return Path(explicit).resolve()
+        folder = Path(explicit).resolve()
+        inner = folder / DEFAULT_NAME
+        return inner if not _is_workspace(folder) and _is_workspace(inner) else folder
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / STATE_DIR).is_dir():
+        if _is_workspace(folder):
             return folder
     return here / DEFAULT_NAME
+
+
+def workspace_nearby(start: Path | None = None) -> Path | None:
+    """A workspace beside or below the current folder, or in the home folder: where the learner's
+    katas probably are when none is found upward (they ran `kata` from the wrong folder)."""
+    here = (start or Path.cwd()).resolve()
+    candidates = [here / DEFAULT_NAME, *sorted(here.glob(f"*/{STATE_DIR}")),
+                  *sorted(here.parent.glob(f"*/{STATE_DIR}")), *sorted(here.parent.glob(f"*/{DEFAULT_NAME}")),
+                  Path.home() / DEFAULT_NAME]
+    for candidate in candidates:
+        folder = candidate.parent if candidate.name == STATE_DIR else candidate
+        if _is_workspace(folder):
+            return folder
+    return None
+
+
+def fingerprint(folder: Path) -> str:
+    """A hash of the Python files in a kata folder: equal hashes, nothing to grade again."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Hint:
+    number: int
+    total: int
+    text: str
+    exercise: int | None  # None: the kata's own ladder
+
+    def heading(self, kata_id: str, lang: str) -> str:
+        if self.exercise is None:
+            return say("hint", lang, n=self.number, total=self.total, id=kata_id)
+        return say("hint_for", lang, n=self.number, total=self.total, id=kata_id, exercise=self.exercise)
 
 
 class Workspace:
@@ -50,23 +102,64 @@ class Workspace:
         except (OSError, ValueError):
             return {}
 
-    def _save(self, state: dict) -> None:
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time (POSIX advisory lock; elsewhere the atomic rename alone)."""
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(self.state_path)  # atomic: a crash never leaves half a state file
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        with open(self.state_path.with_name("state.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _update(self, change: Callable[[dict], object]) -> object:
+        """Apply `change` to the state under the lock and write it atomically; returns what it returned."""
+        with self._locked():
+            state = self._state()
+            answer = change(state)
+            handle, temporary = tempfile.mkstemp(dir=self.state_path.parent, prefix="state.", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(state, out, indent=2, ensure_ascii=False)
+            os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
+            return answer
 
     def best(self, kata: Kata) -> dict | None:
         return self._state().get("best", {}).get(kata.id)
 
-    def record(self, result: KataResult) -> None:
-        state = self._state()
-        best = state.setdefault("best", {})
-        previous = best.get(result.kata)
-        if previous is None or result.points >= previous.get("points", 0) or previous.get("version") != result.version:
-            best[result.kata] = {"points": result.points, "max_points": result.max_points,
-                                 "status": result.status, "version": result.version}
-        self._save(state)
+    def last(self, kata: Kata) -> dict | None:
+        """The last result of this kata since it was started or reset, if it is for its current version."""
+        last = self._state().get("last", {}).get(kata.id)
+        return last if last and last.get("version") == kata.version else None
+
+    def changed(self, kata: Kata) -> bool:
+        """Whether the kata's files changed since their last grade (or it was never graded)."""
+        last = self.last(kata)
+        return last is None or last.get("fingerprint") != fingerprint(self.folder(kata))
+
+    def record(self, result: KataResult, graded: str | None = None) -> None:
+        """Remember a result; `graded` is the fingerprint of the files as they were graded."""
+        failing = result.first_failure()
+        entry = {"points": result.points, "max_points": result.max_points, "status": result.status,
+                 "version": result.version}
+
+        def change(state: dict) -> None:
+            best = state.setdefault("best", {})
+            previous = best.get(result.kata)
+            if (previous is None or result.points >= previous.get("points", 0)
+                    or previous.get("version") != result.version):
+                best[result.kata] = entry
+            state.setdefault("last", {})[result.kata] = {
+                **entry, "fingerprint": graded or fingerprint(self.root / result.kata),
+                "first_failure": failing.id if failing else None,
+            }
+
+        self._update(change)
 
     # -- start / reset --------------------------------------------------------------------------
 
@@ -88,7 +181,8 @@ class Workspace:
         return report
 
     def reset(self, kata: Kata) -> Path:
-        """Back up the learner's files, then put the stub back. Returns the backup folder."""
+        """Back up the learner's files, put the stub back and start the kata's hints and last result
+        afresh (the best result stays: it unlocked the solution). Returns the backup folder."""
         target = self.folder(kata)
         backup = self.root / STATE_DIR / "backups" / f"{kata.id}-{time.strftime('%Y%m%d-%H%M%S')}"
         backup.mkdir(parents=True, exist_ok=True)
@@ -97,16 +191,65 @@ class Workspace:
                 shutil.copy2(target / name, backup / name)
                 (target / name).unlink()
         self.start(kata)
+
+        def forget(state: dict) -> None:
+            state.get("hints_used", {}).pop(kata.id, None)
+            state.get("last", {}).pop(kata.id, None)
+
+        self._update(forget)
         return backup
 
     # -- hints ----------------------------------------------------------------------------------
 
-    def next_hint(self, kata: Kata, lang: str) -> tuple[int, int, str]:
-        """The next hint on the ladder (the last one repeats); returns (number, total, text)."""
-        hints = kata.hints[lang] if lang in kata.hints else kata.hints["en"]
-        state = self._state()
+    def _ladder(self, kata: Kata, state: dict) -> tuple[str, int | None, tuple[str, ...], tuple[str, ...]]:
+        """(key, exercise, en hints, zh hints) of the ladder for the kata's first failing check."""
+        last = state.get("last", {}).get(kata.id) or {}
+        exercise = kata.hints_for(last.get("first_failure"))
+        if exercise is None and not kata.hints:
+            exercise = kata.exercise_hints[0]  # never graded: start with the first exercise
+        if exercise is None:
+            return GENERAL, None, kata.hints["en"], kata.hints["zh"]
+        return str(exercise.exercise), exercise.exercise, exercise.hints["en"], exercise.hints["zh"]
+
+    @staticmethod
+    def _used(state: dict, kata: Kata) -> dict[str, int]:
         used = state.setdefault("hints_used", {})
-        number = min(int(used.get(kata.id, 0)) + 1, len(hints))
-        used[kata.id] = number
-        self._save(state)
-        return number, len(hints), hints[number - 1]
+        if not isinstance(used.get(kata.id), dict):  # a count from before hints were per exercise
+            used[kata.id] = {}
+        return used[kata.id]
+
+    def next_hint(self, kata: Kata, lang: str) -> Hint:
+        """The next hint on the ladder of the exercise failing first (the last one repeats)."""
+
+        def climb(state: dict) -> Hint:
+            key, exercise, english, chinese = self._ladder(kata, state)
+            hints = chinese if lang == "zh" else english
+            used = self._used(state, kata)
+            number = min(int(used.get(key, 0)) + 1, len(hints))
+            used[key] = number
+            return Hint(number, len(hints), hints[number - 1], exercise)
+
+        return self._update(climb)
+
+    def seen_hints(self, kata: Kata, lang: str) -> list[Hint]:
+        """Every hint already shown, ladder by ladder (the kata's own first, then by exercise)."""
+        used = self._state().get("hints_used", {}).get(kata.id)
+        used = used if isinstance(used, dict) else {}
+        ladders = [(GENERAL, None, kata.hints)] if kata.hints else []
+        ladders += [(str(e.exercise), e.exercise, e.hints) for e in kata.exercise_hints]
+        shown = []
+        for key, exercise, table in ladders:
+            hints = table["zh"] if lang == "zh" else table["en"]
+            shown += [Hint(n, len(hints), hints[n - 1], exercise) for n in range(1, int(used.get(key, 0)) + 1)]
+        return shown
+
+    def hint_again(self, kata: Kata, lang: str, number: int) -> Hint | None:
+        """Hint `number` of the current ladder again, if it was shown already; None otherwise."""
+        state = self._state()
+        key, exercise, english, chinese = self._ladder(kata, state)
+        used = state.get("hints_used", {}).get(kata.id)
+        seen = int(used.get(key, 0)) if isinstance(used, dict) else 0
+        if not 1 <= number <= seen:
+            return None
+        hints = chinese if lang == "zh" else english
+        return Hint(number, len(hints), hints[number - 1], exercise)
