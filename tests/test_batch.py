@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import Shard, resolve_shard, shard_of
+from grader.exports import MAX_ROW
 from grader.errors import KataError
 from grader import landlock
 from grader.sandbox import CUTS_NETWORK, DROPS_PRIVILEGES, LANDLOCK
@@ -139,6 +140,14 @@ def _rows(path: Path) -> dict[str, list[str]]:
         return {row[0]: row for row in list(csv.reader(file))[1:]}
 
 
+def _kata_status(cell: str) -> str:
+    """The status of the one kata graded, from grades.csv's status cell (`incomplete; tensors: timeout`)."""
+    progress, *problems = cell.split("; ")
+    assert progress == "incomplete", cell
+    stopped = [p.split(": ")[1] for p in problems if p.startswith("tensors: ")]
+    return stopped[0] if stopped else "failed"
+
+
 def _check_rows(path: Path) -> dict[tuple[str, str], list[str]]:
     with open(path, newline="", encoding="utf-8") as file:
         return {(row[0], row[2]): row for row in list(csv.reader(file))[1:]}
@@ -178,13 +187,14 @@ def clean(tmp_path_factory):
 def test_clean_class_grades(clean):
     _, _, out = clean
     grades = _rows(out / "grades.csv")
+    full = grades.pop(MAX_ROW)[1]
     assert sorted(grades) == ["partial-cat_wrong_dim", "partial-float64_from_numpy",
                               "ref-0", "ref-1", "ref-2", "stub-0", "zipped"]
-    full = grades["ref-0"][3]
-    assert grades["ref-0"][1:] == [full, full, full, "ok"]
-    assert grades["zipped"][1:] == [full, full, full, "ok"]
-    assert grades["stub-0"][1:] == ["0", "0", full, "ok"]
+    assert grades["ref-0"][1:] == [full, full, full, "complete"]
+    assert grades["zipped"][1:] == [full, full, full, "complete"]
+    assert grades["stub-0"][1:] == ["0", "0", full, "not started; tensors: not-started"]
     assert float(grades["partial-cat_wrong_dim"][1]) < float(full)
+    assert grades["partial-cat_wrong_dim"][-1] == "incomplete"
     skipped = (out / "skipped.csv").read_text()
     assert "notes.txt" in skipped and "empty" in skipped and "no-tensors" in skipped
     for name in ("checks.csv", "grades.json", "junit.xml", "report.html", "feedback/ref-0.md",
@@ -221,7 +231,7 @@ def test_adversarial_class(clean, tmp_path):
     before = _digest(guarded)
     everything_before = _tree_digest(submissions, katas.parent)
     try:
-        run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48")
+        run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48", "--no-retry-timeouts")
         assert run.returncode == 0, run.stderr
         if CUTS_NETWORK:
             with pytest.raises(BlockingIOError):
@@ -231,9 +241,8 @@ def test_adversarial_class(clean, tmp_path):
         for leftover in Path("/tmp").glob("kata-adversarial-*"):
             leftover.unlink()
     grades, checks = _rows(out / "grades.csv"), _check_rows(out / "checks.csv")
-    got = {case: (grades[f"adv-{case}"][1], grades[f"adv-{case}"][-1]) for case in [*EXPECTED, "bytecode"]}
-    want = {case: ("0", "ok" if status == "failed" else f"tensors: {status}")
-            for case, status in {**EXPECTED, "bytecode": "failed"}.items()}
+    got = {case: (grades[f"adv-{case}"][1], _kata_status(grades[f"adv-{case}"][-1])) for case in [*EXPECTED, "bytecode"]}
+    want = {case: ("0", status) for case, status in {**EXPECTED, "bytecode": "failed"}.items()}
     assert got == want
     assert _tree_digest(submissions, katas.parent) == everything_before  # nothing outside the job folders changed
     for exported in out.rglob("*"):
@@ -306,13 +315,19 @@ def test_killed_batch_resumes(clean, tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     reused = int(rerun.stdout.split(" unchanged")[0].rsplit(", ", 1)[1])
     assert reused >= committed
-    with sqlite3.connect(database) as db:
-        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == len(_rows(clean_out / "grades.csv")) + 1
+    with sqlite3.connect(database) as db:  # every learner of the clean class, and zz-slow
+        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == len(_rows(clean_out / "grades.csv"))
     grades = _rows(out / "grades.csv")
-    assert grades.pop("zz-slow")[-1] == "tensors: timeout"
+    assert grades.pop("zz-slow")[-1] == "incomplete; tensors: timeout"
     assert grades == _rows(clean_out / "grades.csv")
+    with sqlite3.connect(database) as db:  # the timeout was graded a second time, alone, before it was recorded
+        assert db.execute("SELECT attempts, status FROM results WHERE learner='zz-slow'").fetchall() == [(2, "timeout")]
+    assert "retrying zz-slow/tensors alone after a timeout" in rerun.stderr
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert " 0 jobs graded" in again.stdout
+    retried = subprocess.run([*command, "--retry", "timeout", "--no-retry-timeouts"], capture_output=True, text=True,
+                             timeout=600)
+    assert " 1 jobs graded" in retried.stdout, retried.stdout  # only the timeout, not the whole class
 
 
 def test_shard_choice():
@@ -366,3 +381,55 @@ def test_inactive_protections_are_said_and_can_be_required(monkeypatch):
     assert said.getvalue() == "warning: protection not active on this machine: no network\n"
     with pytest.raises(KataError, match="--require-isolation: not active here: no network"):
         batch.check_isolation(True, io.StringIO())
+
+
+def test_grading_setup_is_part_of_the_key(clean, tmp_path):
+    """Another --timeout grades again; the same setup reuses; --learner regrades only that learner."""
+    katas, submissions, clean_out = clean
+    out = tmp_path / "out"
+    shutil.copytree(clean_out, out)
+    learners = len(_rows(clean_out / "grades.csv")) - 1
+    unchanged = _batch(katas, submissions, out, "--workers", "2")
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert " 0 jobs graded" in unchanged.stdout and f" {learners} unchanged" in unchanged.stdout
+    longer = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out), "--katas",
+                             str(katas), "--timeout", "7", "--memory", "512", "--workers", "2"],
+                            capture_output=True, text=True, timeout=600)
+    assert longer.returncode == 0, longer.stderr
+    assert f" {learners} jobs graded" in longer.stdout, longer.stdout
+    one = _batch(katas, submissions, out, "--workers", "2", "--learner", "ref-1")
+    assert one.returncode == 0 and " 1 jobs graded" in one.stdout, one.stdout
+    typo = _batch(katas, submissions, out, "--learner", "nobody")
+    assert typo.returncode == 2 and "--learner: no submission for nobody" in typo.stderr
+    bad = _batch(katas, submissions, out, "--retry", "failed")
+    assert bad.returncode == 2 and "--retry takes" in bad.stderr
+    assert _rows(out / "grades.csv") == _rows(clean_out / "grades.csv")
+
+
+def test_only_exports_every_kata_graded_so_far(tmp_path):
+    """--only grades one kata but exports all; a learner without a kata's result scores 0, `missing`."""
+    katas = _kata_pack(tmp_path)
+    shutil.copytree(REPO / "katas" / "02-autograd", katas / "02-autograd")
+    shutil.copytree(REPO / "reference" / "02-autograd", katas.parent / "reference" / "02-autograd")
+    submissions = tmp_path / "class"
+    _learner(submissions, "early", (REPO / "reference/01-tensors/tensors.py").read_bytes())
+    out = tmp_path / "out"
+    first = _batch(katas, submissions, out, "--only", "tensors")
+    assert first.returncode == 0, first.stderr
+    _learner(submissions, "late", (REPO / "reference/01-tensors/tensors.py").read_bytes())
+    shutil.copytree(REPO / "reference" / "02-autograd", submissions / "late" / "autograd")
+    second = _batch(katas, submissions, out, "--only", "autograd")
+    assert second.returncode == 0, second.stderr
+    with open(out / "grades.csv", newline="", encoding="utf-8") as file:
+        header, maximum, *rows = list(csv.reader(file))
+    assert header == ["learner", "tensors", "autograd", "total", "max_total", "status"]
+    grades = {row[0]: row for row in rows}
+    assert grades["early"][1] == maximum[1] and grades["early"][2] == "0"
+    assert grades["early"][-1] == "incomplete; autograd: not-started"
+    assert grades["late"][1:3] == ["0", maximum[2]] and grades["late"][-1] == "incomplete; tensors: missing"
+    assert grades["late"][4] == maximum[4]  # the missing kata still counts in the maximum
+    assert "rerun `kata batch` with --only tensors" in (out / "feedback" / "late.md").read_text(encoding="utf-8")
+    empty = tmp_path / "nobody"
+    empty.mkdir()
+    nothing = _batch(katas, empty, tmp_path / "out-empty")
+    assert nothing.returncode == 1 and "no learner to grade" in nothing.stderr
