@@ -103,13 +103,20 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
 
 @app.command()
 def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to start, e.g. tensors."),
-          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption,
+          notebook: bool = typer.Option(False, "--notebook", help="Also write ID/ID.ipynb for Jupyter: the file graded from then on.")) -> None:
     """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
+    from grader import notebook as notebooks
+    from grader.api import add_notebook
+
     kata = _kata(_catalog(katas), kata_id)
     space = Workspace(find_root(workspace))
     lang = _Session.lang
     try:
         report = space.start(kata)
+        if notebook:
+            path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
+            report.append((path.name, created))
     except (KataError, OSError) as exc:
         _fail(str(exc))
     typer.echo(kata.readme(lang).read_text(encoding="utf-8").rstrip())
@@ -118,7 +125,22 @@ def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to sta
     for name, created in report:
         if not created:
             typer.echo("  " + say("kept", lang, file=name, id=kata.id))
-    typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
+    if notebook:
+        typer.echo(notebooks.say("written", lang, path=notebooks.notebook_path(space.folder(kata))))
+    else:
+        typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
+
+
+@app.command("notebook")
+def make_notebook(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
+                  katas: Optional[Path] = KatasOption) -> None:
+    """Write ID/ID.ipynb for a started kata from your current file; graded while saved after the .py."""
+    from grader.api import make_notebook as write_notebook
+
+    try:
+        typer.echo(str(write_notebook(kata_id, workspace, _Session.lang, katas)))
+    except (KataError, OSError) as exc:
+        _fail(exc if isinstance(exc, KataError) else str(exc))
 
 
 @app.command()
@@ -229,10 +251,15 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
     space = Workspace(find_root(workspace))
     if not space.is_started(kata):
         _fail(KataError.of("not_started_reset", id=kata.id, root=space.root))
+    from grader.api import reset_kata, reset_refusal
+    from grader.notebook import in_notebook
+
+    if not yes and in_notebook():  # `!kata reset` in a notebook: a prompt there never gets an answer
+        _fail(reset_refusal(kata.id, space.root, _Session.lang, katas, command="!kata"))
     if not yes and not typer.confirm(say("reset_question", _Session.lang, path=space.folder(kata))):
         typer.echo(say("reset_declined", _Session.lang))
         raise typer.Exit(1)
-    backup = space.reset(kata)
+    backup = reset_kata(kata, space, _Session.lang)
     typer.echo(say("reset_done", _Session.lang, id=kata.id, backup=backup))
 
 

@@ -33,7 +33,11 @@ SKIPPED_BY_SUBMISSION = "skipped by the submission"
 
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
-    return [name for name in kata.files if not (solution_dir / name).is_file()]
+    """The kata's files the folder lacks; a notebook graded in place of the first file counts as it."""
+    from grader.notebook import graded_notebook
+
+    standing_in = kata.files[:1] if graded_notebook(solution_dir, kata.files) is not None else ()
+    return [name for name in kata.files if name not in standing_in and not (solution_dir / name).is_file()]
 
 
 @dataclass(frozen=True)

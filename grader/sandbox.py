@@ -63,9 +63,14 @@ class JobDir:
 
 
 def files_that_count(solution_dir: Path, names: tuple[str, ...]) -> list[Path]:
-    """The regular files a job grades: exactly those the kata names (no links, no bytecode)."""
-    return [solution_dir / name for name in names
-            if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()]
+    """The regular files a job grades: exactly those the kata names (no links, no bytecode), with
+    `<kata-id>.ipynb` in place of the first where the learner works in the notebook (notebook.py)."""
+    from grader import notebook
+
+    counted = [solution_dir / name for name in names
+               if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()]
+    chosen = notebook.graded_notebook(solution_dir, names)
+    return counted if chosen is None else [chosen, *(p for p in counted if p.name != names[0])]
 
 
 def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
@@ -73,12 +78,17 @@ def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
 
     Anything else in the submission (`__pycache__/`, `*.pyc`, `*.so`, extra modules) is left
     behind, so the code that runs is the source a reviewer reads."""
+    from grader import notebook
+
     root = Path(tempfile.mkdtemp(prefix="kata-job-"))
     target = root / "solution"
     target.mkdir()
     copied = 0
     kept = files_that_count(solution_dir, names)
     for source in kept:
+        if source.suffix == notebook.NOTEBOOK_SUFFIX:  # its tagged cells become the kata's first file
+            copied += notebook.write_solution(source, target, names[0])
+            continue
         copied += source.stat().st_size
         if copied > MAX_COPIED_BYTES:
             break
