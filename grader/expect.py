@@ -26,30 +26,30 @@ def is_tensor(actual, name: str = "the result", why: str = "") -> torch.Tensor:
 
 def shape(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
     expected = tuple(expected)
-    if tuple(is_tensor(actual, name).shape) != expected:
+    if tuple(is_tensor(actual, name, why).shape) != expected:
         _fail(f"{name} should have shape {expected}, got {tuple(actual.shape)}", why)
 
 
 def dtype(actual: torch.Tensor, expected: torch.dtype, name: str = "the result", why: str = "") -> None:
-    if is_tensor(actual, name).dtype != expected:
+    if is_tensor(actual, name, why).dtype != expected:
         _fail(f"{name} should have dtype {expected}, got {actual.dtype}", why)
 
 
 def device(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
     expected = torch.device(expected)
-    got = is_tensor(actual, name).device
+    got = is_tensor(actual, name, why).device
     same = got.type == expected.type and (expected.index is None or got.index == expected.index)
     if not same:
         _fail(f"{name} should be on device {expected}, got {got}", why)
 
 
 def requires_grad(actual: torch.Tensor, expected: bool = True, name: str = "the result", why: str = "") -> None:
-    if is_tensor(actual, name).requires_grad is not expected:
+    if is_tensor(actual, name, why).requires_grad is not expected:
         _fail(f"{name} should have requires_grad={expected}, got {actual.requires_grad}", why)
 
 
 def contiguous(actual: torch.Tensor, name: str = "the result", why: str = "") -> None:
-    if not is_tensor(actual, name).is_contiguous():
+    if not is_tensor(actual, name, why).is_contiguous():
         _fail(f"{name} should be contiguous in memory, but it is not", why)
 
 
