@@ -62,7 +62,7 @@ _TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
 def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result", why: str = "",
           rtol: float | None = None, atol: float | None = None) -> None:
     """Values only (shape must agree too); dtype and device are not compared."""
-    is_tensor(actual, name)
+    is_tensor(actual, name, why)
     shape(actual, expected.shape, name, why)
     default_rtol, default_atol = _TOLERANCES.get(expected.dtype, (0.0, 0.0))
     rtol = default_rtol if rtol is None else rtol
