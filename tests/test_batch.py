@@ -143,7 +143,7 @@ def _rows(path: Path) -> dict[str, list[str]]:
 def _kata_status(cell: str) -> str:
     """The status of the one kata graded, from grades.csv's status cell (`incomplete; tensors: timeout`)."""
     progress, *problems = cell.split("; ")
-    assert progress == "incomplete", cell
+    assert progress in ("incomplete", "not started"), cell
     stopped = [p.split(": ")[1] for p in problems if p.startswith("tensors: ")]
     return stopped[0] if stopped else "failed"
 
@@ -231,7 +231,7 @@ def test_adversarial_class(clean, tmp_path):
     before = _digest(guarded)
     everything_before = _tree_digest(submissions, katas.parent)
     try:
-        run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48", "--no-retry-timeouts")
+        run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48")
         assert run.returncode == 0, run.stderr
         if CUTS_NETWORK:
             with pytest.raises(BlockingIOError):
@@ -242,7 +242,8 @@ def test_adversarial_class(clean, tmp_path):
             leftover.unlink()
     grades, checks = _rows(out / "grades.csv"), _check_rows(out / "checks.csv")
     got = {case: (grades[f"adv-{case}"][1], _kata_status(grades[f"adv-{case}"][-1])) for case in [*EXPECTED, "bytecode"]}
-    want = {case: ("0", status) for case, status in {**EXPECTED, "bytecode": "failed"}.items()}
+    # the stub with the reference's bytecode beside it: only the stub counts, so it is not started
+    want = {case: ("0", status) for case, status in {**EXPECTED, "bytecode": "not-started"}.items()}
     assert got == want
     assert _tree_digest(submissions, katas.parent) == everything_before  # nothing outside the job folders changed
     for exported in out.rglob("*"):

@@ -109,7 +109,7 @@ def test_csv_rows_read_back(written):
     assert all(len(cell) <= 32001 for row in rows for cell in row)
     assert not any(row[6][:1] in "=+-@" for row in rows if row[6])  # no formula a spreadsheet would run
     with open(out / "grades.csv", newline="", encoding="utf-8") as file:
-        grades = list(csv.reader(file))[1:]
+        grades = list(csv.reader(file))[2:]  # after the header and the maximum row
     assert len(grades) == len(learners)
 
 
@@ -141,9 +141,14 @@ def test_feedback_fence_cannot_be_closed_from_inside(written):
     assert len(files) == len(learners)
     for path in files:
         lines = path.read_text(encoding="utf-8").split("\n")
-        fence = lines[2]
-        assert set(fence) == {"`"} and len(fence) >= 3
-        assert [i for i, line in enumerate(lines) if line.startswith(fence)] == [2, len(lines) - 2], path
+        i, blocks = 2, 0
+        while i < len(lines):  # each block: a fence, its text, the first line that starts with the fence
+            fence = lines[i]
+            assert set(fence) == {"`"} and len(fence) >= 3, path
+            close = next(j for j in range(i + 1, len(lines)) if lines[j].startswith(fence))
+            assert lines[close] == fence and close > i + 1, path
+            i, blocks = close + 2, blocks + 1  # past the blank line between blocks
+        assert lines[-2:] == [fence, ""] and blocks >= 2, path  # the scorecard, then every failing check
 
 
 def test_learner_ids_that_are_no_plain_file_name_are_hashed(written):
@@ -154,16 +159,22 @@ def test_learner_ids_that_are_no_plain_file_name_are_hashed(written):
     assert sum(name.startswith("learner-") and len(name) == 24 for name in names) >= 5
 
 
-def test_junit_parses_with_every_failure_message(written):
+def test_junit_parses_with_every_failure_and_error_message(written):
     out, learners = written
     root = ET.parse(out / "junit.xml").getroot()
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == 4 * len(learners)
-    failures = [case.find("failure") for case in cases if case.find("failure") is not None]
-    assert len(failures) == 2 * len(learners)
     ordered = sorted(learners, key=lambda lr: lr.learner)
-    want = [exports._xml(c.message) for lr in ordered for c in lr.katas[0].checks if c.outcome in ("failed", "timeout")]
-    assert [f.text or "" for f in failures] == want
+    for kind, outcome in (("failure", "failed"), ("error", "timeout")):
+        found = [case.find(kind) for case in cases if case.find(kind) is not None]
+        want = [exports._xml(c.message) for lr in ordered for c in lr.katas[0].checks if c.outcome == outcome]
+        assert [f.text or "" for f in found] == want, kind
+
+
+def test_junit_with_hostile_text_is_valid_against_the_schema(written):
+    xmlschema = pytest.importorskip("xmlschema")
+    out, _ = written
+    xmlschema.XMLSchema(Path(__file__).with_name("junit.xsd")).validate(out / "junit.xml")
 
 
 def test_report_escapes_everything_and_shows_protections(written):

@@ -1,0 +1,138 @@
+"""The instructor's exports and progress, without grading anything: results are built by hand.
+
+JUnit XML against a JUnit schema (`tests/junit.xsd`), grades.csv's statuses and maximum row, the
+Excel flavour of the CSVs, the feedback file's full list of failing checks and dropped files, and the
+progress line (kinds counted apart, the first ETA, the heartbeat).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from grader import exports
+from grader.batch import Progress, Regrade, missing_result, parse_retry
+from grader.catalog import Catalog
+from grader.errors import KataError
+from grader.results import CheckResult, KataResult, LearnerResult
+
+xmlschema = pytest.importorskip("xmlschema")
+JUNIT_XSD = Path(__file__).with_name("junit.xsd")
+
+
+def _kata(tensors, status: str, outcomes: list[str], dropped: list[str] | None = None) -> KataResult:
+    checks = [CheckResult(f"test_{i}", f"check {i}", f"检查 {i}", 1.0 if o == "passed" else 0.0, 1.0, o,
+                          "" if o == "passed" else f"message {i}\nsecond line", 0.25)
+              for i, o in enumerate(outcomes)]
+    return KataResult(tensors.id, tensors.version, status, f"{status} status", checks, "cpu", "2.x", 1.5,
+                      dropped_files=dropped or [])
+
+
+@pytest.fixture
+def learners(tensors) -> list[LearnerResult]:
+    return [
+        LearnerResult("done", [_kata(tensors, "passed", ["passed", "passed", "passed"])]),
+        LearnerResult("wrong", [_kata(tensors, "failed", ["passed", "failed", "failed"], ["notes.txt"])]),
+        LearnerResult("loop", [_kata(tensors, "failed", ["passed", "timeout", "failed"])]),
+        LearnerResult("hang", [_kata(tensors, "timeout", ["passed", "failed", "failed"])]),
+        LearnerResult("stub", [_kata(tensors, "not-started", ["failed", "failed", "failed"])]),
+        LearnerResult("late", [missing_result(tensors, _kata(tensors, "passed", ["passed"] * 3))]),
+        LearnerResult("张三", [_kata(tensors, "crashed", ["crashed", "crashed", "crashed"])]),
+    ]
+
+
+def test_junit_is_valid_against_the_schema_with_errors_apart(tensors, learners, tmp_path):
+    path = tmp_path / "junit.xml"
+    exports.write_junit(path, learners)
+    xmlschema.XMLSchema(JUNIT_XSD).validate(path)  # raises on any violation
+    suites = {s.get("name"): s for s in ET.parse(path).getroot()}
+    counts = {name: (s.get("failures"), s.get("errors"), s.get("skipped")) for name, s in suites.items()}
+    assert counts == {"done.tensors": ("0", "0", "0"), "wrong.tensors": ("2", "0", "0"),
+                      "loop.tensors": ("1", "1", "0"), "hang.tensors": ("0", "2", "0"),
+                      "stub.tensors": ("3", "0", "0"), "late.tensors": ("0", "0", "3"),
+                      "张三.tensors": ("0", "3", "0")}
+    [error] = suites["loop.tensors"].iter("error")
+    assert error.get("type") == "timeout" and error.text.startswith("message 1")
+    assert {e.get("type") for e in suites["hang.tensors"].iter("error")} == {"timeout"}
+    root = ET.parse(path).getroot()
+    assert root.get("errors") == "6" and root.get("failures") == "6" and float(root.get("time")) > 0
+
+
+def test_schema_rejects_what_the_old_junit_wrote(tmp_path):
+    """The schema is not a rubber stamp: a suite without `errors` and `time` fails it."""
+    path = tmp_path / "old.xml"
+    path.write_text('<testsuites><testsuite name="a" tests="1" failures="1"><testcase name="t" classname="a">'
+                    '<failure message="timeout"/></testcase></testsuite></testsuites>')
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        xmlschema.XMLSchema(JUNIT_XSD).validate(path)
+
+
+def test_grades_csv_statuses_and_maximum_row(tensors, learners, tmp_path):
+    exports.write_grades_csv(tmp_path / "grades.csv", sorted(learners, key=lambda lr: lr.learner), [tensors.id])
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as file:
+        header, maximum, *rows = list(csv.reader(file))
+    assert maximum == [exports.MAX_ROW, "3", "3", "3", ""]
+    status = {row[0]: row[-1] for row in rows}
+    assert status == {"done": "complete", "wrong": "incomplete", "loop": "incomplete; tensors/test_1: timeout",
+                      "hang": "incomplete; tensors: timeout", "stub": "not started; tensors: not-started",
+                      "late": "not started; tensors: missing", "张三": "incomplete; tensors: crashed"}
+    assert {row[0]: row[1] for row in rows}["late"] == "0"
+
+
+def test_excel_csvs_start_with_a_byte_order_mark(tensors, learners, tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "excel").mkdir()
+    exports.write_all(tmp_path / "plain", learners, Catalog([tensors]), "en", [])
+    exports.write_all(tmp_path / "excel", learners, Catalog([tensors]), "en", [], excel=True)
+    for name in ("grades.csv", "checks.csv", "skipped.csv"):
+        plain, excel = (tmp_path / "plain" / name).read_bytes(), (tmp_path / "excel" / name).read_bytes()
+        assert not plain.startswith(b"\xef\xbb\xbf") and excel == b"\xef\xbb\xbf" + plain, name
+    assert "张三".encode("utf-8") in (tmp_path / "excel" / "grades.csv").read_bytes()
+    assert exports.read_skipped(tmp_path / "excel") == []
+
+
+@pytest.mark.parametrize("lang, heading", [("en", "Every check that did not pass"), ("zh", "所有未通过的检查")])
+def test_feedback_lists_every_failing_check_and_dropped_files(tensors, learners, lang, heading):
+    wrong = next(lr for lr in learners if lr.learner == "wrong")
+    text = exports.feedback_markdown(wrong, Catalog([tensors]), lang)
+    assert heading in text
+    listed = [line for line in text.splitlines() if line.startswith("- tensors · ")]
+    assert listed == [f"- tensors · {c.localized_title(lang)}: failed — message {i}"
+                      for i, c in enumerate(wrong.katas[0].checks) if c.outcome == "failed"]
+    assert "- tensors: notes.txt" in text
+    late = next(lr for lr in learners if lr.learner == "late")
+    assert "tensors: missing" in exports.feedback_markdown(late, Catalog([tensors]), lang)
+
+
+def test_progress_counts_kinds_apart_and_waits_for_a_real_job_before_an_eta(tensors):
+    stream = io.StringIO()
+    progress = Progress(4, ["a/tensors", "b/tensors", "c/tensors"], stream, every=0)
+    progress.update(_kata(tensors, "not-started", ["failed"]), "z/tensors")
+    assert "ETA after the first results" in stream.getvalue() and "1 not-started" in stream.getvalue()
+    progress.update(_kata(tensors, "failed", ["failed"]), "a/tensors")
+    progress.update(_kata(tensors, "timeout", ["failed"]), "b/tensors")
+    last = stream.getvalue().splitlines()[-1]
+    assert "graded 3/4 jobs" in last and "ETA " in last and "after the first" not in last
+    assert last.endswith("1 failed, 1 not-started, 1 timeout")
+
+
+def test_heartbeat_names_the_job_that_runs_longest(tensors):
+    stream = io.StringIO()
+    progress = Progress(3, ["a/tensors", "b/tensors", "c/tensors"], stream, every=0, quiet=0)
+    progress.update(_kata(tensors, "passed", ["passed"]), "a/tensors")
+    progress.beat()
+    assert stream.getvalue().splitlines()[-1].endswith("running longest: b/tensors")
+
+
+def test_retry_takes_only_statuses_a_rerun_can_change(tensors):
+    assert parse_retry("timeout, crashed") == {"timeout", "crashed"}
+    with pytest.raises(KataError, match="--retry takes"):
+        parse_retry("timeout,failed")
+    wanted = Regrade(statuses=frozenset({"timeout"}), learners=frozenset({"bob"}))
+    assert wanted.wants("ann", _kata(tensors, "timeout", ["failed"]))
+    assert wanted.wants("bob", _kata(tensors, "passed", ["passed"]))
+    assert not wanted.wants("ann", _kata(tensors, "failed", ["failed"]))
