@@ -27,6 +27,27 @@ def _mlp_reference(linears, x):
     return x
 
 
+def _layer_gradients(linears, run, upstream):
+    """The gradients each Linear's weight and bias get when `run(shadow_layers)` is backpropagated:
+    computed on copies, so the learner's own layers are untouched."""
+    shadows = [type("Layer", (), {"weight": l.weight.detach().clone().requires_grad_(True),
+                                  "bias": l.bias.detach().clone().requires_grad_(True)}) for l in linears]
+    run(shadows).backward(upstream)
+    return [(s.weight.grad, s.bias.grad) for s in shadows]
+
+
+def _compare_layer_gradients(linears, want, label):
+    for i, (layer, (w_grad, b_grad)) in enumerate(zip(linears, want)):
+        for part, expected in (("weight", w_grad), ("bias", b_grad)):
+            got = getattr(layer, part).grad
+            assert got is not None, (
+                f"{label}: no gradient reached layer {i}'s {part}: something in forward cuts the graph "
+                "(.detach(), .data or torch.no_grad())"
+            )
+            expect.close(got, expected, name=f"{label}: the gradient of layer {i}'s {part}",
+                         why="each layer once, in order, with nothing detached in between")
+
+
 def _record_calls(modules, log):
     """Attach a forward hook to each (name, module); returns the handles."""
     return [m.register_forward_hook(lambda mod, inp, out, name=name: log.append(name)) for name, m in modules]
@@ -77,6 +98,10 @@ def test_mlp_forward(solution):
                 h.remove()
         expect.matches(out, expected, name=f"MLP({sizes})(x of shape {tuple(x.shape)})",
                        why="layer after layer, with torch.relu between them but no ReLU on the output")
+        upstream = torch.randn(out.shape)
+        want_grads = _layer_gradients(layers, lambda shadows: _mlp_reference(shadows, x), upstream)
+        out.backward(upstream)
+        _compare_layer_gradients(layers, want_grads, f"MLP({sizes})")
         want = [f"layer {i}" for i in range(len(layers))]
         assert calls == want, (
             f"MLP({sizes}): the layers' forward hooks fired as {calls}, expected {want}: call each layer "
@@ -182,6 +207,12 @@ def test_running_center_eval(solution):
                  why="eval mode must not update the statistics; check self.training")
     expect.close(out, x - saved, name="RunningCenter output in eval mode",
                  why="in eval mode subtract the stored running_mean, not the batch's own mean")
+    x = given.clone().requires_grad_(True)
+    upstream = torch.randn(5, 3, generator=g)
+    module(x).backward(upstream)
+    assert x.grad is not None, "in eval mode RunningCenter's output is cut from x: do not detach it"
+    expect.close(x.grad, upstream, name="x.grad through RunningCenter in eval mode",
+                 why="x - running_mean passes the gradient through unchanged (the buffer is a constant)")
 
 
 def test_classifier_structure(solution):
@@ -256,6 +287,12 @@ def test_classifier_train_eval(solution):
     expect.close(model(x), out, name="a second eval-mode call on the same x", why="eval mode must be deterministic")
     model.train()
     assert model.center.training and model.mlp.training, "after model.train() the submodules should be in training mode"
+    batch = torch.randn(6, 5, generator=g)
+    upstream = torch.randn(6, 4, generator=g)
+    centered = batch - batch.mean(dim=0)
+    want_grads = _layer_gradients(layers, lambda shadows: _mlp_reference(shadows, centered), upstream)
+    model(batch).backward(upstream)
+    _compare_layer_gradients(layers, want_grads, "Classifier(5, 7, 4) in training mode")
 
 
 def test_count_parameters(solution):
@@ -352,7 +389,8 @@ def _cnn_forward(model, x, label):
         ) from None
 
 
-CNN_CASES = ((28, (8, 16), 10, 5), (28, (8, 16), 10, 1), (17, (5, 7), 3, 3), (32, (4, 6), 2, 7))
+# 17 is odd; at 30 every off-by-one in a kernel or stride changes the final side (at 28 some hide).
+CNN_CASES = ((28, (8, 16), 10, 5), (28, (8, 16), 10, 1), (17, (5, 7), 3, 3), (30, (4, 6), 2, 7))
 
 
 def test_conv_output_size(solution):
@@ -452,11 +490,11 @@ def test_small_cnn_gradients(solution):
     梯度能到达 SmallCNN 的每一层，并且数值正确"""
     g = torch.Generator().manual_seed(42)
     torch.manual_seed(42)
-    label = "SmallCNN(in_size=20, channels=(3, 4), num_classes=5)"
-    model = solution.SmallCNN(in_size=20, channels=(3, 4), num_classes=5).double()  # float64: exact comparison
+    label = "SmallCNN(in_size=22, channels=(3, 4), num_classes=5)"
+    model = solution.SmallCNN(in_size=22, channels=(3, 4), num_classes=5).double()  # float64: exact comparison
     layers = dict(zip(("first Conv2d", "second Conv2d", "Linear"), _cnn_layers(model, label)))
-    _check_linear_size(layers["Linear"], 20, 4, label)
-    x = torch.rand(6, 1, 20, 20, generator=g, dtype=torch.float64)
+    _check_linear_size(layers["Linear"], 22, 4, label)
+    x = torch.rand(6, 1, 22, 22, generator=g, dtype=torch.float64)
     upstream = torch.randn(6, 5, generator=g, dtype=torch.float64)
     copies = {name: (layer.weight.detach().clone().requires_grad_(True), layer.bias.detach().clone().requires_grad_(True))
               for name, layer in layers.items()}
