@@ -188,17 +188,22 @@ def build(kata: Kata, lang: str, parts: list[Part], graded_from_notebook: bool):
     cells = [new_code_cell(f"%load_ext grader\n%kata setup {kata.id} --workspace .. --lang {lang}", id="kata-setup")]
     readme = kata.readme(lang).read_text(encoding="utf-8")
     cells += [new_markdown_cell(text, id=f"instructions-{i}") for i, text in enumerate(_markdown_sections(readme), 1)]
+    seen: dict[int, int] = {}
     for part in parts:
         tag = {"kata": {"exercise": part.exercise}}
+        seen[part.exercise] = seen.get(part.exercise, 0) + 1
+        # cell ids are unique: a learner's file may define an exercise twice (the later one counts)
+        key = ("setup" if part.exercise == SETUP else f"exercise-{part.exercise}") + \
+            (f"-{seen[part.exercise]}" if seen[part.exercise] > 1 else "")
         if part.exercise == SETUP:
-            cells.append(new_markdown_cell(f"### {say('setup_title', lang)}\n\n{say('setup_note', lang)}", id="setup-title"))
-            cells.append(new_code_cell(part.source, id="setup", metadata=tag))
+            cells.append(new_markdown_cell(f"### {say('setup_title', lang)}\n\n{say('setup_note', lang)}", id=f"{key}-title"))
+            cells.append(new_code_cell(part.source, id=key, metadata=tag))
             continue
-        n = part.exercise
-        cells.append(new_markdown_cell(f"### {say('exercise', lang, n=n, name=part.name)}", id=f"exercise-{n}-title"))
-        cells.append(new_code_cell(part.source, id=f"exercise-{n}", metadata=tag))
-        cells.append(new_markdown_cell(say("hint", lang, id=kata.id), id=f"exercise-{n}-hint"))
-        cells.append(new_code_cell(_try_it(part, lang), id=f"exercise-{n}-try"))
+        title = say("exercise", lang, n=part.exercise, name=part.name)
+        cells.append(new_markdown_cell(f"### {title}", id=f"{key}-title"))
+        cells.append(new_code_cell(part.source, id=key, metadata=tag))
+        cells.append(new_markdown_cell(say("hint", lang, id=kata.id), id=f"{key}-hint"))
+        cells.append(new_code_cell(_try_it(part, lang), id=f"{key}-try"))
     cells.append(new_markdown_cell(f"## {say('grade_title', lang)}\n\n{say('grade_note', lang)}", id="grade-title"))
     cells.append(new_code_cell("%kata grade", id="kata-grade"))
     metadata = {
