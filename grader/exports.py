@@ -20,6 +20,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from grader import report
 from grader.catalog import Catalog
@@ -109,7 +110,9 @@ def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: 
         _write_json(out / "gradescope" / name / "results.json", gradescope(learner))
         _write_json(out / "prairielearn" / name / "results.json", prairielearn(learner))
     write_junit(out / "junit.xml", learners)
-    (out / "report.html").write_text(report.html(learners, catalog, skipped), encoding="utf-8")
+    links = {lr.learner: f"feedback/{quote(file_name(lr.learner))}.md" for lr in learners}
+    statuses = {lr.learner: status_column(lr) for lr in learners}
+    (out / "report.html").write_text(report.html(learners, catalog, skipped, links, statuses), encoding="utf-8")
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
-from grader import exports
+from grader import exports, report
 from grader.batch import Progress, Regrade, missing_result, parse_retry
 from grader.catalog import Catalog
 from grader.errors import KataError
@@ -136,3 +140,41 @@ def test_retry_takes_only_statuses_a_rerun_can_change(tensors):
     assert wanted.wants("ann", _kata(tensors, "timeout", ["failed"]))
     assert wanted.wants("bob", _kata(tensors, "passed", ["passed"]))
     assert not wanted.wants("ann", _kata(tensors, "failed", ["failed"]))
+
+
+def test_histogram_gives_full_marks_a_bar_of_its_own():
+    assert report.bins([9, 10, 10, 0, 9.99], 10) == [1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2]
+    svg = report._histogram([10] * 5, 10)
+    labels = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.-]+)">5</text>', svg)]
+    assert labels and min(labels) >= 10  # the tallest bar's count sits inside the picture
+
+
+def test_report_rows_link_feedback_and_count_failures_among_starters(tensors, learners, tmp_path):
+    exports.write_all(tmp_path, learners + [LearnerResult("<b>x</b>", [_kata(tensors, "failed", ["failed"] * 3)])],
+                      Catalog([tensors]), "en", [])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td><a href=\"([^\"]+)\">(.*?)</a></td>", page)
+    assert len(rows) == len(learners) + 1
+    for link, _ in rows:
+        assert (tmp_path / unquote(link)).is_file(), link
+    assert ("feedback/%E5%BC%A0%E4%B8%89.md", "张三") in rows and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<b>x</b>" not in page and "http" not in page and " src=" not in page  # one offline file
+    started = [k for lr in learners for k in lr.katas if k.status not in ("not-started", "missing")]
+    started.append(_kata(tensors, "failed", ["failed"] * 3))
+    want = {f"check {i}": sum(k.checks[i].outcome not in ("passed", "skipped") for k in started) for i in range(3)}
+    got = re.findall(r'<tr><td>tensors</td><td>(check \d)</td><td class="n">(\d+) of (\d+)</td>', page)
+    assert {title: int(n) for title, n, _ in got} == want and {int(of) for _, _, of in got} == {len(started)}
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
+def test_report_renders_in_headless_chromium_without_script_errors(tensors, learners, tmp_path):
+    exports.write_all(tmp_path, learners, Catalog([tensors]), "en", [])
+    page = (tmp_path / "report.html").resolve()
+    shot = tmp_path / "report.png"
+    common = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
+    drawn = subprocess.run([*common, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
+                           capture_output=True, text=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000, drawn.stderr[-2000:]
+    dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert "Uncaught" not in dom.stderr, dom.stderr[-2000:]
+    assert dom.stdout.count("<tr><td><a href=") == len(learners)
