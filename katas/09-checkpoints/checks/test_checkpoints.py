@@ -328,9 +328,9 @@ def _strip(solution, state, prefix, want_keys, why):
 def test_strip_prefix(solution):
     """strip_prefix removes DataParallel's "module." and torch.compile's "_orig_mod." prefixes
     strip_prefix 去掉 DataParallel 的 "module." 和 torch.compile 的 "_orig_mod." 前缀"""
-    wrapped = nn.DataParallel(_net(13))  # on CPU it just wraps: its keys start with "module."
+    wrapped = nn.DataParallel(_net(13))  # its keys start with "module."; with a GPU it also moves the net to cuda:0
     plain = _net(14)
-    want = _state_copy(wrapped.module)
+    want = {key: value.detach().cpu().clone() for key, value in wrapped.module.state_dict().items()}
     out = _strip(solution, wrapped.state_dict(), None, list(plain.state_dict()),
                  'the default prefix is "module."')
     plain.load_state_dict(out)
