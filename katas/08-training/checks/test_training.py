@@ -165,35 +165,37 @@ def _float_problem(value, call):
 def test_train_step_matches_reference(solution, device):
     """train_step updates the parameters exactly like forward, loss, backward, step, zero_grad
     train_step 对参数的更新与"前向、损失、反向、step、zero_grad"完全一致"""
-    model = _mlp(1).to(device)
-    reference = copy.deepcopy(model)
-    optimizer, reference_optimizer = _sgd(model), _sgd(reference)
-    loss_fn = nn.CrossEntropyLoss()
-    x, y = _data(2, samples=32)
-    batches = [(x[:16].to(device), y[:16].to(device)), (x[16:].to(device), y[16:].to(device))]
-    for i, (bx, by) in enumerate(batches, start=1):
-        want = _reference_step(reference, bx, by, loss_fn, reference_optimizer)
-        before = [p.detach().clone() for p in model.parameters()]
-        x_before, y_before = bx.clone(), by.clone()
-        got = solution.train_step(model, bx, by, loss_fn, optimizer)
-        expect.matches(bx, x_before, name=f"x after train_step call {i}", why="train_step must not change its batch")
-        expect.matches(by, y_before, name=f"y after train_step call {i}", why="train_step must not change its batch")
-        if _unchanged(model, before):
-            raise AssertionError(
-                f"call {i} of train_step left every parameter unchanged. optimizer.step() must come after "
-                "loss.backward() (before it there are no gradients yet, or they were just zeroed), and it "
-                "must be called at all"
+    for dtype in (torch.float32, torch.float64):  # the README fixes no dtype
+        model = _mlp(1).to(device=device, dtype=dtype)
+        reference = copy.deepcopy(model)
+        optimizer, reference_optimizer = _sgd(model), _sgd(reference)
+        loss_fn = nn.CrossEntropyLoss()
+        x, y = _data(2, samples=27)
+        x = x.to(dtype)
+        batches = [(x[:16].to(device), y[:16].to(device)), (x[16:].to(device), y[16:].to(device))]  # 16, then 11
+        for i, (bx, by) in enumerate(batches, start=1):
+            want = _reference_step(reference, bx, by, loss_fn, reference_optimizer)
+            before = [p.detach().clone() for p in model.parameters()]
+            x_before, y_before = bx.clone(), by.clone()
+            got = solution.train_step(model, bx, by, loss_fn, optimizer)
+            expect.matches(bx, x_before, name=f"x after train_step call {i}", why="train_step must not change its batch")
+            expect.matches(by, y_before, name=f"y after train_step call {i}", why="train_step must not change its batch")
+            if _unchanged(model, before):
+                raise AssertionError(
+                    f"call {i} of train_step left every parameter unchanged. optimizer.step() must come after "
+                    "loss.backward() (before it there are no gradients yet, or they were just zeroed), and it "
+                    "must be called at all"
+                )
+            why = ("the first update is already wrong: compute model(x), then loss_fn(output, y), then "
+                   "loss.backward(), then optimizer.step()") if i == 1 else (
+                   "the first update was right but the second is not: the first batch's gradients were added to "
+                   "the second's. Call optimizer.zero_grad() in every step")
+            _same_params(model, reference, f"after train_step call {i} ({dtype})", why)
+            got_value = _as_number(got, "train_step(...)")
+            assert abs(got_value - want) <= 1e-5 * max(1.0, abs(want)), (
+                f"train_step call {i} should return this batch's loss {want:.6f}, got {got_value:.6f}. "
+                "Return the loss computed before the update, as loss.item()"
             )
-        why = ("the first update is already wrong: compute model(x), then loss_fn(output, y), then "
-               "loss.backward(), then optimizer.step()") if i == 1 else (
-               "the first update was right but the second is not: the first batch's gradients were added to "
-               "the second's. Call optimizer.zero_grad() in every step")
-        _same_params(model, reference, f"after train_step call {i}", why)
-        got_value = _as_number(got, "train_step(...)")
-        assert abs(got_value - want) <= 1e-5 * max(1.0, abs(want)), (
-            f"train_step call {i} should return this batch's loss {want:.6f}, got {got_value:.6f}. "
-            "Return the loss computed before the update, as loss.item()"
-        )
 
 
 def test_train_step_returns_float(solution, device):
