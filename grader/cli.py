@@ -391,6 +391,66 @@ def merge(
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.")
+app.add_typer(export_app, name="export")
+VisibilityOption = typer.Option("visible", "--visibility", help="Every check's visibility: visible, after_due_date, after_published or hidden.")
+CheckVisibilityOption = typer.Option(None, "--check", help="One check's visibility, e.g. tensors/test_move_to=hidden (repeatable).")
+
+
+def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: str, checks: Optional[list[str]],
+                     timeout: Optional[float]):
+    from grader import platforms
+    from grader.worker import Worker
+
+    selected = catalog.select(only)
+    collected = Worker(selected)
+    ids = {k.id: [c.id for c in collected.expected(k)] for k in selected}
+    default, chosen = platforms.parse_visibility(visibility, checks or [], ids)
+    return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
+
+
+@export_app.command("gradescope")
+def export_gradescope(
+    out: Path = typer.Option(Path("autograder.zip"), "-o", "--out", help="The autograder zip to write."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
+    visibility: str = VisibilityOption,
+    check: Optional[list[str]] = CheckVisibilityOption,
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """A Gradescope autograder zip: setup.sh, run_autograder, the katas; upload it as the assignment's autograder."""
+    from grader import platforms
+
+    try:
+        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout)
+        platforms.build_gradescope(selected, config, out)
+    except KataError as exc:
+        _fail(str(exc))
+    typer.echo(f"gradescope autograder for {', '.join(config.katas)} -> {out}")
+
+
+@export_app.command("prairielearn")
+def export_prairielearn(
+    out: Path = typer.Option(Path("prairielearn"), "-o", "--out", help="Folder for questions/, the Dockerfile and the package."),
+    image: str = typer.Option("torch-katas-grader", "--image", help="The grading image's name (built from the exported Dockerfile)."),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Export only this kata (repeatable)."),
+    visibility: str = VisibilityOption,
+    check: Optional[list[str]] = CheckVisibilityOption,
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """PrairieLearn questions graded externally by this engine, one per kata, and their image's Dockerfile."""
+    from grader import platforms
+
+    try:
+        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout)
+        questions = platforms.build_prairielearn(selected, config, out, image)
+    except KataError as exc:
+        _fail(str(exc))
+    typer.echo(f"prairielearn: {len(questions)} questions -> {out / 'questions'}; "
+               f"build the image: docker build -t {image} {out}")
+
+
 @app.command()
 def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""

@@ -1,4 +1,4 @@
-"""Batch outputs: CSV, JSON, learner feedback, Gradescope, PrairieLearn, JUnit and shard.json.
+"""Batch outputs: CSV, JSON, learner feedback, PrairieLearn's score CSV, JUnit, report.html and shard.json.
 
 Every writer takes the learners' results (sorted by learner id, so reruns and merges are
 byte-identical apart from durations and dates) and writes one format. Results arrive with safe text
@@ -100,15 +100,13 @@ def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: 
     write_checks_csv(out / "checks.csv", learners, encoding)
     write_grades_json(out / "grades.json", learners)
     write_skipped(out / "skipped.csv", skipped, encoding)
-    for folder in ("feedback", "gradescope", "prairielearn"):
-        shutil.rmtree(out / folder, ignore_errors=True)  # no stale learner from an earlier run
+    write_prairielearn_csv(out / "prairielearn_scores.csv", learners, encoding)
+    shutil.rmtree(out / "feedback", ignore_errors=True)  # no stale learner from an earlier run
     for learner in learners:
         name = file_name(learner.learner)
         feedback = out / "feedback" / f"{name}.md"
         feedback.parent.mkdir(parents=True, exist_ok=True)
         feedback.write_text(feedback_markdown(learner, catalog, lang), encoding="utf-8")
-        _write_json(out / "gradescope" / name / "results.json", gradescope(learner))
-        _write_json(out / "prairielearn" / name / "results.json", prairielearn(learner))
     write_junit(out / "junit.xml", learners)
     links = {lr.learner: f"feedback/{quote(file_name(lr.learner))}.md" for lr in learners}
     statuses = {lr.learner: status_column(lr) for lr in learners}
@@ -201,35 +199,17 @@ def _fenced(body: str) -> str:
     return f"{fence}\n{body}\n{fence}\n"
 
 
-def gradescope(learner: LearnerResult) -> dict:
-    tests = [
-        {
-            "name": f"{kata.kata}: {check.title}",
-            "score": check.points,
-            "max_score": check.max_points,
-            "status": "passed" if check.outcome == "passed" else "failed",
-            "output": check.message,
-            "visibility": "visible",
-        }
-        for kata in learner.katas
-        for check in kata.checks
-    ]
-    return {"score": learner.points, "output": status_column(learner), "tests": tests}
-
-
-def prairielearn(learner: LearnerResult) -> dict:
-    tests = [
-        {
-            "name": f"{kata.kata}: {check.title}",
-            "points": check.points,
-            "max_points": check.max_points,
-            "message": check.message,
-        }
-        for kata in learner.katas
-        for check in kata.checks
-    ]
-    score = learner.points / learner.max_points if learner.max_points else 0.0
-    return {"gradable": True, "score": score, "message": status_column(learner), "tests": tests}
+def write_prairielearn_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
+    """PrairieLearn's score upload (an assessment's "Upload new question scores"): one row per learner
+    and kata; `qid` is the question `kata export prairielearn` builds, `uid` the learner id."""
+    with open(path, "w", newline="", encoding=encoding) as file:
+        writer = csv.writer(file)
+        writer.writerow(["uid", "instance", "qid", "score_perc", "feedback"])
+        for learner in learners:
+            for kata in learner.katas:
+                share = 100 * kata.points / kata.max_points if kata.max_points else 0.0
+                writer.writerow([_cell(learner.learner), 1, _cell(f"kata-{kata.kata}"), f"{share:.2f}",
+                                 _cell(f"{kata.status}: {kata.passed_count} of {len(kata.checks)} checks passed")])
 
 
 def _xml(text: str) -> str:

@@ -1,0 +1,330 @@
+"""Grading inside Gradescope and PrairieLearn: what `kata export gradescope|prairielearn` builds and
+what runs there.
+
+Both platforms read results only from inside their own grading container, so an export is a small
+bundle that grades one submission there with this engine: the selected katas (a private pack: checks
+and references), a `platform.json` (katas, limits, per-check visibility) and the entry point,
+`python -m grader.platforms gradescope|prairielearn CONFIG SUBMISSION RESULTS`.
+
+- Gradescope (autograder specification): a zip with `setup.sh` (installs torch and this package) and
+  `run_autograder` at its root; the submission is `/autograder/submission`, the results
+  `/autograder/results/results.json` with a `visibility` per test (`visible`, `after_due_date`,
+  `after_published`, `hidden`).
+- PrairieLearn (external grading): a question folder (info.json with `gradingMethod: External`,
+  question.html, server.py, tests/) whose entry point reads `/grade/student` and writes
+  `/grade/results/results.json`; the grading image is built from the exported Dockerfile, since the
+  container has no network. PrairieLearn shows every test, so hidden checks are summed into one.
+
+A submission is either the kata's files at the top level or a workspace (`<kata-id>/<files>`, also
+inside one top folder). Before grading, each kata's reference is graded (the pre-flight): if that
+fails, the environment is broken and the submission is reported as not gradable, never as 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import stat
+import sys
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from grader import exports, preflight, submissions
+from grader.catalog import Catalog, Kata
+from grader.errors import KataError
+from grader.results import KataResult, LearnerResult, safe_data, safe_text
+from grader.sandbox import Limits
+
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+CONFIG = "platform.json"
+_PROJECT = Path(__file__).resolve().parent.parent  # the source tree that setup.sh installs
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    katas: list[str]
+    visibility: str = "visible"  # the default for every check
+    checks: dict[str, str] = field(default_factory=dict)  # "kata/check_id" -> visibility
+    timeout: float | None = None
+    memory_mb: int = Limits().memory_mb
+
+    def visibility_of(self, kata: str, check: str) -> str:
+        return self.checks.get(f"{kata}/{check}", self.visibility)
+
+    def to_json(self) -> str:
+        return json.dumps({"katas": self.katas, "visibility": self.visibility, "checks": self.checks,
+                           "timeout": self.timeout, "memory_mb": self.memory_mb}, indent=2) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> "PlatformConfig":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(list(data["katas"]), data["visibility"], dict(data["checks"]), data["timeout"], data["memory_mb"])
+
+
+def parse_visibility(default: str, settings: list[str], checks: dict[str, list[str]]) -> tuple[str, dict[str, str]]:
+    """`--visibility hidden` and `--check tensors/test_move_to=after_due_date`, checked against the
+    check ids of the katas being exported (`checks`: kata id -> its check ids)."""
+    if default not in VISIBILITIES:
+        raise KataError(f"--visibility must be one of {', '.join(VISIBILITIES)}, not '{default}'")
+    chosen: dict[str, str] = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        kata_id, _, check = name.partition("/")
+        if value not in VISIBILITIES or check not in checks.get(kata_id, ()):
+            raise KataError(f"--check takes KATA/CHECK=VISIBILITY (one of {', '.join(VISIBILITIES)}) for a check "
+                            f"of a kata being exported, not '{setting}'")
+        chosen[f"{kata_id}/{check}"] = value
+    return default, chosen
+
+
+def _kata_folder(submission: Path, kata: Kata) -> Path:
+    """Where this kata's files are: `<kata-id>/` (maybe inside one top folder), else the top level."""
+    try:
+        root, found = submissions._kata_root(submission, [kata.id])
+        if kata.id in found:
+            return root / kata.id
+    except (submissions.Rejected, OSError):
+        pass
+    return submission
+
+
+def grade_submission(catalog: Catalog, config: PlatformConfig, submission: Path) -> LearnerResult:
+    """One submission graded on the CPU after the pre-flight; `preflight.EnvironmentBroken` if that fails."""
+    from grader.runner import grade_many
+    from grader.worker import Job, Worker
+
+    katas = [catalog.get(k) for k in config.katas]
+    limits = Limits(timeout=config.timeout, memory_mb=config.memory_mb)
+    worker = Worker(katas)
+    preflight.references(worker, katas, "cpu", limits)
+    jobs = [Job(k, _kata_folder(submission, k), "cpu", limits) for k in katas]
+    by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
+    return LearnerResult(submission.name, [by_kata[k.id] for k in katas])
+
+
+def _public_output(learner: LearnerResult) -> str:
+    """The learner's progress and each kata that did not run cleanly: nothing names a check."""
+    return "; ".join([exports.progress(learner)] + [f"{k.kata}: {k.status}" for k in learner.katas
+                                                     if k.status not in exports.CLEAN])
+
+
+def gradescope_results(learner: LearnerResult, config: PlatformConfig) -> dict:
+    tests = [{
+        "name": f"{kata.kata}: {check.title}",
+        "name_format": "text",
+        "score": check.points,
+        "max_score": check.max_points,
+        "status": "passed" if check.outcome == "passed" else "failed",
+        "output": check.message,
+        "output_format": "text",
+        "visibility": config.visibility_of(kata.kata, check.id),
+    } for kata in learner.katas for check in kata.checks]
+    return safe_data({"score": learner.points, "output": _public_output(learner), "output_format": "text",
+                      "execution_time": round(sum(k.duration for k in learner.katas)),
+                      "stdout_visibility": "hidden", "tests": tests})
+
+
+def prairielearn_results(learner: LearnerResult, config: PlatformConfig) -> dict:
+    """PrairieLearn shows every test: checks not `visible` are summed into one 'hidden checks' test."""
+    tests, hidden = [], {"points": 0.0, "max_points": 0.0}
+    for kata in learner.katas:
+        for check in kata.checks:
+            if config.visibility_of(kata.kata, check.id) != "visible":
+                hidden["points"] += check.points
+                hidden["max_points"] += check.max_points
+                continue
+            tests.append({"name": f"{kata.kata}: {check.title}", "description": check.title_zh,
+                          "points": check.points, "max_points": check.max_points, "message": check.message})
+    if hidden["max_points"]:
+        tests.append({"name": "hidden checks", "description": "", "message": "", **hidden})
+    score = learner.points / learner.max_points if learner.max_points else 0.0
+    return safe_data({"gradable": True, "score": score, "message": _public_output(learner), "tests": tests})
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def run(platform: str, config_path: Path, submission: Path, results: Path) -> int:
+    """The entry point inside the platform's container. Exit 0 once results.json is written."""
+    config = PlatformConfig.read(config_path)
+    catalog = Catalog.load(config_path.parent / "pack" / "katas")
+    try:
+        learner = grade_submission(catalog, config, submission)
+    except preflight.EnvironmentBroken as exc:
+        if platform == "prairielearn":  # not the learner's fault: PrairieLearn records no score
+            _write(results, {"gradable": False, "score": 0.0, "message": safe_text(str(exc)), "tests": []})
+            return 0
+        print(f"the grading environment is broken, no score recorded: {exc}", file=sys.stderr)
+        return 1  # Gradescope then reports that the autograder failed
+    _write(results, gradescope_results(learner, config) if platform == "gradescope"
+           else prairielearn_results(learner, config))
+    return 0
+
+
+# --- building the bundles ------------------------------------------------------------------------
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image (with network access).
+set -euxo pipefail
+apt-get update
+apt-get install -y python3 python3-venv python3-pip
+python3 -m venv /opt/katas
+/opt/katas/bin/pip install --index-url https://download.pytorch.org/whl/cpu "torch=={torch}"
+/opt/katas/bin/pip install /autograder/source/torch-katas
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for each submission: grade /autograder/submission, write results.json.
+exec "${{KATA_PYTHON:-/opt/katas/bin/python}}" -m grader.platforms gradescope \\
+    "${{AUTOGRADER:-/autograder}}/source/{config}" "${{AUTOGRADER:-/autograder}}/submission" \\
+    "${{AUTOGRADER:-/autograder}}/results/results.json"
+"""
+
+RUN_PRAIRIELEARN = """#!/usr/bin/env bash
+# PrairieLearn's entry point: grade /grade/student, write /grade/results/results.json.
+exec "${{KATA_PYTHON:-/opt/katas/bin/python}}" -m grader.platforms prairielearn \\
+    "${{GRADE:-/grade}}/tests/{config}" "${{GRADE:-/grade}}/student" "${{GRADE:-/grade}}/results/results.json"
+"""
+
+DOCKERFILE = """# The PrairieLearn grading image: torch (CPU) and torch-katas; the grading container has no network.
+FROM python:3.11-slim
+RUN python -m venv /opt/katas \\
+ && /opt/katas/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu "torch=={torch}"
+COPY torch-katas /tmp/torch-katas
+RUN /opt/katas/bin/pip install --no-cache-dir /tmp/torch-katas && rm -rf /tmp/torch-katas
+"""
+
+
+def _copy_pack(katas: list[Kata], dest: Path) -> None:
+    for kata in katas:
+        shutil.copytree(kata.folder, dest / "katas" / kata.folder.name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(kata.reference, dest / "reference" / kata.folder.name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _copy_project(dest: Path) -> None:
+    """This package's source, to install in the platform's image."""
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(_PROJECT / name, dest / name)
+    shutil.copytree(_PROJECT / "grader", dest / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def _executable(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def _torch_version() -> str:
+    from importlib.metadata import version
+
+    return version("torch").split("+")[0]
+
+
+def build_gradescope(katas: list[Kata], config: PlatformConfig, out: Path) -> Path:
+    """The autograder zip, setup.sh and run_autograder at its root."""
+    with tempfile.TemporaryDirectory(prefix="kata-gradescope-") as tmp:
+        root = Path(tmp)
+        _executable(root / "setup.sh", SETUP_SH.format(torch=_torch_version()))
+        _executable(root / "run_autograder", RUN_AUTOGRADER.format(config=CONFIG))
+        (root / CONFIG).write_text(config.to_json(), encoding="utf-8")
+        _copy_pack(katas, root / "pack")
+        (root / "torch-katas").mkdir()
+        _copy_project(root / "torch-katas")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+                    info.external_attr = (path.stat().st_mode & 0o777) << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, path.read_bytes())
+    return out
+
+
+def _question_html(kata: Kata) -> str:
+    editors = "\n".join(f'<pl-file-editor file-name="{name}" ace-mode="ace/mode/python" source-file-name="clientFilesQuestion/stub/{name}">'
+                        f"</pl-file-editor>" for name in kata.files)
+    return f"""<pl-question-panel>
+  <p>{escape(kata.title['en'])} / {escape(kata.title['zh'])}</p>
+  <p>{escape(kata.summary['en'])}</p>
+</pl-question-panel>
+{editors}
+<pl-submission-panel>
+  <pl-external-grader-results></pl-external-grader-results>
+  <pl-file-preview></pl-file-preview>
+</pl-submission-panel>
+"""
+
+
+SERVER_PY = '''"""Checks the form of a submission before it is queued for external grading."""
+
+FILES = {files!r}
+
+
+def parse(data):
+    names = {{f.get("name") for f in data["submitted_answers"].get("_files", [])}}
+    missing = [name for name in FILES if name not in names]
+    if missing:
+        data["format_errors"]["_files"] = "missing file(s): " + ", ".join(missing)
+'''
+
+
+def build_prairielearn(katas: list[Kata], config: PlatformConfig, out: Path, image: str) -> list[Path]:
+    """One question folder per kata under `out/questions/`, and the grading image's Dockerfile."""
+    questions = []
+    for kata in katas:
+        qid = out / "questions" / f"kata-{kata.id}"
+        if qid.exists():
+            shutil.rmtree(qid)
+        (qid / "tests").mkdir(parents=True)
+        info = {
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"torch-katas/{kata.id}")),
+            "type": "v3",
+            "title": kata.title["en"],
+            "topic": "PyTorch",
+            "tags": ["torch-katas", kata.id],
+            "singleVariant": True,
+            "gradingMethod": "External",
+            "externalGradingOptions": {
+                "enabled": True,
+                "image": image,
+                "entrypoint": "/grade/tests/run.sh",
+                "timeout": int(config.timeout or kata.timeout) + 60,  # room for the pre-flight
+            },
+        }
+        (qid / "info.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (qid / "question.html").write_text(_question_html(kata), encoding="utf-8")
+        (qid / "server.py").write_text(SERVER_PY.format(files=list(kata.files)), encoding="utf-8")
+        shutil.copytree(kata.folder / "stub", qid / "clientFilesQuestion" / "stub")
+        single = PlatformConfig([kata.id], config.visibility, {k: v for k, v in config.checks.items()
+                                                              if k.startswith(f"{kata.id}/")},
+                                config.timeout, config.memory_mb)
+        (qid / "tests" / CONFIG).write_text(single.to_json(), encoding="utf-8")
+        _executable(qid / "tests" / "run.sh", RUN_PRAIRIELEARN.format(config=CONFIG))
+        _copy_pack([kata], qid / "tests" / "pack")
+        questions.append(qid)
+    (out / "torch-katas").mkdir(parents=True, exist_ok=True)
+    _copy_project(out / "torch-katas")
+    (out / "Dockerfile").write_text(DOCKERFILE.format(torch=_torch_version()), encoding="utf-8")
+    return questions
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.platforms", description=__doc__.splitlines()[0])
+    parser.add_argument("platform", choices=("gradescope", "prairielearn"))
+    parser.add_argument("config", type=Path)
+    parser.add_argument("submission", type=Path)
+    parser.add_argument("results", type=Path)
+    args = parser.parse_args(argv)
+    return run(args.platform, args.config, args.submission, args.results)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
