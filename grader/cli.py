@@ -461,8 +461,11 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     from grader.doctor import report
 
     rows = report(workspace, _Session.lang)
-    room = max(20, terminal_columns() - max(width(label) for label, _ in rows) - 3)
-    typer.echo(tabulate([(label, textwrap.fill(value, room)) for label, value in rows], tablefmt="simple"))
+    # long labels (the protections) wrap at a third of the terminal; the values take the rest
+    label_room = min(max(width(label) for label, _ in rows), max(16, terminal_columns() // 3))
+    room = max(20, terminal_columns() - label_room - 3)
+    typer.echo(tabulate([(textwrap.fill(label, label_room), textwrap.fill(value, room)) for label, value in rows],
+                        tablefmt="simple"))
 
 
 @app.command()

@@ -202,7 +202,13 @@ def status_word(status: str, lang: str) -> str:
 def _pattern(key: str) -> re.Pattern[str]:
     """The English template of `key` as a regex; each {slot} matches any text (shortest first)."""
     parts = re.split(r"\{(\w+)\}", PHRASES[key]["en"])
-    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    regex, seen = "", set()
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            regex += re.escape(part)
+        else:  # a slot used twice must hold the same text twice
+            regex += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
     return re.compile(regex, re.DOTALL)
 
 

@@ -1,13 +1,21 @@
-"""The learner's flows through the real `kata` CLI, in temporary folders."""
+"""The learner's flows through the real `kata` CLI, in temporary folders.
+
+Point totals, check names and hint counts come from the kata itself (its kata.toml and a graded
+--json), so the tests follow the kata as its authors change it."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from grader.catalog import Catalog, Kata
+from grader.i18n import width
 
 KATAS = Path(__file__).resolve().parents[1] / "katas"
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
@@ -23,78 +31,245 @@ def pack(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def kata(tmp_path: Path, pack: Path):
-    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "grader", "--lang", "en", *args]
+def tensors(pack: Path) -> Kata:
+    return Catalog.load(pack).get("tensors")
+
+
+@pytest.fixture
+def learner(tmp_path: Path) -> Path:
+    """The learner's folder, alone in its parent and home (workspaces are looked for around it)."""
+    folder = tmp_path / "home" / "learner"
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def kata(learner: Path, pack: Path):
+    def run(*args: str, input: str | None = None, lang: str = "en", cwd: Path | None = None,
+            columns: int = 80) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "grader", "--lang", lang, *args]
         if args and args[0] != "--help":
             command += ["--katas", str(pack)]
-        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, input=input, timeout=120)
+        env = {**os.environ, "COLUMNS": str(columns), "HOME": str(learner.parent)}
+        return subprocess.run(command, cwd=cwd or learner, capture_output=True, text=True, input=input,
+                              timeout=180, env=env)
 
     return run
 
 
-def test_learner_walkthrough(kata, tmp_path: Path):
+def _solution(learner: Path) -> Path:
+    return learner / "kata-workspace" / "tensors" / "tensors.py"
+
+
+def _reference() -> str:
+    return (REFERENCE / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
+
+
+def _graded(kata, learner: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+    out = kata("grade", "tensors", "--json", "result.json", *extra)
+    [result] = json.loads((learner / "result.json").read_text(encoding="utf-8"))["katas"]
+    return out, result
+
+
+def test_learner_walkthrough(kata, learner: Path):
     started = kata("start", "tensors")
     assert started.returncode == 0, started.stderr
-    assert "Exercises" in started.stdout and "kata grade tensors" in started.stdout
-    solution = tmp_path / "kata-workspace" / "tensors" / "tensors.py"
+    assert "kata grade tensors" in started.stdout
+    solution = _solution(learner)
     assert solution.is_file()
 
-    graded = kata("grade")
+    graded, result = _graded(kata, learner)
+    total = f"{result['max_points']:g}"
     assert graded.returncode == 1
-    assert "0/10" in graded.stdout and "not started yet" in graded.stdout and "kata hint tensors" in graded.stdout
+    assert f"0/{total}" in graded.stdout and "not started yet" in graded.stdout and "kata hint tensors" in graded.stdout
 
     locked = kata("solution", "tensors")
     assert locked.returncode == 1 and "unlocks once you have full points" in locked.stderr
 
     shutil.copyfile(REFERENCE / "01-tensors" / "tensors.py", solution)
-    graded = kata("grade", "tensors", "--json", "result.json")
+    graded, result = _graded(kata, learner)
     assert graded.returncode == 0, graded.stdout
-    assert "10/10" in graded.stdout and "passed" in graded.stdout
-    assert '"schema_version": 1' in (tmp_path / "result.json").read_text()
+    assert f"{total}/{total}" in graded.stdout and "passed" in graded.stdout and result["status"] == "passed"
+    assert '"schema_version": 1' in (learner / "result.json").read_text()
 
     listed = kata("list")
-    assert "passed" in listed.stdout and "10/10" in listed.stdout
+    assert "passed" in listed.stdout and f"{total}/{total}" in listed.stdout
     shown = kata("solution", "tensors")
     assert shown.returncode == 0 and "def flatten_transposed" in shown.stdout
 
 
-def test_start_never_overwrites_learner_files(kata, tmp_path: Path):
+def test_verbose_lists_every_check_with_marks(kata, learner: Path):
     kata("start", "tensors")
-    solution = tmp_path / "kata-workspace" / "tensors" / "tensors.py"
+    solution = _solution(learner)
+    solution.write_text(_reference() + "\ndef to_labels(x):\n    return x.int()\n", encoding="utf-8")
+    graded, result = _graded(kata, learner, "-v")
+    lines = graded.stdout.splitlines()
+    for check in result["checks"]:
+        mark = "✓" if check["outcome"] == "passed" else "✗"
+        row = f"  {mark} {check['points']:g}/{check['max_points']:g}  {check['title']}"
+        assert any(line.startswith(row[:70]) for line in lines), (row, graded.stdout)
+    assert {c["outcome"] for c in result["checks"]} == {"passed", "failed"}
+
+
+def test_bare_grade_skips_unchanged_katas_and_suggests_the_next(kata, learner: Path, pack: Path):
+    shutil.copytree(pack / "01-tensors", pack / "02-again")
+    toml = pack / "02-again" / "kata.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('id = "tensors"', 'id = "again"')
+                    .replace("order = 1", "order = 2"), encoding="utf-8")
+    shutil.copytree(REFERENCE / "01-tensors", pack.parent / "reference" / "02-again")
+    kata("start", "tensors")
+    _solution(learner).write_text(_reference(), encoding="utf-8")
+    first = kata("grade")
+    assert first.returncode == 0 and "next: kata start again" in first.stdout
+    again = kata("grade")
+    assert again.returncode == 0 and "Nothing changed" in again.stdout and "tensors" in again.stdout
+    forced = kata("grade", "--all")
+    assert forced.returncode == 0 and "passed" in forced.stdout and "Nothing changed" not in forced.stdout
+    _solution(learner).write_text(_reference() + "\n# edited\n", encoding="utf-8")
+    changed = kata("grade")
+    assert "Nothing changed" not in changed.stdout and "passed" in changed.stdout
+
+
+def test_start_never_overwrites_learner_files(kata, learner: Path):
+    kata("start", "tensors")
+    solution = _solution(learner)
     solution.write_text("# my work\n")
     again = kata("start", "tensors")
     assert again.returncode == 0 and "kept your existing tensors.py" in again.stdout
     assert solution.read_text() == "# my work\n"
 
 
-def test_reset_asks_and_keeps_a_backup(kata, tmp_path: Path):
+def test_reset_asks_and_keeps_a_backup(kata, learner: Path):
     kata("start", "tensors")
-    solution = tmp_path / "kata-workspace" / "tensors" / "tensors.py"
+    solution = _solution(learner)
     solution.write_text("# my work\n")
     declined = kata("reset", "tensors", input="n\n")
     assert declined.returncode == 1 and solution.read_text() == "# my work\n"
+    assert "Nothing changed" in declined.stdout
     done = kata("reset", "tensors", "--yes")
     assert done.returncode == 0
     assert "NotImplementedError" in solution.read_text()
-    backups = list((tmp_path / "kata-workspace" / ".kata" / "backups").glob("tensors-*/tensors.py"))
+    backups = list((learner / "kata-workspace" / ".kata" / "backups").glob("tensors-*/tensors.py"))
     assert [b.read_text() for b in backups] == ["# my work\n"]
 
 
-def test_hint_ladder_goes_one_step_each_time(kata):
+def test_hint_ladder_goes_one_step_each_time(kata, tensors: Kata):
+    ladder = tensors.hints["en"] or tensors.exercise_hints[0].hints["en"]
+    total = len(ladder)
     kata("start", "tensors")
     first, second = kata("hint", "tensors"), kata("hint", "tensors")
-    assert "Hint 1 of 5" in first.stdout and "Hint 2 of 5" in second.stdout
-    assert first.stdout != second.stdout
-    for _ in range(5):
+    assert f"Hint 1 of {total}" in first.stdout and ladder[0] in first.stdout
+    assert f"Hint {min(2, total)} of {total}" in second.stdout
+    for _ in range(total):
         last = kata("hint", "tensors")
-    assert "Hint 5 of 5" in last.stdout and "last hint" in last.stdout
+    assert f"Hint {total} of {total}" in last.stdout and "last hint" in last.stdout
+    again = kata("hint", "tensors", "1")
+    assert again.returncode == 0 and ladder[0] in again.stdout
 
 
-def test_chinese_output(pack: Path, tmp_path: Path):
-    out = subprocess.run([sys.executable, "-m", "grader", "--lang", "zh", "start", "tensors", "--katas", str(pack)],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+def test_hints_follow_the_exercise_of_the_first_failing_check(kata, learner: Path, pack: Path, tensors: Kata):
+    """Per-exercise ladders: the first failing check picks the ladder; N and --all show hints again;
+    reset starts the hints afresh. The kata's own list (the older format) still loads beside them."""
+    kata("start", "tensors")
+    broken = "\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
+    _solution(learner).write_text(_reference() + broken, encoding="utf-8")
+    _, result = _graded(kata, learner)
+    failing = next(c["id"] for c in result["checks"] if c["outcome"] != "passed")
+    others = [c["id"] for c in result["checks"] if c["id"] != failing]
+    toml = pack / "01-tensors" / "kata.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + f"""
+[[hints.exercises]]
+exercise = 3
+checks = ["{failing}"]
+en = ["three: first step", "three: second step"]
+zh = ["第三题：第一步", "第三题：第二步"]
+
+[[hints.exercises]]
+exercise = 1
+checks = {json.dumps(others)}
+en = ["one: only step"]
+zh = ["第一题：唯一一步"]
+""", encoding="utf-8")
+    assert Catalog.load(pack).get("tensors").hints == tensors.hints  # the kata's own list still loads
+
+    first = kata("hint", "tensors")
+    assert "Hint 1 of 2 for tensors, exercise 3" in first.stdout and "three: first step" in first.stdout
+    second = kata("hint", "tensors")
+    assert "three: second step" in second.stdout and "last hint" in second.stdout
+    assert "三题：第一步" in kata("hint", "tensors", "1", lang="zh").stdout
+    unseen = kata("hint", "tensors", "3")
+    assert unseen.returncode == 1
+    shown = kata("hint", "tensors", "--all").stdout
+    assert "three: first step" in shown and "three: second step" in shown and "one: only step" not in shown
+
+    kata("reset", "tensors", "--yes")
+    assert "No hints seen" in kata("hint", "tensors", "--all").stdout
+
+
+def test_chinese_output(kata):
+    out = kata("start", "tensors", lang="zh")
     assert out.returncode == 0 and "练习 1" in out.stdout and "编辑" in out.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tables_fit_80_columns(kata, lang: str):
+    kata("start", "tensors")
+    for args in (("list",), ("grade",)):
+        out = kata(*args, lang=lang, columns=80)
+        table = out.stdout.split("\n\n")[0].splitlines()
+        assert max(width(line) for line in table) <= 80, out.stdout
+        header, rule = table[0], table[1]
+        assert width(header) <= width(rule) + 2  # wide characters measured: the header lines up with its rule
+
+
+def test_a_long_print_shows_its_last_line(kata, learner: Path):
+    kata("start", "tensors")
+    noisy = ("\nfor _i in range(20000):\n    print(f'line {_i} of the learner output')\n"
+             "\ndef to_labels(x):\n    return x.int()\n")
+    _solution(learner).write_text(_reference() + noisy, encoding="utf-8")
+    graded = kata("grade", "tensors")
+    assert graded.returncode == 1
+    assert "line 19999 of the learner output" in graded.stdout
+
+
+@pytest.mark.parametrize("lang, advice", [("en", "re-save it as UTF-8"), ("zh", "另存为 UTF-8")])
+def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice: str):
+    kata("start", "tensors")
+    _solution(learner).write_bytes("# 张量练习\nimport torch\n".encode("gbk"))
+    graded = kata("grade", "tensors", lang=lang)
+    assert graded.returncode == 1 and advice in graded.stdout and "codec" not in graded.stdout
+
+
+def test_an_emptied_file_names_the_missing_function(kata, learner: Path):
+    kata("start", "tensors")
+    _solution(learner).write_text("import torch\n", encoding="utf-8")
+    graded = kata("grade", "tensors")
+    assert "tensors.py has no function to_float_tensor (emptied by a failed save?)" in graded.stdout
+    assert "has no attribute" not in graded.stdout
+
+
+def test_test_code_at_the_bottom_keeps_the_other_points(kata, learner: Path):
+    kata("start", "tensors")
+    unfinished = ("\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
+                  "\nprint(linear_forward(None, None, None))\n")
+    source = _reference() + unfinished
+    _solution(learner).write_text(source, encoding="utf-8")
+    graded, result = _graded(kata, learner)
+    call_line = source.splitlines().index("print(linear_forward(None, None, None))") + 1
+    assert result["status"] == "error" and 0 < result["points"] < result["max_points"]
+    assert "move the code at the bottom of the file under `if __name__ == '__main__':`" in graded.stdout
+    assert f"tensors.py:{call_line}" in graded.stdout
+
+
+def test_a_wrong_folder_points_at_the_katas(kata, learner: Path):
+    home = learner / "course"
+    (home / "notes").mkdir(parents=True)
+    kata("start", "tensors", cwd=home)
+    beside = kata("grade", cwd=home / "notes")
+    assert beside.returncode == 2
+    assert f"your katas are in {home / 'kata-workspace'}" in beside.stderr
+    holding = kata("grade", "-w", str(home))  # -w on the folder holding the workspace
+    assert "not started yet" in holding.stdout
 
 
 @pytest.mark.parametrize(
@@ -124,7 +299,33 @@ def test_malformed_pack_is_a_clear_error(kata, pack: Path):
     assert "kata.toml: field 'order' must be int" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_verify_proves_the_tensors_kata(kata):
+def test_verify_proves_the_tensors_kata(kata, tensors: Kata):
     out = kata("verify")
     assert out.returncode == 0, out.stdout
-    assert "ok   tensors: 9 checks, 5 known mistakes caught" in out.stdout
+    assert f"ok   tensors: " in out.stdout
+    assert f"{len(tensors.mistakes)} known mistakes caught" in out.stdout
+
+
+def test_concurrent_state_updates_are_never_lost(tmp_path: Path):
+    """Two `kata` commands at once (watch grading while `kata hint` runs): every update survives."""
+    import threading
+
+    from grader.results import KataResult
+    from grader.workspace import Workspace
+
+    space = Workspace(tmp_path / "kata-workspace")
+    ids = [f"kata{i}" for i in range(8)]
+
+    def record(kata_id: str) -> None:
+        (space.root / kata_id).mkdir(parents=True, exist_ok=True)
+        for _ in range(5):
+            space.record(KataResult(kata_id, 1, "failed", "", [], "cpu", "test"))
+
+    threads = [threading.Thread(target=record, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state = json.loads(space.state_path.read_text(encoding="utf-8"))
+    assert sorted(state["last"]) == ids and sorted(state["best"]) == ids
+    assert not list(space.state_path.parent.glob("*.tmp"))

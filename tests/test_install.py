@@ -1,10 +1,13 @@
-"""A non-editable install finds every kata from an unrelated folder (katas/ and reference/ are package data)."""
+"""A non-editable install finds every kata from an unrelated folder (katas/ and reference/ are package
+data), whether this environment holds an editable install or the README's own `pip install .`; and
+every file the source distribution names exists."""
 
 from __future__ import annotations
 
 import site
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -26,7 +29,9 @@ def test_wheel_install_lists_every_kata(tmp_path: Path):
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
     Path(purelib, "_outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+    # --ignore-installed: after the README's `pip install .` the outer torch-katas is visible through
+    # the .pth file, and pip would otherwise call the wheel "already installed" and skip it
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
                    check=True, capture_output=True, timeout=600)
 
     elsewhere = tmp_path / "elsewhere"
@@ -42,3 +47,9 @@ def test_wheel_install_lists_every_kata(tmp_path: Path):
     started = subprocess.run([str(env_dir / "bin" / "kata"), "start", "tensors"],
                              cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert started.returncode == 0 and (elsewhere / "kata-workspace" / "tensors" / "tensors.py").is_file()
+
+
+def test_the_source_distribution_names_only_existing_files():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for name in config["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]:
+        assert (ROOT / name).exists(), f"pyproject.toml's sdist includes {name}, which does not exist"

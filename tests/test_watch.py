@@ -1,10 +1,16 @@
 """`kata watch` without a terminal: the loop regrades after a save of the kata's files (and only
-then), survives a syntax error, a crash and a hang mid-edit, and acts on the keys h, n and q."""
+then), survives a syntax error, a crash and a hang mid-edit, and acts on the keys h, n and q. And
+the real command in a pseudo-terminal: first scorecard, a save, the refreshed scorecard, q."""
 
 from __future__ import annotations
 
+import os
+import select
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +118,67 @@ def test_events_reports_a_saved_file(tmp_path: Path):
         received.set()
         stream.close()
     assert any(Path(path) == target for _, path in batch)
+
+
+class _Terminal:
+    """A command running in a pseudo-terminal, as in a learner's terminal window."""
+
+    def __init__(self, command: list[str], cwd: Path):
+        import pty
+
+        self.master, slave = pty.openpty()
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+        self.process = subprocess.Popen(command, cwd=cwd, stdin=slave, stdout=slave, stderr=slave,
+                                        env=env, start_new_session=True)
+        os.close(slave)
+        self.seen = b""
+
+    def read_until(self, text: str, seconds: float = 120, start: int | None = None) -> str | None:
+        """Everything shown since `start` (default: now), once `text` appears in it; None after `seconds`."""
+        start = len(self.seen) if start is None else start
+        deadline = time.monotonic() + seconds
+        while text.encode() not in self.seen[start:]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if select.select([self.master], [], [], min(left, 1.0))[0]:
+                try:
+                    self.seen += os.read(self.master, 65536)
+                except OSError:  # the command ended
+                    break
+        if text.encode() not in self.seen[start:]:
+            return None
+        return self.seen[start:].decode(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+        os.close(self.master)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
+    katas_root, reference_root = builtin_roots()
+    shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
+    shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
+    workspace = tmp_path / "workspace"
+    terminal = _Terminal([sys.executable, "-m", "grader", "--lang", "en", "watch", "tensors", "-w", str(workspace),
+                          "--katas", str(tmp_path / "katas")], tmp_path)
+    try:
+        first = terminal.read_until("q quit")
+        assert first and "\x1b[2J" in first and "first failing check" in first and "not started yet" in first
+        reference = (reference_root / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
+        after_first, refreshed = len(terminal.seen), None
+        for _ in range(10):  # save again until seen: the file watcher starts just after the first scorecard
+            (workspace / "tensors" / "tensors.py").write_text(reference, encoding="utf-8")
+            refreshed = terminal.read_until("All graded katas at full points.", 15, start=after_first)
+            if refreshed:
+                break
+        refreshed = terminal.read_until("q quit", 60, start=after_first)
+        assert refreshed and "\x1b[2J" in refreshed
+        assert "passed" in refreshed and "first failing check" not in refreshed
+        os.write(terminal.master, b"q")
+        assert terminal.process.wait(30) == 0
+    finally:
+        terminal.close()

@@ -1,0 +1,98 @@
+"""The message catalogue: every phrase in both languages, every engine message translatable, and a
+Chinese learner's failing kata graded through the real CLI shows no English sentence of the CLI's
+or the engine's own (a check author's messages are the kata's business, not tested here)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader import i18n
+from grader.i18n import PHRASES, say, translate
+from grader.plugin import device_skip_reason
+from grader.runner import SKIPPED_BY_SUBMISSION
+
+ROOT = Path(__file__).resolve().parents[1]
+_SLOT = re.compile(r"\{(\w+)\}")
+# three English words in a row, outside `code`, paths and identifiers: a sentence left untranslated
+_ENGLISH = re.compile(r"(?<![\w./])[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}(?![\w./(])")
+
+
+def _english_sentences(text: str) -> list[str]:
+    without_code = re.sub(r"`[^`]*`", "", text)
+    return [m.group(0) for m in _ENGLISH.finditer(without_code)]
+
+
+@pytest.mark.parametrize("key", sorted(PHRASES))
+def test_every_phrase_has_both_languages_with_the_same_slots(key: str):
+    table = PHRASES[key]
+    assert set(table) == {"en", "zh"} and all(text.strip() for text in table.values())
+    assert sorted(_SLOT.findall(table["en"])) == sorted(_SLOT.findall(table["zh"]))
+
+
+@pytest.mark.parametrize("key", i18n._ENGINE_KEYS)
+def test_engine_messages_come_back_in_chinese(key: str):
+    slots = _SLOT.findall(PHRASES[key]["en"])
+    values = {slot: f"v{i}" for i, slot in enumerate(slots)}
+    assert translate(say(key, "en", **values), "zh") == say(key, "zh", **values)
+    assert translate(say(key, "en", **values), "en") == say(key, "en", **values)
+
+
+def test_nested_engine_messages_translate_inside_out():
+    english = say("at_location", "en", file="autograd_basics.py", line=20,
+                  message=say("not_started_yet", "en", detail=say("exercise_name", "en", n=1, name="gradient")))
+    assert english == "not started yet: exercise 1: gradient (at autograd_basics.py:20)"
+    assert translate(english, "zh") == "尚未开始：第 1 小题 gradient（autograd_basics.py 第 20 行）"
+
+
+def test_text_the_catalogue_does_not_know_is_left_alone():
+    author = "mean_loss returned 0.31; expected 0.25 (did you average twice?)"
+    assert translate(author, "zh") == author
+
+
+def test_the_runners_own_phrases_are_in_the_catalogue():
+    assert SKIPPED_BY_SUBMISSION == say("skipped_by_submission", "en")
+    for reason in (device_skip_reason(frozenset({"cpu"}), "cuda:0"), device_skip_reason(frozenset({"accelerator"}), "cpu")):
+        assert translate(reason, "zh") != reason
+
+
+@pytest.fixture
+def zh_kata(tmp_path: Path):
+    root = tmp_path / "pack"
+    shutil.copytree(ROOT / "katas" / "01-tensors", root / "katas" / "01-tensors")
+    shutil.copytree(ROOT / "reference" / "01-tensors", root / "reference" / "01-tensors")
+
+    def run(*args: str, input: str | None = None) -> str:
+        command = [sys.executable, "-m", "grader", "--lang", "zh", *args, "--katas", str(root / "katas")]
+        out = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=180, input=input,
+                             env={**os.environ, "COLUMNS": "80"})
+        return out.stdout + out.stderr
+
+    return run
+
+
+def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Path):
+    solution = tmp_path / "kata-workspace" / "tensors" / "tensors.py"
+    seen = [zh_kata("grade"), zh_kata("start", "nope"), zh_kata("start", "tensors"), zh_kata("list"),
+            zh_kata("grade", "-v"), zh_kata("hint", "tensors"), zh_kata("hint", "tensors", "--all"),
+            zh_kata("reset", "tensors", input="n\n")]
+    reference = (ROOT / "reference" / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
+    for source in (
+        "# 张量练习\nimport torch\n".encode("gbk"),  # saved as GBK
+        b"import torch\n",  # emptied by a failed save
+        (reference + "\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
+         "\nprint(linear_forward(None, None, None))\n").encode(),  # test code at the bottom
+        b"while True:\n    pass\n",  # a hang at import
+        b"import os\nos._exit(3)\n",  # the learner's code ends the process
+    ):
+        solution.write_bytes(source)
+        seen.append(zh_kata("grade", "tensors", "--timeout", "5"))
+    text = "\n".join(seen)
+    assert "尚未开始" in text and "另存为 UTF-8" in text and "if __name__ == '__main__':" in text
+    assert _english_sentences(text) == [], text
