@@ -178,3 +178,13 @@ def test_report_renders_in_headless_chromium_without_script_errors(tensors, lear
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert "Uncaught" not in dom.stderr, dom.stderr[-2000:]
     assert dom.stdout.count("<tr><td><a href=") == len(learners)
+
+
+def test_prairielearn_score_csv_has_the_upload_columns(tensors, learners, tmp_path):
+    exports.write_prairielearn_csv(tmp_path / "scores.csv", learners)
+    with open(tmp_path / "scores.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["uid", "instance", "qid", "score_perc", "feedback"]
+    assert {row["qid"] for row in rows} == {f"kata-{tensors.id}"} and len(rows) == len(learners)
+    share = {row["uid"]: float(row["score_perc"]) for row in rows}
+    assert share["done"] == 100.0 and share["stub"] == 0.0 and 0 < share["wrong"] < 100
