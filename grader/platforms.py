@@ -37,7 +37,7 @@ from pathlib import Path
 from grader import exports, preflight, submissions
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.results import KataResult, LearnerResult, safe_data, safe_text
+from grader.results import LearnerResult, safe_data, safe_text
 from grader.sandbox import Limits
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
