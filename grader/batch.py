@@ -56,20 +56,29 @@ def shard_of(learner: str, count: int) -> int:
 
 
 def resolve_shard(shard: str | None, shards: int | None, env: Mapping[str, str] = os.environ) -> Shard:
-    """`--shard I/N`; else `--shards N` with the index from Slurm or Kubernetes; else Slurm alone; else 0/1."""
+    """`--shard I/N`; else `--shards N` with I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; else 0/1.
+
+    The array index is the shard index itself (an array `--array=0-7` with `--shards 8`), so a rerun of
+    one array task (`sbatch --array=5`) grades shard 5 again. Under a Slurm array without `--shards`
+    nothing says how many shards there are (a rerun's array has one task), so that is refused.
+    """
     if shard is not None:
         index_text, _, count_text = shard.partition("/")
         if not (index_text.isdigit() and count_text.isdigit()):
             raise KataError(f"--shard must look like I/N (e.g. 0/4), not '{shard}'")
         index, count = int(index_text), int(count_text)
-    elif "SLURM_ARRAY_TASK_ID" in env and (shards or "SLURM_ARRAY_TASK_COUNT" in env):
-        # arrays may start at 1 (--array=1-4): count from the array's first id
-        index = _env_int(env, "SLURM_ARRAY_TASK_ID") - _env_int(env, "SLURM_ARRAY_TASK_MIN", 0)
-        count = shards or _env_int(env, "SLURM_ARRAY_TASK_COUNT")
+    elif shards is not None and "SLURM_ARRAY_TASK_ID" in env:
+        index, count = _env_int(env, "SLURM_ARRAY_TASK_ID"), shards
+        if index >= count:
+            raise KataError(f"SLURM_ARRAY_TASK_ID={index} with --shards {count}: number the array 0 to "
+                            f"{count - 1} (#SBATCH --array=0-{count - 1})")
     elif shards is not None and "JOB_COMPLETION_INDEX" in env:
         index, count = _env_int(env, "JOB_COMPLETION_INDEX"), shards
     elif shards is not None:
         raise KataError("--shards N needs --shard I/N, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+    elif "SLURM_ARRAY_TASK_ID" in env:
+        raise KataError("in a Slurm job array, give --shards N (the array's size): the index comes from "
+                        "SLURM_ARRAY_TASK_ID, and a rerun of one task must still grade only its shard")
     else:
         return Shard(0, 1)
     if count < 1 or not 0 <= index < count:

@@ -334,8 +334,15 @@ def test_killed_batch_resumes(clean, tmp_path):
 def test_shard_choice():
     assert resolve_shard("1/3", None, {}) == Shard(1, 3)
     assert resolve_shard(None, None, {}) == Shard(0, 1)
-    assert resolve_shard(None, None, {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4",
-                                      "SLURM_ARRAY_TASK_MIN": "1"}) == Shard(3, 4)
+    # what Slurm sets for the task of `--array=0-7`, and for a rerun of that one task (`--array=5`)
+    whole = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "8", "SLURM_ARRAY_TASK_MIN": "0"}
+    rerun = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "1", "SLURM_ARRAY_TASK_MIN": "5"}
+    assert resolve_shard(None, 8, whole) == resolve_shard(None, 8, rerun) == Shard(5, 8)
+    for env in (whole, rerun):
+        with pytest.raises(KataError, match="give --shards N"):
+            resolve_shard(None, None, env)
+    with pytest.raises(KataError, match="--array=0-3"):
+        resolve_shard(None, 4, {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"})
     assert resolve_shard(None, 5, {"JOB_COMPLETION_INDEX": "2"}) == Shard(2, 5)
     for bad in ("3/3", "x/2", "1-2"):
         with pytest.raises(KataError):
