@@ -1,6 +1,5 @@
 """Hidden checks for the dynamic-graphs kata. Each docstring: English title, then Chinese title."""
 
-import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
