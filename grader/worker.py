@@ -194,13 +194,15 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
+        # decided before confine: a private pack may be out of the throwaway uid's reach
+        data_dir = job.kata.data if job.kata.data.is_dir() else None
         confine(job_dir, job.limits, job.timeout, placement.device, placement.uid, _readable(job.kata))
         devices.claim(placement.device, placement.memory_fraction)
         context = plugin.JobContext(
             solution_dir=job_dir / "solution",
             files=job.kata.files,
             device=placement.device,
-            data_dir=job.kata.data if job.kata.data.is_dir() else None,
+            data_dir=data_dir,
             channel_fd=channel_fd,
         )
         plugin.set_context(context)

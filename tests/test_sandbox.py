@@ -194,3 +194,24 @@ def test_spawned_children_ignore_a_grader_folder_in_the_current_directory(tensor
     result = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=True))
     assert result.status == "passed", result.status_message
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not (sandbox.DROPS_PRIVILEGES and sandbox.PYTHON_READABLE),
+                    reason="needs root and a Python install other users can read")
+def test_a_private_pack_out_of_the_job_users_reach_still_grades(tmp_path, monkeypatch):
+    """As on a GPU machine with /opt's Python: the pack sits in a 0700 folder the job's uid cannot
+    enter, and nothing about the kata may be looked up there after the uid drop."""
+    import shutil
+
+    from grader.catalog import load_kata
+    from grader.worker import Worker
+
+    monkeypatch.setattr(sandbox, "KEEPS_READ_SEARCH", False)
+    private = tmp_path / "private"
+    katas_root, reference_root = __import__("grader.catalog").catalog.builtin_roots()
+    shutil.copytree(katas_root / "01-tensors", private / "katas" / "01-tensors")
+    shutil.copytree(reference_root / "01-tensors", private / "reference" / "01-tensors")
+    private.chmod(0o700)
+    kata = load_kata(private / "katas" / "01-tensors", private / "reference")
+    result = grade(kata, kata.reference, worker=Worker([kata]))
+    assert result.status == "passed", result.output
