@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -62,10 +63,17 @@ def _catalog(katas: Optional[Path]) -> Catalog:
 
 
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
+    """The kata named by id or by its number in `kata list`; an unknown name gets a suggestion."""
+    import difflib
+
+    by_order = {str(k.order): k for k in catalog}
+    if kata_id in by_order:
+        return by_order[kata_id]
     try:
         return catalog.get(kata_id)
     except KataError as exc:
-        _fail(exc)
+        close = difflib.get_close_matches(kata_id, [k.id for k in catalog], n=1)
+        _fail(KataError.of("did_you_mean", id=kata_id, suggestion=close[0]) if close else exc)
 
 
 @app.callback()
@@ -184,6 +192,8 @@ def grade(
     to_grade = [k for k in selected if space.is_started(k)]
     graded_files = {k.id: fingerprint(space.folder(k)) for k in to_grade}  # as they are now, before grading
     jobs = [Job(k, space.folder(k), device_name, limits) for k in to_grade]
+    if jobs and sys.stderr.isatty():  # a long grade (mnist) is not a blank screen
+        typer.echo(say("grading", lang, ids=", ".join(k.id for k in to_grade)), err=True)
     by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
     for kata in selected:
         if kata.id not in by_kata:
@@ -477,7 +487,6 @@ def watch(
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit."""
-    import sys
     from contextlib import closing
 
     from grader import devices

@@ -36,7 +36,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "all_done": {"en": "All graded katas at full points.", "zh": "所有已评分的练习均获满分。"},
     "next_kata": {"en": "next: kata start {id}", "zh": "下一个：kata start {id}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
-    "grading": {"en": "grading {id} …", "zh": "正在评分 {id} …"},
+    "grading": {"en": "grading {ids} …", "zh": "正在评分 {ids} …"},
     "nothing_changed": {
         "en": "Nothing changed since the last grade of {ids}; `kata grade --all` grades them again.",
         "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。"},
@@ -94,6 +94,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "not_started_run": {"en": "not started: run `kata start {id}`", "zh": "尚未开始：运行 `kata start {id}`"},
     "unknown_kata": {"en": "unknown kata '{id}'; the katas are: {known}",
                      "zh": "没有名为 '{id}' 的练习；可选的练习有：{known}"},
+    "did_you_mean": {"en": "unknown kata '{id}'; did you mean {suggestion}?",
+                     "zh": "没有名为 '{id}' 的练习；你是想输入 {suggestion} 吗？"},
     "file_error": {"en": "{reason} ({file})", "zh": "{reason}（{file}）"},
     # engine messages (plugin.py, runner.py); `translate` turns the English ones into Chinese
     "not_started_yet": {"en": "not started yet: {detail}", "zh": "尚未开始：{detail}"},
@@ -146,6 +148,8 @@ PHRASES: dict[str, dict[str, str]] = {
                   "zh": "有检查耗尽了内存（在加速器上：显存已满）"},
     "lines_dropped": {"en": "… {n} lines dropped …", "zh": "… 省略了 {n} 行 …"},
     "tampering": {"en": "tampering detected: {reason}; no points awarded", "zh": "检测到篡改：{reason}；不计分"},
+    "malformed": {"en": "malformed result: {reason}; no points awarded", "zh": "结果格式错误：{reason}；不计分"},
+    "replaced": {"en": "the submission replaced {names}", "zh": "提交的代码替换了 {names}"},
     # doctor labels
     "doctor_python": {"en": "python", "zh": "Python"},
     "doctor_platform": {"en": "platform", "zh": "平台"},
@@ -168,7 +172,7 @@ _ENGINE_KEYS = (
     "out_of_memory", "not_started_yet", "still_raises", "exercise_name", "only_cpu", "needs_accelerator",
     "skipped_by_submission_why", "skipped_by_submission", "no_result", "every_check_passed", "n_failed",
     "missing_files", "missing_file", "stopped_after", "stopped_memory", "stopped_disk", "killed_by",
-    "exited_early", "check_oom", "tampering", "not_started_run", "unknown_kata", "no_started",
+    "exited_early", "check_oom", "tampering", "malformed", "replaced", "not_started_run", "unknown_kata", "no_started",
     "katas_elsewhere", "not_started_reset", "lines_dropped",
 )
 # Slots holding text that may itself be an engine phrase (the rest are names, numbers, paths).

@@ -68,18 +68,23 @@ def zh_kata(tmp_path: Path):
     shutil.copytree(ROOT / "katas" / "01-tensors", root / "katas" / "01-tensors")
     shutil.copytree(ROOT / "reference" / "01-tensors", root / "reference" / "01-tensors")
 
+    learner = tmp_path / "home" / "learner"  # alone in its parent and home: no workspace nearby
+    learner.mkdir(parents=True)
+
     def run(*args: str, input: str | None = None) -> str:
         command = [sys.executable, "-m", "grader", "--lang", "zh", *args, "--katas", str(root / "katas")]
-        out = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=180, input=input,
-                             env={**os.environ, "COLUMNS": "80"})
+        out = subprocess.run(command, cwd=learner, capture_output=True, text=True, timeout=180, input=input,
+                             env={**os.environ, "COLUMNS": "80", "HOME": str(learner.parent)})
         return out.stdout + out.stderr
 
     return run
 
 
 def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Path):
-    solution = tmp_path / "kata-workspace" / "tensors" / "tensors.py"
-    seen = [zh_kata("grade"), zh_kata("start", "nope"), zh_kata("start", "tensors"), zh_kata("list"),
+    assert "还没有开始任何练习" in zh_kata("grade")
+    solution = tmp_path / "home" / "learner" / "kata-workspace" / "tensors" / "tensors.py"
+    zh_kata("start", "tensors")  # prints the kata's own README.zh.md: the kata's text, not the CLI's
+    seen = [zh_kata("start", "nope"), zh_kata("start", "tensr"), zh_kata("list"),
             zh_kata("grade", "-v"), zh_kata("hint", "tensors"), zh_kata("hint", "tensors", "--all"),
             zh_kata("reset", "tensors", input="n\n")]
     reference = (ROOT / "reference" / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
