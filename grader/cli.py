@@ -159,7 +159,7 @@ def grade(
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the results (versioned schema) to this file."),
     katas: Optional[Path] = KatasOption,
-    everything: bool = typer.Option(False, "--all", help="Grade every started kata, changed or not."),
+    everything: bool = typer.Option(False, "--all", help="Grade every started kata, changed or not (so does --json)."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="List every check with ✓/✗ and its points."),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
@@ -179,7 +179,8 @@ def grade(
         if found is not None and found != space.root:
             _fail(KataError.of("katas_elsewhere", root=space.root, found=found))
         _fail(KataError.of("no_started", root=space.root, first=catalog.katas[0].id))
-    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if everything or space.changed(k)]
+    regrade = everything or json_file is not None  # a JSON file holds every started kata
+    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
     if not selected:
         typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
         raise typer.Exit(0 if all((space.last(k) or {}).get("status") == "passed" for k in started) else 1)

@@ -255,11 +255,12 @@ class _OutputKept:
     def __bytes__(self) -> bytes:
         if not self.dropped_bytes:
             return bytes(self.head + self.tail)
-        # start the tail at a whole line; the part line before it counts as dropped too
+        # whole lines only: the head ends at its last line end, the tail starts after its first one;
+        # a line counts as dropped where its line end was dropped
+        head = self.head[: self.head.rfind(b"\n") + 1]
         cut = self.tail.find(b"\n") + 1
-        lines = self.dropped_lines + (1 if cut else 0)
-        marker = say("lines_dropped", "en", n=lines).encode()
-        return bytes(self.head).rstrip(b"\n") + b"\n" + marker + b"\n" + bytes(self.tail[cut:])
+        marker = say("lines_dropped", "en", n=self.dropped_lines + (1 if cut else 0)).encode()
+        return bytes(head) + marker + b"\n" + bytes(self.tail[cut:])
 
 
 @dataclass

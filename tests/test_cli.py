@@ -232,6 +232,22 @@ def test_a_long_print_shows_its_last_line(kata, learner: Path):
     assert "line 19999 of the learner output" in graded.stdout
 
 
+def test_output_keeps_a_head_and_the_real_tail():
+    from grader.worker import _OutputKept
+
+    kept = _OutputKept()
+    printed = b"".join(f"line {i}\n".encode() for i in range(20000))
+    for start in range(0, len(printed), 4096):  # as the pipe delivers it
+        kept.add(printed[start:start + 4096], 1024)
+    lines = bytes(kept).decode().splitlines()
+    assert len(bytes(kept)) <= 1024 + 40
+    [at] = [i for i, line in enumerate(lines) if "dropped" in line]
+    head, tail = lines[:at], lines[at + 1:]
+    assert head == [f"line {i}" for i in range(len(head))] and head
+    assert tail == [f"line {i}" for i in range(20000 - len(tail), 20000)] and tail
+    assert lines[at] == f"… {20000 - len(head) - len(tail)} lines dropped …"
+
+
 @pytest.mark.parametrize("lang, advice", [("en", "re-save it as UTF-8"), ("zh", "另存为 UTF-8")])
 def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice: str):
     kata("start", "tensors")
