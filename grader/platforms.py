@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import stat
 import sys
@@ -125,7 +126,7 @@ def gradescope_results(learner: LearnerResult, config: PlatformConfig) -> dict:
         "visibility": config.visibility_of(kata.kata, check.id),
     } for kata in learner.katas for check in kata.checks]
     return safe_data({"score": learner.points, "output": _public_output(learner), "output_format": "text",
-                      "execution_time": round(sum(k.duration for k in learner.katas)),
+                      "execution_time": round(sum(k.duration for k in learner.katas if math.isfinite(k.duration))),
                       "stdout_visibility": "hidden", "tests": tests})
 
 

@@ -198,7 +198,7 @@ def test_clean_class_grades(clean):
     skipped = (out / "skipped.csv").read_text()
     assert "notes.txt" in skipped and "empty" in skipped and "no-tensors" in skipped
     for name in ("checks.csv", "grades.json", "junit.xml", "report.html", "feedback/ref-0.md",
-                 "gradescope/stub-0/results.json", "prairielearn/stub-0/results.json", "shard.json"):
+                 "prairielearn_scores.csv", "shard.json"):
         assert (out / name).is_file(), name
     assert "<svg" in (out / "report.html").read_text() and "http" not in (out / "report.html").read_text()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import exports
+from grader import exports, platforms
 from grader.catalog import Catalog
 from grader.gradebook import Gradebook, Key
 from grader.results import CheckResult, KataResult, LearnerResult, safe_data, safe_text
@@ -127,12 +127,14 @@ def test_grades_json_reads_back_with_safe_text(written):
 
 def test_lms_files_parse_strictly(written):
     out, learners = written
-    for system in ("gradescope", "prairielearn"):
-        folders = sorted((out / system).iterdir())
-        assert len(folders) == len(learners), system
-        for folder in folders:
-            data = json.loads((folder / "results.json").read_text(encoding="utf-8"), parse_constant=pytest.fail)
-            assert data["tests"] and math.isfinite(data["score"])
+    config = platforms.PlatformConfig([learners[0].katas[0].kata], "hidden", {})
+    for learner in learners:
+        for data in (platforms.gradescope_results(learner, config), platforms.prairielearn_results(learner, config)):
+            text = json.dumps(data, ensure_ascii=False, allow_nan=False)  # raises on NaN or infinity
+            assert not _LEFT_UNSAFE.search(text) and math.isfinite(data["score"])
+    with open(out / "prairielearn_scores.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == len(learners) and all(math.isfinite(float(row["score_perc"])) for row in rows)
 
 
 def test_feedback_fence_cannot_be_closed_from_inside(written):
@@ -180,7 +182,7 @@ def test_junit_with_hostile_text_is_valid_against_the_schema(written):
 def test_report_escapes_everything_and_shows_protections(written):
     out, _ = written
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "<script>" not in page and "]]><!--" not in page
+    assert page.count("<script>") == 1 and "<script>alert" not in page and "]]><!--" not in page  # only the page's own
     assert "Sandbox protections" in page and "no network: NOT active" in page
 
 
