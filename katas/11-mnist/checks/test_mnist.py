@@ -227,7 +227,7 @@ def test_train_model_loss(solution):
         f"{len(seen)}: a leftover `break`, or a loop that skips the last, smaller batch?"
     )
     means = _epoch_means(seen, labels, batch_size, epochs)
-    if not any(_fits_cross_entropy(history, [m for m in pairs]) for pairs in means.values()):
+    if not any(_fits_cross_entropy(history, pairs) for pairs in means.values()):
         plain = ", ".join(f"{a:.4f}" for a, _ in means["per image"])
         raise AssertionError(
             f"train_model reported the epoch losses {', '.join(f'{h:.4f}' for h in history)}, but the cross-entropy "
