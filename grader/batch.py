@@ -258,7 +258,8 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
             learners = _with_missing(book, found, columns, found_results)
         finally:
             book.close()
-    exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel)
+    exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel,
+                      roster=submissions.read_roster(submissions_dir))
     exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
     return BatchSummary(learners, skipped, graded.count, graded.reused, time.monotonic() - started, shard,
                         columns, graded.retried)

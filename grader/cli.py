@@ -11,7 +11,7 @@ import typer
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
+from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width, wrap
 from grader.sandbox import DEFAULT_MEMORY_MB, Limits
 from grader.workspace import Workspace, find_root, workspace_nearby
 
@@ -420,6 +420,26 @@ def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: st
     return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
 
 
+@app.command("import")
+def import_submissions(
+    system: str = typer.Argument(..., metavar="SYSTEM", help="canvas or moodle: whose bulk download it is."),
+    download: Path = typer.Argument(..., help="The LMS's 'download all submissions' zip, or its extracted folder."),
+    out: Path = typer.Option(..., "-o", "--out", help="The submissions folder for `kata batch` (roster.csv inside)."),
+    katas: Optional[Path] = KatasOption,
+) -> None:
+    """Turn an LMS bulk download into `kata batch` input: one folder per learner, and roster.csv."""
+    from grader import lms
+
+    try:
+        imported, skipped = lms.import_download(system, download, list(_catalog(katas)), out)
+    except KataError as exc:
+        _fail(str(exc))
+    for entry in skipped:
+        typer.echo(f"skipped {entry.entry}: {entry.reason}", err=True)
+    late = sum(lr.late for lr in imported.learners)
+    typer.echo(f"{len(imported.learners)} learners ({late} late), {len(skipped)} files skipped -> {out}")
+
+
 @export_app.command("gradescope")
 def export_gradescope(
     out: Path = typer.Option(Path("autograder.zip"), "-o", "--out", help="The autograder zip to write."),
@@ -465,8 +485,6 @@ def export_prairielearn(
 @app.command()
 def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""
-    import textwrap
-
     from tabulate import tabulate
 
     from grader.doctor import report
@@ -475,8 +493,7 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     # long labels (the protections) wrap at a third of the terminal; the values take the rest
     label_room = min(max(width(label) for label, _ in rows), max(16, terminal_columns() // 3))
     room = max(20, terminal_columns() - label_room - 3)
-    typer.echo(tabulate([(textwrap.fill(label, label_room), textwrap.fill(value, room)) for label, value in rows],
-                        tablefmt="simple"))
+    typer.echo(tabulate([(wrap(label, label_room), wrap(value, room)) for label, value in rows], tablefmt="simple"))
 
 
 @app.command()

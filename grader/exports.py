@@ -91,12 +91,13 @@ def kata_maximum(learners: list[LearnerResult], kata_id: str) -> float:
 
 
 def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped],
-              excel: bool = False) -> None:
-    """Every export; with `excel` the CSVs start with a byte order mark, so that Excel reads UTF-8."""
+              excel: bool = False, roster: dict[str, dict[str, str]] | None = None) -> None:
+    """Every export; with `excel` the CSVs start with a byte order mark, so that Excel reads UTF-8; a
+    `roster` (learner id -> name, LMS id...) adds its columns to grades.csv."""
     learners = sorted(learners, key=lambda lr: lr.learner)
     kata_ids = [k.id for k in catalog]
     encoding = "utf-8-sig" if excel else "utf-8"
-    write_grades_csv(out / "grades.csv", learners, kata_ids, encoding)
+    write_grades_csv(out / "grades.csv", learners, kata_ids, encoding, roster or {})
     write_checks_csv(out / "checks.csv", learners, encoding)
     write_grades_json(out / "grades.json", learners)
     write_skipped(out / "skipped.csv", skipped, encoding)
@@ -119,15 +120,20 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str], encoding: str = "utf-8") -> None:
+def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str], encoding: str = "utf-8",
+                     roster: dict[str, dict[str, str]] | None = None) -> None:
+    roster = roster or {}
+    extra = list(dict.fromkeys(column for row in roster.values() for column in row))
     with open(path, "w", newline="", encoding=encoding) as file:
         writer = csv.writer(file)
-        writer.writerow(["learner", *kata_ids, "total", "max_total", "status"])
+        writer.writerow(["learner", *extra, *kata_ids, "total", "max_total", "status"])
         maxima = [kata_maximum(learners, k) for k in kata_ids]
-        writer.writerow([MAX_ROW, *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), ""])
+        writer.writerow([MAX_ROW, *[""] * len(extra), *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), ""])
         for learner in learners:
             points = {k.kata: _num(k.points) for k in learner.katas}
-            writer.writerow([_cell(learner.learner), *(points.get(k, "0") for k in kata_ids),
+            known = roster.get(learner.learner, {})
+            writer.writerow([_cell(learner.learner), *(_cell(known.get(c, "")) for c in extra),
+                             *(points.get(k, "0") for k in kata_ids),
                              _num(learner.points), _num(learner.max_points), _cell(status_column(learner))])
 
 

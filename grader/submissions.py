@@ -9,6 +9,7 @@ Anything else is `Skipped` with a reason, never an exception.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.sandbox import files_that_count
 
+ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name, LMS id; not a learner
 MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
@@ -121,7 +123,7 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
     skipped: list[Skipped] = []
     for entry in sorted(submissions.iterdir(), key=lambda p: os.fsencode(p.name)):
         shown = printable(entry.name)
-        if entry.name.startswith(".") or entry.name == "__MACOSX":
+        if entry.name.startswith(".") or entry.name in ("__MACOSX", ROSTER):
             continue
         try:
             if entry.is_symlink():
@@ -155,3 +157,13 @@ def content_hash(folder: Path, names: tuple[str, ...]) -> str:
         digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def read_roster(submissions: Path) -> dict[str, dict[str, str]]:
+    """`roster.csv` beside the learners (written by `kata import`): learner id -> its other columns."""
+    path = submissions / ROSTER
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        return {row["learner"]: {k: v for k, v in row.items() if k != "learner"} for row in csv.DictReader(file)
+                if row.get("learner")}

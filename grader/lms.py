@@ -1,0 +1,143 @@
+"""`kata import canvas|moodle DOWNLOAD -o SUBMISSIONS`: an LMS bulk download as `kata batch` input.
+
+Each LMS names the files of its "download all submissions" zip after the learner:
+
+- Canvas: `<sortable name>_[LATE_]<user id>_<submission id>_<file name>`, where a resubmitted file may
+  carry `-<n>` before its extension (`tensors-1.py`);
+- Moodle: `<Full Name>_<participant id>_assignsubmission_file_<file name>`, or the same prefix as a
+  folder holding the files ("download submissions in folders").
+
+The learner id is the LMS's id (`canvas-<user id>`, `moodle-<participant id>`: what its grade import
+matches on), and `roster.csv` beside the submissions maps it to the name and the late flag. A file
+named by a kata goes to `<learner>/<kata-id>/`; an uploaded zip is extracted with the same checks as
+`kata batch` (no `..`, links or bombs) and must hold a workspace. Anything else is listed as skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from grader import submissions
+from grader.catalog import Kata
+from grader.errors import KataError
+
+ROSTER = submissions.ROSTER
+SYSTEMS = ("canvas", "moodle")
+_CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
+_RESUBMITTED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
+
+
+@dataclass
+class Learner:
+    id: str
+    name: str
+    lms_id: str
+    late: bool = False
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (file name as submitted, where it is)
+
+
+@dataclass
+class Imported:
+    learners: list[Learner]
+    skipped: list[submissions.Skipped]
+
+
+def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str] | None:
+    """(name, LMS id, late, file name) from a path of the download, or None when it is not a submission."""
+    if system == "canvas":
+        match = _CANVAS.match(relative.name)
+        return (match["name"], match["id"], bool(match["late"]), match["file"]) if match else None
+    head = relative.parts[0]
+    match = _MOODLE.match(head)
+    if not match:
+        return None
+    inner = "/".join(relative.parts[1:]) if len(relative.parts) > 1 else match["file"]
+    return (match["name"], match["id"], False, inner) if inner else None
+
+
+def _kata_of(name: str, katas: list[Kata]) -> tuple[Kata, str] | None:
+    """The kata a submitted file belongs to, and its name there (`tensors-1.py` -> tensors.py)."""
+    base = PurePosixPath(name).name
+    candidates = [base]
+    resubmitted = _RESUBMITTED.match(base)
+    if resubmitted:
+        candidates.append(resubmitted["stem"] + resubmitted["suffix"])
+    for candidate in candidates:
+        for kata in katas:
+            if candidate in kata.files:
+                return kata, candidate
+    return None
+
+
+def read_download(system: str, download: Path, staging: Path) -> Imported:
+    """Every learner of the download (a zip, extracted safely, or its folder) with their files."""
+    if system not in SYSTEMS:
+        raise KataError(f"import from {', '.join(SYSTEMS)}, not '{system}'")
+    if download.is_file():
+        try:
+            submissions.extract_zip(download, staging)
+        except submissions.Rejected as why:
+            raise KataError(f"{download}: {why}") from None
+        download = staging
+    elif not download.is_dir():
+        raise KataError(f"{download}: no such file or folder")
+    learners: dict[str, Learner] = {}
+    skipped = []
+    for path in sorted(p for p in download.rglob("*") if p.is_file() and not p.is_symlink()):
+        relative = PurePosixPath(path.relative_to(download).as_posix())
+        parsed = _parse(system, relative)
+        if parsed is None:
+            skipped.append(submissions.Skipped(str(relative), f"not named as a {system} submission"))
+            continue
+        name, lms_id, late, file_name = parsed
+        learner = learners.setdefault(lms_id, Learner(f"{system}-{lms_id}", name, lms_id))
+        learner.late |= late
+        learner.files.append((file_name, path))
+    return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
+
+
+def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[submissions.Skipped]:
+    """`out/<learner>/<kata-id>/<file>` for each learner, and `out/roster.csv`; what could not be placed."""
+    skipped = list(imported.skipped)
+    out.mkdir(parents=True, exist_ok=True)
+    for learner in imported.learners:
+        folder = out / learner.id
+        if folder.exists():
+            shutil.rmtree(folder)  # a new download replaces the learner's files, never mixes with them
+        folder.mkdir()
+        for file_name, path in learner.files:
+            if file_name.lower().endswith(".zip"):
+                try:
+                    with tempfile.TemporaryDirectory(prefix="kata-import-") as tmp:
+                        submissions.extract_zip(path, Path(tmp))
+                        root, found = submissions._kata_root(Path(tmp), [k.id for k in katas])
+                        for kata_id in found:
+                            shutil.copytree(root / kata_id, folder / kata_id, dirs_exist_ok=True)
+                except submissions.Rejected as why:
+                    skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", str(why)))
+                continue
+            placed = _kata_of(file_name, katas)
+            if placed is None:
+                skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", "no kata names this file"))
+                continue
+            kata, name = placed
+            (folder / kata.id).mkdir(exist_ok=True)
+            shutil.copyfile(path, folder / kata.id / name)
+    with open(out / ROSTER, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["learner", "name", "lms_id", "late"])
+        for learner in imported.learners:
+            writer.writerow([learner.id, learner.name, learner.lms_id, "yes" if learner.late else "no"])
+    return skipped
+
+
+def import_download(system: str, download: Path, katas: list[Kata], out: Path) -> tuple[Imported, list[submissions.Skipped]]:
+    with tempfile.TemporaryDirectory(prefix="kata-import-") as staging:
+        imported = read_download(system, download, Path(staging))
+        return imported, write_submissions(imported, katas, out)

@@ -1,0 +1,115 @@
+"""`kata import canvas|moodle`: the LMSs' bulk-download file names become `kata batch` input and a roster.
+
+The downloads are built here with the file names each LMS documents for "download all submissions":
+Canvas `<sortable name>_[LATE_]<user id>_<submission id>_<file>` (a resubmitted file as `<stem>-<n>.py`),
+Moodle `<Full Name>_<participant id>_assignsubmission_file_` as a folder or as a file-name prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import exports, lms, submissions
+from grader.catalog import Catalog
+from grader.errors import KataError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def katas():
+    return list(Catalog.load())
+
+
+def _file_of(katas, kata_id: str) -> str:
+    return next(k for k in katas if k.id == kata_id).files[0]
+
+
+def _workspace_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _roster(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / lms.ROSTER, newline="", encoding="utf-8") as file:
+        return {row["learner"]: row for row in csv.DictReader(file)}
+
+
+def test_canvas_download(katas, tmp_path):
+    tensors, autograd = _file_of(katas, "tensors"), _file_of(katas, "autograd")
+    members = {
+        f"smithjohn_1234_5678_{tensors}": b"# john\n",
+        f"zhangsan_LATE_99_100_{Path(tensors).stem}-1.py": b"# resubmitted late\n",
+        "zhangsan_LATE_99_101_notes.txt": b"not a kata file",
+        "leeann_77_300_workspace.zip": _workspace_zip({f"ws/autograd/{autograd}": b"# ann\n"}),
+        "evil_66_400_slip.zip": _workspace_zip({f"../../{tensors}": b"x"}),
+        "readme.txt": b"not from Canvas",
+    }
+    (tmp_path / "canvas.zip").write_bytes(_workspace_zip(members))
+    out = tmp_path / "submissions"
+    imported, skipped = lms.import_download("canvas", tmp_path / "canvas.zip", katas, out)
+    assert [lr.id for lr in imported.learners] == ["canvas-1234", "canvas-66", "canvas-77", "canvas-99"]
+    assert (out / "canvas-1234" / "tensors" / tensors).read_bytes() == b"# john\n"
+    assert (out / "canvas-99" / "tensors" / tensors).read_bytes() == b"# resubmitted late\n"
+    assert (out / "canvas-77" / "autograd" / autograd).read_bytes() == b"# ann\n"
+    assert not list((out / "canvas-66").iterdir())  # the unsafe zip placed nothing
+    reasons = {s.entry: s.reason for s in skipped}
+    assert "no kata names this file" in reasons["canvas-99: notes.txt"]
+    assert "outside the folder" in reasons["canvas-66: slip.zip"]
+    assert "not named as a canvas submission" in reasons["readme.txt"]
+    roster = _roster(out)
+    assert roster["canvas-99"] == {"learner": "canvas-99", "name": "zhangsan", "lms_id": "99", "late": "yes"}
+    assert roster["canvas-1234"]["late"] == "no"
+    found, not_learners = submissions.find(out, [k.id for k in katas], tmp_path / "staging")
+    assert {s.learner for s in found} == {"canvas-1234", "canvas-77", "canvas-99"}
+    assert [s.entry for s in not_learners] == ["canvas-66"]  # roster.csv is not an entry
+
+
+def test_moodle_download_in_folders_and_flat(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    download = tmp_path / "moodle"
+    folder = download / "张三_41_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    (folder / tensors).write_bytes(b"# zhang\n")
+    (download / f"Ann Lee_42_assignsubmission_file_{tensors}").write_bytes(b"# ann\n")
+    (download / "Ann Lee_42_assignsubmission_onlinetext_onlinetext.html").write_bytes(b"<p>hi</p>")
+    out = tmp_path / "submissions"
+    imported, skipped = lms.import_download("moodle", download, katas, out)
+    assert {lr.id: lr.name for lr in imported.learners} == {"moodle-41": "张三", "moodle-42": "Ann Lee"}
+    assert (out / "moodle-41" / "tensors" / tensors).read_bytes() == b"# zhang\n"
+    assert (out / "moodle-42" / "tensors" / tensors).read_bytes() == b"# ann\n"
+    assert [s.entry for s in skipped] == ["moodle-42: onlinetext.html"]
+
+
+def test_import_command_and_unknown_system(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    download = tmp_path / "dl"
+    download.mkdir()
+    (download / f"smithjohn_1234_5678_{tensors}").write_bytes(b"# john\n")
+    run = subprocess.run([sys.executable, "-m", "grader", "import", "canvas", str(download), "-o",
+                          str(tmp_path / "subs")], capture_output=True, text=True)
+    assert run.returncode == 0 and "1 learners (0 late), 0 files skipped" in run.stdout, run.stderr
+    with pytest.raises(KataError, match="import from canvas, moodle"):
+        lms.import_download("blackboard", download, katas, tmp_path / "other")
+
+
+def test_roster_columns_reach_grades_csv(tensors, tmp_path):
+    from grader.results import LearnerResult
+
+    learner = LearnerResult("canvas-99", [])
+    exports.write_grades_csv(tmp_path / "grades.csv", [learner], [tensors.id],
+                             roster={"canvas-99": {"name": "张三", "lms_id": "99", "late": "yes"}})
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as file:
+        header, maximum, row = list(csv.reader(file))
+    assert header[:4] == ["learner", "name", "lms_id", "late"] and row[:4] == ["canvas-99", "张三", "99", "yes"]
+    assert maximum[:4] == [exports.MAX_ROW, "", "", ""]
