@@ -251,6 +251,24 @@ def clip(text: str, columns: int) -> str:
     return out + "…"
 
 
+def wrap(text: str, columns: int) -> str:
+    """`text` broken into lines of at most `columns` terminal columns, at spaces where it can."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if width(candidate) <= columns:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while width(word) > columns:  # a word (or a run of CJK) wider than a line: cut it
+            chunk = clip(word, columns + 1)[:-1] or word[0]
+            lines.append(chunk)
+            word = word[len(chunk):]
+        line = word
+    return "\n".join([*lines, line])
+
+
 def terminal_columns() -> int:
     """The terminal's width; 80 when output is not a terminal (a pipe, a notebook)."""
     return shutil.get_terminal_size((80, 24)).columns

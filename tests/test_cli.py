@@ -48,7 +48,7 @@ def kata(learner: Path, pack: Path):
     def run(*args: str, input: str | None = None, lang: str = "en", cwd: Path | None = None,
             columns: int = 80) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "grader", "--lang", lang, *args]
-        if args and args[0] != "--help":
+        if args and args[0] not in ("--help", "doctor"):  # doctor does not read katas
             command += ["--katas", str(pack)]
         env = {**os.environ, "COLUMNS": str(columns), "HOME": str(learner.parent)}
         return subprocess.run(command, cwd=cwd or learner, capture_output=True, text=True, input=input,
@@ -220,6 +220,8 @@ def test_tables_fit_80_columns(kata, lang: str):
         assert max(width(line) for line in table) <= 80, out.stdout
         header, rule = table[0], table[1]
         assert width(header) <= width(rule) + 2  # wide characters measured: the header lines up with its rule
+    doctor = kata("doctor", lang=lang, columns=80)
+    assert doctor.returncode == 0 and max(width(line) for line in doctor.stdout.splitlines()) <= 80, doctor.stdout
 
 
 def test_a_long_print_shows_its_last_line(kata, learner: Path):

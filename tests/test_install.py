@@ -28,7 +28,9 @@ def test_wheel_install_lists_every_kata(tmp_path: Path):
     # our site-packages after the new venv's own, so the wheel's copy of `grader` wins.
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
-    Path(purelib, "_outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    # (every site-packages folder on this sys.path, those added by .pth files included)
+    outer = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    Path(purelib, "_outer.pth").write_text("\n".join(outer or site.getsitepackages()) + "\n")
     # --ignore-installed: after the README's `pip install .` the outer torch-katas is visible through
     # the .pth file, and pip would otherwise call the wheel "already installed" and skip it
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
