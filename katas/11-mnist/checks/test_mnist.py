@@ -211,7 +211,7 @@ def test_train_model_loss(solution):
         before = F.cross_entropy(model(images), labels).item()
     seen = []  # the logits of every training forward pass (extra passes under no_grad are ignored)
     model.register_forward_hook(
-        lambda module, inputs, output: seen.append(output.detach().clone()) if torch.is_grad_enabled() else None
+        lambda module, inputs, output: seen.append(output.detach().cpu()) if torch.is_grad_enabled() else None
     )
     history = solution.train_model(model, loader, epochs=epochs)  # the learner's own default lr and optimizer
     assert isinstance(history, (list, tuple)) and len(history) == epochs, (
@@ -235,8 +235,9 @@ def test_train_model_loss(solution):
             "(no softmax first: it applies log-softmax itself; label smoothing is fine) and average loss.item() "
             "over the whole epoch"
         )
+    where = next(model.parameters()).device  # train_model may have moved the model to an accelerator
     with torch.no_grad():
-        after = F.cross_entropy(model(images), labels).item()
+        after = F.cross_entropy(model(images.to(where)), labels.to(where)).item()
     assert after <= 0.99 * before, (
         f"after {epochs} epochs with train_model's default lr, the cross-entropy on the training images went from "
         f"{before:.4f} to {after:.4f} (at least a 1% drop is expected, whatever the optimizer): are "
@@ -257,7 +258,7 @@ def test_train_model_uses_lr(solution):
     model.register_forward_hook(lambda module, inputs, output: ran.append(True))
     solution.train_model(model, loader, epochs=1, lr=0.0)
     assert ran, "train_model never ran the model"
-    moved = [name for name, p in model.named_parameters() if not torch.equal(p.detach(), start[name])]
+    moved = [name for name, p in model.named_parameters() if not torch.equal(p.detach().cpu(), start[name])]
     assert not moved, (
         f"train_model(model, loader, epochs=1, lr=0.0) changed {', '.join(moved)}: with a learning rate of 0 no "
         "optimizer moves the weights, so the lr argument is not reaching the optimizer. Build it with "
