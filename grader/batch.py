@@ -208,6 +208,7 @@ class BatchSummary:
     shard: Shard
     katas: list[Kata] = field(default_factory=list)
     retried: int = 0  # timeouts graded a second time, alone
+    in_class: int = 0  # learners found in the submissions, in every shard
 
     @property
     def kinds(self) -> Counter[str]:
@@ -243,6 +244,7 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
         unknown = sorted(regrade.learners - {s.learner for s in found})
         if unknown:
             raise KataError(f"--learner: no submission for {', '.join(unknown)}")
+        in_class = len(found)
         found = [s for s in found if shard.owns(s.learner)]
         worker = Worker(katas, parallel=workers)  # before the gradebook opens: children never see its file
         checked = preflight.references(worker, katas, device, limits)
@@ -262,7 +264,7 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
                       roster=submissions.read_roster(submissions_dir))
     exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
     return BatchSummary(learners, skipped, graded.count, graded.reused, time.monotonic() - started, shard,
-                        columns, graded.retried)
+                        columns, graded.retried, in_class)
 
 
 def _export_katas(book: Gradebook, katas: list[Kata], catalog: Catalog | None) -> list[Kata]:

@@ -76,6 +76,16 @@ def _kata(catalog: Catalog, kata_id: str) -> Kata:
         _fail(KataError.of("did_you_mean", id=kata_id, suggestion=close[0]) if close else exc)
 
 
+def _space(workspace: Optional[Path]) -> Workspace:
+    """The learner's workspace; when there is none here but one nearby, say where it is instead."""
+    space = Workspace(find_root(workspace))
+    if workspace is None and not space.root.is_dir():
+        found = workspace_nearby()
+        if found is not None:
+            _fail(KataError.of("katas_elsewhere", root=space.root, found=found))
+    return space
+
+
 @app.callback()
 def main(lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: KATA_LANG, else the locale).")) -> None:
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
@@ -90,7 +100,7 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     from tabulate import tabulate
 
     catalog = _catalog(katas)
-    space = Workspace(find_root(workspace))
+    space = _space(workspace)
     lang = _Session.lang
     rows = []
     for kata in catalog:
@@ -171,13 +181,10 @@ def grade(
     from grader.workspace import fingerprint
 
     catalog = _catalog(katas)
-    space = Workspace(find_root(workspace))
+    space = _space(workspace)
     lang = _Session.lang
     started = [k for k in catalog if space.is_started(k)]
     if not ids and not started:
-        found = workspace_nearby()
-        if found is not None and found != space.root:
-            _fail(KataError.of("katas_elsewhere", root=space.root, found=found))
         _fail(KataError.of("no_started", root=space.root, first=catalog.katas[0].id))
     regrade = everything or json_file is not None  # a JSON file holds every started kata
     selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
@@ -230,7 +237,7 @@ def hint(kata_id: str = typer.Argument(..., metavar="ID"),
     """The next hint for the exercise of your first failing check (each call goes one step further)."""
     kata = _kata(_catalog(katas), kata_id)
     lang = _Session.lang
-    space = Workspace(find_root(workspace))
+    space = _space(workspace)
     if every:
         shown = space.seen_hints(kata, lang)
         if not shown:
@@ -259,7 +266,7 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
           workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
     """Put the stub back (your old files are backed up under .kata/backups/)."""
     kata = _kata(_catalog(katas), kata_id)
-    space = Workspace(find_root(workspace))
+    space = _space(workspace)
     if not space.is_started(kata):
         _fail(KataError.of("not_started_reset", id=kata.id, root=space.root))
     from grader.api import reset_kata, reset_refusal
@@ -279,7 +286,7 @@ def solution(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Option
              katas: Optional[Path] = KatasOption) -> None:
     """Show the reference solution, once you have full points on the kata."""
     kata = _kata(_catalog(katas), kata_id)
-    best = Workspace(find_root(workspace)).best(kata)
+    best = _space(workspace).best(kata)
     if not best or best.get("status") != "passed" or best.get("version") != kata.version:
         points = f"{best['points']:g}/{best['max_points']:g}" if best else "-"
         typer.echo(say("locked", _Session.lang, id=kata.id, points=points), err=True)
@@ -358,7 +365,7 @@ def batch(
     retry_timeouts: bool = typer.Option(True, "--retry-timeouts/--no-retry-timeouts", help="Grade a timed-out job once more, alone, before recording it."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."),
 ) -> None:
-    """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when no learner was found."""
+    """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when the folder holds no learner."""
     import os
 
     from grader import batch as batch_module
@@ -380,9 +387,11 @@ def batch(
     typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
                f"({summary.retried} timeouts retried alone), {summary.reused} unchanged, {len(summary.skipped)} "
                f"skipped, {summary.seconds:.1f} s -> {out}" + (f"\nresults: {kinds}" if kinds else ""))
-    if not summary.learners:
-        typer.echo(f"error: no learner to grade in {submissions} (shard {summary.shard})", err=True)
+    if not summary.in_class:
+        typer.echo(f"error: no learner to grade in {submissions}", err=True)
         raise typer.Exit(1)
+    if not summary.learners:  # a shard can be empty in a small class: not a failed task
+        typer.echo(f"shard {summary.shard} holds none of the {summary.in_class} learners", err=True)
 
 
 @app.command()
@@ -512,7 +521,7 @@ def watch(
     from grader.scorecard import render
 
     catalog = _catalog(katas)
-    space = Workspace(find_root(workspace))
+    space = _space(workspace)
     keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
     try:
         session = watching.WatchSession(catalog, space, watching.pick_kata(catalog, space, kata_id),

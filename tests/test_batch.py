@@ -441,3 +441,6 @@ def test_only_exports_every_kata_graded_so_far(tmp_path):
     empty.mkdir()
     nothing = _batch(katas, empty, tmp_path / "out-empty")
     assert nothing.returncode == 1 and "no learner to grade" in nothing.stderr
+    unused = next(i for i in range(8) if i not in {shard_of("early", 8), shard_of("late", 8)})
+    idle = _batch(katas, submissions, tmp_path / "out-idle", "--only", "tensors", "--shard", f"{unused}/8")
+    assert idle.returncode == 0 and "holds none of the 2 learners" in idle.stderr  # not a failed array task
