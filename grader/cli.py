@@ -431,8 +431,8 @@ def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: st
 
 @app.command("import")
 def import_submissions(
-    system: str = typer.Argument(..., metavar="SYSTEM", help="canvas or moodle: whose bulk download it is."),
-    download: Path = typer.Argument(..., help="The LMS's 'download all submissions' zip, or its extracted folder."),
+    system: str = typer.Argument(..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."),
+    download: Path = typer.Argument(..., help="The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, or its folder."),
     out: Path = typer.Option(..., "-o", "--out", help="The submissions folder for `kata batch` (roster.csv inside)."),
     katas: Optional[Path] = KatasOption,
 ) -> None:

@@ -1,14 +1,18 @@
-"""`kata import canvas|moodle DOWNLOAD -o SUBMISSIONS`: an LMS bulk download as `kata batch` input.
+"""`kata import canvas|moodle|gradescope DOWNLOAD -o SUBMISSIONS`: a bulk download as `kata batch` input.
 
 Each LMS names the files of its "download all submissions" zip after the learner:
 
 - Canvas: `<sortable name>_[LATE_]<user id>_<submission id>_<file name>`, where a resubmitted file may
   carry `-<n>` before its extension (`tensors-1.py`);
 - Moodle: `<Full Name>_<participant id>_assignsubmission_file_<file name>`, or the same prefix as a
-  folder holding the files ("download submissions in folders").
+  folder holding the files ("download submissions in folders");
+- Gradescope ("Export Submissions"): a folder `submission_<id>/` per submission, and
+  `submission_metadata.yml` naming its submitters (`:name:`, `:sid:`, `:email:`); the first submitter
+  of a group submission stands for it.
 
-The learner id is the LMS's id (`canvas-<user id>`, `moodle-<participant id>`: what its grade import
-matches on), and `roster.csv` beside the submissions maps it to the name and the late flag. A file
+The learner id is the LMS's id (`canvas-<user id>`, `moodle-<participant id>`, `gradescope-<sid or
+email>`: what its grade import matches on), and `roster.csv` beside the submissions maps it to the
+name, email and late flag. A file
 named by a kata goes to `<learner>/<kata-id>/`; an uploaded zip is extracted with the same checks as
 `kata batch` (no `..`, links or bombs) and must hold a workspace. Anything else is listed as skipped.
 """
@@ -27,7 +31,9 @@ from grader.catalog import Kata
 from grader.errors import KataError
 
 ROSTER = submissions.ROSTER
-SYSTEMS = ("canvas", "moodle")
+SYSTEMS = ("canvas", "moodle", "gradescope")
+_GRADESCOPE_METADATA = "submission_metadata.yml"
+_YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?:(?P<key>\w+):\s*(?P<value>.*)$")
 _CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
 _RESUBMITTED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
@@ -39,6 +45,7 @@ class Learner:
     name: str
     lms_id: str
     late: bool = False
+    email: str = ""
     files: list[tuple[str, Path]] = field(default_factory=list)  # (file name as submitted, where it is)
 
 
@@ -46,6 +53,21 @@ class Learner:
 class Imported:
     learners: list[Learner]
     skipped: list[submissions.Skipped]
+
+
+def gradescope_submitters(metadata: str) -> dict[str, dict[str, str]]:
+    """`submission_<id>` -> its first submitter's `name`, `sid` and `email`, from Gradescope's metadata
+    (YAML with Ruby symbol keys; only this fixed shape is read, no YAML library needed)."""
+    found: dict[str, dict[str, str]] = {}
+    current = None
+    for line in metadata.splitlines():
+        if line and not line[0].isspace() and line.rstrip().endswith(":"):
+            current = found.setdefault(line.rstrip()[:-1].strip("'\""), {})
+            continue
+        match = _YAML_KEY.match(line)
+        if current is not None and match and match["key"] in ("name", "sid", "email"):
+            current.setdefault(match["key"], match["value"].strip().strip("'\""))
+    return found
 
 
 def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str] | None:
@@ -89,6 +111,11 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
         raise KataError(f"{download}: no such file or folder")
     learners: dict[str, Learner] = {}
     skipped = []
+    if system == "gradescope":
+        metadata = next(download.rglob(_GRADESCOPE_METADATA), None)
+        if metadata is None:
+            raise KataError(f"{download}: no {_GRADESCOPE_METADATA} (is it Gradescope's 'Export Submissions' zip?)")
+        return _gradescope(metadata.parent, gradescope_submitters(metadata.read_text(encoding="utf-8")))
     for path in sorted(p for p in download.rglob("*") if p.is_file() and not p.is_symlink()):
         relative = PurePosixPath(path.relative_to(download).as_posix())
         parsed = _parse(system, relative)
@@ -100,6 +127,24 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
         learner.late |= late
         learner.files.append((file_name, path))
     return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
+
+
+def _gradescope(root: Path, submitters: dict[str, dict[str, str]]) -> Imported:
+    learners, skipped = [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        who = submitters.get(folder.name)
+        if not who or not (who.get("sid") or who.get("email")):
+            skipped.append(submissions.Skipped(folder.name, f"no submitter in {_GRADESCOPE_METADATA}"))
+            continue
+        lms_id = who.get("sid") or who["email"]
+        if "/" in lms_id or "\\" in lms_id or lms_id.startswith("."):
+            skipped.append(submissions.Skipped(folder.name, f"the submitter id {lms_id!r} is no usable learner id"))
+            continue
+        files = [(path.relative_to(folder).as_posix(), path) for path in sorted(folder.rglob("*"))
+                 if path.is_file() and not path.is_symlink()]
+        learners.append(Learner(f"gradescope-{lms_id}", who.get("name", ""), lms_id, email=who.get("email", ""),
+                                files=files))
+    return Imported(sorted(learners, key=lambda lr: lr.id), skipped)
 
 
 def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[submissions.Skipped]:
@@ -131,9 +176,9 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
             shutil.copyfile(path, folder / kata.id / name)
     with open(out / ROSTER, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["learner", "name", "lms_id", "late"])
+        writer.writerow(["learner", "name", "email", "lms_id", "late"])
         for learner in imported.learners:
-            writer.writerow([learner.id, learner.name, learner.lms_id, "yes" if learner.late else "no"])
+            writer.writerow([learner.id, learner.name, learner.email, learner.lms_id, "yes" if learner.late else "no"])
     return skipped
 
 

@@ -1,8 +1,9 @@
-"""`kata import canvas|moodle`: the LMSs' bulk-download file names become `kata batch` input and a roster.
+"""`kata import canvas|moodle|gradescope`: bulk downloads become `kata batch` input and a roster.
 
 The downloads are built here with the file names each LMS documents for "download all submissions":
 Canvas `<sortable name>_[LATE_]<user id>_<submission id>_<file>` (a resubmitted file as `<stem>-<n>.py`),
-Moodle `<Full Name>_<participant id>_assignsubmission_file_` as a folder or as a file-name prefix.
+Moodle `<Full Name>_<participant id>_assignsubmission_file_` as a folder or as a file-name prefix,
+Gradescope's export: `submission_<id>/` folders and `submission_metadata.yml` naming the submitters.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def test_canvas_download(katas, tmp_path):
     assert "outside the folder" in reasons["canvas-66: slip.zip"]
     assert "not named as a canvas submission" in reasons["readme.txt"]
     roster = _roster(out)
-    assert roster["canvas-99"] == {"learner": "canvas-99", "name": "zhangsan", "lms_id": "99", "late": "yes"}
+    assert roster["canvas-99"] == {"learner": "canvas-99", "name": "zhangsan", "email": "", "lms_id": "99",
+                                   "late": "yes"}
     assert roster["canvas-1234"]["late"] == "no"
     found, not_learners = submissions.find(out, [k.id for k in katas], tmp_path / "staging")
     assert {s.learner for s in found} == {"canvas-1234", "canvas-77", "canvas-99"}
@@ -91,6 +93,52 @@ def test_moodle_download_in_folders_and_flat(katas, tmp_path):
     assert [s.entry for s in skipped] == ["moodle-42: onlinetext.html"]
 
 
+GRADESCOPE_METADATA = """---
+submission_101:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '2024001'
+    :email: jane@example.edu
+  :created_at: 2026-03-01 10:00:00.000000000 -08:00
+  :score: 0.0
+submission_102:
+  :submitters:
+  - :name: 张三
+    :sid: ''
+    :email: zhang@example.edu
+  - :name: Partner
+    :sid: '2024003'
+    :email: partner@example.edu
+  :created_at: 2026-03-02 10:00:00.000000000 -08:00
+submission_103:
+  :submitters: []
+"""
+
+
+def test_gradescope_export(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    export = tmp_path / "assignment_7_export"
+    (export / "submission_101").mkdir(parents=True)
+    (export / "submission_101" / tensors).write_bytes(b"# jane\n")
+    (export / "submission_102" / "tensors").mkdir(parents=True)
+    (export / "submission_102" / "tensors" / tensors).write_bytes(b"# zhang\n")
+    (export / "submission_103").mkdir()
+    (export / "submission_metadata.yml").write_text(GRADESCOPE_METADATA, encoding="utf-8")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in export.rglob("*"):
+            zf.write(path, path.relative_to(tmp_path).as_posix())
+    out = tmp_path / "submissions"
+    imported, skipped = lms.import_download("gradescope", archive, katas, out)
+    assert [lr.id for lr in imported.learners] == ["gradescope-2024001", "gradescope-zhang@example.edu"]
+    assert (out / "gradescope-2024001" / "tensors" / tensors).read_bytes() == b"# jane\n"
+    assert (out / "gradescope-zhang@example.edu" / "tensors" / tensors).read_bytes() == b"# zhang\n"
+    assert [s.entry for s in skipped] == ["submission_103"]
+    assert _roster(out)["gradescope-zhang@example.edu"]["name"] == "张三"
+    with pytest.raises(KataError, match="submission_metadata.yml"):
+        lms.import_download("gradescope", tmp_path / "submissions", katas, tmp_path / "again")
+
+
 def test_import_command_and_unknown_system(katas, tmp_path):
     tensors = _file_of(katas, "tensors")
     download = tmp_path / "dl"
@@ -99,7 +147,7 @@ def test_import_command_and_unknown_system(katas, tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader", "import", "canvas", str(download), "-o",
                           str(tmp_path / "subs")], capture_output=True, text=True)
     assert run.returncode == 0 and "1 learners (0 late), 0 files skipped" in run.stdout, run.stderr
-    with pytest.raises(KataError, match="import from canvas, moodle"):
+    with pytest.raises(KataError, match="import from canvas, moodle, gradescope"):
         lms.import_download("blackboard", download, katas, tmp_path / "other")
 
 
