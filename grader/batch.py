@@ -27,8 +27,10 @@ from typing import Iterator, Mapping, TextIO
 
 import torch  # its version only: the parent never runs a tensor op
 
+from grader import course as course_module
 from grader import exports, preflight, sandbox, submissions
 from grader.catalog import Catalog, Kata
+from grader.course import Course
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key, setup_key
 from grader.results import CheckResult, KataResult, LearnerResult
@@ -228,7 +230,7 @@ def check_isolation(require: bool, stream: TextIO) -> None:
 def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, device: str, limits: Limits,
         shard: Shard, force: bool = False, lang: str = "en", stream: TextIO = sys.stderr,
         require_isolation: bool = False, regrade: Regrade | None = None, catalog: Catalog | None = None,
-        retry_timeouts: bool = True, excel: bool = False) -> BatchSummary:
+        retry_timeouts: bool = True, excel: bool = False, course: Course | None = None) -> BatchSummary:
     """Grade `katas` for this shard's learners; export every kata the gradebook holds (from `catalog`)."""
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
@@ -260,11 +262,32 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
             learners = _with_missing(book, found, columns, found_results)
         finally:
             book.close()
-    exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel,
-                      roster=submissions.read_roster(submissions_dir))
+        roster = submissions.read_roster(submissions_dir)
+        late = _course_columns(course, found, columns, learners, roster) if course else None
+    exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel, roster=roster, course=late)
     exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
     return BatchSummary(learners, skipped, graded.count, graded.reused, time.monotonic() - started, shard,
                         columns, graded.retried, in_class)
+
+
+def _course_columns(course: Course, found: list[submissions.Submission], columns: list[Kata],
+                    learners: list[LearnerResult], roster: dict[str, dict[str, str]]) -> exports.CourseColumns:
+    """Per learner: the katas submitted late (started days) and the weighted, penalised `final`."""
+    rows = {}
+    for sub, learner in zip(found, learners):
+        late, final = {}, 0.0
+        for kata, result in zip(columns, learner.katas):
+            days = 0
+            if result.status not in exports.UNSTARTED:
+                files = sandbox.files_that_count(sub.folder(kata.id), kata.files)
+                days = course.late_days(kata.id, course_module.submitted_at(
+                    files, roster.get(sub.learner, {}).get("submitted_at", "")))
+            final += course.final(kata.id, result.points, days)
+            if days:
+                late[kata.id] = days
+        rows[sub.learner] = {"late_days": "; ".join(f"{k}: {d}" for k, d in late.items()), "final": f"{final:g}"}
+    maximum = sum(course.final(k.id, exports.kata_maximum(learners, k.id), 0) for k in columns)
+    return exports.CourseColumns(rows, f"{maximum:g}")
 
 
 def _export_katas(book: Gradebook, katas: list[Kata], catalog: Catalog | None) -> list[Kata]:

@@ -345,6 +345,9 @@ def verify(
     raise typer.Exit(0 if all_ok else 1)
 
 
+CourseOption = typer.Option(None, "--course", help="course.toml: katas, weights, due dates, late penalties, check visibility.")
+
+
 @app.command()
 def batch(
     submissions: Path = typer.Argument(..., help="Folder with one entry per learner: a workspace folder or a .zip of one."),
@@ -364,23 +367,27 @@ def batch(
     learner: Optional[list[str]] = typer.Option(None, "--learner", help="Grade this learner again (repeatable)."),
     retry_timeouts: bool = typer.Option(True, "--retry-timeouts/--no-retry-timeouts", help="Grade a timed-out job once more, alone, before recording it."),
     excel: bool = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."),
+    course_file: Optional[Path] = CourseOption,
 ) -> None:
     """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when the folder holds no learner."""
     import os
 
     from grader import batch as batch_module
+    from grader import course as course_module
     from grader import devices
 
     catalog = _catalog(katas)
     try:
         chosen = batch_module.resolve_shard(shard, shards)
-        selected = catalog.select(only)
+        course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
+        selected = catalog.select(only or (list(course.katas) if course else None))
         regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
         summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
                                    device=devices.resolve(device),
                                    limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
                                    shard=chosen, lang=_Session.lang, require_isolation=require_isolation,
-                                   regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel)
+                                   regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel,
+                                   course=course)
     except KataError as exc:
         _fail(str(exc))
     kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
@@ -418,14 +425,19 @@ CheckVisibilityOption = typer.Option(None, "--check", help="One check's visibili
 
 
 def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: str, checks: Optional[list[str]],
-                     timeout: Optional[float]):
+                     timeout: Optional[float], course_file: Optional[Path]):
+    from grader import course as course_module
     from grader import platforms
     from grader.worker import Worker
 
-    selected = catalog.select(only)
+    course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
+    selected = catalog.select(only or (list(course.katas) if course else None))
     collected = Worker(selected)
     ids = {k.id: [c.id for c in collected.expected(k)] for k in selected}
-    default, chosen = platforms.parse_visibility(visibility, checks or [], ids)
+    # the course file's settings first, then --check: the command line wins
+    settings = [f"{name}={value}" for name, value in course.check_visibility().items()] if course else []
+    default, chosen = platforms.parse_visibility(course.visibility if course and visibility == "visible" else visibility,
+                                                 settings + (checks or []), ids)
     return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
 
 
@@ -456,13 +468,14 @@ def export_gradescope(
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """A Gradescope autograder zip: setup.sh, run_autograder, the katas; upload it as the assignment's autograder."""
     from grader import platforms
 
     try:
-        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout)
+        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout, course_file)
         platforms.build_gradescope(selected, config, out)
     except KataError as exc:
         _fail(str(exc))
@@ -477,13 +490,14 @@ def export_prairielearn(
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """PrairieLearn questions graded externally by this engine, one per kata, and their image's Dockerfile."""
     from grader import platforms
 
     try:
-        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout)
+        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout, course_file)
         questions = platforms.build_prairielearn(selected, config, out, image)
     except KataError as exc:
         _fail(str(exc))

@@ -19,6 +19,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -86,18 +87,27 @@ def status_column(learner: LearnerResult) -> str:
     return "; ".join([progress(learner), *problems(learner)])
 
 
+@dataclass(frozen=True)
+class CourseColumns:
+    """What course.toml adds to grades.csv: per learner `late_days` and `final`; the maximum `final`."""
+
+    rows: dict[str, dict[str, str]]
+    final_max: str
+
+
 def kata_maximum(learners: list[LearnerResult], kata_id: str) -> float:
     return max((k.max_points for lr in learners for k in lr.katas if k.kata == kata_id), default=0.0)
 
 
 def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped],
-              excel: bool = False, roster: dict[str, dict[str, str]] | None = None) -> None:
+              excel: bool = False, roster: dict[str, dict[str, str]] | None = None,
+              course: CourseColumns | None = None) -> None:
     """Every export; with `excel` the CSVs start with a byte order mark, so that Excel reads UTF-8; a
     `roster` (learner id -> name, LMS id...) adds its columns to grades.csv."""
     learners = sorted(learners, key=lambda lr: lr.learner)
     kata_ids = [k.id for k in catalog]
     encoding = "utf-8-sig" if excel else "utf-8"
-    write_grades_csv(out / "grades.csv", learners, kata_ids, encoding, roster or {})
+    write_grades_csv(out / "grades.csv", learners, kata_ids, encoding, roster or {}, course)
     write_checks_csv(out / "checks.csv", learners, encoding)
     write_grades_json(out / "grades.json", learners)
     write_skipped(out / "skipped.csv", skipped, encoding)
@@ -121,20 +131,24 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str], encoding: str = "utf-8",
-                     roster: dict[str, dict[str, str]] | None = None) -> None:
+                     roster: dict[str, dict[str, str]] | None = None, course: CourseColumns | None = None) -> None:
     roster = roster or {}
     extra = list(dict.fromkeys(column for row in roster.values() for column in row))
+    after = ["late_days", "final"] if course else []
     with open(path, "w", newline="", encoding=encoding) as file:
         writer = csv.writer(file)
-        writer.writerow(["learner", *extra, *kata_ids, "total", "max_total", "status"])
+        writer.writerow(["learner", *extra, *kata_ids, "total", "max_total", "status", *after])
         maxima = [kata_maximum(learners, k) for k in kata_ids]
-        writer.writerow([MAX_ROW, *[""] * len(extra), *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), ""])
+        writer.writerow([MAX_ROW, *[""] * len(extra), *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), "",
+                         *(["", course.final_max] if course else [])])
         for learner in learners:
             points = {k.kata: _num(k.points) for k in learner.katas}
             known = roster.get(learner.learner, {})
+            mine = course.rows.get(learner.learner, {}) if course else {}
             writer.writerow([_cell(learner.learner), *(_cell(known.get(c, "")) for c in extra),
                              *(points.get(k, "0") for k in kata_ids),
-                             _num(learner.points), _num(learner.max_points), _cell(status_column(learner))])
+                             _num(learner.points), _num(learner.max_points), _cell(status_column(learner)),
+                             *(_cell(mine.get(c, "")) for c in after)])
 
 
 def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:

@@ -33,6 +33,7 @@ from grader.errors import KataError
 ROSTER = submissions.ROSTER
 SYSTEMS = ("canvas", "moodle", "gradescope")
 _GRADESCOPE_METADATA = "submission_metadata.yml"
+_GRADESCOPE_TIME = re.compile(r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? ?(?P<zone>[+-]\d\d:\d\d)$")
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?:(?P<key>\w+):\s*(?P<value>.*)$")
 _CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
@@ -46,6 +47,7 @@ class Learner:
     lms_id: str
     late: bool = False
     email: str = ""
+    submitted_at: str = ""  # ISO 8601, when the platform says
     files: list[tuple[str, Path]] = field(default_factory=list)  # (file name as submitted, where it is)
 
 
@@ -65,8 +67,12 @@ def gradescope_submitters(metadata: str) -> dict[str, dict[str, str]]:
             current = found.setdefault(line.rstrip()[:-1].strip("'\""), {})
             continue
         match = _YAML_KEY.match(line)
-        if current is not None and match and match["key"] in ("name", "sid", "email"):
+        if current is not None and match and match["key"] in ("name", "sid", "email", "created_at"):
             current.setdefault(match["key"], match["value"].strip().strip("'\""))
+    for who in found.values():  # `2026-03-01 10:00:00.000000000 -08:00` -> ISO 8601
+        stamp = _GRADESCOPE_TIME.match(who.pop("created_at", ""))
+        if stamp:
+            who["submitted_at"] = f"{stamp['date']}T{stamp['time']}{stamp['zone']}"
     return found
 
 
@@ -143,7 +149,7 @@ def _gradescope(root: Path, submitters: dict[str, dict[str, str]]) -> Imported:
         files = [(path.relative_to(folder).as_posix(), path) for path in sorted(folder.rglob("*"))
                  if path.is_file() and not path.is_symlink()]
         learners.append(Learner(f"gradescope-{lms_id}", who.get("name", ""), lms_id, email=who.get("email", ""),
-                                files=files))
+                                submitted_at=who.get("submitted_at", ""), files=files))
     return Imported(sorted(learners, key=lambda lr: lr.id), skipped)
 
 
@@ -173,12 +179,13 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
                 continue
             kata, name = placed
             (folder / kata.id).mkdir(exist_ok=True)
-            shutil.copyfile(path, folder / kata.id / name)
+            shutil.copy2(path, folder / kata.id / name)  # its time tells whether it was late
     with open(out / ROSTER, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["learner", "name", "email", "lms_id", "late"])
+        writer.writerow(["learner", "name", "email", "lms_id", "late", "submitted_at"])
         for learner in imported.learners:
-            writer.writerow([learner.id, learner.name, learner.email, learner.lms_id, "yes" if learner.late else "no"])
+            writer.writerow([learner.id, learner.name, learner.email, learner.lms_id, "yes" if learner.late else "no",
+                             learner.submitted_at])
     return skipped
 
 

@@ -37,11 +37,11 @@ from pathlib import Path
 
 from grader import exports, preflight, submissions
 from grader.catalog import Catalog, Kata
+from grader.course import VISIBILITIES
 from grader.errors import KataError
 from grader.results import LearnerResult, safe_data, safe_text
 from grader.sandbox import Limits
 
-VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 CONFIG = "platform.json"
 _PROJECT = Path(__file__).resolve().parent.parent  # the source tree that setup.sh installs
 

@@ -70,7 +70,7 @@ def test_canvas_download(katas, tmp_path):
     assert "not named as a canvas submission" in reasons["readme.txt"]
     roster = _roster(out)
     assert roster["canvas-99"] == {"learner": "canvas-99", "name": "zhangsan", "email": "", "lms_id": "99",
-                                   "late": "yes"}
+                                   "late": "yes", "submitted_at": ""}
     assert roster["canvas-1234"]["late"] == "no"
     found, not_learners = submissions.find(out, [k.id for k in katas], tmp_path / "staging")
     assert {s.learner for s in found} == {"canvas-1234", "canvas-77", "canvas-99"}
@@ -135,6 +135,7 @@ def test_gradescope_export(katas, tmp_path):
     assert (out / "gradescope-zhang@example.edu" / "tensors" / tensors).read_bytes() == b"# zhang\n"
     assert [s.entry for s in skipped] == ["submission_103"]
     assert _roster(out)["gradescope-zhang@example.edu"]["name"] == "张三"
+    assert _roster(out)["gradescope-2024001"]["submitted_at"] == "2026-03-01T10:00:00-08:00"
     with pytest.raises(KataError, match="submission_metadata.yml"):
         lms.import_download("gradescope", tmp_path / "submissions", katas, tmp_path / "again")
 

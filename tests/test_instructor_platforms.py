@@ -161,3 +161,18 @@ def test_visibility_settings_are_checked(pack):
             platforms.parse_visibility("visible", bad, known)
     with pytest.raises(Exception, match="--visibility"):
         platforms.parse_visibility("sometimes", [], known)
+
+
+def test_export_takes_visibility_from_the_course_file_and_the_command_line(pack, tmp_path):
+    kata, checks = pack
+    course = tmp_path / "course.toml"
+    course.write_text(f'visibility = "after_published"\n[katas.{kata.id}]\n'
+                      f'checks = {{ {checks[0]} = "hidden", {checks[1]} = "hidden" }}\n')
+    run = subprocess.run([sys.executable, "-m", "grader", "export", "gradescope", "-o", str(tmp_path / "a.zip"),
+                          "--katas", str(kata.folder.parent), "--course", str(course),
+                          "--check", f"{kata.id}/{checks[1]}=visible"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+        config = json.loads(zf.read(platforms.CONFIG))
+    assert config["katas"] == [kata.id] and config["visibility"] == "after_published"
+    assert config["checks"] == {f"{kata.id}/{checks[0]}": "hidden", f"{kata.id}/{checks[1]}": "visible"}
