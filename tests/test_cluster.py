@@ -102,6 +102,7 @@ def course(tmp_path_factory):
                           "--katas", str(katas), "--workers", "1", "--memory", str(JOB_MB)],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr
+    print(f"\none machine, kata batch --workers 1: {SUMMARY.findall(run.stdout)[0][5]} s")
     return katas, submissions, single
 
 
@@ -222,10 +223,11 @@ def _merge(env: dict[str, str], course, grades: Path) -> Path:
     return grades / "all"
 
 
-def _run_times(env: dict[str, str], job: str) -> dict[int, str]:
-    """Each array task's RunTime as Slurm recorded it (HH:MM:SS)."""
+def _schedule(env: dict[str, str], job: str) -> dict[int, tuple[str, str, str]]:
+    """Each array task's RunTime, StartTime and EndTime as Slurm recorded them (whole seconds)."""
     shown = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True, env=env).stdout
-    return {int(m[1]): m[2] for m in re.finditer(r"ArrayTaskId=(\d+) .*?RunTime=(\S+)", shown)}
+    pattern = r"ArrayTaskId=(\d+) .*?RunTime=(\S+) .*?StartTime=\S+T(\S+) EndTime=\S+T(\S+)"
+    return {int(m[1]): (m[2], m[3], m[4]) for m in re.finditer(pattern, shown)}
 
 
 @pytest.fixture(scope="module")
@@ -242,11 +244,12 @@ def graded(slurm, course, tmp_path_factory):
     assert run.returncode == 0, run.stderr + "".join(outputs.values())
     print(f"\nsbatch --array=0-{SHARDS - 1}: {len(LEARNERS)} learners x {len(KATAS)} katas, {seconds:.1f} s "
           f"from submission to the last task's end")
-    runtimes = _run_times(slurm, job)
+    schedule = _schedule(slurm, job)
     for index, output in outputs.items():
         [summary] = SUMMARY.findall(output)
-        print(f"  shard {index}/{SHARDS}: {summary[2]} learners, {summary[3]} jobs, "
-              f"task RunTime {runtimes.get(index, '?')}, kata batch {summary[5]} s")
+        runtime, start, end = schedule.get(index, ("?", "?", "?"))
+        print(f"  shard {index}/{SHARDS}: {summary[2]} learners, {summary[3]} jobs, task RunTime {runtime} "
+              f"({start} to {end}), of which kata batch {summary[5]} s")
     return workdir, grades, job
 
 
