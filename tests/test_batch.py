@@ -405,8 +405,14 @@ def test_grading_setup_is_part_of_the_key(clean, tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert longer.returncode == 0, longer.stderr
     assert f" {learners} jobs graded" in longer.stdout, longer.stdout
-    one = _batch(katas, submissions, out, "--workers", "2", "--learner", "ref-1")
+    course = tmp_path / "course.toml"  # due long after the files were written: nobody is late
+    course.write_text("[katas.tensors]\nweight = 2\ndue = 2999-01-01T00:00:00Z\nlate_penalty_per_day = 0.5\n")
+    one = _batch(katas, submissions, out, "--workers", "2", "--learner", "ref-1", "--course", str(course))
     assert one.returncode == 0 and " 1 jobs graded" in one.stdout, one.stdout
+    with open(out / "grades.csv", newline="", encoding="utf-8") as file:
+        weighted = {row["learner"]: row for row in csv.DictReader(file)}
+    assert all(float(row["final"]) == 2 * float(row["total"]) and not row["late_days"] for row in weighted.values())
+    one = _batch(katas, submissions, out, "--workers", "2")  # without the course: the plain columns again
     typo = _batch(katas, submissions, out, "--learner", "nobody")
     assert typo.returncode == 2 and "--learner: no submission for nobody" in typo.stderr
     bad = _batch(katas, submissions, out, "--retry", "failed")
