@@ -1,10 +1,13 @@
 """`kata batch`: grade a class. Find submissions, keep this shard's learners, grade what changed.
 
 Every (learner, kata) job runs through the same warm worker as `kata grade` (one parent, fresh
-forked children, `workers` at a time). A job whose key (learner, kata, content hash, kata version)
-is already in the gradebook is not graded again unless `force`. Each result is committed as it
-arrives, so a killed batch resumes where it stopped. Sharding is a pure function of the learner id
-(sha256), so a rerun of shard I/N grades exactly the same learners.
+forked children, `workers` at a time). A job whose key (learner, kata, content hash, kata version,
+grading setup) is already in the gradebook is reused unless `Regrade` asks for it (everything, some
+statuses, some learners); an unchanged stub is `not-started` without a run. A timeout is graded once
+more, alone, after all other jobs, before it is recorded. Each result is committed as it arrives, so
+a killed batch resumes where it stopped. The exports cover every kata the gradebook holds, not only
+those graded now: a learner without a result for a kata gets 0 with status `missing`. Sharding is a
+pure function of the learner id (sha256), so a rerun of shard I/N grades exactly the same learners.
 
 Before anyone is graded, the batch says which sandbox protections are not active on this machine
 (or refuses to start with `require_isolation`) and grades every kata's reference on the chosen
