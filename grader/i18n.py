@@ -216,11 +216,11 @@ def _pattern(key: str) -> re.Pattern[str]:
     return re.compile(regex, re.DOTALL)
 
 
-def translate(text: str, lang: str) -> str:
-    """An engine message made from an English template, in `lang`; any other text as it is."""
+def translate(text: str, lang: str, keys: tuple[str, ...] = _ENGINE_KEYS) -> str:
+    """An engine message made from one of the English templates `keys`, in `lang`; any other text as it is."""
     if lang == "en" or not text:
         return text
-    for key in _ENGINE_KEYS:
+    for key in keys:
         match = _pattern(key).fullmatch(text)
         if match:
             values = {slot: translate(value, lang) if slot in _NESTED else value

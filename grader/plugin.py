@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import builtins
 import importlib.util
+import io
 import json
 import os
 import sys
 import time
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -194,8 +196,13 @@ def _unreadable(path: Path) -> str:
     """Why the learner's file cannot be imported before trying: missing, or not UTF-8 (e.g. saved as GBK)."""
     if not path.is_file():
         return say("file_missing", "en", file=path.name)
+    data = path.read_bytes()
+    try:  # UTF-8 unless the file declares another encoding (`# -*- coding: gbk -*-`), as Python reads it
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # no valid declaration and a first line that is not UTF-8
+        encoding = "utf-8"
     try:
-        path.read_bytes().decode("utf-8")
+        data.decode(encoding)
     except UnicodeDecodeError as exc:
         return say("not_utf8", "en", file=path.name, position=exc.start)
     return ""

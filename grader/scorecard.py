@@ -71,7 +71,8 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
         printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")
-            lines.extend(f"    | {translate(line, lang)}" for line in printed)
+            # the learner's own lines as printed; only the grader's dropped-lines marker is translated
+            lines.extend(f"    | {translate(line, lang, ('lines_dropped',))}" for line in printed)
         lines.append("  " + say("hint_pointer", lang, id=result.kata))
     if results and all(r.full_marks for r in results):
         lines.append("")

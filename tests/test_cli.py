@@ -256,6 +256,9 @@ def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice:
     _solution(learner).write_bytes("# 张量练习\nimport torch\n".encode("gbk"))
     graded = kata("grade", "tensors", lang=lang)
     assert graded.returncode == 1 and advice in graded.stdout and "codec" not in graded.stdout
+    _solution(learner).write_bytes("# -*- coding: gbk -*-\n# 张量练习\nimport torch\n".encode("gbk"))
+    declared = kata("grade", "tensors", lang=lang)  # GBK declared in the file: Python reads it, so do we
+    assert advice not in declared.stdout and "to_float_tensor" in declared.stdout
 
 
 def test_an_emptied_file_names_the_missing_function(kata, learner: Path):
