@@ -37,12 +37,27 @@ class _App(typer.Typer):
         raise SystemExit(2)
 
 
-app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-           help="PyTorch katas with an isolated grader. Start with `kata start tensors`.")
+def _help_language() -> str:
+    """--help is built before the options are parsed, so its language comes from the command line itself."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg.startswith("--lang="):
+            return detect_language(arg.partition("=")[2])
+        if arg == "--lang" and i + 1 < len(args):
+            return detect_language(args[i + 1])
+    return detect_language(None)
 
-KatasOption = typer.Option(None, "--katas", help="A folder of katas (a private pack) instead of the built-in ones.")
-WorkspaceOption = typer.Option(None, "-w", "--workspace", help="Workspace folder (default: nearest .kata/ upward, else ./kata-workspace).")
-DeviceOption = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.")
+
+def _h(key: str) -> str:
+    """A learner-facing --help text from the catalogue."""
+    return say(key, _help_language())
+
+
+app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=_h("help_app"))
+
+KatasOption = typer.Option(None, "--katas", help=_h("help_katas"))
+WorkspaceOption = typer.Option(None, "-w", "--workspace", help=_h("help_workspace"))
+DeviceOption = typer.Option("auto", "--device", help=_h("help_device"))
 
 
 class _Session:
@@ -87,14 +102,14 @@ def _space(workspace: Optional[Path]) -> Workspace:
 
 
 @app.callback()
-def main(lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: KATA_LANG, else the locale).")) -> None:
+def main(lang: Optional[str] = typer.Option(None, "--lang", help=_h("help_lang"))) -> None:
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
     _Session.lang = detect_language(lang)
     if lang is not None and lang not in ("zh", "en"):
         _fail(KataError.of("bad_lang", lang=lang))
 
 
-@app.command("list")
+@app.command("list", help=_h("help_list"))
 def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = WorkspaceOption) -> None:
     """Every kata: order, id, title, your status and points so far."""
     from tabulate import tabulate
@@ -161,16 +176,16 @@ def make_notebook(kata_id: str = typer.Argument(..., metavar="ID"), workspace: O
         _fail(exc if isinstance(exc, KataError) else str(exc))
 
 
-@app.command()
+@app.command(help=_h("help_grade"))
 def grade(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Katas to grade (default: every started kata whose files changed since its last grade)."),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help=_h("help_grade_ids")),
     workspace: Optional[Path] = WorkspaceOption,
     device: str = DeviceOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Also write the results (versioned schema) to this file."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help=_h("help_timeout")),
+    json_file: Optional[Path] = typer.Option(None, "--json", help=_h("help_json")),
     katas: Optional[Path] = KatasOption,
-    everything: bool = typer.Option(False, "--all", help="Grade every started kata, changed or not (so does --json)."),
-    verbose: bool = typer.Option(False, "-v", "--verbose", help="List every check with ✓/✗ and its points."),
+    everything: bool = typer.Option(False, "--all", help=_h("help_grade_all")),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help=_h("help_verbose")),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
     from grader import devices
@@ -229,10 +244,10 @@ def _next_kata(catalog: Catalog, space: Workspace, done: list[str]) -> Optional[
     return next((k for k in catalog if k.order > last and not space.is_started(k)), None)
 
 
-@app.command()
+@app.command(help=_h("help_hint"))
 def hint(kata_id: str = typer.Argument(..., metavar="ID"),
-         number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help="Show hint N again."),
-         every: bool = typer.Option(False, "--all", help="Show every hint seen so far again."),
+         number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help=_h("help_hint_n")),
+         every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
     """The next hint for the exercise of your first failing check (each call goes one step further)."""
     kata = _kata(_catalog(katas), kata_id)
@@ -261,8 +276,8 @@ def hint(kata_id: str = typer.Argument(..., metavar="ID"),
         typer.echo(say("no_more_hints", lang))
 
 
-@app.command()
-def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+@app.command(help=_h("help_reset"))
+def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
           workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
     """Put the stub back (your old files are backed up under .kata/backups/)."""
     kata = _kata(_catalog(katas), kata_id)
@@ -281,7 +296,7 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
     typer.echo(say("reset_done", _Session.lang, id=kata.id, backup=backup))
 
 
-@app.command()
+@app.command(help=_h("help_solution"))
 def solution(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
              katas: Optional[Path] = KatasOption) -> None:
     """Show the reference solution, once you have full points on the kata."""
@@ -505,7 +520,7 @@ def export_prairielearn(
                f"build the image: docker build -t {image} {out}")
 
 
-@app.command()
+@app.command(help=_h("help_doctor"))
 def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""
     from tabulate import tabulate
@@ -519,11 +534,11 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     typer.echo(tabulate([(wrap(label, label_room), wrap(value, room)) for label, value in rows], tablefmt="simple"))
 
 
-@app.command()
+@app.command(help=_h("help_watch"))
 def watch(
-    kata_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="The kata to watch (default: the first unfinished one you started)."),
+    kata_id: Optional[str] = typer.Argument(None, metavar="[ID]", help=_h("help_watch_id")),
     workspace: Optional[Path] = WorkspaceOption,
-    poll: bool = typer.Option(False, "--poll", help="Poll for changes (network mounts and other file systems where save events do not arrive)."),
+    poll: bool = typer.Option(False, "--poll", help=_h("help_poll")),
     device: str = DeviceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:

@@ -101,3 +101,11 @@ def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Pa
     text = "\n".join(seen)
     assert "尚未开始" in text and "另存为 UTF-8" in text and "if __name__ == '__main__':" in text
     assert _english_sentences(text) == [], text
+
+
+@pytest.mark.parametrize("command, key", [("grade", "help_grade"), ("hint", "help_hint_all"), ("watch", "help_poll")])
+def test_help_speaks_the_language_asked_for(command: str, key: str):
+    for lang in ("en", "zh"):
+        out = subprocess.run([sys.executable, "-m", "grader", "--lang", lang, command, "--help"], capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+        assert out.returncode == 0 and say(key, lang) in out.stdout, out.stdout
