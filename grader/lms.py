@@ -167,7 +167,7 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
                 try:
                     with tempfile.TemporaryDirectory(prefix="kata-import-") as tmp:
                         submissions.extract_zip(path, Path(tmp))
-                        root, found = submissions._kata_root(Path(tmp), [k.id for k in katas])
+                        root, found = submissions.kata_root(Path(tmp), [k.id for k in katas])
                         for kata_id in found:
                             shutil.copytree(root / kata_id, folder / kata_id, dirs_exist_ok=True)
                 except submissions.Rejected as why:

@@ -86,7 +86,7 @@ def parse_visibility(default: str, settings: list[str], checks: dict[str, list[s
 def _kata_folder(submission: Path, kata: Kata) -> Path:
     """Where this kata's files are: `<kata-id>/` (maybe inside one top folder), else the top level."""
     try:
-        root, found = submissions._kata_root(submission, [kata.id])
+        root, found = submissions.kata_root(submission, [kata.id])
         if kata.id in found:
             return root / kata.id
     except (submissions.Rejected, OSError):

@@ -114,7 +114,7 @@ def _keep_time(path: Path, info: zipfile.ZipInfo) -> None:
         pass  # a nonsense date in the header: the file keeps the time it was written
 
 
-def _kata_root(folder: Path, kata_ids: list[str]) -> tuple[Path, list[str]]:
+def kata_root(folder: Path, kata_ids: list[str]) -> tuple[Path, list[str]]:
     """The folder holding kata folders: `folder` itself or its single visible subfolder."""
     found = [k for k in kata_ids if (folder / k).is_dir() and not (folder / k).is_symlink()]
     if found:
@@ -151,7 +151,7 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
                 target.mkdir(parents=True)
                 extract_zip(entry, target)
                 entry = target
-            root, katas = _kata_root(entry, kata_ids)
+            root, katas = kata_root(entry, kata_ids)
             found[learner] = Submission(learner, root, katas)
         except Rejected as why:
             skipped.append(Skipped(shown, str(why)))
