@@ -188,3 +188,28 @@ def test_prairielearn_score_csv_has_the_upload_columns(tensors, learners, tmp_pa
     assert {row["qid"] for row in rows} == {f"kata-{tensors.id}"} and len(rows) == len(learners)
     share = {row["uid"]: float(row["score_perc"]) for row in rows}
     assert share["done"] == 100.0 and share["stub"] == 0.0 and 0 < share["wrong"] < 100
+
+
+def test_a_gradebook_from_before_the_setup_key_is_kept_aside_never_reused(tensors, tmp_path):
+    import sqlite3
+
+    from grader.gradebook import Gradebook, Key
+
+    path = tmp_path / "gradebook.sqlite"
+    with sqlite3.connect(path) as db:  # the earlier schema: no setup in the key
+        db.execute("CREATE TABLE results (learner TEXT, kata TEXT, content_hash TEXT, kata_version INTEGER, "
+                   "graded_at TEXT, device TEXT, torch_version TEXT, duration REAL, status TEXT, points REAL, "
+                   "max_points REAL, result TEXT)")
+        db.execute("INSERT INTO results VALUES ('ann','tensors','h',1,'t','cpu','2.x',1,'timeout',0,11,'{}')")
+    book = Gradebook(path)
+    try:
+        assert book.latest(Key("ann", "tensors", "h", 1)) is None and book.katas() == set()
+        result = _kata(tensors, "passed", ["passed"])
+        book.put(Key("ann", tensors.id, "h", tensors.version, "setup-a"), result)
+        assert book.get(Key("ann", tensors.id, "h", tensors.version, "setup-a")) == result
+        assert book.get(Key("ann", tensors.id, "h", tensors.version, "setup-b")) is None  # another setup regrades
+        assert book.latest(Key("ann", tensors.id, "h", tensors.version)) == result  # any setup, for --only
+    finally:
+        book.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM results_without_setup").fetchone()[0] == 1
