@@ -556,12 +556,15 @@ def watch(
         session = watching.WatchSession(catalog, space, watching.pick_kata(catalog, space, kata_id),
                                         devices.resolve(device), lang=_Session.lang)
         with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
+            after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):
                 if isinstance(update, str):
                     typer.echo(update)
+                    after_message = True
                     continue
-                if sys.stdout.isatty():
+                if sys.stdout.isatty() and not after_message:
                     watching.clear_screen()
+                after_message = False
                 typer.echo(render([update], catalog, _Session.lang))
                 typer.echo(session.footer(keys))
     except (KataError, OSError) as exc:

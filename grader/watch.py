@@ -83,7 +83,9 @@ class WatchSession:
         if not later:
             return say("watch_last", self.lang)
         self._switch(later[0])
-        return say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
+        instructions = self.kata.readme(self.lang).read_text(encoding="utf-8").rstrip()
+        return (say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
+                + "\n\n" + instructions)
 
     def footer(self, keys: bool) -> str:
         line = say("watch_footer", self.lang, path=self.space.folder(self.kata))

@@ -90,6 +90,7 @@ def test_keys_hint_next_and_quit(session: WatchSession):
     assert "Finish tensors first" in texts[0]
     assert texts[1].startswith("Hint 1 of")
     assert texts[2].startswith("On to again")
+    assert session.kata.readme("en").read_text(encoding="utf-8").strip() in texts[2]  # the next kata's instructions
     assert statuses == [("tensors", "failed"), ("tensors", "passed"), ("again", "failed")]
     assert session.kata.id == "again" and session.space.is_started(session.kata)
 
