@@ -247,7 +247,7 @@ class Catalog:
         if katas_root is None:
             katas_root, reference_root = builtin_roots()
         else:
-            katas_root = Path(katas_root)
+            katas_root = Path(katas_root).resolve()  # jobs and pytest run from other folders
             if not katas_root.is_dir():
                 raise KataError(f"--katas {katas_root}: no such folder")
             reference_root = katas_root.parent / "reference"
