@@ -31,8 +31,7 @@ install_packages() {
     command -v sbatch >/dev/null || missing+=(slurm-client)
     command -v munged >/dev/null || missing+=(munge)
     ((${#missing[@]})) || return 0
-    [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null ||
-        die "missing ${missing[*]}: install ${PACKAGES[*]} (Debian/Ubuntu) or run as root with apt-get"
+    command -v apt-get >/dev/null || die "missing ${missing[*]}: install ${PACKAGES[*]} or their equivalents"
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -99,9 +98,12 @@ wait_idle() {
 up() {
     if ours_running; then say "already up ($CONF)"; return 0; fi
     if slurm_answers; then say "a Slurm already answers here: nothing to start"; return 0; fi
+    [[ $(id -u) == 0 ]] || die "slurmd (and the package install) need root"
     install_packages
     rm -rf "$STATE"
-    mkdir -p -m 700 "$STATE" "$STATE/ctld" "$STATE/slurmd"
+    mkdir -p "$STATE"
+    chmod 700 "$STATE"  # munged refuses a key or socket that others could reach
+    mkdir "$STATE/ctld" "$STATE/slurmd"
     write_conf
     export SLURM_CONF="$CONF"
     start_munge

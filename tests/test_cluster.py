@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,7 @@ KATAS = {"tensors": ("01-tensors", "tensors.py"), "autograd": ("02-autograd", "a
 LEARNERS = [f"learner-{i:02d}" for i in range(13)] + ["zipped"]
 SHARDS = 4
 JOB_MB = 2048  # grade.sbatch's default KATA_JOB_MB: the one-machine run must grade with the same limit
-TASK = ["--cpus-per-task=1", f"--mem={JOB_MB + 512}M"]  # one worker: the test machine may have 2 cores
+TASK = ("--cpus-per-task=1", f"--mem={JOB_MB + 512}M")  # one worker: the test machine may have 2 cores
 TIME_KEYS = frozenset({"duration", "graded_at"})
 SUMMARY = re.compile(r"shard (\d+)/(\d+): (\d+) learners, (\d+) jobs graded .*?, (\d+) unchanged, .*?([\d.]+) s ->")
 
@@ -180,13 +182,28 @@ def _answers(env: dict[str, str]) -> str | None:
     return None if run.returncode == 0 and run.stdout.strip() else (run.stderr.strip() or "no node")
 
 
+@dataclass(frozen=True)
+class Slurm:
+    env: dict[str, str]  # for sbatch and friends: this Python's scripts on PATH, SLURM_CONF
+    node: str  # this machine: the tests read the task's node-local disk
+
+
+def _this_node(env: dict[str, str]) -> str:
+    nodes = subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True, timeout=20, env=env)
+    host = socket.gethostname().split(".")[0]
+    if host not in nodes.stdout.split():
+        pytest.skip(f"the Slurm here has no node named {host}: these tests read the node's local disk, so they "
+                    "need this machine as a node (`bash scripts/slurm-local.sh demo` makes one)")
+    return host
+
+
 @pytest.fixture(scope="module")
 def slurm(tmp_path_factory):
-    """The environment for sbatch and friends: this Python's scripts on PATH, a Slurm that answers."""
+    """A Slurm that answers, with this machine as a node: the one here, else one started for these tests."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     why = _answers(env) if shutil.which("sbatch") else "sbatch not found"
     if why is None:
-        yield env
+        yield Slurm(env, _this_node(env))
         return
     daemons = [d for d in ("slurmctld", "slurmd", "munged") if not shutil.which(d)]
     if daemons or os.geteuid() != 0:
@@ -198,65 +215,79 @@ def slurm(tmp_path_factory):
     up = subprocess.run(["bash", str(SLURM_LOCAL), "up"], capture_output=True, text=True, timeout=300, env=env)
     assert up.returncode == 0, up.stderr
     try:
-        yield env
+        yield Slurm(env, _this_node(env))
     finally:
         subprocess.run(["bash", str(SLURM_LOCAL), "down"], capture_output=True, timeout=300, env=env)
 
 
-def _sbatch(env: dict[str, str], workdir: Path, array: str, course, grades: Path, *extra: str,
-            wait: bool = True) -> subprocess.CompletedProcess:
+def _submit(slurm: Slurm, workdir: Path, array: str, course, grades: Path, *extra: str,
+            task: tuple[str, ...] = TASK) -> str:
+    """grade.sbatch as it is, on this machine's node, with TMPDIR (the node-local disk) in `workdir`: the job id."""
     katas, submissions, _ = course
-    command = ["sbatch", "--parsable", f"--array={array}", *TASK, *(["--wait"] if wait else []), str(SBATCH),
+    command = ["sbatch", "--parsable", f"--array={array}", f"--nodelist={slurm.node}", *task, str(SBATCH),
                str(submissions), str(grades), str(SHARDS), "--katas", str(katas), *extra]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900,
-                          env={**env, "TMPDIR": str(workdir / "node-local")})
+    (workdir / "node-local").mkdir(exist_ok=True)
+    run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=60,
+                         env={**slurm.env, "TMPDIR": str(workdir / "node-local")})
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().split(";")[0]
+
+
+def _finish(slurm: Slurm, job: str) -> dict[int, str]:
+    """Wait until the job has left the queue (polled: `sbatch --wait` polls every 10 s); each task's JobState."""
+    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=slurm.env).stdout.strip():
+        time.sleep(0.25)
+    return {index: times[0] for index, times in _schedule(slurm, job).items()}
 
 
 def _task_output(workdir: Path, job: str, index: int) -> str:
     return (workdir / f"kata-grade-{job}_{index}.out").read_text()
 
 
-def _merge(env: dict[str, str], course, grades: Path) -> Path:
+def _merge(slurm: Slurm, course, grades: Path) -> Path:
     run = subprocess.run(["bash", str(MERGE), str(grades), "--katas", str(course[0])], capture_output=True,
-                         text=True, timeout=300, env=env)
+                         text=True, timeout=300, env=slurm.env)
     assert run.returncode == 0, run.stderr
     return grades / "all"
 
 
-def _schedule(env: dict[str, str], job: str) -> dict[int, tuple[str, str, str]]:
-    """Each array task's RunTime, StartTime and EndTime as Slurm recorded them (whole seconds)."""
-    shown = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True, env=env).stdout
-    pattern = r"ArrayTaskId=(\d+) .*?RunTime=(\S+) .*?StartTime=\S+T(\S+) EndTime=\S+T(\S+)"
-    return {int(m[1]): (m[2], m[3], m[4]) for m in re.finditer(pattern, shown)}
+def _schedule(slurm: Slurm, job: str) -> dict[int, tuple[str, str, str, str, str]]:
+    """Each array task's JobState, RunTime, SubmitTime, StartTime and EndTime as Slurm recorded them."""
+    shown = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True,
+                           env=slurm.env).stdout
+    pattern = (r"ArrayTaskId=(\d+) .*?JobState=(\S+) .*?RunTime=(\S+) .*?SubmitTime=(\S+) .*?StartTime=(\S+) "
+               r"EndTime=(\S+)")
+    return {int(m[1]): (m[2], m[3], m[4], m[5], m[6]) for m in re.finditer(pattern, shown)}
 
 
 @pytest.fixture(scope="module")
 def graded(slurm, course, tmp_path_factory):
     """The class graded by `sbatch --array=0-3`: the work folder, GRADES and the array's job id."""
     workdir = tmp_path_factory.mktemp("array")
-    (workdir / "node-local").mkdir()
     grades = workdir / "grades"
     started = time.monotonic()
-    run = _sbatch(slurm, workdir, f"0-{SHARDS - 1}", course, grades)
+    job = _submit(slurm, workdir, f"0-{SHARDS - 1}", course, grades)
+    states = _finish(slurm, job)
     seconds = time.monotonic() - started
-    job = run.stdout.strip().split(";")[0]
     outputs = {i: _task_output(workdir, job, i) for i in range(SHARDS)}
-    assert run.returncode == 0, run.stderr + "".join(outputs.values())
-    print(f"\nsbatch --array=0-{SHARDS - 1}: {len(LEARNERS)} learners x {len(KATAS)} katas, {seconds:.1f} s "
-          f"from submission to the last task's end")
+    assert states == dict.fromkeys(range(SHARDS), "COMPLETED"), "".join(outputs.values())
     schedule = _schedule(slurm, job)
+    stamps = [datetime.fromisoformat(t) for times in schedule.values() for t in times[2:]]
+    print(f"\nsbatch --array=0-{SHARDS - 1}: {len(LEARNERS)} learners x {len(KATAS)} katas, "
+          f"{(max(stamps) - min(stamps)).seconds} s from submission to the last task's end (Slurm's times), "
+          f"{seconds:.1f} s until the queue was empty")
     for index, output in outputs.items():
         [summary] = SUMMARY.findall(output)
-        runtime, start, end = schedule.get(index, ("?", "?", "?"))
+        _, runtime, _, start, end = schedule[index]
         print(f"  shard {index}/{SHARDS}: {summary[2]} learners, {summary[3]} jobs, task RunTime {runtime} "
-              f"({start} to {end}), of which kata batch {summary[5]} s")
+              f"({start[11:]} to {end[11:]}), of which kata batch {summary[5]} s")
     return workdir, grades, job
 
 
 @cluster
 def test_array_merged_equals_one_machine(slurm, course, graded):
     _, _, single = course
-    workdir, grades, job = graded
+    workdir, grades, _ = graded
     for index in range(SHARDS):
         assert json.loads((grades / f"shard-{index}" / "shard.json").read_text())["learners"] == _members(index)
     assert not list((workdir / "node-local").glob("kata-grade-*")), "a task left its node-local copy behind"
@@ -273,10 +304,10 @@ def test_rerun_of_one_index_regrades_that_shard(slurm, course, graded):
     workdir, grades, _ = graded
     index = max(range(SHARDS), key=lambda i: len(_members(i)))
     others = {i: _digest(grades / f"shard-{i}") for i in range(SHARDS) if i != index}
-    run = _sbatch(slurm, workdir, str(index), course, grades, "--force")
-    job = run.stdout.strip().split(";")[0]
+    job = _submit(slurm, workdir, str(index), course, grades, "--force")
+    state = _finish(slurm, job)
     output = _task_output(workdir, job, index)
-    assert run.returncode == 0, run.stderr + output
+    assert state == {index: "COMPLETED"}, output
     [(shard, count, learners, jobs, reused, _)] = SUMMARY.findall(output)
     assert (int(shard), int(count)) == (index, SHARDS)
     assert (int(learners), int(jobs), int(reused)) == (len(_members(index)), len(_members(index)) * len(KATAS), 0)
@@ -289,13 +320,10 @@ def test_rerun_of_one_index_regrades_that_shard(slurm, course, graded):
 def test_cancelled_task_resumes(slurm, course, tmp_path):
     """scancel while the task grades: its gradebook reaches shared storage; resubmitted, it grades the rest."""
     _, _, single = course
-    (tmp_path / "node-local").mkdir()
     grades = tmp_path / "grades"
     index = max(range(SHARDS), key=lambda i: len(_members(i)))
     total = len(_members(index)) * len(KATAS)
-    run = _sbatch(slurm, tmp_path, str(index), course, grades, wait=False)
-    assert run.returncode == 0, run.stderr
-    job = run.stdout.strip().split(";")[0]
+    job = _submit(slurm, tmp_path, str(index), course, grades)
     committed, deadline = 0, time.monotonic() + 600
     while committed < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -304,16 +332,16 @@ def test_cancelled_task_resumes(slurm, course, tmp_path):
                 committed = _results(book)
             except sqlite3.OperationalError:
                 pass  # the table is not there yet
-    subprocess.run(["scancel", job], check=True, env=slurm)
-    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=slurm).stdout.strip():
-        time.sleep(0.5)
+    subprocess.run(["scancel", job], check=True, env=slurm.env)
+    assert _finish(slurm, job) == {index: "CANCELLED"}
     saved = _results(grades / f"shard-{index}" / "gradebook.sqlite")
     assert 2 <= committed <= saved < total, f"cancelled after {committed}, saved {saved} of {total}"
     assert sorted(p.name for p in grades.iterdir()) == [f"shard-{index}"]  # no half-written copy
 
-    rerun = _sbatch(slurm, tmp_path, str(index), course, grades)
-    output = _task_output(tmp_path, rerun.stdout.strip().split(";")[0], index)
-    assert rerun.returncode == 0, rerun.stderr + output
+    rerun = _submit(slurm, tmp_path, str(index), course, grades)
+    state = _finish(slurm, rerun)
+    output = _task_output(tmp_path, rerun, index)
+    assert state == {index: "COMPLETED"}, output
     [(_, _, _, jobs, reused, _)] = SUMMARY.findall(output)
     assert (int(jobs), int(reused)) == (total - saved, saved)
     rows = _grade_rows(grades / f"shard-{index}" / "grades.csv")
@@ -323,13 +351,9 @@ def test_cancelled_task_resumes(slurm, course, tmp_path):
 
 @cluster
 def test_memory_that_does_not_add_up_is_refused(slurm, course, tmp_path):
-    (tmp_path / "node-local").mkdir()
-    katas, submissions, _ = course
-    run = subprocess.run(["sbatch", "--parsable", "--wait", "--array=0", "--cpus-per-task=1", f"--mem={JOB_MB}M",
-                          str(SBATCH), str(submissions), str(tmp_path / "grades"), str(SHARDS), "--katas", str(katas)],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300, env=slurm)
-    assert run.returncode != 0
-    output = _task_output(tmp_path, run.stdout.strip().split(";")[0], 0)
+    job = _submit(slurm, tmp_path, "0", course, tmp_path / "grades", task=("--cpus-per-task=1", f"--mem={JOB_MB}M"))
+    assert _finish(slurm, job) == {0: "FAILED"}
+    output = _task_output(tmp_path, job, 0)
     assert f"is less than 1 workers x {JOB_MB} MB + 512 MB = {JOB_MB + 512}M" in output
     assert not (tmp_path / "grades").exists()
 
