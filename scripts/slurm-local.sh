@@ -110,7 +110,7 @@ up() {
     slurmctld -f "$CONF"
     slurmd -f "$CONF"
     if [[ -L $SYSTEM_CONF && ! -e $SYSTEM_CONF ]]; then rm -f "$SYSTEM_CONF"; fi  # left by a run that died
-    if [[ ! -e $SYSTEM_CONF && $(id -u) == 0 ]]; then
+    if [[ ! -e $SYSTEM_CONF ]]; then
         mkdir -p "$(dirname "$SYSTEM_CONF")"
         ln -s "$CONF" "$SYSTEM_CONF"  # so that sbatch works in any shell; `down` removes the link
     fi
