@@ -47,7 +47,6 @@ TIME_KEYS = frozenset({"duration", "graded_at"})
 SUMMARY = re.compile(r"shard (\d+)/(\d+): (\d+) learners, (\d+) jobs graded .*?, (\d+) unchanged, .*?([\d.]+) s ->")
 
 
-
 def cluster(test):
     """Marker `cluster`, and time for a whole array on a busy machine."""
     return pytest.mark.cluster(pytest.mark.timeout(900)(test))
