@@ -56,6 +56,10 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
         for check_id in mistake.catches:
             if check_id not in known:
                 problems.append(f"mistake {mistake.id}: names an unknown check {check_id}")
+    for ladder in kata.exercise_hints:
+        for check_id in ladder.checks:
+            if check_id not in known:
+                problems.append(f"hints for exercise {ladder.exercise}: name an unknown check {check_id}")
     for alternative in kata.alternatives:
         if not alternative.style:
             problems.append(f"alternative {alternative.name}: needs a module docstring whose first line "
