@@ -137,6 +137,10 @@ def _at(message: str, where: tuple[str, int] | None) -> str:
 
 def _describe_load_failure(file_name: str, exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
+        # a notebook's cells are compiled from files of their own: name the cell's file, not the module's
+        if exc.filename and Path(exc.filename).name != file_name and CONTEXT is not None \
+                and Path(exc.filename).parent == CONTEXT.solution_dir:
+            file_name = Path(exc.filename).name
         return say("syntax_error", "en", file=file_name, line=exc.lineno, detail=exc.msg)
     if isinstance(exc, SystemExit):
         return say("exit_at_import", "en", file=file_name, code=repr(exc.code))

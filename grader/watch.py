@@ -68,8 +68,8 @@ class WatchSession:
     def touches(self, changes: set[Change]) -> bool:
         """Whether a batch of changes saved one of this kata's files (not .kata/ state, not backups)."""
         folder = self.space.folder(self.kata).resolve()
-        return any(Path(path).name in self.kata.files and Path(path).parent.resolve() == folder
-                   for _, path in changes)
+        names = {*self.kata.files, f"{self.kata.id}.ipynb"}  # a notebook is graded in place of the .py
+        return any(Path(path).name in names and Path(path).parent.resolve() == folder for _, path in changes)
 
     def hint(self) -> str:
         hint = self.space.next_hint(self.kata, self.lang)

@@ -62,9 +62,9 @@ def workspace_nearby(start: Path | None = None) -> Path | None:
 
 
 def fingerprint(folder: Path) -> str:
-    """A hash of the Python files in a kata folder: equal hashes, nothing to grade again."""
+    """A hash of the Python files and notebooks in a kata folder: equal hashes, nothing to grade again."""
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.ipynb")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
