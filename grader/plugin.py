@@ -26,7 +26,6 @@ import io
 import json
 import os
 import sys
-import time
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path

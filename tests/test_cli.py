@@ -323,7 +323,7 @@ def test_malformed_pack_is_a_clear_error(kata, pack: Path):
 def test_verify_proves_the_tensors_kata(kata, tensors: Kata):
     out = kata("verify")
     assert out.returncode == 0, out.stdout
-    assert f"ok   tensors: " in out.stdout
+    assert "ok   tensors: " in out.stdout
     assert f"{len(tensors.mistakes)} known mistakes caught" in out.stdout
 
 

@@ -30,8 +30,8 @@ def _mlp_reference(linears, x):
 def _layer_gradients(linears, run, upstream):
     """The gradients each Linear's weight and bias get when `run(shadow_layers)` is backpropagated:
     computed on copies, so the learner's own layers are untouched."""
-    shadows = [type("Layer", (), {"weight": l.weight.detach().clone().requires_grad_(True),
-                                  "bias": l.bias.detach().clone().requires_grad_(True)}) for l in linears]
+    shadows = [type("Layer", (), {"weight": layer.weight.detach().clone().requires_grad_(True),
+                                  "bias": layer.bias.detach().clone().requires_grad_(True)}) for layer in linears]
     run(shadows).backward(upstream)
     return [(s.weight.grad, s.bias.grad) for s in shadows]
 
