@@ -253,7 +253,7 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
         found = [s for s in found if shard.owns(s.learner)]
         worker = Worker(katas, parallel=workers)  # before the gradebook opens: children never see its file
         checked = preflight.references(worker, katas, device, limits)
-        stream.write(f"pre-flight: {checked.jobs} reference runs on {device} scored full marks "
+        stream.write(f"pre-flight: {checked.jobs} reference run{'s' if checked.jobs != 1 else ''} on {device} scored full marks "
                      f"({checked.seconds:.1f} s)\n")
         setup = setup_key(limits, device, torch.__version__)
         book = Gradebook(out / "gradebook.sqlite")
