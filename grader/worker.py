@@ -34,6 +34,7 @@ import time
 import warnings
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -329,13 +330,18 @@ class Worker:
                 self._clean_up(run)
             selector.close()
 
+    @cached_property
+    def _present_devices(self) -> list[str]:
+        """Asked once per worker (it probes every backend), on the first accelerator job."""
+        return [d.name for d in devices.available()]
+
     def _place(self, job: Job) -> Placement:
         """A concrete device (`cuda` means every GPU: the least busy one), a uid and a memory share."""
         kind, _, index = job.device.partition(":")
         uid = self.uids.lease() if self.uids is not None else None
         if kind == "cpu":
             return Placement("cpu", uid, None)
-        present = [d.name for d in devices.available() if d.name.split(":")[0] == kind]
+        present = [name for name in self._present_devices if name.split(":")[0] == kind]
         device = job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
         sharing = math.ceil(self.parallel / max(1, len(present))) if not index else self.parallel
         return Placement(device, uid, _DEVICE_MEMORY_SHARE / max(1, sharing))
