@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Union
 
 MAX_LINE_BYTES = 1024 * 1024  # a longer line is not ours
+MAX_OBSERVED_LINE_BYTES = 96 * 1024 * 1024  # a judged check's observations (tensors as base64)
 MESSAGE_CHARS = 2000  # the plugin cuts every message to this; a longer one was not made by it
 ID_CHARS = 1000
 MAX_SECONDS = 1e6  # a check's duration: finite, and far above any time limit
@@ -51,6 +52,15 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class Observed:
+    """A judged check's observations, still encoded: only the judge decodes and judges them."""
+
+    id: str
+    value: object
+    duration: float
+
+
+@dataclass(frozen=True)
 class LoadError:
     message: str
     timed_out: bool
@@ -71,11 +81,12 @@ class Malformed:
     what: str  # written by this module, never the child's own text
 
 
-Event = Union[CheckReport, LoadError, Done, Tampering, Malformed]
+Event = Union[CheckReport, Observed, LoadError, Done, Tampering, Malformed]
 
 # record type -> its fields and their JSON types (exactly these, no more)
 _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "check": {"id": (str,), "outcome": (str,), "message": (str,), "duration": (int, float)},
+    "observed": {"id": (str,), "value": (list,), "duration": (int, float)},
     "load_error": {"message": (str,), "timeout": (bool,)},
     "tamper": {"message": (str,)},
     "done": {},
@@ -87,16 +98,22 @@ class _Invalid(Exception):
 
 
 class ParentChannel:
-    """The parent's end: feed it what the child wrote; read `records` (typed events) when the child is gone."""
+    """The parent's end: feed it what the child wrote; read `records` (typed events) when the child is gone.
 
-    def __init__(self, control_fd: int):
+    `judged`: the kata's checks are judged in the parent (judge.py), so there are no turns and no
+    tokens; the child may send observations and failures, never a pass."""
+
+    def __init__(self, control_fd: int, judged: bool = False):
         self.control_fd = control_fd
+        self.judged = judged
         self.tokens: list[str] = []
         self.records: list[Event] = []
         self._pending = bytearray()
         self._types_this_turn: set[str] = set()
         self._done = False
-        self._next_turn()
+        self._max_line = MAX_OBSERVED_LINE_BYTES if judged else MAX_LINE_BYTES
+        if not judged:
+            self._next_turn()
 
     def _next_turn(self) -> None:
         token = secrets.token_hex(16)
@@ -113,9 +130,9 @@ class ParentChannel:
             line = bytes(self._pending[:end])
             del self._pending[: end + 1]
             self._accept(line)
-        if len(self._pending) > MAX_LINE_BYTES:
+        if len(self._pending) > self._max_line:
             self._pending.clear()
-            self._flag(Malformed(f"a line longer than {MAX_LINE_BYTES} bytes"))
+            self._flag(Malformed(f"a line longer than {self._max_line} bytes"))
 
     def _flag(self, event: Tampering | Malformed) -> None:
         if not any(type(e) is type(event) for e in self.records):
@@ -128,6 +145,8 @@ class ParentChannel:
             return self._flag(Malformed("a line that is not valid UTF-8"))
         except (ValueError, RecursionError):
             return self._flag(Malformed("a line that is not JSON (or holds NaN or Infinity)"))
+        if self.judged:
+            return self._accept_judged(record)
         if not isinstance(record, dict) or not isinstance(record.get("nonce"), str):
             return self._flag(Malformed("a line that is not a record"))
         token = record.pop("nonce")
@@ -150,6 +169,23 @@ class ParentChannel:
             self.records.append(event)
         if kind == "check":  # even a bad one ends its turn, so that the child is not left waiting
             self._next_turn()
+
+    def _accept_judged(self, record: object) -> None:
+        if not isinstance(record, dict):
+            return self._flag(Malformed("a line that is not a record"))
+        kind = record.pop("type", None)
+        try:
+            event = _parse(kind, record)
+            if self._done:
+                raise _Invalid("a record after the end of the job")
+            if isinstance(event, CheckReport) and event.outcome is Outcome.PASSED:
+                raise _Invalid("a check reported as passed by the child (only the judge passes a check)")
+            if isinstance(event, Tampering):
+                raise _Invalid("a tamper record, which a judged job never sends")
+        except _Invalid as exc:
+            return self._flag(Malformed(str(exc)))
+        self._done = isinstance(event, Done)
+        self.records.append(event)
 
     def close(self) -> None:
         if self.control_fd >= 0:  # once only: a closed fd number may already belong to a new pipe
@@ -185,6 +221,11 @@ def _parse(kind: object, fields: dict) -> Event:
         if not 0 <= duration <= MAX_SECONDS:  # false for NaN too; a huge int never reaches float()
             raise _Invalid(f"check.duration is not a number of seconds from 0 to {MAX_SECONDS:g}")
         return CheckReport(fields["id"], Outcome(fields["outcome"]), fields["message"], float(duration))
+    if kind == "observed":
+        duration = fields["duration"]
+        if not 0 <= duration <= MAX_SECONDS:
+            raise _Invalid(f"observed.duration is not a number of seconds from 0 to {MAX_SECONDS:g}")
+        return Observed(fields["id"], fields["value"], float(duration))
     if kind == "load_error":
         return LoadError(fields["message"], fields["timeout"])
     if kind == "tamper":
@@ -198,9 +239,9 @@ def next_turn(control_fd: int) -> str:
     while not line.endswith(b"\n"):
         chunk = os.read(control_fd, 64)
         if not chunk:
-            raise SystemExit(_PARENT_GONE)
+            raise SystemExit(PARENT_GONE)
         line += chunk
     return line.decode().strip()
 
 
-_PARENT_GONE = 71
+PARENT_GONE = 71

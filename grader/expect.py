@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["is_tensor", "shape", "dtype", "device", "requires_grad", "contiguous", "close", "matches"]
+from grader.observations import Opaque, Raised, observed_device
+
+__all__ = ["returned", "is_tensor", "shape", "dtype", "device", "requires_grad", "close", "matches"]
 
 
 def _fail(message: str, why: str) -> None:
     raise AssertionError(f"{message}. {why}".strip() if why else message)
 
 
+def _kind(value) -> str:
+    return value.type if isinstance(value, Opaque) else type(value).__name__
+
+
+def returned(actual, name: str = "the call", why: str = ""):
+    """`actual` when the learner's call returned (`exercise.attempt`), else a failure naming what it raised."""
+    if isinstance(actual, Raised):
+        _fail(f"{name} raised {actual.describe()}", why)
+    return actual
+
+
 def is_tensor(actual, name: str = "the result", why: str = "") -> torch.Tensor:
+    returned(actual, name, why)
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name} should be a torch.Tensor, got {type(actual).__name__}", why)
+        _fail(f"{name} should be a torch.Tensor, got {_kind(actual)}", why)
     return actual
 
 
@@ -37,7 +51,7 @@ def dtype(actual: torch.Tensor, expected: torch.dtype, name: str = "the result",
 
 def device(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
     expected = torch.device(expected)
-    got = is_tensor(actual, name, why).device
+    got = observed_device(is_tensor(actual, name, why))
     same = got.type == expected.type and (expected.index is None or got.index == expected.index)
     if not same:
         _fail(f"{name} should be on device {expected}, got {got}", why)
@@ -46,11 +60,6 @@ def device(actual: torch.Tensor, expected, name: str = "the result", why: str = 
 def requires_grad(actual: torch.Tensor, expected: bool = True, name: str = "the result", why: str = "") -> None:
     if is_tensor(actual, name, why).requires_grad is not expected:
         _fail(f"{name} should have requires_grad={expected}, got {actual.requires_grad}", why)
-
-
-def contiguous(actual: torch.Tensor, name: str = "the result", why: str = "") -> None:
-    if not is_tensor(actual, name, why).is_contiguous():
-        _fail(f"{name} should be contiguous in memory, but it is not", why)
 
 
 # assert_close's default tolerances; torch.testing itself is not called because its first use
@@ -91,5 +100,5 @@ def matches(actual, expected: torch.Tensor, name: str = "the result", why: str =
     is_tensor(actual, name, why)
     shape(actual, expected.shape, name, why)
     dtype(actual, expected.dtype, name, why)
-    device(actual, expected.device, name, why)
+    device(actual, observed_device(expected), name, why)
     close(actual, expected, name, why, rtol=rtol, atol=atol)

@@ -25,6 +25,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ import pytest
 
 from grader.channel import MESSAGE_CHARS
 from grader.i18n import say
+from grader.observations import ObservationError, encode
 from grader.results import safe_text
 
 _CUT = " ... (message cut)"
@@ -55,10 +57,18 @@ class JobContext:
     modules: dict[str, ModuleType] = field(default_factory=dict)
     load_errors: dict[str, str] = field(default_factory=dict)
     guard_snapshot: dict[str, int] = field(default_factory=dict)
+    inputs: dict[str, object] | None = None  # a judged kata's inputs per check; None: the checks judge here
 
 
 CONTEXT: JobContext | None = None
 _RESULT_KEY = pytest.StashKey[dict]()
+_RETURNED_KEY = pytest.StashKey[object]()
+_STUB_MARKER = re.compile(r"exercise \d+\b")
+
+
+def is_stub_marker(exc: BaseException) -> bool:
+    """The `raise NotImplementedError("exercise N: ...")` a stub ships with; any other one is an error."""
+    return type(exc) is NotImplementedError and bool(_STUB_MARKER.match(text_of(exc)))
 
 
 def set_context(context: JobContext) -> None:
@@ -72,7 +82,9 @@ def emit(record: dict) -> None:
         return
     if "message" in record:
         record = {**record, "message": _clip(safe_text(record["message"]))}
-    data = (json.dumps({**record, "nonce": CONTEXT.nonce}) + "\n").encode()
+    if CONTEXT.inputs is None:  # checks that judge in this process take turns (channel.py)
+        record = {**record, "nonce": CONTEXT.nonce}
+    data = (json.dumps(record) + "\n").encode()
     while data:
         data = data[os.write(CONTEXT.channel_fd, data) :]
 
@@ -145,13 +157,13 @@ def _describe_load_failure(file_name: str, exc: BaseException) -> str:
         return say("exit_at_import", "en", file=file_name, code=repr(exc.code))
     if isinstance(exc, pytest.skip.Exception):
         return say("skip_at_import", "en", file=file_name)
-    detail = _at(_text_of(exc), _learner_frame(exc.__traceback__))
+    detail = _at(text_of(exc), learner_frame(exc.__traceback__))
     return say("raised_at_import", "en", file=file_name, error=type(exc).__name__, detail=detail)
 
 
 def _unfinished_at_import(file_name: str, exc: NotImplementedError) -> str:
     """A call at module level reached an exercise that still raises: name the line that made the call."""
-    detail = _at(_text_of(exc) or say("still_raises", "en"), _learner_frame(exc.__traceback__, module_level=True))
+    detail = _at(text_of(exc) or say("still_raises", "en"), learner_frame(exc.__traceback__, module_level=True))
     return say("unfinished_at_import", "en", file=file_name, detail=detail)
 
 
@@ -248,6 +260,13 @@ def device():
 
 
 @pytest.fixture
+def inputs(request: pytest.FixtureRequest) -> object:
+    """A judged check's inputs for this job, made by the judge from its secret seed."""
+    context = _require_context()
+    return (context.inputs or {}).get(request.node.name)
+
+
+@pytest.fixture
 def kata_data() -> Path:
     """The kata's own data folder (read-only for checks)."""
     context = _require_context()
@@ -301,7 +320,7 @@ def device_skip_reason(kinds: frozenset[str], device: str) -> str | None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if CONTEXT is None:
+    if CONTEXT is None or CONTEXT.inputs is not None:  # a judged kata's judge decides skips
         return
     reason = device_skip_reason(device_kinds(item), CONTEXT.device)
     if reason:
@@ -311,7 +330,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # --- reporting ----------------------------------------------------------------------------------
 
 
-def _learner_frame(tb, module_level: bool = False) -> tuple[str, int] | None:
+def learner_frame(tb, module_level: bool = False) -> tuple[str, int] | None:
     """(file, line) of the innermost frame in the learner's own files (with `module_level`: the
     innermost one running a file's top-level code, i.e. the call made at import), if any."""
     if CONTEXT is None:
@@ -341,7 +360,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - len(_CUT)] + _CUT
 
 
-def _text_of(exc: BaseException) -> str:
+def text_of(exc: BaseException) -> str:
     """str(exc), even when the learner's exception cannot say it (its __str__ raises or returns no str)."""
     try:
         return str(exc)
@@ -352,15 +371,15 @@ def _text_of(exc: BaseException) -> str:
 def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
     """(outcome, message) for an exception raised in a check."""
     exc = excinfo.value
-    text = _text_of(exc)
+    text = text_of(exc)
     if isinstance(exc, pytest.fail.Exception):
         if _TIMEOUT_TEXT in text:
             return "timeout", say("check_timeout", "en")
         return "failed", text
-    where = _learner_frame(excinfo.tb)
+    where = learner_frame(excinfo.tb)
     if isinstance(exc, MemoryError) or any(t in text for t in _OOM_TEXTS):
         return "oom", _at(say("out_of_memory", "en", detail=text.splitlines()[0] if text else type(exc).__name__), where)
-    if isinstance(exc, NotImplementedError):
+    if is_stub_marker(exc):
         return "failed", _at(say("not_started_yet", "en", detail=text or say("still_raises", "en")), where)
     missing = _missing_function(exc)
     if missing:
@@ -372,6 +391,26 @@ def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
     return "failed", _at(f"{type(exc).__name__}: {text}", where)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """A judged kata's exercise returns its observations: keep them for the report."""
+    if CONTEXT is None or CONTEXT.inputs is None:
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    pyfuncitem.stash[_RETURNED_KEY] = pyfuncitem.obj(**arguments)
+    return True
+
+
+def _observed_record(item: pytest.Item, state: dict) -> dict:
+    """What a passed exercise sends: its observations (the judge decides), or why they cannot travel."""
+    try:
+        return {"type": "observed", "id": item.name, "value": encode(item.stash.get(_RETURNED_KEY, None)),
+                "duration": state["duration"]}
+    except (ObservationError, RecursionError) as exc:
+        return {"type": "check", "id": item.name, "outcome": "failed", "duration": state["duration"],
+                "message": _clip(f"what your code returned cannot be sent to the judge: {exc}")}
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -379,11 +418,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state["duration"] += report.duration
     if state["outcome"] == "passed":
         if report.skipped and call.excinfo is not None:
-            state.update(outcome="skipped", message=_clip(_text_of(call.excinfo.value)))
+            state.update(outcome="skipped", message=_clip(text_of(call.excinfo.value)))
         elif report.failed and call.excinfo is not None:
             outcome, message = _failure(call.excinfo)
             state.update(outcome=outcome, message=_clip(message))
     if call.when == "teardown" and CONTEXT is not None:
+        if CONTEXT.inputs is not None:
+            emit(_observed_record(item, state) if state["outcome"] == "passed" else {"type": "check", "id": item.name, **state})
+            return report
         changed = tampered(CONTEXT.guard_snapshot) if CONTEXT.guard_snapshot else []
         if changed:
             emit({"type": "tamper", "message": "the submission replaced " + ", ".join(changed[:5])})

@@ -39,13 +39,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pytest
-import torch  # noqa: F401 - imported once here so every forked child starts warm
+import torch  # imported once here so every forked child starts warm
 
-from grader import devices, plugin, procs, sandbox
-from grader.channel import Event, ParentChannel, next_turn
+from grader import devices, judge, plugin, procs, sandbox
+from grader.channel import PARENT_GONE, Event, Malformed, Observed, ParentChannel, next_turn
 from grader.catalog import Kata
 from grader.errors import KataError
 from grader.i18n import say
+from grader.observations import decode, encode
 from grader.sandbox import JobDir, Limits, confine, folder_mb, prepare_job_dir, remove_job_dir
 from grader.uids import UidPool
 
@@ -125,16 +126,34 @@ def _title(item: pytest.Item) -> tuple[str, str]:
     return english, chinese
 
 
-class Collection:
-    """Each kata's collected items and the checks the parent expects from them."""
+def _collected_paths(kata: Kata) -> list[Path]:
+    """What pytest collects for a kata: a judged kata's exercise halves only (its judge halves never
+    enter a process that runs learner code), else its whole checks folder."""
+    return judge.exercise_files(kata) if judge.is_judged(kata) else [kata.checks]
 
-    def __init__(self, katas: list[Kata]):
+
+def _marks_device_kinds(marks: frozenset[str]) -> frozenset[str]:
+    kinds = {"cpu", "accelerator"}
+    if "cpu_only" in marks:
+        kinds.discard("accelerator")
+    if "accelerator_only" in marks:
+        kinds.discard("cpu")
+    return frozenset(kinds)
+
+
+class Collection:
+    """Each kata's collected items and the checks the parent expects from them.
+
+    With `judges` (the parent), a judged kata's expected checks come from its judge halves (judge.py),
+    and each must have an exercise of the same name; a spawned child collects exercises only."""
+
+    def __init__(self, katas: list[Kata], judges: bool = True):
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no third-party plugin joins in
         from _pytest.config import _prepareconfig
         from _pytest.main import Session
 
         errors = _CollectErrors()
-        config = _prepareconfig(_pytest_args([k.checks for k in katas]), plugins=[plugin, errors])
+        config = _prepareconfig(_pytest_args([p for k in katas for p in _collected_paths(k)]), plugins=[plugin, errors])
         config._do_configure()
         # pytest-timeout needs a terminal reporter; point it at /dev/null so that nothing pytest
         # says (headers, timeout stack dumps) reaches the learner's terminal or the results.
@@ -149,23 +168,63 @@ class Collection:
             raise KataError("a kata's checks failed to load: " + "; ".join(errors.errors))
         self.items: dict[str, list[pytest.Item]] = {k.id: [] for k in katas}
         self.expected: dict[str, list[ExpectedCheck]] = {k.id: [] for k in katas}
+        self.judges: dict[str, list[judge.JudgeCheck]] = {}
         for item in session.items:
             kata = next(k for k in katas if k.checks in Path(item.path).parents)
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(kata.check_timeout))
+            self.items[kata.id].append(item)
+            if judge.is_judged(kata):
+                continue
             marker = item.get_closest_marker("points")
             title, title_zh = _title(item)
-            self.items[kata.id].append(item)
             self.expected[kata.id].append(
                 ExpectedCheck(item.name, title, title_zh, float(marker.args[0]) if marker else 1.0,
                               plugin.device_kinds(item))
             )
         for kata in katas:
+            if judge.is_judged(kata) and judges:
+                self._add_judges(kata)
+            elif judge.is_judged(kata):
+                continue
             ids = [c.id for c in self.expected[kata.id]]
             if not ids:
                 raise KataError(f"{kata.checks}: no checks found")
             if len(set(ids)) != len(ids):
                 raise KataError(f"{kata.checks}: two checks share a name; check names must be unique")
+
+    def _add_judges(self, kata: Kata) -> None:
+        checks = judge.load_checks(kata)
+        exercised = {item.name for item in self.items[kata.id]}
+        judged = {check.id for check in checks}
+        for missing in sorted(judged - exercised):
+            raise KataError(f"{kata.checks}: {missing} has no exercise of the same name in exercise_*.py")
+        for extra in sorted(exercised - judged):
+            raise KataError(f"{kata.checks}: the exercise {extra} has no judge of the same name in test_*.py")
+        self.judges[kata.id] = checks
+        self.expected[kata.id] = [
+            ExpectedCheck(c.id, c.title, c.title_zh, c.points, _marks_device_kinds(c.marks)) for c in checks
+        ]
+
+
+def _read_inputs(control_fd: int) -> dict[str, object]:
+    """A judged job's inputs: one line from the parent, sent once this child exists."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(control_fd, 1 << 20)
+        if not chunk:
+            raise SystemExit(PARENT_GONE)
+        data += chunk
+    os.close(control_fd)
+    return decode(json.loads(data))
+
+
+def _run_judged(items: list[pytest.Item], context: plugin.JobContext) -> None:
+    """Each exercise the judge gave inputs for, in order; their observations go to the judge."""
+    chosen = [item for item in items if item.name in (context.inputs or {})]
+    for index, item in enumerate(chosen):
+        next_item = chosen[index + 1] if index + 1 < len(chosen) else None
+        item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
 
 
 def _run_items(items: list[pytest.Item], context: plugin.JobContext, control_fd: int) -> None:
@@ -207,8 +266,12 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
             channel_fd=channel_fd,
         )
         plugin.set_context(context)
-        context.guard_snapshot = plugin.snapshot_guarded()
-        _run_items(items, context, control_fd)
+        if judge.is_judged(job.kata):
+            context.inputs = _read_inputs(control_fd)
+            _run_judged(items, context)
+        else:
+            context.guard_snapshot = plugin.snapshot_guarded()
+            _run_items(items, context, control_fd)
         plugin.emit({"type": "done"})
         code = 0
     except BaseException as exc:  # noqa: BLE001 - report and die; the parent fails the job closed
@@ -226,8 +289,9 @@ def _child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: i
 
 
 def _readable(kata: Kata) -> tuple[Path, ...]:
-    """Besides the interpreter: the kata's checks and data, and the pack's shared data."""
-    return (kata.checks, kata.data, kata.folder.parent / "_shared")
+    """Besides the interpreter: the kata's checks (a judged kata's exercise halves only) and data, and
+    the pack's shared data."""
+    return (*_collected_paths(kata), kata.data, kata.folder.parent / "_shared")
 
 
 def fork_is_safe() -> bool:
@@ -283,6 +347,7 @@ class _Running:
     output_fd: int = -1
     startup: float = 0.0  # extra seconds before the deadline (spawned children start cold)
     pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
+    judgement: judge.Judgement | None = None  # a judged kata's verdict half, made after the fork
 
 
 class Worker:
@@ -299,6 +364,10 @@ class Worker:
             procs.adopt_orphans()
         self.busy: dict[str, int] = {}  # concrete device -> jobs running on it
         self.fds_at_start = _open_fds()  # pytest's own files; anything newer is closed in children
+        self.jobs_started = 0
+        # The judge computes here: one thread, so no thread pool exists when the next child forks
+        # (children set their own thread count, sandbox.confine).
+        torch.set_num_threads(1)
 
     def expected(self, kata: Kata) -> list[ExpectedCheck]:
         return self.collection.expected[kata.id]
@@ -380,11 +449,43 @@ class Worker:
         for fd in (channel_r, output_r):
             os.set_blocking(fd, False)
         self.leaders.add(pid)
-        return _Running(
-            job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid), ParentChannel(control_w),
+        self.jobs_started += 1
+        judged = job.kata.id in self.collection.judges
+        run = _Running(
+            job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid),
+            ParentChannel(-1 if judged else control_w, judged=judged),
             time.monotonic(), open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
             pidfd=_pidfd_open(pid), startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
         )
+        if judged:
+            self._send_inputs(run, control_w)
+        return run
+
+    def _send_inputs(self, run: _Running, control_fd: int) -> None:
+        """The judge makes this job's inputs now that its child exists, and hands them over."""
+        kata = run.job.kata
+        checks = [c for c in self.collection.judges[kata.id]
+                  if plugin.device_skip_reason(_marks_device_kinds(c.marks), run.placement.device) is None]
+        data_dir = kata.data if kata.data.is_dir() else None
+        try:
+            run.judgement = judge.Judgement(checks, f"{os.getpid()}:{self.jobs_started}", run.placement.device, data_dir)
+            line = (json.dumps(encode(run.judgement.inputs)) + "\n").encode()
+        except judge.CheckBug as exc:
+            os.close(control_fd)
+            _kill_group(run.pid)
+            _reap(run.pid)
+            for fd in run.open_fds:
+                os.close(fd)
+            self._clean_up(run)
+            raise KataError(f"{kata.id}: a check is broken: {exc}") from None
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(control_fd, view):]
+        except OSError:
+            pass  # the child is gone already; its outcome says so
+        finally:
+            os.close(control_fd)
 
     def _clean_up(self, run: _Running) -> None:
         """Every process of the job dies before its uid is reused or its result recorded."""
@@ -483,7 +584,7 @@ class Worker:
         status = run.status or 0
         return JobOutcome(
             job=replace(run.job, device=run.placement.device),
-            records=run.channel.records,
+            records=_judged(run.channel.records, run.judgement),
             exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             killed_for=run.killed_for,
@@ -491,6 +592,22 @@ class Worker:
             duration=(run.exited_at or time.monotonic()) - run.started,
             dropped_files=run.job_dir.dropped,
         )
+
+
+def _judged(records: list[Event], judgement: judge.Judgement | None) -> list[Event]:
+    """The child's observations turned into the judge's verdicts; everything else as it came."""
+    if judgement is None:
+        return records
+    events: list[Event] = []
+    for event in records:
+        if not isinstance(event, Observed):
+            events.append(event)
+        elif event.id in judgement.pending:
+            events.append(judgement.verdict(event.id, event.value, event.duration))
+        else:
+            events.append(Malformed("observations for a check that was not asked for, or twice"))
+    judgement.close()
+    return events
 
 
 def _open_fds() -> set[int]:
@@ -608,7 +725,7 @@ def _spawned_main() -> None:
 
     spec = json.loads(sys.argv[1])
     kata = load_kata(Path(spec["kata_folder"]), Path(spec["reference_root"]))
-    collection = Collection([kata])
+    collection = Collection([kata], judges=False)
     placement = Placement(**spec["placement"])
     job = Job(kata, Path(spec["job_dir"]) / "solution", placement.device, Limits(**spec["limits"]))
     _child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"],
