@@ -1,32 +1,27 @@
-"""The results channel: JSON lines from the grading child to the parent, one turn per check.
+"""The results channel: JSON lines from the grading child to the zygote, validated into typed events.
 
-The parent hands the child a fresh random token for each turn over a control pipe; the child stamps
-every record of the check it is running with that token; the parent accepts only records stamped
-with the current token and hands out the next token once the check's result has arrived. So code
-that digs the token out of memory can forge at most the turn it is running in, and a forged result
-followed by the real one (now stamped with a stale token) is reported as tampering. Nothing else the
-child writes, prints or leaves behind counts, and nothing is ever unpickled.
+A judged check's child sends, per check, either its observations (`observed`, still encoded: only
+the judge decodes and judges them) or why there are none (`check`: failed, skipped, timeout, oom).
+A child can never report a pass: passes are decided by the judge (judge.py). Nothing the child
+writes, prints or leaves behind counts otherwise, and nothing is ever unpickled.
 
-Every line is validated here, in the parent, before anything reads it: strict UTF-8, JSON without
-NaN or Infinity, a known record type with exactly its fields and their types, strings within size
-and without surrogates, durations from 0 to MAX_SECONDS, each record type at most once per turn and
-nothing after `done`. What comes out is typed events: `CheckReport`, `LoadError`, `Done`, and
-`Tampering` or `Malformed` for what broke a rule (the first of each only, so a flood stays small).
-The runner decides on these types; it never reads a message to decide.
+Every line is validated here before anything reads it: strict UTF-8, JSON without NaN or Infinity,
+a known record type with exactly its fields and their types, strings within size and without
+surrogates, durations from 0 to MAX_SECONDS, and nothing after `done`. What comes out is typed
+events: `CheckReport`, `Observed`, `LoadError`, `Done`, and `Malformed` for what broke a rule (the
+first only, so a flood stays small). The runner decides on these types; it never reads a message
+to decide.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from enum import Enum
 from typing import Union
 
-MAX_LINE_BYTES = 1024 * 1024  # a longer line is not ours
-MAX_OBSERVED_LINE_BYTES = 96 * 1024 * 1024  # a judged check's observations (tensors as base64)
+MAX_LINE_BYTES = 96 * 1024 * 1024  # a check's observations (tensors as base64); a longer line is not ours
 MESSAGE_CHARS = 2000  # the plugin cuts every message to this; a longer one was not made by it
 ID_CHARS = 1000
 MAX_SECONDS = 1e6  # a check's duration: finite, and far above any time limit
@@ -72,23 +67,17 @@ class Done:
 
 
 @dataclass(frozen=True)
-class Tampering:
-    reason: str
-
-
-@dataclass(frozen=True)
 class Malformed:
     what: str  # written by this module, never the child's own text
 
 
-Event = Union[CheckReport, Observed, LoadError, Done, Tampering, Malformed]
+Event = Union[CheckReport, Observed, LoadError, Done, Malformed]
 
 # record type -> its fields and their JSON types (exactly these, no more)
 _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "check": {"id": (str,), "outcome": (str,), "message": (str,), "duration": (int, float)},
     "observed": {"id": (str,), "value": (list,), "duration": (int, float)},
     "load_error": {"message": (str,), "timeout": (bool,)},
-    "tamper": {"message": (str,)},
     "done": {},
 }
 
@@ -98,31 +87,12 @@ class _Invalid(Exception):
 
 
 class ParentChannel:
-    """The parent's end: feed it what the child wrote; read `records` (typed events) when the child is gone.
+    """The zygote's end: feed it what the child wrote; read `records` (typed events) when the child is gone."""
 
-    `judged`: the kata's checks are judged in the parent (judge.py), so there are no turns and no
-    tokens; the child may send observations and failures, never a pass."""
-
-    def __init__(self, control_fd: int, judged: bool = False):
-        self.control_fd = control_fd
-        self.judged = judged
-        self.tokens: list[str] = []
+    def __init__(self) -> None:
         self.records: list[Event] = []
         self._pending = bytearray()
-        self._types_this_turn: set[str] = set()
         self._done = False
-        self._max_line = MAX_OBSERVED_LINE_BYTES if judged else MAX_LINE_BYTES
-        if not judged:
-            self._next_turn()
-
-    def _next_turn(self) -> None:
-        token = secrets.token_hex(16)
-        self.tokens.append(token)
-        self._types_this_turn.clear()
-        try:
-            os.write(self.control_fd, (token + "\n").encode())
-        except OSError:
-            pass  # the child is gone; its outcome says so
 
     def feed(self, data: bytes) -> None:
         self._pending += data
@@ -130,12 +100,12 @@ class ParentChannel:
             line = bytes(self._pending[:end])
             del self._pending[: end + 1]
             self._accept(line)
-        if len(self._pending) > self._max_line:
+        if len(self._pending) > MAX_LINE_BYTES:
             self._pending.clear()
-            self._flag(Malformed(f"a line longer than {self._max_line} bytes"))
+            self._flag(Malformed(f"a line longer than {MAX_LINE_BYTES} bytes"))
 
-    def _flag(self, event: Tampering | Malformed) -> None:
-        if not any(type(e) is type(event) for e in self.records):
+    def _flag(self, event: Malformed) -> None:
+        if not any(isinstance(e, Malformed) for e in self.records):
             self.records.append(event)
 
     def _accept(self, line: bytes) -> None:
@@ -145,32 +115,6 @@ class ParentChannel:
             return self._flag(Malformed("a line that is not valid UTF-8"))
         except (ValueError, RecursionError):
             return self._flag(Malformed("a line that is not JSON (or holds NaN or Infinity)"))
-        if self.judged:
-            return self._accept_judged(record)
-        if not isinstance(record, dict) or not isinstance(record.get("nonce"), str):
-            return self._flag(Malformed("a line that is not a record"))
-        token = record.pop("nonce")
-        if token != self.tokens[-1]:
-            if token in self.tokens:
-                return self._flag(Tampering("a result arrived out of turn (forged?)"))
-            return self._flag(Malformed("a record without this job's token"))
-        kind = record.pop("type", None)
-        try:
-            event = _parse(kind, record)
-            if self._done:
-                raise _Invalid("a record after the end of the job")
-            if kind in self._types_this_turn:
-                raise _Invalid(f"a second {kind} record in one turn")
-        except _Invalid as exc:
-            self._flag(Malformed(str(exc)))
-        else:
-            self._types_this_turn.add(kind)
-            self._done = isinstance(event, Done)
-            self.records.append(event)
-        if kind == "check":  # even a bad one ends its turn, so that the child is not left waiting
-            self._next_turn()
-
-    def _accept_judged(self, record: object) -> None:
         if not isinstance(record, dict):
             return self._flag(Malformed("a line that is not a record"))
         kind = record.pop("type", None)
@@ -180,17 +124,10 @@ class ParentChannel:
                 raise _Invalid("a record after the end of the job")
             if isinstance(event, CheckReport) and event.outcome is Outcome.PASSED:
                 raise _Invalid("a check reported as passed by the child (only the judge passes a check)")
-            if isinstance(event, Tampering):
-                raise _Invalid("a tamper record, which a judged job never sends")
         except _Invalid as exc:
             return self._flag(Malformed(str(exc)))
         self._done = isinstance(event, Done)
         self.records.append(event)
-
-    def close(self) -> None:
-        if self.control_fd >= 0:  # once only: a closed fd number may already belong to a new pipe
-            os.close(self.control_fd)
-            self.control_fd = -1
 
 
 def _no_constant(name: str) -> None:
@@ -228,20 +165,7 @@ def _parse(kind: object, fields: dict) -> Event:
         return Observed(fields["id"], fields["value"], float(duration))
     if kind == "load_error":
         return LoadError(fields["message"], fields["timeout"])
-    if kind == "tamper":
-        return Tampering(fields["message"])
     return Done()
 
 
-def next_turn(control_fd: int) -> str:
-    """In the child: wait for the token of the next turn (EOF: the parent is gone, so stop)."""
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        chunk = os.read(control_fd, 64)
-        if not chunk:
-            raise SystemExit(PARENT_GONE)
-        line += chunk
-    return line.decode().strip()
-
-
-PARENT_GONE = 71
+PARENT_GONE = 71  # the child's exit code when the zygote went away before its inputs came

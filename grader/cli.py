@@ -188,12 +188,7 @@ def grade(
     verbose: bool = typer.Option(False, "-v", "--verbose", help=_h("help_verbose")),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
-    from grader import devices
-    from grader.results import LearnerResult
-    from grader.runner import grade_many, unloadable_result
-    from grader.scorecard import render
     from grader.worker import Job, Worker
-    from grader.workspace import fingerprint
 
     catalog = _catalog(katas)
     space = _space(workspace)
@@ -206,9 +201,15 @@ def grade(
     if not selected:
         typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
         raise typer.Exit(0 if all((space.last(k) or {}).get("status") == "passed" for k in started) else 1)
+    worker = Worker(selected)  # its zygote starts while this process imports torch
+    from grader import devices
+    from grader.results import LearnerResult
+    from grader.runner import grade_many, unloadable_result
+    from grader.scorecard import render
+    from grader.workspace import fingerprint
+
     try:
         device_name = devices.resolve(device)
-        worker = Worker(selected)
     except KataError as exc:
         _fail(exc)
     limits = Limits(timeout=timeout)

@@ -30,11 +30,13 @@ import importlib.util
 import inspect
 import secrets
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import GeneratorType
 from typing import Any, Callable
 
+import pytest
 import torch
 
 from grader.catalog import Kata
@@ -85,7 +87,9 @@ def _import(path: Path, kata: Kata) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with warnings.catch_warnings():  # points, cpu_only and accelerator_only are ours, not unknown
+            warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+            spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - any error in a check file is the kata's
         sys.modules.pop(name, None)
         raise KataError(f"{path}: the checks failed to load: {type(exc).__name__}: {exc}") from None

@@ -1,26 +1,21 @@
-"""The pytest plugin that runs the hidden checks inside the grading child.
+"""The pytest plugin that runs the exercise halves of the checks inside the grading child.
 
-How it works: the runner collects the checks in the warm parent, then forks a child per job; in the
-child, `JobContext` says where the learner's copy lives and which pipe carries the results. Each
-check gets the learner's module through the `solution` fixture (imported once per job from the
-private copy; an import failure becomes the same clear message on every check) and the device
-through `device`. After each check, one JSON line goes to the parent: outcome, message (the
-assertion text plus the learner's own file:line, never grader frames) and duration. Messages are
-made valid text and cut to the channel's size here, since the parent rejects any record that is not
-(channel.py). A skip is reported as a skip; only the parent decides whether it counts (a check
-marked for another kind of device) or fails ("skipped by the submission"), from `device_kinds`.
+How it works: the zygote collects the exercise halves before any learner code exists and forks a
+child per job; in the child, `JobContext` says where the learner's copy lives, which pipe carries the
+results and what the judge's inputs are. Each exercise gets the learner's module through the
+`solution` fixture (imported once per job from the private copy; an import failure becomes the same
+clear message on every check), the device through `device` and its inputs through `inputs`; it
+returns observations. After each exercise, one JSON line goes to the zygote: the observations
+(encoded by observations.py), or the failure (the message names the learner's own file:line, never
+grader frames), never a verdict. Messages are made valid text and cut to the channel's size here.
 
-What it cannot do: the learner's code runs in this same process, so it could in principle patch
-this plugin or pytest. We snapshot what checks rely on (torch comparison functions, builtins, the
-reporting path) before learner code loads and report any change as tampering, which fails the job;
-the parent also trusts nothing but well-formed records stamped with the current check's token
-(channel.py). That detects the known tricks; it does not make in-process code harmless (see the
-threat model in docs/INSTRUCTOR.md).
+What it cannot do, and need not: the learner's code runs in this same process and could rewrite
+this plugin or what it sends. Nothing sent here can pass a check: the judge (judge.py) compares the
+observations with what it expects for this job's inputs, which the child learns only when it starts.
 """
 
 from __future__ import annotations
 
-import builtins
 import importlib.util
 import io
 import json
@@ -53,11 +48,9 @@ class JobContext:
     device: str = "cpu"
     data_dir: Path | None = None
     channel_fd: int | None = None
-    nonce: str = ""
     modules: dict[str, ModuleType] = field(default_factory=dict)
     load_errors: dict[str, str] = field(default_factory=dict)
-    guard_snapshot: dict[str, int] = field(default_factory=dict)
-    inputs: dict[str, object] | None = None  # a judged kata's inputs per check; None: the checks judge here
+    inputs: dict[str, object] = field(default_factory=dict)  # per check, made by the judge for this job
 
 
 CONTEXT: JobContext | None = None
@@ -82,57 +75,9 @@ def emit(record: dict) -> None:
         return
     if "message" in record:
         record = {**record, "message": _clip(safe_text(record["message"]))}
-    if CONTEXT.inputs is None:  # checks that judge in this process take turns (channel.py)
-        record = {**record, "nonce": CONTEXT.nonce}
     data = (json.dumps(record) + "\n").encode()
     while data:
         data = data[os.write(CONTEXT.channel_fd, data) :]
-
-
-# --- tamper guard -------------------------------------------------------------------------------
-
-
-def _guarded() -> dict[str, object]:
-    """Everything a check's verdict depends on, by name."""
-    import _pytest.outcomes
-    import _pytest.reports
-    import _pytest.runner
-    import torch
-    import torch.testing
-
-    objects: dict[str, object] = {
-        "torch.allclose": torch.allclose,
-        "torch.equal": torch.equal,
-        "torch.isclose": torch.isclose,
-        "torch.testing.assert_close": torch.testing.assert_close,
-        "torch.Tensor.__eq__": torch.Tensor.__eq__,
-        "torch.Tensor.__bool__": torch.Tensor.__bool__,
-        "torch.Tensor.all": torch.Tensor.all,
-        "torch.Tensor.item": torch.Tensor.item,
-        "_pytest.runner.call_and_report": _pytest.runner.call_and_report,
-        "_pytest.runner.CallInfo.from_call": _pytest.runner.CallInfo.from_call,
-        "_pytest.reports.TestReport.from_item_and_call": _pytest.reports.TestReport.from_item_and_call,
-        "pytest.fail": pytest.fail,
-        "_pytest.outcomes.fail": _pytest.outcomes.fail,
-        "os.write": os.write,
-        "json.dumps": json.dumps,
-    }
-    for name, value in vars(sys.modules[__name__]).items():
-        if callable(value) and not name.startswith("__"):
-            objects[f"grader.plugin.{name}"] = value
-    for name, value in vars(builtins).items():
-        objects[f"builtins.{name}"] = value
-    return objects
-
-
-def snapshot_guarded() -> dict[str, int]:
-    # classmethods come back as a new bound method on every access: compare the function inside
-    return {name: id(getattr(obj, "__func__", obj)) for name, obj in _guarded().items()}
-
-
-def tampered(snapshot: dict[str, int]) -> list[str]:
-    now = snapshot_guarded()
-    return sorted(name for name in snapshot.keys() | now.keys() if snapshot.get(name) != now.get(name))
 
 
 # --- loading the learner's code -----------------------------------------------------------------
@@ -262,8 +207,7 @@ def device():
 @pytest.fixture
 def inputs(request: pytest.FixtureRequest) -> object:
     """A judged check's inputs for this job, made by the judge from its secret seed."""
-    context = _require_context()
-    return (context.inputs or {}).get(request.node.name)
+    return _require_context().inputs.get(request.node.name)
 
 
 @pytest.fixture
@@ -275,56 +219,10 @@ def kata_data() -> Path:
     return context.data_dir
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("kata", "running kata checks by hand (kata authors)")
-    group.addoption("--kata-solution", help="folder with the solution files to check")
-    group.addoption("--kata-files", help="comma-separated learner files; the first is `solution`")
-    group.addoption("--kata-device", default="cpu", help="device for the `device` fixture")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): the check is worth n points (default 1)")
     config.addinivalue_line("markers", "cpu_only: the check only makes sense on the CPU")
     config.addinivalue_line("markers", "accelerator_only: the check needs an accelerator")
-    folder = config.getoption("--kata-solution", None)
-    if folder:
-        folder = Path(folder).resolve()
-        files = config.getoption("--kata-files")
-        names = tuple(files.split(",")) if files else tuple(sorted(p.name for p in folder.glob("*.py")))
-        set_context(JobContext(folder, names, device=config.getoption("--kata-device")))
-
-
-ANY_DEVICE = frozenset({"cpu", "accelerator"})
-
-
-def device_kinds(item: pytest.Item) -> frozenset[str]:
-    """The kinds of device ("cpu", "accelerator") a check runs on, from its markers."""
-    kinds = {"cpu", "accelerator"}
-    if item.get_closest_marker("cpu_only"):
-        kinds.discard("accelerator")
-    if item.get_closest_marker("accelerator_only"):
-        kinds.discard("cpu")
-    return frozenset(kinds)
-
-
-def device_skip_reason(kinds: frozenset[str], device: str) -> str | None:
-    """Why a check for `kinds` of device does not run on `device`, or None when it runs."""
-    kind = "cpu" if device.split(":")[0] == "cpu" else "accelerator"
-    if kind in kinds:
-        return None
-    if kinds == {"cpu"}:
-        return f"only runs on the CPU (this run uses {device})"
-    if kinds == {"accelerator"}:
-        return "needs an accelerator (this run uses the CPU)"
-    return "runs on no device (marked both cpu_only and accelerator_only)"
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if CONTEXT is None or CONTEXT.inputs is not None:  # a judged kata's judge decides skips
-        return
-    reason = device_skip_reason(device_kinds(item), CONTEXT.device)
-    if reason:
-        pytest.skip(reason)
 
 
 # --- reporting ----------------------------------------------------------------------------------
@@ -394,7 +292,7 @@ def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """A judged kata's exercise returns its observations: keep them for the report."""
-    if CONTEXT is None or CONTEXT.inputs is None:
+    if CONTEXT is None:
         return None
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     pyfuncitem.stash[_RETURNED_KEY] = pyfuncitem.obj(**arguments)
@@ -423,11 +321,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             outcome, message = _failure(call.excinfo)
             state.update(outcome=outcome, message=_clip(message))
     if call.when == "teardown" and CONTEXT is not None:
-        if CONTEXT.inputs is not None:
-            emit(_observed_record(item, state) if state["outcome"] == "passed" else {"type": "check", "id": item.name, **state})
-            return report
-        changed = tampered(CONTEXT.guard_snapshot) if CONTEXT.guard_snapshot else []
-        if changed:
-            emit({"type": "tamper", "message": "the submission replaced " + ", ".join(changed[:5])})
-        emit({"type": "check", "id": item.name, **state})
+        emit(_observed_record(item, state) if state["outcome"] == "passed" else {"type": "check", "id": item.name, **state})
     return report

@@ -1,12 +1,11 @@
 """`grade()`: one kata, one solution folder, one device -> `KataResult`. Fails closed.
 
-The parent owns the expected checks (collected before learner code ran), their points and which
-device each may skip on (its `cpu_only` / `accelerator_only` markers). A check counts as passed only
-when the child reported it passed over the job's pipe in its own turn; every expected check without
-such a report fails with the job's status and its explanation. The decision reads the channel's
-typed events (channel.py), never message text: tampering or a malformed record (one the channel
-rejected, an unknown check id, a check reported twice) voids every report of the job, which is an
-`error`; a skip the parent did not allow is a failure that keeps its points in the maximum. Every
+The judge owns the expected checks (judge.py), their points and which device each may skip on
+(its `cpu_only` / `accelerator_only` marks). A check counts as passed only when the judge passed it
+on the child's observations; every expected check without a verdict fails with the job's status and
+its explanation. The decision reads typed events (channel.py), never message text: a malformed
+record (one the channel rejected, an unknown check id, a check reported twice) voids every report of
+the job, which is an `error`; a skip the parent did not allow is a failure that keeps its points in the maximum. Every
 string that enters a result here goes through `safe_text`, and each result lists the sandbox
 protections that were active for its job.
 """
@@ -22,8 +21,8 @@ import torch
 
 from grader import sandbox
 from grader.catalog import Kata
-from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome, Tampering
-from grader.plugin import device_skip_reason
+from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome
+from grader.jobs import device_skip_reason
 from grader.results import CheckResult, KataResult, safe_text
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Worker
@@ -63,10 +62,8 @@ def _unknown_or_repeated(outcome: JobOutcome, expected: list[ExpectedCheck]) -> 
 
 def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict | None:
     events = outcome.records
-    problem = next((e for e in events if isinstance(e, (Tampering, Malformed))), None)  # the first one names it
-    if isinstance(problem, Tampering):
-        return _Verdict("error", f"tampering detected: {problem.reason}; no points awarded", void=True)
-    malformed = problem.what if isinstance(problem, Malformed) else _unknown_or_repeated(outcome, expected)
+    problem = next((e for e in events if isinstance(e, Malformed)), None)  # the first one names it
+    malformed = problem.what if problem is not None else _unknown_or_repeated(outcome, expected)
     if malformed is not None:
         return _Verdict("error", f"malformed result: {malformed}; no points awarded", void=True)
     timeout = outcome.job.timeout

@@ -235,7 +235,7 @@ def test_a_long_print_shows_its_last_line(kata, learner: Path):
 
 
 def test_output_keeps_a_head_and_the_real_tail():
-    from grader.worker import _OutputKept
+    from grader.zygote import _OutputKept
 
     kept = _OutputKept()
     printed = b"".join(f"line {i}\n".encode() for i in range(20000))

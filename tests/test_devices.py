@@ -88,7 +88,7 @@ def test_unknown_device_name():
 
 
 def test_jobs_fork_unless_this_process_started_an_accelerator(monkeypatch):
-    from grader.worker import fork_is_safe
+    from grader.zygote import fork_is_safe
 
     assert fork_is_safe() is __import__("sys").platform.startswith("linux")
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
@@ -97,12 +97,13 @@ def test_jobs_fork_unless_this_process_started_an_accelerator(monkeypatch):
 
 def test_cuda_jobs_spread_over_every_gpu_with_a_memory_share(nothing_present, tmp_path):
     from grader.catalog import Catalog
-    from grader.worker import Job, Worker
+    from grader.jobs import Job
+    from grader.zygote import Supervisor
 
     nothing_present.setattr(torch.cuda, "is_available", lambda: True)
     nothing_present.setattr(torch.cuda, "device_count", lambda: 2)
     kata = Catalog.load().get("tensors")
-    worker = Worker([kata], parallel=4)
+    worker = Supervisor([kata], parallel=4, spawn=None)  # the zygote's placement, run here
     worker.uids = None  # placement only: no uid leases
     placements = []
     for _ in range(4):

@@ -45,12 +45,13 @@ BAD_SUBMISSIONS = {
     "fake JSON on stdout": (
         'import json\nfor n in range(20):\n    print(json.dumps({"type": "check", "id": "test_move_to", '
         '"outcome": "passed"}))\nprint("9 passed")\nraise RuntimeError("no")', None, "error", "RuntimeError"),
-    "tampering with torch.allclose": (
+    "patching torch's comparisons": (  # they run in the judge's process, not this one
         "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
-        "def to_float_tensor(data):\n    return 0", None, "error", "tampering detected"),
-    "tampering with builtins": (
+        "torch.Tensor.__eq__ = lambda *a, **k: True\ndef to_float_tensor(data):\n    return 0",
+        None, "failed", "checks failed"),
+    "patching builtins": (
         "import builtins\nbuiltins.all = lambda *a: True\ndef to_float_tensor(data):\n    return 0",
-        None, "error", "tampering detected"),
+        None, "failed", "checks failed"),
 }
 
 
@@ -128,23 +129,6 @@ def test_spawned_child_gives_the_same_results(tensors):
     assert [(c.id, c.outcome, c.points) for c in spawned.checks] == [(c.id, c.outcome, c.points) for c in forked.checks]
     stub = grade(tensors, tensors.stub, worker=Worker([tensors], spawn=True))
     assert stub.points == 0 and stub.status == "failed"
-
-
-def test_forged_results_from_memory_are_caught(worker, tensors, make_submission):
-    """Code that digs the channel and this turn's token out of memory can forge one turn at most."""
-    folder = make_submission(textwrap.dedent("""
-        import json, os, sys
-        context = sys.modules["grader.plugin"].CONTEXT
-        for check in ("test_to_float_tensor", "test_trainable_zeros", "test_move_to"):
-            line = {"type": "check", "id": check, "outcome": "passed", "message": "", "duration": 0.1,
-                    "nonce": context.nonce}
-            os.write(context.channel_fd, (json.dumps(line) + "\\n").encode())
-        os.write(context.channel_fd, (json.dumps({"type": "done", "nonce": context.nonce}) + "\\n").encode())
-        os._exit(0)
-    """))
-    result = _grade(worker, tensors, folder)
-    assert result.status == "error" and "tampering detected" in result.status_message
-    assert result.points == 0
 
 
 def test_printed_output_is_kept_for_debugging_only(worker, tensors, make_submission):

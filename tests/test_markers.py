@@ -25,29 +25,45 @@ en = ["one"]
 zh = ["一"]
 """
 
-CHECKS = '''
+JUDGE = '''
 import pytest
 
 
 @pytest.mark.points(3)
-def test_weighted(solution, device):
+def test_weighted(rng):
     """a weighted check
     加权检查"""
-    assert solution.answer() == 42, "answer() should be 42"
+    seen = yield None
+    assert seen == 42, "answer() should be 42"
 
 
 @pytest.mark.accelerator_only
-def test_on_accelerator(solution):
+def test_on_accelerator():
     """only on an accelerator
     仅在加速器上"""
-    assert False
+    yield None
+    assert False, "never judged on the CPU"
 
 
 @pytest.mark.cpu_only
-def test_on_cpu(solution):
+def test_on_cpu():
     """only on the CPU
     仅在 CPU 上"""
-    assert solution.answer() == 42
+    seen = yield None
+    assert seen == 42, "answer() should be 42"
+'''
+
+EXERCISE = '''
+def test_weighted(solution, device):
+    return solution.answer()
+
+
+def test_on_accelerator(solution):
+    return solution.answer()
+
+
+def test_on_cpu(solution):
+    return solution.answer()
 '''
 
 
@@ -56,7 +72,8 @@ def _pack(tmp_path: Path) -> Path:
     (kata / "checks").mkdir(parents=True)
     (kata / "stub").mkdir()
     (kata / "kata.toml").write_text(KATA_TOML, encoding="utf-8")
-    (kata / "checks" / "test_marks.py").write_text(textwrap.dedent(CHECKS), encoding="utf-8")
+    (kata / "checks" / "test_marks.py").write_text(textwrap.dedent(JUDGE), encoding="utf-8")
+    (kata / "checks" / "exercise_marks.py").write_text(textwrap.dedent(EXERCISE), encoding="utf-8")
     (kata / "stub" / "marks.py").write_text("def answer():\n    raise NotImplementedError('exercise 1: answer')\n")
     reference = tmp_path / "reference" / "01-marks"
     reference.mkdir(parents=True)

@@ -1,0 +1,461 @@
+"""The zygote: a warm process that forks one sandboxed child per job and watches it to the end.
+
+It is started by the `kata` process (worker.py) as a fresh interpreter, so it holds nothing of
+that process (judge code, seeds, expected values, other learners' results), and it never loads any: torch, pytest and the exercise halves of the checks are warm here, nothing secret.
+It talks to the `kata` process over one socket (trusted at both ends, so plain pickles): "start" a
+job, the judge's "inputs" for a started job, "abort" one, "cancel" all; it answers "started" (with
+the job's concrete device), "outcome" (the child's typed, still unjudged events) or "error".
+
+Each job: a concrete device, a throwaway uid (root), a share of device memory (`_place`), a private
+folder with only the kata's files, three pipes (results, output, control), then a fork (or a spawned
+`python -m grader.child` where fork is unsafe). One select() loop reads results and output (the
+head and tail of the output are kept), measures memory over all of each job's processes and the
+size of its folder, and kills a job at its deadline or past a limit. The zygote is the child
+subreaper: every process of a job dies before its result is sent and its uid is reused.
+
+Fork safety: this process never runs a tensor op or touches an accelerator; it only imports.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections import deque
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from grader import child, devices, launch, procs, sandbox
+from grader.catalog import Kata, load_kata
+from grader.channel import ParentChannel
+from grader.errors import KataError
+from grader.i18n import say
+from grader.jobs import Job, JobOutcome, Placement
+from grader.sandbox import JobDir, Limits, folder_mb, prepare_job_dir, remove_job_dir
+from grader.uids import UidPool
+
+_POLL_SECONDS = 0.05
+_WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are measured
+_DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
+_EXIT_GRACE_SECONDS = 0.5
+_SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
+_FREE_DISK_FACTOR = 2  # free space wanted before a job starts, in disk budgets
+
+
+def fork_is_safe() -> bool:
+    """Fork on Linux from a process that has not initialised an accelerator (it never should)."""
+    return sys.platform.startswith("linux") and not devices.accelerator_initialized()
+
+
+def _serve(connection: Connection, katas: list[Kata], parallel: int, spawn: bool | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the `kata` process's to handle
+    try:
+        supervisor = Supervisor(katas, parallel, spawn, connection)
+    except KataError as exc:
+        connection.send(("failed", None, str(exc)))
+        return
+    connection.send(("ready", None, supervisor.collection.names()))
+    supervisor.serve()
+
+
+def _spawned_main() -> None:
+    spec = json.loads(sys.argv[-1])
+    katas = [load_kata(Path(folder), Path(root)) for folder, root in spec["katas"]]
+    _serve(Connection(spec["fd"]), katas, spec["parallel"], spec["spawn"])
+
+
+# --- the supervisor -------------------------------------------------------------------------------
+
+
+class _OutputKept:
+    """What a job printed, within `limit` bytes: the first half and a rolling last half, joined by a
+    line saying how many lines were dropped between them (the last lines are what explain a failure)."""
+
+    def __init__(self) -> None:
+        self.head, self.tail = bytearray(), bytearray()
+        self.dropped_bytes = self.dropped_lines = 0
+
+    def add(self, chunk: bytes, limit: int) -> None:
+        room = max(0, limit // 2 - len(self.head))
+        self.head += chunk[:room]
+        self.tail += chunk[room:]
+        extra = len(self.tail) - (limit - limit // 2)
+        if extra > 0:
+            self.dropped_lines += self.tail.count(b"\n", 0, extra)
+            self.dropped_bytes += extra
+            del self.tail[:extra]
+
+    def __bytes__(self) -> bytes:
+        if not self.dropped_bytes:
+            return bytes(self.head + self.tail)
+        # whole lines only: the head ends at its last line end, the tail starts after its first one;
+        # a line counts as dropped where its line end was dropped
+        head = self.head[: self.head.rfind(b"\n") + 1]
+        cut = self.tail.find(b"\n") + 1
+        marker = say("lines_dropped", "en", n=self.dropped_lines + (1 if cut else 0)).encode()
+        return bytes(head) + marker + b"\n" + bytes(self.tail[cut:])
+
+
+@dataclass
+class _Running:
+    key: int
+    job: Job
+    pid: int
+    job_dir: JobDir
+    placement: Placement
+    processes: procs.JobProcesses
+    channel: ParentChannel
+    started: float
+    control_fd: int  # the judge's inputs go here, once
+    output: _OutputKept = field(default_factory=_OutputKept)
+    open_fds: set[int] = field(default_factory=set)
+    killed_for: str | None = None
+    exited_at: float | None = None
+    status: int | None = None
+    last_watch: float = 0.0
+    channel_fd: int = -1
+    output_fd: int = -1
+    startup: float = 0.0  # extra seconds before the deadline (spawned children start cold)
+    pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
+
+
+class Supervisor:
+    """Runs jobs in fresh children, `parallel` at a time, as the `kata` process asks."""
+
+    def __init__(self, katas: list[Kata], parallel: int, spawn: bool | None, connection: Connection | None = None):
+        self.katas = {k.id: k for k in katas}
+        self.collection = child.ExerciseCollection(katas)
+        self.parallel = max(1, parallel)
+        self.spawn = spawn
+        self.connection = connection
+        self.uids = UidPool() if sandbox.DROPS_PRIVILEGES else None
+        self.leaders: set[int] = set()  # first process of each running job (orphans are everything else)
+        if sys.platform.startswith("linux"):
+            procs.adopt_orphans()
+        self.busy: dict[str, int] = {}  # concrete device -> jobs running on it
+        self.fds_at_start = child.open_fds()  # pytest's own files; anything newer is closed in children
+        self.pending: deque[tuple[int, Job]] = deque()
+        self.running: dict[int, _Running] = {}
+        self.selector = selectors.DefaultSelector()
+
+    # --- the loop
+
+    def serve(self) -> None:
+        """Until the `kata` process closes its end: start what it asks for, send back what ends."""
+        self.selector.register(self.connection.fileno(), selectors.EVENT_READ, None)
+        try:
+            while True:
+                while self.pending and len(self.running) < self.parallel:
+                    key, job = self.pending.popleft()
+                    try:
+                        run = self._start(key, job)
+                    except KataError as exc:
+                        self.connection.send(("error", key, str(exc)))
+                        continue
+                    self.connection.send(("started", key, run.placement.device))
+                if not self._pump():
+                    return
+                for run in list(self.running.values()):
+                    if self._finished(run):
+                        del self.running[run.pid]
+                        self.connection.send(("outcome", run.key, self._outcome(run)))
+        finally:
+            self._cancel()
+            self.selector.close()
+
+    def _requests(self) -> bool:
+        """Handle what the `kata` process sent; False once it has gone."""
+        try:
+            while self.connection.poll():
+                kind, key, payload = self.connection.recv()
+                if kind == "start":
+                    self.pending.append((key, payload))
+                elif kind == "inputs":
+                    self._send_inputs(key, payload)
+                elif kind == "abort":
+                    for run in self.running.values():
+                        if run.key == key:
+                            _kill_group(run.pid)
+                elif kind == "cancel":
+                    self._cancel()
+                    self.connection.send(("cancelled", None, None))
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def _send_inputs(self, key: int, line: bytes) -> None:
+        run = next((r for r in self.running.values() if r.key == key), None)
+        if run is None or run.control_fd < 0:
+            return
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(run.control_fd, view):]
+        except OSError:
+            pass  # the child is gone already; its outcome says so
+        os.close(run.control_fd)
+        run.control_fd = -1
+
+    def _cancel(self) -> None:
+        """Every running job dies and is cleaned up; nothing pending starts."""
+        self.pending.clear()
+        for run in self.running.values():
+            _kill_group(run.pid)
+            self._close(run)
+            _reap(run.pid)
+            self._clean_up(run)
+        self.running.clear()
+
+    @cached_property
+    def _present_devices(self) -> list[str]:
+        """Asked once per zygote (it probes every backend), on the first accelerator job."""
+        return [d.name for d in devices.available()]
+
+    def _place(self, job: Job) -> Placement:
+        """A concrete device (`cuda` means every GPU: the least busy one), a uid and a memory share."""
+        kind, _, index = job.device.partition(":")
+        uid = self.uids.lease() if self.uids is not None else None
+        if kind == "cpu":
+            return Placement("cpu", uid, None)
+        present = [name for name in self._present_devices if name.split(":")[0] == kind]
+        device = job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
+        sharing = math.ceil(self.parallel / max(1, len(present))) if not index else self.parallel
+        return Placement(device, uid, _DEVICE_MEMORY_SHARE / max(1, sharing))
+
+    def _start(self, key: int, job: Job) -> _Running:
+        _check_free_disk(job.limits)
+        placement = self._place(job)
+        self.busy[placement.device] = self.busy.get(placement.device, 0) + 1
+        job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
+        channel_r, channel_w = os.pipe()
+        output_r, output_w = os.pipe()
+        control_r, control_w = os.pipe()
+        spawn = self.spawn if self.spawn is not None else not fork_is_safe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if spawn:
+            pid = _spawn_child(job, job_dir.root, channel_w, output_w, control_r, placement)
+        else:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when a process with threads forks; the threads an accelerator
+                # build of torch starts at import hold none of the locks a grading child uses.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                child.stdin_from_devnull()
+                os.dup2(output_w, 1)
+                os.dup2(output_w, 2)
+                os.close(self.connection.fileno()) if self.connection else None
+                child.close_fds_opened_since(self.fds_at_start, keep={channel_w, control_r})
+                child.child_main(job, job_dir.root, self.collection.items[job.kata.id], channel_w, control_r, placement)
+        os.close(channel_w)
+        os.close(output_w)
+        os.close(control_r)
+        for fd in (channel_r, output_r):
+            os.set_blocking(fd, False)
+        self.leaders.add(pid)
+        run = _Running(
+            key, job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid), ParentChannel(),
+            time.monotonic(), control_w, open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
+            pidfd=_pidfd_open(pid), startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
+        )
+        self.running[pid] = run
+        for fd in run.open_fds:
+            self.selector.register(fd, selectors.EVENT_READ, run)
+        if run.pidfd >= 0:
+            self.selector.register(run.pidfd, selectors.EVENT_READ, run)
+        return run
+
+    def _clean_up(self, run: _Running) -> None:
+        """Every process of the job dies before its uid is reused or its result recorded."""
+        run.processes.kill_all()
+        self.leaders.discard(run.pid)
+        procs.kill_strays(procs.scan(), self.leaders)
+        if self.uids is not None and run.placement.uid is not None:
+            self.uids.release(run.placement.uid)
+        self.busy[run.placement.device] -= 1
+        remove_job_dir(run.job_dir.root)
+
+    def _pump(self) -> bool:
+        """One round of select(); False once the `kata` process has gone."""
+        self._watch()
+        now = time.monotonic()
+        deadlines = [r.started + r.startup + r.job.timeout for r in self.running.values() if r.killed_for is None]
+        wait = max(0.0, min([_POLL_SECONDS, *(d - now for d in deadlines)]))
+        for key, _ in self.selector.select(wait):
+            run: _Running | None = key.data
+            if run is None:
+                if not self._requests():
+                    return False
+                continue
+            if key.fd == run.pidfd:
+                continue  # the child exited: _finished() reaps it now
+            try:
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                self.selector.unregister(key.fd)
+                os.close(key.fd)
+                run.open_fds.discard(key.fd)
+            elif key.fd == run.channel_fd:
+                run.channel.feed(chunk)
+            else:
+                run.output.add(chunk, run.job.limits.output_kb * 1024)
+        return True
+
+    def _finished(self, run: _Running) -> bool:
+        now = time.monotonic()
+        if run.status is None:
+            if run.killed_for is None and now > run.started + run.startup + run.job.timeout:
+                run.killed_for = "timeout"
+                _kill_group(run.pid)
+            pid, status = _try_reap(run.pid)
+            if pid:
+                run.status, run.exited_at = status, now
+                _kill_group(run.pid)  # strays left in the child's group go too
+                self._drop_pidfd(run)
+        if run.status is None:
+            return False
+        if run.open_fds and now - run.exited_at < _EXIT_GRACE_SECONDS:
+            return False
+        self._drain(run)
+        self._close(run)
+        return True
+
+    def _watch(self) -> None:
+        """Memory over all of each job's processes, and what it wrote: one /proc scan for all jobs."""
+        now = time.monotonic()
+        due = [r for r in self.running.values() if r.status is None and r.killed_for is None
+               and now - r.last_watch >= _WATCH_SECONDS]
+        if not due:
+            return
+        table = procs.scan()
+        procs.kill_strays(table, self.leaders)
+        for run in due:
+            run.last_watch = now
+            if run.processes.memory_mb(table) > run.job.limits.memory_mb:
+                run.killed_for = "oom"
+            elif folder_mb(run.job_dir.root) > run.job.limits.disk_mb:
+                run.killed_for = "disk"
+            if run.killed_for:
+                _kill_group(run.pid)
+                run.processes.kill_all()
+
+    def _drain(self, run: _Running) -> None:
+        for fd in list(run.open_fds):
+            try:
+                while chunk := os.read(fd, 65536):
+                    if fd == run.channel_fd:
+                        run.channel.feed(chunk)
+                    else:  # what the child printed last, read after it exited
+                        run.output.add(chunk, run.job.limits.output_kb * 1024)
+            except (BlockingIOError, OSError):
+                pass
+
+    def _close(self, run: _Running) -> None:
+        self._drop_pidfd(run)
+        for fd in list(run.open_fds):
+            try:
+                self.selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+        run.open_fds.clear()
+        if run.control_fd >= 0:
+            os.close(run.control_fd)
+            run.control_fd = -1
+
+    def _drop_pidfd(self, run: _Running) -> None:
+        if run.pidfd < 0:
+            return
+        try:
+            self.selector.unregister(run.pidfd)
+        except (KeyError, ValueError):
+            pass
+        os.close(run.pidfd)
+        run.pidfd = -1
+
+    def _outcome(self, run: _Running) -> JobOutcome:
+        self._clean_up(run)
+        status = run.status or 0
+        return JobOutcome(
+            job=replace(run.job, device=run.placement.device),
+            records=run.channel.records,
+            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            killed_for=run.killed_for,
+            output=bytes(run.output),
+            duration=(run.exited_at or time.monotonic()) - run.started,
+            dropped_files=run.job_dir.dropped,
+        )
+
+
+def _pidfd_open(pid: int) -> int:
+    """A pidfd for the child (Linux 5.3+), or -1: then exits are noticed at the next poll."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return -1
+
+
+def _kill_group(pid: int) -> None:
+    for kill, target in ((os.killpg, pid), (os.kill, pid)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _try_reap(pid: int) -> tuple[int, int]:
+    try:
+        return os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return pid, 0
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _check_free_disk(limits: Limits) -> None:
+    """A full temp filesystem is the machine's problem, never a learner's failure: stop and say so."""
+    try:
+        stats = os.statvfs(tempfile.gettempdir())
+    except OSError:
+        return
+    free_mb = stats.f_bavail * stats.f_frsize / (1024 * 1024)
+    if free_mb < limits.disk_mb * _FREE_DISK_FACTOR:
+        raise KataError(f"only {free_mb:.0f} MB free in {tempfile.gettempdir()}; grading needs "
+                        f"{limits.disk_mb * _FREE_DISK_FACTOR} MB: free some space or set TMPDIR")
+
+
+def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int,
+                 placement: Placement) -> int:
+    # the cwd is the job's own folder (not -I: that also drops the user site, where
+    # `pip install --user` put torch)
+    process = subprocess.Popen(
+        launch.python_command("grader.child", child.spawn_spec(job, job_dir, channel_fd, control_fd, placement)),
+        stdin=subprocess.DEVNULL,
+        stdout=output_fd,
+        stderr=output_fd,
+        pass_fds=(channel_fd, control_fd),
+        start_new_session=True,
+        cwd=job_dir,
+    )
+    process.returncode = 0  # reaped by the zygote's own waitpid, not by Popen
+    return process.pid
+
