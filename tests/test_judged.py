@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
