@@ -52,7 +52,8 @@ def dtype(actual: torch.Tensor, expected: torch.dtype, name: str = "the result",
 def device(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
     expected = torch.device(expected)
     got = observed_device(is_tensor(actual, name, why))
-    same = got.type == expected.type and (expected.index is None or got.index == expected.index)
+    got_type, _, got_index = str(got).partition(":")
+    same = got_type == expected.type and (expected.index is None or got_index == str(expected.index))
     if not same:
         _fail(f"{name} should be on device {expected}, got {got}", why)
 

@@ -69,8 +69,9 @@ class Opaque:
     type: str
 
 
-def observed_device(tensor: torch.Tensor) -> torch.device:
-    """The device a decoded tensor was on in the child (its own device, for any other tensor)."""
+def observed_device(tensor: torch.Tensor) -> torch.device | str:
+    """The device a decoded tensor was on in the child (its own device, for any other tensor); a
+    name where this torch cannot make that device."""
     return getattr(tensor, _DEVICE_ATTRIBUTE, tensor.device)
 
 
@@ -222,11 +223,15 @@ def _number(kind: type, text: str) -> int | float:
         raise ObservationError(f"{text[:40]!r} is not a number") from None
 
 
-def _device(text: str) -> torch.device:
+def _device(text: str) -> torch.device | str:
+    """The device, or its name where this torch cannot make it (npu or mlu without their plugin)."""
     kind, _, index = text.partition(":")
     if kind not in _DEVICE_TYPES or (index and not (index.isdigit() and len(index) <= 4)):
         raise ObservationError(f"{text[:40]!r} is not a device")
-    return torch.device(text)
+    try:
+        return torch.device(text)
+    except RuntimeError:
+        return text
 
 
 def _raised(payload: Any) -> Raised:
@@ -250,7 +255,7 @@ def _decode_tensor(payload: Any) -> torch.Tensor:
     raw = _shape_and_data(shape, data, itemsize)
     numel = math.prod(shape)
     where = _device(device)
-    if where.type == "meta":
+    if str(where) == "meta":
         tensor = torch.empty(shape, dtype=dtype)
     else:
         if len(raw) != numel * itemsize:

@@ -1,13 +1,13 @@
-"""Benchmark: the naive grader (a fresh pytest process per job) against the engine, and the floor.
+"""Benchmark: the naive grader (a fresh process per job) against the engine, and the floor.
 
     python tests/benchmarks/bench.py [--learners 50] [--workers W] [--katas tensors,...] [--quick] [--json FILE]
 
 It builds a class of N learners (a mix of reference, stub and half-solved submissions: the reference
 with some functions replaced by the stub's) for every kata that loads, then grades the class three
-ways, each in its own process so peak memory is its own: (a) naive, one `python -m pytest -p
-grader.plugin` per (learner, kata), W at a time; (b) the engine, `kata batch` when grader/batch.py
-exists, else `Worker` + `grade_many` with W children at a time; (c) the floor, every job's checks run
-inside one warm process (after one warm-up pass per kata, whose cost is reported as first-use cost).
+ways, each in its own process so peak memory is its own: (a) naive, one fresh Python per (learner,
+kata) that runs the exercises and the judge in that same process, no sandbox, W at a time; (b) the
+engine, `kata batch`; (c) the floor, every job's exercises and judge run inside one warm process
+(after one warm-up pass per kata, whose cost is reported as first-use cost).
 Last it times `kata grade tensors` against `python -c "import torch"`, interleaved, median of 5.
 Not a test (no `test_` prefix): speed is measured here, never asserted in the test suite.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib.util
 import json
 import os
 import platform
@@ -54,7 +53,7 @@ def usable_katas(ids: list[str] | None) -> list[Kata]:
             print(f"skipped {folder.name}: {exc}", file=sys.stderr)
             continue
         complete = all((kata.stub / f).is_file() and (kata.reference / f).is_file() for f in kata.files)
-        if complete and any(kata.checks.glob("test_*.py")):
+        if complete and any(kata.checks.glob("exercise_*.py")):
             found.append(kata)
         else:
             print(f"skipped {folder.name}: stub, reference or checks missing", file=sys.stderr)
@@ -131,34 +130,82 @@ def _jobs(spec: dict) -> list[tuple[str, str]]:
     return [(learner, kata_id) for learner in spec["learners"] for kata_id in spec["katas"]]
 
 
+class InProcessGrader:
+    """The floor: a kata's exercises and judge in this one process, no child, no sandbox."""
+
+    def __init__(self, katas: list[Kata], threads: int):
+        import torch
+
+        from grader import judge
+        from grader.child import ExerciseCollection
+
+        self.collection = ExerciseCollection(katas)
+        self.judges = {k.id: judge.load_checks(k) for k in katas}
+        self.jobs = 0
+        torch.set_num_threads(threads)
+
+    def grade(self, kata: Kata, folder: Path) -> bool:
+        """Every check of one job; True at full marks."""
+        from grader import judge, plugin
+        from grader.channel import Observed, ParentChannel
+
+        self.jobs += 1
+        judgement = judge.Judgement(self.judges[kata.id], f"bench:{self.jobs}", "cpu",
+                                    kata.data if kata.data.is_dir() else None)
+        read_end, write_end = os.pipe()
+        for module in kata.files:  # each job imports the learner's files afresh
+            sys.modules.pop(module.removesuffix(".py"), None)
+        context = plugin.JobContext(folder, kata.files, data_dir=kata.data if kata.data.is_dir() else None,
+                                    channel_fd=write_end, inputs=judgement.inputs)
+        plugin.set_context(context)
+        channel = ParentChannel()
+        items = self.collection.items[kata.id]
+        with ThreadPoolExecutor(1) as reader:  # drain the pipe while the exercises write to it
+            drained = reader.submit(_read_all, read_end)
+            for item, next_item in zip(items, [*items[1:], None]):  # pytest's protocol, as in the child
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
+            os.close(write_end)
+            channel.feed(drained.result())
+        verdicts = [judgement.verdict(e.id, e.value, e.duration) for e in channel.records if isinstance(e, Observed)]
+        judgement.close()
+        return len(verdicts) == len(judgement.inputs) and all(v.outcome.value == "passed" for v in verdicts)
+
+
+def _read_all(fd: int) -> bytes:
+    data = bytearray()
+    while chunk := os.read(fd, 1 << 20):
+        data += chunk
+    os.close(fd)
+    return bytes(data)
+
+
+def naive_job(spec_file: str, learner: str, kata_id: str) -> None:
+    """One job of the naive grader, in a fresh process: prints 1 when it earned full marks."""
+    from grader.catalog import Catalog
+
+    spec = json.loads(Path(spec_file).read_text())
+    kata = Catalog.load(Path(spec["pack"])).get(kata_id)
+    passed = InProcessGrader([kata], spec["threads"]).grade(kata, Path(spec["class"]) / learner / kata_id)
+    print(int(passed))
+
+
 def arm_naive(spec: dict) -> dict:
-    pack = Path(spec["pack"])
-    folders = {p.name.split("-", 1)[1]: p for p in pack.iterdir()}
-    files = spec["files"]
     env = {**os.environ, **spec["thread_env"], "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
     def one(job: tuple[str, str]) -> dict:
         learner, kata_id = job
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "grader.plugin",
-                   "-p", "pytest_timeout", "--kata-solution", str(Path(spec["class"]) / learner / kata_id),
-                   "--kata-files", ",".join(files[kata_id]), str(folders[kata_id] / "checks")]
+        command = [sys.executable, __file__, "--naive-job", spec["spec_file"], learner, kata_id]
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=spec["scratch"], env=env, capture_output=True)
+        done = subprocess.run(command, cwd=spec["scratch"], env=env, capture_output=True, text=True)
         return {"learner": learner, "kata": kata_id, "seconds": time.perf_counter() - started,
-                "passed": done.returncode == 0}
+                "passed": done.stdout.strip().endswith("1")}
 
     with ThreadPoolExecutor(spec["workers"]) as pool:
         jobs = list(pool.map(one, _jobs(spec)))
-    return {"jobs": jobs, "how": "python -m pytest per job", **_rusage_mb()}
+    return {"jobs": jobs, "how": "a fresh python per job", **_rusage_mb()}
 
 
 def arm_engine(spec: dict) -> dict:
-    if importlib.util.find_spec("grader.batch") is not None:
-        return _engine_batch(spec)
-    return _engine_worker(spec)
-
-
-def _engine_batch(spec: dict) -> dict:
     out = Path(spec["scratch"]) / "batch-out"
     command = [sys.executable, "-m", "grader", "batch", spec["class"], "-o", str(out),
                "--workers", str(spec["workers"]), "--katas", spec["pack"], "--force"]
@@ -181,43 +228,17 @@ def _learner_results(data) -> list[dict]:
     return [found for value in values for found in _learner_results(value)]
 
 
-def _engine_worker(spec: dict) -> dict:
-    from grader.catalog import Catalog
-    from grader.runner import grade_many
-    from grader.sandbox import Limits
-    from grader.worker import Job, Worker
-
-    catalog = Catalog.load(Path(spec["pack"]))
-    katas = [catalog.get(k) for k in spec["katas"]]
-    worker = Worker(katas, parallel=spec["workers"])
-    limits = Limits(threads=spec["threads"])
-    jobs = [Job(catalog.get(k), Path(spec["class"]) / learner / k, "cpu", limits, tag=learner)
-            for learner, k in _jobs(spec)]
-    graded = [{"learner": job.tag, "kata": job.kata.id, "seconds": result.duration,
-               "passed": result.status == "passed"} for job, result in grade_many(worker, jobs)]
-    return {"jobs": graded, "how": "Worker + grade_many", **_rusage_mb()}
-
-
 def arm_floor(spec: dict) -> dict:
-    """Each job's checks in this one warm process: pytest's protocol and the checks, no process."""
-    from grader import plugin
+    """Each job's exercises and judge in this one warm process: pytest's protocol and the checks, no child."""
     from grader.catalog import Catalog
-    from grader.worker import Collection
 
     catalog = Catalog.load(Path(spec["pack"]))
     katas = [catalog.get(k) for k in spec["katas"]]
-    collection = Collection(katas)
-    import torch
-
-    torch.set_num_threads(spec["threads"])
+    grader = InProcessGrader(katas, spec["threads"])
 
     def run(learner: str, kata: Kata) -> float:
-        folder = Path(spec["class"]) / learner / kata.id
-        plugin.set_context(plugin.JobContext(folder, kata.files, data_dir=kata.data if kata.data.is_dir() else None))
-        items = collection.items[kata.id]
         started = time.perf_counter()
-        for item, next_item in zip(items, [*items[1:], None]):  # pytest's protocol, as in the child
-            item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
+        grader.grade(kata, Path(spec["class"]) / learner / kata.id)
         return time.perf_counter() - started
 
     first_use, imported_late = {}, {}
@@ -386,7 +407,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument("--arm", choices=ARMS, help=argparse.SUPPRESS)
     parser.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--naive-job", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.naive_job:
+        naive_job(*args.naive_job)
+        return
     if args.arm:
         print(json.dumps(ARMS[args.arm](json.loads(args.spec.read_text()))))
         return
@@ -408,6 +433,7 @@ def main(argv: list[str] | None = None) -> None:
             "thread_env": {v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
         }
         spec_file = root / "spec.json"
+        spec["spec_file"] = str(spec_file)
         spec_file.write_text(json.dumps(spec))
         report = {"machine": _machine(), "learners": learners, "katas": spec["katas"], "workers": args.workers,
                   "threads": threads, "repeats": repeats}
