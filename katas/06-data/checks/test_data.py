@@ -1,25 +1,31 @@
-"""Hidden checks for the data kata. Each docstring: English title, then Chinese title."""
+"""Checks for the data kata, judge half: makes each check's inputs, judges what exercise_data.py saw.
+Each docstring: English title, then Chinese title."""
 
+import functools
 import gzip
-import multiprocessing
-import pickle
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
-from torch.utils.data import DataLoader, Dataset, default_collate, get_worker_info
 
 from grader import expect
+from grader.observations import Opaque, Raised
 
 MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
 
 
-@pytest.fixture
-def mnist_dir():
-    """The real MNIST subset (gzip IDX files), shipped with the katas."""
-    return MNIST
+def _numpy_rng(rng):
+    return np.random.default_rng(int(torch.randint(2**31 - 1, (1,), generator=rng)))
+
+
+def _seeds(rng, count):
+    """`count` different seeds."""
+    seeds = []
+    while len(seeds) < count:
+        seed = int(torch.randint(2**31 - 1, (1,), generator=rng))
+        seeds += [] if seed in seeds else [seed]
+    return seeds
 
 
 def _parse_idx(path):
@@ -31,54 +37,40 @@ def _parse_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
-def _write_idx(path, array):
+@functools.cache
+def _mnist(prefix):
+    """(images, labels) of MNIST's `prefix` ("train" or "t10k") files, read once per process."""
+    return (_parse_idx(MNIST / f"{prefix}-images-idx3-ubyte.gz"), _parse_idx(MNIST / f"{prefix}-labels-idx1-ubyte.gz"))
+
+
+def _idx_file(array):
+    """A whole gzip IDX file holding `array`, as a uint8 array of its bytes (the child writes it as is):
+    the child gets the file, never the values, so it reads them only by parsing the file."""
     header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
+    content = gzip.compress(header + array.astype(np.uint8).tobytes(), mtime=0)
+    return np.frombuffer(content, dtype=np.uint8).copy()
 
 
-class Ids(Dataset):
-    """Item i is the Python int i, so batches show exactly which samples came."""
-
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, index):
-        return index
+def _kind(value):
+    return value.type if isinstance(value, Opaque) else type(value).__name__
 
 
-class IdsWithWorker(Ids):
-    """Item i is (i, id of the worker process that loaded it, -1 in the main process)."""
-
-    def __getitem__(self, index):
-        info = get_worker_info()
-        return index, -1 if info is None else info.id
-
-
-class Sequences(Dataset):
-    """Variable-length token sequences (1-D int64) with an int label."""
-
-    def __init__(self, n, seed):
-        g = torch.Generator().manual_seed(seed)
-        lengths = torch.randint(1, 10, (n,), generator=g).tolist()
-        self.items = [(torch.randint(1, 50, (k,), generator=g), int(torch.randint(0, 3, (), generator=g)))
-                      for k in lengths]
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, index):
-        return self.items[index]
+def _one_each(seen, cases, what):
+    """The exercise returns one observation per case, in order; anything else is not a result of it."""
+    if not isinstance(seen, (list, tuple)) or len(seen) != len(cases):
+        raise AssertionError(f"the check expected {len(cases)} results for {what}, got {_kind(seen)}")
+    return zip(cases, seen)
 
 
-def _ids(batches):
+def _ids(batches, name):
+    """The sample ids of an epoch: each batch the default collate's tensor of ints."""
+    batches = expect.returned(batches, name)
+    if not isinstance(batches, list):
+        raise AssertionError(f"{name} should give batches, got {_kind(batches)}")
     out = []
     for batch in batches:
         expect.is_tensor(batch, "a batch of sample ids", why="the default collate turns a list of ints into a tensor")
-        out += batch.tolist()
+        out += batch.reshape(-1).tolist()
     return out
 
 
@@ -94,73 +86,65 @@ def _each_once(ids, n, name):
         )
 
 
-def _fork_context():
-    """Workers started by fork: they inherit these checks' helper datasets without pickling them.
-
-    Linux forks by default up to Python 3.13 (3.14 moves to forkserver, macOS and Windows spawn); the
-    learner's dataset is pickled in test_dataset_picklable instead.
-    """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("needs the 'fork' start method for DataLoader workers, which this platform lacks")
-    return multiprocessing.get_context("fork")
-
-
 # --- exercise 1: read_idx ------------------------------------------------------------------------
 
 _HEADER_WHY = ("the header is 4 bytes plus 4 per dimension (8 bytes for labels, 16 for images): read ndim "
                "from byte 3 and the sizes after it instead of assuming MNIST's 28 x 28 images")
 
 
-def _read_idx(solution, path, name):
-    try:
-        return solution.read_idx(path)
-    except NotImplementedError:  # a RuntimeError too: the stub's "not started yet" must stay itself
-        raise
-    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-        first_line = (str(exc).splitlines() or [""])[0]
-        raise AssertionError(f"{name} raised {type(exc).__name__}: {first_line}; {_HEADER_WHY}") from None
-
-
-def test_read_idx_mnist(solution, mnist_dir):
+def test_read_idx_mnist():
     """read_idx reads MNIST's image and label files as uint8 tensors
     read_idx 把 MNIST 的图像与标签文件读成 uint8 张量"""
-    for name in ("t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"):
-        want = torch.from_numpy(_parse_idx(mnist_dir / name).copy())
+    names = ["t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+    seen = yield names
+    for name, got in _one_each(seen, names, "the MNIST files"):
+        call = f"read_idx({name})"
+        expect.returned(got, call, why=_HEADER_WHY)
         expect.matches(
-            _read_idx(solution, mnist_dir / name, f"read_idx({name})"), want, name=f"read_idx({name})",
+            got, torch.from_numpy(_parse_idx(MNIST / name).copy()), name=call,
             why="the shape comes from the header (ndim at byte 3, then big-endian int32 sizes) and the "
                 "values are the bytes after it as uint8",
         )
 
 
-def test_read_idx_any_shape(solution, tmp_path):
+def test_read_idx_any_shape(rng):
     """read_idx reads IDX files of any number of dimensions
     read_idx 能读取任意维数的 IDX 文件"""
-    rng = np.random.default_rng(0)
+    generator = _numpy_rng(rng)
+    big = [int(n) for n in generator.integers(256, 320, size=3)]
     # sizes above 255, in any position, need all 4 bytes of their header field
-    for shape in ((7,), (3, 2, 5), (2, 3, 1, 4), (300,), (1, 257), (2, 1, 1, 260)):
-        array = rng.integers(0, 256, size=shape).astype(np.uint8)
-        path = tmp_path / f"x{len(shape)}.idx.gz"
-        _write_idx(path, array)
-        name = f"read_idx(an IDX file of shape {shape})"
-        expect.matches(_read_idx(solution, path, name), torch.from_numpy(array), name=name, why=_HEADER_WHY)
+    shapes = [(int(generator.integers(2, 12)),), (3, 2, 5), (2, 3, 1, 4), (big[0],), (1, big[1]), (2, 1, 1, big[2])]
+    arrays = [generator.integers(0, 256, size=shape).astype(np.uint8) for shape in shapes]
+    seen = yield [_idx_file(array) for array in arrays]
+    for array, got in _one_each(seen, arrays, "the IDX files"):
+        name = f"read_idx(an IDX file of shape {array.shape})"
+        expect.returned(got, name, why=_HEADER_WHY)
+        expect.matches(got, torch.from_numpy(array), name=name, why=_HEADER_WHY)
 
 
 # --- exercise 2: MNISTDataset -------------------------------------------------------------------
 
+_IMAGE_WHY = ("expected the bytes / 255 as float32 with a channel axis (1, 28, 28); NumPy's array / 255.0 is "
+              "float64, and a uint8 image that is never divided stays in 0..255")
 
-def _check_items(ds, images, labels, indices, name):
-    for i in indices:
-        item = ds[i]
+
+def _image(images, index):
+    return torch.from_numpy(images[index].astype(np.float32) / 255).unsqueeze(0)
+
+
+def _judge_dataset(seen, images, labels, indices, name, files="", advice=""):
+    """The observations of exercise_data._observe_dataset: the dataset was made, its length, its items."""
+    expect.returned(seen["dataset"], name)
+    length = expect.returned(seen["len"], f"len({name})")
+    if length != len(labels):
+        raise AssertionError(f"len({name}) should be {len(labels)}{files}, got {length!r}{advice}")
+    for i, got in _one_each(seen["items"], indices, f"the items of {name}"):
+        item = expect.returned(got["item"], f"{name}[{i}]")
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise AssertionError(f"{name}[{i}] should be a pair (image, label), got {type(item).__name__}")
+            raise AssertionError(f"{name}[{i}] should be a pair (image, label), got {_kind(item)}")
         image, label = item
-        expect.matches(
-            image, torch.from_numpy(images[i].astype(np.float32) / 255).unsqueeze(0), name=f"{name}[{i}] image",
-            why="expected the bytes / 255 as float32 with a channel axis (1, 28, 28); NumPy's array / 255.0 is "
-                "float64, and a uint8 image that is never divided stays in 0..255",
-        )
-        collated = default_collate([label])
+        expect.matches(image, _image(images, i), name=f"{name}[{i}] image", why=_IMAGE_WHY)
+        collated = got["label_batch"]
         expect.is_tensor(collated, f"{name}[{i}] label", why="return the label as an int64 tensor or a Python int")
         expect.dtype(
             collated, torch.int64, name=f"the DataLoader batch of {name}[{i}] label",
@@ -173,150 +157,179 @@ def _check_items(ds, images, labels, indices, name):
             )
 
 
-def test_dataset_items(solution, mnist_dir):
+def _spread(generator, n, count):
+    """`count` different indices of 0..n-1, the first and the last among them."""
+    middle = generator.choice(np.arange(1, n - 1), size=count - 2, replace=False)
+    return [0, *sorted(int(i) for i in middle), n - 1]
+
+
+def test_dataset_items(rng):
     """MNISTDataset(train=False): length, float32 images in [0, 1], int64 labels
     MNISTDataset(train=False)：长度、[0, 1] 区间的 float32 图像与 int64 标签"""
-    images = _parse_idx(mnist_dir / "t10k-images-idx3-ubyte.gz")
-    labels = _parse_idx(mnist_dir / "t10k-labels-idx1-ubyte.gz")
-    ds = solution.MNISTDataset(mnist_dir, train=False)
-    if len(ds) != len(labels):
-        raise AssertionError(
-            f"len(MNISTDataset(root, train=False)) should be {len(labels)} (the t10k files), got {len(ds)}"
-        )
-    _check_items(ds, images, labels, (0, 1, 17, 500, len(labels) - 1), "MNISTDataset(root, train=False)")
-    images_batch, labels_batch = next(iter(DataLoader(ds, batch_size=16)))
-    expect.shape(images_batch, (16, 1, 28, 28), name="a DataLoader batch of images")
+    images, labels = _mnist("t10k")
+    generator = _numpy_rng(rng)
+    indices, batch_size = _spread(generator, len(labels), 5), int(generator.integers(8, 33))
+    seen = yield {"indices": indices, "batch_size": batch_size}
+    name = "MNISTDataset(root, train=False)"
+    _judge_dataset(seen, images, labels, indices, name, files=" (the t10k files)")
+    batch = expect.returned(seen["batch"], f"the first batch of DataLoader({name}, batch_size={batch_size})")
+    if not isinstance(batch, (list, tuple)) or len(batch) != 2:
+        raise AssertionError(f"a DataLoader batch of {name} should be [images, labels], got {_kind(batch)}")
+    images_batch, labels_batch = batch
+    expect.shape(images_batch, (batch_size, 1, 28, 28), name="a DataLoader batch of images")
     expect.dtype(images_batch, torch.float32, name="a DataLoader batch of images")
     expect.dtype(labels_batch, torch.int64, name="a DataLoader batch of labels",
                  why="class labels must be int64 for CrossEntropyLoss")
+    expect.close(images_batch, torch.stack([_image(images, i) for i in range(batch_size)]),
+                 name="a DataLoader batch of images", why=_IMAGE_WHY)
+    expect.close(labels_batch, torch.from_numpy(labels[:batch_size].astype(np.int64)),
+                 name="a DataLoader batch of labels")
 
 
-def test_dataset_train_split(solution, mnist_dir):
+def test_dataset_train_split(rng):
     """MNISTDataset(root) reads the train files by default
     MNISTDataset(root) 默认读取训练集文件"""
-    images = _parse_idx(mnist_dir / "train-images-idx3-ubyte.gz")
-    labels = _parse_idx(mnist_dir / "train-labels-idx1-ubyte.gz")
-    ds = solution.MNISTDataset(mnist_dir)
-    if len(ds) != len(labels):
-        raise AssertionError(f"len(MNISTDataset(root)) should be {len(labels)} (the train-* files), got {len(ds)}")
-    _check_items(ds, images, labels, (3, 2024, len(labels) - 1), "MNISTDataset(root)")
+    images, labels = _mnist("train")
+    indices = _spread(_numpy_rng(rng), len(labels), 4)
+    seen = yield indices
+    _judge_dataset(seen, images, labels, indices, "MNISTDataset(root)", files=" (the train-* files)")
 
 
-def _small_mnist(folder, counts, seed):
-    """A folder in MNIST's layout with `counts` = (train, test) random images: nothing may assume 4000/1000."""
-    rng = np.random.default_rng(seed)
-    arrays = {}
-    for prefix, count in zip(("train", "t10k"), counts):
-        images = rng.integers(0, 256, size=(count, 28, 28)).astype(np.uint8)
-        labels = rng.integers(0, 10, size=(count,)).astype(np.uint8)
-        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
-        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
-        arrays[prefix] = (images, labels)
-    return arrays
-
-
-def test_dataset_other_folder(solution, tmp_path):
+def test_dataset_other_folder(rng):
     """MNISTDataset reads whatever its folder holds: other counts of images
     MNISTDataset 读取文件夹中实际的内容（图像数量可以不同）"""
-    arrays = _small_mnist(tmp_path, (37, 11), seed=3)
-    for train, prefix in ((True, "train"), (False, "t10k")):
-        images, labels = arrays[prefix]
+    generator = _numpy_rng(rng)
+    files, splits, arrays = {}, [], []
+    # a folder in MNIST's layout with other counts of random images: nothing may assume 4000 / 1000
+    for train, prefix, count in ((True, "train", int(generator.integers(20, 60))),
+                                 (False, "t10k", int(generator.integers(5, 20)))):
+        images = generator.integers(0, 256, size=(count, 28, 28)).astype(np.uint8)
+        labels = generator.integers(0, 10, size=(count,)).astype(np.uint8)
+        files[f"{prefix}-images-idx3-ubyte.gz"] = _idx_file(images)
+        files[f"{prefix}-labels-idx1-ubyte.gz"] = _idx_file(labels)
+        splits.append((train, list(range(count))))
+        arrays.append((train, prefix, images, labels))
+    seen = yield {"files": files, "splits": splits}
+    for (train, prefix, images, labels), got in _one_each(seen, arrays, "the two splits"):
         name = f"MNISTDataset(a folder with {len(labels)} {prefix} images, train={train})"
-        ds = solution.MNISTDataset(tmp_path, train=train)
-        if len(ds) != len(labels):
-            raise AssertionError(
-                f"len({name}) should be {len(labels)}, got {len(ds)}: take the length from the data you read "
-                "(len(self.labels)), not a fixed number"
-            )
-        _check_items(ds, images, labels, range(len(labels)), name)
+        _judge_dataset(got, images, labels, range(len(labels)), name,
+                       advice=": take the length from the data you read (len(self.labels)), not a fixed number")
 
 
-def test_dataset_picklable(solution, mnist_dir):
+def _same_picture(image, want, name):
+    """The copy holds image `want` (its bytes, scaled by 1 / 255 or not): it is that image, not any tensor."""
+    values = expect.is_tensor(image, name).detach().double().reshape(-1)
+    pixels = torch.from_numpy(want.astype(np.float64)).reshape(-1)
+    if values.shape != pixels.shape or not (torch.allclose(values, pixels / 255, atol=1e-6)
+                                            or torch.allclose(values, pixels)):
+        raise AssertionError(f"{name} does not hold the pixels of that image of the t10k files")
+
+
+def test_dataset_picklable(rng):
     """MNISTDataset survives pickling, as DataLoader workers started with spawn need
     MNISTDataset 可以被 pickle（用 spawn 启动的 DataLoader 工作进程需要这样）"""
-    ds = solution.MNISTDataset(mnist_dir, train=False)
-    try:
-        copy = pickle.loads(pickle.dumps(ds))
-    except Exception as exc:  # noqa: BLE001 - any failure to pickle is the learner's to fix
+    images, labels = _mnist("t10k")
+    indices = _spread(_numpy_rng(rng), len(labels), 3)
+    seen = yield indices
+    expect.returned(seen["dataset"], "MNISTDataset(root, train=False)")
+    failure = seen["pickled"]
+    if isinstance(failure, Raised):
+        first_line = (failure.message.splitlines() or [""])[0]
         raise AssertionError(
-            f"pickling MNISTDataset failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). "
+            f"pickling MNISTDataset failed ({failure.type}: {first_line}). "
             "On macOS and Windows, DataLoader workers start with 'spawn' and receive the dataset by pickling; "
             "keep only tensors, numbers and strings on self (no lambda, no open file, no generator)"
-        ) from None
-    if len(copy) != len(ds):
-        raise AssertionError(f"a pickled copy of MNISTDataset has length {len(copy)}, the original {len(ds)}")
-    for i in (0, 999):
-        expect.matches(copy[i][0], ds[i][0], name=f"image {i} of a pickled copy of MNISTDataset")
+        )
+    length, copy_length = expect.returned(seen["len"], "len(MNISTDataset)"), seen["copy_len"]
+    if copy_length != length:
+        raise AssertionError(f"a pickled copy of MNISTDataset has length {copy_length!r}, the original {length!r}")
+    pairs = zip(indices, seen["images"], seen["copy_images"], strict=True)
+    for i, original, copy in pairs:
+        name = f"image {i} of a pickled copy of MNISTDataset"
+        expect.returned(original, f"MNISTDataset[{i}][0]")
+        expect.matches(copy, expect.is_tensor(original, f"image {i} of MNISTDataset"), name=name)
+        _same_picture(copy, images[i], name)
 
 
 # --- exercise 3: make_loader --------------------------------------------------------------------
 
 
-def test_loader_batches(solution):
+def test_loader_batches(rng):
     """make_loader gives batches of batch_size, shuffled, each sample once per epoch
     make_loader 产出 batch_size 大小、打乱顺序、每个 epoch 每个样本恰好一次的批次"""
-    for n, batch_size, seed in ((50, 8, 0), (7, 3, 1), (5, 10, 2)):
+    generator = _numpy_rng(rng)
+    seeds = _seeds(rng, 3)
+    small = int(generator.integers(2, 7))
+    cases = []
+    for n, batch_size in ((int(generator.integers(30, 60)), int(generator.integers(4, 10))),
+                          (int(generator.integers(7, 16)), int(generator.integers(2, 6))),
+                          (small, small + int(generator.integers(1, 6)))):
+        n += n % batch_size == 0  # the last batch keeps a remainder
+        cases.append((n, batch_size, seeds[len(cases)]))
+    seen = yield cases
+    for (n, batch_size, _), batches in _one_each(seen, cases, "the loaders"):
         name = f"make_loader({n} samples, batch_size={batch_size})"
-        batches = list(solution.make_loader(Ids(n), batch_size=batch_size, seed=seed))
+        ids = _ids(batches, f"one epoch of {name}")
         sizes = [len(b) for b in batches]
         want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
         if sizes != want:
             raise AssertionError(
                 f"{name}: expected batch sizes {want} (the last batch keeps the remainder), got {sizes}"
             )
-        ids = _ids(batches)
         _each_once(ids, n, f"one epoch of {name}")
-        if n > 5 and ids == list(range(n)):
+        # from 12 samples on, a shuffle keeps the original order once in 479 million
+        if n >= 12 and ids == list(range(n)):
             raise AssertionError(f"{name} gave the samples in their original order: pass shuffle=True")
 
 
-def test_loader_seeded(solution):
+def test_loader_seeded(rng):
     """make_loader shuffles by its own seeded generator, never the global one
     make_loader 用自己的带种子生成器打乱顺序，而不是全局随机数生成器"""
-    torch.manual_seed(1234)
-    state = torch.get_rng_state()
-    loader = solution.make_loader(Ids(40), batch_size=8, seed=5)
-    if not torch.equal(torch.get_rng_state(), state):
+    global_seed, seed, other_seed = _seeds(rng, 3)  # different: manual_seed(seed) must change the state
+    n, batch_size = int(torch.randint(30, 50, (1,), generator=rng)), int(torch.randint(4, 9, (1,), generator=rng))
+    seen = yield {"global_seed": global_seed, "seed": seed, "other_seed": other_seed, "n": n, "batch_size": batch_size}
+    if not torch.equal(seen["state_after"], seen["state_before"]):
         raise AssertionError(
             "make_loader changed torch's global random state (torch.manual_seed, or a draw from it): "
             "seed a private generator instead, torch.Generator().manual_seed(seed), and pass generator= "
             "to the DataLoader"
         )
-    first = [_ids(loader), _ids(loader)]  # two epochs
-    if first[0] == first[1]:
+    name = f"make_loader({n} samples, batch_size={batch_size}, seed={seed})"
+    first = [_ids(epoch, f"epoch {number} of {name}") for number, epoch in enumerate(seen["first"], 1)]
+    for epoch in first:
+        _each_once(epoch, n, f"one epoch of {name}")
+    if len(first) != 2 or first[0] == first[1]:
         raise AssertionError(
             "make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True)"
         )
-    torch.rand(10)  # other code uses the global generator in between
-    again = solution.make_loader(Ids(40), batch_size=8, seed=5)
-    second = [_ids(again), _ids(again)]
+    second = [_ids(epoch, f"epoch {number} of a second {name}") for number, epoch in enumerate(seen["again"], 1)]
     if second != first:
         raise AssertionError(
             "make_loader with the same seed gave a different order once the global random generator had been "
             "used in between: the order must depend only on seed "
             "(pass generator=torch.Generator().manual_seed(seed))"
         )
-    other = [_ids(solution.make_loader(Ids(40), batch_size=8, seed=6))]
-    if other[0] == first[0]:
+    other = [_ids(epoch, f"make_loader(..., seed={other_seed})") for epoch in seen["other"]]
+    if len(other) != 1 or other[0] == first[0]:
         raise AssertionError(
-            "make_loader gave the same order for seed 5 and seed 6: seed the generator with the seed argument"
+            f"make_loader gave the same order for seed {seed} and seed {other_seed}: seed the generator with the "
+            "seed argument"
         )
 
 
-def test_loaders_independent(solution):
+def test_loaders_independent(rng):
     """Two loaders made by make_loader keep their own orders when used side by side
     make_loader 创建的两个加载器交替使用时仍各自保持自己的顺序"""
-    alone = {}
-    for seed in (5, 6):
-        loader = solution.make_loader(Ids(24), batch_size=5, seed=seed)
-        alone[seed] = [_ids(loader), _ids(loader)]
-    first, second = solution.make_loader(Ids(24), batch_size=5, seed=5), solution.make_loader(Ids(24), batch_size=5, seed=6)
-    side_by_side = {5: [], 6: []}
-    for _ in range(2):  # two epochs, alternating
-        side_by_side[5].append(_ids(first))
-        side_by_side[6].append(_ids(second))
-    for seed in (5, 6):
-        if side_by_side[seed] != alone[seed]:
+    seeds = _seeds(rng, 2)
+    n, batch_size = int(torch.randint(20, 30, (1,), generator=rng)), int(torch.randint(3, 7, (1,), generator=rng))
+    seen = yield {"n": n, "batch_size": batch_size, "seeds": seeds}
+    for seed, alone, side_by_side in zip(seeds, seen["alone"], seen["side_by_side"], strict=True):
+        name = f"make_loader({n} samples, batch_size={batch_size}, seed={seed})"
+        alone = [_ids(epoch, f"an epoch of {name}") for epoch in alone]
+        side_by_side = [_ids(epoch, f"an epoch of {name}") for epoch in side_by_side]
+        for epoch in alone:
+            _each_once(epoch, n, f"one epoch of {name}")
+        if len(alone) != 2 or side_by_side != alone:
             raise AssertionError(
                 f"the loader made with seed {seed} gave another order when a second loader (made with another seed) "
                 "was used beside it: the two share one random generator, so creating or using one moves the other; "
@@ -324,27 +337,40 @@ def test_loaders_independent(solution):
             )
 
 
-def test_loader_workers(solution):
+def _ids_and_workers(batches, name, changed):
+    """(sample ids, worker ids) of an epoch over IdsWithWorker: each batch [ids, worker ids]; `changed`
+    says what to do when a batch is not."""
+    batches = expect.returned(batches, name)
+    if not isinstance(batches, list):
+        raise AssertionError(f"{name} should give batches, got {_kind(batches)}")
+    ids, workers = [], set()
+    for batch in batches:
+        if not isinstance(batch, (list, tuple)) or len(batch) != 2:
+            raise AssertionError(f"{name} gave a batch that is not [sample ids, worker ids]: {changed}")
+        ids += expect.is_tensor(batch[0], "a batch of sample ids").reshape(-1).tolist()
+        workers |= set(expect.is_tensor(batch[1], "a batch of worker ids").reshape(-1).tolist())
+    return ids, workers
+
+
+_DEFAULT_COLLATE = "make_loader changed the batches: use the DataLoader's default collate_fn"
+
+
+def test_loader_workers(rng):
     """make_loader with num_workers=2 loads in workers, each sample exactly once
     make_loader 在 num_workers=2 时由工作进程加载，每个样本恰好一次"""
-    context = _fork_context()
-    loader = solution.make_loader(IdsWithWorker(45), batch_size=6, seed=3, num_workers=2)
-    if isinstance(loader, DataLoader) and loader.num_workers > 0:
-        loader.multiprocessing_context = context
-    ids, workers = [], set()
-    for batch in loader:
-        if not isinstance(batch, (list, tuple)) or len(batch) != 2:
-            raise AssertionError("make_loader changed the batches: use the DataLoader's default collate_fn")
-        ids += batch[0].tolist()
-        workers |= set(batch[1].tolist())
-    _each_once(ids, 45, "one epoch of make_loader(45 samples, batch_size=6, num_workers=2)")
+    n, batch_size = int(torch.randint(30, 50, (1,), generator=rng)), int(torch.randint(4, 8, (1,), generator=rng))
+    seed = _seeds(rng, 1)[0]
+    seen = yield {"n": n, "batch_size": batch_size, "seed": seed}
+    name = f"make_loader({n} samples, batch_size={batch_size}, num_workers=2)"
+    ids, workers = _ids_and_workers(seen["workers"], f"one epoch of {name}", _DEFAULT_COLLATE)
+    _each_once(ids, n, f"one epoch of {name}")
     if workers != {0, 1}:
         raise AssertionError(
             f"with num_workers=2 the samples should be loaded by worker processes 0 and 1, got {sorted(workers)} "
             "(-1 is the main process): pass num_workers on to the DataLoader"
         )
-    in_process = solution.make_loader(IdsWithWorker(45), batch_size=6, seed=3)
-    single = [i for batch in in_process for i in batch[0].tolist()]
+    single, _ = _ids_and_workers(seen["in_process"], f"one epoch of make_loader({n} samples, num_workers=0)",
+                                 _DEFAULT_COLLATE)
     if single != ids:
         raise AssertionError(
             "make_loader gave another order with num_workers=2 than with num_workers=0 for the same seed: "
@@ -363,11 +389,11 @@ def _reference_pad(batch):
     return padded, torch.tensor([len(s) for s, _ in batch]), torch.tensor([label for _, label in batch])
 
 
-def _check_padded(out, want, name):
-    """`want` is _reference_pad(batch), worked out before the learner's code ran."""
+def _check_padded(out, batch, name):
+    out = _collated(out, batch, name)
     if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise AssertionError(f"{name} should return (padded, lengths, labels), got {type(out).__name__}")
-    for got, expected, part in zip(out, want, ("padded", "lengths", "labels")):
+        raise AssertionError(f"{name} should return (padded, lengths, labels), got {_kind(out)}")
+    for got, expected, part in zip(out, _reference_pad(batch), ("padded", "lengths", "labels")):
         expect.matches(
             got, expected, name=f"{part} from {name}",
             why="pad every sequence with zeros to the longest length in this batch (not the first one's length, "
@@ -375,88 +401,101 @@ def _check_padded(out, want, name):
         )
 
 
-def _uneven_failure(exc, name):
-    """Turn 'stack expects each tensor to be equal size' into advice; other errors stay as they are."""
-    text = str(exc)
-    if isinstance(exc, RuntimeError) and ("stack expects" in text or "equal size" in text or "must match" in text):
-        return AssertionError(
-            f"{name} failed on sequences of different lengths ({text.splitlines()[0]}): tensors of different "
+def _collated(out, batch, name):
+    """What pad_collate returned; a RuntimeError on sequences of different lengths is stacking's."""
+    if isinstance(out, Raised) and out.type == "RuntimeError" and len({len(s) for s, _ in batch}) > 1:
+        raise AssertionError(
+            f"{name} failed on sequences of different lengths ({out.describe()}): tensors of different "
             "lengths cannot be stacked as they are; pad them first (torch.nn.utils.rnn.pad_sequence)"
         )
-    return None
+    return expect.returned(out, name)
 
 
-def test_pad_collate(solution):
+def _sequence(rng, length):
+    return torch.randint(1, 50, (length,), generator=rng)
+
+
+def _label(rng):
+    return int(torch.randint(0, 3, (), generator=rng))
+
+
+def _lengths(rng, count):
+    """`count` lengths in 1..9, the first shorter than the second: padding to the first length cuts."""
+    first = int(torch.randint(1, 5, (), generator=rng))
+    rest = torch.randint(1, 10, (count - 2,), generator=rng).tolist()
+    return [first, int(torch.randint(first + 1, 10, (), generator=rng)), *rest]
+
+
+def test_pad_collate(rng):
     """pad_collate pads a batch of uneven sequences to its longest one
     pad_collate 把长度不一的序列填充到该批次的最大长度"""
-    cases = (
-        [(torch.tensor([5, 6]), 1), (torch.tensor([7, 8, 9, 10]), 0), (torch.tensor([11]), 2)],
-        [(torch.tensor([3]), 1), (torch.tensor([4, 0, 9]), 2), (torch.tensor([8, 8]), 0), (torch.tensor([1, 2, 3, 4, 5]), 1),
-         (torch.tensor([6, 7]), 0)],
-        [(torch.tensor([1, 2, 3]), 0), (torch.tensor([4, 5, 6]), 1)],
-        [(torch.tensor([9, 9, 9, 9]), 2)],
-    )
-    for batch in cases:
+    same = int(torch.randint(1, 6, (), generator=rng))
+    all_lengths = [_lengths(rng, 3), _lengths(rng, 5), [same, same], [int(torch.randint(1, 6, (), generator=rng))]]
+    cases = [[(_sequence(rng, k), _label(rng)) for k in lengths] for lengths in all_lengths]
+    seen = yield cases
+    for batch, got in _one_each(seen, cases, "the batches"):
         name = f"pad_collate(sequences of lengths {', '.join(str(len(s)) for s, _ in batch)})"
-        want = _reference_pad(batch)
-        saved = [s.clone() for s, _ in batch]
-        try:
-            out = solution.pad_collate(batch)
-        except NotImplementedError:
-            raise
-        except RuntimeError as exc:
-            raise (_uneven_failure(exc, name) or exc) from None
-        _check_padded(out, want, name)
-        if not all(torch.equal(s, before) for (s, _), before in zip(batch, saved)):
+        _check_padded(got["out"], batch, name)
+        after = got["sequences_after"]
+        if len(after) != len(batch) or not all(
+                isinstance(s, torch.Tensor) and s.shape == before.shape and torch.equal(s, before)
+                for s, (before, _) in zip(after, batch)):
             raise AssertionError(f"{name} changed the sequences it was given: pad copies, leave the inputs alone")
 
 
-def test_pad_collate_in_loader(solution):
+def test_pad_collate_in_loader(rng):
     """pad_collate works as a DataLoader's collate_fn
     pad_collate 可以作为 DataLoader 的 collate_fn 使用"""
-    ds = Sequences(23, seed=7)
-    loader = DataLoader(ds, batch_size=5, collate_fn=solution.pad_collate)
-    name = "DataLoader(..., batch_size=5, collate_fn=pad_collate)"
-    try:
-        batches = list(loader)
-    except RuntimeError as exc:
-        raise (_uneven_failure(exc, name) or exc) from None
-    if len(batches) != 5:
-        raise AssertionError(f"{name} over 23 sequences should give 5 batches, got {len(batches)}")
+    batch_size = 5
+    n = int(torch.randint(21, 30, (1,), generator=rng))
+    n += n % batch_size == 0  # a shorter last batch
+    lengths = _lengths(rng, n)
+    items = [(_sequence(rng, k), _label(rng)) for k in lengths]
+    seen = yield {"items": items, "batch_size": batch_size}
+    name = f"DataLoader(..., batch_size={batch_size}, collate_fn=pad_collate)"
+    batches = _collated(seen, items[:batch_size], name)
+    count = -(-n // batch_size)
+    if not isinstance(batches, list) or len(batches) != count:
+        got = len(batches) if isinstance(batches, list) else _kind(batches)
+        raise AssertionError(f"{name} over {n} sequences should give {count} batches, got {got}")
     for number, out in enumerate(batches):
-        batch = [ds[i] for i in range(5 * number, min(5 * number + 5, len(ds)))]
-        _check_padded(out, _reference_pad(batch), f"batch {number} of {name}")
+        _check_padded(out, items[batch_size * number: batch_size * (number + 1)], f"batch {number} of {name}")
 
 
 # --- exercise 5: ShardedStream ------------------------------------------------------------------
 
 
-def test_stream_single_process(solution):
+def test_stream_single_process(rng):
     """ShardedStream yields every item once in the main process
     ShardedStream 在主进程中每个样本产出一次"""
-    stream = solution.ShardedStream(Ids(13))
-    if not isinstance(stream, torch.utils.data.IterableDataset):
+    n, batch_size = int(torch.randint(10, 20, (1,), generator=rng)), int(torch.randint(3, 6, (1,), generator=rng))
+    seen = yield {"n": n, "batch_size": batch_size}
+    expect.returned(seen["stream"], f"ShardedStream({n} items)")
+    if seen["iterable_dataset"] is not True:
         raise AssertionError(
             "ShardedStream should subclass torch.utils.data.IterableDataset, so that a DataLoader iterates it "
             "instead of indexing it"
         )
-    items = list(stream)
-    _each_once(items, 13, "iterating ShardedStream(13 items) in the main process")
-    _each_once(_ids(DataLoader(stream, batch_size=4)), 13, "DataLoader(ShardedStream(13 items), num_workers=0)")
+    name = f"iterating ShardedStream({n} items) in the main process"
+    items = expect.returned(seen["items"], name)
+    if not isinstance(items, list):
+        raise AssertionError(f"{name} should give the items, got {_kind(items)}")
+    _each_once(items, n, name)
+    name = f"DataLoader(ShardedStream({n} items), batch_size={batch_size}, num_workers=0)"
+    _each_once(_ids(seen["batches"], name), n, name)
 
 
-@pytest.mark.filterwarnings("ignore:This DataLoader will create")  # 3 workers on a 2-core grader is intended
-def test_stream_workers(solution):
+def test_stream_workers(rng):
     """ShardedStream with 2 or 3 workers gives each item exactly once, not once per worker
     ShardedStream 在 2 个或 3 个工作进程时每个样本恰好一次，而不是每个工作进程一次"""
-    context = _fork_context()
-    for n, num_workers in ((31, 3), (9, 2)):  # counts the workers do not divide
-        stream = solution.ShardedStream(IdsWithWorker(n))
+    cases = []
+    for low, high, num_workers in ((20, 40, 3), (7, 16, 2)):
+        n = int(torch.randint(low, high, (1,), generator=rng))
+        cases.append((n + (n % num_workers == 0), num_workers))  # counts the workers do not divide
+    seen = yield cases
+    for (n, num_workers), batches in _one_each(seen, cases, "the loaders"):
         name = f"DataLoader(ShardedStream({n} items), num_workers={num_workers})"
-        ids, workers = [], set()
-        for batch in DataLoader(stream, batch_size=4, num_workers=num_workers, multiprocessing_context=context):
-            ids += batch[0].tolist()
-            workers |= set(batch[1].tolist())
+        ids, workers = _ids_and_workers(batches, name, "yield the wrapped dataset's items as they are")
         try:
             _each_once(ids, n, name)
         except AssertionError as exc:
