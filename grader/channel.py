@@ -26,6 +26,12 @@ MESSAGE_CHARS = 2000  # the plugin cuts every message to this; a longer one was 
 ID_CHARS = 1000
 MAX_SECONDS = 1e6  # a check's duration: finite, and far above any time limit
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_CUT = " ... (message cut)"
+
+
+def clip(text: str) -> str:
+    """A message cut to MESSAGE_CHARS, saying so."""
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - len(_CUT)] + _CUT
 
 
 class Outcome(str, Enum):

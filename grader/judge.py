@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from grader.catalog import Kata
-from grader.channel import CheckReport, Outcome
+from grader.channel import CheckReport, Outcome, clip
 from grader.errors import KataError
 from grader.observations import ObservationError, Raised, decode
 
@@ -155,9 +155,9 @@ class Judgement:
         except StopIteration:
             return CheckReport(check_id, Outcome.PASSED, "", duration)
         except AssertionError as exc:
-            return CheckReport(check_id, Outcome.FAILED, _assertion_text(exc), duration)
+            return CheckReport(check_id, Outcome.FAILED, clip(_assertion_text(exc)), duration)
         except Exception as exc:  # noqa: BLE001 - values the check did not expect (a learner's odd return)
-            return CheckReport(check_id, Outcome.FAILED, _unexpected(value, exc), duration)
+            return CheckReport(check_id, Outcome.FAILED, clip(_unexpected(value, exc)), duration)
         generator.close()
         raise CheckBug(f"{check_id} yields more than once; a judge gets one set of observations")
 

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from grader.i18n import say
+
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000  # list, tuple and dict entries in one value, all levels together
 MAX_TENSOR_BYTES = 64 * 1024 * 1024
@@ -57,9 +59,9 @@ class Raised:
     line: int = 0
 
     def describe(self) -> str:
-        where = f" ({self.file}, line {self.line})" if self.file else ""
         first = self.message.splitlines()[0] if self.message else ""
-        return f"{self.type}: {first}{where}" if first else f"{self.type}{where}"
+        text = f"{self.type}: {first}" if first else self.type
+        return say("at_location", "en", message=text, file=self.file, line=self.line) if self.file else text
 
 
 @dataclass(frozen=True)

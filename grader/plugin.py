@@ -29,12 +29,11 @@ from types import ModuleType
 
 import pytest
 
-from grader.channel import MESSAGE_CHARS
+from grader.channel import clip
 from grader.i18n import say
 from grader.observations import ObservationError, encode
 from grader.results import safe_text
 
-_CUT = " ... (message cut)"
 _TIMEOUT_TEXT = "from pytest-timeout"
 _OOM_TEXTS = ("can't allocate memory", "out of memory", "MemoryError")
 
@@ -74,7 +73,7 @@ def emit(record: dict) -> None:
     if CONTEXT is None or CONTEXT.channel_fd is None:
         return
     if "message" in record:
-        record = {**record, "message": _clip(safe_text(record["message"]))}
+        record = {**record, "message": clip(safe_text(record["message"]))}
     data = (json.dumps(record) + "\n").encode()
     while data:
         data = data[os.write(CONTEXT.channel_fd, data) :]
@@ -254,10 +253,6 @@ def _missing_function(exc: BaseException) -> str:
     return say("missing_function", "en", file=Path(module.__file__ or module.__name__).name, name=exc.name)
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - len(_CUT)] + _CUT
-
-
 def text_of(exc: BaseException) -> str:
     """str(exc), even when the learner's exception cannot say it (its __str__ raises or returns no str)."""
     try:
@@ -306,7 +301,7 @@ def _observed_record(item: pytest.Item, state: dict) -> dict:
                 "duration": state["duration"]}
     except (ObservationError, RecursionError) as exc:
         return {"type": "check", "id": item.name, "outcome": "failed", "duration": state["duration"],
-                "message": _clip(f"what your code returned cannot be sent to the judge: {exc}")}
+                "message": clip(f"what your code returned cannot be sent to the judge: {exc}")}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -316,10 +311,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state["duration"] += report.duration
     if state["outcome"] == "passed":
         if report.skipped and call.excinfo is not None:
-            state.update(outcome="skipped", message=_clip(text_of(call.excinfo.value)))
+            state.update(outcome="skipped", message=clip(text_of(call.excinfo.value)))
         elif report.failed and call.excinfo is not None:
             outcome, message = _failure(call.excinfo)
-            state.update(outcome=outcome, message=_clip(message))
+            state.update(outcome=outcome, message=clip(message))
     if call.when == "teardown" and CONTEXT is not None:
         emit(_observed_record(item, state) if state["outcome"] == "passed" else {"type": "check", "id": item.name, **state})
     return report

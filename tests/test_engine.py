@@ -45,13 +45,6 @@ BAD_SUBMISSIONS = {
     "fake JSON on stdout": (
         'import json\nfor n in range(20):\n    print(json.dumps({"type": "check", "id": "test_move_to", '
         '"outcome": "passed"}))\nprint("9 passed")\nraise RuntimeError("no")', None, "error", "RuntimeError"),
-    "patching torch's comparisons": (  # they run in the judge's process, not this one
-        "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
-        "torch.Tensor.__eq__ = lambda *a, **k: True\ndef to_float_tensor(data):\n    return 0",
-        None, "failed", "checks failed"),
-    "patching builtins": (
-        "import builtins\nbuiltins.all = lambda *a: True\ndef to_float_tensor(data):\n    return 0",
-        None, "failed", "checks failed"),
 }
 
 
@@ -65,6 +58,23 @@ def test_bad_submission_scores_zero_with_status(case, worker, tensors, make_subm
     assert all(c.outcome != "passed" for c in result.checks)
     after = _grade(worker, tensors, tensors.reference)
     assert after.status == "passed" and after.points == _full(worker, tensors)
+
+
+PATCHES = {
+    "torch's comparisons": "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+                           "torch.Tensor.__eq__ = lambda *a, **k: True\n",
+    "builtins": "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.any = lambda *a: True\n",
+}
+
+
+@pytest.mark.parametrize("patch", list(PATCHES))
+def test_patching_the_childs_process_changes_no_verdict(patch, worker, tensors, make_submission):
+    """The comparisons run in the judge's process: the broken function gets nothing (and patching the
+    child's own builtins may break its other answers: never the judge's)."""
+    result = _grade(worker, tensors, make_submission(PATCHES[patch] + "def to_float_tensor(data):\n    return 0\n"))
+    broken = next(c for c in result.checks if c.id == "test_to_float_tensor")
+    assert broken.points == 0 and "should be a torch.Tensor, got int" in broken.message
+    assert result.status == "failed" and result.points <= _full(worker, tensors) - broken.max_points
 
 
 def test_missing_file_is_an_error(worker, tensors, tmp_path):
