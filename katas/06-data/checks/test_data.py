@@ -352,7 +352,7 @@ def _ids_and_workers(batches, name, changed):
     return ids, workers
 
 
-_DEFAULT_COLLATE = "make_loader changed the batches: use the DataLoader's default collate_fn"
+_DEFAULT_COLLATE = "make_loader changed the batches; keep the DataLoader's default collate_fn"
 
 
 def test_loader_workers(rng):

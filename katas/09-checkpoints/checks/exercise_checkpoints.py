@@ -1,0 +1,213 @@
+"""Exercise halves of the checkpoints checks: run in the grading child, where the learner's code
+writes and reads real files in `tmp_path`; each returns what was written, loaded or returned.
+Nothing here decides; test_checkpoints.py judges, from the states it sent.
+
+Models cannot travel, so the judge sends their state_dicts and `_net` builds them here (the same
+architecture as in test_checkpoints.py). The safety checks write a file that, unpickled without
+weights_only=True, calls `_payload`: it writes a marker file beside it, the trace any hidden code
+leaves, and the exercise reports whether that marker exists. Each loader meets that file twice:
+with this torch's default, and as on torch 2.4 / 2.5 through TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD,
+which turns the default to weights_only=False only where weights_only is not passed.
+"""
+
+from pathlib import Path
+
+import torch
+import torch._dynamo  # noqa: F401 - building any optimizer imports it (~2 s); import it once, before the fork
+from torch import nn
+
+from grader.exercise import attempt
+
+_BEFORE_2_6 = "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"
+
+
+def _net(state):
+    """The checks' model (parameters and BatchNorm buffers), holding `state`."""
+    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    net.to(state["0.weight"].dtype)
+    net.load_state_dict(state)
+    return net
+
+
+def _plain(state):
+    """Fresh copies of the judge's tensors, fit for torch.save (a decoded tensor carries an attribute)."""
+    return {key: value.detach().clone() for key, value in state.items()}
+
+
+def _state(model):
+    return {key: value.detach().clone() for key, value in model.state_dict().items()}
+
+
+def _payload(state, marker):
+    """What a booby-trapped file runs when unpickled without weights_only=True."""
+    Path(marker).write_text("the hidden code ran")
+    return state
+
+
+class _Trap:
+    """Unpickles by calling _payload: stands for any code hidden in a downloaded checkpoint."""
+
+    def __init__(self, state, marker):
+        self.state, self.marker = state, marker
+
+    def __reduce__(self):
+        return _payload, (self.state, self.marker)
+
+
+def _meet_trap(monkeypatch, tmp_path, content, call):
+    """Write a trapped file holding `content`, hand it to call(path): did the hidden code run, each way?"""
+    path, marker = tmp_path / "downloaded.pt", tmp_path / "hidden-code-ran.txt"
+    torch.save(_Trap(content, str(marker)), path)
+    seen = {}
+    for mode in ("default", "before-2.6"):
+        marker.unlink(missing_ok=True)
+        with monkeypatch.context() as patch:
+            if mode == "before-2.6":
+                patch.setenv(_BEFORE_2_6, "1")
+            out = attempt(call, path)
+        seen[mode] = {"ran": marker.exists(), "out": out}
+    return seen
+
+
+def _load_file(path):
+    """What the file holds, read as safely as the README asks; `Raised` if torch refuses it."""
+    return attempt(torch.load, path, weights_only=True) if path.is_file() else None
+
+
+def test_save_weights_writes_state_dict(solution, inputs, tmp_path):
+    seen = []
+    for case in inputs:
+        path = tmp_path / f"weights-{case['dtype']}.pt".replace("torch.", "")
+        out = attempt(solution.save_weights, _net(case["state"]), path)
+        seen.append({"out": out, "wrote": path.is_file(), "loaded": _load_file(path)})
+    return seen
+
+
+def test_load_weights_round_trip(solution, inputs, tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save(_plain(inputs["trained"]), path)
+    fresh = _net(inputs["fresh"])
+    result = attempt(solution.load_weights, fresh, path)
+    fresh.eval()
+    with torch.no_grad():
+        out = fresh(inputs["x"])
+    return {"result": result, "result_type": type(result).__name__, "is_model": result is fresh,
+            "state": _state(fresh), "out": out}
+
+
+def test_load_weights_is_safe(solution, inputs, tmp_path, monkeypatch):
+    trap = _meet_trap(monkeypatch, tmp_path, _plain(inputs["trained"]),
+                      lambda path: solution.load_weights(_net(inputs["fresh"]), path))
+    honest_path = tmp_path / "honest.pt"
+    torch.save(_plain(inputs["trained"]), honest_path)
+    fresh = _net(inputs["fresh"])
+    return {"trap": trap, "honest": attempt(solution.load_weights, fresh, honest_path), "state": _state(fresh)}
+
+
+def test_load_weights_strict(solution, inputs, tmp_path):
+    seen = {}
+    for name in ("other", "matching"):
+        path = tmp_path / f"{name}.pt"
+        torch.save(_plain(inputs[name]), path)
+        model = _net(inputs["fresh"])
+        seen[name] = {"out": attempt(solution.load_weights, model, path), "state": _state(model)}
+    return seen
+
+
+def _adam(model, lr, state=None):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    if state is not None:  # the judge's moments and step counts, in this optimizer's own param_groups
+        optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
+    return optimizer
+
+
+def test_save_checkpoint_contents(solution, inputs, tmp_path):
+    net = _net(inputs["model"])
+    path = tmp_path / "ckpt.pt"
+    out = attempt(solution.save_checkpoint, path, net, _adam(net, inputs["lr"], inputs["optimizer"]),
+                  inputs["epoch"])
+    return {"out": out, "wrote": path.is_file(), "loaded": _load_file(path)}
+
+
+def _steps(net, optimizer, batches):
+    for x, y in batches:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(net(x), y).backward()
+        optimizer.step()
+
+
+def test_resume_matches_uninterrupted(solution, inputs, tmp_path, device):
+    batches = [(x.to(device), y.to(device)) for x, y in inputs["batches"]]
+    first = _net(inputs["start"]).to(device)
+    optimizer = _adam(first, inputs["lr"])
+    _steps(first, optimizer, batches[:3])
+    path = tmp_path / "ckpt.pt"
+    saved = attempt(solution.save_checkpoint, path, first, optimizer, inputs["epoch"])
+    resumed = _net(inputs["other"]).to(device)  # a new process would start from fresh objects
+    optimizer = _adam(resumed, inputs["lr"])
+    epoch = attempt(solution.load_checkpoint, path, resumed, optimizer)
+    _steps(resumed, optimizer, batches[3:])
+    return {"saved": saved, "epoch": epoch, "state": _state(resumed)}
+
+
+def _checkpoint(state, epoch):
+    net = _net(state)
+    return {"model": _state(net), "optimizer": torch.optim.SGD(net.parameters(), lr=0.1).state_dict(),
+            "epoch": epoch}
+
+
+def _load_checkpoint(solution, state, path):
+    """load_checkpoint into a fresh model and its optimizer: what it returned, and the model."""
+    net = _net(state)
+    return attempt(solution.load_checkpoint, path, net, torch.optim.SGD(net.parameters(), lr=0.1)), net
+
+
+def test_load_checkpoint_is_safe(solution, inputs, tmp_path, monkeypatch):
+    trap = _meet_trap(monkeypatch, tmp_path, _checkpoint(inputs["trained"], inputs["epoch"]),
+                      lambda path: _load_checkpoint(solution, inputs["fresh"], path)[0])
+    honest_path = tmp_path / "honest.pt"
+    torch.save(_checkpoint(inputs["trained"], inputs["epoch"]), honest_path)
+    epoch, net = _load_checkpoint(solution, inputs["fresh"], honest_path)
+    return {"trap": trap, "honest": epoch, "state": _state(net)}
+
+
+def _gpu_saved_file(state, path, monkeypatch):
+    """A state_dict file whose tensors are tagged as saved on a GPU, made without a GPU.
+
+    The tag is a GPU index no grading machine has (cuda:63), so loading without map_location fails
+    on a GPU machine too, just as a file from a big multi-GPU server would."""
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:63")
+        torch.save(_plain(state), path)
+
+
+def test_load_to_device(solution, inputs, tmp_path, monkeypatch):
+    path = tmp_path / "from_gpu.pt"
+    _gpu_saved_file(inputs["state"], path, monkeypatch)
+    return [attempt(solution.load_to_device, path, target) for target in inputs["targets"]]
+
+
+def test_load_to_device_is_safe(solution, inputs, tmp_path, monkeypatch):
+    trap = _meet_trap(monkeypatch, tmp_path, _plain(inputs["state"]),
+                      lambda path: solution.load_to_device(path, "cpu"))
+    honest_path = tmp_path / "honest.pt"
+    torch.save(_plain(inputs["state"]), honest_path)
+    return {"trap": trap, "honest": attempt(solution.load_to_device, honest_path, "cpu")}
+
+
+def _strip(solution, case):
+    """strip_prefix on the judge's dict: what it returned, and whether the dict given stayed as it was."""
+    state = dict(case["state"])
+    before = [(key, id(value)) for key, value in state.items()]
+    prefix = case["prefix"]
+    out = attempt(solution.strip_prefix, state) if prefix is None else attempt(solution.strip_prefix, state, prefix)
+    unchanged = [(key, id(value)) for key, value in state.items()] == before
+    return {"out": out, "given_unchanged": unchanged, "given_keys": list(state)}
+
+
+def test_strip_prefix(solution, inputs):
+    return [_strip(solution, case) for case in inputs]
+
+
+def test_strip_prefix_only_at_start(solution, inputs):
+    return _strip(solution, inputs)
