@@ -96,10 +96,11 @@ def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result"
 
 
 def matches(actual, expected: torch.Tensor, name: str = "the result", why: str = "",
-            rtol: float | None = None, atol: float | None = None) -> None:
-    """Type, shape, dtype, device and values all as in `expected`."""
+            rtol: float | None = None, atol: float | None = None, on=None) -> None:
+    """Type, shape, dtype, device and values all as in `expected`; with `on`, the device the result
+    should be on (the job's accelerator: the judge computes `expected` on the CPU)."""
     is_tensor(actual, name, why)
     shape(actual, expected.shape, name, why)
     dtype(actual, expected.dtype, name, why)
-    device(actual, observed_device(expected), name, why)
+    device(actual, observed_device(expected) if on is None else on, name, why)
     close(actual, expected, name, why, rtol=rtol, atol=atol)

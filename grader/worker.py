@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import subprocess
+import threading
 import weakref
 from collections import deque
 from itertools import count
@@ -67,6 +69,10 @@ class Worker:
         self.parallel = max(1, parallel)
         self._connection, pid = start_zygote(list(self.katas.values()), self.parallel, spawn)
         self._stop = weakref.finalize(self, stop_zygote, self._connection, pid)
+        # A thread always reads what the zygote sends, so neither side can block the other when
+        # both send at once (large inputs one way, large observations the other).
+        self._inbox: queue.Queue[tuple] = queue.Queue()
+        threading.Thread(target=_read_into, args=(self._connection, self._inbox), daemon=True).start()
         self._keys = count()
         self._judges: dict[str, list[judge.JudgeCheck]] | None = None
         self._expected: dict[str, list[ExpectedCheck]] = {}
@@ -101,10 +107,11 @@ class Worker:
         self._stop()
 
     def _receive(self) -> tuple:
-        try:
-            return self._connection.recv()
-        except (EOFError, OSError):
-            raise KataError(_ZYGOTE_GONE) from None
+        message = self._inbox.get()
+        if message[0] == "gone":
+            self._inbox.put(message)  # and for every later call
+            raise KataError(_ZYGOTE_GONE)
+        return message
 
     def _send(self, message: tuple) -> None:
         try:
@@ -158,10 +165,20 @@ class Worker:
         """Stop every job of this run in the zygote and wait until it has (their outcomes are dropped)."""
         try:
             self._connection.send(("cancel", None, None))
-            while self._connection.recv()[0] != "cancelled":
+            while self._receive()[0] != "cancelled":
                 pass
-        except (EOFError, OSError):
+        except (KataError, OSError):
             pass
+
+
+def _read_into(connection: Connection, inbox: queue.Queue) -> None:
+    """Every message from the zygote, in order; ("gone",) once it has closed its end."""
+    while True:
+        try:
+            inbox.put(connection.recv())
+        except (EOFError, OSError):
+            inbox.put(("gone", None, None))
+            return
 
 
 def _pair(kata: Kata, judged: list[str], exercised: list[str]) -> None:

@@ -116,6 +116,7 @@ class _Running:
     channel: ParentChannel
     started: float
     control_fd: int  # the judge's inputs go here, once
+    inputs: bytearray = field(default_factory=bytearray)  # what is still to be written to control_fd
     output: _OutputKept = field(default_factory=_OutputKept)
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
@@ -193,17 +194,26 @@ class Supervisor:
         return True
 
     def _send_inputs(self, key: int, line: bytes) -> None:
+        """Queued, and written as the child reads: this loop never blocks on a child."""
         run = next((r for r in self.running.values() if r.key == key), None)
         if run is None or run.control_fd < 0:
             return
+        run.inputs += line
+        os.set_blocking(run.control_fd, False)
+        self.selector.register(run.control_fd, selectors.EVENT_WRITE, run)
+
+    def _write_inputs(self, run: _Running) -> None:
         try:
-            view = memoryview(line)
-            while view:
-                view = view[os.write(run.control_fd, view):]
+            written = os.write(run.control_fd, run.inputs)
+        except BlockingIOError:
+            return
         except OSError:
-            pass  # the child is gone already; its outcome says so
-        os.close(run.control_fd)
-        run.control_fd = -1
+            written = len(run.inputs)  # the child is gone already; its outcome says so
+        del run.inputs[:written]
+        if not run.inputs:
+            self.selector.unregister(run.control_fd)
+            os.close(run.control_fd)
+            run.control_fd = -1
 
     def _cancel(self) -> None:
         """Every running job dies and is cleaned up; nothing pending starts."""
@@ -300,6 +310,9 @@ class Supervisor:
                 continue
             if key.fd == run.pidfd:
                 continue  # the child exited: _finished() reaps it now
+            if key.fd == run.control_fd:
+                self._write_inputs(run)
+                continue
             try:
                 chunk = os.read(key.fd, 65536)
             except BlockingIOError:
@@ -373,6 +386,10 @@ class Supervisor:
             os.close(fd)
         run.open_fds.clear()
         if run.control_fd >= 0:
+            try:
+                self.selector.unregister(run.control_fd)
+            except (KeyError, ValueError):
+                pass
             os.close(run.control_fd)
             run.control_fd = -1
 
