@@ -1,7 +1,7 @@
 """Checks for the mnist capstone, exercise half: runs the learner's code in the grading child and returns
 what it did (items, batches, logits, weights, modes, predictions). It decides nothing: test_mnist.py
-judges, with its own copy of the data. The judge sends the data folder's path and every image a check's
-own models need, so this half reads no data file itself."""
+judges, with its own copy of the data. The judge sends the data folder's path and the pixels of every
+image a check's own models need, so this half reads no data file itself."""
 
 import time
 from pathlib import Path
@@ -26,6 +26,11 @@ def fingerprints(images):
     flat = images.detach().float().cpu().reshape(len(images), -1)
     bright = (flat > flat.min(dim=1, keepdim=True).values).numpy()
     return np.packbits(bright, axis=1)
+
+
+def _images(inputs):
+    """The judge's uint8 pixels as the README's images: float32 in [0, 1] (the judge scales them alike)."""
+    return inputs["pixels"].float() / 255
 
 
 def _linear_model(weight, bias, dropout=None):
@@ -107,7 +112,7 @@ def test_build_model(solution, inputs):
     second = attempt(solution.build_model)
     model.eval()
     with torch.no_grad():
-        out = attempt(model, inputs["images"])
+        out = attempt(model, _images(inputs))
     return {"model": type(model).__name__, "new_each_call": second is not model,
             "parameters": sum(1 for _ in model.parameters()), "out": out}
 
@@ -115,7 +120,7 @@ def test_build_model(solution, inputs):
 # --- exercise 4: train_model ---------------------------------------------------------------------
 
 def _loader(inputs):
-    return DataLoader(TensorDataset(inputs["images"], inputs["labels"]), batch_size=inputs["batch_size"])
+    return DataLoader(TensorDataset(_images(inputs), inputs["labels"]), batch_size=inputs["batch_size"])
 
 
 def test_train_model_loss(solution, inputs):
@@ -241,7 +246,7 @@ def test_run_accuracy(solution, inputs, tmp_path_factory):
     run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
     model = _trained_model(run)
     return {"accuracy": run["accuracy"], "cpu": run["cpu"], "built": len(run["watch"].models),
-            "predictions": None if model is None else attempt(_predictions, model, inputs["images"])}
+            "predictions": None if model is None else attempt(_predictions, model, _images(inputs))}
 
 
 @pytest.mark.timeout(240)
@@ -252,7 +257,7 @@ def test_run_trains_on_train_split(solution, inputs, tmp_path_factory):
             "seen": watch.seen()}
 
 
-def _sample(state):
+def _weights_sample(state):
     """A state_dict's keys and its first values per entry (the whole of every small one)."""
     if not isinstance(state, dict):
         return state if isinstance(state, Raised) else type(state).__name__
@@ -276,7 +281,7 @@ def test_run_uses_seed(solution, inputs, tmp_path, monkeypatch):
         path = tmp_path / f"weights-{i}.pt"
         torch.manual_seed(before)  # whatever ran before must not matter
         solution.run(Path(inputs["root"]), path, seed=seed)
-        weights.append(_sample(attempt(torch.load, path, weights_only=True)))
+        weights.append(_weights_sample(attempt(torch.load, path, weights_only=True)))
     return {"weights": weights, "first_batches": first_batches}
 
 
@@ -296,5 +301,5 @@ def test_run_saves_weights(solution, inputs, tmp_path_factory):
     seen["loaded"] = attempt(fresh.load_state_dict, state)
     if not isinstance(seen["loaded"], Raised):
         seen["loaded"] = None
-        seen["predictions"] = _predictions(fresh, inputs["images"])
+        seen["predictions"] = attempt(_predictions, fresh, _images(inputs))
     return seen

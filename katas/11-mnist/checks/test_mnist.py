@@ -2,7 +2,8 @@
 
 Runs in the `kata` process only; exercise_mnist.py (same function names) runs the learner's code on
 these inputs in the grading child. The judge reads the MNIST files itself (one IDX reader, here) and
-sends the child the data folder's path and every image the check's own models need; the child sends
+sends the child the data folder's path and the pixels (uint8, 4 times smaller than float32) of every
+image the check's own models need; the child sends
 back items, batches, logits, weights and predictions, and every comparison with the true labels
 happens here. Each docstring: English title, then Chinese title.
 """
@@ -49,12 +50,18 @@ def _idx(name):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
+@lru_cache(maxsize=None)
 def _split(train):
-    """(images float32 (N, 1, 28, 28) in [0, 1], labels int64 (N,)) of one split."""
+    """(pixels uint8 (N, 1, 28, 28), labels int64 (N,)) of one split."""
     prefix = "train" if train else "t10k"
-    images = torch.from_numpy(_idx(f"{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255).unsqueeze(1)
+    pixels = torch.from_numpy(_idx(f"{prefix}-images-idx3-ubyte.gz").copy()).unsqueeze(1)
     labels = torch.from_numpy(_idx(f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
-    return images, labels
+    return pixels, labels
+
+
+def _scaled(pixels):
+    """The README's images: float32 in [0, 1] (the child scales the pixels it gets the same way)."""
+    return pixels.float() / 255
 
 
 def _randint(rng, low, high):
@@ -63,10 +70,10 @@ def _randint(rng, low, high):
 
 
 def _sample(rng, train, n):
-    """n images of a split and their labels, chosen and ordered by rng."""
-    images, labels = _split(train)
+    """The pixels and labels of n images of a split, chosen and ordered by rng."""
+    pixels, labels = _split(train)
     chosen = torch.randperm(len(labels), generator=rng)[:n]
-    return images[chosen], labels[chosen]
+    return pixels[chosen], labels[chosen]
 
 
 def _kind(value):
@@ -103,7 +110,7 @@ def _indices(rng, size, extra):
 
 
 def _check_items(seen, train, indices):
-    images, labels = _split(train)
+    pixels, labels = _split(train)
     split = "train" if train else "test"
     call = f"MnistDataset(root, train={train})"
     expect.returned(seen["created"], name=call)
@@ -125,7 +132,7 @@ def _check_items(seen, train, indices):
         assert 0.0 <= float(image.min()) and top <= 1.0, (
             f"{name} should have values in [0, 1], got values up to {top:g}: divide the uint8 pixels (0-255) by 255"
         )
-        expect.close(image, images[i], name=name, why="pixel / 255, in the file's order")
+        expect.close(image, _scaled(pixels[i]), name=name, why="pixel / 255, in the file's order")
         label = expect.returned(item["label"], name=f"torch.as_tensor(the {split} label {i})",
                                 why="a label should be a number: an int64 class index")
         expect.dtype(label, torch.int64, name=f"the {split} label {i}",
@@ -211,8 +218,8 @@ def test_build_model(rng):
     """build_model maps (N, 1, 28, 28) images to (N, 10) logits
     build_model 把 (N, 1, 28, 28) 的图像映射为 (N, 10) 的 logits"""
     n = _randint(rng, 5, 13)
-    images, _ = _sample(rng, False, n)
-    seen = yield {"images": images}
+    pixels, _ = _sample(rng, False, n)
+    seen = yield {"pixels": pixels}
     model = expect.returned(seen["model"], name="build_model()")
     assert "out" in seen, f"build_model() should return an nn.Module, got {model}"
     assert seen["new_each_call"], "build_model() should build a new model on every call"
@@ -256,9 +263,9 @@ def _fits_cross_entropy(history, pairs):
 
 
 def _training_inputs(rng, n, batch_size):
-    images, labels = _sample(rng, True, n)
+    pixels, labels = _sample(rng, True, n)
     weight, bias = _initial_linear(rng)
-    return {"images": images, "labels": labels, "batch_size": batch_size, "weight": weight, "bias": bias}
+    return {"pixels": pixels, "labels": labels, "batch_size": batch_size, "weight": weight, "bias": bias}
 
 
 @pytest.mark.points(2)
@@ -270,7 +277,7 @@ def test_train_model_loss(rng):
     while n % batch_size == 0:  # a smaller last batch
         batch_size = _randint(rng, 20, 41)
     given = _training_inputs(rng, n, batch_size) | {"epochs": epochs}
-    images, labels = given["images"], given["labels"]
+    images, labels = _scaled(given["pixels"]), given["labels"]
     batches = -(-n // batch_size)
     seen = yield given
     history = expect.returned(seen["history"], name=f"train_model(model, loader, epochs={epochs})")
@@ -342,8 +349,8 @@ EVAL_BATCH = 300  # the 1,000 test images in batches of 300, 300, 300 and 100
 def _template(rng):
     """A deterministic classifier without training: the nearest class-mean image of 2,000 training
     images, as a linear layer (argmax of x·m_c - |m_c|²/2 is the class whose mean m_c is closest to x)."""
-    images, labels = _sample(rng, True, 2000)
-    flat = images.flatten(1)
+    pixels, labels = _sample(rng, True, 2000)
+    flat = _scaled(pixels).flatten(1)
     means = torch.stack([flat[labels == c].mean(0) for c in range(10)])
     return means, -(means * means).sum(1) / 2
 
@@ -356,12 +363,12 @@ def _evaluation_inputs(rng, n=1000):
     """The template model and n test images in an order whose batch-mean accuracy differs from the true one."""
     weight, bias = _template(rng)
     while True:
-        images, labels = _sample(rng, False, n)
-        correct = _logits(images, weight, bias).argmax(1) == labels
+        pixels, labels = _sample(rng, False, n)
+        correct = _logits(_scaled(pixels), weight, bias).argmax(1) == labels
         accuracy = correct.double().mean().item()
         per_batch = _batch_accuracies(correct)
         if abs(sum(per_batch) / len(per_batch) - accuracy) > 1e-6:
-            return {"images": images, "labels": labels, "batch_size": EVAL_BATCH, "weight": weight, "bias": bias}, accuracy
+            return {"pixels": pixels, "labels": labels, "batch_size": EVAL_BATCH, "weight": weight, "bias": bias}, accuracy
 
 
 def test_evaluate(rng):
@@ -396,8 +403,8 @@ def test_evaluate_no_grad(rng):
     """evaluate builds no autograd graph (torch.no_grad)
     evaluate 不构建 autograd 计算图（torch.no_grad）"""
     weight, bias = _initial_linear(rng)
-    images, labels = _sample(rng, False, 200)
-    seen = yield {"images": images, "labels": labels, "batch_size": 64, "weight": weight, "bias": bias}
+    pixels, labels = _sample(rng, False, 200)
+    seen = yield {"pixels": pixels, "labels": labels, "batch_size": 64, "weight": weight, "bias": bias}
     expect.returned(seen["result"], name="evaluate(model, loader)")
     assert seen["grad_modes"], "evaluate never ran the model"
     assert not any(seen["grad_modes"]), (
@@ -409,10 +416,10 @@ def test_evaluate_no_grad(rng):
 # --- exercise 6: run -----------------------------------------------------------------------------
 
 def _test_set(rng):
-    """All 1,000 test images in an order of rng's; their labels stay here."""
-    images, labels = _split(False)
+    """The pixels of all 1,000 test images in an order of rng's; their labels stay here."""
+    pixels, labels = _split(False)
     order = torch.randperm(len(labels), generator=rng)
-    return images[order], labels[order]
+    return pixels[order], labels[order]
 
 
 def _ran(seen):
@@ -430,8 +437,8 @@ def _predicted_accuracy(predictions, labels, name):
 def test_run_accuracy(rng):
     """run trains the whole pipeline to at least 88% test accuracy within the time budget
     run 在时间预算内训练完整流程，测试准确率至少 88%"""
-    images, labels = _test_set(rng)
-    seen = yield {"root": str(MNIST), "seed": SEED, "images": images}
+    pixels, labels = _test_set(rng)
+    seen = yield {"root": str(MNIST), "seed": SEED, "pixels": pixels}
     _number(seen["accuracy"], RUN)
     assert seen["built"], (
         f"{RUN} never built a model with build_model() (the check asks the model build_model() returned for "
@@ -477,6 +484,9 @@ def _test_keys():
 
 def _loads(state):
     """A failure when torch.load(weights_only=True) refused the file run wrote."""
+    assert not (isinstance(state, Raised) and state.type == "FileNotFoundError"), (
+        "run did not write the weights file at weights_path"
+    )
     if isinstance(state, Raised):
         raise AssertionError(
             f"torch.load(weights_path, weights_only=True) refused the file run wrote ({state.type}): save "
@@ -523,8 +533,8 @@ def test_run_uses_seed(rng):
 def test_run_saves_weights(rng):
     """The saved state_dict reloads into a fresh build_model() and reproduces the accuracy
     保存的 state_dict 能加载到新的 build_model() 中并复现准确率"""
-    images, labels = _test_set(rng)
-    seen = yield {"root": str(MNIST), "seed": SEED, "images": images, "init_seed": _randint(rng, 0, 10_000)}
+    pixels, labels = _test_set(rng)
+    seen = yield {"root": str(MNIST), "seed": SEED, "pixels": pixels, "init_seed": _randint(rng, 0, 10_000)}
     _ran(seen)
     assert seen["file"], "run did not write the weights file at weights_path"
     _loads(seen["state"])
