@@ -638,9 +638,9 @@ def _read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=8)
 
 
-def _mnist_test_set():
-    images = torch.from_numpy(_read_idx(MNIST / "t10k-images-idx3-ubyte.gz").copy()).float() / 255.0
-    labels = torch.from_numpy(_read_idx(MNIST / "t10k-labels-idx1-ubyte.gz").copy()).long()
+def _mnist(split: str):
+    images = torch.from_numpy(_read_idx(MNIST / f"{split}-images-idx3-ubyte.gz").copy()).float() / 255.0
+    labels = torch.from_numpy(_read_idx(MNIST / f"{split}-labels-idx1-ubyte.gz").copy()).long()
     return images, labels
 
 
@@ -660,7 +660,7 @@ def test_fit_mnist(rng):
     best_loss = min(_entry(entries, epoch, "val_loss", float_only=False) for epoch, entries in enumerate(history))
     trained = _blank("mnist")
     trained.load_state_dict(seen["params"])
-    measured = _measure(trained, [_mnist_test_set()])
+    measured = _measure(trained, [_mnist("t10k")])
     assert _near(measured.loss, best_loss, 1e-4), (
         f"after fit the model's validation loss (in eval mode) is {measured.loss:.5f}, but the best epoch's val_loss "
         f"in the history is {best_loss:.5f}. Either fit did not load the best epoch's weights (a copy made then) "
@@ -668,3 +668,10 @@ def test_fit_mnist(rng):
     assert measured.acc >= 0.85, (
         f"after fit the model classifies {measured.acc:.3f} of the 1,000 test images correctly (measured by the "
         "check), below 0.85: fit should end with the weights of its best epoch")
+    # No gradient reaches the first layer's weights for pixels blank in every training image, so
+    # training from the initial weights this check sent leaves them exactly as they were.
+    blank = _mnist("train")[0].amax(dim=0) == 0
+    expect.close(seen["params"]["0.weight"][:, blank], model.state_dict()["0.weight"][:, blank],
+                 name="0.weight on the pixels that are blank in every training image",
+                 why="no gradient reaches them, so training leaves them at their initial values: train the model "
+                     "fit is given, from the weights it has")

@@ -80,7 +80,6 @@ def _file_holds(seen, call, wrote_what):
     return expect.returned(loaded, name=f"torch.load(path, weights_only=True) on the file {call} wrote")
 
 
-@pytest.mark.points(1)
 def test_save_weights_writes_state_dict(rng):
     """save_weights writes the state_dict (parameters and buffers) as plain tensors
     save_weights 以普通张量保存 state_dict（参数与缓冲区）"""

@@ -1,10 +1,38 @@
-"""Hidden checks for the dynamic-graphs kata. Each docstring: English title, then Chinese title."""
+"""Hidden checks for the dynamic-graphs kata, judge half. Each docstring: English title, then Chinese title.
+
+Each check makes its inputs (tensors, layer weights, tree shapes) from `rng` and the boundary cases
+it needs, exercise_dynamic_graphs.py runs the learner's code on them in the grading child (backward
+too), and the verdict compares the values, gradients and requires_grad flags that come back with
+the same computation written out here.
+"""
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from grader import expect
+from grader.observations import Raised
+
+_F64 = torch.float64
+
+
+def _show(values):
+    """A short list of a tensor's values for a message."""
+    flat = [float(f"{v:.6g}") for v in values.reshape(-1).tolist()]
+    return str(flat[0]) if values.dim() == 0 else str(flat)
+
+
+def _matches_on(actual, expected, device, name, why=""):
+    """Shape, dtype, values as `expected` (computed here, on the CPU), on `device`."""
+    expect.shape(actual, expected.shape, name=name, why=why)
+    expect.dtype(actual, expected.dtype, name=name, why=why)
+    expect.device(actual, device, name=name, why=why)
+    expect.close(actual, expected, name=name, why=why)
+
+
+def _gradient_of(got, name):
+    assert got is not None, f"{name} is None: no gradient reached it"
+    return got
 
 
 # --- exercise 1: grow_until ----------------------------------------------------------------------
@@ -16,138 +44,161 @@ def _grow_until(a, limit=1000.0):
     return b if b.sum() > 0 else 100 * b
 
 
-def _fmt(a):
-    values = [round(v, 4) for v in a.reshape(-1).tolist()]
-    return str(values[0]) if a.dim() == 0 else str(values)
-
-
-def _inputs_for_grow(seed):
-    g = torch.Generator().manual_seed(seed)
-    return [torch.tensor(0.37), torch.tensor(-1.9), torch.randn(5, generator=g), -torch.rand(3, generator=g) - 0.1,
-            torch.randn(2, 3, generator=g, dtype=torch.float64),
+def _grow_inputs(rng):
+    return [0.1 + 0.9 * torch.rand((), generator=rng), -1 - 2 * torch.rand((), generator=rng),
+            torch.randn(5, generator=rng), -torch.rand(3, generator=rng) - 0.1,
+            torch.randn(2, 3, generator=rng, dtype=_F64),
             torch.tensor(125.0),  # b reaches a norm of exactly 1000: `<` stops there, `<=` doubles once more
             torch.tensor([1.0, -1.0]),  # the sum is exactly 0, which is not > 0
             torch.tensor([1.0, -1.0 + 2.0 ** -11]),  # the sum ends at 0.5: positive, though below 1
             torch.tensor(2000.0)]  # already past the limit: the loop never runs
 
 
-def test_grow_until_values(solution):
+def test_grow_until_values(rng):
     """grow_until doubles while the norm is small, then branches on the sign of the sum
     grow_until 在范数较小时不断翻倍，再根据和的正负选择分支"""
-    for a in _inputs_for_grow(0):
-        want, before, label = _grow_until(a), a.clone(), _fmt(a)
-        got = solution.grow_until(a)
-        expect.matches(got, want, name=f"grow_until({label})",
+    cases = _grow_inputs(rng)
+    limited = (0.1 + 0.2 * torch.rand(2, generator=rng)) * torch.tensor([1.0, -1.0])  # a norm far below 10 / 2
+    seen = yield {"cases": cases, "limited": limited, "limit": 10.0}
+    for a, got in zip(cases, seen["cases"], strict=True):
+        label = _show(a)
+        expect.matches(got["out"], _grow_until(a), name=f"grow_until({label})",
                        why="double b while b.norm() < limit, then return b if b.sum() > 0 else 100 * b")
-        expect.matches(a, before, name=f"a after grow_until({label})",
+        expect.matches(got["a_after"], a, name=f"a after grow_until({label})",
                        why="grow_until must not change its input: b = a * 2 is a new tensor, a *= 2 is not")
-    a = torch.tensor([0.5, -0.25])
-    expect.matches(solution.grow_until(a.clone(), limit=10.0), _grow_until(a, 10.0),
-                   name="grow_until([0.5, -0.25], limit=10.0)", why="use the limit argument, not a fixed 1000")
+    expect.matches(seen["limited"], _grow_until(limited, 10.0), name=f"grow_until({_show(limited)}, limit=10.0)",
+                   why="use the limit argument, not a fixed 1000")
 
 
-def test_grow_until_gradient(solution):
+def test_grow_until_gradient(rng):
     """Gradients flow through grow_until's loop and branch back to a
     梯度穿过 grow_until 的循环和分支传回 a"""
-    for a0 in _inputs_for_grow(1):
-        a = a0.clone().requires_grad_(True)
-        out = solution.grow_until(a)
-        expect.is_tensor(out, name=f"grow_until({_fmt(a0)})")
+    cases = _grow_inputs(rng)
+    seen = yield cases
+    for a, got in zip(cases, seen, strict=True):
+        call = f"grow_until({_show(a)})"
+        out = expect.is_tensor(got["out"], name=call)
         assert out.requires_grad, (
-            f"grow_until({_fmt(a0)}) returned a tensor with requires_grad=False: the graph was cut. "
+            f"{call} returned a tensor with requires_grad=False: the graph was cut. "
             "Converting to a Python number (.item(), .tolist(), float()) and back to a tensor starts a new, "
-            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)"
-        )
-        out.sum().backward()
-        want = (_grow_until(a0) / a0).expand_as(a0)  # the result is a0 times a constant factor
-        expect.close(a.grad, want, name=f"a.grad after grow_until({_fmt(a0)}).sum().backward()",
+            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)")
+        name = f"a.grad after {call}.sum().backward()"
+        expect.returned(got["backward"], name=f"{call}.sum().backward()")
+        want = (_grow_until(a) / a).expand_as(a)  # the result is a times a constant factor
+        expect.close(_gradient_of(got["grad"], name), want, name=name,
                      why="d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)")
 
 
 # --- exercise 2: RepeatNet -----------------------------------------------------------------------
 
-def _repeat_reference(net, x, depth, weights=None):
-    """RepeatNet's forward written out with the net's own weights (or the given copies)."""
-    w = weights or {name: p for name, p in net.named_parameters()}
+_REPEAT_KEYS = ["first.weight", "first.bias", "middle.weight", "middle.bias", "last.weight", "last.bias"]
+
+# (in_features, hidden, out_features): odd, non-square, and one where in_features == hidden
+_REPEAT_SIZES = ((3, 6, 2), (5, 5, 1))
+
+
+def _repeat_reference(w, x, depth):
+    """RepeatNet's forward written out with the net's weights `w` (name -> tensor)."""
     h = F.relu(F.linear(x, w["first.weight"], w["first.bias"]))
     for _ in range(depth):
         h = F.relu(F.linear(h, w["middle.weight"], w["middle.bias"]))
     return F.linear(h, w["last.weight"], w["last.bias"])
 
 
-_REPEAT_KEYS = ["first.weight", "first.bias", "middle.weight", "middle.bias", "last.weight", "last.bias"]
+def _built(got, call):
+    """The names of the net's parameters, once RepeatNet(...) was built; fails where they are not the README's."""
+    expect.returned(got["net"], name=call)
+    names = got["names"] if "names" in got else list(got["parameters"])
+    assert sorted(names) == sorted(_REPEAT_KEYS), (
+        f"{call} should have the parameters {_REPEAT_KEYS}, got {names}; create self.first, "
+        "self.middle and self.last as nn.Linear layers in __init__")
+    return names
 
 
-# (in_features, hidden, out_features): odd, non-square, and one where in_features == hidden
-_REPEAT_SIZES = ((3, 6, 2), (5, 5, 1))
-
-
-def _repeat_net(solution, seed, sizes=_REPEAT_SIZES[0]):
-    torch.manual_seed(seed)
-    return solution.RepeatNet(*sizes)
-
-
-def test_repeat_net_parameters(solution):
+def test_repeat_net_parameters(rng):
     """RepeatNet registers first, middle and last once; forward adds no parameters
     RepeatNet 只注册一次 first、middle 和 last；forward 不会新增参数"""
-    for n_in, hidden, n_out in _REPEAT_SIZES:
-        net = _repeat_net(solution, 2, (n_in, hidden, n_out))
+    cases = [{"sizes": sizes, "x": torch.randn(4, sizes[0], generator=rng), "depths": [0, 1, 4]}
+             for sizes in _REPEAT_SIZES]
+    seen = yield cases
+    for case, got in zip(cases, seen, strict=True):
+        n_in, hidden, n_out = case["sizes"]
         call = f"RepeatNet({n_in}, {hidden}, {n_out})"
-        names = [name for name, _ in net.named_parameters()]
-        assert sorted(names) == sorted(_REPEAT_KEYS), (
-            f"{call} should have the parameters {_REPEAT_KEYS}, got {names}; create self.first, "
-            "self.middle and self.last as nn.Linear layers in __init__"
-        )
-        count = sum(p.numel() for p in net.parameters())
+        _built(got, call)
         want = (n_in * hidden + hidden) + (hidden * hidden + hidden) + (hidden * n_out + n_out)
-        assert count == want, f"{call} should have {want} numbers in its parameters, got {count}"
-        x = torch.randn(4, n_in, generator=torch.Generator().manual_seed(3))
-        for depth in (0, 1, 4):
-            net(x, depth)
-            after = sum(p.numel() for p in net.parameters())
+        assert got["count"] == want, f"{call} should have {want} numbers in its parameters, got {got['count']}"
+        for depth in case["depths"]:
+            after = expect.returned(got["counts_after"][depth], name=f"{call}.forward(x, depth={depth})")
             assert after == want, (
                 f"after {call}.forward(x, depth={depth}) it has {after} parameter numbers instead of {want}: "
-                "layers created inside forward get new random weights on every call and are never trained"
-            )
+                "layers created inside forward get new random weights on every call and are never trained")
 
 
-def test_repeat_net_forward(solution):
+def test_repeat_net_forward(rng):
     """RepeatNet applies the same middle layer depth times
     RepeatNet 把同一个 middle 层应用 depth 次"""
-    for sizes, batch in zip(_REPEAT_SIZES, (5, 1)):
-        net = _repeat_net(solution, 4, sizes)
-        x = torch.randn(batch, sizes[0], generator=torch.Generator().manual_seed(5))
-        for depth in (0, 1, 3, 2):  # the depth may change from call to call
+    cases = [{"sizes": sizes, "x": torch.randn(batch, sizes[0], generator=rng), "depths": [0, 1, 3, 2]}
+             for sizes, batch in zip(_REPEAT_SIZES, (5, 1))]  # the depth may change from call to call
+    seen = yield cases
+    for case, got in zip(cases, seen, strict=True):
+        sizes, x = case["sizes"], case["x"]
+        _built(got, f"RepeatNet{sizes}")
+        for depth, out in zip(case["depths"], got["outs"], strict=True):
             with torch.no_grad():
-                want = _repeat_reference(net, x, depth)
-                got = net(x, depth)
-            expect.matches(got, want, name=f"RepeatNet{sizes}(x of shape {tuple(x.shape)}, depth={depth})",
+                want = _repeat_reference(got["parameters"], x, depth)
+            expect.matches(out, want, name=f"RepeatNet{sizes}(x of shape {tuple(x.shape)}, depth={depth})",
                            why="h = relu(first(x)), then depth times h = relu(middle(h)) with the one registered "
                                "middle layer, then last(h); a layer created inside forward has other, random weights")
 
 
-def test_repeat_net_gradients(solution):
+def test_repeat_net_gradients(rng):
     """The reused middle layer collects the gradients of every repetition
     被重复使用的 middle 层累积每次重复的梯度"""
-    net = _repeat_net(solution, 6)
-    x = torch.randn(5, 3, generator=torch.Generator().manual_seed(7))
-    target = torch.randn(5, 2, generator=torch.Generator().manual_seed(8))
-    copies = {name: p.detach().clone().requires_grad_(True) for name, p in net.named_parameters()}
-    depth = 3
-    F.mse_loss(_repeat_reference(net, x, depth, copies), target).backward()
-    F.mse_loss(net(x, depth), target).backward()
-    params = dict(net.named_parameters())
+    sent = {"sizes": (3, 6, 2), "x": torch.randn(5, 3, generator=rng), "target": torch.randn(5, 2, generator=rng),
+            "depth": 3}
+    seen = yield sent
+    depth = sent["depth"]
+    _built(seen, "RepeatNet(3, 6, 2)")
+    expect.returned(seen["out"], name=f"RepeatNet(3, 6, 2)(x, depth={depth})")
+    expect.returned(seen["backward"], name="backward() of the loss")
+    copies = {name: p.detach().clone().requires_grad_(True) for name, p in seen["parameters"].items()}
+    F.mse_loss(_repeat_reference(copies, sent["x"], depth), sent["target"]).backward()
     for name in ["middle.weight", "middle.bias", "first.weight", "first.bias", "last.weight", "last.bias"]:
-        grad = params[name].grad
+        grad = seen["grads"].get(name)
         assert grad is not None, (
             f"{name}.grad is None after backward at depth={depth}: that layer was not used in forward "
-            "(was a new layer created inside forward instead?)"
-        )
+            "(was a new layer created inside forward instead?)")
         expect.close(grad, copies[name].grad, name=f"{name}.grad at depth={depth}",
                      why="the middle layer's gradient is the sum over all its repetitions")
 
 
 # --- exercise 3: rnn_last_hidden -----------------------------------------------------------------
+
+_RNN_WHY = ("each row must stop at its own length: running a sequence over its zero padding still changes its "
+            "hidden state; start from zeros with x's dtype and device (x.new_zeros(batch, cell.hidden_size))")
+
+
+def _rnn_case(rng, kind="RNNCell", lengths=(7, 1, 4, 2, 5), max_len=7, dtype=torch.float32, on_device=False):
+    """A cell's weights and a padded batch: 5 sequences (not max_len of them), zeros on the padding."""
+    gates = 4 * (3 if kind == "GRUCell" else 1)
+    weights = {name: torch.rand(shape, generator=rng) - 0.5
+               for name, shape in (("weight_ih", (gates, 3)), ("weight_hh", (gates, 4)),
+                                   ("bias_ih", (gates,)), ("bias_hh", (gates,)))}
+    lengths = torch.tensor(lengths)[torch.randperm(len(lengths), generator=rng)]
+    x = torch.randn(len(lengths), max_len, 3, generator=rng, dtype=dtype)
+    x[_padding(lengths, max_len)] = 0.0
+    return {"kind": kind, "weights": weights, "x": x, "lengths": lengths, "on_device": on_device}
+
+
+def _padding(lengths, max_len):
+    return torch.arange(max_len)[None, :] >= lengths[:, None]  # (batch, time): True on padding
+
+
+def _cell(case):
+    cell = getattr(nn, case["kind"])(3, 4)
+    cell.load_state_dict(case["weights"])
+    return cell.to(case["x"].dtype)
+
 
 def _rnn_reference(cell, x, lengths):
     """One sequence at a time, each only up to its own length."""
@@ -160,159 +211,152 @@ def _rnn_reference(cell, x, lengths):
     return torch.cat(outs)
 
 
-def _rnn_case(seed, kind=nn.RNNCell, lengths=(7, 1, 4, 2, 5), max_len=7, dtype=torch.float32, device="cpu"):
-    """A cell and a padded batch: 5 sequences (not max_len of them), zeros on the padding."""
-    torch.manual_seed(seed)
-    cell = kind(3, 4).to(device=device, dtype=dtype)
-    g = torch.Generator().manual_seed(seed + 1)
-    lengths = torch.tensor(lengths)
-    x = torch.randn(len(lengths), max_len, 3, generator=g, dtype=dtype)
-    pad = torch.arange(max_len)[None, :] >= lengths[:, None]  # (batch, time): True on padding
-    x[pad] = 0.0
-    return cell, x.to(device), lengths.to(device), pad.to(device)
+def _rnn_call(case, where="cpu"):
+    x = case["x"]
+    return (f"rnn_last_hidden({case['kind']}, x of shape {tuple(x.shape)} {x.dtype} on {torch.device(where).type}, "
+            f"lengths={case['lengths'].tolist()})")
 
 
-def test_rnn_last_hidden(solution, device):
+def test_rnn_last_hidden(rng, device):
     """rnn_last_hidden returns each sequence's state after its own last step
     rnn_last_hidden 返回每个序列在它自己最后一步之后的状态"""
-    cases = ((nn.RNNCell, {}), (nn.GRUCell, {}), (nn.RNNCell, {"dtype": torch.float64}),
-             (nn.GRUCell, {"lengths": (3, 1, 2), "max_len": 5}),  # every row padded at the end
-             (nn.RNNCell, {"device": device}))
-    for kind, options in cases:
-        cell, x, lengths, _ = _rnn_case(9, kind, **options)
-        what = (f"rnn_last_hidden({kind.__name__}, x of shape {tuple(x.shape)} {x.dtype} on {x.device.type}, "
-                f"lengths={lengths.tolist()})")
-        before = x.clone()
+    cases = [_rnn_case(rng), _rnn_case(rng, "GRUCell"), _rnn_case(rng, dtype=_F64),
+             _rnn_case(rng, "GRUCell", lengths=(3, 1, 2), max_len=5),  # every row padded at the end
+             _rnn_case(rng, on_device=True)]
+    seen = yield cases
+    for case, got in zip(cases, seen, strict=True):
+        where = device if case["on_device"] else torch.device("cpu")
+        what, x, out = _rnn_call(case, where), case["x"], got["out"]
+        if isinstance(out, Raised) and out.type == "RuntimeError" and (x.dtype != torch.float32 or where.type != "cpu"):
+            raise AssertionError(
+                f"{what} raised RuntimeError: {out.message.splitlines()[0][:160] if out.message else ''}. With x in "
+                f"{x.dtype} on {where.type}, the starting state must match x's dtype and device: "
+                "h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)")
         with torch.no_grad():
-            want = _rnn_reference(cell, x, lengths)
-            try:
-                got = solution.rnn_last_hidden(cell, x, lengths)
-            except NotImplementedError:
-                raise
-            except RuntimeError as exc:
-                if x.dtype == torch.float32 and x.device.type == "cpu":
-                    raise
-                raise AssertionError(
-                    f"{what} raised RuntimeError: {str(exc).splitlines()[0][:160]}. With x in {x.dtype} on "
-                    f"{x.device.type}, the starting state must match x's dtype and device: "
-                    "h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)") from None
-        expect.matches(got, want, name=what,
-                       why="each row must stop at its own length: running a sequence over its zero padding "
-                           "still changes its hidden state; start from zeros with x's dtype and device "
-                           "(x.new_zeros(batch, cell.hidden_size))")
-        expect.matches(x, before, name=f"x after {what}", why="rnn_last_hidden must not change its input")
+            want = _rnn_reference(_cell(case), x, case["lengths"])
+        _matches_on(expect.returned(out, name=what), want, where, name=what, why=_RNN_WHY)
+        _matches_on(got["x_after"], x, where, name=f"x after {what}", why="rnn_last_hidden must not change its input")
 
 
-def test_rnn_ignores_padding(solution):
+def test_rnn_ignores_padding(rng):
     """Changing the padding values does not change rnn_last_hidden's result
     改变填充值不会改变 rnn_last_hidden 的结果"""
-    cell, x, lengths, pad = _rnn_case(10)
-    noisy = x.clone()
-    noisy[pad] = torch.randn(int(pad.sum()), 3, generator=torch.Generator().manual_seed(11)) * 5
-    with torch.no_grad():
-        clean_out = solution.rnn_last_hidden(cell, x, lengths)
-        noisy_out = solution.rnn_last_hidden(cell, noisy, lengths)
-    expect.close(noisy_out, clean_out, name="rnn_last_hidden with other padding values",
+    case = _rnn_case(rng)
+    pad = _padding(case["lengths"], case["x"].shape[1])
+    noisy = case["x"].clone()
+    noisy[pad] = torch.randn(int(pad.sum()), 3, generator=rng) * 5
+    seen = yield {**case, "noisy": noisy}
+    what = _rnn_call(case)
+    clean = expect.returned(seen["clean"], name=what)
+    expect.close(expect.returned(seen["noisy"], name=f"{what} with other padding values"), clean,
+                 name="rnn_last_hidden with other padding values",
                  why="the result changed when only the padding changed: the loop reads past a sequence's "
                      "length; stop each sequence at lengths[i] (or keep its state once t >= lengths[i])")
+    with torch.no_grad():
+        want = _rnn_reference(_cell(case), case["x"], case["lengths"])
+    expect.close(clean, want, name=what, why=_RNN_WHY)
 
 
-def test_rnn_gradients(solution):
+def test_rnn_gradients(rng):
     """Gradients of rnn_last_hidden reach the cell and the real inputs only
     rnn_last_hidden 的梯度传到 RNN 单元和真实输入，而不传到填充"""
-    cell, x, lengths, pad = _rnn_case(12)
-    weights = torch.randn(len(lengths), cell.hidden_size, generator=torch.Generator().manual_seed(13))
-    x_ref = x.clone().requires_grad_(True)
-    (_rnn_reference(cell, x_ref, lengths) * weights).sum().backward()
-    want = {name: p.grad.clone() for name, p in cell.named_parameters()}
-    cell.zero_grad()
-    x_got = x.clone().requires_grad_(True)
-    out = solution.rnn_last_hidden(cell, x_got, lengths)
-    try:
-        (out * weights).sum().backward()
-    except NotImplementedError:
-        raise
-    except RuntimeError as exc:
-        if "inplace" in str(exc):
-            raise AssertionError(
-                "backward failed: a tensor needed for the gradient was modified by an in-place operation "
-                "(h[mask] = ... or h[:, ...] = ... overwrites the h the cell saved); build a new h each step, "
-                "e.g. h = torch.where(mask, new_h, h)"
-            ) from None
-        raise
+    case = _rnn_case(rng)
+    weights_out = torch.randn(5, 4, generator=rng)
+    seen = yield {**case, "weights_out": weights_out}
+    cell, x_ref = _cell(case), case["x"].clone().requires_grad_(True)
+    (_rnn_reference(cell, x_ref, case["lengths"]) * weights_out).sum().backward()
+    what = _rnn_call(case)
+    out = expect.returned(seen["out"], name=what)
+    expect.shape(out, (5, 4), name=what)
+    expect.requires_grad(out, True, name=f"{what} for x with requires_grad=True",
+                         why="the result must stay in the autograd graph of the cell and x")
+    if isinstance(seen["backward"], Raised):
+        raise AssertionError(
+            f"backward failed ({seen['backward'].type}): a tensor needed for the gradient was modified by an in-place "
+            "operation (h[mask] = ... or h[:, ...] = ... overwrites the h the cell saved); build a new h each step, "
+            "e.g. h = torch.where(mask, new_h, h)")
     for name, p in cell.named_parameters():
-        assert p.grad is not None, f"cell.{name}.grad is None: the result does not depend on the cell"
-        expect.close(p.grad, want[name], name=f"cell.{name}.grad")
-    assert x_got.grad is not None, "x.grad is None: the result does not depend on the inputs x"
-    expect.close(x_got.grad, x_ref.grad, name="x.grad",
+        grad = seen["grads"][name]
+        assert grad is not None, f"cell.{name}.grad is None: the result does not depend on the cell"
+        expect.close(grad, p.grad, name=f"cell.{name}.grad")
+    assert seen["x_grad"] is not None, "x.grad is None: the result does not depend on the inputs x"
+    expect.close(seen["x_grad"], x_ref.grad, name="x.grad",
                  why="the gradient on padding positions must be 0 and on real steps as in a per-sequence loop")
 
 
 # --- exercise 4: tree_encode ---------------------------------------------------------------------
 
-def _tree_reference(tree, leaf, combine):
-    if isinstance(tree, torch.Tensor):
-        return torch.tanh(leaf(tree))
-    return torch.tanh(combine(torch.cat([_tree_reference(tree[0], leaf, combine),
-                                         _tree_reference(tree[1], leaf, combine)])))
+def _tree_case(rng):
+    def linear(n_in, n_out):
+        return {"weight": 0.5 * torch.randn(n_out, n_in, generator=rng), "bias": 0.5 * torch.randn(n_out, generator=rng)}
+
+    return {"leaf": linear(3, 4), "combine": linear(8, 4), "leaves": [torch.randn(3, generator=rng) for _ in range(5)]}
 
 
-def _tree_case(seed):
-    torch.manual_seed(seed)
-    leaf, combine = nn.Linear(3, 4), nn.Linear(8, 4)
-    g = torch.Generator().manual_seed(seed + 1)
-    a, b, c, d, e = (torch.randn(3, generator=g) for _ in range(5))
-    return leaf, combine, (a, b, c, d, e)
+def _layers(case):
+    return (lambda x: F.linear(x, case["leaf"]["weight"], case["leaf"]["bias"]),
+            lambda x: F.linear(x, case["combine"]["weight"], case["combine"]["bias"]))
 
 
-def _show(tree, names):
-    if isinstance(tree, torch.Tensor):
-        return names[id(tree)]
-    return f"({_show(tree[0], names)}, {_show(tree[1], names)})"
+def _tree_reference(shape, leaves, leaf, combine):
+    """A leaf index encodes to tanh(leaf(x)); a pair to tanh(combine(cat([left, right])))."""
+    if isinstance(shape, int):
+        return torch.tanh(leaf(leaves[shape]))
+    return torch.tanh(combine(torch.cat([_tree_reference(shape[0], leaves, leaf, combine),
+                                         _tree_reference(shape[1], leaves, leaf, combine)])))
 
 
-def test_tree_encode(solution):
+def _tree_name(shape):
+    return "abcde"[shape] if isinstance(shape, int) else f"({_tree_name(shape[0])}, {_tree_name(shape[1])})"
+
+
+def test_tree_encode(rng):
     """tree_encode follows the shape of each tree
     tree_encode 按照每棵树的形状进行编码"""
-    leaf, combine, (a, b, c, d, e) = _tree_case(14)
-    names = {id(t): n for t, n in zip((a, b, c, d, e), "abcde")}
-    for tree in (a, (a, b), ((a, b), c), (a, (b, c)), ((a, b), (c, (d, e)))):
-        with torch.no_grad():
-            want = _tree_reference(tree, leaf, combine)
-            got = solution.tree_encode(tree, leaf, combine)
-        expect.matches(got, want, name=f"tree_encode({_show(tree, names)})",
+    case = _tree_case(rng)
+    shapes = [0, (0, 1), ((0, 1), 2), (0, (1, 2)), ((0, 1), (2, (3, 4)))]  # int: the index of a leaf
+    seen = yield {**case, "shapes": shapes}
+    leaf, combine = _layers(case)
+    for shape, got in zip(shapes, seen, strict=True):
+        expect.matches(got, _tree_reference(shape, case["leaves"], leaf, combine),
+                       name=f"tree_encode({_tree_name(shape)})",
                        why="a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
                            "recursively: ((a, b), c) and (a, (b, c)) are different trees")
 
 
-def test_tree_encode_gradients(solution):
+def test_tree_encode_gradients(rng):
     """Gradients of tree_encode reach both layers and every leaf
     tree_encode 的梯度传到两个层和每个叶子"""
-    leaf, combine, inputs = _tree_case(15)
-    ref_inputs = [t.clone().requires_grad_(True) for t in inputs]
-    a, b, c, d, e = ref_inputs
-    _tree_reference((a, ((b, c), (d, e))), leaf, combine).sum().backward()
-    want = {name: p.grad.clone() for name, p in [*leaf.named_parameters("leaf"), *combine.named_parameters("combine")]}
-    leaf.zero_grad()
-    combine.zero_grad()
-    got_inputs = [t.clone().requires_grad_(True) for t in inputs]
-    a, b, c, d, e = got_inputs
-    out = solution.tree_encode((a, ((b, c), (d, e))), leaf, combine)
-    expect.requires_grad(out, True, name="tree_encode(tree)", why="the result must stay in the autograd graph")
-    out.sum().backward()
-    for name, p in [*leaf.named_parameters("leaf"), *combine.named_parameters("combine")]:
-        assert p.grad is not None, f"{name}.grad is None: that layer was not used"
-        expect.close(p.grad, want[name], name=f"{name}.grad")
-    for letter, got, ref in zip("abcde", got_inputs, ref_inputs):
-        assert got.grad is not None, f"the leaf {letter} got no gradient: it was not used"
-        expect.close(got.grad, ref.grad, name=f"the gradient of leaf {letter}")
+    case = _tree_case(rng)
+    shape = (0, ((1, 2), (3, 4)))
+    seen = yield {**case, "shape": shape}
+    params = {f"{layer}.{name}": value.clone().requires_grad_(True)
+              for layer in ("leaf", "combine") for name, value in case[layer].items()}
+    leaves = [t.clone().requires_grad_(True) for t in case["leaves"]]
+    _tree_reference(shape, leaves, lambda x: F.linear(x, params["leaf.weight"], params["leaf.bias"]),
+                    lambda x: F.linear(x, params["combine.weight"], params["combine.bias"])).sum().backward()
+    call = f"tree_encode({_tree_name(shape)})"
+    expect.requires_grad(seen["out"], True, name=call, why="the result must stay in the autograd graph")
+    expect.returned(seen["backward"], name=f"{call}.sum().backward()")
+    for name, p in params.items():
+        grad = seen["grads"][name]
+        assert grad is not None, f"{name}.grad is None: that layer was not used"
+        expect.close(grad, p.grad, name=f"{name}.grad")
+    for letter, got, ref in zip("abcde", seen["leaf_grads"], leaves, strict=True):
+        assert got is not None, f"the leaf {letter} got no gradient: it was not used"
+        expect.close(got, ref.grad, name=f"the gradient of leaf {letter}")
 
 
 # --- exercise 5: newton_sqrt ---------------------------------------------------------------------
 
-def _newton_inputs(dtype):
-    # 1e-8: an absolute tolerance (|x * x - a| > tol) stops near 1e-3 there, ten times the root
-    return torch.tensor([1e-8, 0.01, 0.5, 1.0, 2.0, 9.0, 1234.5, 1e4], dtype=dtype)
+def _newton_inputs(rng, dtype):
+    # 1e-8: an absolute tolerance (|x * x - a| > tol) stops near 1e-3 there, ten times the root;
+    # 1234.5 and 1e4 need more steps than a short fixed loop gives
+    exponents = torch.rand(3, generator=rng, dtype=_F64) * 11 - 6
+    # kept away from 1, where the start (a + 1) / 2 already passes and its gradient 1/2 is not 1 / (2 sqrt(a))
+    exponents = torch.where(exponents.abs() < 0.1, exponents + 0.5, exponents)
+    special = torch.tensor([1e-8, 0.01, 0.5, 1.0, 2.0, 9.0, 1234.5, 1e4], dtype=_F64)
+    return torch.cat([special, 10 ** exponents]).to(dtype)
 
 
 def _newton(a, tol):
@@ -323,61 +367,55 @@ def _newton(a, tol):
     return x
 
 
-def test_newton_sqrt_values(solution):
+def test_newton_sqrt_values(rng):
     """newton_sqrt iterates until every square root has converged
     newton_sqrt 迭代到每个平方根都收敛为止"""
-    for dtype, rtol in ((torch.float64, 1e-6), (torch.float32, 1e-5)):
-        a = _newton_inputs(dtype)
-        want, before = a.sqrt(), a.clone()
-        got = solution.newton_sqrt(a)
-        expect.matches(got, want, name=f"newton_sqrt({a.tolist()}) in {dtype}", rtol=rtol, atol=0.0,
+    rtols = {_F64: 1e-6, torch.float32: 1e-5}
+    cases = [_newton_inputs(rng, dtype) for dtype in rtols]
+    tight = 2 + 20 * torch.rand(2, generator=rng, dtype=_F64)
+    seen = yield {"cases": cases, "tight": tight, "tol": 1e-14}
+    for a, got in zip(cases, seen["cases"], strict=True):
+        expect.matches(got["out"], a.sqrt(), name=f"newton_sqrt({_show(a)}) in {a.dtype}", rtol=rtols[a.dtype], atol=0.0,
                        why="stop only when |x * x - a| <= tol * a for every element (a relative test: tol * a, "
                            "not tol alone, or the tiny values stop far too early); a fixed number of steps is "
                            "not enough for large a (starting from (a + 1) / 2)")
-        expect.matches(a, before, name="a after newton_sqrt(a)", why="newton_sqrt must not change its input")
-    a = torch.tensor([3.0, 7.0], dtype=torch.float64)
-    got = solution.newton_sqrt(a, tol=1e-14)
-    expect.close(got, a.sqrt(), name="newton_sqrt([3, 7], tol=1e-14)", rtol=1e-12, atol=0.0,
+        expect.matches(got["a_after"], a, name="a after newton_sqrt(a)", why="newton_sqrt must not change its input")
+    expect.close(seen["tight"], tight.sqrt(), name=f"newton_sqrt({_show(tight)}, tol=1e-14)", rtol=1e-12, atol=0.0,
                  why="use the tol argument")
 
 
-def test_newton_sqrt_steps(solution):
+def test_newton_sqrt_steps(rng):
     """newton_sqrt starts at (a + 1) / 2 and stops as soon as every |x * x - a| <= tol * a
     newton_sqrt 从 (a + 1) / 2 开始，一旦每个 |x * x - a| <= tol * a 就停止"""
     # A coarse tol makes the stopping point visible: the result is the first iterate that passes.
     # a = 4 with tol = 0.5625: |2.5 * 2.5 - 4| equals tol * a exactly, so the start itself passes.
     # One element each: freezing the elements that already pass is a fine variant with more elements.
-    cases = (([4.0], 0.5), ([0.25], 0.5), ([9.0], 0.5), ([4.0], 0.5625), ([2.0], 0.01), ([7.0], 0.01))
-    for values, tol in cases:
-        a = torch.tensor(values, dtype=torch.float64)
-        want = _newton(a, tol)
-        got = solution.newton_sqrt(a, tol=tol)
-        expect.matches(got, want, name=f"newton_sqrt({values}, tol={tol})", rtol=1e-10, atol=0.0,
+    fixed = [([4.0], 0.5), ([0.25], 0.5), ([9.0], 0.5), ([4.0], 0.5625), ([2.0], 0.01), ([7.0], 0.01)]
+    drawn = [([2 + 50 * float(torch.rand((), generator=rng, dtype=_F64))], tol) for tol in (0.5, 0.1, 0.01)]
+    cases = [{"a": torch.tensor(values, dtype=_F64), "tol": tol} for values, tol in fixed + drawn]
+    seen = yield cases
+    for case, got in zip(cases, seen, strict=True):
+        a, tol = case["a"], case["tol"]
+        expect.matches(got, _newton(a, tol), name=f"newton_sqrt({_show(a)}, tol={tol})", rtol=1e-10, atol=0.0,
                        why="start from x = (a + 1) / 2; test |x * x - a| > tol * a before each step (the start "
                            "may already be close enough) and stop at the first x where no element fails it")
 
 
-def test_newton_sqrt_gradient(solution):
+def test_newton_sqrt_gradient(rng):
     """Gradients flow through every Newton step: d sqrt(a) / da = 1 / (2 sqrt(a))
     梯度流过牛顿法的每一步：d sqrt(a) / da = 1 / (2 sqrt(a))"""
     # [1.0]: the start (a + 1) / 2 = 1 is already the root, so no step runs and the gradient is the start's
-    for values in (_newton_inputs(torch.float64), torch.tensor([1.0], dtype=torch.float64)):
-        a = values.clone().requires_grad_(True)
-        call = f"newton_sqrt({values.tolist()})"
-        out = solution.newton_sqrt(a)
-        expect.requires_grad(out, True, name=f"{call} for a with requires_grad=True",
+    cases = [_newton_inputs(rng, _F64), torch.tensor([1.0], dtype=_F64)]
+    seen = yield cases
+    for values, got in zip(cases, seen, strict=True):
+        call = f"newton_sqrt({_show(values)})"
+        expect.requires_grad(got["out"], True, name=f"{call} for a with requires_grad=True",
                              why="keep every step, the start included, a tensor operation on a "
                                  "(no .item(), .detach() or torch.tensor(...))")
-        try:
-            out.sum().backward()
-        except NotImplementedError:
-            raise
-        except RuntimeError as exc:
-            if "inplace" in str(exc):
-                raise AssertionError(
-                    "backward failed: x was modified by an in-place operation (x -= ..., x /= ...) after autograd "
-                    "saved it; write x = (x + a / x) / 2 so each step makes a new tensor"
-                ) from None
-            raise
-        expect.close(a.grad, 0.5 / values.sqrt(), name=f"a.grad after {call}.sum().backward()",
+        if isinstance(got["backward"], Raised):
+            raise AssertionError(
+                f"backward failed ({got['backward'].type}): x was modified by an in-place operation (x -= ..., "
+                "x /= ...) after autograd saved it; write x = (x + a / x) / 2 so each step makes a new tensor")
+        name = f"a.grad after {call}.sum().backward()"
+        expect.close(_gradient_of(got["grad"], name), 0.5 / values.sqrt(), name=name,
                      rtol=1e-4, atol=0.0, why="the gradient should approach 1 / (2 sqrt(a))")

@@ -1,0 +1,305 @@
+"""Checks for the mnist capstone, exercise half: runs the learner's code in the grading child and returns
+what it did (items, batches, logits, weights, modes, predictions). It decides nothing: test_mnist.py
+judges, with its own copy of the data. The judge sends the data folder's path and the pixels of every
+image a check's own models need, so this half reads no data file itself."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch._dynamo  # noqa: F401 - building any optimizer imports it (~2 s); import it once, before the fork
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from grader.exercise import attempt
+from grader.observations import Raised
+
+WEIGHTS_SAMPLE = 4096  # values per state_dict entry sent back: enough to tell two initialisations apart
+
+
+def fingerprints(images):
+    """One key per image that survives any positive affine normalisation (x / 255, (x − mean) / std):
+    which pixels are brighter than the image's background, packed 8 to a byte (98 bytes for 28 × 28).
+    The judge keys its test images with this same function."""
+    flat = images.detach().float().cpu().reshape(len(images), -1)
+    bright = (flat > flat.min(dim=1, keepdim=True).values).numpy()
+    return np.packbits(bright, axis=1)
+
+
+def _images(inputs):
+    """The judge's uint8 pixels as the README's images: float32 in [0, 1] (the judge scales them alike)."""
+    return inputs["pixels"].float() / 255
+
+
+def _linear_model(weight, bias, dropout=None):
+    """The check's own classifier, with the judge's weights: Flatten, (Dropout,) Linear(784, 10)."""
+    linear = nn.Linear(weight.shape[1], weight.shape[0])
+    with torch.no_grad():
+        linear.weight.copy_(weight)
+        linear.bias.copy_(bias)
+    layers = [nn.Flatten(), linear] if dropout is None else [nn.Flatten(), nn.Dropout(dropout), linear]
+    return nn.Sequential(*layers)
+
+
+def _parameters(model):
+    return {name: p.detach() for name, p in model.named_parameters()}
+
+
+# --- exercise 1: MnistDataset --------------------------------------------------------------------
+
+def _items(solution, inputs, train):
+    dataset = attempt(solution.MnistDataset, Path(inputs["root"]), train=train)
+    if isinstance(dataset, Raised):
+        return {"created": dataset}
+    items = []
+    for i in inputs["indices"]:
+        item = attempt(dataset.__getitem__, i)
+        pair = isinstance(item, (tuple, list)) and len(item) == 2
+        items.append({
+            "kind": item if isinstance(item, Raised) else type(item).__name__,
+            "size": len(item) if isinstance(item, (tuple, list)) else None,
+            "image": item[0] if pair else None,
+            # a NumPy or Python label travels as a plain number: its tensor shows the dtype it gives
+            "label": attempt(torch.as_tensor, item[1]) if pair else None,
+        })
+    return {"created": None, "length": attempt(len, dataset), "items": items}
+
+
+def test_dataset_train(solution, inputs):
+    return _items(solution, inputs, train=True)
+
+
+def test_dataset_test(solution, inputs):
+    return _items(solution, inputs, train=False)
+
+
+# --- exercise 2: make_loaders --------------------------------------------------------------------
+
+def test_make_loaders_batches(solution, inputs):
+    train_loader, test_loader = solution.make_loaders(Path(inputs["root"]), batch_size=inputs["batch_size"],
+                                                      seed=inputs["seed"])
+    images, labels = next(iter(train_loader))
+    return {
+        "first_images": images,
+        "first_labels": labels,
+        "epoch": [batch_labels for _, batch_labels in train_loader],  # a second pass
+        "test": [batch_labels for _, batch_labels in test_loader],
+    }
+
+
+def _first_labels(loader):
+    return next(iter(loader))[1]
+
+
+def test_make_loaders_reproducible(solution, inputs):
+    root, batch_size, (seed, other_seed) = Path(inputs["root"]), inputs["batch_size"], inputs["seeds"]
+    first = _first_labels(solution.make_loaders(root, batch_size=batch_size, seed=seed)[0])
+    loader, _ = solution.make_loaders(root, batch_size=batch_size, seed=seed)
+    torch.rand(inputs["draws"])  # other code using the global random state in between must not matter
+    again = _first_labels(loader)
+    other = _first_labels(solution.make_loaders(root, batch_size=batch_size, seed=other_seed)[0])
+    return {"first": first, "again": again, "other": other}
+
+
+# --- exercise 3: build_model ---------------------------------------------------------------------
+
+def test_build_model(solution, inputs):
+    model = attempt(solution.build_model)
+    if not isinstance(model, nn.Module):
+        return {"model": model}
+    second = attempt(solution.build_model)
+    model.eval()
+    with torch.no_grad():
+        out = attempt(model, _images(inputs))
+    return {"model": type(model).__name__, "new_each_call": second is not model,
+            "parameters": sum(1 for _ in model.parameters()), "out": out}
+
+
+# --- exercise 4: train_model ---------------------------------------------------------------------
+
+def _loader(inputs):
+    return DataLoader(TensorDataset(_images(inputs), inputs["labels"]), batch_size=inputs["batch_size"])
+
+
+def test_train_model_loss(solution, inputs):
+    model = _linear_model(inputs["weight"], inputs["bias"])
+    seen = []  # the logits of every training forward pass (extra passes under no_grad are ignored)
+    model.register_forward_hook(
+        lambda module, args, output: seen.append(output.detach()) if torch.is_grad_enabled() else None
+    )
+    # the learner's own default lr and optimizer
+    history = attempt(solution.train_model, model, _loader(inputs), epochs=inputs["epochs"])
+    return {"history": history, "logits": seen, "parameters": _parameters(model)}
+
+
+def test_train_model_uses_lr(solution, inputs):
+    model = _linear_model(inputs["weight"], inputs["bias"])
+    ran = []
+    model.register_forward_hook(lambda module, args, output: ran.append(True))
+    result = attempt(solution.train_model, model, _loader(inputs), epochs=1, lr=0.0)
+    return {"result": result, "forward_passes": len(ran), "parameters": _parameters(model)}
+
+
+def test_train_model_sets_train_mode(solution, inputs):
+    model = _linear_model(inputs["weight"], inputs["bias"], dropout=inputs["dropout"])
+    modes = []
+    model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    model.eval()  # as evaluate() leaves it
+    result = attempt(solution.train_model, model, _loader(inputs), epochs=1)
+    return {"result": result, "modes": modes}
+
+
+# --- exercise 5: evaluate ------------------------------------------------------------------------
+
+def test_evaluate(solution, inputs):
+    return attempt(solution.evaluate, _linear_model(inputs["weight"], inputs["bias"]), _loader(inputs))
+
+
+def test_evaluate_eval_mode(solution, inputs):
+    model = _linear_model(inputs["weight"], inputs["bias"], dropout=inputs["dropout"])
+    modes = []
+    model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    model.train()  # as train_model leaves it
+    accuracy = attempt(solution.evaluate, model, _loader(inputs))
+    return {"accuracy": accuracy, "modes": modes}
+
+
+def test_evaluate_no_grad(solution, inputs):
+    model = _linear_model(inputs["weight"], inputs["bias"])
+    grad_modes = []
+    model.register_forward_hook(lambda module, args, output: grad_modes.append(torch.is_grad_enabled()))
+    result = attempt(solution.evaluate, model, _loader(inputs))
+    return {"result": result, "grad_modes": grad_modes}
+
+
+# --- exercise 6: run -----------------------------------------------------------------------------
+
+class _TrainingWatch:
+    """Wraps the learner's build_model during run() to keep the models it builds and key every image
+    they train on. The hook is global, not the model's own, so torch.save(model) still pickles."""
+
+    def __init__(self, solution):
+        self.solution, self.original = solution, solution.build_model
+        self.models = []
+        self.keys = set()
+        self.training_images = 0
+
+    def _seen(self, module, args):
+        if any(module is m for m in self.models) and module.training and torch.is_grad_enabled() \
+                and args and isinstance(args[0], torch.Tensor):
+            keys = fingerprints(args[0])
+            self.training_images += len(keys)
+            self.keys.update(row.tobytes() for row in keys)
+
+    def build_model(self):
+        model = self.original()
+        if isinstance(model, nn.Module):
+            self.models.append(model)
+        return model
+
+    def __enter__(self):
+        self.solution.build_model = self.build_model  # run() looks build_model up when it calls it
+        self.hook = nn.modules.module.register_module_forward_pre_hook(self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        self.hook.remove()
+        self.solution.build_model = self.original
+
+    def seen(self):
+        """The distinct keys of the images trained on, as a (count, 98) uint8 array."""
+        return np.array([np.frombuffer(key, dtype=np.uint8) for key in sorted(self.keys)], dtype=np.uint8)
+
+
+_RUNS = {}
+
+
+def _run_once(solution, root, seed, tmp_path_factory):
+    """run() is the expensive part: the pipeline checks share one run per graded solution."""
+    key = (id(solution), seed)
+    if key not in _RUNS:
+        path = tmp_path_factory.mktemp("run") / "weights.pt"
+        start = time.process_time()
+        with _TrainingWatch(solution) as watch:
+            accuracy = attempt(solution.run, root, path, seed=seed)
+        _RUNS[key] = {"accuracy": accuracy, "path": path, "cpu": time.process_time() - start, "watch": watch}
+    return _RUNS[key]
+
+
+def _predictions(model, images):
+    """The model's class indices for the judge's images, in eval mode, on the model's device."""
+    model.eval()
+    where = next(model.parameters(), torch.empty(0)).device
+    with torch.no_grad():
+        return torch.cat([model(batch.to(where)).argmax(1).cpu() for batch in images.split(250)])
+
+
+def _trained_model(run):
+    models = run["watch"].models
+    return models[-1] if models else None
+
+
+@pytest.mark.timeout(240)
+def test_run_accuracy(solution, inputs, tmp_path_factory):
+    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
+    model = _trained_model(run)
+    return {"accuracy": run["accuracy"], "cpu": run["cpu"], "built": len(run["watch"].models),
+            "predictions": None if model is None else attempt(_predictions, model, _images(inputs))}
+
+
+@pytest.mark.timeout(240)
+def test_run_trains_on_train_split(solution, inputs, tmp_path_factory):
+    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
+    watch = run["watch"]
+    return {"accuracy": run["accuracy"], "built": len(watch.models), "training_images": watch.training_images,
+            "seen": watch.seen()}
+
+
+def _weights_sample(state):
+    """A state_dict's keys and its first values per entry (the whole of every small one)."""
+    if not isinstance(state, dict):
+        return state if isinstance(state, Raised) else type(state).__name__
+    return {name: value.detach().flatten()[:WEIGHTS_SAMPLE] if isinstance(value, torch.Tensor) else value
+            for name, value in state.items()}
+
+
+@pytest.mark.timeout(120)
+def test_run_uses_seed(solution, inputs, tmp_path, monkeypatch):
+    first_batches = []
+
+    def quick_train(model, loader, *args, **kwargs):
+        """Stands in for the learner's train_model: the seed only decides the start and the shuffle."""
+        first_batches.append(next(iter(loader))[1].clone())
+        epochs = kwargs.get("epochs", args[0] if args else 1)
+        return [0.0] * int(epochs)
+
+    monkeypatch.setattr(solution, "train_model", quick_train)
+    weights = []
+    for i, (seed, before) in enumerate(zip(inputs["seeds"], inputs["global_seeds"])):
+        path = tmp_path / f"weights-{i}.pt"
+        torch.manual_seed(before)  # whatever ran before must not matter
+        solution.run(Path(inputs["root"]), path, seed=seed)
+        weights.append(_weights_sample(attempt(torch.load, path, weights_only=True)))
+    return {"weights": weights, "first_batches": first_batches}
+
+
+@pytest.mark.timeout(240)
+def test_run_saves_weights(solution, inputs, tmp_path_factory):
+    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
+    seen = {"accuracy": run["accuracy"], "file": run["path"].is_file()}
+    if isinstance(run["accuracy"], Raised) or not seen["file"]:
+        return seen
+    state = attempt(torch.load, run["path"], weights_only=True)
+    seen["state"] = state if isinstance(state, Raised) else type(state).__name__
+    seen["is_dict"] = isinstance(state, dict)
+    if not isinstance(state, dict):
+        return seen
+    torch.manual_seed(inputs["init_seed"])  # the fresh model starts elsewhere than the trained one did
+    fresh = solution.build_model()
+    seen["loaded"] = attempt(fresh.load_state_dict, state)
+    if not isinstance(seen["loaded"], Raised):
+        seen["loaded"] = None
+        seen["predictions"] = attempt(_predictions, fresh, _images(inputs))
+    return seen
