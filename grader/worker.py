@@ -53,7 +53,12 @@ def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None) -> tuple[
 
 
 def stop_zygote(connection: Connection, pid: int) -> None:
-    """Closing the socket ends the zygote (it kills its jobs first); then reap it."""
+    """Shutting the socket down ends the zygote (it kills its jobs first) and wakes the reader
+    thread (a plain close would not, while it waits in recv); then reap the zygote."""
+    try:
+        socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM).shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
     connection.close()
     try:
         os.waitpid(pid, 0)
