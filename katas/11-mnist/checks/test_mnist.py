@@ -3,9 +3,9 @@
 Runs in the `kata` process only; exercise_mnist.py (same function names) runs the learner's code on
 these inputs in the grading child. The judge reads the MNIST files itself (one IDX reader, here) and
 sends the child the data folder's path and the pixels (uint8, 4 times smaller than float32) of every
-image the check's own models need; the child sends
-back items, batches, logits, weights and predictions, and every comparison with the true labels
-happens here. Each docstring: English title, then Chinese title.
+image the check's own models need; the child sends back items, batches, logits, weights and
+predictions, and every comparison with the true labels happens here. Each docstring: English title,
+then Chinese title.
 """
 
 import gzip
@@ -40,7 +40,6 @@ def _exercise_half():
 fingerprints = _exercise_half().fingerprints
 
 
-@lru_cache(maxsize=None)
 def _idx(name):
     """The check's own IDX reader (independent of the learner's)."""
     with gzip.open(MNIST / name, "rb") as f:

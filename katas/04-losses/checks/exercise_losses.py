@@ -1,0 +1,79 @@
+"""Checks for the losses kata, exercise half: runs the learner's code on the judge's inputs, in the child.
+
+Each function returns what the learner's code did (the loss, the gradients that reached the inputs,
+the inputs afterwards); the judge half, test_losses.py, decides. Nothing here knows a right answer.
+"""
+
+import torch
+
+from grader.exercise import attempt
+
+
+def _backward(out):
+    out.backward()
+
+
+def _loss_and_gradient(fn, logits, *args):
+    """fn(logits, *args), then backward(): the loss and what reached the logits (a leaf that requires grad)."""
+    out = attempt(fn, logits, *args)
+    backward = attempt(_backward, out)
+    return {"out": out, "backward": backward, "grad": logits.grad}
+
+
+def test_classification_loss_value(solution, inputs):
+    return [[{"out": attempt(solution.classification_loss, logits, labels), "inputs_after": [logits, labels]}
+             for logits, labels in per_kind] for per_kind in inputs]
+
+
+def test_classification_loss_gradient(solution, inputs):
+    return [_loss_and_gradient(solution.classification_loss, logits, labels) for logits, labels in inputs]
+
+
+def test_regression_loss(solution, inputs):
+    seen = []
+    for pred, target in inputs:
+        got = _loss_and_gradient(solution.regression_loss, pred, target)
+        seen.append({**got, "inputs_after": [pred, target]})
+    return seen
+
+
+def test_stable_ce_by_hand(solution, inputs, monkeypatch):
+    calls = []
+
+    def switched_off(*args, **kwargs):  # nn.CrossEntropyLoss calls it too
+        calls.append(1)
+        raise RuntimeError("F.cross_entropy is switched off in this exercise")
+
+    monkeypatch.setattr(torch.nn.functional, "cross_entropy", switched_off)
+    seen = []
+    for logits, targets in inputs:
+        before = len(calls)
+        out = attempt(solution.stable_cross_entropy, logits, targets)
+        seen.append({"out": out, "builtin_calls": len(calls) - before, "inputs_after": [logits, targets]})
+    return seen
+
+
+def test_stable_ce_large_logits(solution, inputs):
+    return _loss_and_gradient(solution.stable_cross_entropy, inputs["logits"], inputs["targets"])
+
+
+def test_stable_ce_gradient(solution, inputs):
+    return _loss_and_gradient(solution.stable_cross_entropy, inputs["logits"], inputs["targets"])
+
+
+def test_hardest_examples(solution, inputs):
+    return [{"outs": [attempt(solution.hardest_examples, logits, targets, k) for k in ks],
+             "inputs_after": [logits, targets]} for logits, targets, ks in inputs]
+
+
+def test_masked_token_loss(solution, inputs):
+    seen = []
+    for case in inputs:
+        logits, targets = case["logits"], case["targets"]
+        if case["transposed"]:  # the same values, laid out (B, C, T) and (T, B) in memory
+            logits = logits.transpose(1, 2).contiguous().transpose(1, 2)
+            targets = targets.t().contiguous().t()
+        logits.requires_grad_(True)
+        got = _loss_and_gradient(solution.masked_token_loss, logits, targets, case["pad_index"])
+        seen.append({**got, "inputs_after": [logits, targets]})
+    return seen
