@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import socket
 import subprocess
 import threading
@@ -161,7 +162,8 @@ class Worker:
         kata = job.kata
         checks = [c for c in self.judges[kata.id] if device_skip_reason(device_kinds(c.marks), device) is None]
         try:
-            return judge.Judgement(checks, f"{os.getpid()}:{key}", device, kata.data if kata.data.is_dir() else None)
+            # a fresh key per job: no two jobs, in this process or any other, share inputs
+            return judge.Judgement(checks, secrets.token_hex(16), device, kata.data if kata.data.is_dir() else None)
         except judge.CheckBug as exc:
             self._send(("abort", key, None))
             raise KataError(f"{kata.id}: a check is broken: {exc}") from None

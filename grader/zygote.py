@@ -70,7 +70,10 @@ def _serve(connection: Connection, katas: list[Kata], parallel: int, spawn: bool
 def _spawned_main() -> None:
     spec = json.loads(sys.argv[-1])
     katas = [load_kata(Path(folder), Path(root)) for folder, root in spec["katas"]]
-    _serve(Connection(spec["fd"]), katas, spec["parallel"], spec["spawn"])
+    try:
+        _serve(Connection(spec["fd"]), katas, spec["parallel"], spec["spawn"])
+    except (EOFError, OSError):
+        pass  # the `kata` process has gone (it stopped early, or was interrupted): so do we
 
 
 # --- the supervisor -------------------------------------------------------------------------------

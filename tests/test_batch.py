@@ -43,7 +43,7 @@ EXPECTED = {
     "pytest_skip": "error",
     "fake_output": "error",  # its lines reach the results channel too: a malformed result
     "fake_files": "failed",
-    "tamper_torch": "error",
+    "tamper_torch": "failed",  # its patched comparisons run in its own process, never the judge's
     "tamper_builtins": "crashed",  # the broken builtins take the grading machinery down with them
     "loop_import": "timeout",
     "loop_function": "timeout",

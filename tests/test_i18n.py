@@ -15,7 +15,7 @@ import pytest
 
 from grader import i18n
 from grader.i18n import PHRASES, say, translate
-from grader.plugin import device_skip_reason
+from grader.jobs import device_skip_reason
 from grader.runner import SKIPPED_BY_SUBMISSION
 
 ROOT = Path(__file__).resolve().parents[1]

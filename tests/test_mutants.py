@@ -112,12 +112,17 @@ CHECK = '''
 import torch
 
 
-def test_scale(solution):
+def test_scale(rng):
     """Scales a tensor
     缩放张量"""
-    x = torch.arange(1.0, 4.0)
-    expected = x * 2.5
-    assert torch.equal(solution.scale(x, 2.5), expected), "scale(x, f) should be x * f"
+    x = torch.arange(1.0, 4.0) + torch.randint(0, 5, (3,), generator=rng)
+    got = yield x
+    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2.5), "scale(x, f) should be x * f"
+'''
+
+EXERCISE = '''
+def test_scale(solution, inputs):
+    return solution.scale(inputs, 2.5)
 '''
 
 
@@ -140,6 +145,7 @@ def _tiny_pack(root: Path, equivalents: str = "") -> Path:
     (root / "reference" / "01-tiny" / "tiny.py").write_text(
         "import torch\n\n\ndef scale(x, factor):\n    return x * factor\n" + helper)
     (kata / "checks" / "test_scaling.py").write_text(CHECK, encoding="utf-8")
+    (kata / "checks" / "exercise_scaling.py").write_text(EXERCISE, encoding="utf-8")
     return root / "katas"
 
 

@@ -23,12 +23,17 @@ TINY_CHECK = '''
 import torch
 
 
-def test_double(solution):
+def test_double(rng):
     """Doubles a tensor
     张量加倍"""
-    x = torch.arange(5.0)
-    expected = x * 2
-    assert torch.equal(solution.double(x), expected), "double(x) should equal x * 2"
+    x = torch.randn(5, generator=rng)
+    got = yield x
+    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), "double(x) should equal x * 2"
+'''
+
+TINY_EXERCISE = '''
+def test_double(solution, inputs):
+    return solution.double(inputs)
 '''
 
 
@@ -47,6 +52,7 @@ def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
     (kata / "stub" / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("exercise 1: double")\n')
     (root / "reference" / "01-tiny" / "tiny.py").write_text("import torch\n\n\ndef double(x):\n    return x * 2\n")
     (kata / "checks" / "test_doubling.py").write_text(TINY_CHECK, encoding="utf-8")
+    (kata / "checks" / "exercise_doubling.py").write_text(TINY_EXERCISE, encoding="utf-8")
     for name, source in alternatives.items():
         (kata / "alternatives" / name).write_text(source)
     return Catalog.load(root / "katas")
