@@ -79,7 +79,7 @@ def _interface(source: str) -> dict[str, str]:
     return found
 
 
-def _interface_problems(kata: Kata) -> list[str]:
+def interface_problems(kata: Kata) -> list[str]:
     """Stub and reference must offer the learner the same names and signatures."""
     problems = []
     for name in kata.files:
@@ -105,7 +105,7 @@ def _interface_problems(kata: Kata) -> list[str]:
 
 
 def _static_problems(kata: Kata, worker: Worker) -> list[str]:
-    problems = _interface_problems(kata)
+    problems = interface_problems(kata)
     for lang, readme in (("en", kata.folder / "README.md"), ("zh", kata.folder / "README.zh.md")):
         if not readme.is_file():
             problems.append(f"{readme.name} is missing ({lang} instructions)")
