@@ -23,7 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 def pack(tmp_path: Path) -> Path:
     """The tensors kata copied into a private pack as `05-again`: a folder name unlike its source."""
     katas_root, reference_root = builtin_roots()
-    shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "05-again", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        katas_root / "01-tensors", tmp_path / "katas" / "05-again", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "05-again")
     return tmp_path / "katas"
 
@@ -59,11 +61,14 @@ def test_an_agreeing_id_or_order_still_loads(pack: Path, field: str, value: str)
     assert Catalog.load(pack).get("again").order == 5
 
 
-@pytest.mark.parametrize("field, value, said", [
-    ("id", '"tensors"', "field 'id' is 'tensors' but the folder name says 'again'"),
-    ("order", "1", "field 'order' is 1 but the folder name says 5"),
-    ("order", '"5"', "field 'order' is '5' but the folder name says 5"),
-])
+@pytest.mark.parametrize(
+    "field, value, said",
+    [
+        ("id", '"tensors"', "field 'id' is 'tensors' but the folder name says 'again'"),
+        ("order", "1", "field 'order' is 1 but the folder name says 5"),
+        ("order", '"5"', "field 'order' is '5' but the folder name says 5"),
+    ],
+)
 def test_a_disagreeing_id_or_order_names_file_and_field(pack: Path, field: str, value: str, said: str):
     _toml(pack, "format = 1", f"format = 1\n{field} = {value}")
     message = _error(pack)
@@ -100,13 +105,20 @@ def test_the_probe_still_loads():
 
 
 def test_a_mistake_is_described_by_its_own_docstring(pack: Path):
-    _mistake(pack, "two_checks.py", '"""adds one everywhere\n\nWhy: a longer story.\ncatches: test_a, test_b\n'
-                                    'catches: test_c\n"""\n\n\ndef to_labels(x):\n    return x + 1\n')
+    _mistake(
+        pack,
+        "two_checks.py",
+        '"""adds one everywhere\n\nWhy: a longer story.\ncatches: test_a, test_b\n'
+        'catches: test_c\n"""\n\n\ndef to_labels(x):\n    return x + 1\n',
+    )
     kata = Catalog.load(pack).get("again")
     mistakes = {m.id: m for m in kata.mistakes}
     mistake = mistakes["two-checks"]
-    assert (mistake.about, mistake.catches, mistake.file) == ("adds one everywhere", ("test_a", "test_b", "test_c"),
-                                                              "tensors.py")
+    assert (mistake.about, mistake.catches, mistake.file) == (
+        "adds one everywhere",
+        ("test_a", "test_b", "test_c"),
+        "tensors.py",
+    )
     shipped = mistakes["cat-wrong-dim"]
     assert shipped.catches == ("test_join_batches",) and shipped.about.startswith("torch.cat([a, b], dim=1)")
     assert len(mistakes) == len(list((pack / "05-again" / "mistakes").glob("*.py")))
@@ -118,13 +130,16 @@ def test_a_mistake_may_name_the_learner_file_it_patches(pack: Path):
     assert {m.id: m.file for m in Catalog.load(pack).get("again").mistakes}["other-file"] == "extra.py"
 
 
-@pytest.mark.parametrize("source, said", [
-    ("def to_labels(x):\n    return x\n", "needs a module docstring"),
-    ('"""returns x unchanged"""\ndef to_labels(x):\n    return x\n', "field 'catches' is missing"),
-    ('"""returns x unchanged\ncatches:\n"""\n', "field 'catches' is missing"),
-    ('"""wrong file\ncatches: test_a\nfile: nope.py\n"""\n', "field 'file' must name one of the learner's files"),
-    ("def to_labels(x)\n    return x\n", "not valid Python"),
-])
+@pytest.mark.parametrize(
+    "source, said",
+    [
+        ("def to_labels(x):\n    return x\n", "needs a module docstring"),
+        ('"""returns x unchanged"""\ndef to_labels(x):\n    return x\n', "field 'catches' is missing"),
+        ('"""returns x unchanged\ncatches:\n"""\n', "field 'catches' is missing"),
+        ('"""wrong file\ncatches: test_a\nfile: nope.py\n"""\n', "field 'file' must name one of the learner's files"),
+        ("def to_labels(x)\n    return x\n", "not valid Python"),
+    ],
+)
 def test_a_malformed_mistake_names_its_file(pack: Path, source: str, said: str):
     _mistake(pack, "broken_one.py", source)
     message = _error(pack)
@@ -132,6 +147,7 @@ def test_a_malformed_mistake_names_its_file(pack: Path, source: str, said: str):
 
 
 # --- the READMEs' kata table -----------------------------------------------------------------------
+
 
 def _readme_table():
     spec = importlib.util.spec_from_file_location("readme_table", REPO / "scripts" / "readme_table.py")
@@ -161,6 +177,7 @@ def test_the_readme_table_follows_kata_toml():
 
 # --- stub and reference offer the same names and signatures ---------------------------------------
 
+
 def _swap_stub(pack: Path, old: str, new: str) -> None:
     stub = pack / "05-again" / "stub" / "tensors.py"
     text = stub.read_text(encoding="utf-8")
@@ -173,20 +190,42 @@ def test_shipped_stubs_and_references_agree():
         assert interface_problems(kata) == [], kata.id
 
 
-@pytest.mark.parametrize("old, new, said", [
-    ("def linear_forward(x, w, b):", "def linear_forward(x, w, b=None):",
-     "tensors.py: the stub has def linear_forward(x, w, b=…), the reference def linear_forward(x, w, b)"),
-    ("def linear_forward(x, w, b):", "def linear_forward(x, b, w):",
-     "the stub has def linear_forward(x, b, w), the reference def linear_forward(x, w, b)"),
-    ("def linear_forward(x, w, b):", "def linear(x, w, b):", "only the reference defines def linear_forward(x, w, b)"),
-    ("def linear_forward(x, w, b):", "class Helper:\n    def forward(self, *xs, scale=1, **kw):\n        pass\n\n\n"
-     "def linear_forward(x, w, b):", "only the stub defines class Helper"),
-    ("def linear_forward(x, w, b):", "class Helper:\n    def forward(self, *xs, scale=1, **kw):\n        pass\n\n\n"
-     "def linear_forward(x, w, b):", "only the stub defines def Helper.forward(self, *xs, scale=…, **kw)"),
-    ("def linear_forward(x, w, b):", "def linear_forward(x, w, /, b, *, dim):",
-     "the stub has def linear_forward(x, w, /, b, *, dim)"),
-    ("def linear_forward(x, w, b):", "def linear_forward(x, w, b):\n    x(\n", "stub tensors.py does not parse"),
-])
+@pytest.mark.parametrize(
+    "old, new, said",
+    [
+        (
+            "def linear_forward(x, w, b):",
+            "def linear_forward(x, w, b=None):",
+            "tensors.py: the stub has def linear_forward(x, w, b=…), the reference def linear_forward(x, w, b)",
+        ),
+        (
+            "def linear_forward(x, w, b):",
+            "def linear_forward(x, b, w):",
+            "the stub has def linear_forward(x, b, w), the reference def linear_forward(x, w, b)",
+        ),
+        (
+            "def linear_forward(x, w, b):",
+            "def linear(x, w, b):",
+            "only the reference defines def linear_forward(x, w, b)",
+        ),
+        (
+            "def linear_forward(x, w, b):",
+            "class Helper:\n    def forward(self, *xs, scale=1, **kw):\n        pass\n\n\ndef linear_forward(x, w, b):",
+            "only the stub defines class Helper",
+        ),
+        (
+            "def linear_forward(x, w, b):",
+            "class Helper:\n    def forward(self, *xs, scale=1, **kw):\n        pass\n\n\ndef linear_forward(x, w, b):",
+            "only the stub defines def Helper.forward(self, *xs, scale=…, **kw)",
+        ),
+        (
+            "def linear_forward(x, w, b):",
+            "def linear_forward(x, w, /, b, *, dim):",
+            "the stub has def linear_forward(x, w, /, b, *, dim)",
+        ),
+        ("def linear_forward(x, w, b):", "def linear_forward(x, w, b):\n    x(\n", "stub tensors.py does not parse"),
+    ],
+)
 def test_stub_and_reference_must_define_the_same_interface(pack: Path, old: str, new: str, said: str):
     _swap_stub(pack, old, new)
     problems = interface_problems(Catalog.load(pack).get("again"))
@@ -211,13 +250,17 @@ def test_kata_verify_reports_a_signature_that_differs(tmp_path: Path):
     kata = tmp_path / "katas" / "01-tiny"
     for folder in (kata / "stub", kata / "checks", tmp_path / "reference" / "01-tiny"):
         folder.mkdir(parents=True)
-    (kata / "kata.toml").write_text('format = 1\nfiles = ["tiny.py"]\n[title]\nen = "Tiny"\nzh = "小"\n'
-                                    '[summary]\nen = "Tiny"\nzh = "小"\n[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n',
-                                    encoding="utf-8")
+    (kata / "kata.toml").write_text(
+        'format = 1\nfiles = ["tiny.py"]\n[title]\nen = "Tiny"\nzh = "小"\n'
+        '[summary]\nen = "Tiny"\nzh = "小"\n[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n',
+        encoding="utf-8",
+    )
     (kata / "README.md").write_text("Double a number.\n")
     (kata / "README.zh.md").write_text("数字加倍。\n", encoding="utf-8")
     (kata / "checks" / "test_tiny.py").write_text(TINY_CHECK, encoding="utf-8")
-    (kata / "stub" / "tiny.py").write_text('def double(n, times=2):\n    raise NotImplementedError("exercise 1: double")\n')
+    (kata / "stub" / "tiny.py").write_text(
+        'def double(n, times=2):\n    raise NotImplementedError("exercise 1: double")\n'
+    )
     (tmp_path / "reference" / "01-tiny" / "tiny.py").write_text("def double(n):\n    return n * 2\n")
     [verdict] = verify([Catalog.load(tmp_path / "katas").get("tiny")])
     assert verdict.problems == ["tiny.py: the stub has def double(n, times=…), the reference def double(n)"]
