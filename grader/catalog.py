@@ -1,8 +1,10 @@
-"""Katas as data: `Kata` is one `katas/NN-<id>/kata.toml`; `Catalog` finds every kata in a folder.
+"""Katas as data: `Kata` is one `katas/NN-<id>/` folder; `Catalog` finds every kata in a folder.
 
 A kata folder holds kata.toml, README.md / README.zh.md, stub/, checks/ and optionally data/,
-mistakes/ and alternatives/; its reference solution lives in a sibling tree `reference/NN-<id>/`. A malformed kata.toml
-is a `KataError` naming the file and the field, never a traceback.
+mistakes/ and alternatives/; its reference solution lives in a sibling tree `reference/NN-<id>/`.
+Nothing that can be derived is declared: the id and order come from the folder name, a known
+mistake's id, description and target checks from its file (name and module docstring). A malformed
+kata.toml or mistake file is a `KataError` naming the file and the field, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ from pathlib import Path
 from grader.errors import KataError
 
 LANGUAGES = ("en", "zh")
+FORMAT = 1  # kata.toml's `format`: raise it on a change that older graders would misread
 _FOLDER = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
+_CATCHES = "catches:"
+_FILE = "file:"
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known wrong answer: `patch` is appended to the reference file, redefining what it names."""
+    """A known wrong answer: `patch` (mistakes/<name>.py) is appended to the reference file,
+    redefining what it names. Its id is the file stem with `-` for `_`; its module docstring gives
+    `about` (first line), `catches` (a line `catches: test_a, test_b`) and optionally `file`
+    (a line `file: other.py`, default the kata's first file)."""
 
     id: str
     file: str
@@ -171,37 +179,71 @@ def _alternatives(folder: Path, first_file: str) -> tuple[Alternative, ...]:
     return tuple(Alternative(p.stem, first_file, p, _style(p)) for p in found)
 
 
+_MISTAKE_DOCSTRING = ('a module docstring: first line what the mistake is, then a line '
+                      '"catches: test_a, test_b" naming the checks that must fail on it')
+
+
+def _mistake(patch: Path, files: tuple[str, ...]) -> Mistake:
+    """One mistakes/<name>.py, described by its own module docstring."""
+    try:
+        docstring = ast.get_docstring(ast.parse(patch.read_text(encoding="utf-8")))
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        raise KataError(f"{patch}: not valid Python ({exc})") from None
+    lines = [line.strip() for line in (docstring or "").strip().splitlines()]
+    if not lines or not lines[0]:
+        raise KataError(f"{patch}: needs {_MISTAKE_DOCSTRING}")
+    catches = [line[len(_CATCHES):] for line in lines[1:] if line.startswith(_CATCHES)]
+    names = [c.strip() for c in ",".join(catches).split(",") if c.strip()]
+    if not names:
+        raise KataError(f"{patch}: field 'catches' is missing; needs {_MISTAKE_DOCSTRING}")
+    chosen = [line[len(_FILE):].strip() for line in lines[1:] if line.startswith(_FILE)]
+    if len(chosen) > 1 or (chosen and chosen[0] not in files):
+        raise KataError(f"{patch}: field 'file' must name one of the learner's files {list(files)}")
+    return Mistake(patch.stem.replace("_", "-"), chosen[0] if chosen else files[0], patch, tuple(names), lines[0])
+
+
+def _mistakes(path: Path, raw: dict, folder: Path, files: tuple[str, ...]) -> tuple[Mistake, ...]:
+    """Every .py file in mistakes/ is one; kata.toml's former [[mistakes]] tables are refused."""
+    if "mistakes" in raw:
+        raise KataError(f"{path}: field 'mistakes' is no longer read: each mistakes/<name>.py carries "
+                        "its description and checks in its module docstring")
+    found = sorted((folder / "mistakes").glob("*.py")) if (folder / "mistakes").is_dir() else []
+    return tuple(_mistake(p, files) for p in found)
+
+
+def _derived(path: Path, raw: dict, name: str, value: str | int) -> None:
+    """`id` and `order` come from the folder name; an older kata.toml may still give them, if they agree."""
+    if name in raw and (type(raw[name]) is not type(value) or raw[name] != value):
+        raise KataError(f"{path}: field '{name}' is {raw[name]!r} but the folder name says {value!r} "
+                        "(the folder NN-<id> gives both: remove the field)")
+
+
+def _format(path: Path, raw: dict) -> None:
+    version = _field(path, raw, "format", int, FORMAT)
+    if version != FORMAT:
+        raise KataError(f"{path}: field 'format' is {version}, but this grader reads format {FORMAT}: "
+                        "install a torch-katas that knows it")
+
+
 def load_kata(folder: Path, reference_root: Path) -> Kata:
     path = folder / "kata.toml"
+    named = _FOLDER.match(folder.name)
+    if not named:
+        raise KataError(f"{folder}: a kata folder is named NN-<id>, e.g. 01-tensors")
+    order, kata_id = int(named[1]), named[2]
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KataError(f"{folder}: no kata.toml") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KataError(f"{path}: not valid TOML ({exc})") from None
-    kata_id = _field(path, raw, "id", str)
+    _format(path, raw)
+    _derived(path, raw, "id", kata_id)
+    _derived(path, raw, "order", order)
     files = _field(path, raw, "files", list)
     if not files or not all(isinstance(f, str) and f and "/" not in f for f in files):
         raise KataError(f"{path}: field 'files' must list the learner's file names")
     hints, exercise_hints = _hints(path, raw)
-    mistakes = []
-    for i, entry in enumerate(raw.get("mistakes", [])):
-        where = f"mistakes[{i}]"
-        if not isinstance(entry, dict):
-            raise KataError(f"{path}: field '{where}' must be a table")
-        patch = folder / _field(path, entry, "patch", str)
-        if not patch.is_file():
-            raise KataError(f"{path}: field '{where}.patch' names a missing file {patch.name}")
-        catches = _field(path, entry, "catches", list)
-        mistakes.append(
-            Mistake(
-                id=_field(path, entry, "id", str),
-                file=entry.get("file", files[0]),
-                patch=patch,
-                catches=tuple(catches),
-                about=_field(path, entry, "about", str),
-            )
-        )
     equivalents = []
     for i, entry in enumerate(raw.get("equivalent_mutants", [])):
         if not isinstance(entry, dict):
@@ -209,7 +251,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         equivalents.append(EquivalentMutant(_field(path, entry, "id", str), _field(path, entry, "reason", str)))
     return Kata(
         id=kata_id,
-        order=_field(path, raw, "order", int),
+        order=order,
         version=_field(path, raw, "version", int, 1),
         title=_bilingual(path, raw, "title"),
         summary=_bilingual(path, raw, "summary"),
@@ -219,7 +261,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         hints=hints,
         folder=folder,
         reference=reference_root / folder.name,
-        mistakes=tuple(mistakes),
+        mistakes=_mistakes(path, raw, folder, tuple(files)),
         alternatives=_alternatives(folder, files[0]),
         equivalent_mutants=tuple(equivalents),
         exercise_hints=exercise_hints,
@@ -260,7 +302,7 @@ class Catalog:
         seen: set[str] = set()
         for kata in katas:
             if kata.id in seen:
-                raise KataError(f"{kata.folder}/kata.toml: id '{kata.id}' is used twice")
+                raise KataError(f"{kata.folder}: id '{kata.id}' is used twice (folder names NN-<id>)")
             seen.add(kata.id)
         return cls(katas)
 

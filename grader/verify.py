@@ -1,6 +1,8 @@
 """`kata verify`: prove each kata right. The reference earns full points, the stub fails every
 check on its own, every known mistake fails each check it names, and every correct alternative
-(alternatives/*.py: another style of the same solution) earns full points too.
+(alternatives/*.py: another style of the same solution) earns full points too. Statically (read with
+`ast`, never imported), stub and reference define the same public functions, classes and methods
+with the same parameters, so that `diff stub/x.py reference/x.py` is the lesson.
 
 `mutation_test` (`kata verify --mutants`) grades every mutant of the reference (grader.mutants) as
 one job on the same warm worker: a mutant is killed when it loses any point. The score leaves out
@@ -12,6 +14,7 @@ catalog's job, so it gets a small module of its own.)
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 import time
@@ -39,8 +42,70 @@ class KataVerdict:
         return not self.problems
 
 
-def _static_problems(kata: Kata, worker: Worker) -> list[str]:
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """`(x, w, b=…, *, dim=…)`: names, order and kind of each parameter, and whether it has a default."""
+    args = node.args
+    positional = args.posonlyargs + args.args
+    defaulted = len(positional) - len(args.defaults)
+    parts = [a.arg + ("=…" if i >= defaulted else "") for i, a in enumerate(positional)]
+    if args.posonlyargs:
+        parts.insert(len(args.posonlyargs), "/")
+    if args.vararg:
+        parts.append(f"*{args.vararg.arg}")
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [a.arg + ("=…" if d is not None else "") for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg:
+        parts.append(f"**{args.kwarg.arg}")
+    return f"({', '.join(parts)})"
+
+
+def _public(name: str) -> bool:
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def _interface(source: str) -> dict[str, str]:
+    """Public top-level functions and classes, and the public (and dunder) methods of those classes:
+    qualified name -> what it looks like (`def f(x, y=…)`, `class C`). A later definition wins."""
+    found: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+            found[node.name] = f"def {node.name}{_parameters(node)}"
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            found[node.name] = f"class {node.name}"
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(item.name):
+                    found[f"{node.name}.{item.name}"] = f"def {node.name}.{item.name}{_parameters(item)}"
+    return found
+
+
+def interface_problems(kata: Kata) -> list[str]:
+    """Stub and reference must offer the learner the same names and signatures."""
     problems = []
+    for name in kata.files:
+        sides = {}
+        for label, where in (("stub", kata.stub), ("reference", kata.reference)):
+            try:
+                sides[label] = _interface((where / name).read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                pass  # reported as missing by _static_problems
+            except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+                problems.append(f"{label} {name} does not parse: {exc}")
+        if len(sides) < 2:
+            continue
+        stub, reference = sides["stub"], sides["reference"]
+        for qualified in sorted(stub.keys() | reference.keys()):
+            if qualified not in reference:
+                problems.append(f"{name}: only the stub defines {stub[qualified]}")
+            elif qualified not in stub:
+                problems.append(f"{name}: only the reference defines {reference[qualified]}")
+            elif stub[qualified] != reference[qualified]:
+                problems.append(f"{name}: the stub has {stub[qualified]}, the reference {reference[qualified]}")
+    return problems
+
+
+def _static_problems(kata: Kata, worker: Worker) -> list[str]:
+    problems = interface_problems(kata)
     for lang, readme in (("en", kata.folder / "README.md"), ("zh", kata.folder / "README.zh.md")):
         if not readme.is_file():
             problems.append(f"{readme.name} is missing ({lang} instructions)")

@@ -36,12 +36,12 @@ def test_loads_a_pack(pack: Path):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ('id = "tensors"', "", "missing field 'id'"),
-        ("order = 1", 'order = "one"', "field 'order' must be int"),
+        ("format = 1", 'format = "one"', "field 'format' must be int"),
+        ("format = 1", "format = 1\nid = 7", "field 'id' is 7 but the folder name says 'tensors'"),
         ('files = ["tensors.py"]', "files = []", "field 'files'"),
         ('zh = "张量', 'zz = "张量', "field 'title.zh' must be a non-empty string"),
         ("timeout = 60", "timeout = [1]", "field 'timeout' must be float"),
-        ('patch = "mistakes/cat_wrong_dim.py"', 'patch = "mistakes/nope.py"', "field 'mistakes[1].patch'"),
+        ("[title]", '[[mistakes]]\nid = "x"\n[title]', "field 'mistakes' is no longer read"),
         ("[title]", "[title", "not valid TOML"),
     ],
 )

@@ -1,3 +1,9 @@
+"""f(x) computed once before the loop and backward(retain_graph=True) reused: the graph describes the old x
+
+catches: test_gradient_descent_path
+"""
+
+
 def gradient_descent(f, x0, lr, steps):
     x = x0.detach().clone().requires_grad_(True)
     loss = f(x)

@@ -1,3 +1,9 @@
+"""w.grad stored without clone(), then zero_() in place: every stored entry becomes the last gradient
+
+catches: test_per_batch_gradients
+"""
+
+
 def per_batch_gradients(loss_fn, w, batches):
     grads = []
     for batch in batches:

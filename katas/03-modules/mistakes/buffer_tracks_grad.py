@@ -1,3 +1,9 @@
+"""running mean updated with the batch mean still attached to the graph: the buffer now requires grad
+
+catches: test_running_center_train
+"""
+
+
 class RunningCenter(RunningCenter):
     def forward(self, x):
         if self.training:

@@ -1,3 +1,9 @@
+"""x.sub_(running_mean) in eval mode changes the caller's tensor
+
+catches: test_running_center_eval
+"""
+
+
 class RunningCenter(RunningCenter):
     def forward(self, x):
         if self.training:

@@ -1,3 +1,9 @@
+"""layers kept in a plain Python list: parameters() is empty, so the optimizer trains nothing and .to() moves nothing
+
+catches: test_mlp_parameters, test_mlp_moves_with_model
+"""
+
+
 class MLP(nn.Module):
     def __init__(self, sizes):
         super().__init__()

@@ -1,3 +1,9 @@
+"""the batch mean detached before it is subtracted: the output's gradient misses the mean's term
+
+catches: test_running_center_train
+"""
+
+
 class RunningCenter(RunningCenter):
     def forward(self, x):
         if self.training:

@@ -1,3 +1,9 @@
+"""self.training ignored: eval mode keeps using the batch mean and overwriting the running mean
+
+catches: test_running_center_eval, test_classifier_train_eval
+"""
+
+
 class RunningCenter(RunningCenter):
     def forward(self, x):
         mean = x.mean(dim=0)

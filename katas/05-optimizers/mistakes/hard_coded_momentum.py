@@ -1,3 +1,9 @@
+"""v.mul_(0.9) ignores the momentum argument: right only when momentum is 0.9
+
+catches: test_sgd_momentum_matches_torch
+"""
+
+
 def sgd_momentum_update(params, velocities, lr, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):

@@ -1,3 +1,9 @@
+"""optimizer.zero_grad() between backward() and step() wipes the fresh gradients: nothing is learned
+
+catches: test_train_step
+"""
+
+
 def train_step(model, optimizer, loss_fn, x, y):
     loss = loss_fn(model(x), y)
     loss.backward()

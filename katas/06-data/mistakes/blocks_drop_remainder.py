@@ -1,3 +1,9 @@
+"""len // num_workers items per worker: the remainder belongs to no worker and is never loaded
+
+catches: test_stream_workers
+"""
+
+
 class ShardedStream(IterableDataset):
     def __init__(self, dataset):
         self.dataset = dataset

@@ -1,3 +1,9 @@
+"""assuming a 16-byte header and 28 x 28 images: label files have an 8-byte header and one dimension
+
+catches: test_read_idx_mnist, test_read_idx_any_shape
+"""
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()

@@ -1,3 +1,9 @@
+"""NumPy's images / 255.0 is float64; models expect float32
+
+catches: test_dataset_items, test_dataset_train_split
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

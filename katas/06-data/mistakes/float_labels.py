@@ -1,3 +1,9 @@
+"""labels.float(): CrossEntropyLoss wants int64 class indices
+
+catches: test_dataset_items
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

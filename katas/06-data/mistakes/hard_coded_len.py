@@ -1,3 +1,9 @@
+"""__len__ returns this subset's 4000 / 1000 instead of the number of images read
+
+catches: test_dataset_other_folder
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

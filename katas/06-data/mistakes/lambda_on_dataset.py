@@ -1,3 +1,9 @@
+"""a lambda stored on the dataset cannot be pickled, so spawned DataLoader workers fail
+
+catches: test_dataset_picklable
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

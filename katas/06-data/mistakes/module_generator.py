@@ -1,3 +1,9 @@
+"""one module-level generator reseeded by every make_loader call: a second loader changes the first one's order
+
+catches: test_loaders_independent
+"""
+
+
 _GENERATOR = torch.Generator()  # one generator shared by every loader this module makes
 
 

@@ -1,3 +1,9 @@
+"""an open file kept on the dataset cannot be pickled (and forked workers would share its position)
+
+catches: test_dataset_picklable
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

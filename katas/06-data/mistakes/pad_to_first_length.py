@@ -1,3 +1,9 @@
+"""padding to the first sequence's length cuts off longer sequences later in the batch
+
+catches: test_pad_collate, test_pad_collate_in_loader
+"""
+
+
 def pad_collate(batch):
     sequences, labels = zip(*batch)
     width = len(sequences[0])

@@ -1,3 +1,9 @@
+"""only the lowest byte of each 4-byte size read: any size above 255 comes out wrong
+
+catches: test_read_idx_mnist, test_read_idx_any_shape
+"""
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()

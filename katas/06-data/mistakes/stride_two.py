@@ -1,3 +1,9 @@
+"""a stride of 2 written for two workers: with three, items come twice
+
+catches: test_stream_workers
+"""
+
+
 class ShardedStream(IterableDataset):
     def __init__(self, dataset):
         self.dataset = dataset

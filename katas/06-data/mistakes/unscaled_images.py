@@ -1,3 +1,9 @@
+"""images.float() without / 255 keeps the pixel values in 0..255
+
+catches: test_dataset_items, test_dataset_train_split
+"""
+
+
 class MNISTDataset(Dataset):
     def __init__(self, root, train=True):
         prefix = "train" if train else "t10k"

@@ -1,3 +1,9 @@
+"""torch.accelerator.current_accelerator() without is_available(): a CUDA build on a machine without a GPU still says "cuda"
+
+catches: test_pick_device_cpu_fallback
+"""
+
+
 def pick_device():
     if torch.cuda.is_available():
         return "cuda"

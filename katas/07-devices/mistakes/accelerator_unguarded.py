@@ -1,3 +1,9 @@
+"""torch.accelerator used as if every torch had it: AttributeError before torch 2.6
+
+catches: test_pick_device_old_torch
+"""
+
+
 def pick_device():
     # torch.accelerator first, as if every torch had it (it appeared in 2.6)
     if torch.accelerator.is_available():

@@ -1,3 +1,9 @@
+"""move_batch assigns the moved tensors into the caller's dict and list instead of building new ones
+
+catches: test_move_batch_nested
+"""
+
+
 def move_batch(batch, device):
     if isinstance(batch, torch.Tensor):
         return batch.to(device)

@@ -1,3 +1,9 @@
+"""torch.device("npu") raises on a torch without torch_npu loaded: return the string instead
+
+catches: test_pick_device_npu_mlu
+"""
+
+
 def pick_device():
     if torch.cuda.is_available():
         return torch.device("cuda")

@@ -1,3 +1,9 @@
+"""torch.npu.is_available() without checking that torch.npu exists: AttributeError wherever torch_npu is not installed
+
+catches: test_pick_device_cpu_fallback, test_pick_device_old_torch
+"""
+
+
 def pick_device():
     if torch.cuda.is_available():
         return "cuda"

@@ -1,3 +1,9 @@
+"""move_batch turns numbers into tensors instead of keeping them
+
+catches: test_move_batch_nested
+"""
+
+
 def move_batch(batch, device):
     if isinstance(batch, dict):
         return {key: move_batch(value, device) for key, value in batch.items()}

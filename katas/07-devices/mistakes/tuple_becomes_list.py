@@ -1,3 +1,9 @@
+"""rebuilding tuples as lists changes the batch's structure
+
+catches: test_move_batch_nested
+"""
+
+
 def move_batch(batch, device):
     if isinstance(batch, torch.Tensor):
         return batch.to(device)

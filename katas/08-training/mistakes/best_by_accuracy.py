@@ -1,3 +1,9 @@
+"""fit keeps the epoch with the highest val_acc instead of the lowest val_loss
+
+catches: test_fit_best_epoch_rule
+"""
+
+
 def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
     history = []
     best_acc, best_state = -1.0, None

@@ -1,3 +1,9 @@
+"""evaluate never moves the batches to device
+
+catches: test_evaluate_moves_batches, test_fit_moves_batches
+"""
+
+
 def evaluate(model, loader, loss_fn, device="cpu"):
     model.eval()
     total_loss, correct, count = 0.0, 0, 0

@@ -1,3 +1,9 @@
+"""fit does not pass device on, so training and evaluation fall back to "cpu"
+
+catches: test_fit_moves_batches
+"""
+
+
 def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
     history = []
     best_loss, best_state = float("inf"), None

@@ -1,3 +1,9 @@
+"""fit never restores the best epoch's weights and ends with the last epoch's
+
+catches: test_fit_keeps_best
+"""
+
+
 def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
     history = []
     for _ in range(epochs):

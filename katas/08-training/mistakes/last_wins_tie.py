@@ -1,3 +1,9 @@
+"""val_loss <= best: a later epoch with an equal val_loss replaces the first
+
+catches: test_fit_best_epoch_rule
+"""
+
+
 def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
     history = []
     best_loss, best_state = float("inf"), None

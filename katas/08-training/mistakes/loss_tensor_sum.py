@@ -1,3 +1,9 @@
+"""total += loss adds tensors: the epoch's loss is a tensor that keeps every batch's graph alive
+
+catches: test_train_one_epoch_returns_float
+"""
+
+
 def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     model.train()
     total, batches = 0.0, 0

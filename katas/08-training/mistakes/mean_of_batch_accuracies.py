@@ -1,3 +1,9 @@
+"""evaluate averages the per-batch accuracies instead of counting correct answers over all samples
+
+catches: test_evaluate_matches_reference
+"""
+
+
 def evaluate(model, loader, loss_fn, device="cpu"):
     model.eval()
     total_loss, count, accuracies = 0.0, 0, []

@@ -1,3 +1,9 @@
+"""evaluate averages the per-batch mean losses: a smaller last batch weighs as much as a full one
+
+catches: test_evaluate_matches_reference, test_fit_best_epoch_rule
+"""
+
+
 def evaluate(model, loader, loss_fn, device="cpu"):
     model.eval()
     losses, correct, count = [], 0, 0

@@ -1,3 +1,9 @@
+"""model.eval() never called: dropout stays on while measuring, so the results are noisy and too pessimistic
+
+catches: test_evaluate_matches_reference
+"""
+
+
 def evaluate(model, loader, loss_fn, device="cpu"):
     # never calls model.eval(): dropout is still active while measuring
     total_loss, correct, count = 0.0, 0, 0

@@ -1,3 +1,9 @@
+"""evaluate without torch.no_grad(): an autograd graph is built for every batch
+
+catches: test_evaluate_no_grad
+"""
+
+
 def evaluate(model, loader, loss_fn, device="cpu"):
     model.eval()
     total_loss, correct, count = 0.0, 0, 0

@@ -1,3 +1,9 @@
+"""model.train() never called again: after the first evaluate() the model trains with dropout off
+
+catches: test_train_one_epoch_sets_train_mode
+"""
+
+
 def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     # never calls model.train(): after evaluate() dropout stays off
     total, batches = 0.0, 0

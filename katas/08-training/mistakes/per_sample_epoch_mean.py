@@ -1,3 +1,9 @@
+"""train_one_epoch weights batch losses by batch size; the README asks for the mean of the batch losses
+
+catches: test_train_one_epoch_matches_reference
+"""
+
+
 def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     model.train()
     total, count = 0.0, 0

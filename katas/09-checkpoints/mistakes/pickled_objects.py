@@ -1,3 +1,9 @@
+"""the checkpoint pickles the model and optimizer objects instead of their state_dicts
+
+catches: test_save_checkpoint_contents
+"""
+
+
 def save_checkpoint(path, model, optimizer, epoch):
     torch.save({"model": model, "optimizer": optimizer, "epoch": epoch}, path)
 

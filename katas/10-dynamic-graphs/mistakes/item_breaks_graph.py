@@ -1,3 +1,9 @@
+"""torch.tensor(b.tolist()) inside the loop: the values leave the graph, so no gradient reaches a
+
+catches: test_grow_until_gradient
+"""
+
+
 def grow_until(a, limit=1000.0):
     b = a * 2
     while b.norm() < limit:

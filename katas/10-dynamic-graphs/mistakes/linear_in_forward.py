@@ -1,3 +1,9 @@
+"""a new nn.Linear created inside forward: random, unregistered weights that are never trained
+
+catches: test_repeat_net_forward, test_repeat_net_gradients
+"""
+
+
 class RepeatNet(nn.Module):
     def __init__(self, in_features, hidden, out_features):
         super().__init__()

@@ -1,3 +1,9 @@
+"""a do-while loop: one Newton step always runs, even when the start already passes the test
+
+catches: test_newton_sqrt_steps
+"""
+
+
 def newton_sqrt(a, tol=1e-6):
     x = (a + 1) / 2
     while True:

@@ -1,3 +1,9 @@
+"""averaging per-batch accuracies overweights a small last batch
+
+catches: test_evaluate
+"""
+
+
 def evaluate(model, loader):
     model.eval()
     accuracies = []

@@ -1,3 +1,9 @@
+"""images / 255.0 on a uint8 NumPy array gives float64; the model's weights are float32
+
+catches: test_dataset_train, test_dataset_test
+"""
+
+
 class MnistDataset(Dataset):
     def __init__(self, root, train=True):
         images_file, labels_file = FILES[train]

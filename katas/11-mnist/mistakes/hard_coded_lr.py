@@ -1,3 +1,9 @@
+"""the optimizer built with lr=1e-3 written in, ignoring the lr argument
+
+catches: test_train_model_uses_lr
+"""
+
+
 def train_model(model, loader, epochs=5, lr=1e-3):
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # the lr argument is ignored

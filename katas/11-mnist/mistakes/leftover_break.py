@@ -1,3 +1,9 @@
+"""a `break` after 20 batches left over from debugging: most of every epoch is skipped
+
+catches: test_train_model_loss
+"""
+
+
 def train_model(model, loader, epochs=5, lr=1e-3):
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

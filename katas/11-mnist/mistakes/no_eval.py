@@ -1,3 +1,9 @@
+"""evaluate never calls model.eval(): dropout stays on while measuring accuracy
+
+catches: test_evaluate_eval_mode
+"""
+
+
 def evaluate(model, loader):
     correct, count = 0, 0
     with torch.no_grad():

@@ -1,3 +1,9 @@
+"""evaluate builds autograd graphs it never uses (no torch.no_grad())
+
+catches: test_evaluate_no_grad
+"""
+
+
 def evaluate(model, loader):
     model.eval()
     correct, count = 0, 0

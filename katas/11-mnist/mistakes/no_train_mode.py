@@ -1,3 +1,9 @@
+"""train_model never calls model.train(): after evaluate() the model trains with dropout off
+
+catches: test_train_model_sets_train_mode
+"""
+
+
 def train_model(model, loader, epochs=5, lr=1e-3):
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

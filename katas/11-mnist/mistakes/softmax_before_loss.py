@@ -1,3 +1,9 @@
+"""softmax applied to the logits before nn.CrossEntropyLoss (which applies log-softmax itself)
+
+catches: test_train_model_loss
+"""
+
+
 def train_model(model, loader, epochs=5, lr=1e-3):
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -1,3 +1,9 @@
+"""the test images joined to the training set: the test accuracy is inflated and no longer measures anything
+
+catches: test_run_trains_on_train_split
+"""
+
+
 from torch.utils.data import ConcatDataset
 
 

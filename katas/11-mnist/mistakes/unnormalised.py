@@ -1,3 +1,9 @@
+"""pixels left at 0..255 instead of being divided by 255
+
+catches: test_dataset_train
+"""
+
+
 class MnistDataset(Dataset):
     def __init__(self, root, train=True):
         images_file, labels_file = FILES[train]

@@ -1,3 +1,9 @@
+"""torch.save(model, path) pickles the module: it does not load with weights_only=True
+
+catches: test_run_saves_weights
+"""
+
+
 def run(root, weights_path, seed=0):
     torch.manual_seed(seed)
     train_loader, test_loader = make_loaders(root, batch_size=64, seed=seed)
