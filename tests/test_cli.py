@@ -112,10 +112,7 @@ def test_verbose_lists_every_check_with_marks(kata, learner: Path):
 
 
 def test_bare_grade_skips_unchanged_katas_and_suggests_the_next(kata, learner: Path, pack: Path):
-    shutil.copytree(pack / "01-tensors", pack / "02-again")
-    toml = pack / "02-again" / "kata.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('id = "tensors"', 'id = "again"')
-                    .replace("order = 1", "order = 2"), encoding="utf-8")
+    shutil.copytree(pack / "01-tensors", pack / "02-again")  # its folder name makes it kata `again`, second
     shutil.copytree(REFERENCE / "01-tensors", pack.parent / "reference" / "02-again")
     kata("start", "tensors")
     _solution(learner).write_text(_reference(), encoding="utf-8")
@@ -314,10 +311,10 @@ def test_bad_input_is_one_line_and_exit_2(kata, args, message):
 
 def test_malformed_pack_is_a_clear_error(kata, pack: Path):
     toml = pack / "01-tensors" / "kata.toml"
-    toml.write_text(toml.read_text().replace("order = 1", 'order = "first"'))
+    toml.write_text(toml.read_text().replace("format = 1", 'format = "first"'))
     out = kata("list")
     assert out.returncode == 2
-    assert "kata.toml: field 'order' must be int" in out.stderr and "Traceback" not in out.stderr
+    assert "kata.toml: field 'format' must be int" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_verify_proves_the_tensors_kata(kata, tensors: Kata):
