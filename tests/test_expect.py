@@ -30,8 +30,12 @@ def _from_device(tensor: torch.Tensor, device: str) -> torch.Tensor:
 def test_returned_passes_a_value_through_and_names_what_was_raised():
     value = torch.ones(2)
     assert expect.returned(value) is value
-    message = _fails(expect.returned, Raised("ValueError", "bad shape\nsecond line", "mlp.py", 12),
-                     name="forward(x)", why="Check the input size.")
+    message = _fails(
+        expect.returned,
+        Raised("ValueError", "bad shape\nsecond line", "mlp.py", 12),
+        name="forward(x)",
+        why="Check the input size.",
+    )
     assert message == "forward(x) raised ValueError: bad shape (at mlp.py:12). Check the input size."
 
 
@@ -41,16 +45,22 @@ def test_raised_without_a_place_or_text_is_just_its_type():
 
 def test_every_helper_reports_a_raised_value_before_looking_at_it():
     raised = Raised("RuntimeError", "boom")
-    calls = [lambda: expect.is_tensor(raised, "f()"), lambda: expect.shape(raised, (2,), "f()"),
-             lambda: expect.dtype(raised, torch.float32, "f()"), lambda: expect.device(raised, "cpu", "f()"),
-             lambda: expect.requires_grad(raised, True, "f()"), lambda: expect.close(raised, torch.ones(2), "f()"),
-             lambda: expect.matches(raised, torch.ones(2), "f()")]
+    calls = [
+        lambda: expect.is_tensor(raised, "f()"),
+        lambda: expect.shape(raised, (2,), "f()"),
+        lambda: expect.dtype(raised, torch.float32, "f()"),
+        lambda: expect.device(raised, "cpu", "f()"),
+        lambda: expect.requires_grad(raised, True, "f()"),
+        lambda: expect.close(raised, torch.ones(2), "f()"),
+        lambda: expect.matches(raised, torch.ones(2), "f()"),
+    ]
     for call in calls:
         assert _fails(call) == "f() raised RuntimeError: boom"
 
 
-@pytest.mark.parametrize("value, kind", [([1.0, 2.0], "list"), (None, "NoneType"), (3, "int"),
-                                         (Opaque("MyModule"), "MyModule")])
+@pytest.mark.parametrize(
+    "value, kind", [([1.0, 2.0], "list"), (None, "NoneType"), (3, "int"), (Opaque("MyModule"), "MyModule")]
+)
 def test_is_tensor_names_the_kind_that_came_back(value, kind):
     assert _fails(expect.is_tensor, value, name="make()") == f"make() should be a torch.Tensor, got {kind}"
 
@@ -62,31 +72,39 @@ def test_is_tensor_returns_the_tensor():
 
 def test_shape_message():
     expect.shape(torch.zeros(2, 3), [2, 3])
-    assert _fails(expect.shape, torch.zeros(3, 2), (2, 3), name="x.T", why="Transpose, don't reshape.") \
+    assert (
+        _fails(expect.shape, torch.zeros(3, 2), (2, 3), name="x.T", why="Transpose, don't reshape.")
         == "x.T should have shape (2, 3), got (3, 2). Transpose, don't reshape."
+    )
 
 
 def test_dtype_message():
     expect.dtype(torch.zeros(1, dtype=torch.int64), torch.int64)
-    assert _fails(expect.dtype, torch.zeros(1), torch.float64) \
+    assert (
+        _fails(expect.dtype, torch.zeros(1), torch.float64)
         == "the result should have dtype torch.float64, got torch.float32"
+    )
 
 
 def test_requires_grad_message():
     expect.requires_grad(torch.zeros(1, requires_grad=True))
     expect.requires_grad(torch.zeros(1), False)
     assert _fails(expect.requires_grad, torch.zeros(1), name="w") == "w should have requires_grad=True, got False"
-    assert _fails(expect.requires_grad, torch.zeros(1, requires_grad=True), False) \
+    assert (
+        _fails(expect.requires_grad, torch.zeros(1, requires_grad=True), False)
         == "the result should have requires_grad=False, got True"
+    )
 
 
 def test_close_names_how_many_differ_where_and_both_values():
     want = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     got = torch.tensor([[1.0, 2.0], [3.5, 4.0]])
     assert _fails(expect.close, got, want, name="mean(x)", why="Divide once.") == (
-        "mean(x) has the wrong values: 1 of 4 differ; at index (1, 0) expected 3, got 3.5. Divide once.")
+        "mean(x) has the wrong values: 1 of 4 differ; at index (1, 0) expected 3, got 3.5. Divide once."
+    )
     assert _fails(expect.close, torch.tensor([0, 1, 2]), torch.tensor([0, 1, 3])) == (
-        "the result has the wrong values: 1 of 3 differ; at index 2 expected 3, got 2")
+        "the result has the wrong values: 1 of 3 differ; at index 2 expected 3, got 2"
+    )
 
 
 def test_close_checks_the_shape_first():
@@ -95,8 +113,10 @@ def test_close_checks_the_shape_first():
 
 def test_close_ignores_dtype_and_matches_does_not():
     expect.close(torch.tensor([1, 2]), torch.tensor([1.0, 2.0]))
-    assert _fails(expect.matches, torch.tensor([1, 2]), torch.tensor([1.0, 2.0])) \
+    assert (
+        _fails(expect.matches, torch.tensor([1, 2]), torch.tensor([1.0, 2.0]))
         == "the result should have dtype torch.float32, got torch.int64"
+    )
 
 
 def test_close_treats_nan_as_equal_to_nan():
@@ -159,8 +179,10 @@ def test_device_reads_the_device_a_decoded_tensor_was_on():
     expect.device(on_gpu, "cuda")
     expect.device(on_gpu, "cuda:1")
     assert _fails(expect.device, on_gpu, "cuda:0") == "the result should be on device cuda:0, got cuda:1"
-    assert _fails(expect.device, on_gpu, "cpu", name="to_device(x)", why="Use .to(device).") \
+    assert (
+        _fails(expect.device, on_gpu, "cpu", name="to_device(x)", why="Use .to(device).")
         == "to_device(x) should be on device cpu, got cuda:1. Use .to(device)."
+    )
 
 
 def test_device_of_a_plain_tensor_is_its_own():
@@ -179,8 +201,7 @@ def test_matches_compares_with_the_expected_device_unless_told_on():
     assert _fails(expect.matches, on_gpu, want) == "the result should be on device cpu, got cuda:0"
     expect.matches(on_gpu, want, on="cuda:0")
     expect.matches(on_gpu, want, on=torch.device("cuda"))
-    assert _fails(expect.matches, torch.ones(2), want, on="cuda:0") \
-        == "the result should be on device cuda:0, got cpu"
+    assert _fails(expect.matches, torch.ones(2), want, on="cuda:0") == "the result should be on device cuda:0, got cpu"
 
 
 def test_matches_checks_type_shape_dtype_device_then_values_in_that_order():
