@@ -23,9 +23,9 @@ from grader import sandbox
 from grader.catalog import Kata
 from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome
 from grader.jobs import device_skip_reason
-from grader.results import CheckResult, KataResult, safe_text
+from grader.results import CLEAN, NOT_STARTED, CheckResult, KataResult, safe_text
 from grader.sandbox import Limits
-from grader.worker import ExpectedCheck, Job, JobOutcome, Worker
+from grader.worker import ExpectedCheck, Job, JobOutcome, Progress, Worker
 
 OUTPUT_SHOWN_BYTES = 2000
 SKIPPED_BY_SUBMISSION = "skipped by the submission"
@@ -119,10 +119,10 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
         status, message = verdict.status, verdict.message
     elif any(c.outcome == "oom" for c in checks):
         status, message = "oom", "a check ran out of memory (on an accelerator: its memory is full)"
-    elif all(c.outcome in ("passed", "skipped") for c in checks):
+    elif all(c.outcome in CLEAN for c in checks):
         status, message = "passed", "every check passed"
     else:
-        failing = sum(c.outcome not in ("passed", "skipped") for c in checks)
+        failing = sum(c.outcome not in CLEAN for c in checks)
         status, message = "failed", f"{failing} of {len(checks)} checks failed"
     return KataResult(
         kata=kata.id,
@@ -150,8 +150,15 @@ def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, st
     return KataResult(kata.id, kata.version, status, safe_text(message), checks, device, torch.__version__)
 
 
-def grade_many(worker: Worker, jobs: Iterable[Job]) -> Iterator[tuple[Job, KataResult]]:
-    """Grade every job on the worker; jobs whose files are missing never start a child."""
+def not_started_result(worker: Worker, kata: Kata, device: str, why: str) -> KataResult:
+    """A kata with nothing to run (never started, or its stub unchanged): 0 points, no child."""
+    return unloadable_result(kata, worker.expected(kata), device, NOT_STARTED, why)
+
+
+def grade_many(worker: Worker, jobs: Iterable[Job], on_progress: Progress | None = None,
+               ) -> Iterator[tuple[Job, KataResult]]:
+    """Grade every job on the worker; jobs whose files are missing never start a child.
+    `on_progress(job, checks_done, checks_total)` hears each job's checks as they report."""
     protections = sandbox.protections()  # asked here, in the parent, for the jobs it starts
     runnable = []
     for job in jobs:
@@ -161,7 +168,7 @@ def grade_many(worker: Worker, jobs: Iterable[Job]) -> Iterator[tuple[Job, KataR
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message)
         else:
             runnable.append(job)
-    for outcome in worker.run_jobs(runnable):
+    for outcome in worker.run_jobs(runnable, on_progress):
         kata = outcome.job.kata
         yield outcome.job, build_result(kata, worker.expected(kata), outcome, protections)
 

@@ -24,7 +24,7 @@ import weakref
 from collections import deque
 from itertools import count
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from grader.catalog import Kata
 from grader.channel import Event, Malformed, Observed
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported when first needed: the zygote starts before this p
 
 __all__ = ["ExpectedCheck", "Job", "JobOutcome", "Worker"]
 
+Progress = Callable[[Job, int, int], None]
 _ZYGOTE_GONE = "the grading process stopped unexpectedly; nothing was graded from here on (see `kata doctor`)"
 
 
@@ -125,8 +126,9 @@ class Worker:
         except OSError:
             raise KataError(_ZYGOTE_GONE) from None
 
-    def run_jobs(self, jobs: Iterable[Job]) -> Iterator[JobOutcome]:
-        """Grade jobs; yields each outcome, judged, as its child finishes (order not guaranteed)."""
+    def run_jobs(self, jobs: Iterable[Job], on_progress: Progress | None = None) -> Iterator[JobOutcome]:
+        """Grade jobs; yields each outcome, judged, as its child finishes (order not guaranteed).
+        `on_progress(job, checks_done, checks_total)` hears each job's checks as they report."""
         from grader.observations import encode
 
         self.judges  # noqa: B018 - loads them
@@ -144,6 +146,9 @@ class Worker:
                     judgement = self._judgement(key, job, payload)
                     in_flight[key] = (job, judgement)
                     self._send(("inputs", key, (json.dumps(encode(judgement.inputs)) + "\n").encode()))
+                elif kind == "progress" and on_progress is not None and in_flight[key][1] is not None:
+                    job, judgement = in_flight[key]
+                    on_progress(job, payload, len(judgement.inputs))
                 elif kind == "outcome":
                     _, judgement = in_flight.pop(key)
                     payload.records = _judged(payload.records, judgement)

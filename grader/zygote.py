@@ -4,7 +4,8 @@ It is started by the `kata` process (worker.py) as a fresh interpreter, so it ho
 that process (judge code, seeds, expected values, other learners' results), and it never loads any: torch, pytest and the exercise halves of the checks are warm here, nothing secret.
 It talks to the `kata` process over one socket (trusted at both ends, so plain pickles): "start" a
 job, the judge's "inputs" for a started job, "abort" one, "cancel" all; it answers "started" (with
-the job's concrete device), "outcome" (the child's typed, still unjudged events) or "error".
+the job's concrete device), "progress" (how many of its checks have reported), "outcome" (the
+child's typed, still unjudged events) or "error".
 
 Each job: a concrete device, a throwaway uid (root), a share of device memory (`_place`), a private
 folder with only the kata's files, three pipes (results, output, control), then a fork (or a spawned
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from grader import child, devices, launch, procs, sandbox
 from grader.catalog import Kata, load_kata
-from grader.channel import ParentChannel
+from grader.channel import CheckReport, Observed, ParentChannel
 from grader.errors import KataError
 from grader.i18n import say
 from grader.jobs import Job, JobOutcome, Placement
@@ -120,6 +121,7 @@ class _Running:
     started: float
     control_fd: int  # the judge's inputs go here, once
     inputs: bytearray = field(default_factory=bytearray)  # what is still to be written to control_fd
+    checks_reported: int = 0
     output: _OutputKept = field(default_factory=_OutputKept)
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
@@ -326,9 +328,17 @@ class Supervisor:
                 run.open_fds.discard(key.fd)
             elif key.fd == run.channel_fd:
                 run.channel.feed(chunk)
+                self._report_progress(run)
             else:
                 run.output.add(chunk, run.job.limits.output_kb * 1024)
         return True
+
+    def _report_progress(self, run: _Running) -> None:
+        """How many checks of the job have reported, each time that number grows."""
+        done = sum(isinstance(e, (CheckReport, Observed)) for e in run.channel.records)
+        if done > run.checks_reported:
+            run.checks_reported = done
+            self.connection.send(("progress", run.key, done))
 
     def _finished(self, run: _Running) -> bool:
         now = time.monotonic()
