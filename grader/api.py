@@ -4,9 +4,9 @@ elsewhere.
 
 `grade` runs `kata grade` as a process of its own (`python -m grader`, reading the versioned JSON it
 writes), never the engine inside the calling process: a Jupyter kernel may have initialised CUDA and
-holds whatever the learner's exploration cells changed, so grading children must never be forked
-from it. The fresh process is the usual warm parent: it has not touched an accelerator, so it forks
-its children and `--device cuda` uses the notebook's GPU.
+holds whatever the learner's exploration cells changed, so neither the judge nor the grading children
+may live in it. The fresh process judges, and its zygote forks the children, so `--device cuda`
+uses the notebook's GPU.
 """
 
 from __future__ import annotations
