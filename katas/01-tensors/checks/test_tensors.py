@@ -41,7 +41,7 @@ def _gradients_flow(seen, expected_grads, name, names, why):
     expect.requires_grad(out, True, name=f"{name} with inputs that require grad",
                          why="the result should stay in the autograd graph, so gradients reach the inputs: " + why)
     expect.returned(seen["backward"], name=f"backward() through the result of {name}", why=why)
-    for arg, got, want in zip(names, seen["grads"], expected_grads):
+    for arg, got, want in zip(names, seen["grads"], expected_grads, strict=True):
         assert got is not None, f"after backward() through {name}, no gradient reached {arg}: {why}"
         expect.close(got, want, name=f"the gradient reaching {arg} through {name}", why=why)
 
@@ -68,7 +68,7 @@ def test_to_float_tensor(rng):
         ("a float32 NumPy array of shape (1, 4, 3)", numpy_rng.normal(size=(1, 4, 3)).astype(np.float32)),
     ]
     seen = yield [data for _, data in cases]
-    for (label, data), got in zip(cases, seen):
+    for (label, data), got in zip(cases, seen, strict=True):
         expect.matches(got["out"], torch.tensor(np.asarray(data), dtype=torch.float32), name=f"to_float_tensor({label})",
                        why="NumPy arrays are float64 or int64 by default; models use float32, so convert with "
                            "dtype=torch.float32")
@@ -80,8 +80,8 @@ def test_trainable_zeros(rng):
     trainable_zeros 创建一个 requires_grad 的 float32 叶子张量"""
     shapes = ((2, 3), (5,), (1, 4, 7))
     weights = [torch.randn(shape, generator=rng) for shape in shapes]
-    seen = yield [{"shape": shape, "weights": w} for shape, w in zip(shapes, weights)]
-    for shape, w, got in zip(shapes, weights, seen):
+    seen = yield [{"shape": shape, "weights": w} for shape, w in zip(shapes, weights, strict=True)]
+    for shape, w, got in zip(shapes, weights, seen, strict=True):
         name = f"trainable_zeros({shape})"
         out = got["out"]
         expect.matches(out, torch.zeros(shape), name=name)
@@ -108,11 +108,11 @@ def test_linear_forward(rng):
         rng, torch.nn.functional.linear,
         [torch.randn(shape, generator=rng, dtype=torch.float64) for shape in ((3, 4), (2, 4), (2,))])
     seen = yield {"cases": cases, "gradient": gradient}
-    for (x, w, b), got in zip(cases, seen["cases"]):
+    for (x, w, b), got in zip(cases, seen["cases"], strict=True):
         name = f"linear_forward(x {tuple(x.shape)}, w {tuple(w.shape)}, b {tuple(b.shape)}, {x.dtype})"
         expect.returned(got["out"], name=name,
                         why="x is (batch, in), w is (out, in): multiply x @ w.T (or torch.matmul(x, w.T)), then add b")
-        for arg, given, after in zip("xwb", (x, w, b), got["inputs_after"]):
+        for arg, given, after in zip("xwb", (x, w, b), got["inputs_after"], strict=True):
             _unchanged(given, after, f"{name} (argument {arg})",
                        "use the out-of-place forms (w.T, b.unsqueeze(0) or plain broadcasting): methods ending "
                        "in _ such as unsqueeze_ or t_ change the caller's tensor")
@@ -130,7 +130,7 @@ def test_flatten_transposed(rng):
     gradient, expected_grads = _gradient_case(rng, lambda t: t.t().reshape(-1),
                                               [torch.randn(3, 5, generator=rng, dtype=torch.float64)])
     seen = yield {"cases": cases, "gradient": gradient}
-    for x, got in zip(cases, seen["cases"]):
+    for x, got in zip(cases, seen["cases"], strict=True):
         name = f"flatten_transposed(x of shape {tuple(x.shape)})"
         expect.returned(got["out"], name=name,
                         why="x.t() is not contiguous, so view() cannot flatten it: use reshape() or .contiguous().view()")
@@ -150,7 +150,7 @@ def test_add_channel_dim(rng):
     gradient, expected_grads = _gradient_case(rng, lambda t: t.unsqueeze(1),
                                               [torch.rand(2, 3, 4, generator=rng, dtype=torch.float64)])
     seen = yield {"cases": cases, "gradient": gradient}
-    for images, got in zip(cases, seen["cases"]):
+    for images, got in zip(cases, seen["cases"], strict=True):
         name = f"add_channel_dim(images of shape {tuple(images.shape)}, {images.dtype})"
         expect.returned(got["out"], name=name,
                         why="take the sizes from images.shape (any N, H, W), or let unsqueeze(1) add the axis")
@@ -172,11 +172,11 @@ def test_join_batches(rng):
         rng, lambda a, b: torch.cat([a, b]),
         [torch.randn(2, 3, generator=rng, dtype=torch.float64), torch.randn(4, 3, generator=rng, dtype=torch.float64)])
     seen = yield {"cases": cases, "gradient": gradient}
-    for (a, b), got in zip(cases, seen["cases"]):
+    for (a, b), got in zip(cases, seen["cases"], strict=True):
         name = f"join_batches(a {tuple(a.shape)}, b {tuple(b.shape)}, {a.dtype})"
         expect.returned(got["out"], name=name,
                         why="batches of different sizes join along dim=0 with torch.cat; torch.stack needs equal sizes")
-        for arg, given, after in zip("ab", (a, b), got["inputs_after"]):
+        for arg, given, after in zip("ab", (a, b), got["inputs_after"], strict=True):
             _unchanged(given, after, f"{name} (argument {arg})", "build a new tensor with torch.cat")
         expect.matches(got["out"], torch.cat([a, b]), name=name, why="samples are rows, so join along dim=0")
     _gradients_flow(seen["gradient"], expected_grads, "join_batches(a, b)", ("a", "b"),
@@ -190,7 +190,7 @@ def test_to_labels(rng):
              torch.randint(0, 10, (2, 3), generator=rng).double(),  # float64 class numbers
              torch.randint(0, 5, (2, 4, 5), generator=rng).float()]  # a per-pixel map of classes
     seen = yield cases
-    for x, got in zip(cases, seen):
+    for x, got in zip(cases, seen, strict=True):
         name = f"to_labels(class numbers of shape {tuple(x.shape)}, {x.dtype})"
         expect.returned(got["out"], name=name)
         _unchanged(x, got["x_after"], name, "convert into a new tensor")
@@ -213,7 +213,7 @@ def test_positive_mask(rng):
              _with_zeros(rng, (3, 1, 4), torch.float64, lambda n: torch.rand(n, generator=rng, dtype=torch.float64) + 1e-3),
              _with_zeros(rng, (6,), torch.int64, lambda n: torch.randint(1, 5, (n,), generator=rng))]
     seen = yield cases
-    for x, got in zip(cases, seen):
+    for x, got in zip(cases, seen, strict=True):
         name = f"positive_mask(x of shape {tuple(x.shape)}, {x.dtype})"
         expect.returned(got["out"], name=name)
         _unchanged(x, got["x_after"], name, "compare into a new tensor")
@@ -230,7 +230,7 @@ def test_move_to(rng, device):
     upstream = torch.randn(3, 4, generator=rng)
     seen = yield {"cases": cases, "gradient": {"x": x, "upstream": upstream}}
     target = str(device)
-    for x_case, got in zip(cases, seen["cases"]):
+    for x_case, got in zip(cases, seen["cases"], strict=True):
         label = f"x of shape {tuple(x_case.shape)}, {x_case.dtype}"
         name = f'move_to({label}, "meta")'  # the meta device exists everywhere and holds no data
         expect.device(got["on_meta"], "meta", name=name, why="use x.to(device)")
@@ -260,7 +260,7 @@ def test_random_tensors(rng):
               "global_seed": int(torch.randint(2**31 - 1, (1,), generator=rng))}  # another part of the program's seed
              for shape in ((3, 4), (5,), (2, 3, 7))]
     seen = yield cases
-    for case, got in zip(cases, seen):
+    for case, got in zip(cases, seen, strict=True):
         shape, seed = case["shape"], case["seed"]
         name = f"random_tensors({shape}, seed={seed})"
         out = expect.returned(got["out"], name=name)

@@ -21,7 +21,7 @@ def _ce_gradient(logits, targets):
 
 def _unchanged(tensors, after, what):
     """Learner code must leave its inputs alone (an in-place shift or cast changes the caller's data)."""
-    for i, (before, now) in enumerate(zip(tensors, after)):
+    for i, (before, now) in enumerate(zip(tensors, after, strict=True)):
         if now.dtype != before.dtype or now.shape != before.shape or not torch.equal(now.detach(), before.detach()):
             raise AssertionError(
                 f"{what} changed its argument {i + 1} in place: leave the caller's tensors as they were "
@@ -47,11 +47,11 @@ def test_classification_loss_value(rng):
     cases = [_classification_case(rng, rows, classes, dtype)
              for rows, classes, dtype in ((6, 4, torch.float32), (9, 3, torch.float64), (1, 5, torch.float32))]
     seen = yield [[(logits, labels.to(label_dtype)) for _, label_dtype in _LABEL_KINDS] for logits, labels in cases]
-    for (logits, labels), per_kind in zip(cases, seen):
+    for (logits, labels), per_kind in zip(cases, seen, strict=True):
         rows = logits.shape[0]
         expected = F.cross_entropy(logits, labels)
         of_softmax = F.cross_entropy(logits.softmax(dim=1), labels)
-        for (label_kind, label_dtype), got in zip(_LABEL_KINDS, per_kind):
+        for (label_kind, label_dtype), got in zip(_LABEL_KINDS, per_kind, strict=True):
             name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, {label_kind} labels)"
             expect.returned(got["out"], name=name,
                             why="CrossEntropyLoss wants int64 class indices: convert the labels with .long()")
@@ -78,7 +78,7 @@ def test_classification_loss_gradient(rng):
     cases = [_classification_case(rng, rows, classes, dtype)
              for rows, classes, dtype in ((6, 4, torch.float32), (5, 7, torch.float64))]
     seen = yield [(logits.clone().requires_grad_(True), labels) for logits, labels in cases]
-    for (logits, labels), got in zip(cases, seen):
+    for (logits, labels), got in zip(cases, seen, strict=True):
         name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, labels)"
         loss = expect.is_tensor(got["out"], name=name)
         assert loss.requires_grad, (
@@ -102,7 +102,7 @@ def test_regression_loss(rng):
         for target_shape in ((rows,), (rows, 1)):
             cases.append((values.reshape(rows, 1), targets.reshape(target_shape)))
     seen = yield [(pred.clone().requires_grad_(True), target) for pred, target in cases]
-    for (pred, target), got in zip(cases, seen):
+    for (pred, target), got in zip(cases, seen, strict=True):
         rows = pred.shape[0]
         values, targets = pred.reshape(-1), target.reshape(-1)
         expected = ((values - targets) ** 2).mean()
@@ -130,7 +130,7 @@ def test_stable_ce_by_hand(rng):
     cases = [(torch.randn(rows, classes, generator=rng, dtype=dtype), torch.randint(0, classes, (rows,), generator=rng))
              for rows, classes, dtype in ((8, 5, torch.float32), (3, 7, torch.float64), (1, 2, torch.float32))]
     seen = yield cases
-    for (logits, targets), got in zip(cases, seen):
+    for (logits, targets), got in zip(cases, seen, strict=True):
         name = f"stable_cross_entropy({logits.dtype} logits {tuple(logits.shape)}, targets)"
         if got["builtin_calls"]:
             where = got["out"] if isinstance(got["out"], Raised) and got["out"].file else None
@@ -208,9 +208,9 @@ def test_hardest_examples(rng):
     cases = [(*_well_ranked_case(rng, rows, classes, dtype), ks)
              for rows, classes, dtype, ks in ((10, 4, torch.float32, (3, 1)), (7, 3, torch.float64, (7, 2)))]
     seen = yield cases
-    for (logits, targets, ks), got in zip(cases, seen):
+    for (logits, targets, ks), got in zip(cases, seen, strict=True):
         losses = F.cross_entropy(logits, targets, reduction="none")
-        for k, out in zip(ks, got["outs"]):
+        for k, out in zip(ks, got["outs"], strict=True):
             name = f"hardest_examples({logits.dtype} logits {tuple(logits.shape)}, targets, k={k})"
             expect.returned(out, name=name,
                             why="Was the loss averaged into one number? reduction='none' keeps one loss per sample to rank")
@@ -249,7 +249,7 @@ def test_masked_token_loss(rng):
     # the exercise lays out the "transposed" ones (B, C, T) and (T, B) in memory, as transposes leave them
     seen = yield [{"logits": logits, "targets": targets, "pad_index": pad_index, "transposed": transposed}
                   for logits, targets, pad_index, transposed in cases]
-    for (logits, targets, pad_index, transposed), got in zip(cases, seen):
+    for (logits, targets, pad_index, transposed), got in zip(cases, seen, strict=True):
         classes = logits.shape[-1]
         per_token = F.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), reduction="none")
         real = targets.reshape(-1) != pad_index

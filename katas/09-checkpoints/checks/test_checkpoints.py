@@ -86,7 +86,7 @@ def test_save_weights_writes_state_dict(rng):
     # float64 as well: a save that casts is caught; the int64 batch counter of BatchNorm rides along
     cases = [{"dtype": dtype, "state": _state(rng, dtype)} for dtype in (torch.float32, torch.float64)]
     seen = yield cases
-    for case, got in zip(cases, seen):
+    for case, got in zip(cases, seen, strict=True):
         state = _file_holds(got, "save_weights(model, path)",
                             "the file save_weights wrote: it holds pickled objects, not just tensors. Did you "
                             "torch.save(model, ...)? Save model.state_dict() instead")
@@ -211,7 +211,7 @@ def _adam_run(state, batches, lr):
         net.zero_grad()
         nn.functional.cross_entropy(net(x), y).backward()
         with torch.no_grad():
-            for p, (m, v) in zip(params, moments):
+            for p, (m, v) in zip(params, moments, strict=True):
                 m.lerp_(p.grad, 0.1)
                 v.mul_(0.999).addcmul_(p.grad, p.grad, value=0.001)
                 denom = (v.sqrt() / math.sqrt(1 - 0.999 ** t)).add_(1e-8)
@@ -316,7 +316,7 @@ def _stripped(got, state, prefix, want_keys, why):
         f"{call} changed the dict it was given (its keys are now {got['given_keys']}): build and return a new dict")
     assert isinstance(out, dict), f"{call} should return a dict, got {_kind(out)}"
     assert list(out) == want_keys, f"{call} should give the keys {want_keys} in this order, got {list(out)}; {why}"
-    for key, value in zip(want_keys, state.values()):
+    for key, value in zip(want_keys, state.values(), strict=True):
         expect.matches(out[key], value, name=f"{call}[{key!r}]", why="only the keys change; the tensors stay as they were")
 
 
