@@ -36,12 +36,13 @@ from grader.catalog import Catalog, Kata
 from grader.course import Course
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key, setup_key
-from grader.results import CheckResult, KataResult, LearnerResult
-from grader.runner import grade_many, unloadable_result
+from grader.results import (CRASHED, ERROR, FAILED, JOB_FAILURES, MISSING, NOT_STARTED, OOM, PASSED, SKIPPED,
+                            TIMEOUT, CheckResult, KataResult, LearnerResult)
+from grader.runner import grade_many, not_started_result
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
 
-RETRYABLE = ("timeout", "crashed", "oom", "error")
+RETRYABLE = JOB_FAILURES
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ class Progress:
             thread.join()
 
 
-_ORDER = ("passed", "failed", "not-started", "missing", "error", "timeout", "oom", "crashed")
+_ORDER = (PASSED, FAILED, NOT_STARTED, MISSING, ERROR, TIMEOUT, OOM, CRASHED)
 
 
 def _status_order(item: tuple[str, int]) -> tuple[int, str]:
@@ -330,9 +331,9 @@ def _with_missing(book: Gradebook, found: list[submissions.Submission], columns:
 def missing_result(kata: Kata, template: KataResult | None) -> KataResult:
     """0 points out of the kata's maximum (from a template result), every check failed: not graded."""
     message = f"not graded for these files: rerun `kata batch` with --only {kata.id}"
-    checks = [CheckResult(c.id, c.title, c.title_zh, 0.0, c.max_points, "failed" if c.max_points else "skipped",
+    checks = [CheckResult(c.id, c.title, c.title_zh, 0.0, c.max_points, FAILED if c.max_points else SKIPPED,
                           message) for c in (template.checks if template else [])]
-    return KataResult(kata.id, kata.version, "missing", message, checks, template.device if template else "",
+    return KataResult(kata.id, kata.version, MISSING, message, checks, template.device if template else "",
                       template.torch_version if template else "")
 
 
@@ -365,19 +366,19 @@ def _grade(book: Gradebook, worker: Worker, found: list[submissions.Submission],
     progress = Progress(len(jobs), [_label(j) for j in runnable], stream)
     for job in jobs:
         if unstarted[id(job)]:
-            result = unloadable_result(job.kata, worker.expected(job.kata), device, "not-started", unstarted[id(job)])
+            result = not_started_result(worker, job.kata, device, unstarted[id(job)])
             _record(book, job, result, results, progress)
     timed_out: list[Job] = []
     with progress.heartbeat():
         for job, result in grade_many(worker, runnable):
-            if retry_timeouts and result.status == "timeout":
+            if retry_timeouts and result.status == TIMEOUT:
                 timed_out.append(job)  # recorded after its second try, alone
                 continue
             _record(book, job, result, results, progress)
         for job in timed_out:  # the machine is quiet now: one job at a time
             stream.write(f"retrying {_label(job)} alone after a timeout\n")
             [(_, result)] = list(grade_many(worker, [job]))
-            if result.status == "timeout":
+            if result.status == TIMEOUT:
                 result.status_message += " (timed out again when retried alone)"
             _record(book, job, result, results, progress, attempts=2)
     return _Graded(results, len(jobs), reused, len(timed_out))

@@ -12,8 +12,11 @@ import typer
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width, wrap
-from grader.sandbox import DEFAULT_MEMORY_MB, Limits
+from grader.results import NOT_STARTED, points_text
+from grader.sandbox import Limits
 from grader.workspace import Workspace, find_root, workspace_nearby
+
+_LIMITS = Limits()  # the defaults of --memory and --disk
 
 
 def _explain(exc: KataError) -> str:
@@ -23,7 +26,8 @@ def _explain(exc: KataError) -> str:
 
 
 class _App(typer.Typer):
-    """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback."""
+    """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback: the
+    one place that does, so commands raise `KataError` and let it through."""
 
     def __call__(self, *args, **kwargs):
         try:
@@ -64,19 +68,6 @@ class _Session:
     lang = "en"
 
 
-def _fail(message: str | KataError) -> None:
-    text = _explain(message) if isinstance(message, KataError) else translate(message, _Session.lang)
-    typer.echo(say("error", _Session.lang, message=text), err=True)
-    raise typer.Exit(2)
-
-
-def _catalog(katas: Optional[Path]) -> Catalog:
-    try:
-        return Catalog.load(katas)
-    except KataError as exc:
-        _fail(exc)
-
-
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
     """The kata named by id or by its number in `kata list`; an unknown name gets a suggestion."""
     import difflib
@@ -88,7 +79,9 @@ def _kata(catalog: Catalog, kata_id: str) -> Kata:
         return catalog.get(kata_id)
     except KataError as exc:
         close = difflib.get_close_matches(kata_id, [k.id for k in catalog], n=1)
-        _fail(KataError.of("did_you_mean", id=kata_id, suggestion=close[0]) if close else exc)
+        if close:
+            raise KataError.of("did_you_mean", id=kata_id, suggestion=close[0]) from exc
+        raise
 
 
 def _space(workspace: Optional[Path]) -> Workspace:
@@ -97,7 +90,7 @@ def _space(workspace: Optional[Path]) -> Workspace:
     if workspace is None and not space.root.is_dir():
         found = workspace_nearby()
         if found is not None:
-            _fail(KataError.of("katas_elsewhere", root=space.root, found=found))
+            raise KataError.of("katas_elsewhere", root=space.root, found=found)
     return space
 
 
@@ -106,7 +99,7 @@ def main(lang: Optional[str] = typer.Option(None, "--lang", help=_h("help_lang")
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
     _Session.lang = detect_language(lang)
     if lang is not None and lang not in ("zh", "en"):
-        _fail(KataError.of("bad_lang", lang=lang))
+        raise KataError.of("bad_lang", lang=lang)
 
 
 @app.command("list", help=_h("help_list"))
@@ -114,16 +107,16 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     """Every kata: order, id, title, your status and points so far."""
     from tabulate import tabulate
 
-    catalog = _catalog(katas)
+    catalog = Catalog.load(katas)
     space = _space(workspace)
     lang = _Session.lang
     rows = []
     for kata in catalog:
         last = space.last(kata)  # since the last start or reset
         if last:
-            status, points = last["status"], f"{last['points']:g}/{last['max_points']:g}"
+            status, points = last["status"], points_text(last["points"], last["max_points"])
         else:
-            status, points = ("started" if space.is_started(kata) else "not-started"), "-"
+            status, points = ("started" if space.is_started(kata) else NOT_STARTED), "-"
         rows.append([kata.order, kata.id, kata.text(kata.title, lang), status_word(status, lang), points])
     headers = [say(k, lang) for k in ("order", "kata", "title", "status", "points")]
     # the title takes what the terminal has left once the other columns are laid out
@@ -142,16 +135,13 @@ def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to sta
     from grader import notebook as notebooks
     from grader.api import add_notebook
 
-    kata = _kata(_catalog(katas), kata_id)
+    kata = _kata(Catalog.load(katas), kata_id)
     space = Workspace(find_root(workspace))
     lang = _Session.lang
-    try:
-        report = space.start(kata)
-        if notebook:
-            path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
-            report.append((path.name, created))
-    except (KataError, OSError) as exc:
-        _fail(str(exc))
+    report = space.start(kata)
+    if notebook:
+        path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
+        report.append((path.name, created))
     typer.echo(kata.readme(lang).read_text(encoding="utf-8").rstrip())
     typer.echo("")
     typer.echo(say("started", lang, id=kata.id, path=space.folder(kata)))
@@ -170,10 +160,7 @@ def make_notebook(kata_id: str = typer.Argument(..., metavar="ID"), workspace: O
     """Write ID/ID.ipynb for a started kata from your current file; graded while saved after the .py."""
     from grader.api import make_notebook as write_notebook
 
-    try:
-        typer.echo(str(write_notebook(kata_id, workspace, _Session.lang, katas)))
-    except (KataError, OSError) as exc:
-        _fail(exc if isinstance(exc, KataError) else str(exc))
+    typer.echo(str(write_notebook(kata_id, workspace, _Session.lang, katas)))
 
 
 @app.command(help=_h("help_grade"))
@@ -188,47 +175,32 @@ def grade(
     verbose: bool = typer.Option(False, "-v", "--verbose", help=_h("help_verbose")),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
-    from grader.worker import Job, Worker
+    from grader.worker import Worker
 
-    catalog = _catalog(katas)
+    catalog = Catalog.load(katas)
     space = _space(workspace)
     lang = _Session.lang
-    started = [k for k in catalog if space.is_started(k)]
+    started = space.started(catalog)
     if not ids and not started:
-        _fail(KataError.of("no_started", root=space.root, first=catalog.katas[0].id))
+        raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id)
     regrade = everything or json_file is not None  # a JSON file holds every started kata
     selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
     if not selected:
         typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
-        raise typer.Exit(0 if all((space.last(k) or {}).get("status") == "passed" for k in started) else 1)
-    worker = Worker(selected)  # its zygote starts while this process imports torch
+        raise typer.Exit(0 if all(space.passing(k) for k in started) else 1)
+    worker = Worker(selected)  # first: its zygote imports torch while this process imports the engine below
     from grader import devices
+    from grader.grading import grade_workspace
     from grader.results import LearnerResult
-    from grader.runner import grade_many, unloadable_result
     from grader.scorecard import render
-    from grader.workspace import fingerprint
 
-    try:
-        device_name = devices.resolve(device)
-    except KataError as exc:
-        _fail(exc)
-    limits = Limits(timeout=timeout)
-    to_grade = [k for k in selected if space.is_started(k)]
-    graded_files = {k.id: fingerprint(space.folder(k)) for k in to_grade}  # as they are now, before grading
-    jobs = [Job(k, space.folder(k), device_name, limits) for k in to_grade]
-    if jobs and sys.stderr.isatty():  # a long grade (mnist) is not a blank screen
-        typer.echo(say("grading", lang, ids=", ".join(k.id for k in to_grade)), err=True)
-    by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
-    for kata in selected:
-        if kata.id not in by_kata:
-            by_kata[kata.id] = unloadable_result(kata, worker.expected(kata), device_name, "not-started",
-                                                 say("not_started_run", "en", id=kata.id))
-    results = [by_kata[k.id] for k in selected]
-    for result in results:
-        if result.status != "not-started":
-            space.record(result, graded_files[result.kata])
+    def announce(running: list[Kata]) -> None:
+        if sys.stderr.isatty():  # a long grade (mnist) is not a blank screen
+            typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
+
+    results = grade_workspace(worker, space, selected, devices.resolve(device), Limits(timeout=timeout), announce)
     typer.echo(render(results, catalog, lang, verbose=verbose))
-    following = _next_kata(catalog, space, [r.kata for r in results if r.full_marks])
+    following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
         typer.echo(say("next_kata", lang, id=following.id))
     if json_file is not None:
@@ -237,21 +209,13 @@ def grade(
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
 
 
-def _next_kata(catalog: Catalog, space: Workspace, done: list[str]) -> Optional[Kata]:
-    """The first kata not yet started after the last one just finished, if any."""
-    if not done:
-        return None
-    last = max(catalog.get(i).order for i in done)
-    return next((k for k in catalog if k.order > last and not space.is_started(k)), None)
-
-
 @app.command(help=_h("help_hint"))
 def hint(kata_id: str = typer.Argument(..., metavar="ID"),
          number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help=_h("help_hint_n")),
          every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
     """The next hint for the exercise of your first failing check (each call goes one step further)."""
-    kata = _kata(_catalog(katas), kata_id)
+    kata = _kata(Catalog.load(katas), kata_id)
     lang = _Session.lang
     space = _space(workspace)
     if every:
@@ -281,15 +245,15 @@ def hint(kata_id: str = typer.Argument(..., metavar="ID"),
 def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
           workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
     """Put the stub back (your old files are backed up under .kata/backups/)."""
-    kata = _kata(_catalog(katas), kata_id)
+    kata = _kata(Catalog.load(katas), kata_id)
     space = _space(workspace)
     if not space.is_started(kata):
-        _fail(KataError.of("not_started_reset", id=kata.id, root=space.root))
+        raise KataError.of("not_started_reset", id=kata.id, root=space.root)
     from grader.api import reset_kata, reset_refusal
     from grader.notebook import in_notebook
 
     if not yes and in_notebook():  # `!kata reset` in a notebook: a prompt there never gets an answer
-        _fail(reset_refusal(kata.id, space.root, _Session.lang, katas, command="!kata"))
+        raise KataError(reset_refusal(kata.id, space.root, _Session.lang, katas, command="!kata"))
     if not yes and not typer.confirm(say("reset_question", _Session.lang, path=space.folder(kata))):
         typer.echo(say("reset_declined", _Session.lang))
         raise typer.Exit(1)
@@ -301,10 +265,11 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
 def solution(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
              katas: Optional[Path] = KatasOption) -> None:
     """Show the reference solution, once you have full points on the kata."""
-    kata = _kata(_catalog(katas), kata_id)
-    best = _space(workspace).best(kata)
-    if not best or best.get("status") != "passed" or best.get("version") != kata.version:
-        points = f"{best['points']:g}/{best['max_points']:g}" if best else "-"
+    kata = _kata(Catalog.load(katas), kata_id)
+    space = _space(workspace)
+    if not space.solved(kata):
+        best = space.best(kata)
+        points = points_text(best["points"], best["max_points"]) if best else "-"
         typer.echo(say("locked", _Session.lang, id=kata.id, points=points), err=True)
         raise typer.Exit(1)
     for name in kata.files:
@@ -328,36 +293,33 @@ def verify(
     from grader.verify import mutation_test
     from grader.verify import verify as run_verify
 
-    catalog = _catalog(katas)
+    catalog = Catalog.load(katas)
     selected = [_kata(catalog, i) for i in ids] if ids else list(catalog)
     workers = workers or os.cpu_count() or 1
     all_ok = True
-    try:
-        if mutants:
-            for report in mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold):
-                mark = "ok  " if report.ok else "FAIL"
-                typer.echo(f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
-                           f"({report.score:.1f} %, threshold {report.threshold:g} %), "
-                           f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s")
-                for survivor in report.survivors:
-                    typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
-                    typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
-                for equivalent in report.equivalents:
-                    typer.echo(f"     equivalent {equivalent.mutant.id}: {report.equivalent[equivalent.mutant.id]}")
-                for problem in report.problems:
-                    typer.echo(f"     - {problem}")
-                all_ok &= report.ok
-        else:
-            for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
-                mark = "ok  " if verdict.ok else "FAIL"
-                typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
-                           f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
-                           f"reference graded in {verdict.reference_seconds:.2f} s")
-                for problem in verdict.problems:
-                    typer.echo(f"     - {problem}")
-                all_ok &= verdict.ok
-    except KataError as exc:
-        _fail(str(exc))
+    if mutants:
+        for report in mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold):
+            mark = "ok  " if report.ok else "FAIL"
+            typer.echo(f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
+                       f"({report.score:.1f} %, threshold {report.threshold:g} %), "
+                       f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s")
+            for survivor in report.survivors:
+                typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
+                typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
+            for equivalent in report.equivalents:
+                typer.echo(f"     equivalent {equivalent.mutant.id}: {report.equivalent[equivalent.mutant.id]}")
+            for problem in report.problems:
+                typer.echo(f"     - {problem}")
+            all_ok &= report.ok
+    else:
+        for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
+            mark = "ok  " if verdict.ok else "FAIL"
+            typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
+                       f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
+                       f"reference graded in {verdict.reference_seconds:.2f} s")
+            for problem in verdict.problems:
+                typer.echo(f"     - {problem}")
+            all_ok &= verdict.ok
     raise typer.Exit(0 if all_ok else 1)
 
 
@@ -371,8 +333,8 @@ def batch(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
-    memory: int = typer.Option(DEFAULT_MEMORY_MB, "--memory", min=64, help="MB of memory a job may use, all its processes together (then: oom)."),
-    disk: int = typer.Option(Limits().disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
+    memory: int = typer.Option(_LIMITS.memory_mb, "--memory", min=64, help="MB of memory a job may use, all its processes together (then: oom)."),
+    disk: int = typer.Option(_LIMITS.disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
     require_isolation: bool = typer.Option(False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."),
     katas: Optional[Path] = KatasOption,
     only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
@@ -392,20 +354,17 @@ def batch(
     from grader import course as course_module
     from grader import devices
 
-    catalog = _catalog(katas)
-    try:
-        chosen = batch_module.resolve_shard(shard, shards)
-        course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
-        selected = catalog.select(only or (list(course.katas) if course else None))
-        regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
-        summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
-                                   device=devices.resolve(device),
-                                   limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
-                                   shard=chosen, lang=_Session.lang, require_isolation=require_isolation,
-                                   regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel,
-                                   course=course)
-    except KataError as exc:
-        _fail(str(exc))
+    catalog = Catalog.load(katas)
+    chosen = batch_module.resolve_shard(shard, shards)
+    course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
+    selected = catalog.select(only or (list(course.katas) if course else None))
+    regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
+    summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
+                               device=devices.resolve(device),
+                               limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
+                               shard=chosen, lang=_Session.lang, require_isolation=require_isolation,
+                               regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel,
+                               course=course)
     kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
     typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
                f"({summary.retried} timeouts retried alone), {summary.reused} unchanged, {len(summary.skipped)} "
@@ -426,11 +385,8 @@ def merge(
     """Combine shard outputs into one, refusing overlaps and gaps."""
     from grader.batch import merge as merge_outputs
 
-    catalog = _catalog(katas)
-    try:
-        learners = merge_outputs(outs, out, catalog, _Session.lang)
-    except KataError as exc:
-        _fail(str(exc))
+    catalog = Catalog.load(katas)
+    learners = merge_outputs(outs, out, catalog, _Session.lang)
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 
@@ -467,10 +423,7 @@ def import_submissions(
     """Turn an LMS bulk download into `kata batch` input: one folder per learner, and roster.csv."""
     from grader import lms
 
-    try:
-        imported, skipped = lms.import_download(system, download, list(_catalog(katas)), out)
-    except KataError as exc:
-        _fail(str(exc))
+    imported, skipped = lms.import_download(system, download, list(Catalog.load(katas)), out)
     for entry in skipped:
         typer.echo(f"skipped {entry.entry}: {entry.reason}", err=True)
     late = sum(lr.late for lr in imported.learners)
@@ -490,11 +443,8 @@ def export_gradescope(
     """A Gradescope autograder zip: setup.sh, run_autograder, the katas; upload it as the assignment's autograder."""
     from grader import platforms
 
-    try:
-        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout, course_file)
-        platforms.build_gradescope(selected, config, out)
-    except KataError as exc:
-        _fail(str(exc))
+    selected, config = _platform_config(Catalog.load(katas), only, visibility, check, timeout, course_file)
+    platforms.build_gradescope(selected, config, out)
     typer.echo(f"gradescope autograder for {', '.join(config.katas)} -> {out}")
 
 
@@ -512,11 +462,8 @@ def export_prairielearn(
     """PrairieLearn questions graded externally by this engine, one per kata, and their image's Dockerfile."""
     from grader import platforms
 
-    try:
-        selected, config = _platform_config(_catalog(katas), only, visibility, check, timeout, course_file)
-        questions = platforms.build_prairielearn(selected, config, out, image)
-    except KataError as exc:
-        _fail(str(exc))
+    selected, config = _platform_config(Catalog.load(katas), only, visibility, check, timeout, course_file)
+    questions = platforms.build_prairielearn(selected, config, out, image)
     typer.echo(f"prairielearn: {len(questions)} questions -> {out / 'questions'}; "
                f"build the image: docker build -t {image} {out}")
 
@@ -550,7 +497,7 @@ def watch(
     from grader import watch as watching
     from grader.scorecard import render
 
-    catalog = _catalog(katas)
+    catalog = Catalog.load(katas)
     space = _space(workspace)
     keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
     try:
@@ -568,7 +515,5 @@ def watch(
                 after_message = False
                 typer.echo(render([update], catalog, _Session.lang))
                 typer.echo(session.footer(keys))
-    except (KataError, OSError) as exc:
-        _fail(str(exc))
     except KeyboardInterrupt:
         pass

@@ -17,8 +17,11 @@ import os
 import re
 import shutil
 from functools import lru_cache
+from typing import Mapping, TypeVar
 
 from wcwidth import wcswidth
+
+T = TypeVar("T")
 
 PHRASES: dict[str, dict[str, str]] = {
     # table headers and scorecard frame
@@ -228,9 +231,13 @@ def detect_language(option: str | None = None) -> str:
     return "zh" if any(n.lower().startswith("zh") for n in names) else "en"
 
 
+def pick(table: Mapping[str, T], lang: str) -> T:
+    """The `lang` entry of a table of languages, else its English one: the one language fallback."""
+    return table.get(lang) or table["en"]
+
+
 def say(key: str, lang: str, **values) -> str:
-    table = PHRASES[key]
-    return (table.get(lang) or table["en"]).format(**values)
+    return pick(PHRASES[key], lang).format(**values)
 
 
 def status_word(status: str, lang: str) -> str:

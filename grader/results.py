@@ -18,6 +18,20 @@ from dataclasses import asdict, dataclass, field
 
 SCHEMA_VERSION = 1
 
+# A kata's status (`KataResult.status`) and a check's outcome (`CheckResult.outcome`): the stored and
+# exported words, named once. Decisions compare against these names, never against message text.
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"  # a check only: it does not run on the job's device
+ERROR = "error"
+TIMEOUT = "timeout"
+OOM = "oom"
+CRASHED = "crashed"
+NOT_STARTED = "not-started"  # a kata with nothing to run: never started, or its stub unchanged
+MISSING = "missing"  # `kata batch` exports: no result for the learner's current files
+CLEAN = (PASSED, SKIPPED)  # check outcomes that cost no points
+JOB_FAILURES = (TIMEOUT, CRASHED, OOM, ERROR)  # the job itself went wrong; a rerun may change it
+
 # C0/C1 controls but tab and newline (NUL, ESC sequences for a terminal...), lone surrogates (no
 # UTF-8 form) and the bidirectional embeddings, overrides and isolates (they reorder what a reader sees)
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
@@ -26,6 +40,11 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u20
 def safe_text(text: str) -> str:
     """`text` with line ends as \\n and every unsafe character (above) replaced by U+FFFD."""
     return _UNSAFE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def points_text(points: float, max_points: float) -> str:
+    """Points as every table shows them: `7/10`, `2.5/3`."""
+    return f"{points:g}/{max_points:g}"
 
 
 def safe_data(value: object) -> object:
@@ -53,7 +72,9 @@ class CheckResult:
     duration: float = 0.0
 
     def localized_title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" and self.title_zh else self.title
+        from grader.i18n import pick  # here, not above: the grading child imports this module too
+
+        return pick({"en": self.title, "zh": self.title_zh}, lang)
 
 
 @dataclass
@@ -80,14 +101,14 @@ class KataResult:
 
     @property
     def passed_count(self) -> int:
-        return sum(c.outcome == "passed" for c in self.checks)
+        return sum(c.outcome == PASSED for c in self.checks)
 
     @property
     def full_marks(self) -> bool:
-        return self.status == "passed"
+        return self.status == PASSED
 
     def first_failure(self) -> CheckResult | None:
-        return next((c for c in self.checks if c.outcome not in ("passed", "skipped")), None)
+        return next((c for c in self.checks if c.outcome not in CLEAN), None)
 
     def to_dict(self) -> dict:
         data = asdict(self)

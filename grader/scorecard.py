@@ -12,16 +12,11 @@ from tabulate import tabulate
 
 from grader.catalog import Catalog
 from grader.i18n import clip, say, status_word, terminal_columns, translate
-from grader.results import CheckResult, KataResult, safe_text
+from grader.results import JOB_FAILURES, PASSED, SKIPPED, CheckResult, KataResult, points_text, safe_text
 
 OUTPUT_LINES = 10
 MESSAGE_LINES = 8
-_MARKS = {"passed": "✓", "skipped": "–"}
-_JOB_STATUSES = ("error", "timeout", "oom", "crashed")  # the job itself went wrong: say why first
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
+_MARKS = {PASSED: "✓", SKIPPED: "–"}
 
 
 def _message(text: str, lang: str) -> list[str]:
@@ -30,7 +25,7 @@ def _message(text: str, lang: str) -> list[str]:
 
 def _check_line(check: CheckResult, lang: str, columns: int) -> str:
     mark = _MARKS.get(check.outcome, "✗")
-    line = f"  {mark} {_points(check.points)}/{_points(check.max_points)}  {check.localized_title(lang)}"
+    line = f"  {mark} {points_text(check.points, check.max_points)}  {check.localized_title(lang)}"
     return clip(line, columns)
 
 
@@ -40,7 +35,7 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
         [
             r.kata,
             f"{r.passed_count}/{len(r.checks)}",
-            f"{_points(r.points)}/{_points(r.max_points)}",
+            points_text(r.points, r.max_points),
             status_word(r.status, lang),
             f"{r.duration:.2f}s",
         ]
@@ -48,7 +43,7 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
     ]
     total_points = sum(r.points for r in results)
     total_max = sum(r.max_points for r in results)
-    rows.append([say("total", lang), "", f"{_points(total_points)}/{_points(total_max)}", "", ""])
+    rows.append([say("total", lang), "", points_text(total_points, total_max), "", ""])
     headers = [say(k, lang) for k in ("kata", "checks", "points", "status", "time")]
     lines = [tabulate(rows, headers=headers, tablefmt="simple")]
     for result in results:
@@ -63,7 +58,7 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
         lines.append(say("status_line", lang, id=result.kata, title=kata.text(kata.title, lang),
                          word=status_word(result.status, lang), why=say("status_" + result.status, lang)))
         failing = result.first_failure()
-        if result.status_message and (failing is None or result.status in _JOB_STATUSES):
+        if result.status_message and (failing is None or result.status in JOB_FAILURES):  # say why first
             lines.extend(f"  {line}" for line in _message(result.status_message, lang))
         if failing is not None:
             lines.append(f"  {say('first_failure', lang)}{failing.localized_title(lang)}")

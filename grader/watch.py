@@ -23,9 +23,9 @@ from queue import Queue
 from typing import Iterable, Iterator, Union
 
 from grader.catalog import Catalog, Kata
+from grader.grading import grade_workspace
 from grader.i18n import say
 from grader.results import KataResult
-from grader.runner import grade
 from grader.sandbox import Limits
 from grader.worker import Worker
 from grader.workspace import Workspace
@@ -36,11 +36,11 @@ _STEP_MS = 50  # quiet time that ends a batch of changes: the save-to-feedback l
 
 
 def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
-    """The named kata, else the first started one not yet at full points, else the first kata."""
+    """The named kata, else the first started one not solved (for its current version), else the first kata."""
     if kata_id:
         return catalog.get(kata_id)
-    started = [k for k in catalog if space.is_started(k)]
-    unfinished = [k for k in started if (space.best(k) or {}).get("status") != "passed"]
+    started = space.started(catalog)
+    unfinished = [k for k in started if not space.solved(k)]
     return (unfinished or started or list(catalog))[0]
 
 
@@ -61,8 +61,7 @@ class WatchSession:
         self.last = None
 
     def grade(self) -> KataResult:
-        self.last = grade(self.kata, self.space.folder(self.kata), self.device, self.limits, worker=self.worker)
-        self.space.record(self.last)
+        [self.last] = grade_workspace(self.worker, self.space, [self.kata], self.device, self.limits)
         return self.last
 
     def touches(self, changes: set[Change]) -> bool:

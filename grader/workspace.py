@@ -3,7 +3,8 @@
 Start copies a stub without ever overwriting a learner's file; reset backs the old files up first.
 The state file remembers, per kata, the best result (which gates `kata solution`), the last one
 (with a fingerprint of the files it graded, so a bare `kata grade` skips unchanged katas) and the
-hints seen on each exercise's ladder. Every change to it is a locked read-modify-write ending in an
+hints seen on each exercise's ladder. A stored result counts only for the kata version it graded:
+new checks make old points stale. Every change to it is a locked read-modify-write ending in an
 atomic rename, so two `kata` commands at once never lose an update or leave half a file.
 """
 
@@ -18,12 +19,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from grader.catalog import Kata
+from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import say
-from grader.results import KataResult
+from grader.i18n import pick, say
+from grader.results import PASSED, KataResult
+from grader.sandbox import files_that_count
 
 STATE_DIR = ".kata"
 DEFAULT_NAME = "kata-workspace"
@@ -61,10 +63,10 @@ def workspace_nearby(start: Path | None = None) -> Path | None:
     return None
 
 
-def fingerprint(folder: Path) -> str:
-    """A hash of the Python files and notebooks in a kata folder: equal hashes, nothing to grade again."""
+def fingerprint(folder: Path, names: tuple[str, ...]) -> str:
+    """A hash of the files a grading job would copy (`files_that_count`): equal hashes, nothing to grade again."""
     digest = hashlib.sha256()
-    for path in sorted([*folder.glob("*.py"), *folder.glob("*.ipynb")]):
+    for path in files_that_count(folder, names):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -129,21 +131,43 @@ class Workspace:
             os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
             return answer
 
+    def started(self, catalog: Catalog) -> list[Kata]:
+        return [k for k in catalog if self.is_started(k)]
+
+    def next_kata(self, catalog: Catalog, finished: Iterable[str]) -> Kata | None:
+        """The first kata not yet started after the last of `finished` (ids), if any."""
+        orders = [catalog.get(i).order for i in finished]
+        if not orders:
+            return None
+        return next((k for k in catalog if k.order > max(orders) and not self.is_started(k)), None)
+
     def best(self, kata: Kata) -> dict | None:
+        """The best result ever stored, whatever kata version it graded (see `solved`)."""
         return self._state().get("best", {}).get(kata.id)
+
+    def solved(self, kata: Kata) -> bool:
+        """Full points stored for the kata's current version: what unlocks its solution."""
+        best = self.best(kata)
+        return best is not None and best.get("status") == PASSED and best.get("version") == kata.version
 
     def last(self, kata: Kata) -> dict | None:
         """The last result of this kata since it was started or reset, if it is for its current version."""
         last = self._state().get("last", {}).get(kata.id)
         return last if last and last.get("version") == kata.version else None
 
+    def passing(self, kata: Kata) -> bool:
+        """Whether the last grade of the kata's current version was at full points."""
+        last = self.last(kata)
+        return last is not None and last.get("status") == PASSED
+
     def changed(self, kata: Kata) -> bool:
         """Whether the kata's files changed since their last grade (or it was never graded)."""
         last = self.last(kata)
-        return last is None or last.get("fingerprint") != fingerprint(self.folder(kata))
+        return last is None or last.get("fingerprint") != fingerprint(self.folder(kata), kata.files)
 
     def record(self, result: KataResult, graded: str | None = None) -> None:
-        """Remember a result; `graded` is the fingerprint of the files as they were graded."""
+        """Remember a result; `graded` is the fingerprint of the files as they were graded (None: not
+        known, so the next `kata grade` grades the kata again)."""
         failing = result.first_failure()
         entry = {"points": result.points, "max_points": result.max_points, "status": result.status,
                  "version": result.version}
@@ -155,7 +179,7 @@ class Workspace:
                     or previous.get("version") != result.version):
                 best[result.kata] = entry
             state.setdefault("last", {})[result.kata] = {
-                **entry, "fingerprint": graded or fingerprint(self.root / result.kata),
+                **entry, "fingerprint": graded,
                 "first_failure": failing.id if failing else None,
             }
 
@@ -201,15 +225,15 @@ class Workspace:
 
     # -- hints ----------------------------------------------------------------------------------
 
-    def _ladder(self, kata: Kata, state: dict) -> tuple[str, int | None, tuple[str, ...], tuple[str, ...]]:
-        """(key, exercise, en hints, zh hints) of the ladder for the kata's first failing check."""
+    def _ladder(self, kata: Kata, state: dict, lang: str) -> tuple[str, int | None, tuple[str, ...]]:
+        """(key, exercise, hints in `lang`) of the ladder for the kata's first failing check."""
         last = state.get("last", {}).get(kata.id) or {}
         exercise = kata.hints_for(last.get("first_failure"))
         if exercise is None and not kata.hints:
             exercise = kata.exercise_hints[0]  # never graded: start with the first exercise
         if exercise is None:
-            return GENERAL, None, kata.hints["en"], kata.hints["zh"]
-        return str(exercise.exercise), exercise.exercise, exercise.hints["en"], exercise.hints["zh"]
+            return GENERAL, None, pick(kata.hints, lang)
+        return str(exercise.exercise), exercise.exercise, pick(exercise.hints, lang)
 
     @staticmethod
     def _used(state: dict, kata: Kata) -> dict[str, int]:
@@ -222,8 +246,7 @@ class Workspace:
         """The next hint on the ladder of the exercise failing first (the last one repeats)."""
 
         def climb(state: dict) -> Hint:
-            key, exercise, english, chinese = self._ladder(kata, state)
-            hints = chinese if lang == "zh" else english
+            key, exercise, hints = self._ladder(kata, state, lang)
             used = self._used(state, kata)
             number = min(int(used.get(key, 0)) + 1, len(hints))
             used[key] = number
@@ -239,17 +262,16 @@ class Workspace:
         ladders += [(str(e.exercise), e.exercise, e.hints) for e in kata.exercise_hints]
         shown = []
         for key, exercise, table in ladders:
-            hints = table["zh"] if lang == "zh" else table["en"]
+            hints = pick(table, lang)
             shown += [Hint(n, len(hints), hints[n - 1], exercise) for n in range(1, int(used.get(key, 0)) + 1)]
         return shown
 
     def hint_again(self, kata: Kata, lang: str, number: int) -> Hint | None:
         """Hint `number` of the current ladder again, if it was shown already; None otherwise."""
         state = self._state()
-        key, exercise, english, chinese = self._ladder(kata, state)
+        key, exercise, hints = self._ladder(kata, state, lang)
         used = state.get("hints_used", {}).get(kata.id)
         seen = int(used.get(key, 0)) if isinstance(used, dict) else 0
         if not 1 <= number <= seen:
             return None
-        hints = chinese if lang == "zh" else english
         return Hint(number, len(hints), hints[number - 1], exercise)

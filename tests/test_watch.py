@@ -100,6 +100,19 @@ def test_pick_kata_prefers_the_first_unfinished_started_kata(pack: Catalog, tmp_
     assert pick_kata(pack, space, "tensors").id == "tensors"
 
 
+def test_pick_kata_counts_full_points_only_for_the_current_kata_version(pack: Catalog, tmp_path: Path):
+    from grader.results import KataResult
+
+    space = Workspace(tmp_path / "workspace")
+    tensors = pack.get("tensors")
+    space.start(tensors)
+    space.start(pack.get("again"))
+    space.record(KataResult("tensors", tensors.version - 1, "passed", "", [], "cpu", "test"))
+    assert pick_kata(pack, space, None).id == "tensors"  # solved before its checks changed: not solved now
+    space.record(KataResult("tensors", tensors.version, "passed", "", [], "cpu", "test"))
+    assert pick_kata(pack, space, None).id == "again"
+
+
 def test_events_reports_a_saved_file(tmp_path: Path):
     target = tmp_path / "tensors.py"
     received = threading.Event()

@@ -1,0 +1,40 @@
+"""`kata grade` and `kata watch` in one call: grade some katas of a learner's workspace and record them.
+
+The katas started in the workspace each run as a job on the given (warm) worker; a kata never started
+is `not-started` without a run. Each graded result is recorded with the fingerprint of its files as
+they were before the job copied them, so a save during grading is graded again next time. The caller
+creates the worker first (its zygote imports torch while the caller does), so this module, which
+imports the engine, is imported after it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from grader.catalog import Kata
+from grader.i18n import say
+from grader.results import KataResult
+from grader.runner import grade_many, not_started_result
+from grader.sandbox import Limits
+from grader.worker import Job, Worker
+from grader.workspace import Workspace, fingerprint
+
+
+def grade_workspace(worker: Worker, space: Workspace, katas: list[Kata], device: str, limits: Limits,
+                    announce: Callable[[list[Kata]], None] | None = None) -> list[KataResult]:
+    """One result per kata of `katas`, in that order; `announce` hears which katas run, before they do."""
+    started = [k for k in katas if space.is_started(k)]
+    graded_files = {k.id: fingerprint(space.folder(k), k.files) for k in started}
+    if started and announce is not None:
+        announce(started)
+    by_kata = {job.kata.id: result
+               for job, result in grade_many(worker, [Job(k, space.folder(k), device, limits) for k in started])}
+    results = []
+    for kata in katas:
+        result = by_kata.get(kata.id)
+        if result is None:
+            result = not_started_result(worker, kata, device, say("not_started_run", "en", id=kata.id))
+        else:
+            space.record(result, graded_files[kata.id])
+        results.append(result)
+    return results
