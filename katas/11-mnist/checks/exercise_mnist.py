@@ -89,21 +89,47 @@ def test_make_loaders_batches(solution, inputs):
     }
 
 
-def _first_labels(loader):
-    return next(iter(loader))[1]
+def _first_batch(loader):
+    """The first batch's labels and the keys of its images (see `fingerprints`)."""
+    images, labels = next(iter(loader))
+    return {"labels": labels, "keys": fingerprints(images)}
 
 
 def test_make_loaders_reproducible(solution, inputs):
     root, batch_size, (seed, other_seed) = Path(inputs["root"]), inputs["batch_size"], inputs["seeds"]
-    first = _first_labels(solution.make_loaders(root, batch_size=batch_size, seed=seed)[0])
+    first = _first_batch(solution.make_loaders(root, batch_size=batch_size, seed=seed)[0])
     loader, _ = solution.make_loaders(root, batch_size=batch_size, seed=seed)
     torch.rand(inputs["draws"])  # other code using the global random state in between must not matter
-    again = _first_labels(loader)
-    other = _first_labels(solution.make_loaders(root, batch_size=batch_size, seed=other_seed)[0])
+    again = _first_batch(loader)
+    other = _first_batch(solution.make_loaders(root, batch_size=batch_size, seed=other_seed)[0])
     return {"first": first, "again": again, "other": other}
 
 
 # --- exercise 3: build_model ---------------------------------------------------------------------
+
+# The layers whose settings the judge can rebuild a model from: the names of their settings.
+LAYERS = {
+    "Flatten": ("start_dim", "end_dim"), "Linear": (), "ReLU": (), "Dropout": (), "Softmax": ("dim",),
+    "LogSoftmax": ("dim",), "Conv2d": ("stride", "padding", "dilation", "groups"),
+    "MaxPool2d": ("kernel_size", "stride", "padding", "dilation"),
+}
+
+
+def _layers(model):
+    """A plain nn.Sequential of the LAYERS as [(type name, settings)], else None: the judge recomputes
+    such a model's logits from its parameters."""
+    if type(model) is not nn.Sequential:
+        return None
+    layers = []
+    for layer in model:
+        name = type(layer).__name__
+        if name not in LAYERS or type(layer) is not getattr(nn, name):
+            return None
+        if name == "Conv2d" and layer.padding_mode != "zeros":
+            return None
+        layers.append((name, {key: getattr(layer, key) for key in LAYERS[name]}))
+    return layers
+
 
 def test_build_model(solution, inputs):
     model = attempt(solution.build_model)
@@ -113,8 +139,10 @@ def test_build_model(solution, inputs):
     model.eval()
     with torch.no_grad():
         out = attempt(model, _images(inputs))
+    layers = _layers(model)
     return {"model": type(model).__name__, "new_each_call": second is not model,
-            "parameters": sum(1 for _ in model.parameters()), "out": out}
+            "parameters": sum(1 for _ in model.parameters()), "out": out, "layers": layers,
+            "state": None if layers is None else {k: v.detach() for k, v in model.state_dict().items()}}
 
 
 # --- exercise 4: train_model ---------------------------------------------------------------------
@@ -144,11 +172,13 @@ def test_train_model_uses_lr(solution, inputs):
 
 def test_train_model_sets_train_mode(solution, inputs):
     model = _linear_model(inputs["weight"], inputs["bias"], dropout=inputs["dropout"])
-    modes = []
+    modes, dropped = [], []
     model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    # what the Dropout layer let through: the judge tells training mode from these values
+    model[1].register_forward_hook(lambda module, args, output: dropped.append(output.detach()))
     model.eval()  # as evaluate() leaves it
     result = attempt(solution.train_model, model, _loader(inputs), epochs=1)
-    return {"result": result, "modes": modes}
+    return {"result": result, "modes": modes, "dropout_outputs": dropped}
 
 
 # --- exercise 5: evaluate ------------------------------------------------------------------------
@@ -159,19 +189,29 @@ def test_evaluate(solution, inputs):
 
 def test_evaluate_eval_mode(solution, inputs):
     model = _linear_model(inputs["weight"], inputs["bias"], dropout=inputs["dropout"])
-    modes = []
-    model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    modes, logits = [], []
+
+    def watch(module, args, output):
+        modes.append(module.training)
+        logits.append(output.detach())
+
+    model.register_forward_hook(watch)
     model.train()  # as train_model leaves it
     accuracy = attempt(solution.evaluate, model, _loader(inputs))
-    return {"accuracy": accuracy, "modes": modes}
+    return {"accuracy": accuracy, "modes": modes, "logits": logits}
 
 
 def test_evaluate_no_grad(solution, inputs):
     model = _linear_model(inputs["weight"], inputs["bias"])
-    grad_modes = []
-    model.register_forward_hook(lambda module, args, output: grad_modes.append(torch.is_grad_enabled()))
+    grad_modes, logits = [], []
+    # the logits travel with their requires_grad: the judge reads the grad mode off the values
+    def watch(module, args, output):
+        grad_modes.append(torch.is_grad_enabled())
+        logits.append(output)
+
+    model.register_forward_hook(watch)
     result = attempt(solution.evaluate, model, _loader(inputs))
-    return {"result": result, "grad_modes": grad_modes}
+    return {"result": result, "grad_modes": grad_modes, "logits": logits}
 
 
 # --- exercise 6: run -----------------------------------------------------------------------------
@@ -207,10 +247,6 @@ class _TrainingWatch:
     def __exit__(self, *exc):
         self.hook.remove()
         self.solution.build_model = self.original
-
-    def seen(self):
-        """The distinct keys of the images trained on, as a (count, 98) uint8 array."""
-        return np.array([np.frombuffer(key, dtype=np.uint8) for key in sorted(self.keys)], dtype=np.uint8)
 
 
 _RUNS = {}
@@ -253,8 +289,9 @@ def test_run_accuracy(solution, inputs, tmp_path_factory):
 def test_run_trains_on_train_split(solution, inputs, tmp_path_factory):
     run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
     watch = run["watch"]
+    probes = fingerprints(inputs["pixels"])
     return {"accuracy": run["accuracy"], "built": len(watch.models), "training_images": watch.training_images,
-            "seen": watch.seen()}
+            "distinct": len(watch.keys), "trained": [row.tobytes() in watch.keys for row in probes]}
 
 
 def _weights_sample(state):
@@ -276,13 +313,24 @@ def test_run_uses_seed(solution, inputs, tmp_path, monkeypatch):
         return [0.0] * int(epochs)
 
     monkeypatch.setattr(solution, "train_model", quick_train)
-    weights = []
+    weights, logits = [], []
     for i, (seed, before) in enumerate(zip(inputs["seeds"], inputs["global_seeds"])):
         path = tmp_path / f"weights-{i}.pt"
         torch.manual_seed(before)  # whatever ran before must not matter
         solution.run(Path(inputs["root"]), path, seed=seed)
-        weights.append(_weights_sample(attempt(torch.load, path, weights_only=True)))
-    return {"weights": weights, "first_batches": first_batches}
+        state = attempt(torch.load, path, weights_only=True)
+        weights.append(_weights_sample(state))
+        logits.append(attempt(_reloaded_logits, solution, state, _images(inputs)) if isinstance(state, dict) else None)
+    return {"weights": weights, "first_batches": first_batches, "logits": logits}
+
+
+def _reloaded_logits(solution, state, images):
+    """The logits of a fresh build_model() with the saved state_dict, on the judge's images."""
+    model = solution.build_model()
+    model.load_state_dict(state)
+    model.eval()
+    with torch.no_grad():
+        return model(images)
 
 
 @pytest.mark.timeout(240)

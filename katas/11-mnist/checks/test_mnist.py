@@ -29,8 +29,8 @@ RUN = f"run(root, weights_path, seed={SEED})"
 
 
 def _exercise_half():
-    """exercise_mnist.py, for `fingerprints`: the test images must be keyed exactly as the child keys
-    the images a model trains on."""
+    """exercise_mnist.py, for `fingerprints`: the training images must be keyed exactly as the child keys
+    the images of a batch."""
     spec = importlib.util.spec_from_file_location(f"{__name__}_exercise", Path(__file__).with_name("exercise_mnist.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -195,29 +195,101 @@ def test_make_loaders_batches(rng):
                    why="the test loader should cover the 1,000 test images once, unshuffled")
 
 
+@lru_cache(maxsize=None)
+def _train_labels_by_key():
+    """The label of every training image, by its key (`fingerprints`)."""
+    pixels, labels = _split(True)
+    return {row.tobytes(): int(label) for row, label in zip(fingerprints(pixels), labels)}
+
+
+def _first_batch(batch, size, name):
+    """A first training batch's labels, after checking that it holds `size` training images with their
+    own labels: the batch size is drawn per job, so the answer is this job's, not another's."""
+    labels = batch["labels"]
+    expect.shape(labels, (size,), name=f"the labels of {name}'s first batch (batch_size={size})")
+    keys = batch["keys"]
+    assert keys.shape == (size, 98), f"{name}'s first batch should hold {size} images, got {keys.shape[0]}"
+    by_key = _train_labels_by_key()
+    truth = [by_key.get(row.tobytes()) for row in keys]
+    assert truth == labels.tolist(), (
+        f"{name}'s first batch pairs its images with other labels than the training files do: keep each image "
+        "with its own label"
+    )
+    return labels
+
+
 def test_make_loaders_reproducible(rng):
     """The same seed gives the same shuffle; another seed another one
     相同的 seed 给出相同的打乱顺序，不同的 seed 给出不同的顺序"""
     seed, other = torch.randperm(10_000, generator=rng)[:2].tolist()
-    size = _randint(rng, 20, 80)
+    size = _randint(rng, 20, 200)
     seen = yield {"root": str(MNIST), "batch_size": size, "seeds": [seed, other], "draws": _randint(rng, 1, 20)}
-    assert torch.equal(seen["again"], seen["first"]), (
+    first, again, another = (_first_batch(seen[key], size, f"make_loaders(root, seed={s})")
+                             for key, s in (("first", seed), ("again", seed), ("other", other)))
+    assert torch.equal(again, first) and np.array_equal(seen["again"]["keys"], seen["first"]["keys"]), (
         f"make_loaders(root, seed={seed}) gave a different first batch the second time: seed the shuffle with "
         "DataLoader(..., shuffle=True, generator=torch.Generator().manual_seed(seed)); torch.manual_seed "
         "inside make_loaders is not enough, because the order is drawn when iteration starts"
     )
-    assert not torch.equal(seen["other"], seen["first"]), (
+    assert not np.array_equal(seen["other"]["keys"], seen["first"]["keys"]), (
         f"make_loaders with seed={seed} and seed={other} gave the same first batch: use the seed argument"
     )
 
 
 # --- exercise 3: build_model ---------------------------------------------------------------------
 
+def _with_repeats(rng, n):
+    """n test images, some shown twice at rng-drawn places: (pixels, [(i, j) with image i == image j])."""
+    pixels, _ = _sample(rng, False, n)
+    order = torch.randperm(n, generator=rng).tolist()
+    pairs = [(order[k], order[k + 1]) for k in range(0, 6, 2)]
+    for i, j in pairs:
+        pixels[j] = pixels[i]
+    return pixels, pairs
+
+
+def _same_rows(out, pairs, name):
+    """Rows showing the same image give the same logits (in eval mode, whatever the architecture): the
+    repeats are drawn per job, so another job's logits do not fit."""
+    for i, j in pairs:
+        assert torch.allclose(out[i], out[j], rtol=1e-4, atol=1e-5), (
+            f"{name}: images {i} and {j} are the same image but got different logits {out[i][:3].tolist()}... and "
+            f"{out[j][:3].tolist()}...: in eval mode the model should give each image the same scores"
+        )
+
+
+def _pair(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+
+
+def _recomputed(layers, state, images):
+    """The logits of a plain nn.Sequential described by `layers` (see exercise_mnist.LAYERS), in eval mode."""
+    x = images
+    for index, (kind, settings) in enumerate(layers):
+        weight, bias = state.get(f"{index}.weight"), state.get(f"{index}.bias")
+        if kind == "Flatten":
+            x = x.flatten(settings["start_dim"], settings["end_dim"])
+        elif kind == "Linear":
+            x = F.linear(x, weight, bias)
+        elif kind == "Conv2d":
+            x = F.conv2d(x, weight, bias, _pair(settings["stride"]), _pair(settings["padding"]),
+                         _pair(settings["dilation"]), settings["groups"])
+        elif kind == "MaxPool2d":
+            x = F.max_pool2d(x, settings["kernel_size"], settings["stride"], settings["padding"],
+                             settings["dilation"])
+        elif kind == "ReLU":
+            x = F.relu(x)
+        elif kind in ("Softmax", "LogSoftmax"):
+            x = (F.softmax if kind == "Softmax" else F.log_softmax)(x, dim=settings["dim"])
+        # Dropout: nothing in eval mode
+    return x
+
+
 def test_build_model(rng):
     """build_model maps (N, 1, 28, 28) images to (N, 10) logits
     build_model 把 (N, 1, 28, 28) 的图像映射为 (N, 10) 的 logits"""
-    n = _randint(rng, 5, 13)
-    pixels, _ = _sample(rng, False, n)
+    n = _randint(rng, 8, 64)
+    pixels, pairs = _with_repeats(rng, n)
     seen = yield {"pixels": pixels}
     model = expect.returned(seen["model"], name="build_model()")
     assert "out" in seen, f"build_model() should return an nn.Module, got {model}"
@@ -233,6 +305,10 @@ def test_build_model(rng):
         "build_model()'s outputs are probabilities (non-negative, each row sums to 1): drop the final "
         "Softmax. CrossEntropyLoss expects raw logits and applies log-softmax itself"
     )
+    _same_rows(out, pairs, name)
+    if seen["layers"] is not None:  # a plain nn.Sequential: its logits follow from its parameters
+        expect.close(out, _recomputed(seen["layers"], seen["state"], _scaled(pixels)), name=name, rtol=1e-4,
+                     atol=1e-4, why="the logits should follow from the model's own layers and parameters")
 
 
 # --- exercise 4: train_model ---------------------------------------------------------------------
@@ -331,13 +407,29 @@ def test_train_model_uses_lr(rng):
 def test_train_model_sets_train_mode(rng):
     """train_model puts the model back in training mode
     train_model 把模型切换回训练模式"""
-    seen = yield _training_inputs(rng, 128, _randint(rng, 32, 65)) | {"dropout": 0.2}
+    p = 0.15 + 0.3 * float(torch.rand((), generator=rng))
+    given = _training_inputs(rng, 128, _randint(rng, 32, 65)) | {"dropout": p}
+    seen = yield given
     expect.returned(seen["result"], name="train_model(model, loader, epochs=1)")
     assert seen["modes"], "train_model never ran the model"
-    assert all(seen["modes"]), (
+    eval_mode = (
         "train_model ran the model in eval mode (it was in eval mode when passed in, as after evaluate()): "
         "call model.train() before the training loop, or dropout and batch norm stay switched off"
     )
+    assert all(seen["modes"]), eval_mode
+    # The Dropout layer's outputs, recomputed from this job's images and p: in training mode each pixel is
+    # either dropped (0) or scaled by 1 / (1 - p), and some of every batch's non-zero pixels are dropped.
+    batches = _scaled(given["pixels"]).flatten(1).split(given["batch_size"])
+    outputs = seen["dropout_outputs"]
+    assert len(outputs) == len(batches), (
+        f"train_model ran the model {len(outputs)} times for one epoch of {len(batches)} batches"
+    )
+    for k, (x, out) in enumerate(zip(batches, outputs)):
+        expect.shape(out, x.shape, name=f"the Dropout layer's output on batch {k}")
+        kept = torch.isclose(out, x / (1 - p), rtol=1e-5, atol=1e-6)
+        dropped = out == 0
+        assert bool((kept | dropped).all()), f"the Dropout layer's output on batch {k} does not come from that batch"
+        assert bool((dropped & (x != 0)).any()), eval_mode
 
 
 # --- exercise 5: evaluate ------------------------------------------------------------------------
@@ -391,11 +483,23 @@ def test_evaluate_eval_mode(rng):
     seen = yield given | {"dropout": 0.5}
     got = _number(seen["accuracy"], "evaluate")
     assert seen["modes"], "evaluate never ran the model"
-    assert not any(seen["modes"]), (
+    train_mode = (
         "evaluate ran the model in training mode: call model.eval() first, or dropout keeps dropping "
         "inputs and batch norm uses the batch's statistics"
     )
+    assert not any(seen["modes"]), train_mode
+    # The logits, recomputed from this job's images and weights: in eval mode dropout changes nothing.
+    _logits_seen(seen["logits"], given, why=train_mode)
     assert abs(got - want) < 1e-6, f"evaluate with dropout in the model should return {want:.4f}, got {got:.4f}"
+
+
+def _logits_seen(seen, given, why):
+    """The logits of the evaluation passes are the check's model on this job's images, batch by batch."""
+    want = _logits(_scaled(given["pixels"]), given["weight"], given["bias"]).split(given["batch_size"])
+    assert len(seen) == len(want), f"evaluate ran the model {len(seen)} times for {len(want)} batches"
+    for k, (got, expected) in enumerate(zip(seen, want)):
+        expect.close(got, expected, name=f"the model's logits on batch {k} during evaluate", why=why,
+                     rtol=1e-4, atol=1e-5)
 
 
 def test_evaluate_no_grad(rng):
@@ -403,13 +507,18 @@ def test_evaluate_no_grad(rng):
     evaluate 不构建 autograd 计算图（torch.no_grad）"""
     weight, bias = _initial_linear(rng)
     pixels, labels = _sample(rng, False, 200)
-    seen = yield {"pixels": pixels, "labels": labels, "batch_size": 64, "weight": weight, "bias": bias}
+    given = {"pixels": pixels, "labels": labels, "batch_size": _randint(rng, 24, 80), "weight": weight, "bias": bias}
+    seen = yield given
     expect.returned(seen["result"], name="evaluate(model, loader)")
     assert seen["grad_modes"], "evaluate never ran the model"
-    assert not any(seen["grad_modes"]), (
+    tracked = (
         "evaluate ran the model with gradient tracking on: wrap the loop in `with torch.no_grad():` "
         "(evaluation needs no graph; building one wastes time and memory)"
     )
+    assert not any(seen["grad_modes"]), tracked
+    # The logits travel with their requires_grad: both are read off the values of this job's batches.
+    _logits_seen(seen["logits"], given, why=tracked)
+    assert not any(out.requires_grad for out in seen["logits"]), tracked
 
 
 # --- exercise 6: run -----------------------------------------------------------------------------
@@ -458,27 +567,36 @@ def test_run_accuracy(rng):
     )
 
 
+TRAIN_PROBES = 200  # training images, among the 1,000 test images, whose use run() must show
+
+
 def test_run_trains_on_train_split(rng):
     """run trains the model from build_model() on the training images only, never on the test images
     run 只用训练图像训练 build_model() 建出的模型，从不用测试图像训练"""
-    seen = yield {"root": str(MNIST), "seed": SEED}
+    test_pixels, _ = _split(False)
+    train_pixels, _ = _sample(rng, True, TRAIN_PROBES)
+    # every test image and some training images, in an order of this job's: the child says which it trained on
+    order = torch.randperm(len(test_pixels) + TRAIN_PROBES, generator=rng)
+    from_train = order >= len(test_pixels)
+    seen = yield {"root": str(MNIST), "seed": SEED, "pixels": torch.cat([test_pixels, train_pixels])[order]}
     _ran(seen)
     assert seen["built"] and seen["training_images"], (
         f"{RUN} never trained a model made by build_model() (the check watches the models build_model() "
         "returns): build the model with build_model() and train it with train_model()"
     )
-    trained = seen["seen"]
-    from_test = sum(row.tobytes() in _test_keys() for row in trained)
+    trained = torch.tensor(seen["trained"], dtype=torch.bool)
+    assert trained.shape == from_train.shape, f"expected {len(from_train)} answers, got {len(trained)}"
+    from_test = int((trained & ~from_train).sum())
     assert from_test == 0, (
-        f"{from_test} of the {len(trained)} different images the model trained on came from the test split: "
+        f"{from_test} of the {seen['distinct']} different images the model trained on came from the test split: "
         "train on the training loader only. A model that has seen the test images scores too well on them, so "
         "the test accuracy no longer says how it does on new digits"
     )
-
-
-@lru_cache(maxsize=None)
-def _test_keys():
-    return frozenset(row.tobytes() for row in fingerprints(_split(False)[0]))
+    known = int((trained & from_train).sum())
+    assert known >= TRAIN_PROBES // 2, (
+        f"the model trained on only {known} of {TRAIN_PROBES} training images the check picked: train on every "
+        "batch of the training loader, every epoch"
+    )
 
 
 def _loads(state):
@@ -502,9 +620,11 @@ def _same(a, b):
 def test_run_uses_seed(rng):
     """run(seed=s) is reproducible for the same s and changes with s
     run(seed=s) 对相同的 s 可复现，换一个 s 结果也随之改变"""
-    seed, other = torch.randperm(1000, generator=rng)[:2].tolist()
+    seed, other = torch.randperm(10_000, generator=rng)[:2].tolist()
     global_seeds = torch.randperm(10_000, generator=rng)[:3].tolist()  # whatever ran before must not matter
-    seen = yield {"root": str(MNIST), "seeds": [seed, seed, other], "global_seeds": global_seeds}
+    n = _randint(rng, 8, 64)
+    pixels, pairs = _with_repeats(rng, n)
+    seen = yield {"root": str(MNIST), "seeds": [seed, seed, other], "global_seeds": global_seeds, "pixels": pixels}
     weights = []
     for state in seen["weights"]:
         _loads(state)
@@ -517,6 +637,17 @@ def test_run_uses_seed(rng):
     assert not _same(weights[0], weights[2]), (
         f"run with seed={seed} and seed={other} saved the same weights: run ignores its seed argument; pass it to "
         "torch.manual_seed(seed) and make_loaders(..., seed=seed) instead of a fixed number"
+    )
+    # The saved models' logits on this job's images (repeats included) tie the weights to this job.
+    logits = []
+    for s, out in zip((seed, seed, other), seen["logits"]):
+        name = f"a fresh build_model() with the weights run(seed={s}) saved, on images of shape ({n}, 1, 28, 28)"
+        expect.shape(expect.returned(out, name=name), (n, 10), name=name)
+        _same_rows(out, pairs, name)
+        logits.append(out)
+    assert torch.equal(logits[0], logits[1]) and not torch.equal(logits[0], logits[2]), (
+        f"fresh build_model() models loaded with the weights of run(seed={seed}) (twice) and run(seed={other}) "
+        "should give the same logits for the same weights and other logits for other weights"
     )
     batches = seen["first_batches"]
     if len(batches) == 3:  # run trained through train_model, so the check saw its loaders
