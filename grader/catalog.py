@@ -85,6 +85,7 @@ class Kata:
     alternatives: tuple[Alternative, ...] = field(default=())
     equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
     exercise_hints: tuple[ExerciseHints, ...] = field(default=())
+    data_folder: str = "data"  # kata.toml's `data`: relative to the kata folder, inside its pack
 
     def hints_for(self, check_id: str | None) -> ExerciseHints | None:
         """The exercise whose checks include `check_id`, if kata.toml gives it hints of its own."""
@@ -100,7 +101,9 @@ class Kata:
 
     @property
     def data(self) -> Path:
-        return self.folder / "data"
+        """The kata's data folder (`kata_data` in both halves of its checks): its own data/, or a
+        folder of the pack that kata.toml's `data` names, e.g. "../_shared/mnist-5k"."""
+        return (self.folder / self.data_folder).resolve()
 
     def readme(self, lang: str) -> Path:
         localized = self.folder / f"README.{lang}.md"
@@ -249,6 +252,9 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         if not isinstance(entry, dict):
             raise KataError(f"{path}: field 'equivalent_mutants[{i}]' must be a table")
         equivalents.append(EquivalentMutant(_field(path, entry, "id", str), _field(path, entry, "reason", str)))
+    data_folder = _field(path, raw, "data", str, "data")
+    if not (folder / data_folder).resolve().is_relative_to(folder.resolve().parent):
+        raise KataError(f"{path}: field 'data' must name a folder inside the pack, e.g. \"../_shared/mnist-5k\"")
     return Kata(
         id=kata_id,
         order=order,
@@ -265,6 +271,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         alternatives=_alternatives(folder, files[0]),
         equivalent_mutants=tuple(equivalents),
         exercise_hints=exercise_hints,
+        data_folder=data_folder,
     )
 
 

@@ -41,7 +41,7 @@ _DTYPES: dict[str, torch.dtype] = {
 }
 _ARRAY_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                  "float16", "float32", "float64", "complex64", "complex128")
-_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "npu", "mlu", "meta", "hpu", "privateuseone")
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "npu", "mlu", "meta", "hpu", "mtia", "maia", "xla", "ipu", "privateuseone")
 _DEVICE_ATTRIBUTE = "_observed_device"
 
 

@@ -8,18 +8,15 @@ for "meta" and hands out batch tensors that only a `.to("meta")` turns into plai
 stays on the CPU, so the arithmetic still runs).
 """
 
-import gzip
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch._dynamo  # noqa: F401 - warm import: the first optimizer imports it (about 2.5 s)
 from torch import nn
 
 from grader.exercise import attempt
+from grader.idx import read_idx
 
-MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
 
 # The architectures the judge names, as in test_training.py's _ARCHITECTURES.
 _ARCHITECTURES = {
@@ -268,27 +265,17 @@ def test_fit_moves_batches(solution, inputs):
 # --- real digits ----------------------------------------------------------------------------------
 
 
-def _read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = int.from_bytes(data[:4], "big")
-    if magic == 2051:
-        count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-        return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows * cols)
-    return np.frombuffer(data, dtype=np.uint8, offset=8)
-
-
-def _mnist(split):
-    images = torch.from_numpy(_read_idx(MNIST / f"{split}-images-idx3-ubyte.gz").copy()).float() / 255.0
-    labels = torch.from_numpy(_read_idx(MNIST / f"{split}-labels-idx1-ubyte.gz").copy()).long()
+def _mnist(folder, split):
+    images = torch.from_numpy(read_idx(folder / f"{split}-images-idx3-ubyte.gz")).flatten(1).float() / 255.0
+    labels = torch.from_numpy(read_idx(folder / f"{split}-labels-idx1-ubyte.gz")).long()
     return images, labels
 
 
 @pytest.mark.timeout(60)
-def test_fit_mnist(solution, inputs, device):
-    train = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist("train")), batch_size=100,
+def test_fit_mnist(solution, inputs, device, kata_data):
+    train = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist(kata_data, "train")), batch_size=100,
                                         shuffle=True, generator=torch.Generator().manual_seed(inputs["shuffle_seed"]))
-    val = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist("t10k")), batch_size=100)
+    val = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist(kata_data, "t10k")), batch_size=100)
     torch.manual_seed(inputs["seed"])  # dropout's masks
     model = _model(inputs, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)

@@ -11,19 +11,16 @@ and is judged by evaluating the weights it sends back on the test images here.
 """
 
 import copy
-import gzip
-from pathlib import Path
 from typing import Callable, NamedTuple
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from grader import expect
+from grader.idx import read_idx
 from grader.observations import Opaque
 
-MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
 _STAND_IN = "meta"  # the device the moves_batches checks ask for (exercise_training.py)
 
 # The architectures by the name the exercise half knows them (its _ARCHITECTURES).
@@ -628,24 +625,14 @@ def test_fit_moves_batches(rng):
 # --- real digits ----------------------------------------------------------------------------------
 
 
-def _read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = int.from_bytes(data[:4], "big")
-    if magic == 2051:
-        count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-        return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows * cols)
-    return np.frombuffer(data, dtype=np.uint8, offset=8)
-
-
-def _mnist(split: str):
-    images = torch.from_numpy(_read_idx(MNIST / f"{split}-images-idx3-ubyte.gz").copy()).float() / 255.0
-    labels = torch.from_numpy(_read_idx(MNIST / f"{split}-labels-idx1-ubyte.gz").copy()).long()
+def _mnist(folder, split: str):
+    images = torch.from_numpy(read_idx(folder / f"{split}-images-idx3-ubyte.gz")).flatten(1).float() / 255.0
+    labels = torch.from_numpy(read_idx(folder / f"{split}-labels-idx1-ubyte.gz")).long()
     return images, labels
 
 
 @pytest.mark.points(2)
-def test_fit_mnist(rng):
+def test_fit_mnist(rng, kata_data):
     """fit trains a small network on real MNIST digits to at least 85% accuracy
     fit 在真实的 MNIST 手写数字上把一个小网络训练到至少 85% 的准确率"""
     model = _model("mnist", rng)
@@ -660,7 +647,7 @@ def test_fit_mnist(rng):
     best_loss = min(_entry(entries, epoch, "val_loss", float_only=False) for epoch, entries in enumerate(history))
     trained = _blank("mnist")
     trained.load_state_dict(seen["params"])
-    measured = _measure(trained, [_mnist("t10k")])
+    measured = _measure(trained, [_mnist(kata_data, "t10k")])
     assert _near(measured.loss, best_loss, 1e-4), (
         f"after fit the model's validation loss (in eval mode) is {measured.loss:.5f}, but the best epoch's val_loss "
         f"in the history is {best_loss:.5f}. Either fit did not load the best epoch's weights (a copy made then) "
@@ -670,7 +657,7 @@ def test_fit_mnist(rng):
         "check), below 0.85: fit should end with the weights of its best epoch")
     # No gradient reaches the first layer's weights for pixels blank in every training image, so
     # training from the initial weights this check sent leaves them exactly as they were.
-    blank = _mnist("train")[0].amax(dim=0) == 0
+    blank = _mnist(kata_data, "train")[0].amax(dim=0) == 0
     expect.close(seen["params"]["0.weight"][:, blank], model.state_dict()["0.weight"][:, blank],
                  name="0.weight on the pixels that are blank in every training image",
                  why="no gradient reaches them, so training leaves them at their initial values: train the model "
