@@ -104,15 +104,23 @@ def test_mlp_moves_with_model(solution, inputs):
 
 # --- exercise 2: RunningCenter --------------------------------------------------------------------
 
+def _set_running_mean(module, values):
+    with torch.no_grad():
+        module.running_mean.copy_(values)
+
+
 def test_running_center_buffer(solution, inputs):
-    module = solution.RunningCenter(inputs)
+    module = solution.RunningCenter(inputs["features"])
     buffers = dict(module.named_buffers())
-    return {"parameters": [name for name, _ in module.named_parameters()],
+    seen = {"parameters": [name for name, _ in module.named_parameters()],
             "buffers": sorted(buffers),
             "running_mean": _tensor(buffers.get("running_mean")),
-            "state_dict": sorted(module.state_dict()),
-            "after_double": attempt(lambda: _tensor(module.double().running_mean)),
-            "after_meta": attempt(lambda: module.to("meta").running_mean)}
+            "state_dict": sorted(module.state_dict())}
+    # the judge's values in the buffer, so what .double() keeps is this job's
+    seen["set"] = attempt(_set_running_mean, module, inputs["values"])
+    seen["after_double"] = attempt(lambda: _tensor(module.double().running_mean))
+    seen["after_meta"] = attempt(lambda: module.to("meta").running_mean)
+    return seen
 
 
 def test_running_center_train(solution, inputs):
@@ -161,14 +169,17 @@ def test_classifier_structure(solution, inputs):
 
 def test_classifier_hooks(solution, inputs):
     model = solution.Classifier(*inputs["sizes"])
+    layers = _linears(model.mlp)
+    _load(layers, inputs["params"])
     watched = [("center", model.center), ("mlp", model.mlp)]
-    watched += [(f"mlp layer {i}", m) for i, m in enumerate(_linears(model.mlp))]
+    watched += [(f"mlp layer {i}", m) for i, m in enumerate(layers)]
     calls = []
     handles = _record_calls(watched, calls)
     out = attempt(model, inputs["x"])
     for h in handles:
         h.remove()
-    return {"out": out, "watched": [name for name, _ in watched], "calls": calls}
+    return {"out": out, "watched": [name for name, _ in watched], "calls": calls,
+            "layers": [_layer(m) for m in layers]}
 
 
 def test_classifier_train_eval(solution, inputs):
@@ -263,4 +274,9 @@ def test_small_cnn_gradients(solution, inputs):
 
 def test_small_cnn_wrong_size(solution, inputs):
     model = solution.SmallCNN(in_size=inputs["in_size"])
-    return attempt(model, inputs["x"])
+    seen = {"wrong": attempt(model, inputs["x"])}  # first: an nn.LazyLinear would size itself on it
+    seen.update(_cnn(model))
+    if _cnn_load(model, inputs["params"]):
+        with torch.no_grad():
+            seen["right"] = attempt(model, inputs["right"])
+    return seen

@@ -97,7 +97,7 @@ def _backward_ran(backward, label):
 def test_mlp_parameters(rng):
     """MLP registers every layer, so parameters() and the optimizer see all weights
     MLP 注册了每一层，parameters() 和优化器都能看到所有权重"""
-    cases = [[5, 7, 3], [4, 16, 8, 3], [6, 2], [_int(rng, 1, 9) for _ in range(_int(rng, 2, 5))]]
+    cases = [[5, 7, 3], [4, 16, 8, 3], [6, 2], [_int(rng, 1, 32) for _ in range(_int(rng, 2, 5))]]
     seen = yield cases
     for sizes, got in zip(cases, seen, strict=True):
         layers = got["layers"]
@@ -169,7 +169,8 @@ def test_running_center_buffer(rng):
     """RunningCenter keeps running_mean as a buffer: saved and moved, but not a parameter
     RunningCenter 把 running_mean 存为 buffer：会被保存和移动，但不是参数"""
     features = _int(rng, 3, 8)
-    seen = yield features
+    values = torch.randn(features, generator=rng)  # written into the buffer before .double()
+    seen = yield {"features": features, "values": values}
     label = f"RunningCenter({features})"
     assert not seen["parameters"], (
         f"{label}.parameters() should be empty, got {seen['parameters']}: an nn.Parameter is trained by the "
@@ -182,8 +183,11 @@ def test_running_center_buffer(rng):
     )
     expect.matches(seen["running_mean"], torch.zeros(features), name=f"running_mean of a new {label}")
     assert "running_mean" in seen["state_dict"], "running_mean is missing from state_dict(): register it as a buffer"
+    expect.returned(seen["set"], name=f"writing values into running_mean (with torch.no_grad(): copy_) of a {label}")
     expect.dtype(seen["after_double"], torch.float64, name="running_mean after .double()",
                  why="buffers are converted with the module")
+    expect.close(seen["after_double"], values.double(), name="running_mean after .double()",
+                 why=".double() converts the buffer and keeps its values")
     expect.device(seen["after_meta"], "meta", name='running_mean after .to("meta")',
                   why="buffers move with the module")
 
@@ -249,7 +253,7 @@ def test_running_center_eval(rng):
 def test_classifier_structure(rng):
     """Classifier registers center and mlp as submodules with prefixed names
     Classifier 把 center 和 mlp 注册为子模块，名字带前缀"""
-    sizes = (_int(rng, 3, 8), _int(rng, 5, 12), _int(rng, 2, 5))
+    sizes = (_int(rng, 2, 40), _int(rng, 2, 40), _int(rng, 2, 20))
     seen = yield sizes
     label = f"Classifier{sizes}"
     assert {"center", "mlp"} <= set(seen["children"]), (
@@ -272,9 +276,10 @@ def test_classifier_structure(rng):
 def test_classifier_hooks(rng):
     """Classifier.forward calls its submodules, so their forward hooks fire
     Classifier.forward 调用子模块本身，因此它们的前向钩子会触发"""
-    sizes = (6, 10, 3)
-    x = torch.randn(4, 6, generator=rng)
-    seen = yield {"sizes": sizes, "x": x}
+    sizes = (_int(rng, 3, 8), _int(rng, 5, 12), _int(rng, 2, 5))
+    x = torch.randn(_int(rng, 2, 8), sizes[0], generator=rng)
+    params = _mlp_params(rng, list(sizes))
+    seen = yield {"sizes": sizes, "x": x, "params": params}
     expect.returned(seen["out"], name=f"Classifier{sizes}(x of shape {tuple(x.shape)})")
     calls, watched = seen["calls"], seen["watched"]
     for name in watched:
@@ -285,6 +290,10 @@ def test_classifier_hooks(rng):
         )
     assert len(watched) == 4, f"Classifier{sizes}.mlp should hold 2 registered nn.Linear layers, got {len(watched) - 2}"
     assert calls.index("center") < calls.index("mlp layer 0"), f"center should run before the mlp, the hooks fired as {calls}"
+    # the output with the judge's weights: a new model is in training mode, so center subtracts x's own mean
+    _check_linear_shapes(seen["layers"], list(sizes), f"Classifier{sizes}.mlp")
+    expect.close(seen["out"], _mlp_reference(params, x - x.mean(dim=0)), name=f"Classifier{sizes}(x) in training mode",
+                 why="mlp(center(x)), with center subtracting the batch mean in training mode")
 
 
 def test_classifier_train_eval(rng):
@@ -328,9 +337,9 @@ def test_classifier_train_eval(rng):
 def test_count_parameters(rng):
     """count_parameters counts trainable numbers once, without buffers or frozen weights
     count_parameters 只统计可训练的数值（共享参数只算一次，不含 buffer 和冻结的权重）"""
-    simple = (_int(rng, 2, 9), _int(rng, 1, 6))
-    width = _int(rng, 4, 9)
-    frozen_in = _int(rng, 2, 8)
+    simple = (_int(rng, 2, 60), _int(rng, 1, 30))
+    width = _int(rng, 4, 60)
+    frozen_in = _int(rng, 2, 40)
     if frozen_in >= width:  # never the width, so each wrong count below has a total of its own
         frozen_in += 1
     seen = yield {"simple": simple, "width": width, "frozen_in": frozen_in}
@@ -577,12 +586,21 @@ def test_small_cnn_gradients(rng):
 def test_small_cnn_wrong_size(rng):
     """SmallCNN(in_size=28) refuses a 32×32 image instead of silently returning something
     SmallCNN(in_size=28) 会拒绝 32×32 的图像，而不是悄悄返回某个结果"""
-    out = yield {"in_size": 28, "x": torch.rand(2, 1, 32, 32, generator=rng)}
-    if isinstance(out, Raised):
-        return  # any clear error is what the README promises
-    shape = tuple(out.shape) if isinstance(out, torch.Tensor) else _kind(out)
-    raise AssertionError(
-        f"SmallCNN(in_size=28) accepted a 32×32 image and returned {shape}: the README says it raises, because "
-        "after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 numbers and the Linear takes 16×5×5 = 400. "
-        "Size the Linear with conv_output_size from in_size (no LazyLinear, no adaptive pooling, no cropping)"
-    )
+    in_size, channels, classes = 28, (8, 16), 10  # SmallCNN's defaults
+    params = _layer_params(rng, _cnn_shapes(in_size, channels, classes))
+    right = torch.rand(_int(rng, 1, 4), 1, in_size, in_size, generator=rng)
+    seen = yield {"in_size": in_size, "x": torch.rand(2, 1, 32, 32, generator=rng), "params": params, "right": right}
+    out = seen["wrong"]
+    if not isinstance(out, Raised):  # any clear error is what the README promises
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else _kind(out)
+        raise AssertionError(
+            f"SmallCNN(in_size=28) accepted a 32×32 image and returned {shape}: the README says it raises, because "
+            "after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 numbers and the Linear takes 16×5×5 = 400. "
+            "Size the Linear with conv_output_size from in_size (no LazyLinear, no adaptive pooling, no cropping)"
+        )
+    # ... and the same model still works on a 28×28 batch (with the judge's weights): it refused the size only
+    label = _label(in_size, channels, classes)
+    _check_cnn(seen, in_size, channels, classes, label)
+    expect.close(_cnn_output(seen["right"], label, right), _cnn_reference(params, right),
+                 name=f"{label}(x of shape {tuple(right.shape)}) after it refused a 32×32 image",
+                 why="conv → ReLU → MaxPool2d(2), twice, then flatten each image and apply the Linear")

@@ -27,24 +27,25 @@ def _write_files(folder, files):
 
 
 class Ids(Dataset):
-    """Item i is the Python int i, so batches show exactly which samples came."""
+    """Item i is the Python int first + i, so batches show exactly which samples came (`first` is the
+    judge's, drawn per job, so the ids that come back belong to this job)."""
 
-    def __init__(self, n):
-        self.n = n
+    def __init__(self, n, first):
+        self.n, self.first = n, first
 
     def __len__(self):
         return self.n
 
     def __getitem__(self, index):
-        return index
+        return self.first + index
 
 
 class IdsWithWorker(Ids):
-    """Item i is (i, id of the worker process that loaded it, -1 in the main process)."""
+    """Item i is (first + i, id of the worker process that loaded it, -1 in the main process)."""
 
     def __getitem__(self, index):
         info = get_worker_info()
-        return index, -1 if info is None else info.id
+        return self.first + index, -1 if info is None else info.id
 
 
 class Listed(Dataset):
@@ -82,7 +83,15 @@ def _epochs(loader, count):
 
 
 def test_read_idx_mnist(solution, mnist_dir, inputs):
-    return [attempt(solution.read_idx, mnist_dir / name) for name in inputs]
+    seen = []
+    for name, order in inputs:
+        out = attempt(solution.read_idx, mnist_dir / name)
+        if not isinstance(out, torch.Tensor):
+            seen.append({"out": out})
+            continue
+        # the rows in the judge's order (it restores them): what comes back depends on this job's draw
+        seen.append({"shape": tuple(out.shape), "rows": attempt(operator.getitem, out, order)})
+    return seen
 
 
 def test_read_idx_any_shape(solution, tmp_path, inputs):
@@ -146,27 +155,28 @@ def test_dataset_picklable(solution, mnist_dir, inputs):
 
 
 def test_loader_batches(solution, inputs):
-    return [_epochs(attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=seed), 1)[0]
-            for n, batch_size, seed in inputs]
+    return [_epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 1)[0]
+            for n, batch_size, seed, first in inputs]
 
 
 def test_loader_seeded(solution, inputs):
-    n, batch_size = inputs["n"], inputs["batch_size"]
+    batch_size, samples = inputs["batch_size"], Ids(inputs["n"], inputs["first"])
     torch.manual_seed(inputs["global_seed"])
     before = torch.get_rng_state()
-    loader = attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=inputs["seed"])
+    loader = attempt(solution.make_loader, samples, batch_size=batch_size, seed=inputs["seed"])
     after = torch.get_rng_state()
     first = _epochs(loader, 2)
     torch.rand(10)  # other code uses the global generator in between
-    again = _epochs(attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=inputs["seed"]), 2)
-    other = _epochs(attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=inputs["other_seed"]), 1)
+    again = _epochs(attempt(solution.make_loader, samples, batch_size=batch_size, seed=inputs["seed"]), 2)
+    other = _epochs(attempt(solution.make_loader, samples, batch_size=batch_size, seed=inputs["other_seed"]), 1)
     return {"state_before": before, "state_after": after, "first": first, "again": again, "other": other}
 
 
 def test_loaders_independent(solution, inputs):
-    n, batch_size, seeds = inputs["n"], inputs["batch_size"], inputs["seeds"]
-    alone = [_epochs(attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=seed), 2) for seed in seeds]
-    loaders = [attempt(solution.make_loader, Ids(n), batch_size=batch_size, seed=seed) for seed in seeds]
+    n, batch_size, seeds, first = inputs["n"], inputs["batch_size"], inputs["seeds"], inputs["first"]
+    alone = [_epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 2)
+             for seed in seeds]
+    loaders = [attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed) for seed in seeds]
     side_by_side = [[], []]
     for _ in range(2):  # two epochs, alternating
         for number, loader in enumerate(loaders):
@@ -176,12 +186,12 @@ def test_loaders_independent(solution, inputs):
 
 def test_loader_workers(solution, inputs):
     context = _fork_context()
-    n, batch_size, seed = inputs["n"], inputs["batch_size"], inputs["seed"]
-    loader = attempt(solution.make_loader, IdsWithWorker(n), batch_size=batch_size, seed=seed, num_workers=2)
+    n, batch_size, seed, first = inputs["n"], inputs["batch_size"], inputs["seed"], inputs["first"]
+    loader = attempt(solution.make_loader, IdsWithWorker(n, first), batch_size=batch_size, seed=seed, num_workers=2)
     if isinstance(loader, DataLoader) and loader.num_workers > 0:
         loader.multiprocessing_context = context
     workers = _epochs(loader, 1)[0]  # before the second loader exists, as a learner would use them
-    in_process = attempt(solution.make_loader, IdsWithWorker(n), batch_size=batch_size, seed=seed)
+    in_process = attempt(solution.make_loader, IdsWithWorker(n, first), batch_size=batch_size, seed=seed)
     return {"workers": workers, "in_process": _epochs(in_process, 1)[0]}
 
 
@@ -205,7 +215,7 @@ def test_pad_collate_in_loader(solution, inputs):
 
 
 def test_stream_single_process(solution, inputs):
-    stream = attempt(solution.ShardedStream, Ids(inputs["n"]))
+    stream = attempt(solution.ShardedStream, Ids(inputs["n"], inputs["first"]))
     if isinstance(stream, Raised):
         return {"stream": stream}
     return {
@@ -218,8 +228,8 @@ def test_stream_single_process(solution, inputs):
 def test_stream_workers(solution, inputs):
     context = _fork_context()
     seen = []
-    for n, num_workers in inputs:
-        stream = attempt(solution.ShardedStream, IdsWithWorker(n))
+    for n, num_workers, first in inputs:
+        stream = attempt(solution.ShardedStream, IdsWithWorker(n, first))
         if isinstance(stream, Raised):
             seen.append(stream)
             continue

@@ -62,15 +62,22 @@ def _one_each(seen, cases, what):
     return zip(cases, seen)
 
 
-def _ids(batches, name):
-    """The sample ids of an epoch: each batch the default collate's tensor of ints."""
+def _first_id(rng):
+    """Where a dataset of sample ids starts counting: drawn per job, so the ids a child sends back belong
+    to this job's inputs (a stream recorded on another job names other samples)."""
+    return int(torch.randint(2**20, 2**30, (1,), generator=rng))
+
+
+def _ids(batches, name, first):
+    """The sample ids of an epoch, counted from 0: each batch the default collate's tensor of the ids
+    first, first + 1, ..."""
     batches = expect.returned(batches, name)
     if not isinstance(batches, list):
         raise AssertionError(f"{name} should give batches, got {_kind(batches)}")
     out = []
     for batch in batches:
         expect.is_tensor(batch, "a batch of sample ids", why="the default collate turns a list of ints into a tensor")
-        out += batch.reshape(-1).tolist()
+        out += [i - first for i in batch.reshape(-1).tolist()]
     return out
 
 
@@ -90,21 +97,32 @@ def _each_once(ids, n, name):
 
 _HEADER_WHY = ("the header is 4 bytes plus 4 per dimension (8 bytes for labels, 16 for images): read ndim "
                "from byte 3 and the sizes after it instead of assuming MNIST's 28 x 28 images")
+_SHAPE_WHY = ("the shape comes from the header (ndim at byte 3, then big-endian int32 sizes) and the values "
+              "are the bytes after it as uint8")
 
 
-def test_read_idx_mnist():
+def test_read_idx_mnist(rng):
     """read_idx reads MNIST's image and label files as uint8 tensors
     read_idx 把 MNIST 的图像与标签文件读成 uint8 张量"""
     names = ["t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
-    seen = yield names
-    for name, got in _one_each(seen, names, "the MNIST files"):
+    wants = [torch.from_numpy(_parse_idx(MNIST / name).copy()) for name in names]
+    # The files are the same for every job: the child sends their rows in an order drawn here, so what
+    # it sends depends on this job's inputs; the rows are put back in place before they are compared.
+    orders = [torch.randperm(len(want), generator=rng) for want in wants]
+    seen = yield list(zip(names, orders))
+    for (name, order, want), got in _one_each(seen, list(zip(names, orders, wants)), "the MNIST files"):
         call = f"read_idx({name})"
-        expect.returned(got, call, why=_HEADER_WHY)
-        expect.matches(
-            got, torch.from_numpy(_parse_idx(MNIST / name).copy()), name=call,
-            why="the shape comes from the header (ndim at byte 3, then big-endian int32 sizes) and the "
-                "values are the bytes after it as uint8",
-        )
+        if "out" in got:  # read_idx raised or returned something else than a tensor
+            expect.returned(got["out"], call, why=_HEADER_WHY)
+            expect.is_tensor(got["out"], call, why=_SHAPE_WHY)
+        if tuple(got["shape"]) != tuple(want.shape):
+            raise AssertionError(f"{call} should have shape {tuple(want.shape)}, got {tuple(got['shape'])}. "
+                                 f"{_SHAPE_WHY}")
+        rows = expect.is_tensor(got["rows"], f"the rows of {call}")
+        expect.shape(rows, want.shape, name=f"the rows of {call}")
+        restored = torch.empty_like(rows)
+        restored[order] = rows
+        expect.matches(restored, want, name=call, why=_SHAPE_WHY)
 
 
 def test_read_idx_any_shape(rng):
@@ -229,7 +247,7 @@ def test_dataset_picklable(rng):
     """MNISTDataset survives pickling, as DataLoader workers started with spawn need
     MNISTDataset 可以被 pickle（用 spawn 启动的 DataLoader 工作进程需要这样）"""
     images, labels = _mnist("t10k")
-    indices = _spread(_numpy_rng(rng), len(labels), 3)
+    indices = _spread(_numpy_rng(rng), len(labels), 6)
     seen = yield indices
     expect.returned(seen["dataset"], "MNISTDataset(root, train=False)")
     failure = seen["pickled"]
@@ -265,11 +283,11 @@ def test_loader_batches(rng):
                           (int(generator.integers(7, 16)), int(generator.integers(2, 6))),
                           (small, small + int(generator.integers(1, 6)))):
         n += n % batch_size == 0  # the last batch keeps a remainder
-        cases.append((n, batch_size, seeds[len(cases)]))
+        cases.append((n, batch_size, seeds[len(cases)], _first_id(rng)))
     seen = yield cases
-    for (n, batch_size, _), batches in _one_each(seen, cases, "the loaders"):
+    for (n, batch_size, _, first), batches in _one_each(seen, cases, "the loaders"):
         name = f"make_loader({n} samples, batch_size={batch_size})"
-        ids = _ids(batches, f"one epoch of {name}")
+        ids = _ids(batches, f"one epoch of {name}", first)
         sizes = [len(b) for b in batches]
         want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
         if sizes != want:
@@ -287,7 +305,9 @@ def test_loader_seeded(rng):
     make_loader 用自己的带种子生成器打乱顺序，而不是全局随机数生成器"""
     global_seed, seed, other_seed = _seeds(rng, 3)  # different: manual_seed(seed) must change the state
     n, batch_size = int(torch.randint(30, 50, (1,), generator=rng)), int(torch.randint(4, 9, (1,), generator=rng))
-    seen = yield {"global_seed": global_seed, "seed": seed, "other_seed": other_seed, "n": n, "batch_size": batch_size}
+    first = _first_id(rng)
+    seen = yield {"global_seed": global_seed, "seed": seed, "other_seed": other_seed, "n": n, "batch_size": batch_size,
+                  "first": first}
     if not torch.equal(seen["state_after"], seen["state_before"]):
         raise AssertionError(
             "make_loader changed torch's global random state (torch.manual_seed, or a draw from it): "
@@ -295,22 +315,22 @@ def test_loader_seeded(rng):
             "to the DataLoader"
         )
     name = f"make_loader({n} samples, batch_size={batch_size}, seed={seed})"
-    first = [_ids(epoch, f"epoch {number} of {name}") for number, epoch in enumerate(seen["first"], 1)]
-    for epoch in first:
+    epochs = [_ids(epoch, f"epoch {number} of {name}", first) for number, epoch in enumerate(seen["first"], 1)]
+    for epoch in epochs:
         _each_once(epoch, n, f"one epoch of {name}")
-    if len(first) != 2 or first[0] == first[1]:
+    if len(epochs) != 2 or epochs[0] == epochs[1]:
         raise AssertionError(
             "make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True)"
         )
-    second = [_ids(epoch, f"epoch {number} of a second {name}") for number, epoch in enumerate(seen["again"], 1)]
-    if second != first:
+    second = [_ids(epoch, f"epoch {number} of a second {name}", first) for number, epoch in enumerate(seen["again"], 1)]
+    if second != epochs:
         raise AssertionError(
             "make_loader with the same seed gave a different order once the global random generator had been "
             "used in between: the order must depend only on seed "
             "(pass generator=torch.Generator().manual_seed(seed))"
         )
-    other = [_ids(epoch, f"make_loader(..., seed={other_seed})") for epoch in seen["other"]]
-    if len(other) != 1 or other[0] == first[0]:
+    other = [_ids(epoch, f"make_loader(..., seed={other_seed})", first) for epoch in seen["other"]]
+    if len(other) != 1 or other[0] == epochs[0]:
         raise AssertionError(
             f"make_loader gave the same order for seed {seed} and seed {other_seed}: seed the generator with the "
             "seed argument"
@@ -322,11 +342,12 @@ def test_loaders_independent(rng):
     make_loader 创建的两个加载器交替使用时仍各自保持自己的顺序"""
     seeds = _seeds(rng, 2)
     n, batch_size = int(torch.randint(20, 30, (1,), generator=rng)), int(torch.randint(3, 7, (1,), generator=rng))
-    seen = yield {"n": n, "batch_size": batch_size, "seeds": seeds}
+    first = _first_id(rng)
+    seen = yield {"n": n, "batch_size": batch_size, "seeds": seeds, "first": first}
     for seed, alone, side_by_side in zip(seeds, seen["alone"], seen["side_by_side"], strict=True):
         name = f"make_loader({n} samples, batch_size={batch_size}, seed={seed})"
-        alone = [_ids(epoch, f"an epoch of {name}") for epoch in alone]
-        side_by_side = [_ids(epoch, f"an epoch of {name}") for epoch in side_by_side]
+        alone = [_ids(epoch, f"an epoch of {name}", first) for epoch in alone]
+        side_by_side = [_ids(epoch, f"an epoch of {name}", first) for epoch in side_by_side]
         for epoch in alone:
             _each_once(epoch, n, f"one epoch of {name}")
         if len(alone) != 2 or side_by_side != alone:
@@ -337,9 +358,9 @@ def test_loaders_independent(rng):
             )
 
 
-def _ids_and_workers(batches, name, changed):
-    """(sample ids, worker ids) of an epoch over IdsWithWorker: each batch [ids, worker ids]; `changed`
-    says what to do when a batch is not."""
+def _ids_and_workers(batches, name, changed, first):
+    """(sample ids counted from 0, worker ids) of an epoch over IdsWithWorker: each batch [ids, worker ids];
+    `changed` says what to do when a batch is not."""
     batches = expect.returned(batches, name)
     if not isinstance(batches, list):
         raise AssertionError(f"{name} should give batches, got {_kind(batches)}")
@@ -347,7 +368,7 @@ def _ids_and_workers(batches, name, changed):
     for batch in batches:
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
             raise AssertionError(f"{name} gave a batch that is not [sample ids, worker ids]: {changed}")
-        ids += expect.is_tensor(batch[0], "a batch of sample ids").reshape(-1).tolist()
+        ids += [i - first for i in expect.is_tensor(batch[0], "a batch of sample ids").reshape(-1).tolist()]
         workers |= set(expect.is_tensor(batch[1], "a batch of worker ids").reshape(-1).tolist())
     return ids, workers
 
@@ -359,10 +380,10 @@ def test_loader_workers(rng):
     """make_loader with num_workers=2 loads in workers, each sample exactly once
     make_loader 在 num_workers=2 时由工作进程加载，每个样本恰好一次"""
     n, batch_size = int(torch.randint(30, 50, (1,), generator=rng)), int(torch.randint(4, 8, (1,), generator=rng))
-    seed = _seeds(rng, 1)[0]
-    seen = yield {"n": n, "batch_size": batch_size, "seed": seed}
+    seed, first = _seeds(rng, 1)[0], _first_id(rng)
+    seen = yield {"n": n, "batch_size": batch_size, "seed": seed, "first": first}
     name = f"make_loader({n} samples, batch_size={batch_size}, num_workers=2)"
-    ids, workers = _ids_and_workers(seen["workers"], f"one epoch of {name}", _DEFAULT_COLLATE)
+    ids, workers = _ids_and_workers(seen["workers"], f"one epoch of {name}", _DEFAULT_COLLATE, first)
     _each_once(ids, n, f"one epoch of {name}")
     if workers != {0, 1}:
         raise AssertionError(
@@ -370,7 +391,7 @@ def test_loader_workers(rng):
             "(-1 is the main process): pass num_workers on to the DataLoader"
         )
     single, _ = _ids_and_workers(seen["in_process"], f"one epoch of make_loader({n} samples, num_workers=0)",
-                                 _DEFAULT_COLLATE)
+                                 _DEFAULT_COLLATE, first)
     if single != ids:
         raise AssertionError(
             "make_loader gave another order with num_workers=2 than with num_workers=0 for the same seed: "
@@ -469,7 +490,8 @@ def test_stream_single_process(rng):
     """ShardedStream yields every item once in the main process
     ShardedStream 在主进程中每个样本产出一次"""
     n, batch_size = int(torch.randint(10, 20, (1,), generator=rng)), int(torch.randint(3, 6, (1,), generator=rng))
-    seen = yield {"n": n, "batch_size": batch_size}
+    first = _first_id(rng)
+    seen = yield {"n": n, "batch_size": batch_size, "first": first}
     expect.returned(seen["stream"], f"ShardedStream({n} items)")
     if seen["iterable_dataset"] is not True:
         raise AssertionError(
@@ -480,9 +502,9 @@ def test_stream_single_process(rng):
     items = expect.returned(seen["items"], name)
     if not isinstance(items, list):
         raise AssertionError(f"{name} should give the items, got {_kind(items)}")
-    _each_once(items, n, name)
+    _each_once([i - first if isinstance(i, int) else i for i in items], n, name)
     name = f"DataLoader(ShardedStream({n} items), batch_size={batch_size}, num_workers=0)"
-    _each_once(_ids(seen["batches"], name), n, name)
+    _each_once(_ids(seen["batches"], name, first), n, name)
 
 
 def test_stream_workers(rng):
@@ -491,11 +513,11 @@ def test_stream_workers(rng):
     cases = []
     for low, high, num_workers in ((20, 40, 3), (7, 16, 2)):
         n = int(torch.randint(low, high, (1,), generator=rng))
-        cases.append((n + (n % num_workers == 0), num_workers))  # counts the workers do not divide
+        cases.append((n + (n % num_workers == 0), num_workers, _first_id(rng)))  # counts the workers do not divide
     seen = yield cases
-    for (n, num_workers), batches in _one_each(seen, cases, "the loaders"):
+    for (n, num_workers, first), batches in _one_each(seen, cases, "the loaders"):
         name = f"DataLoader(ShardedStream({n} items), num_workers={num_workers})"
-        ids, workers = _ids_and_workers(batches, name, "yield the wrapped dataset's items as they are")
+        ids, workers = _ids_and_workers(batches, name, "yield the wrapped dataset's items as they are", first)
         try:
             _each_once(ids, n, name)
         except AssertionError as exc:

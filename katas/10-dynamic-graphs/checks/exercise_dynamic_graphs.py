@@ -64,6 +64,7 @@ def test_repeat_net_parameters(solution, inputs):
             out = attempt(net, case["x"], depth)
             counts[depth] = out if isinstance(out, Raised) else sum(p.numel() for p in net.parameters())
         seen.append({"net": None, "names": [name for name, _ in net.named_parameters()],
+                     "shapes": {name: tuple(p.shape) for name, p in net.named_parameters()},
                      "count": sum(p.numel() for p in net.parameters()), "counts_after": counts})
     return seen
 

@@ -97,6 +97,11 @@ _REPEAT_KEYS = ["first.weight", "first.bias", "middle.weight", "middle.bias", "l
 _REPEAT_SIZES = ((3, 6, 2), (5, 5, 1))
 
 
+def _size(rng, low, high):
+    """A random int in [low, high]."""
+    return int(torch.randint(low, high + 1, (), generator=rng))
+
+
 def _repeat_reference(w, x, depth):
     """RepeatNet's forward written out with the net's weights `w` (name -> tensor)."""
     h = F.relu(F.linear(x, w["first.weight"], w["first.bias"]))
@@ -118,8 +123,11 @@ def _built(got, call):
 def test_repeat_net_parameters(rng):
     """RepeatNet registers first, middle and last once; forward adds no parameters
     RepeatNet 只注册一次 first、middle 和 last；forward 不会新增参数"""
+    # and two nets sized here, one with in_features == hidden: the shapes that come back are this job's
+    square = _size(rng, 2, 16)
+    drawn = ((_size(rng, 2, 16), _size(rng, 2, 16), _size(rng, 1, 8)), (square, square, _size(rng, 1, 8)))
     cases = [{"sizes": sizes, "x": torch.randn(4, sizes[0], generator=rng), "depths": [0, 1, 4]}
-             for sizes in _REPEAT_SIZES]
+             for sizes in _REPEAT_SIZES + drawn]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         n_in, hidden, n_out = case["sizes"]
@@ -127,6 +135,13 @@ def test_repeat_net_parameters(rng):
         _built(got, call)
         want = (n_in * hidden + hidden) + (hidden * hidden + hidden) + (hidden * n_out + n_out)
         assert got["count"] == want, f"{call} should have {want} numbers in its parameters, got {got['count']}"
+        shapes = {"first.weight": (hidden, n_in), "first.bias": (hidden,), "middle.weight": (hidden, hidden),
+                  "middle.bias": (hidden,), "last.weight": (n_out, hidden), "last.bias": (n_out,)}
+        for name, shape in shapes.items():
+            assert tuple(got["shapes"][name]) == shape, (
+                f"{call}: {name} should have shape {shape}, got {tuple(got['shapes'][name])}: "
+                f"first = nn.Linear({n_in}, {hidden}), middle = nn.Linear({hidden}, {hidden}), "
+                f"last = nn.Linear({hidden}, {n_out}) (a Linear's weight is (out_features, in_features))")
         for depth in case["depths"]:
             after = expect.returned(got["counts_after"][depth], name=f"{call}.forward(x, depth={depth})")
             assert after == want, (
