@@ -264,3 +264,15 @@ def test_kata_verify_reports_a_signature_that_differs(tmp_path: Path):
     (tmp_path / "reference" / "01-tiny" / "tiny.py").write_text("def double(n):\n    return n * 2\n")
     [verdict] = verify([Catalog.load(tmp_path / "katas").get("tiny")])
     assert verdict.problems == ["tiny.py: the stub has def double(n, times=…), the reference def double(n)"]
+
+
+def test_a_kata_may_take_its_data_from_the_pack(pack: Path):
+    (pack / "_shared" / "digits").mkdir(parents=True)
+    _toml(pack, "format = 1", 'format = 1\ndata = "../_shared/digits"')
+    kata = Catalog.load(pack).get("again")
+    assert kata.data == (pack / "_shared" / "digits").resolve() and kata.data.is_dir()
+
+
+def test_a_data_folder_outside_the_pack_is_refused(pack: Path):
+    _toml(pack, "format = 1", 'format = 1\ndata = "../../elsewhere"')
+    assert "field 'data' must name a folder inside the pack" in _error(pack)
