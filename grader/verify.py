@@ -30,12 +30,22 @@ from grader.sandbox import Limits
 from grader.worker import Job, Worker
 
 
+@dataclass(frozen=True)
+class Caught:
+    """A known mistake failing one of the checks it names, with the message a learner would read."""
+
+    mistake: str
+    check: str
+    message: str
+
+
 @dataclass
 class KataVerdict:
     kata: Kata
     problems: list[str] = field(default_factory=list)
     checks: int = 0
     reference_seconds: float = 0.0
+    caught: list[Caught] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -162,10 +172,13 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
         if result.status != "passed" and not failing:
             verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
     else:
-        outcomes = {c.id: c.outcome for c in result.checks}
+        by_id = {c.id: c for c in result.checks}
         for check_id in case.catches:
-            if outcomes.get(check_id) == "passed":
+            check = by_id.get(check_id)
+            if check is None or check.outcome == "passed":
                 verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}")
+            else:
+                verdict.caught.append(Caught(case.id, check_id, check.message))
 
 
 def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:
