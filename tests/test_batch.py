@@ -184,6 +184,7 @@ def clean(tmp_path_factory):
     return katas, submissions, tmp / "out"
 
 
+@pytest.mark.slow
 def test_clean_class_grades(clean):
     _, _, out = clean
     grades = _rows(out / "grades.csv")
@@ -203,6 +204,7 @@ def test_clean_class_grades(clean):
     assert "<svg" in (out / "report.html").read_text() and "http" not in (out / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_adversarial_class(clean, tmp_path):
     """Each attack scores 0 with its status; everyone else's grades equal the clean run's."""
     katas, clean_submissions, clean_out = clean
@@ -261,6 +263,7 @@ def test_adversarial_class(clean, tmp_path):
         assert _digest(guarded) == before
 
 
+@pytest.mark.slow
 def test_workers_1_equals_workers_2(clean, tmp_path):
     katas, submissions, clean_out = clean
     run = _batch(katas, submissions, tmp_path / "out", "--workers", "1")
@@ -269,6 +272,7 @@ def test_workers_1_equals_workers_2(clean, tmp_path):
     assert (tmp_path / "out" / "checks.csv").read_bytes() == (clean_out / "checks.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_three_shards_merged_equal_single_run(clean, tmp_path):
     katas, submissions, clean_out = clean
     outs = [tmp_path / f"shard-{i}" for i in range(3)]
@@ -289,6 +293,7 @@ def test_three_shards_merged_equal_single_run(clean, tmp_path):
         assert (tmp_path / "merged" / name).read_bytes() == (clean_out / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes(clean, tmp_path):
     """kill -9 while grading; the rerun keeps what was committed and grades only the rest."""
     katas, clean_submissions, clean_out = clean
@@ -352,6 +357,7 @@ def test_shard_choice():
     assert sorted({shard_of(f"learner-{i}", 3) for i in range(30)}) == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2(clean, tmp_path):
     katas = str(clean[0])
     missing = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "nope"), "-o",
@@ -362,6 +368,7 @@ def test_bad_input_is_one_line_exit_2(clean, tmp_path):
     assert bad_shard.returncode == 2 and "out of range" in bad_shard.stderr
 
 
+@pytest.mark.slow
 def test_preflight_stops_a_batch_whose_reference_fails(clean, tmp_path):
     """A broken environment (here: a pack whose reference no longer passes) grades nobody."""
     katas, submissions, _ = clean
@@ -391,6 +398,7 @@ def test_inactive_protections_are_said_and_can_be_required(monkeypatch):
         batch.check_isolation(True, io.StringIO())
 
 
+@pytest.mark.slow
 def test_grading_setup_is_part_of_the_key(clean, tmp_path):
     """Another --timeout grades again; the same setup reuses; --learner regrades only that learner."""
     katas, submissions, clean_out = clean
@@ -420,6 +428,7 @@ def test_grading_setup_is_part_of_the_key(clean, tmp_path):
     assert _rows(out / "grades.csv") == _rows(clean_out / "grades.csv")
 
 
+@pytest.mark.slow
 def test_only_exports_every_kata_graded_so_far(tmp_path):
     """--only grades one kata but exports all; a learner without a kata's result scores 0, `missing`."""
     katas = _kata_pack(tmp_path)

@@ -71,6 +71,7 @@ def _graded(kata, learner: Path, *extra: str) -> tuple[subprocess.CompletedProce
     return out, result
 
 
+@pytest.mark.slow
 def test_learner_walkthrough(kata, learner: Path):
     started = kata("start", "tensors")
     assert started.returncode == 0, started.stderr
@@ -98,6 +99,7 @@ def test_learner_walkthrough(kata, learner: Path):
     assert shown.returncode == 0 and "def flatten_transposed" in shown.stdout
 
 
+@pytest.mark.slow
 def test_verbose_lists_every_check_with_marks(kata, learner: Path):
     kata("start", "tensors")
     solution = _solution(learner)
@@ -111,6 +113,7 @@ def test_verbose_lists_every_check_with_marks(kata, learner: Path):
     assert {c["outcome"] for c in result["checks"]} == {"passed", "failed"}
 
 
+@pytest.mark.slow
 def test_bare_grade_skips_unchanged_katas_and_suggests_the_next(kata, learner: Path, pack: Path):
     shutil.copytree(pack / "01-tensors", pack / "02-again")  # its folder name makes it kata `again`, second
     shutil.copytree(REFERENCE / "01-tensors", pack.parent / "reference" / "02-again")
@@ -164,6 +167,7 @@ def test_hint_ladder_goes_one_step_each_time(kata, tensors: Kata):
     assert again.returncode == 0 and ladder[0] in again.stdout
 
 
+@pytest.mark.slow
 def test_hints_follow_the_exercise_of_the_first_failing_check(kata, learner: Path, pack: Path, tensors: Kata):
     """Per-exercise ladders: the first failing check picks the ladder; N and --all show hints again;
     reset starts the hints afresh. The kata's own list (the older format) still loads beside them.
@@ -209,6 +213,7 @@ def test_chinese_output(kata):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_tables_fit_80_columns(kata, lang: str):
     kata("start", "tensors")
     for args in (("list",), ("grade",)):
@@ -221,6 +226,7 @@ def test_tables_fit_80_columns(kata, lang: str):
     assert doctor.returncode == 0 and max(width(line) for line in doctor.stdout.splitlines()) <= 80, doctor.stdout
 
 
+@pytest.mark.slow
 def test_a_long_print_shows_its_last_line(kata, learner: Path):
     kata("start", "tensors")
     noisy = ("\nfor _i in range(20000):\n    print(f'line {_i} of the learner output')\n"
@@ -248,6 +254,7 @@ def test_output_keeps_a_head_and_the_real_tail():
 
 
 @pytest.mark.parametrize("lang, advice", [("en", "re-save it as UTF-8"), ("zh", "另存为 UTF-8")])
+@pytest.mark.slow
 def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice: str):
     kata("start", "tensors")
     _solution(learner).write_bytes("# 张量练习\nimport torch\n".encode("gbk"))
@@ -258,6 +265,7 @@ def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice:
     assert advice not in declared.stdout and "to_float_tensor" in declared.stdout
 
 
+@pytest.mark.slow
 def test_an_emptied_file_names_the_missing_function(kata, learner: Path):
     kata("start", "tensors")
     _solution(learner).write_text("import torch\n", encoding="utf-8")
@@ -266,6 +274,7 @@ def test_an_emptied_file_names_the_missing_function(kata, learner: Path):
     assert "has no attribute" not in graded.stdout
 
 
+@pytest.mark.slow
 def test_test_code_at_the_bottom_keeps_the_other_points(kata, learner: Path):
     kata("start", "tensors")
     unfinished = ("\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
@@ -279,6 +288,7 @@ def test_test_code_at_the_bottom_keeps_the_other_points(kata, learner: Path):
     assert f"tensors.py:{call_line}" in graded.stdout
 
 
+@pytest.mark.slow
 def test_a_wrong_folder_points_at_the_katas(kata, learner: Path):
     home = learner / "course"
     (home / "notes").mkdir(parents=True)
@@ -317,6 +327,7 @@ def test_malformed_pack_is_a_clear_error(kata, pack: Path):
     assert "kata.toml: field 'format' must be int" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_verify_proves_the_tensors_kata(kata, tensors: Kata):
     out = kata("verify")
     assert out.returncode == 0, out.stdout

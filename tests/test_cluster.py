@@ -286,6 +286,7 @@ def graded(slurm, course, tmp_path_factory):
 
 
 @cluster
+@pytest.mark.slow
 def test_array_merged_equals_one_machine(slurm, course, graded):
     _, _, single = course
     workdir, grades, _ = graded
@@ -300,6 +301,7 @@ def test_array_merged_equals_one_machine(slurm, course, graded):
 
 
 @cluster
+@pytest.mark.slow
 def test_rerun_of_one_index_regrades_that_shard(slurm, course, graded):
     _, _, single = course
     workdir, grades, _ = graded
@@ -318,6 +320,7 @@ def test_rerun_of_one_index_regrades_that_shard(slurm, course, graded):
 
 
 @cluster
+@pytest.mark.slow
 def test_cancelled_task_resumes(slurm, course, tmp_path):
     """scancel while the task grades: its gradebook reaches shared storage; resubmitted, it grades the rest."""
     _, _, single = course
@@ -351,6 +354,7 @@ def test_cancelled_task_resumes(slurm, course, tmp_path):
 
 
 @cluster
+@pytest.mark.slow
 def test_memory_that_does_not_add_up_is_refused(slurm, course, tmp_path):
     job = _submit(slurm, tmp_path, "0", course, tmp_path / "grades", task=("--cpus-per-task=1", f"--mem={JOB_MB}M"))
     assert _finish(slurm, job) == {0: "FAILED"}
@@ -399,6 +403,7 @@ def test_manifest_resources_add_up():
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"] and "egress" not in policy["spec"]
 
 
+@pytest.mark.slow
 def test_manifest_script_grades_its_index_and_resumes(course, tmp_path):
     """The pod's script, run here with JOB_COMPLETION_INDEX as an Indexed Job sets it: shard I of SHARDS."""
     katas, submissions, single = course

@@ -115,6 +115,7 @@ def test_cuda_jobs_spread_over_every_gpu_with_a_memory_share(nothing_present, tm
     assert worker._place(Job(kata, tmp_path, "cpu")).memory_fraction is None
 
 
+@pytest.mark.slow
 def test_probe_runs_a_job_on_each_device_under_the_real_limits():
     from grader import preflight
 

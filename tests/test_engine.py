@@ -83,6 +83,7 @@ def test_missing_file_is_an_error(worker, tensors, tmp_path):
     assert "missing file: tensors.py" in result.status_message
 
 
+@pytest.mark.slow
 def test_endless_loop_in_one_function_fails_only_its_check(worker, tensors, make_submission):
     folder = make_submission("def positive_mask(x):\n    while True:\n        pass")
     result = _grade(worker, tensors, folder)
@@ -93,6 +94,7 @@ def test_endless_loop_in_one_function_fails_only_its_check(worker, tensors, make
     assert result.status == "failed" and result.points == _full(worker, tensors) - mask_points
 
 
+@pytest.mark.slow
 def test_hang_that_ignores_the_check_timer_is_killed_from_outside(worker, tensors, make_submission):
     folder = make_submission(textwrap.dedent("""
         import signal
@@ -133,6 +135,7 @@ def test_learner_file_line_is_in_the_message(worker, tensors, make_submission):
     assert "grader/" not in failing.message
 
 
+@pytest.mark.slow
 def test_spawned_child_gives_the_same_results(tensors):
     forked = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=False))
     spawned = grade(tensors, tensors.reference, worker=Worker([tensors], spawn=True))

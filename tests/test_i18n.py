@@ -80,6 +80,7 @@ def zh_kata(tmp_path: Path):
     return run
 
 
+@pytest.mark.slow
 def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Path):
     assert "还没有开始任何练习" in zh_kata("grade")
     solution = tmp_path / "home" / "learner" / "kata-workspace" / "tensors" / "tensors.py"

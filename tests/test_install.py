@@ -11,11 +11,14 @@ import tomllib
 import venv
 from pathlib import Path
 
+import pytest
+
 from grader.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_wheel_install_lists_every_kata(tmp_path: Path):
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],

@@ -167,6 +167,7 @@ def test_report_rows_link_feedback_and_count_failures_among_starters(tensors, le
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium_without_script_errors(tensors, learners, tmp_path):
     exports.write_all(tmp_path, learners, Catalog([tensors]), "en", [])
     page = (tmp_path / "report.html").resolve()

@@ -56,6 +56,7 @@ def _run(script: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
                           env={**os.environ, "KATA_PYTHON": sys.executable, **env})
 
 
+@pytest.mark.slow
 def test_gradescope_autograder_grades_a_fake_autograder_tree(pack, tmp_path):
     kata, checks = pack
     archive = platforms.build_gradescope([kata], _config(pack), tmp_path / "autograder.zip")
@@ -93,6 +94,7 @@ def test_gradescope_autograder_grades_a_fake_autograder_tree(pack, tmp_path):
     assert results["stub"]["score"] == 0 and all(t["status"] == "failed" for t in results["stub"]["tests"])
 
 
+@pytest.mark.slow
 def test_prairielearn_question_grades_a_fake_grade_tree(pack, tmp_path):
     kata, checks = pack
     [question] = platforms.build_prairielearn([kata], _config(pack), tmp_path / "pl", "example/grader")
@@ -121,6 +123,7 @@ def test_prairielearn_question_grades_a_fake_grade_tree(pack, tmp_path):
     assert not any(checks[0] in json.dumps(t) for t in data["tests"])
 
 
+@pytest.mark.slow
 def test_prairielearn_reports_a_broken_environment_as_not_gradable(pack, tmp_path):
     kata, _ = pack
     [question] = platforms.build_prairielearn([kata], _config(pack), tmp_path / "pl", "example/grader")
@@ -163,6 +166,7 @@ def test_visibility_settings_are_checked(pack):
         platforms.parse_visibility("sometimes", [], known)
 
 
+@pytest.mark.slow
 def test_export_takes_visibility_from_the_course_file_and_the_command_line(pack, tmp_path):
     kata, checks = pack
     course = tmp_path / "course.toml"

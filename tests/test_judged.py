@@ -177,6 +177,7 @@ def _forgeries(recorded: list[str]) -> dict[str, tuple[list[str], str]]:
                                      "the same replay, then the stub runs as usual",
                                      "a replay, passes for every check, and the end",
                                      "empty observations for every check, and the end"])
+@pytest.mark.slow
 def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, forgery, tmp_path):
     jobs = []
     for kata in catalog:
@@ -193,6 +194,7 @@ def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, f
     assert not forged, f"checks passed by a forgery: {forged}"
 
 
+@pytest.mark.slow
 def test_a_replayed_reference_stream_on_a_new_seed_fails_each_check(catalog, recorded, tmp_path):
     """The same replay, one kata, read check by check: each fails on the values, not on a technicality."""
     kata = catalog.get("tensors")
@@ -271,6 +273,7 @@ def scan(needle):
 '''
 
 
+@pytest.mark.slow
 def test_the_childs_whole_memory_holds_nothing_the_judge_keeps(tmp_path):
     kata_folder = tmp_path / "katas" / "01-secret"
     (kata_folder / "checks").mkdir(parents=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from grader.catalog import Catalog
 from grader.runner import grade
 from grader.worker import Worker
@@ -81,6 +83,7 @@ def _pack(tmp_path: Path) -> Path:
     return tmp_path / "katas"
 
 
+@pytest.mark.slow
 def test_points_and_device_markers(tmp_path: Path):
     kata = Catalog.load(_pack(tmp_path)).get("marks")
     worker = Worker([kata])

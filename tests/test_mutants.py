@@ -161,6 +161,7 @@ def test_score_and_survivors(tmp_path: Path):
     assert next(o for o in report.outcomes if o.mutant.id == "scale:arith:1").by == "test_scale"
 
 
+@pytest.mark.slow
 def test_declared_equivalents_leave_the_score(tmp_path: Path):
     declared = ('[[equivalent_mutants]]\nid = "scale:detach:1"\nreason = "the check never asks for gradients"\n'
                 '[[equivalent_mutants]]\nid = "scale:arith:1"\nreason = "wrongly declared"\n'
@@ -184,6 +185,7 @@ def _kata(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_threshold_sets_the_exit_code(tmp_path: Path):
     pack = _tiny_pack(tmp_path)
     failing = _kata("--katas", str(pack))
@@ -195,6 +197,7 @@ def test_cli_threshold_sets_the_exit_code(tmp_path: Path):
     assert passing.returncode == 0 and passing.stdout.startswith("ok   tiny: 2/3"), passing.stdout
 
 
+@pytest.mark.slow
 def test_cli_on_a_built_in_kata():
     kata = Catalog.load().get("tensors")
     out = _kata("tensors", "--threshold", "0", "--workers", "2")

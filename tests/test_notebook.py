@@ -196,6 +196,7 @@ def _kata(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_cli_start_notebook_and_reset_in_a_notebook(tmp_path: Path):
     ws = tmp_path / "ws"
     started = _kata("start", "tensors", "--notebook", "-w", str(ws))
@@ -217,6 +218,7 @@ def test_cli_start_notebook_and_reset_in_a_notebook(tmp_path: Path):
     assert list((ws / ".kata" / "backups").glob("tensors-*/tensors.ipynb"))
 
 
+@pytest.mark.slow
 def test_kata_notebook_needs_a_started_kata_and_keeps_the_learner_code(tmp_path: Path):
     ws = tmp_path / "ws"
     assert _kata("notebook", "tensors", "-w", str(ws)).returncode == 2
@@ -305,6 +307,7 @@ def _kernel_notebook(tmp_path: Path, kata: Kata, lang: str, reference: bool) -> 
 
 @pytest.mark.parametrize("kata_id, lang, reference", [("tensors", "en", True), ("tensors", "zh", False),
                                                       ("losses", "zh", True)])
+@pytest.mark.slow
 def test_a_notebook_run_in_a_kernel_shows_its_grade_inline(tmp_path: Path, kata_id: str, lang: str, reference: bool):
     kata = CATALOG.get(kata_id)
     shown = _scorecard(_execute(_kernel_notebook(tmp_path, kata, lang, reference)))
@@ -328,6 +331,7 @@ def test_every_kata_reference_notebook_earns_full_marks_in_a_kernel(tmp_path: Pa
 # --- a class mixing .py and .ipynb ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_batch_grades_the_same_code_the_same_as_py_or_ipynb(tmp_path: Path, tensors: Kata):
     reference = _reference(tensors)
     mistakes = {m.id: m.patch.read_text(encoding="utf-8") for m in tensors.mistakes}

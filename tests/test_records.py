@@ -260,6 +260,7 @@ def test_hostile_messages_and_output_fail_normally_with_safe_text(worker, tensor
     assert not any(ch in messages + result.output for ch in "\ud800\udcff\x00\x1b\u202e")
 
 
+@pytest.mark.slow
 def test_a_malformed_learner_does_not_stop_the_batch(worker, tensors, tmp_path):
     submissions = tmp_path / "class"
     sources = {

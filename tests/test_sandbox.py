@@ -182,6 +182,7 @@ def test_uids_never_repeat_within_a_pool_and_are_locked_across_pools(tmp_path):
     second.release(other)
 
 
+@pytest.mark.slow
 def test_spawned_children_ignore_a_grader_folder_in_the_current_directory(tensors, tmp_path, monkeypatch):
     from grader.worker import Worker
 

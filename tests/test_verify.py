@@ -12,6 +12,7 @@ KATAS = Catalog.load().katas
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=[k.id for k in KATAS])
+@pytest.mark.slow
 def test_kata_verifies(kata):
     [verdict] = verify([kata])
     assert verdict.ok, "\n".join(verdict.problems)

@@ -45,6 +45,7 @@ def _saved(session: WatchSession, source: str) -> set:
     return {(Change.modified, str(path))}
 
 
+@pytest.mark.slow
 def test_regrades_after_each_save_and_survives_broken_code(session: WatchSession):
     reference = (session.kata.reference / "tensors.py").read_text(encoding="utf-8")
 
@@ -60,6 +61,7 @@ def test_regrades_after_each_save_and_survives_broken_code(session: WatchSession
     assert session.space.best(session.kata)["status"] == "passed"
 
 
+@pytest.mark.slow
 def test_ignores_changes_that_are_not_the_kata_files(session: WatchSession):
     folder = session.space.folder(session.kata)
     noise = [
@@ -70,6 +72,7 @@ def test_ignores_changes_that_are_not_the_kata_files(session: WatchSession):
     assert [r.status for r in watch_loop(session, noise)] == ["failed"]
 
 
+@pytest.mark.slow
 def test_keys_hint_next_and_quit(session: WatchSession):
     reference = (session.kata.reference / "tensors.py").read_text(encoding="utf-8")
 
@@ -169,6 +172,7 @@ class _Terminal:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+@pytest.mark.slow
 def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
     katas_root, reference_root = builtin_roots()
     shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
