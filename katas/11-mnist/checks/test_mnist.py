@@ -306,6 +306,9 @@ def test_build_model(rng):
         "Softmax. CrossEntropyLoss expects raw logits and applies log-softmax itself"
     )
     _same_rows(out, pairs, name)
+    assert not torch.allclose(out, out[:1].expand_as(out)), (
+        f"{name} gave every image the same logits {out[0][:3].tolist()}...: the scores should depend on the image"
+    )
     if seen["layers"] is not None:  # a plain nn.Sequential: its logits follow from its parameters
         expect.close(out, _recomputed(seen["layers"], seen["state"], _scaled(pixels)), name=name, rtol=1e-4,
                      atol=1e-4, why="the logits should follow from the model's own layers and parameters")
