@@ -310,6 +310,7 @@ def test_a_wrong_folder_points_at_the_katas(kata, learner: Path):
         (("reset", "tensors", "--yes"), "is not started"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_is_one_line_and_exit_2(kata, args, message):
     if args[0] == "grade" and "--device" in args:
         kata("start", "tensors")

@@ -149,6 +149,7 @@ def _tiny_pack(root: Path, equivalents: str = "") -> Path:
     return root / "katas"
 
 
+@pytest.mark.slow
 def test_score_and_survivors(tmp_path: Path):
     [kata] = Catalog.load(_tiny_pack(tmp_path)).katas
     [report] = mutation_test([kata], parallel=2)

@@ -59,6 +59,7 @@ def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
     return Catalog.load(root / "katas")
 
 
+@pytest.mark.slow
 def test_alternatives_must_earn_full_marks(tmp_path):
     catalog = _tiny_pack(tmp_path, {
         "add_to_itself.py": '"""x + x instead of x * 2"""\n\n\ndef double(x):\n    return x + x\n',

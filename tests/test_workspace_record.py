@@ -12,7 +12,7 @@ import pytest
 
 from grader.catalog import Kata
 from grader.results import CheckResult, KataResult
-from grader.workspace import Workspace
+from grader.workspace import Workspace, fingerprint
 
 
 def _result(kata: Kata, points: list[float], version: int | None = None) -> KataResult:
@@ -122,3 +122,33 @@ def test_an_unreadable_state_file_counts_as_empty(space: Workspace, tensors: Kat
     assert space.best(tensors) is None
     space.record(_result(tensors, [1]))
     assert space.best(tensors)["points"] == 1
+
+
+def test_solved_needs_full_points_stored_for_the_current_version(space: Workspace, tensors: Kata):
+    """What unlocks `kata solution`: a stored best at full points counts only for the version it graded."""
+    assert not space.solved(tensors)
+    space.record(_result(tensors, [1, 0]))
+    assert not space.solved(tensors)
+    space.record(_result(tensors, [1, 1]))
+    assert space.solved(tensors)
+    newer = dataclasses.replace(tensors, version=tensors.version + 1)
+    assert not space.solved(newer)  # full points against the old checks
+    space.record(_result(tensors, [1, 1, 1], version=newer.version))
+    assert space.solved(newer) and not space.solved(tensors)
+
+
+def test_passing_is_the_last_grade_not_the_best(space: Workspace, tensors: Kata):
+    space.record(_result(tensors, [1, 1]))
+    assert space.passing(tensors)
+    space.record(_result(tensors, [1, 0]))
+    assert not space.passing(tensors) and space.solved(tensors)
+
+
+def test_a_grade_of_the_files_as_they_are_is_unchanged_until_they_change(space: Workspace, tensors: Kata):
+    folder = space.folder(tensors)
+    space.record(_result(tensors, [1]), graded=fingerprint(folder, tensors.files))
+    assert not space.changed(tensors)
+    (folder / "tensors.py").write_text("# edited\n", encoding="utf-8")
+    assert space.changed(tensors)
+    space.record(_result(tensors, [1]))  # no fingerprint known: grade again next time
+    assert space.changed(tensors)
