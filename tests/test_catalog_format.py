@@ -238,10 +238,20 @@ def test_private_helpers_are_the_authors_business(pack: Path):
 
 
 TINY_CHECK = '''
-def test_double(solution):
+import torch
+
+
+def test_double(rng):
     """Doubles a number
     数字加倍"""
-    assert solution.double(3) == 6, "double(3) should be 6"
+    n = int(torch.randint(1, 100, (1,), generator=rng))
+    seen = yield n
+    assert seen == 2 * n, f"double({n}) should be {2 * n}"
+'''
+
+TINY_EXERCISE = '''
+def test_double(solution, inputs):
+    return solution.double(inputs)
 '''
 
 
@@ -258,6 +268,7 @@ def test_kata_verify_reports_a_signature_that_differs(tmp_path: Path):
     (kata / "README.md").write_text("Double a number.\n")
     (kata / "README.zh.md").write_text("数字加倍。\n", encoding="utf-8")
     (kata / "checks" / "test_tiny.py").write_text(TINY_CHECK, encoding="utf-8")
+    (kata / "checks" / "exercise_tiny.py").write_text(TINY_EXERCISE, encoding="utf-8")
     (kata / "stub" / "tiny.py").write_text(
         'def double(n, times=2):\n    raise NotImplementedError("exercise 1: double")\n'
     )
