@@ -88,11 +88,18 @@ def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result"
         bad = (~ok).nonzero()[0].tolist()
         where = tuple(bad) if len(bad) > 1 else bad[0] if bad else ()
         count = int((~ok).sum())
-        _fail(
-            f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
-            f"expected {want[tuple(bad)].item():.6g}, got {got[tuple(bad)].item():.6g}",
-            why,
-        )
+        expected_text, got_text = _distinct(want[tuple(bad)].item(), got[tuple(bad)].item())
+        _fail(f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
+              f"expected {expected_text}, got {got_text}", why)
+
+
+def _distinct(expected, got) -> tuple[str, str]:
+    """Two differing numbers with enough digits to tell them apart (6, or up to 17)."""
+    for digits in (6, 9, 12, 17):
+        texts = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if texts[0] != texts[1]:
+            return texts
+    return texts
 
 
 def matches(actual, expected: torch.Tensor, name: str = "the result", why: str = "",
