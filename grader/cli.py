@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -198,7 +200,9 @@ def grade(
         if sys.stderr.isatty():  # a long grade (mnist) is not a blank screen
             typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
 
-    results = grade_workspace(worker, space, selected, devices.resolve(device), Limits(timeout=timeout), announce)
+    with _ProgressLine(lang) as progress:
+        results = grade_workspace(worker, space, selected, devices.resolve(device), Limits(timeout=timeout),
+                                  announce, progress.update if sys.stderr.isatty() else None)
     typer.echo(render(results, catalog, lang, verbose=verbose))
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
@@ -207,6 +211,43 @@ def grade(
         learner = LearnerResult(space.root.name, results)
         json_file.write_text(json.dumps(learner.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
+
+
+class _ProgressLine:
+    """One line on stderr, redrawn each second: which kata, how many of its checks, seconds so far."""
+
+    def __init__(self, lang: str):
+        self.lang, self.started = lang, time.monotonic()
+        self.state: dict[str, object] = {}  # the kata, and how many of its checks have reported
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def update(self, job, done: int, total: int) -> None:
+        with self.lock:
+            self.state = {"id": job.kata.id, "done": done, "total": total}
+        self._draw()
+
+    def _draw(self) -> None:
+        with self.lock:
+            if self.state:
+                seconds = f"{time.monotonic() - self.started:.0f}"
+                sys.stderr.write(f"\r{say('grading_progress', self.lang, seconds=seconds, **self.state)}\033[K")
+                sys.stderr.flush()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(1.0):
+            self._draw()
+
+    def __enter__(self) -> "_ProgressLine":
+        if sys.stderr.isatty():
+            threading.Thread(target=self._tick, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.state:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 @app.command(help=_h("help_hint"))

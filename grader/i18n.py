@@ -40,6 +40,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "next_kata": {"en": "next: kata start {id}", "zh": "下一个：kata start {id}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
     "grading": {"en": "grading {ids} …", "zh": "正在评分 {ids} …"},
+    "grading_progress": {"en": "{id}: {done}/{total} checks · {seconds} s", "zh": "{id}：已完成 {done}/{total} 项检查 · {seconds} 秒"},
     "nothing_changed": {
         "en": "Nothing changed since the last grade of {ids}; `kata grade --all` grades them again.",
         "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。"},

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.runner import grade
-from grader.worker import Worker
+from grader.worker import Job, Worker
 
 
 def _grade(worker: Worker, kata, folder: Path):
@@ -149,3 +149,12 @@ def test_printed_output_is_kept_for_debugging_only(worker, tensors, make_submiss
     result = _grade(worker, tensors, folder)
     assert "debug: got (2, 3)" in result.output
     assert {c.id for c in result.checks if c.outcome != "passed"} == {"test_positive_mask"}
+
+
+def test_progress_hears_each_check_as_it_reports(worker, tensors):
+    from grader.runner import grade_many
+
+    heard = []
+    [(_, result)] = grade_many(worker, [Job(tensors, tensors.reference)], lambda job, done, total: heard.append((done, total)))
+    total = len(result.checks)
+    assert heard == [(n, total) for n in range(1, total + 1)]
