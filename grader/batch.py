@@ -32,7 +32,7 @@ import torch  # its version only: the parent never runs a tensor op
 
 from grader import course as course_module
 from grader import exports, preflight, sandbox, submissions
-from grader.catalog import Catalog, Kata
+from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import Course
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key, setup_key
@@ -240,6 +240,9 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
         raise KataError(f"{submissions_dir}: no such folder")
     regrade = regrade or Regrade(force=force)
     check_isolation(require_isolation, stream)
+    if any(k.folder.parent.resolve() == builtin_roots()[0].resolve() for k in katas):
+        stream.write("note: the built-in katas are public (their references and checks ship in the package): "
+                     "grade a course with a private pack, --katas PATH (see docs/AUTHORING.md)\n")
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:

@@ -273,9 +273,11 @@ def test_a_malformed_learner_does_not_stop_the_batch(worker, tensors, tmp_path):
         (submissions / learner / "tensors").mkdir(parents=True)
         (submissions / learner / "tensors" / "tensors.py").write_bytes(source)
     out = tmp_path / "out"
+    said = io.StringIO()
     summary = batch.run(submissions, out, [tensors], workers=2, device="cpu", limits=Limits(),
-                        shard=batch.Shard(0, 1), stream=io.StringIO())
+                        shard=batch.Shard(0, 1), stream=said)
     assert summary.graded == 4
+    assert "note: the built-in katas are public" in said.getvalue()  # and where a private pack is
     with open(out / "grades.csv", newline="", encoding="utf-8") as file:
         grades = {row["learner"]: row for row in csv.DictReader(file) if row["learner"] != "(max points)"}
     full = f"{sum(c.points for c in worker.expected(tensors)):g}"
