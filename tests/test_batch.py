@@ -235,6 +235,7 @@ def test_adversarial_class(clean, tmp_path):
     try:
         run = _batch(katas, submissions, out, "--workers", "2", "--disk", "48")
         assert run.returncode == 0, run.stderr
+        assert "built-in katas are public" not in run.stderr  # a private pack
         if CUTS_NETWORK:
             with pytest.raises(BlockingIOError):
                 listener.accept()  # nothing reached the grader's loopback
