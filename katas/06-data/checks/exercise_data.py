@@ -4,7 +4,6 @@ what it did (lengths, items, batches, random states). It decides nothing: test_d
 import multiprocessing
 import operator
 import pickle
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,9 +14,9 @@ from grader.observations import Raised
 
 
 @pytest.fixture
-def mnist_dir():
-    """The real MNIST subset (gzip IDX files), shipped with the katas."""
-    return Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
+def mnist_dir(kata_data):
+    """The real MNIST subset (gzip IDX files): the kata's data folder (kata.toml's `data`)."""
+    return kata_data
 
 
 def _write_files(folder, files):

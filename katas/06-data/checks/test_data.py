@@ -4,16 +4,13 @@ Each docstring: English title, then Chinese title."""
 import functools
 import gzip
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from grader import expect
+from grader.idx import read_idx
 from grader.observations import Opaque, Raised
-
-MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
-
 
 def _numpy_rng(rng):
     return np.random.default_rng(int(torch.randint(2**31 - 1, (1,), generator=rng)))
@@ -28,19 +25,10 @@ def _seeds(rng, count):
     return seeds
 
 
-def _parse_idx(path):
-    """The checks' own IDX reader (NumPy): the values read_idx and the dataset are compared with."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int(n) for n in np.frombuffer(data, dtype=">i4", count=ndim, offset=4)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 @functools.cache
-def _mnist(prefix):
+def _mnist(folder, prefix):
     """(images, labels) of MNIST's `prefix` ("train" or "t10k") files, read once per process."""
-    return (_parse_idx(MNIST / f"{prefix}-images-idx3-ubyte.gz"), _parse_idx(MNIST / f"{prefix}-labels-idx1-ubyte.gz"))
+    return read_idx(folder / f"{prefix}-images-idx3-ubyte.gz"), read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz")
 
 
 def _idx_file(array):
@@ -101,11 +89,11 @@ _SHAPE_WHY = ("the shape comes from the header (ndim at byte 3, then big-endian 
               "are the bytes after it as uint8")
 
 
-def test_read_idx_mnist(rng):
+def test_read_idx_mnist(rng, kata_data):
     """read_idx reads MNIST's image and label files as uint8 tensors
     read_idx 把 MNIST 的图像与标签文件读成 uint8 张量"""
     names = ["t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
-    wants = [torch.from_numpy(_parse_idx(MNIST / name).copy()) for name in names]
+    wants = [torch.from_numpy(read_idx(kata_data / name)) for name in names]
     # The files are the same for every job: the child sends their rows in an order drawn here, so what
     # it sends depends on this job's inputs; the rows are put back in place before they are compared.
     orders = [torch.randperm(len(want), generator=rng) for want in wants]
@@ -181,10 +169,10 @@ def _spread(generator, n, count):
     return [0, *sorted(int(i) for i in middle), n - 1]
 
 
-def test_dataset_items(rng):
+def test_dataset_items(rng, kata_data):
     """MNISTDataset(train=False): length, float32 images in [0, 1], int64 labels
     MNISTDataset(train=False)：长度、[0, 1] 区间的 float32 图像与 int64 标签"""
-    images, labels = _mnist("t10k")
+    images, labels = _mnist(kata_data, "t10k")
     generator = _numpy_rng(rng)
     indices, batch_size = _spread(generator, len(labels), 5), int(generator.integers(8, 33))
     seen = yield {"indices": indices, "batch_size": batch_size}
@@ -204,10 +192,10 @@ def test_dataset_items(rng):
                  name="a DataLoader batch of labels")
 
 
-def test_dataset_train_split(rng):
+def test_dataset_train_split(rng, kata_data):
     """MNISTDataset(root) reads the train files by default
     MNISTDataset(root) 默认读取训练集文件"""
-    images, labels = _mnist("train")
+    images, labels = _mnist(kata_data, "train")
     indices = _spread(_numpy_rng(rng), len(labels), 4)
     seen = yield indices
     _judge_dataset(seen, images, labels, indices, "MNISTDataset(root)", files=" (the train-* files)")
@@ -243,10 +231,10 @@ def _same_picture(image, want, name):
         raise AssertionError(f"{name} does not hold the pixels of that image of the t10k files")
 
 
-def test_dataset_picklable(rng):
+def test_dataset_picklable(rng, kata_data):
     """MNISTDataset survives pickling, as DataLoader workers started with spawn need
     MNISTDataset 可以被 pickle（用 spawn 启动的 DataLoader 工作进程需要这样）"""
-    images, labels = _mnist("t10k")
+    images, labels = _mnist(kata_data, "t10k")
     indices = _spread(_numpy_rng(rng), len(labels), 6)
     seen = yield indices
     expect.returned(seen["dataset"], "MNISTDataset(root, train=False)")
