@@ -216,8 +216,7 @@ class Supervisor:
             written = len(run.inputs)  # the child is gone already; its outcome says so
         del run.inputs[:written]
         if not run.inputs:
-            self.selector.unregister(run.control_fd)
-            os.close(run.control_fd)
+            self._forget(run.control_fd)
             run.control_fd = -1
 
     def _cancel(self) -> None:
@@ -392,29 +391,24 @@ class Supervisor:
     def _close(self, run: _Running) -> None:
         self._drop_pidfd(run)
         for fd in list(run.open_fds):
-            try:
-                self.selector.unregister(fd)
-            except (KeyError, ValueError):
-                pass
-            os.close(fd)
+            self._forget(fd)
         run.open_fds.clear()
         if run.control_fd >= 0:
-            try:
-                self.selector.unregister(run.control_fd)
-            except (KeyError, ValueError):
-                pass
-            os.close(run.control_fd)
+            self._forget(run.control_fd)
             run.control_fd = -1
 
     def _drop_pidfd(self, run: _Running) -> None:
-        if run.pidfd < 0:
-            return
+        if run.pidfd >= 0:
+            self._forget(run.pidfd)
+            run.pidfd = -1
+
+    def _forget(self, fd: int) -> None:
+        """No longer watched (if it was) and closed."""
         try:
-            self.selector.unregister(run.pidfd)
+            self.selector.unregister(fd)
         except (KeyError, ValueError):
             pass
-        os.close(run.pidfd)
-        run.pidfd = -1
+        os.close(fd)
 
     def _outcome(self, run: _Running) -> JobOutcome:
         self._clean_up(run)
