@@ -1,14 +1,13 @@
 """Checks for the mnist capstone, judge half: inputs from `rng`, verdicts on what the child observed.
 
 Runs in the `kata` process only; exercise_mnist.py (same function names) runs the learner's code on
-these inputs in the grading child. The judge reads the MNIST files itself (one IDX reader, here) and
+these inputs in the grading child. The judge reads the MNIST files itself (grader.idx) and
 sends the child the data folder's path and the pixels (uint8, 4 times smaller than float32) of every
 image the check's own models need; the child sends back items, batches, logits, weights and
 predictions, and every comparison with the true labels happens here. Each docstring: English title,
 then Chinese title.
 """
 
-import gzip
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from grader import expect
+from grader.idx import read_idx
 from grader.observations import Opaque, Raised
 
 MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
@@ -41,12 +41,8 @@ fingerprints = _exercise_half().fingerprints
 
 
 def _idx(name):
-    """The check's own IDX reader (independent of the learner's)."""
-    with gzip.open(MNIST / name, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    """One MNIST file, read by the grader's trusted reader (independent of the learner's)."""
+    return read_idx(MNIST / name)
 
 
 @lru_cache(maxsize=None)
