@@ -24,8 +24,8 @@ from pathlib import Path
 from grader import notebook
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import detect_language, say, status_word, translate
-from grader.results import KataResult, safe_text
+from grader.i18n import detect_language, pick, say, status_word, translate
+from grader.results import NOT_STARTED, PASSED, SKIPPED, KataResult, points_text, safe_text
 from grader.workspace import STATE_DIR, Workspace, find_root
 from grader.workspace import Hint as WorkspaceHint
 
@@ -48,8 +48,7 @@ _TEXT = {
 
 
 def _say(key: str, lang: str, **values: object) -> str:
-    table = _TEXT[key]
-    return (table.get(lang) or table["en"]).format(**values)
+    return pick(_TEXT[key], lang).format(**values)
 
 
 @dataclass
@@ -277,9 +276,9 @@ def list_katas(workspace: str | Path | None = None, lang: str | None = None,
     for kata in _catalog(katas):
         last = space.last(kata)  # since the last start or reset, as `kata list` shows it
         if last:
-            status, points = last["status"], f"{last['points']:g}/{last['max_points']:g}"
+            status, points = last["status"], points_text(last["points"], last["max_points"])
         else:
-            status, points = ("started" if space.is_started(kata) else "not-started"), "-"
+            status, points = ("started" if space.is_started(kata) else NOT_STARTED), "-"
         rows.append(KataRow(kata.order, kata.id, kata.text(kata.title, lang), status_word(status, lang), points))
     return KataList(rows, lang)
 
@@ -311,13 +310,13 @@ class Scorecard:
     def __str__(self) -> str:
         lines = []
         for r in self.results:
-            lines.append(f"{r.kata}: {r.points:g}/{r.max_points:g} {r.status} ({say('status_' + r.status, self.lang)})")
+            lines.append(f"{r.kata}: {points_text(r.points, r.max_points)} {r.status} ({say('status_' + r.status, self.lang)})")
             failing = r.first_failure()
             if failing is not None and not r.full_marks:
                 lines.append(f"  {say('first_failure', self.lang)}{failing.localized_title(self.lang)}")
                 lines += [f"    {line}" for line in translate(safe_text(failing.message), self.lang).splitlines()[:8]]
                 lines.append("  " + _say("hint_command", self.lang, id=r.kata))
-        lines.append(f"{say('total', self.lang)}: {self.points:g}/{self.max_points:g}")
+        lines.append(f"{say('total', self.lang)}: {points_text(self.points, self.max_points)}")
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -330,13 +329,13 @@ class Scorecard:
         lang = self.lang
         rows = []
         for c in r.checks:
-            mark = {"passed": "✅", "skipped": "➖"}.get(c.outcome, "❌")
+            mark = {PASSED: "✅", SKIPPED: "➖"}.get(c.outcome, "❌")
             rows.append(f"<tr data-check='{html.escape(c.id)}' data-outcome='{html.escape(c.outcome)}'>"
                         f"<td>{html.escape(c.localized_title(lang))}</td><td>{mark} {html.escape(status_word(c.outcome, lang))}</td>"
-                        f"<td>{c.points:g}/{c.max_points:g}</td></tr>")
+                        f"<td>{points_text(c.points, c.max_points)}</td></tr>")
         head = "".join(f"<th>{html.escape(t)}</th>" for t in (_say("check", lang), _say("result", lang), say("points", lang)))
         title = html.escape(self.titles.get(r.kata, ""))
-        caption = (f"<b>{html.escape(r.kata)}</b> {title} · {say('points', lang)} <b>{r.points:g}/{r.max_points:g}</b> · "
+        caption = (f"<b>{html.escape(r.kata)}</b> {title} · {say('points', lang)} <b>{points_text(r.points, r.max_points)}</b> · "
                    f"{html.escape(status_word(r.status, lang))} ({html.escape(say('status_' + r.status, lang))})")
         parts = [f"<div class='kata-scorecard'><table data-kata='{html.escape(r.kata)}' data-points='{r.points:g}' "
                  f"data-max-points='{r.max_points:g}' data-status='{html.escape(r.status)}'>"

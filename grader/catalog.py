@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import KataError
+from grader.i18n import pick
 
 LANGUAGES = ("en", "zh")
 FORMAT = 1  # kata.toml's `format`: raise it on a change that older graders would misread
@@ -110,7 +111,7 @@ class Kata:
         return localized if lang != "en" and localized.exists() else self.folder / "README.md"
 
     def text(self, table: dict[str, str], lang: str) -> str:
-        return table.get(lang) or table["en"]
+        return pick(table, lang)
 
 
 def _field(path: Path, table: dict, name: str, kind: type, default=None):

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from grader import report
+from grader import report, results
 from grader.catalog import Catalog
 from grader.errors import KataError
-from grader.results import SCHEMA_VERSION, KataResult, LearnerResult, safe_data, safe_text
+from grader.results import (FAILED, JOB_FAILURES, MISSING, NOT_STARTED, PASSED, SCHEMA_VERSION, KataResult,
+                            LearnerResult, safe_data, safe_text)
 from grader.scorecard import render
 from grader.submissions import Skipped
 
-CLEAN = ("passed", "failed")
-UNSTARTED = ("not-started", "missing")
-STOPPED = ("timeout", "oom", "crashed", "error")  # a check or kata stopped, not answered: a JUnit <error>
+CLEAN = (PASSED, FAILED)  # kata statuses of a run that ended with answers (check outcomes: results.CLEAN)
+UNSTARTED = (NOT_STARTED, MISSING)
 MAX_ROW = "(max points)"  # grades.csv's first row: each column's maximum, as LMS imports expect
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FILE_NAME_BYTES = 200
@@ -64,7 +64,7 @@ def _num(value: float) -> str:
 
 def progress(learner: LearnerResult) -> str:
     """`complete` (every kata at full points), `not started` (no kata started) or `incomplete`."""
-    if learner.katas and all(k.status == "passed" for k in learner.katas):
+    if learner.katas and all(k.status == PASSED for k in learner.katas):
         return "complete"
     if all(k.status in UNSTARTED for k in learner.katas):
         return "not started"
@@ -78,7 +78,7 @@ def problems(learner: LearnerResult) -> list[str]:
         if kata.status not in CLEAN:
             found.append(f"{kata.kata}: {kata.status}")
             continue
-        found += [f"{kata.kata}/{c.id}: {c.outcome}" for c in kata.checks if c.outcome in STOPPED]
+        found += [f"{kata.kata}/{c.id}: {c.outcome}" for c in kata.checks if c.outcome in JOB_FAILURES]
     return found
 
 
@@ -195,7 +195,7 @@ _FEEDBACK = {
 def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> str:
     """What `kata grade` would have shown the learner, then every failing check and every file left out,
     each in a code fence nothing inside can close."""
-    graded = [k for k in learner.katas if k.status != "missing"]
+    graded = [k for k in learner.katas if k.status != MISSING]
     blocks = [render(graded, catalog, lang)] if graded else []
     failing = []
     for kata in learner.katas:
@@ -204,7 +204,7 @@ def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> st
             continue
         failing += [f"{kata.kata} · {c.localized_title(lang)}: {c.outcome}"
                     + (f" — {c.message.strip().splitlines()[0][:200]}" if c.message.strip() else "")
-                    for c in kata.checks if c.outcome not in ("passed", "skipped")]
+                    for c in kata.checks if c.outcome not in results.CLEAN]
     if failing:
         blocks.append(f"{_FEEDBACK['failing'][lang]}:\n" + "\n".join(f"- {line}" for line in failing))
     dropped = [f"{k.kata}: {', '.join(k.dropped_files)}" for k in learner.katas if k.dropped_files]
@@ -238,11 +238,11 @@ def _xml(text: str) -> str:
 
 def _case_kind(kata: KataResult, outcome: str) -> str:
     """`passed`, `skipped`, `error` (stopped: timeout, oom, crash, load error) or `failure` (a wrong answer)."""
-    if outcome in ("passed", "skipped"):
+    if outcome in results.CLEAN:
         return outcome
-    if kata.status == "missing":
+    if kata.status == MISSING:
         return "skipped"
-    return "error" if outcome in STOPPED or kata.status in STOPPED else "failure"
+    return "error" if outcome in JOB_FAILURES or kata.status in JOB_FAILURES else "failure"
 
 
 def write_junit(path: Path, learners: list[LearnerResult]) -> None:
@@ -264,7 +264,7 @@ def write_junit(path: Path, learners: list[LearnerResult]) -> None:
                 if kind == "skipped":
                     ET.SubElement(case, "skipped", message=_xml(check.message))
                 elif kind != "passed":
-                    outcome = check.outcome if check.outcome in STOPPED or kind == "failure" else kata.status
+                    outcome = check.outcome if check.outcome in JOB_FAILURES or kind == "failure" else kata.status
                     element = ET.SubElement(case, kind, message=_xml(outcome), type=_xml(outcome))
                     element.text = _xml(check.message)
             totals.update(kinds)

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from grader.i18n import pick
+
 if TYPE_CHECKING:
     from grader.catalog import Kata
 
@@ -59,8 +61,7 @@ TEXT = {
 
 
 def say(key: str, lang: str, **values: object) -> str:
-    table = TEXT[key]
-    return (table.get(lang) or table["en"]).format(**values)
+    return pick(TEXT[key], lang).format(**values)
 
 
 class NotebookError(Exception):

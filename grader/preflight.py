@@ -16,7 +16,7 @@ from pathlib import Path
 from grader import devices
 from grader.catalog import Kata, load_kata
 from grader.errors import KataError
-from grader.results import KataResult
+from grader.results import KataResult, points_text
 from grader.runner import grade_many
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
@@ -45,7 +45,7 @@ def concrete_devices(device: str) -> list[str]:
 def _explain(result: KataResult) -> str:
     failing = next((c for c in result.checks if c.outcome != "passed" and c.max_points > 0), None)
     where = f"check {failing.id}: {failing.message}" if failing else result.status_message
-    return f"{result.points:g}/{result.max_points:g} points, {result.status}; {where}"
+    return f"{points_text(result.points, result.max_points)} points, {result.status}; {where}"
 
 
 def references(worker: Worker, katas: list[Kata], device: str, limits: Limits) -> Passed:

@@ -15,12 +15,12 @@ from collections import Counter
 from html import escape
 
 from grader.catalog import Catalog
-from grader.results import LearnerResult, safe_text
+from grader.results import CLEAN, MISSING, NOT_STARTED, LearnerResult, safe_text
 from grader.submissions import Skipped
 
 _BINS = 10  # below full marks; full marks get an 11th bar
 _WIDTH, _HEIGHT, _TOP, _BOTTOM = 396, 140, 14, 16
-UNSTARTED = ("not-started", "missing")
+UNSTARTED = (NOT_STARTED, MISSING)
 
 
 def bins(points: list[float], max_points: float) -> list[int]:
@@ -102,7 +102,7 @@ def _most_failed(learners: list[LearnerResult]) -> str:
                 continue
             started[kata.kata] += 1
             for check in kata.checks:
-                if check.outcome not in ("passed", "skipped"):
+                if check.outcome not in CLEAN:
                     key = (kata.kata, check.id)
                     failing[key] += 1
                     titles[key] = check.title

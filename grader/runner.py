@@ -23,7 +23,8 @@ from grader import sandbox
 from grader.catalog import Kata
 from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome
 from grader.jobs import device_skip_reason
-from grader.results import CLEAN, NOT_STARTED, CheckResult, KataResult, safe_text
+from grader.results import (CLEAN, CRASHED, ERROR, FAILED, NOT_STARTED, OOM, PASSED, SKIPPED, TIMEOUT, CheckResult,
+                            KataResult, safe_text)
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Progress, Worker
 
@@ -65,39 +66,39 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
     problem = next((e for e in events if isinstance(e, Malformed)), None)  # the first one names it
     malformed = problem.what if problem is not None else _unknown_or_repeated(outcome, expected)
     if malformed is not None:
-        return _Verdict("error", f"malformed result: {malformed}; no points awarded", void=True)
+        return _Verdict(ERROR, f"malformed result: {malformed}; no points awarded", void=True)
     timeout = outcome.job.timeout
     if outcome.killed_for == "timeout" or outcome.signal == signal.SIGXCPU:
-        return _Verdict("timeout", f"stopped after {timeout:g} s (an endless loop or a hang?)")
+        return _Verdict(TIMEOUT, f"stopped after {timeout:g} s (an endless loop or a hang?)")
     if outcome.killed_for == "oom":
-        return _Verdict("oom", f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
+        return _Verdict(OOM, f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
     if outcome.killed_for == "disk":
-        return _Verdict("error", f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
+        return _Verdict(ERROR, f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
     if not any(isinstance(e, Done) for e in events):
         if outcome.signal is not None:
             name = signal.Signals(outcome.signal).name if outcome.signal in signal.Signals._value2member_map_ else outcome.signal
-            return _Verdict("crashed", f"the grading process was killed by {name} (did your code kill it or crash?)")
-        return _Verdict("crashed", (
+            return _Verdict(CRASHED, f"the grading process was killed by {name} (did your code kill it or crash?)")
+        return _Verdict(CRASHED, (
             f"the grading process exited early with code {outcome.exit_code} "
             "(did your code call exit() or os._exit()?)"
         ))
     load_error = next((e for e in events if isinstance(e, LoadError)), None)
     if load_error is not None:
-        return _Verdict("timeout" if load_error.timed_out else "error", load_error.message)
+        return _Verdict(TIMEOUT if load_error.timed_out else ERROR, load_error.message)
     return None
 
 
 def _check_result(check: ExpectedCheck, report: CheckReport | None, verdict: _Verdict | None,
                   skip_reason: str | None) -> CheckResult:
     if skip_reason is not None:  # the parent's decision: this check does not run on the job's device
-        return CheckResult(check.id, check.title, check.title_zh, 0.0, 0.0, "skipped", skip_reason)
+        return CheckResult(check.id, check.title, check.title_zh, 0.0, 0.0, SKIPPED, skip_reason)
     if report is None:
-        outcome = verdict.status if verdict and verdict.status in ("timeout", "oom", "error") else "failed"
+        outcome = verdict.status if verdict and verdict.status in (TIMEOUT, OOM, ERROR) else FAILED
         message = verdict.message if verdict else "no result was reported for this check"
         return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, outcome, safe_text(message))
     if report.outcome is Outcome.SKIPPED:
         reason = f": {report.message}" if report.message else ""
-        return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, "failed",
+        return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, FAILED,
                            safe_text(SKIPPED_BY_SUBMISSION + reason), report.duration)
     passed = report.outcome is Outcome.PASSED
     return CheckResult(check.id, check.title, check.title_zh, check.points if passed else 0.0, check.points,
@@ -117,13 +118,13 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
     ]
     if verdict:
         status, message = verdict.status, verdict.message
-    elif any(c.outcome == "oom" for c in checks):
-        status, message = "oom", "a check ran out of memory (on an accelerator: its memory is full)"
+    elif any(c.outcome == OOM for c in checks):
+        status, message = OOM, "a check ran out of memory (on an accelerator: its memory is full)"
     elif all(c.outcome in CLEAN for c in checks):
-        status, message = "passed", "every check passed"
+        status, message = PASSED, "every check passed"
     else:
         failing = sum(c.outcome not in CLEAN for c in checks)
-        status, message = "failed", f"{failing} of {len(checks)} checks failed"
+        status, message = FAILED, f"{failing} of {len(checks)} checks failed"
     return KataResult(
         kata=kata.id,
         version=kata.version,
@@ -141,11 +142,11 @@ def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
 
 def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, status: str, message: str) -> KataResult:
     """A result for a job that never ran (missing files, kata not started)."""
-    outcome = "error" if status == "error" else "failed"
+    outcome = ERROR if status == ERROR else FAILED
     checks = []
     for c in expected:
         skip_reason = device_skip_reason(c.device_kinds, device)
-        checks.append(CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, "skipped", skip_reason) if skip_reason
+        checks.append(CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, SKIPPED, skip_reason) if skip_reason
                       else CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, outcome, safe_text(message)))
     return KataResult(kata.id, kata.version, status, safe_text(message), checks, device, torch.__version__)
 
@@ -165,7 +166,7 @@ def grade_many(worker: Worker, jobs: Iterable[Job], on_progress: Progress | None
         missing = missing_files(job.kata, job.solution_dir)
         if missing:
             message = f"missing file{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
-            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, "error", message)
+            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, message)
         else:
             runnable.append(job)
     for outcome in worker.run_jobs(runnable, on_progress):

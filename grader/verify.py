@@ -24,7 +24,7 @@ from typing import Iterator
 
 from grader.catalog import Alternative, Kata, Mistake
 from grader.mutants import Mutant, kata_mutants
-from grader.results import KataResult
+from grader.results import CLEAN, KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
@@ -165,7 +165,7 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
             if check.outcome == "passed":
                 verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
     elif role == "alternative":
-        failing = [c for c in result.checks if c.outcome not in ("passed", "skipped")]
+        failing = [c for c in result.checks if c.outcome not in CLEAN]
         for check in failing:
             verdict.problems.append(f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
                                     f"fails {check.id}: {check.message}")
