@@ -255,7 +255,8 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
             raise KataError(f"--learner: no submission for {', '.join(unknown)}")
         in_class = len(found)
         found = [s for s in found if shard.owns(s.learner)]
-        worker = Worker(katas, parallel=workers)  # before the gradebook opens: children never see its file
+        # a fresh interpreter: this process now knows the class, which no learner's child may see
+        worker = Worker(katas, parallel=workers, fresh=True)
         checked = preflight.references(worker, katas, device, limits)
         stream.write(f"pre-flight: {checked.jobs} reference run{'s' if checked.jobs != 1 else ''} on {device} scored full marks "
                      f"({checked.seconds:.1f} s)\n")

@@ -190,7 +190,7 @@ def grade(
     if not selected:
         typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
         raise typer.Exit(0 if all(space.passing(k) for k in started) else 1)
-    worker = Worker(selected)  # first: its zygote imports torch while this process imports the engine below
+    worker = Worker(selected)  # first: its zygote is forked before this process loads any judge code
     from grader import devices
     from grader.grading import grade_workspace
     from grader.results import LearnerResult

@@ -42,6 +42,7 @@ import torch
 from grader.catalog import Kata
 from grader.channel import CheckReport, Outcome, clip
 from grader.errors import KataError
+from grader.launch import JUDGE_MODULE_PREFIX
 from grader.observations import ObservationError, Raised, decode
 
 JUDGE_FIXTURES = ("rng", "device", "kata_data")
@@ -62,15 +63,6 @@ class JudgeCheck:
     marks: frozenset[str]  # names of its pytest marks (cpu_only, accelerator_only, ...)
 
 
-def exercise_files(kata: Kata) -> list[Path]:
-    return sorted(kata.checks.glob("exercise_*.py"))
-
-
-def is_judged(kata: Kata) -> bool:
-    """A kata whose checks are split into exercise (child) and judge (this process) halves."""
-    return bool(exercise_files(kata))
-
-
 def _titles(function: Callable) -> tuple[str, str]:
     lines = [line.strip() for line in (function.__doc__ or "").strip().splitlines() if line.strip()]
     english = lines[0] if lines else function.__name__
@@ -80,7 +72,7 @@ def _titles(function: Callable) -> tuple[str, str]:
 def _import(path: Path, kata: Kata) -> Any:
     # a name of its own per pack and kata: two packs' test_tensors.py never share a module
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-    name = f"_kata_judge_{kata.id.replace('-', '_')}_{path.stem}_{digest}"
+    name = f"{JUDGE_MODULE_PREFIX}{kata.id.replace('-', '_')}_{path.stem}_{digest}"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)

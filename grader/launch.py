@@ -1,9 +1,24 @@
-"""How the engine starts a fresh interpreter running this very grader package."""
+"""How the engine starts its processes: a fresh interpreter of this very grader package, or a fork
+where that is safe."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+JUDGE_MODULE_PREFIX = "_kata_judge_"  # the names judge halves are imported under (judge.py)
+
+
+def judge_code_loaded() -> bool:
+    """Whether this process has ever imported a judge half (then it may hold expected values too)."""
+    return any(name.startswith(JUDGE_MODULE_PREFIX) for name in sys.modules)
+
+
+def fork_is_safe() -> bool:
+    """Fork on Linux from a process that has not initialised an accelerator (it never should)."""
+    from grader import devices
+
+    return sys.platform.startswith("linux") and not devices.accelerator_initialized()
 
 
 def python_command(module: str, argument: str) -> list[str]:

@@ -19,6 +19,7 @@ import queue
 import secrets
 import socket
 import subprocess
+import sys
 import threading
 import weakref
 from collections import deque
@@ -30,7 +31,7 @@ from grader.catalog import Kata
 from grader.channel import Event, Malformed, Observed
 from grader.errors import KataError
 from grader.jobs import ExpectedCheck, Job, JobOutcome, device_kinds, device_skip_reason
-from grader.launch import python_command
+from grader.launch import fork_is_safe, judge_code_loaded, python_command
 
 if TYPE_CHECKING:  # imported when first needed: the zygote starts before this process imports torch
     from grader import judge
@@ -41,10 +42,25 @@ Progress = Callable[[Job, int, int], None]
 _ZYGOTE_GONE = "the grading process stopped unexpectedly; nothing was graded from here on (see `kata doctor`)"
 
 
-def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None) -> tuple[Connection, int]:
-    """A new zygote for `katas` (zygote.py), always a fresh interpreter: it inherits nothing of this
-    process's memory (judge code, seeds, expected values, other learners' results)."""
+def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None, fresh: bool) -> tuple[Connection, int]:
+    """A new zygote for `katas` (zygote.py). Forked from this process, with torch already imported,
+    while this process has never loaded judge code (so it holds no verdict code, seed or expected
+    value) and the caller holds nothing else a learner may not see (`fresh=False`); else a fresh
+    interpreter, which inherits nothing of this process's memory."""
     ours, theirs = socket.socketpair()
+    if not fresh and not judge_code_loaded() and fork_is_safe():
+        import torch  # noqa: F401 - imported before the fork: the zygote starts warm
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            from grader import zygote
+
+            zygote.serve_forked(theirs.detach(), katas, parallel, spawn)
+        theirs.close()
+        return Connection(ours.detach()), pid
     spec = {"katas": [[str(k.folder), str(k.reference.parent)] for k in katas], "parallel": parallel,
             "spawn": spawn, "fd": theirs.fileno()}
     process = subprocess.Popen(python_command("grader.zygote", json.dumps(spec)), pass_fds=(theirs.fileno(),),
@@ -71,10 +87,12 @@ def stop_zygote(connection: Connection, pid: int) -> None:
 class Worker:
     """Grades jobs in fresh children of a warm zygote, `parallel` at a time; judges them here."""
 
-    def __init__(self, katas: Iterable[Kata], parallel: int = 1, spawn: bool | None = None):
+    def __init__(self, katas: Iterable[Kata], parallel: int = 1, spawn: bool | None = None, fresh: bool = False):
+        """`fresh`: start the zygote as a new interpreter even where it could be forked from this
+        process (the caller holds what no learner may see, e.g. other learners' names)."""
         self.katas = {k.id: k for k in katas}
         self.parallel = max(1, parallel)
-        self._connection, pid = start_zygote(list(self.katas.values()), self.parallel, spawn)
+        self._connection, pid = start_zygote(list(self.katas.values()), self.parallel, spawn, fresh)
         self._stop = weakref.finalize(self, stop_zygote, self._connection, pid)
         # A thread always reads what the zygote sends, so neither side can block the other when
         # both send at once (large inputs one way, large observations the other).

@@ -52,11 +52,6 @@ _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects befo
 _FREE_DISK_FACTOR = 2  # free space wanted before a job starts, in disk budgets
 
 
-def fork_is_safe() -> bool:
-    """Fork on Linux from a process that has not initialised an accelerator (it never should)."""
-    return sys.platform.startswith("linux") and not devices.accelerator_initialized()
-
-
 def _serve(connection: Connection, katas: list[Kata], parallel: int, spawn: bool | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the `kata` process's to handle
     try:
@@ -66,6 +61,22 @@ def _serve(connection: Connection, katas: list[Kata], parallel: int, spawn: bool
         return
     connection.send(("ready", None, supervisor.collection.names()))
     supervisor.serve()
+
+
+def serve_forked(fd: int, katas: list[Kata], parallel: int, spawn: bool | None) -> None:
+    """The zygote forked from the `kata` process: it keeps only its socket and the terminal, and never
+    returns into the caller's code."""
+    os.closerange(3, fd)
+    os.closerange(fd + 1, 65536)
+    code = 0
+    try:
+        _serve(Connection(fd), katas, parallel, spawn)
+    except (EOFError, OSError):
+        pass  # the `kata` process has gone: so do we
+    except BaseException:  # noqa: BLE001 - a zygote never unwinds into the caller's code
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def _spawned_main() -> None:
@@ -253,7 +264,7 @@ class Supervisor:
         channel_r, channel_w = os.pipe()
         output_r, output_w = os.pipe()
         control_r, control_w = os.pipe()
-        spawn = self.spawn if self.spawn is not None else not fork_is_safe()
+        spawn = self.spawn if self.spawn is not None else not launch.fork_is_safe()
         sys.stdout.flush()
         sys.stderr.flush()
         if spawn:

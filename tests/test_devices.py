@@ -88,7 +88,7 @@ def test_unknown_device_name():
 
 
 def test_jobs_fork_unless_this_process_started_an_accelerator(monkeypatch):
-    from grader.zygote import fork_is_safe
+    from grader.launch import fork_is_safe
 
     assert fork_is_safe() is __import__("sys").platform.startswith("linux")
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -274,20 +277,43 @@ def scan(needle):
 
 
 @pytest.mark.slow
-def test_the_childs_whole_memory_holds_nothing_the_judge_keeps(tmp_path):
-    kata_folder = tmp_path / "katas" / "01-secret"
+def _secret_pack(root: Path) -> Path:
+    kata_folder = root / "katas" / "01-secret"
     (kata_folder / "checks").mkdir(parents=True)
     (kata_folder / "stub").mkdir()
     (kata_folder / "kata.toml").write_text(SECRET_TOML, encoding="utf-8")
     (kata_folder / "checks" / "test_secret.py").write_text(SECRET_JUDGE, encoding="utf-8")
     (kata_folder / "checks" / "exercise_secret.py").write_text(SECRET_EXERCISE, encoding="utf-8")
     (kata_folder / "stub" / "secret.py").write_text("def scan(needle):\n    raise NotImplementedError('exercise 1: scan')\n")
-    reference = tmp_path / "reference" / "01-secret"
+    reference = root / "reference" / "01-secret"
     reference.mkdir(parents=True)
     (reference / "secret.py").write_text(SCANNER, encoding="utf-8")
-    kata = Catalog.load(tmp_path / "katas").get("secret")
+    return root / "katas"
+
+
+def test_the_childs_whole_memory_holds_nothing_the_judge_keeps(tmp_path):
+    """Here the zygote is a fresh interpreter: this test process has loaded judge code before."""
+    kata = Catalog.load(_secret_pack(tmp_path)).get("secret")
     engine = Worker([kata])
     first = grade(kata, kata.reference, worker=engine)
     again = grade(kata, kata.reference, worker=engine)  # the judge now also holds the first job's values
     for result in (first, again):
         assert result.status == "passed", result.checks[0].message
+
+
+def test_a_zygote_forked_before_any_judge_code_holds_none_either(tmp_path):
+    """As in `kata grade`: the zygote is forked from the kata process before it loads judge code."""
+    pack = _secret_pack(tmp_path)
+    script = textwrap.dedent("""
+        import sys
+        from grader.catalog import Catalog
+        from grader.runner import grade
+        from grader.worker import Worker
+        kata = Catalog.load(sys.argv[1]).get("secret")
+        engine = Worker([kata])
+        for _ in range(2):
+            result = grade(kata, kata.reference, worker=engine)
+            print(result.status, result.checks[0].message)
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(pack)], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["passed", "passed"], done.stdout + done.stderr

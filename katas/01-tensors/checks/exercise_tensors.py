@@ -5,13 +5,17 @@ judge half, test_tensors.py, decides. Nothing here knows a right answer.
 """
 
 import torch
-import torch.fx.experimental.symbolic_shapes  # noqa: F401 - warm import: backward(gradient) imports it (~1.5 s)
 
 from grader.exercise import attempt
 
 
 def _backward(out, upstream):
-    out.backward(upstream.to(out.device))
+    """out.backward(upstream), as (out * upstream).sum().backward(): the same gradients, without the
+    import (sympy, ~0.3 s) that a gradient argument costs on first use."""
+    if out.shape != upstream.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {upstream.shape} and output[0] "
+                           f"has a shape of {out.shape}.")
+    (out * upstream.to(out.device)).sum().backward()
 
 
 def _gradients(fn, given):
