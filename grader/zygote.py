@@ -1,7 +1,8 @@
 """The zygote: a warm process that forks one sandboxed child per job and watches it to the end.
 
-It is started by the `kata` process (worker.py) as a fresh interpreter, so it holds nothing of
-that process (judge code, seeds, expected values, other learners' results), and it never loads any: torch, pytest and the exercise halves of the checks are warm here, nothing secret.
+It is forked from the `kata` process (worker.py) before that process ever loaded judge code, or
+started as a fresh interpreter, so it holds no judge code, seed, expected value or other learners'
+results, and it never loads any: torch, pytest and the exercise halves of the checks are warm here, nothing secret.
 It talks to the `kata` process over one socket (trusted at both ends, so plain pickles): "start" a
 job, the judge's "inputs" for a started job, "abort" one, "cancel" all; it answers "started" (with
 the job's concrete device), "progress" (how many of its checks have reported), "outcome" (the
