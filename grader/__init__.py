@@ -7,8 +7,20 @@ The public API (grader/api.py) loads on first use, so `import grader` stays ligh
 
 __version__ = "0.1.0"
 
-_API = ("setup", "start", "make_notebook", "hint", "list_katas", "grade", "reset",
-        "Settings", "Started", "Hint", "KataList", "Scorecard")
+_API = (
+    "setup",
+    "start",
+    "make_notebook",
+    "hint",
+    "list_katas",
+    "grade",
+    "reset",
+    "Settings",
+    "Started",
+    "Hint",
+    "KataList",
+    "Scorecard",
+)
 __all__ = [*_API, "load_ipython_extension"]
 
 

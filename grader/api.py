@@ -30,20 +30,29 @@ from grader.workspace import STATE_DIR, Workspace, find_root
 from grader.workspace import Hint as WorkspaceHint
 
 _TEXT = {
-    "setup": {"en": "kata {id} · workspace {root} · language {language}", "zh": "练习 {id} · 工作区 {root} · 语言 {language}"},
+    "setup": {
+        "en": "kata {id} · workspace {root} · language {language}",
+        "zh": "练习 {id} · 工作区 {root} · 语言 {language}",
+    },
     "check": {"en": "check", "zh": "检查"},
     "result": {"en": "result", "zh": "结果"},
-    "hint_command": {"en": "Stuck? `%kata hint {id}` (or `kata hint {id}` in a terminal)",
-                     "zh": "卡住了？运行 `%kata hint {id}`（终端中用 `kata hint {id}`）"},
+    "hint_command": {
+        "en": "Stuck? `%kata hint {id}` (or `kata hint {id}` in a terminal)",
+        "zh": "卡住了？运行 `%kata hint {id}`（终端中用 `kata hint {id}`）",
+    },
     "graded_file": {"en": "graded from {file}, saved {saved}", "zh": "评分文件 {file}，保存于 {saved}"},
     "created": {"en": "created", "zh": "已创建"},
     "kept": {"en": "kept (yours)", "zh": "保留（你的文件）"},
-    "need_yes": {"en": "`reset` replaces your files in {path} with the stub (they are backed up under {backups}); "
-                       "a notebook cannot ask, so confirm with `{command} reset {id} --yes`.",
-                 "zh": "`reset` 会用初始代码替换 {path} 中的文件（旧文件备份到 {backups}）；"
-                       "笔记本中无法询问确认，请运行 `{command} reset {id} --yes`。"},
-    "no_kata": {"en": "name a kata (e.g. tensors), or run `%kata setup ID` first",
-                "zh": "请指定练习（例如 tensors），或先运行 `%kata setup ID`"},
+    "need_yes": {
+        "en": "`reset` replaces your files in {path} with the stub (they are backed up under {backups}); "
+        "a notebook cannot ask, so confirm with `{command} reset {id} --yes`.",
+        "zh": "`reset` 会用初始代码替换 {path} 中的文件（旧文件备份到 {backups}）；"
+        "笔记本中无法询问确认，请运行 `{command} reset {id} --yes`。",
+    },
+    "no_kata": {
+        "en": "name a kata (e.g. tensors), or run `%kata setup ID` first",
+        "zh": "请指定练习（例如 tensors），或先运行 `%kata setup ID`",
+    },
 }
 
 
@@ -89,8 +98,12 @@ def _kata(catalog: Catalog, kata_id: str | None, lang: str) -> Kata:
     return catalog.get(kata_id)
 
 
-def setup(kata: str | None = None, workspace: str | Path | None = None, lang: str | None = None,
-          katas: str | Path | None = None) -> Settings:
+def setup(
+    kata: str | None = None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Settings:
     """Remember the kata, workspace, language and pack for the calls that follow."""
     if lang is not None and lang not in ("en", "zh"):
         raise KataError(f"lang must be zh or en, not '{lang}'")
@@ -123,14 +136,18 @@ class Started:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<li><code>{html.escape(name)}</code>: {_say('created' if made else 'kept', self.lang)}</li>"
-                       for name, made in self.files)
+        rows = "".join(
+            f"<li><code>{html.escape(name)}</code>: {_say('created' if made else 'kept', self.lang)}</li>"
+            for name, made in self.files
+        )
         opened = ""
         if self.notebook is not None:
             opened = f"<p>{html.escape(notebook.say('written', self.lang, path=self.notebook))}</p>"
-        return (f"<div class='kata-started'><p><b>{html.escape(self.kata)}</b> — {html.escape(self.title)}</p>"
-                f"<p>{html.escape(say('started', self.lang, id=self.kata, path=self.folder))}</p>"
-                f"<ul>{rows}</ul>{opened}</div>")
+        return (
+            f"<div class='kata-started'><p><b>{html.escape(self.kata)}</b> — {html.escape(self.title)}</p>"
+            f"<p>{html.escape(say('started', self.lang, id=self.kata, path=self.folder))}</p>"
+            f"<ul>{rows}</ul>{opened}</div>"
+        )
 
 
 def add_notebook(kata: Kata, space: Workspace, lang: str, graded_from_notebook: bool) -> tuple[Path, bool]:
@@ -142,8 +159,13 @@ def add_notebook(kata: Kata, space: Workspace, lang: str, graded_from_notebook: 
     return notebook.write(kata, space.folder(kata), lang, graded_from_notebook), True
 
 
-def start(kata_id: str | None = None, notebook: bool = False, workspace: str | Path | None = None,
-          lang: str | None = None, katas: str | Path | None = None) -> Started:
+def start(
+    kata_id: str | None = None,
+    notebook: bool = False,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Started:
     """Copy the kata's stub into the workspace (never overwriting), and with `notebook=True` write
     `<id>/<id>.ipynb`, the file graded from then on."""
     lang = _lang(lang)
@@ -157,8 +179,12 @@ def start(kata_id: str | None = None, notebook: bool = False, workspace: str | P
     return Started(kata.id, kata.text(kata.title, lang), space.folder(kata), files, written, lang)
 
 
-def make_notebook(kata_id: str | None = None, workspace: str | Path | None = None, lang: str | None = None,
-                  katas: str | Path | None = None) -> Started:
+def make_notebook(
+    kata_id: str | None = None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Started:
     """Write the notebook of a started kata from your current file (`kata notebook ID`); it is graded
     from then on while it is saved after the .py."""
     lang = _lang(lang)
@@ -178,13 +204,21 @@ def reset_kata(kata: Kata, space: Workspace, lang: str) -> Path:
     backup = space.reset(kata)
     if kept is not None:
         shutil.move(path, backup / path.name)
-        notebook.write(kata, space.folder(kata), kept.get("lang") if kept.get("lang") in ("en", "zh") else lang,
-                       graded_from_notebook=kept.get("graded_from_notebook") is True)
+        notebook.write(
+            kata,
+            space.folder(kata),
+            kept.get("lang") if kept.get("lang") in ("en", "zh") else lang,
+            graded_from_notebook=kept.get("graded_from_notebook") is True,
+        )
     return backup
 
 
-def reset(kata_id: str | None = None, workspace: str | Path | None = None, lang: str | None = None,
-          katas: str | Path | None = None) -> Path:
+def reset(
+    kata_id: str | None = None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Path:
     """Put the stub back (and a fresh notebook where there was one); returns the backup folder."""
     lang = _lang(lang)
     kata = _kata(_catalog(katas), kata_id, lang)
@@ -198,14 +232,25 @@ def reset_message(kata_id: str, backup: Path, lang: str | None = None) -> str:
     return say("reset_done", _lang(lang), id=kata_id, backup=backup)
 
 
-def reset_refusal(kata_id: str | None, workspace: str | Path | None = None, lang: str | None = None,
-                  katas: str | Path | None = None, command: str = "%kata") -> str:
+def reset_refusal(
+    kata_id: str | None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+    command: str = "%kata",
+) -> str:
     """What a notebook says instead of prompting before a reset (`command`: how the learner called it)."""
     lang = _lang(lang)
     kata = _kata(_catalog(katas), kata_id, lang)
     space = Workspace(_root(workspace))
-    return _say("need_yes", lang, path=space.folder(kata), backups=space.root / STATE_DIR / "backups", id=kata.id,
-                command=command)
+    return _say(
+        "need_yes",
+        lang,
+        path=space.folder(kata),
+        backups=space.root / STATE_DIR / "backups",
+        id=kata.id,
+        command=command,
+    )
 
 
 # --- hints and the list ------------------------------------------------------------------------
@@ -230,12 +275,18 @@ class Hint:
 
     def _repr_html_(self) -> str:
         last = f"<p><i>{html.escape(say('no_more_hints', self.lang))}</i></p>" if self.number == self.total else ""
-        return (f"<div class='kata-hint'><p><b>{html.escape(self.heading)}</b></p>"
-                f"<p>{_inline_code(self.text)}</p>{last}</div>")
+        return (
+            f"<div class='kata-hint'><p><b>{html.escape(self.heading)}</b></p>"
+            f"<p>{_inline_code(self.text)}</p>{last}</div>"
+        )
 
 
-def hint(kata_id: str | None = None, workspace: str | Path | None = None, lang: str | None = None,
-         katas: str | Path | None = None) -> Hint:
+def hint(
+    kata_id: str | None = None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Hint:
     """The next hint for the kata (each call one step further, like `kata hint`)."""
     lang = _lang(lang)
     kata = _kata(_catalog(katas), kata_id, lang)
@@ -261,14 +312,20 @@ class KataList:
         return "\n".join(f"{r.order:>2} {r.kata:<15} {r.status:<12} {r.points:>7}  {r.title}" for r in self.rows)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(say(k, self.lang))}</th>" for k in ("order", "kata", "title", "status", "points"))
-        body = "".join(f"<tr><td>{r.order}</td><td><code>{html.escape(r.kata)}</code></td><td>{html.escape(r.title)}</td>"
-                       f"<td>{html.escape(r.status)}</td><td>{html.escape(r.points)}</td></tr>" for r in self.rows)
+        head = "".join(
+            f"<th>{html.escape(say(k, self.lang))}</th>" for k in ("order", "kata", "title", "status", "points")
+        )
+        body = "".join(
+            f"<tr><td>{r.order}</td><td><code>{html.escape(r.kata)}</code></td><td>{html.escape(r.title)}</td>"
+            f"<td>{html.escape(r.status)}</td><td>{html.escape(r.points)}</td></tr>"
+            for r in self.rows
+        )
         return f"<table class='kata-list'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def list_katas(workspace: str | Path | None = None, lang: str | None = None,
-               katas: str | Path | None = None) -> KataList:
+def list_katas(
+    workspace: str | Path | None = None, lang: str | None = None, katas: str | Path | None = None
+) -> KataList:
     """Every kata with your status and best points (like `kata list`)."""
     lang = _lang(lang)
     space = Workspace(_root(workspace))
@@ -310,7 +367,9 @@ class Scorecard:
     def __str__(self) -> str:
         lines = []
         for r in self.results:
-            lines.append(f"{r.kata}: {points_text(r.points, r.max_points)} {r.status} ({say('status_' + r.status, self.lang)})")
+            lines.append(
+                f"{r.kata}: {points_text(r.points, r.max_points)} {r.status} ({say('status_' + r.status, self.lang)})"
+            )
             failing = r.first_failure()
             if failing is not None and not r.full_marks:
                 lines.append(f"  {say('first_failure', self.lang)}{failing.localized_title(self.lang)}")
@@ -330,22 +389,32 @@ class Scorecard:
         rows = []
         for c in r.checks:
             mark = {PASSED: "✅", SKIPPED: "➖"}.get(c.outcome, "❌")
-            rows.append(f"<tr data-check='{html.escape(c.id)}' data-outcome='{html.escape(c.outcome)}'>"
-                        f"<td>{html.escape(c.localized_title(lang))}</td><td>{mark} {html.escape(status_word(c.outcome, lang))}</td>"
-                        f"<td>{points_text(c.points, c.max_points)}</td></tr>")
-        head = "".join(f"<th>{html.escape(t)}</th>" for t in (_say("check", lang), _say("result", lang), say("points", lang)))
+            rows.append(
+                f"<tr data-check='{html.escape(c.id)}' data-outcome='{html.escape(c.outcome)}'>"
+                f"<td>{html.escape(c.localized_title(lang))}</td><td>{mark} {html.escape(status_word(c.outcome, lang))}</td>"
+                f"<td>{points_text(c.points, c.max_points)}</td></tr>"
+            )
+        head = "".join(
+            f"<th>{html.escape(t)}</th>" for t in (_say("check", lang), _say("result", lang), say("points", lang))
+        )
         title = html.escape(self.titles.get(r.kata, ""))
-        caption = (f"<b>{html.escape(r.kata)}</b> {title} · {say('points', lang)} <b>{points_text(r.points, r.max_points)}</b> · "
-                   f"{html.escape(status_word(r.status, lang))} ({html.escape(say('status_' + r.status, lang))})")
-        parts = [f"<div class='kata-scorecard'><table data-kata='{html.escape(r.kata)}' data-points='{r.points:g}' "
-                 f"data-max-points='{r.max_points:g}' data-status='{html.escape(r.status)}'>"
-                 f"<caption style='text-align:left'>{caption}</caption><thead><tr>{head}</tr></thead>"
-                 f"<tbody>{''.join(rows)}</tbody></table>"]
+        caption = (
+            f"<b>{html.escape(r.kata)}</b> {title} · {say('points', lang)} <b>{points_text(r.points, r.max_points)}</b> · "
+            f"{html.escape(status_word(r.status, lang))} ({html.escape(say('status_' + r.status, lang))})"
+        )
+        parts = [
+            f"<div class='kata-scorecard'><table data-kata='{html.escape(r.kata)}' data-points='{r.points:g}' "
+            f"data-max-points='{r.max_points:g}' data-status='{html.escape(r.status)}'>"
+            f"<caption style='text-align:left'>{caption}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        ]
         if not r.full_marks:
             failing = r.first_failure()
             if failing is not None:
-                parts.append(f"<p><b>{html.escape(say('first_failure', lang))}</b>{html.escape(failing.localized_title(lang))}</p>"
-                             f"<pre>{html.escape(translate(safe_text(failing.message), lang))}</pre>")
+                parts.append(
+                    f"<p><b>{html.escape(say('first_failure', lang))}</b>{html.escape(failing.localized_title(lang))}</p>"
+                    f"<pre>{html.escape(translate(safe_text(failing.message), lang))}</pre>"
+                )
             elif r.status_message:
                 parts.append(f"<pre>{html.escape(translate(safe_text(r.status_message), lang))}</pre>")
             parts.append(f"<p>{_inline_code(_say('hint_command', lang, id=r.kata))}</p>")
@@ -370,8 +439,14 @@ def _graded_file(kata: Kata, space: Workspace, lang: str) -> str:
     return _say("graded_file", lang, file=name, saved=saved)
 
 
-def grade(*kata_ids: str, device: str = "auto", timeout: float | None = None, workspace: str | Path | None = None,
-          lang: str | None = None, katas: str | Path | None = None) -> Scorecard:
+def grade(
+    *kata_ids: str,
+    device: str = "auto",
+    timeout: float | None = None,
+    workspace: str | Path | None = None,
+    lang: str | None = None,
+    katas: str | Path | None = None,
+) -> Scorecard:
     """Grade the named katas (default: the one `setup` named, else every started kata) as
     `kata grade` does, in a process of its own; the saved files count, nothing is saved first."""
     lang = _lang(lang)
@@ -386,14 +461,30 @@ def grade(*kata_ids: str, device: str = "auto", timeout: float | None = None, wo
         out = Path(scratch) / "results.json"
         # -E -P and a scratch cwd: nothing of the notebook's folder or environment decides what runs
         # ids, else --all: a notebook saved since the last grade is graded whatever the .py files say
-        command = [sys.executable, "-E", "-P", "-m", "grader", "--lang", lang, "grade", *(ids or ["--all"]),
-                   "--workspace", str(root), "--device", device, "--json", str(out)]
+        command = [
+            sys.executable,
+            "-E",
+            "-P",
+            "-m",
+            "grader",
+            "--lang",
+            lang,
+            "grade",
+            *(ids or ["--all"]),
+            "--workspace",
+            str(root),
+            "--device",
+            device,
+            "--json",
+            str(out),
+        ]
         if timeout is not None:
             command += ["--timeout", str(timeout)]
         if pack is not None:
             command += ["--katas", str(Path(pack).resolve())]
-        finished = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  cwd=scratch, errors="replace")
+        finished = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=scratch, errors="replace"
+        )
         if finished.returncode not in (0, 1) or not out.is_file():
             lines = [line for line in finished.stderr.splitlines() if line.strip()]
             reason = lines[-1].removeprefix("error: ") if lines else f"exit code {finished.returncode}"

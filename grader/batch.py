@@ -36,8 +36,21 @@ from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import Course
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key, setup_key
-from grader.results import (CRASHED, ERROR, FAILED, JOB_FAILURES, MISSING, NOT_STARTED, OOM, PASSED, SKIPPED,
-                            TIMEOUT, CheckResult, KataResult, LearnerResult)
+from grader.results import (
+    CRASHED,
+    ERROR,
+    FAILED,
+    JOB_FAILURES,
+    MISSING,
+    NOT_STARTED,
+    OOM,
+    PASSED,
+    SKIPPED,
+    TIMEOUT,
+    CheckResult,
+    KataResult,
+    LearnerResult,
+)
 from grader.runner import grade_many, not_started_result
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
@@ -76,15 +89,19 @@ def resolve_shard(shard: str | None, shards: int | None, env: Mapping[str, str] 
     elif shards is not None and "SLURM_ARRAY_TASK_ID" in env:
         index, count = _env_int(env, "SLURM_ARRAY_TASK_ID"), shards
         if index >= count:
-            raise KataError(f"SLURM_ARRAY_TASK_ID={index} with --shards {count}: number the array 0 to "
-                            f"{count - 1} (#SBATCH --array=0-{count - 1})")
+            raise KataError(
+                f"SLURM_ARRAY_TASK_ID={index} with --shards {count}: number the array 0 to "
+                f"{count - 1} (#SBATCH --array=0-{count - 1})"
+            )
     elif shards is not None and "JOB_COMPLETION_INDEX" in env:
         index, count = _env_int(env, "JOB_COMPLETION_INDEX"), shards
     elif shards is not None:
         raise KataError("--shards N needs --shard I/N, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
     elif "SLURM_ARRAY_TASK_ID" in env:
-        raise KataError("in a Slurm job array, give --shards N (the array's size): the index comes from "
-                        "SLURM_ARRAY_TASK_ID, and a rerun of one task must still grade only its shard")
+        raise KataError(
+            "in a Slurm job array, give --shards N (the array's size): the index comes from "
+            "SLURM_ARRAY_TASK_ID, and a rerun of one task must still grade only its shard"
+        )
     else:
         return Shard(0, 1)
     if count < 1 or not 0 <= index < count:
@@ -110,8 +127,9 @@ class Progress:
     first one without a result.
     """
 
-    def __init__(self, total: int, runnable: list[str], stream: TextIO = sys.stderr, every: float = 1.0,
-                 quiet: float = 15.0):
+    def __init__(
+        self, total: int, runnable: list[str], stream: TextIO = sys.stderr, every: float = 1.0, quiet: float = 15.0
+    ):
         self.total, self.stream, self.every, self.quiet = total, stream, every, quiet
         self.kinds: Counter[str] = Counter()
         self.done = self.ran = 0
@@ -153,8 +171,10 @@ class Progress:
             running = next((label for label in self.runnable if label not in self.finished), None)
             if running is not None:
                 self.last = now
-                self.stream.write(f"{chr(10) if self.live else ''}no result for {now - self.last_result:.0f}s; "
-                                  f"running longest: {running}\n")
+                self.stream.write(
+                    f"{chr(10) if self.live else ''}no result for {now - self.last_result:.0f}s; "
+                    f"running longest: {running}\n"
+                )
                 self.stream.flush()
 
     @contextmanager
@@ -225,24 +245,44 @@ def check_isolation(require: bool, stream: TextIO) -> None:
     """Say every protection this machine does not apply; with `require`, refuse to grade without it."""
     missing = sandbox.inactive_protections()
     if missing and require:
-        raise KataError("--require-isolation: not active here: " + "; ".join(missing)
-                        + " (run as root on Linux 5.13+ with Landlock; see docs/INSTRUCTOR.md)")
+        raise KataError(
+            "--require-isolation: not active here: "
+            + "; ".join(missing)
+            + " (run as root on Linux 5.13+ with Landlock; see docs/INSTRUCTOR.md)"
+        )
     for name in missing:
         stream.write(f"warning: protection not active on this machine: {name}\n")
 
 
-def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, device: str, limits: Limits,
-        shard: Shard, force: bool = False, lang: str = "en", stream: TextIO = sys.stderr,
-        require_isolation: bool = False, regrade: Regrade | None = None, catalog: Catalog | None = None,
-        retry_timeouts: bool = True, excel: bool = False, course: Course | None = None) -> BatchSummary:
+def run(
+    submissions_dir: Path,
+    out: Path,
+    katas: list[Kata],
+    *,
+    workers: int,
+    device: str,
+    limits: Limits,
+    shard: Shard,
+    force: bool = False,
+    lang: str = "en",
+    stream: TextIO = sys.stderr,
+    require_isolation: bool = False,
+    regrade: Regrade | None = None,
+    catalog: Catalog | None = None,
+    retry_timeouts: bool = True,
+    excel: bool = False,
+    course: Course | None = None,
+) -> BatchSummary:
     """Grade `katas` for this shard's learners; export every kata the gradebook holds (from `catalog`)."""
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
     regrade = regrade or Regrade(force=force)
     check_isolation(require_isolation, stream)
     if any(k.folder.parent.resolve() == builtin_roots()[0].resolve() for k in katas):
-        stream.write("note: the built-in katas are public (their references and checks ship in the package): "
-                     "grade a course with a private pack, --katas PATH (see docs/AUTHORING.md)\n")
+        stream.write(
+            "note: the built-in katas are public (their references and checks ship in the package): "
+            "grade a course with a private pack, --katas PATH (see docs/AUTHORING.md)\n"
+        )
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:
@@ -258,15 +298,20 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
         # a fresh interpreter: this process now knows the class, which no learner's child may see
         worker = Worker(katas, parallel=workers, fresh=True)
         checked = preflight.references(worker, katas, device, limits)
-        stream.write(f"pre-flight: {checked.jobs} reference run{'s' if checked.jobs != 1 else ''} on {device} scored full marks "
-                     f"({checked.seconds:.1f} s)\n")
+        stream.write(
+            f"pre-flight: {checked.jobs} reference run{'s' if checked.jobs != 1 else ''} on {device} scored full marks "
+            f"({checked.seconds:.1f} s)\n"
+        )
         setup = setup_key(limits, device, torch.__version__)
         book = Gradebook(out / "gradebook.sqlite")
         try:
             graded = _grade(book, worker, found, katas, device, limits, setup, regrade, retry_timeouts, stream)
             columns = _export_katas(book, katas, catalog)
-            found_results = {(s.learner, k.id): graded.results.get((s.learner, k.id)) or _stored(book, s, k)
-                             for s in found for k in columns}
+            found_results = {
+                (s.learner, k.id): graded.results.get((s.learner, k.id)) or _stored(book, s, k)
+                for s in found
+                for k in columns
+            }
             learners = _with_missing(book, found, columns, found_results)
         finally:
             book.close()
@@ -274,12 +319,26 @@ def run(submissions_dir: Path, out: Path, katas: list[Kata], *, workers: int, de
         late = _course_columns(course, found, columns, learners, roster) if course else None
     exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel, roster=roster, course=late)
     exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
-    return BatchSummary(learners, skipped, graded.count, graded.reused, time.monotonic() - started, shard,
-                        columns, graded.retried, in_class)
+    return BatchSummary(
+        learners,
+        skipped,
+        graded.count,
+        graded.reused,
+        time.monotonic() - started,
+        shard,
+        columns,
+        graded.retried,
+        in_class,
+    )
 
 
-def _course_columns(course: Course, found: list[submissions.Submission], columns: list[Kata],
-                    learners: list[LearnerResult], roster: dict[str, dict[str, str]]) -> exports.CourseColumns:
+def _course_columns(
+    course: Course,
+    found: list[submissions.Submission],
+    columns: list[Kata],
+    learners: list[LearnerResult],
+    roster: dict[str, dict[str, str]],
+) -> exports.CourseColumns:
     """Per learner: the katas submitted late (started days) and the weighted, penalised `final`."""
     rows = {}
     for sub, learner in zip(found, learners):
@@ -288,8 +347,9 @@ def _course_columns(course: Course, found: list[submissions.Submission], columns
             days = 0
             if result.status not in exports.UNSTARTED:
                 files = sandbox.files_that_count(sub.folder(kata.id), kata.files)
-                days = course.late_days(kata.id, course_module.submitted_at(
-                    files, roster.get(sub.learner, {}).get("submitted_at", "")))
+                days = course.late_days(
+                    kata.id, course_module.submitted_at(files, roster.get(sub.learner, {}).get("submitted_at", ""))
+                )
             final += course.final(kata.id, result.points, days)
             if days:
                 late[kata.id] = days
@@ -315,8 +375,12 @@ def _stored(book: Gradebook, sub: submissions.Submission, kata: Kata) -> KataRes
     return book.latest(_key(sub, kata, ""))
 
 
-def _with_missing(book: Gradebook, found: list[submissions.Submission], columns: list[Kata],
-                  results: dict[tuple[str, str], KataResult | None]) -> list[LearnerResult]:
+def _with_missing(
+    book: Gradebook,
+    found: list[submissions.Submission],
+    columns: list[Kata],
+    results: dict[tuple[str, str], KataResult | None],
+) -> list[LearnerResult]:
     """Every learner with a result per column; a kata without one is 0 points, status `missing`."""
     learners = []
     for sub in found:
@@ -324,8 +388,9 @@ def _with_missing(book: Gradebook, found: list[submissions.Submission], columns:
         for kata in columns:
             result = results[(sub.learner, kata.id)]
             if result is None:  # another learner's result (or the gradebook's) gives the checks and points
-                template = next((r for s in found if (r := results[(s.learner, kata.id)])), None) \
-                    or book.example(kata.id, kata.version)
+                template = next((r for s in found if (r := results[(s.learner, kata.id)])), None) or book.example(
+                    kata.id, kata.version
+                )
                 result = missing_result(kata, template)
             katas.append(result)
         learners.append(LearnerResult(sub.learner, katas))
@@ -335,10 +400,19 @@ def _with_missing(book: Gradebook, found: list[submissions.Submission], columns:
 def missing_result(kata: Kata, template: KataResult | None) -> KataResult:
     """0 points out of the kata's maximum (from a template result), every check failed: not graded."""
     message = f"not graded for these files: rerun `kata batch` with --only {kata.id}"
-    checks = [CheckResult(c.id, c.title, c.title_zh, 0.0, c.max_points, FAILED if c.max_points else SKIPPED,
-                          message) for c in (template.checks if template else [])]
-    return KataResult(kata.id, kata.version, MISSING, message, checks, template.device if template else "",
-                      template.torch_version if template else "")
+    checks = [
+        CheckResult(c.id, c.title, c.title_zh, 0.0, c.max_points, FAILED if c.max_points else SKIPPED, message)
+        for c in (template.checks if template else [])
+    ]
+    return KataResult(
+        kata.id,
+        kata.version,
+        MISSING,
+        message,
+        checks,
+        template.device if template else "",
+        template.torch_version if template else "",
+    )
 
 
 @dataclass
@@ -349,8 +423,18 @@ class _Graded:
     retried: int
 
 
-def _grade(book: Gradebook, worker: Worker, found: list[submissions.Submission], katas: list[Kata], device: str,
-           limits: Limits, setup: str, regrade: Regrade, retry_timeouts: bool, stream: TextIO) -> _Graded:
+def _grade(
+    book: Gradebook,
+    worker: Worker,
+    found: list[submissions.Submission],
+    katas: list[Kata],
+    device: str,
+    limits: Limits,
+    setup: str,
+    regrade: Regrade,
+    retry_timeouts: bool,
+    stream: TextIO,
+) -> _Graded:
     results: dict[tuple[str, str], KataResult] = {}
     jobs: list[Job] = []
     for sub in found:
@@ -403,8 +487,9 @@ def _label(job: Job) -> str:
     return f"{key.learner}/{key.kata}"
 
 
-def _record(book: Gradebook, job: Job, result: KataResult, results: dict, progress: Progress,
-            attempts: int = 1) -> None:
+def _record(
+    book: Gradebook, job: Job, result: KataResult, results: dict, progress: Progress, attempts: int = 1
+) -> None:
     key: Key = job.tag
     book.put(key, result, attempts)
     results[(key.learner, key.kata)] = result
@@ -424,8 +509,9 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en") -> l
         raise KataError(f"overlap: shard {twice[0]}/{count} is given twice")
     missing = sorted(set(range(count)) - set(indices))
     if missing:
-        raise KataError(f"gap: shard{'s' if len(missing) > 1 else ''} "
-                        f"{', '.join(f'{i}/{count}' for i in missing)} missing")
+        raise KataError(
+            f"gap: shard{'s' if len(missing) > 1 else ''} {', '.join(f'{i}/{count}' for i in missing)} missing"
+        )
     kata_lists = {tuple(s["katas"]) for s in shards}
     if len(kata_lists) != 1:
         raise KataError("the outputs graded different katas; rerun them with the same --only")

@@ -183,8 +183,10 @@ def _alternatives(folder: Path, first_file: str) -> tuple[Alternative, ...]:
     return tuple(Alternative(p.stem, first_file, p, _style(p)) for p in found)
 
 
-_MISTAKE_DOCSTRING = ('a module docstring: first line what the mistake is, then a line '
-                      '"catches: test_a, test_b" naming the checks that must fail on it')
+_MISTAKE_DOCSTRING = (
+    "a module docstring: first line what the mistake is, then a line "
+    '"catches: test_a, test_b" naming the checks that must fail on it'
+)
 
 
 def _mistake(patch: Path, files: tuple[str, ...]) -> Mistake:
@@ -196,11 +198,11 @@ def _mistake(patch: Path, files: tuple[str, ...]) -> Mistake:
     lines = [line.strip() for line in (docstring or "").strip().splitlines()]
     if not lines or not lines[0]:
         raise KataError(f"{patch}: needs {_MISTAKE_DOCSTRING}")
-    catches = [line[len(_CATCHES):] for line in lines[1:] if line.startswith(_CATCHES)]
+    catches = [line[len(_CATCHES) :] for line in lines[1:] if line.startswith(_CATCHES)]
     names = [c.strip() for c in ",".join(catches).split(",") if c.strip()]
     if not names:
         raise KataError(f"{patch}: field 'catches' is missing; needs {_MISTAKE_DOCSTRING}")
-    chosen = [line[len(_FILE):].strip() for line in lines[1:] if line.startswith(_FILE)]
+    chosen = [line[len(_FILE) :].strip() for line in lines[1:] if line.startswith(_FILE)]
     if len(chosen) > 1 or (chosen and chosen[0] not in files):
         raise KataError(f"{patch}: field 'file' must name one of the learner's files {list(files)}")
     return Mistake(patch.stem.replace("_", "-"), chosen[0] if chosen else files[0], patch, tuple(names), lines[0])
@@ -209,8 +211,10 @@ def _mistake(patch: Path, files: tuple[str, ...]) -> Mistake:
 def _mistakes(path: Path, raw: dict, folder: Path, files: tuple[str, ...]) -> tuple[Mistake, ...]:
     """Every .py file in mistakes/ is one; kata.toml's former [[mistakes]] tables are refused."""
     if "mistakes" in raw:
-        raise KataError(f"{path}: field 'mistakes' is no longer read: each mistakes/<name>.py carries "
-                        "its description and checks in its module docstring")
+        raise KataError(
+            f"{path}: field 'mistakes' is no longer read: each mistakes/<name>.py carries "
+            "its description and checks in its module docstring"
+        )
     found = sorted((folder / "mistakes").glob("*.py")) if (folder / "mistakes").is_dir() else []
     return tuple(_mistake(p, files) for p in found)
 
@@ -218,15 +222,19 @@ def _mistakes(path: Path, raw: dict, folder: Path, files: tuple[str, ...]) -> tu
 def _derived(path: Path, raw: dict, name: str, value: str | int) -> None:
     """`id` and `order` come from the folder name; an older kata.toml may still give them, if they agree."""
     if name in raw and (type(raw[name]) is not type(value) or raw[name] != value):
-        raise KataError(f"{path}: field '{name}' is {raw[name]!r} but the folder name says {value!r} "
-                        "(the folder NN-<id> gives both: remove the field)")
+        raise KataError(
+            f"{path}: field '{name}' is {raw[name]!r} but the folder name says {value!r} "
+            "(the folder NN-<id> gives both: remove the field)"
+        )
 
 
 def _format(path: Path, raw: dict) -> None:
     version = _field(path, raw, "format", int, FORMAT)
     if version != FORMAT:
-        raise KataError(f"{path}: field 'format' is {version}, but this grader reads format {FORMAT}: "
-                        "install a torch-katas that knows it")
+        raise KataError(
+            f"{path}: field 'format' is {version}, but this grader reads format {FORMAT}: "
+            "install a torch-katas that knows it"
+        )
 
 
 def load_kata(folder: Path, reference_root: Path) -> Kata:

@@ -49,15 +49,22 @@ class _CollectErrors:
 def _pytest_args(files: list[Path]) -> list[str]:
     return [
         *map(str, files),
-        "-c", os.devnull,  # never read a pytest.ini / conftest options from around the learner
-        "--rootdir", str(Path(os.path.commonpath(files)).parent),
+        "-c",
+        os.devnull,  # never read a pytest.ini / conftest options from around the learner
+        "--rootdir",
+        str(Path(os.path.commonpath(files)).parent),
         "--import-mode=importlib",
         "--capture=no",
-        "-p", "no:cacheprovider",
-        "-p", "no:logging",
-        "-p", "no:faulthandler",  # it keeps a copy of the real stderr that learner code could write to
-        "-p", "pytest_timeout",
-        "-o", "timeout_method=signal",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:logging",
+        "-p",
+        "no:faulthandler",  # it keeps a copy of the real stderr that learner code could write to
+        "-p",
+        "pytest_timeout",
+        "-o",
+        "timeout_method=signal",
     ]
 
 
@@ -122,8 +129,9 @@ def _run_exercises(items: list[pytest.Item], context: plugin.JobContext) -> None
         item.ihook.pytest_runtest_protocol(item=item, nextitem=next_item)
 
 
-def child_main(job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int,
-               placement: Placement) -> None:
+def child_main(
+    job: Job, job_dir: Path, items: list[pytest.Item], channel_fd: int, control_fd: int, placement: Placement
+) -> None:
     """Inside the child: confine, run the exercises, report, and never return."""
     code = CHILD_FAILED
     # Rebind print() to fds 1 and 2 (the output pipe): the parent's sys.stdout may be a pytest
@@ -185,15 +193,17 @@ def stdin_from_devnull() -> None:
 
 
 def spawn_spec(job: Job, job_dir: Path, channel_fd: int, control_fd: int, placement: Placement) -> str:
-    return json.dumps({
-        "kata_folder": str(job.kata.folder),
-        "reference_root": str(job.kata.reference.parent),
-        "job_dir": str(job_dir),
-        "limits": job.limits.__dict__,
-        "placement": placement.__dict__,
-        "channel_fd": channel_fd,
-        "control_fd": control_fd,
-    })
+    return json.dumps(
+        {
+            "kata_folder": str(job.kata.folder),
+            "reference_root": str(job.kata.reference.parent),
+            "job_dir": str(job_dir),
+            "limits": job.limits.__dict__,
+            "placement": placement.__dict__,
+            "channel_fd": channel_fd,
+            "control_fd": control_fd,
+        }
+    )
 
 
 def _spawned_main() -> None:
@@ -205,6 +215,4 @@ def _spawned_main() -> None:
     collection = ExerciseCollection([kata])
     placement = Placement(**spec["placement"])
     job = Job(kata, Path(spec["job_dir"]) / "solution", placement.device, Limits(**spec["limits"]))
-    child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"],
-               placement)
-
+    child_main(job, Path(spec["job_dir"]), collection.items[kata.id], spec["channel_fd"], spec["control_fd"], placement)

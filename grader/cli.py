@@ -130,9 +130,14 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
 
 
 @app.command()
-def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to start, e.g. tensors."),
-          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption,
-          notebook: bool = typer.Option(False, "--notebook", help="Also write ID/ID.ipynb for Jupyter: the file graded from then on.")) -> None:
+def start(
+    kata_id: str = typer.Argument(..., metavar="ID", help="The kata to start, e.g. tensors."),
+    workspace: Optional[Path] = WorkspaceOption,
+    katas: Optional[Path] = KatasOption,
+    notebook: bool = typer.Option(
+        False, "--notebook", help="Also write ID/ID.ipynb for Jupyter: the file graded from then on."
+    ),
+) -> None:
     """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
     from grader import notebook as notebooks
     from grader.api import add_notebook
@@ -157,8 +162,11 @@ def start(kata_id: str = typer.Argument(..., metavar="ID", help="The kata to sta
 
 
 @app.command("notebook")
-def make_notebook(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
-                  katas: Optional[Path] = KatasOption) -> None:
+def make_notebook(
+    kata_id: str = typer.Argument(..., metavar="ID"),
+    workspace: Optional[Path] = WorkspaceOption,
+    katas: Optional[Path] = KatasOption,
+) -> None:
     """Write ID/ID.ipynb for a started kata from your current file; graded while saved after the .py."""
     from grader.api import make_notebook as write_notebook
 
@@ -201,8 +209,15 @@ def grade(
             typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
 
     with _ProgressLine(lang) as progress:
-        results = grade_workspace(worker, space, selected, devices.resolve(device), Limits(timeout=timeout),
-                                  announce, progress.update if sys.stderr.isatty() else None)
+        results = grade_workspace(
+            worker,
+            space,
+            selected,
+            devices.resolve(device),
+            Limits(timeout=timeout),
+            announce,
+            progress.update if sys.stderr.isatty() else None,
+        )
     typer.echo(render(results, catalog, lang, verbose=verbose))
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
@@ -251,10 +266,13 @@ class _ProgressLine:
 
 
 @app.command(help=_h("help_hint"))
-def hint(kata_id: str = typer.Argument(..., metavar="ID"),
-         number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help=_h("help_hint_n")),
-         every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
-         workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+def hint(
+    kata_id: str = typer.Argument(..., metavar="ID"),
+    number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help=_h("help_hint_n")),
+    every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
+    workspace: Optional[Path] = WorkspaceOption,
+    katas: Optional[Path] = KatasOption,
+) -> None:
     """The next hint for the exercise of your first failing check (each call goes one step further)."""
     kata = _kata(Catalog.load(katas), kata_id)
     lang = _Session.lang
@@ -283,8 +301,12 @@ def hint(kata_id: str = typer.Argument(..., metavar="ID"),
 
 
 @app.command(help=_h("help_reset"))
-def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
-          workspace: Optional[Path] = WorkspaceOption, katas: Optional[Path] = KatasOption) -> None:
+def reset(
+    kata_id: str = typer.Argument(..., metavar="ID"),
+    yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
+    workspace: Optional[Path] = WorkspaceOption,
+    katas: Optional[Path] = KatasOption,
+) -> None:
     """Put the stub back (your old files are backed up under .kata/backups/)."""
     kata = _kata(Catalog.load(katas), kata_id)
     space = _space(workspace)
@@ -303,8 +325,11 @@ def reset(kata_id: str = typer.Argument(..., metavar="ID"), yes: bool = typer.Op
 
 
 @app.command(help=_h("help_solution"))
-def solution(kata_id: str = typer.Argument(..., metavar="ID"), workspace: Optional[Path] = WorkspaceOption,
-             katas: Optional[Path] = KatasOption) -> None:
+def solution(
+    kata_id: str = typer.Argument(..., metavar="ID"),
+    workspace: Optional[Path] = WorkspaceOption,
+    katas: Optional[Path] = KatasOption,
+) -> None:
     """Show the reference solution, once you have full points on the kata."""
     kata = _kata(Catalog.load(katas), kata_id)
     space = _space(workspace)
@@ -323,8 +348,12 @@ def verify(
     ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Kata ids (default: all)."),
     katas: Optional[Path] = KatasOption,
     device: str = DeviceOption,
-    mutants: bool = typer.Option(False, "--mutants", help="Mutation testing: grade small mistakes planted in each reference."),
-    threshold: float = typer.Option(90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."),
+    mutants: bool = typer.Option(
+        False, "--mutants", help="Mutation testing: grade small mistakes planted in each reference."
+    ),
+    threshold: float = typer.Option(
+        90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."
+    ),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
 ) -> None:
     """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
@@ -341,9 +370,11 @@ def verify(
     if mutants:
         for report in mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold):
             mark = "ok  " if report.ok else "FAIL"
-            typer.echo(f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
-                       f"({report.score:.1f} %, threshold {report.threshold:g} %), "
-                       f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s")
+            typer.echo(
+                f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
+                f"({report.score:.1f} %, threshold {report.threshold:g} %), "
+                f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s"
+            )
             for survivor in report.survivors:
                 typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
                 typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
@@ -355,37 +386,62 @@ def verify(
     else:
         for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
             mark = "ok  " if verdict.ok else "FAIL"
-            typer.echo(f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
-                       f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
-                       f"reference graded in {verdict.reference_seconds:.2f} s")
+            typer.echo(
+                f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
+                f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
+                f"reference graded in {verdict.reference_seconds:.2f} s"
+            )
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
             all_ok &= verdict.ok
     raise typer.Exit(0 if all_ok else 1)
 
 
-CourseOption = typer.Option(None, "--course", help="course.toml: katas, weights, due dates, late penalties, check visibility.")
+CourseOption = typer.Option(
+    None, "--course", help="course.toml: katas, weights, due dates, late penalties, check visibility."
+)
 
 
 @app.command()
 def batch(
-    submissions: Path = typer.Argument(..., help="Folder with one entry per learner: a workspace folder or a .zip of one."),
+    submissions: Path = typer.Argument(
+        ..., help="Folder with one entry per learner: a workspace folder or a .zip of one."
+    ),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (gradebook.sqlite, grades.csv, exports)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
     device: str = DeviceOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
-    memory: int = typer.Option(_LIMITS.memory_mb, "--memory", min=64, help="MB of memory a job may use, all its processes together (then: oom)."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+    ),
+    memory: int = typer.Option(
+        _LIMITS.memory_mb,
+        "--memory",
+        min=64,
+        help="MB of memory a job may use, all its processes together (then: oom).",
+    ),
     disk: int = typer.Option(_LIMITS.disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
-    require_isolation: bool = typer.Option(False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."),
+    require_isolation: bool = typer.Option(
+        False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."
+    ),
     katas: Optional[Path] = KatasOption,
     only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
     shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
-    shards: Optional[int] = typer.Option(None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."),
+    shards: Optional[int] = typer.Option(
+        None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."
+    ),
     force: bool = typer.Option(False, "--force", help="Grade everything again, even unchanged submissions."),
-    retry: Optional[str] = typer.Option(None, "--retry", help="Grade again the stored results with these statuses, e.g. timeout,crashed,oom,error."),
+    retry: Optional[str] = typer.Option(
+        None, "--retry", help="Grade again the stored results with these statuses, e.g. timeout,crashed,oom,error."
+    ),
     learner: Optional[list[str]] = typer.Option(None, "--learner", help="Grade this learner again (repeatable)."),
-    retry_timeouts: bool = typer.Option(True, "--retry-timeouts/--no-retry-timeouts", help="Grade a timed-out job once more, alone, before recording it."),
-    excel: bool = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."),
+    retry_timeouts: bool = typer.Option(
+        True,
+        "--retry-timeouts/--no-retry-timeouts",
+        help="Grade a timed-out job once more, alone, before recording it.",
+    ),
+    excel: bool = typer.Option(
+        False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."
+    ),
     course_file: Optional[Path] = CourseOption,
 ) -> None:
     """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when the folder holds no learner."""
@@ -400,16 +456,28 @@ def batch(
     course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
     selected = catalog.select(only or (list(course.katas) if course else None))
     regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
-    summary = batch_module.run(submissions, out, selected, workers=workers or os.cpu_count() or 1,
-                               device=devices.resolve(device),
-                               limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
-                               shard=chosen, lang=_Session.lang, require_isolation=require_isolation,
-                               regrade=regrade, catalog=catalog, retry_timeouts=retry_timeouts, excel=excel,
-                               course=course)
+    summary = batch_module.run(
+        submissions,
+        out,
+        selected,
+        workers=workers or os.cpu_count() or 1,
+        device=devices.resolve(device),
+        limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
+        shard=chosen,
+        lang=_Session.lang,
+        require_isolation=require_isolation,
+        regrade=regrade,
+        catalog=catalog,
+        retry_timeouts=retry_timeouts,
+        excel=excel,
+        course=course,
+    )
     kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
-    typer.echo(f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
-               f"({summary.retried} timeouts retried alone), {summary.reused} unchanged, {len(summary.skipped)} "
-               f"skipped, {summary.seconds:.1f} s -> {out}" + (f"\nresults: {kinds}" if kinds else ""))
+    typer.echo(
+        f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
+        f"({summary.retried} timeouts retried alone), {summary.reused} unchanged, {len(summary.skipped)} "
+        f"skipped, {summary.seconds:.1f} s -> {out}" + (f"\nresults: {kinds}" if kinds else "")
+    )
     if not summary.in_class:
         typer.echo(f"error: no learner to grade in {submissions}", err=True)
         raise typer.Exit(1)
@@ -431,14 +499,26 @@ def merge(
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 
-export_app = typer.Typer(no_args_is_help=True, help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.")
+export_app = typer.Typer(
+    no_args_is_help=True, help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions."
+)
 app.add_typer(export_app, name="export")
-VisibilityOption = typer.Option("visible", "--visibility", help="Every check's visibility: visible, after_due_date, after_published or hidden.")
-CheckVisibilityOption = typer.Option(None, "--check", help="One check's visibility, e.g. tensors/test_move_to=hidden (repeatable).")
+VisibilityOption = typer.Option(
+    "visible", "--visibility", help="Every check's visibility: visible, after_due_date, after_published or hidden."
+)
+CheckVisibilityOption = typer.Option(
+    None, "--check", help="One check's visibility, e.g. tensors/test_move_to=hidden (repeatable)."
+)
 
 
-def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: str, checks: Optional[list[str]],
-                     timeout: Optional[float], course_file: Optional[Path]):
+def _platform_config(
+    catalog: Catalog,
+    only: Optional[list[str]],
+    visibility: str,
+    checks: Optional[list[str]],
+    timeout: Optional[float],
+    course_file: Optional[Path],
+):
     from grader import course as course_module
     from grader import platforms
     from grader.worker import Worker
@@ -449,15 +529,21 @@ def _platform_config(catalog: Catalog, only: Optional[list[str]], visibility: st
     ids = {k.id: [c.id for c in collected.expected(k)] for k in selected}
     # the course file's settings first, then --check: the command line wins
     settings = [f"{name}={value}" for name, value in course.check_visibility().items()] if course else []
-    default, chosen = platforms.parse_visibility(course.visibility if course and visibility == "visible" else visibility,
-                                                 settings + (checks or []), ids)
+    default, chosen = platforms.parse_visibility(
+        course.visibility if course and visibility == "visible" else visibility, settings + (checks or []), ids
+    )
     return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
 
 
 @app.command("import")
 def import_submissions(
-    system: str = typer.Argument(..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."),
-    download: Path = typer.Argument(..., help="The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, or its folder."),
+    system: str = typer.Argument(
+        ..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."
+    ),
+    download: Path = typer.Argument(
+        ...,
+        help="The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, or its folder.",
+    ),
     out: Path = typer.Option(..., "-o", "--out", help="The submissions folder for `kata batch` (roster.csv inside)."),
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -477,7 +563,9 @@ def export_gradescope(
     only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+    ),
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -491,12 +579,18 @@ def export_gradescope(
 
 @export_app.command("prairielearn")
 def export_prairielearn(
-    out: Path = typer.Option(Path("prairielearn"), "-o", "--out", help="Folder for questions/, the Dockerfile and the package."),
-    image: str = typer.Option("torch-katas-grader", "--image", help="The grading image's name (built from the exported Dockerfile)."),
+    out: Path = typer.Option(
+        Path("prairielearn"), "-o", "--out", help="Folder for questions/, the Dockerfile and the package."
+    ),
+    image: str = typer.Option(
+        "torch-katas-grader", "--image", help="The grading image's name (built from the exported Dockerfile)."
+    ),
     only: Optional[list[str]] = typer.Option(None, "--only", help="Export only this kata (repeatable)."),
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+    ),
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -505,8 +599,10 @@ def export_prairielearn(
 
     selected, config = _platform_config(Catalog.load(katas), only, visibility, check, timeout, course_file)
     questions = platforms.build_prairielearn(selected, config, out, image)
-    typer.echo(f"prairielearn: {len(questions)} questions -> {out / 'questions'}; "
-               f"build the image: docker build -t {image} {out}")
+    typer.echo(
+        f"prairielearn: {len(questions)} questions -> {out / 'questions'}; "
+        f"build the image: docker build -t {image} {out}"
+    )
 
 
 @app.command(help=_h("help_doctor"))
@@ -542,8 +638,9 @@ def watch(
     space = _space(workspace)
     keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
     try:
-        session = watching.WatchSession(catalog, space, watching.pick_kata(catalog, space, kata_id),
-                                        devices.resolve(device), lang=_Session.lang)
+        session = watching.WatchSession(
+            catalog, space, watching.pick_kata(catalog, space, kata_id), devices.resolve(device), lang=_Session.lang
+        )
         with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
             after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):

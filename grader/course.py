@@ -81,14 +81,18 @@ def load(path: Path, known: set[str]) -> Course:
             raise KataError(f"{path}: 'katas.{kata_id}' must be a table")
         due = entry.get("due")
         if due is not None and (not isinstance(due, datetime) or due.tzinfo is None):
-            raise KataError(f"{path}: 'katas.{kata_id}.due' must be a date-time with a time zone, "
-                            f"e.g. 2026-03-01T23:59:00+08:00")
+            raise KataError(
+                f"{path}: 'katas.{kata_id}.due' must be a date-time with a time zone, e.g. 2026-03-01T23:59:00+08:00"
+            )
         checks = entry.get("checks", {})
         if not isinstance(checks, dict) or any(v not in VISIBILITIES for v in checks.values()):
             raise KataError(f"{path}: 'katas.{kata_id}.checks' maps check ids to {', '.join(VISIBILITIES)}")
-        katas[kata_id] = CourseKata(_number(path, f"katas.{kata_id}.weight", entry.get("weight", 1.0), 0, 1e6), due,
-                                    _number(path, f"katas.{kata_id}.late_penalty_per_day",
-                                            entry.get("late_penalty_per_day", 0.0), 0, 1), dict(checks))
+        katas[kata_id] = CourseKata(
+            _number(path, f"katas.{kata_id}.weight", entry.get("weight", 1.0), 0, 1e6),
+            due,
+            _number(path, f"katas.{kata_id}.late_penalty_per_day", entry.get("late_penalty_per_day", 0.0), 0, 1),
+            dict(checks),
+        )
     if not katas:
         raise KataError(f"{path}: no [katas.<id>] table")
     return Course(katas, visibility)

@@ -43,14 +43,26 @@ def _protection_rows(lang: str) -> list[tuple[str, str]]:
     fork = "fork from a warm worker" if sys.platform.startswith("linux") else "fresh spawned process per job"
     rows = [
         (say("doctor_isolation", lang), f"one child per job ({fork}), killed as a process group at the deadline"),
-        (say("doctor_rlimits", lang), "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)"
-         if hasattr(os, "setsid") else "none"),
+        (
+            say("doctor_rlimits", lang),
+            "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)"
+            if hasattr(os, "setsid")
+            else "none",
+        ),
     ]
-    rows += [(say("doctor_protection", lang, name=name), "active" if on else "not active") for name, on in sandbox.protections().items()]
+    rows += [
+        (say("doctor_protection", lang, name=name), "active" if on else "not active")
+        for name, on in sandbox.protections().items()
+    ]
     if sandbox.DROPS_PRIVILEGES and not sandbox.PYTHON_READABLE:
-        rows.append((say("doctor_install", lang), "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH"
-                     + (" (its reads still confined by Landlock)" if sandbox.LANDLOCK else " and CAN READ ANY FILE")
-                     + "; fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path"))
+        rows.append(
+            (
+                say("doctor_install", lang),
+                "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH"
+                + (" (its reads still confined by Landlock)" if sandbox.LANDLOCK else " and CAN READ ANY FILE")
+                + "; fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path",
+            )
+        )
     return rows
 
 
@@ -64,5 +76,7 @@ def report(workspace: Path | None, lang: str = "en") -> list[tuple[str, str]]:
     rows += _device_rows(lang)
     rows += _protection_rows(lang)
     root = find_root(workspace)
-    rows.append((say("doctor_workspace", lang), f"{root}" + ("" if (root / ".kata").is_dir() else " (not created yet)")))
+    rows.append(
+        (say("doctor_workspace", lang), f"{root}" + ("" if (root / ".kata").is_dir() else " (not created yet)"))
+    )
     return rows

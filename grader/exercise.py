@@ -13,6 +13,7 @@ from typing import Any, Callable
 from grader import plugin
 from grader.observations import Raised
 
+
 def attempt(function: Callable, *args: Any, **kwargs: Any) -> Any:
     """`function(*args, **kwargs)`, or `Raised` describing what it raised (the stub's marker propagates)."""
     try:

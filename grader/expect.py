@@ -65,12 +65,22 @@ def requires_grad(actual: torch.Tensor, expected: bool = True, name: str = "the 
 
 # assert_close's default tolerances; torch.testing itself is not called because its first use
 # imports sympy and DTensor (about 1 s), which would dominate a fast kata's grading time.
-_TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
-               torch.float32: (1.3e-6, 1e-5), torch.float64: (1e-7, 1e-7)}
+_TOLERANCES = {
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.float64: (1e-7, 1e-7),
+}
 
 
-def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result", why: str = "",
-          rtol: float | None = None, atol: float | None = None) -> None:
+def close(
+    actual: torch.Tensor,
+    expected: torch.Tensor,
+    name: str = "the result",
+    why: str = "",
+    rtol: float | None = None,
+    atol: float | None = None,
+) -> None:
     """Values only (shape must agree too); dtype and device are not compared."""
     is_tensor(actual, name, why)
     shape(actual, expected.shape, name, why)
@@ -89,8 +99,11 @@ def close(actual: torch.Tensor, expected: torch.Tensor, name: str = "the result"
         where = tuple(bad) if len(bad) > 1 else bad[0] if bad else ()
         count = int((~ok).sum())
         expected_text, got_text = _distinct(want[tuple(bad)].item(), got[tuple(bad)].item())
-        _fail(f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
-              f"expected {expected_text}, got {got_text}", why)
+        _fail(
+            f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
+            f"expected {expected_text}, got {got_text}",
+            why,
+        )
 
 
 def _distinct(expected, got) -> tuple[str, str]:
@@ -102,8 +115,15 @@ def _distinct(expected, got) -> tuple[str, str]:
     return texts
 
 
-def matches(actual, expected: torch.Tensor, name: str = "the result", why: str = "",
-            rtol: float | None = None, atol: float | None = None, on=None) -> None:
+def matches(
+    actual,
+    expected: torch.Tensor,
+    name: str = "the result",
+    why: str = "",
+    rtol: float | None = None,
+    atol: float | None = None,
+    on=None,
+) -> None:
     """Type, shape, dtype, device and values all as in `expected`; with `on`, the device the result
     should be on (the job's accelerator: the judge computes `expected` on the CPU)."""
     is_tensor(actual, name, why)

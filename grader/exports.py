@@ -26,8 +26,18 @@ from urllib.parse import quote
 from grader import report, results
 from grader.catalog import Catalog
 from grader.errors import KataError
-from grader.results import (FAILED, JOB_FAILURES, MISSING, NOT_STARTED, PASSED, SCHEMA_VERSION, KataResult,
-                            LearnerResult, safe_data, safe_text)
+from grader.results import (
+    FAILED,
+    JOB_FAILURES,
+    MISSING,
+    NOT_STARTED,
+    PASSED,
+    SCHEMA_VERSION,
+    KataResult,
+    LearnerResult,
+    safe_data,
+    safe_text,
+)
 from grader.scorecard import render
 from grader.submissions import Skipped
 
@@ -52,8 +62,13 @@ def _cell(value: object) -> object:
 def file_name(learner: str) -> str:
     """The learner's id as a file or folder name, or `learner-<hash>` when it is not a plain one."""
     name = safe_text(learner)
-    if name == learner and name not in ("", ".", "..") and "/" not in name and "\\" not in name \
-            and len(name.encode("utf-8")) <= _FILE_NAME_BYTES:
+    if (
+        name == learner
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and len(name.encode("utf-8")) <= _FILE_NAME_BYTES
+    ):
         return name
     return "learner-" + hashlib.sha256(learner.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -99,9 +114,16 @@ def kata_maximum(learners: list[LearnerResult], kata_id: str) -> float:
     return max((k.max_points for lr in learners for k in lr.katas if k.kata == kata_id), default=0.0)
 
 
-def write_all(out: Path, learners: list[LearnerResult], catalog: Catalog, lang: str, skipped: list[Skipped],
-              excel: bool = False, roster: dict[str, dict[str, str]] | None = None,
-              course: CourseColumns | None = None) -> None:
+def write_all(
+    out: Path,
+    learners: list[LearnerResult],
+    catalog: Catalog,
+    lang: str,
+    skipped: list[Skipped],
+    excel: bool = False,
+    roster: dict[str, dict[str, str]] | None = None,
+    course: CourseColumns | None = None,
+) -> None:
     """Every export; with `excel` the CSVs start with a byte order mark, so that Excel reads UTF-8; a
     `roster` (learner id -> name, LMS id...) adds its columns to grades.csv."""
     learners = sorted(learners, key=lambda lr: lr.learner)
@@ -130,8 +152,14 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[str], encoding: str = "utf-8",
-                     roster: dict[str, dict[str, str]] | None = None, course: CourseColumns | None = None) -> None:
+def write_grades_csv(
+    path: Path,
+    learners: list[LearnerResult],
+    kata_ids: list[str],
+    encoding: str = "utf-8",
+    roster: dict[str, dict[str, str]] | None = None,
+    course: CourseColumns | None = None,
+) -> None:
     roster = roster or {}
     extra = list(dict.fromkeys(column for row in roster.values() for column in row))
     after = ["late_days", "final"] if course else []
@@ -139,16 +167,32 @@ def write_grades_csv(path: Path, learners: list[LearnerResult], kata_ids: list[s
         writer = csv.writer(file)
         writer.writerow(["learner", *extra, *kata_ids, "total", "max_total", "status", *after])
         maxima = [kata_maximum(learners, k) for k in kata_ids]
-        writer.writerow([MAX_ROW, *[""] * len(extra), *map(_num, maxima), _num(sum(maxima)), _num(sum(maxima)), "",
-                         *(["", course.final_max] if course else [])])
+        writer.writerow(
+            [
+                MAX_ROW,
+                *[""] * len(extra),
+                *map(_num, maxima),
+                _num(sum(maxima)),
+                _num(sum(maxima)),
+                "",
+                *(["", course.final_max] if course else []),
+            ]
+        )
         for learner in learners:
             points = {k.kata: _num(k.points) for k in learner.katas}
             known = roster.get(learner.learner, {})
             mine = course.rows.get(learner.learner, {}) if course else {}
-            writer.writerow([_cell(learner.learner), *(_cell(known.get(c, "")) for c in extra),
-                             *(points.get(k, "0") for k in kata_ids),
-                             _num(learner.points), _num(learner.max_points), _cell(status_column(learner)),
-                             *(_cell(mine.get(c, "")) for c in after)])
+            writer.writerow(
+                [
+                    _cell(learner.learner),
+                    *(_cell(known.get(c, "")) for c in extra),
+                    *(points.get(k, "0") for k in kata_ids),
+                    _num(learner.points),
+                    _num(learner.max_points),
+                    _cell(status_column(learner)),
+                    *(_cell(mine.get(c, "")) for c in after),
+                ]
+            )
 
 
 def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
@@ -158,8 +202,17 @@ def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = 
         for learner in learners:
             for kata in learner.katas:
                 for check in kata.checks:
-                    writer.writerow([_cell(learner.learner), _cell(kata.kata), _cell(check.id), _cell(check.outcome),
-                                     _num(check.points), _num(check.max_points), _cell(check.message)])
+                    writer.writerow(
+                        [
+                            _cell(learner.learner),
+                            _cell(kata.kata),
+                            _cell(check.id),
+                            _cell(check.outcome),
+                            _num(check.points),
+                            _num(check.max_points),
+                            _cell(check.message),
+                        ]
+                    )
 
 
 def write_grades_json(path: Path, learners: list[LearnerResult]) -> None:
@@ -202,9 +255,12 @@ def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> st
         if kata.status in UNSTARTED:  # one line, not one per check
             failing.append(f"{kata.kata}: {kata.status} — {kata.status_message}")
             continue
-        failing += [f"{kata.kata} · {c.localized_title(lang)}: {c.outcome}"
-                    + (f" — {c.message.strip().splitlines()[0][:200]}" if c.message.strip() else "")
-                    for c in kata.checks if c.outcome not in results.CLEAN]
+        failing += [
+            f"{kata.kata} · {c.localized_title(lang)}: {c.outcome}"
+            + (f" — {c.message.strip().splitlines()[0][:200]}" if c.message.strip() else "")
+            for c in kata.checks
+            if c.outcome not in results.CLEAN
+        ]
     if failing:
         blocks.append(f"{_FEEDBACK['failing'][lang]}:\n" + "\n".join(f"- {line}" for line in failing))
     dropped = [f"{k.kata}: {', '.join(k.dropped_files)}" for k in learner.katas if k.dropped_files]
@@ -228,8 +284,15 @@ def write_prairielearn_csv(path: Path, learners: list[LearnerResult], encoding: 
         for learner in learners:
             for kata in learner.katas:
                 share = 100 * kata.points / kata.max_points if kata.max_points else 0.0
-                writer.writerow([_cell(learner.learner), 1, _cell(f"kata-{kata.kata}"), f"{share:.2f}",
-                                 _cell(f"{kata.status}: {kata.passed_count} of {len(kata.checks)} checks passed")])
+                writer.writerow(
+                    [
+                        _cell(learner.learner),
+                        1,
+                        _cell(f"kata-{kata.kata}"),
+                        f"{share:.2f}",
+                        _cell(f"{kata.status}: {kata.passed_count} of {len(kata.checks)} checks passed"),
+                    ]
+                )
 
 
 def _xml(text: str) -> str:
@@ -254,12 +317,20 @@ def write_junit(path: Path, learners: list[LearnerResult]) -> None:
             kinds = Counter(_case_kind(kata, c.outcome) for c in kata.checks)
             seconds = max(_duration(kata.duration), sum(_duration(c.duration) for c in kata.checks))
             name = _xml(f"{learner.learner}.{kata.kata}")
-            suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(kata.checks)),
-                                  failures=str(kinds["failure"]), errors=str(kinds["error"]),
-                                  skipped=str(kinds["skipped"]), time=_seconds(seconds))
+            suite = ET.SubElement(
+                suites,
+                "testsuite",
+                name=name,
+                tests=str(len(kata.checks)),
+                failures=str(kinds["failure"]),
+                errors=str(kinds["error"]),
+                skipped=str(kinds["skipped"]),
+                time=_seconds(seconds),
+            )
             for check in kata.checks:
-                case = ET.SubElement(suite, "testcase", name=_xml(check.id), classname=name,
-                                     time=_seconds(_duration(check.duration)))
+                case = ET.SubElement(
+                    suite, "testcase", name=_xml(check.id), classname=name, time=_seconds(_duration(check.duration))
+                )
                 kind = _case_kind(kata, check.outcome)
                 if kind == "skipped":
                     ET.SubElement(case, "skipped", message=_xml(check.message))
@@ -286,8 +357,7 @@ def _seconds(value: float) -> str:
 
 
 def write_shard(out: Path, index: int, count: int, learners: list[str], kata_ids: list[str]) -> None:
-    _write_json(out / "shard.json", {"shard": index, "shards": count, "katas": kata_ids,
-                                     "learners": sorted(learners)})
+    _write_json(out / "shard.json", {"shard": index, "shards": count, "katas": kata_ids, "learners": sorted(learners)})
 
 
 def read_shard(out: Path) -> dict:

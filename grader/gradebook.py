@@ -62,8 +62,9 @@ def setup_key(limits: Limits, device: str, torch_version: str) -> str:
 
 def _stored_key(key: Key) -> Key:
     """The key as stored: the same text made safe on every write and every read."""
-    return Key(safe_text(key.learner), safe_text(key.kata), safe_text(key.content_hash), key.kata_version,
-               safe_text(key.setup))
+    return Key(
+        safe_text(key.learner), safe_text(key.kata), safe_text(key.content_hash), key.kata_version, safe_text(key.setup)
+    )
 
 
 def _finite(value: float) -> float:
@@ -114,9 +115,18 @@ class Gradebook:
         when = datetime.now(timezone.utc).isoformat(timespec="microseconds")
         self._db.execute(
             "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*_stored_key(key), when, safe_text(result.device), safe_text(result.torch_version),
-             _finite(result.duration), safe_text(result.status), _finite(result.points), _finite(result.max_points),
-             attempts, json.dumps(safe_data(result.to_dict()), ensure_ascii=False, allow_nan=False)),
+            (
+                *_stored_key(key),
+                when,
+                safe_text(result.device),
+                safe_text(result.torch_version),
+                _finite(result.duration),
+                safe_text(result.status),
+                _finite(result.points),
+                _finite(result.max_points),
+                attempts,
+                json.dumps(safe_data(result.to_dict()), ensure_ascii=False, allow_nan=False),
+            ),
         )
 
     def copy_from(self, other: Path) -> None:

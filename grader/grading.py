@@ -20,18 +20,25 @@ from grader.worker import Job, Progress, Worker
 from grader.workspace import Workspace, fingerprint
 
 
-def grade_workspace(worker: Worker, space: Workspace, katas: list[Kata], device: str, limits: Limits,
-                    announce: Callable[[list[Kata]], None] | None = None,
-                    on_progress: Progress | None = None) -> list[KataResult]:
+def grade_workspace(
+    worker: Worker,
+    space: Workspace,
+    katas: list[Kata],
+    device: str,
+    limits: Limits,
+    announce: Callable[[list[Kata]], None] | None = None,
+    on_progress: Progress | None = None,
+) -> list[KataResult]:
     """One result per kata of `katas`, in that order; `announce` hears which katas run, before they do,
     and `on_progress(job, checks_done, checks_total)` each check as it reports."""
     started = [k for k in katas if space.is_started(k)]
     graded_files = {k.id: fingerprint(space.folder(k), k.files) for k in started}
     if started and announce is not None:
         announce(started)
-    by_kata = {job.kata.id: result
-               for job, result in grade_many(worker, [Job(k, space.folder(k), device, limits) for k in started],
-                                             on_progress)}
+    by_kata = {
+        job.kata.id: result
+        for job, result in grade_many(worker, [Job(k, space.folder(k), device, limits) for k in started], on_progress)
+    }
     results = []
     for kata in katas:
         result = by_kata.get(kata.id)

@@ -40,10 +40,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "next_kata": {"en": "next: kata start {id}", "zh": "下一个：kata start {id}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
     "grading": {"en": "grading {ids} …", "zh": "正在评分 {ids} …"},
-    "grading_progress": {"en": "{id}: {done}/{total} checks · {seconds} s", "zh": "{id}：已完成 {done}/{total} 项检查 · {seconds} 秒"},
+    "grading_progress": {
+        "en": "{id}: {done}/{total} checks · {seconds} s",
+        "zh": "{id}：已完成 {done}/{total} 项检查 · {seconds} 秒",
+    },
     "nothing_changed": {
         "en": "Nothing changed since the last grade of {ids}; `kata grade --all` grades them again.",
-        "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。"},
+        "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。",
+    },
     # kata statuses (DESIGN.md): the word in the table, then one readable line
     "word_passed": {"en": "passed", "zh": "通过"},
     "word_failed": {"en": "failed", "zh": "未通过"},
@@ -63,21 +67,33 @@ PHRASES: dict[str, dict[str, str]] = {
     "status_not-started": {"en": "not started yet", "zh": "尚未开始"},
     # start / hint / reset / solution
     "started": {"en": "Started {id} in {path}", "zh": "已在 {path} 开始练习 {id}"},
-    "kept": {"en": "kept your existing {file} (use `kata reset {id}` to start over)",
-             "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）"},
+    "kept": {
+        "en": "kept your existing {file} (use `kata reset {id}` to start over)",
+        "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）",
+    },
     "next_steps": {"en": "Edit {path}, then run `kata grade {id}`.", "zh": "编辑 {path}，然后运行 `kata grade {id}`。"},
     "hint": {"en": "Hint {n} of {total} for {id}:", "zh": "{id} 的提示 {n}/{total}："},
-    "hint_for": {"en": "Hint {n} of {total} for {id}, exercise {exercise}:",
-                 "zh": "{id} 第 {exercise} 小题的提示 {n}/{total}："},
+    "hint_for": {
+        "en": "Hint {n} of {total} for {id}, exercise {exercise}:",
+        "zh": "{id} 第 {exercise} 小题的提示 {n}/{total}：",
+    },
     "no_more_hints": {"en": "That was the last hint.", "zh": "这已是最后一条提示。"},
-    "no_hint_yet": {"en": "You have not seen hint {n} yet: run `kata hint {id}` to reveal the next one.",
-                    "zh": "你还没有看过第 {n} 条提示：运行 `kata hint {id}` 查看下一条。"},
-    "no_hints_seen": {"en": "No hints seen for {id} yet: run `kata hint {id}`.",
-                      "zh": "还没有查看过 {id} 的提示：运行 `kata hint {id}`。"},
-    "locked": {"en": "The solution to {id} unlocks once you have full points on it (now {points}).",
-               "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。"},
-    "reset_question": {"en": "Replace your files in {path} with the stub?",
-                       "zh": "要用初始代码替换 {path} 中的文件吗？"},
+    "no_hint_yet": {
+        "en": "You have not seen hint {n} yet: run `kata hint {id}` to reveal the next one.",
+        "zh": "你还没有看过第 {n} 条提示：运行 `kata hint {id}` 查看下一条。",
+    },
+    "no_hints_seen": {
+        "en": "No hints seen for {id} yet: run `kata hint {id}`.",
+        "zh": "还没有查看过 {id} 的提示：运行 `kata hint {id}`。",
+    },
+    "locked": {
+        "en": "The solution to {id} unlocks once you have full points on it (now {points}).",
+        "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。",
+    },
+    "reset_question": {
+        "en": "Replace your files in {path} with the stub?",
+        "zh": "要用初始代码替换 {path} 中的文件吗？",
+    },
     "reset_declined": {"en": "Nothing changed.", "zh": "没有做任何改动。"},
     "reset_done": {"en": "Reset {id}; your old files are in {backup}", "zh": "已重置 {id}；旧文件备份在 {backup}"},
     # watch
@@ -89,47 +105,74 @@ PHRASES: dict[str, dict[str, str]] = {
     # CLI errors (the "error: " prefix is itself a phrase)
     "error": {"en": "error: {message}", "zh": "错误：{message}"},
     "bad_lang": {"en": "--lang must be zh or en, not '{lang}'", "zh": "--lang 只能是 zh 或 en，不能是 '{lang}'"},
-    "no_started": {"en": "no started katas in {root}; run `kata start {first}` first",
-                   "zh": "{root} 中还没有开始任何练习；请先运行 `kata start {first}`"},
-    "katas_elsewhere": {"en": "no katas in {root}; your katas are in {found}: cd there or pass -w {found}",
-                        "zh": "{root} 中没有练习；你的练习在 {found}：请先 cd 到那里，或加上 -w {found}"},
-    "not_started_reset": {"en": "{id} is not started in {root}; nothing to reset",
-                          "zh": "{id} 在 {root} 中尚未开始，无需重置"},
+    "no_started": {
+        "en": "no started katas in {root}; run `kata start {first}` first",
+        "zh": "{root} 中还没有开始任何练习；请先运行 `kata start {first}`",
+    },
+    "katas_elsewhere": {
+        "en": "no katas in {root}; your katas are in {found}: cd there or pass -w {found}",
+        "zh": "{root} 中没有练习；你的练习在 {found}：请先 cd 到那里，或加上 -w {found}",
+    },
+    "not_started_reset": {
+        "en": "{id} is not started in {root}; nothing to reset",
+        "zh": "{id} 在 {root} 中尚未开始，无需重置",
+    },
     "not_started_run": {"en": "not started: run `kata start {id}`", "zh": "尚未开始：运行 `kata start {id}`"},
-    "unknown_kata": {"en": "unknown kata '{id}'; the katas are: {known}",
-                     "zh": "没有名为 '{id}' 的练习；可选的练习有：{known}"},
-    "did_you_mean": {"en": "unknown kata '{id}'; did you mean {suggestion}?",
-                     "zh": "没有名为 '{id}' 的练习；你是想输入 {suggestion} 吗？"},
+    "unknown_kata": {
+        "en": "unknown kata '{id}'; the katas are: {known}",
+        "zh": "没有名为 '{id}' 的练习；可选的练习有：{known}",
+    },
+    "did_you_mean": {
+        "en": "unknown kata '{id}'; did you mean {suggestion}?",
+        "zh": "没有名为 '{id}' 的练习；你是想输入 {suggestion} 吗？",
+    },
     "file_error": {"en": "{reason} ({file})", "zh": "{reason}（{file}）"},
     # engine messages (plugin.py, runner.py); `translate` turns the English ones into Chinese
     "not_started_yet": {"en": "not started yet: {detail}", "zh": "尚未开始：{detail}"},
     "still_raises": {"en": "still raises NotImplementedError", "zh": "仍然抛出 NotImplementedError"},
     "exercise_name": {"en": "exercise {n}: {name}", "zh": "第 {n} 小题 {name}"},
     "at_location": {"en": "{message} (at {file}:{line})", "zh": "{message}（{file} 第 {line} 行）"},
-    "syntax_error": {"en": "{file} has a syntax error at line {line}: {detail}", "zh": "{file} 第 {line} 行有语法错误：{detail}"},
+    "syntax_error": {
+        "en": "{file} has a syntax error at line {line}: {detail}",
+        "zh": "{file} 第 {line} 行有语法错误：{detail}",
+    },
     "not_utf8": {
         "en": "{file} is not saved as UTF-8 (byte {position} cannot be read): re-save it as UTF-8 in your editor "
-              "(in VS Code: click the encoding in the status bar, then \"Save with Encoding\" → UTF-8)",
+        '(in VS Code: click the encoding in the status bar, then "Save with Encoding" → UTF-8)',
         "zh": "{file} 不是以 UTF-8 编码保存的（第 {position} 个字节无法读取）：请在编辑器里把它另存为 UTF-8"
-              "（VS Code：点击状态栏中的编码，选择“通过编码保存”→ UTF-8）"},
-    "exit_at_import": {"en": "{file} called exit({code}) while being imported; remove it",
-                       "zh": "{file} 在被导入时调用了 exit({code})；请删掉这一调用"},
-    "skip_at_import": {"en": "{file} called pytest.skip while being imported; that is not allowed",
-                       "zh": "{file} 在被导入时调用了 pytest.skip；这是不允许的"},
-    "raised_at_import": {"en": "{file} raised {error} while being imported: {detail}",
-                         "zh": "{file} 在被导入时抛出了 {error}：{detail}"},
+        "（VS Code：点击状态栏中的编码，选择“通过编码保存”→ UTF-8）",
+    },
+    "exit_at_import": {
+        "en": "{file} called exit({code}) while being imported; remove it",
+        "zh": "{file} 在被导入时调用了 exit({code})；请删掉这一调用",
+    },
+    "skip_at_import": {
+        "en": "{file} called pytest.skip while being imported; that is not allowed",
+        "zh": "{file} 在被导入时调用了 pytest.skip；这是不允许的",
+    },
+    "raised_at_import": {
+        "en": "{file} raised {error} while being imported: {detail}",
+        "zh": "{file} 在被导入时抛出了 {error}：{detail}",
+    },
     "unfinished_at_import": {
         "en": "{file} calls an unfinished exercise while being imported ({detail}): move the code at the bottom "
-              "of the file under `if __name__ == '__main__':`",
+        "of the file under `if __name__ == '__main__':`",
         "zh": "{file} 在被导入时调用了尚未完成的小题（{detail}）：请把文件末尾的测试代码移到 "
-              "`if __name__ == '__main__':` 下面"},
-    "missing_function": {"en": "{file} has no function {name} (emptied by a failed save?)",
-                         "zh": "{file} 中没有函数 {name}（文件是否因保存失败被清空了？）"},
+        "`if __name__ == '__main__':` 下面",
+    },
+    "missing_function": {
+        "en": "{file} has no function {name} (emptied by a failed save?)",
+        "zh": "{file} 中没有函数 {name}（文件是否因保存失败被清空了？）",
+    },
     "file_missing": {"en": "{file} is missing from your solution folder", "zh": "你的答案文件夹里缺少 {file}"},
-    "import_hang": {"en": "{file} did not finish importing in time (an endless loop at module level?)",
-                    "zh": "{file} 没能在限定时间内完成导入（模块顶层是不是有死循环？）"},
-    "check_timeout": {"en": "this check ran past its time limit (an endless loop?) and was stopped",
-                      "zh": "该检查超出时间限制，已被终止（是不是有死循环？）"},
+    "import_hang": {
+        "en": "{file} did not finish importing in time (an endless loop at module level?)",
+        "zh": "{file} 没能在限定时间内完成导入（模块顶层是不是有死循环？）",
+    },
+    "check_timeout": {
+        "en": "this check ran past its time limit (an endless loop?) and was stopped",
+        "zh": "该检查超出时间限制，已被终止（是不是有死循环？）",
+    },
     "out_of_memory": {"en": "ran out of memory: {detail}", "zh": "内存不足：{detail}"},
     "only_cpu": {"en": "only runs on the CPU (this run uses {device})", "zh": "只在 CPU 上运行（本次使用 {device}）"},
     "needs_accelerator": {"en": "needs an accelerator (this run uses the CPU)", "zh": "需要加速器（本次使用 CPU）"},
@@ -140,57 +183,105 @@ PHRASES: dict[str, dict[str, str]] = {
     "n_failed": {"en": "{failing} of {total} checks failed", "zh": "{total} 项检查中有 {failing} 项未通过"},
     "missing_file": {"en": "missing file: {names}", "zh": "缺少文件：{names}"},
     "missing_files": {"en": "missing files: {names}", "zh": "缺少文件：{names}"},
-    "stopped_after": {"en": "stopped after {seconds} s (an endless loop or a hang?)",
-                      "zh": "运行 {seconds} 秒后被终止（是不是有死循环或卡住了？）"},
+    "stopped_after": {
+        "en": "stopped after {seconds} s (an endless loop or a hang?)",
+        "zh": "运行 {seconds} 秒后被终止（是不是有死循环或卡住了？）",
+    },
     "stopped_memory": {"en": "stopped for using more than {mb} MB of memory", "zh": "内存用量超过 {mb} MB，已被终止"},
     "stopped_disk": {"en": "stopped for writing more than {mb} MB of disk", "zh": "写入磁盘超过 {mb} MB，已被终止"},
-    "killed_by": {"en": "the grading process was killed by {signal} (did your code kill it or crash?)",
-                  "zh": "评分进程被 {signal} 终止（是你的代码终止了它，还是崩溃了？）"},
-    "exited_early": {"en": "the grading process exited early with code {code} (did your code call exit() or os._exit()?)",
-                     "zh": "评分进程提前退出，退出码 {code}（你的代码是否调用了 exit() 或 os._exit()？）"},
-    "check_oom": {"en": "a check ran out of memory (on an accelerator: its memory is full)",
-                  "zh": "有检查耗尽了内存（在加速器上：显存已满）"},
+    "killed_by": {
+        "en": "the grading process was killed by {signal} (did your code kill it or crash?)",
+        "zh": "评分进程被 {signal} 终止（是你的代码终止了它，还是崩溃了？）",
+    },
+    "exited_early": {
+        "en": "the grading process exited early with code {code} (did your code call exit() or os._exit()?)",
+        "zh": "评分进程提前退出，退出码 {code}（你的代码是否调用了 exit() 或 os._exit()？）",
+    },
+    "check_oom": {
+        "en": "a check ran out of memory (on an accelerator: its memory is full)",
+        "zh": "有检查耗尽了内存（在加速器上：显存已满）",
+    },
     "lines_dropped": {"en": "… {n} lines dropped …", "zh": "… 省略了 {n} 行 …"},
     "tampering": {"en": "tampering detected: {reason}; no points awarded", "zh": "检测到篡改：{reason}；不计分"},
     "malformed": {"en": "malformed result: {reason}; no points awarded", "zh": "结果格式错误：{reason}；不计分"},
     "replaced": {"en": "the submission replaced {names}", "zh": "提交的代码替换了 {names}"},
     # --help of the learner's commands and options
-    "help_app": {"en": "PyTorch katas with an isolated grader. Start with `kata start tensors`.",
-                 "zh": "PyTorch 练习与隔离的自动评分器。从 `kata start tensors` 开始。"},
-    "help_lang": {"en": "zh or en (default: KATA_LANG, else the locale).", "zh": "zh 或 en（默认：KATA_LANG，否则按系统区域设置）。"},
-    "help_katas": {"en": "A folder of katas (a private pack) instead of the built-in ones.",
-                   "zh": "使用某个练习文件夹（私有题包）代替内置练习。"},
-    "help_workspace": {"en": "Workspace folder (default: nearest .kata/ upward, else ./kata-workspace).",
-                       "zh": "工作区文件夹（默认：向上查找到的第一个 .kata/，否则为 ./kata-workspace）。"},
-    "help_device": {"en": "auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.", "zh": "auto、cpu、cuda、cuda:N、mps、xpu、npu 或 mlu。"},
-    "help_list": {"en": "Every kata: order, id, title, your status and points so far.",
-                  "zh": "列出所有练习：序号、名称、标题、你的状态和目前得分。"},
-    "help_grade": {"en": "Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points.",
-                   "zh": "在隔离的进程中为你的练习评分并打印成绩单。只有全部满分时退出码才为 0。"},
-    "help_grade_ids": {"en": "Katas to grade (default: every started kata whose files changed since its last grade).",
-                       "zh": "要评分的练习（默认：自上次评分后文件有改动的已开始练习）。"},
-    "help_grade_all": {"en": "Grade every started kata, changed or not (so does --json).",
-                       "zh": "为所有已开始的练习评分，无论是否有改动（--json 也是如此）。"},
+    "help_app": {
+        "en": "PyTorch katas with an isolated grader. Start with `kata start tensors`.",
+        "zh": "PyTorch 练习与隔离的自动评分器。从 `kata start tensors` 开始。",
+    },
+    "help_lang": {
+        "en": "zh or en (default: KATA_LANG, else the locale).",
+        "zh": "zh 或 en（默认：KATA_LANG，否则按系统区域设置）。",
+    },
+    "help_katas": {
+        "en": "A folder of katas (a private pack) instead of the built-in ones.",
+        "zh": "使用某个练习文件夹（私有题包）代替内置练习。",
+    },
+    "help_workspace": {
+        "en": "Workspace folder (default: nearest .kata/ upward, else ./kata-workspace).",
+        "zh": "工作区文件夹（默认：向上查找到的第一个 .kata/，否则为 ./kata-workspace）。",
+    },
+    "help_device": {
+        "en": "auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu.",
+        "zh": "auto、cpu、cuda、cuda:N、mps、xpu、npu 或 mlu。",
+    },
+    "help_list": {
+        "en": "Every kata: order, id, title, your status and points so far.",
+        "zh": "列出所有练习：序号、名称、标题、你的状态和目前得分。",
+    },
+    "help_grade": {
+        "en": "Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points.",
+        "zh": "在隔离的进程中为你的练习评分并打印成绩单。只有全部满分时退出码才为 0。",
+    },
+    "help_grade_ids": {
+        "en": "Katas to grade (default: every started kata whose files changed since its last grade).",
+        "zh": "要评分的练习（默认：自上次评分后文件有改动的已开始练习）。",
+    },
+    "help_grade_all": {
+        "en": "Grade every started kata, changed or not (so does --json).",
+        "zh": "为所有已开始的练习评分，无论是否有改动（--json 也是如此）。",
+    },
     "help_verbose": {"en": "List every check with ✓/✗ and its points.", "zh": "列出每一项检查（✓/✗）及其得分。"},
-    "help_timeout": {"en": "Seconds per kata (default: the kata's own).", "zh": "每个练习的秒数上限（默认：练习自己的设置）。"},
-    "help_json": {"en": "Also write the results (versioned schema) to this file.", "zh": "同时把结果（带版本的格式）写入这个文件。"},
-    "help_hint": {"en": "The next hint for the exercise of your first failing check (each call goes one step further).",
-                  "zh": "针对第一个未通过的检查所在小题的下一条提示（每运行一次深入一步）。"},
+    "help_timeout": {
+        "en": "Seconds per kata (default: the kata's own).",
+        "zh": "每个练习的秒数上限（默认：练习自己的设置）。",
+    },
+    "help_json": {
+        "en": "Also write the results (versioned schema) to this file.",
+        "zh": "同时把结果（带版本的格式）写入这个文件。",
+    },
+    "help_hint": {
+        "en": "The next hint for the exercise of your first failing check (each call goes one step further).",
+        "zh": "针对第一个未通过的检查所在小题的下一条提示（每运行一次深入一步）。",
+    },
     "help_hint_n": {"en": "Show hint N again.", "zh": "再次显示第 N 条提示。"},
     "help_hint_all": {"en": "Show every hint seen so far again.", "zh": "再次显示已经看过的所有提示。"},
-    "help_reset": {"en": "Put the stub back (your old files are backed up under .kata/backups/).",
-                   "zh": "恢复初始代码（旧文件备份在 .kata/backups/ 下）。"},
+    "help_reset": {
+        "en": "Put the stub back (your old files are backed up under .kata/backups/).",
+        "zh": "恢复初始代码（旧文件备份在 .kata/backups/ 下）。",
+    },
     "help_yes": {"en": "Do not ask.", "zh": "不再询问。"},
-    "help_solution": {"en": "Show the reference solution, once you have full points on the kata.",
-                      "zh": "在该练习拿到满分后显示参考答案。"},
-    "help_doctor": {"en": "Versions, devices, active sandbox protections and the workspace: paste it into a help request.",
-                    "zh": "版本、设备、生效的沙箱防护和工作区：求助时把它贴上。"},
-    "help_watch": {"en": "Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit.",
-                   "zh": "每次保存都重新评分。按键：h 下一条提示，n 完成后进入下一个练习，q 退出。"},
-    "help_watch_id": {"en": "The kata to watch (default: the first unfinished one you started).",
-                      "zh": "要监视的练习（默认：你已开始但尚未完成的第一个练习）。"},
-    "help_poll": {"en": "Poll for changes (network mounts and other file systems where save events do not arrive).",
-                  "zh": "轮询文件变化（用于收不到保存事件的网络盘等文件系统）。"},
+    "help_solution": {
+        "en": "Show the reference solution, once you have full points on the kata.",
+        "zh": "在该练习拿到满分后显示参考答案。",
+    },
+    "help_doctor": {
+        "en": "Versions, devices, active sandbox protections and the workspace: paste it into a help request.",
+        "zh": "版本、设备、生效的沙箱防护和工作区：求助时把它贴上。",
+    },
+    "help_watch": {
+        "en": "Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit.",
+        "zh": "每次保存都重新评分。按键：h 下一条提示，n 完成后进入下一个练习，q 退出。",
+    },
+    "help_watch_id": {
+        "en": "The kata to watch (default: the first unfinished one you started).",
+        "zh": "要监视的练习（默认：你已开始但尚未完成的第一个练习）。",
+    },
+    "help_poll": {
+        "en": "Poll for changes (network mounts and other file systems where save events do not arrive).",
+        "zh": "轮询文件变化（用于收不到保存事件的网络盘等文件系统）。",
+    },
     # doctor labels
     "doctor_python": {"en": "python", "zh": "Python"},
     "doctor_platform": {"en": "platform", "zh": "平台"},
@@ -208,13 +299,45 @@ PHRASES: dict[str, dict[str, str]] = {
 
 # Engine phrases `translate` knows, most specific first; the slots they fill are translated in turn.
 _ENGINE_KEYS = (
-    "at_location", "unfinished_at_import", "not_utf8", "missing_function", "syntax_error",
-    "exit_at_import", "skip_at_import", "raised_at_import", "file_missing", "import_hang", "check_timeout",
-    "out_of_memory", "not_started_yet", "still_raises", "exercise_name", "only_cpu", "needs_accelerator",
-    "skipped_by_submission_why", "skipped_by_submission", "no_result", "every_check_passed", "n_failed",
-    "missing_files", "missing_file", "stopped_after", "stopped_memory", "stopped_disk", "killed_by",
-    "exited_early", "check_oom", "tampering", "malformed", "replaced", "not_started_run", "unknown_kata", "no_started",
-    "katas_elsewhere", "not_started_reset", "lines_dropped",
+    "at_location",
+    "unfinished_at_import",
+    "not_utf8",
+    "missing_function",
+    "syntax_error",
+    "exit_at_import",
+    "skip_at_import",
+    "raised_at_import",
+    "file_missing",
+    "import_hang",
+    "check_timeout",
+    "out_of_memory",
+    "not_started_yet",
+    "still_raises",
+    "exercise_name",
+    "only_cpu",
+    "needs_accelerator",
+    "skipped_by_submission_why",
+    "skipped_by_submission",
+    "no_result",
+    "every_check_passed",
+    "n_failed",
+    "missing_files",
+    "missing_file",
+    "stopped_after",
+    "stopped_memory",
+    "stopped_disk",
+    "killed_by",
+    "exited_early",
+    "check_oom",
+    "tampering",
+    "malformed",
+    "replaced",
+    "not_started_run",
+    "unknown_kata",
+    "no_started",
+    "katas_elsewhere",
+    "not_started_reset",
+    "lines_dropped",
 )
 # Slots holding text that may itself be an engine phrase (the rest are names, numbers, paths).
 _NESTED = {"message", "detail", "reason"}
@@ -268,8 +391,9 @@ def translate(text: str, lang: str, keys: tuple[str, ...] = _ENGINE_KEYS) -> str
     for key in keys:
         match = _pattern(key).fullmatch(text)
         if match:
-            values = {slot: translate(value, lang) if slot in _NESTED else value
-                      for slot, value in match.groupdict().items()}
+            values = {
+                slot: translate(value, lang) if slot in _NESTED else value for slot, value in match.groupdict().items()
+            }
             return say(key, lang, **values)
     return text
 
@@ -309,7 +433,7 @@ def wrap(text: str, columns: int) -> str:
         while width(word) > columns:  # a word (or a run of CJK) wider than a line: cut it
             chunk = clip(word, columns + 1)[:-1] or word[0]
             lines.append(chunk)
-            word = word[len(chunk):]
+            word = word[len(chunk) :]
         line = word
     return "\n".join([*lines, line])
 

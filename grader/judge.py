@@ -100,8 +100,9 @@ def load_checks(kata: Kata) -> list[JudgeCheck]:
                 raise KataError(f"{path}: {name} must yield the inputs for its exercise (seen = yield inputs)")
             unknown = set(inspect.signature(function).parameters) - set(JUDGE_FIXTURES)
             if unknown:
-                raise KataError(f"{path}: {name} asks for {', '.join(sorted(unknown))}; "
-                                f"a judge may use {', '.join(JUDGE_FIXTURES)}")
+                raise KataError(
+                    f"{path}: {name} asks for {', '.join(sorted(unknown))}; a judge may use {', '.join(JUDGE_FIXTURES)}"
+                )
             marks = getattr(function, "pytestmark", [])
             points = next((float(m.args[0]) for m in marks if m.name == "points"), 1.0)
             title, title_zh = _titles(function)
@@ -117,13 +118,22 @@ def check_seed(session_seed: int, job_key: str, check_id: str) -> int:
 class Judgement:
     """One job on the judge's side: each check's inputs, then its verdict from the child's observation."""
 
-    def __init__(self, checks: list[JudgeCheck], job_key: str, device: str, data_dir: Path | None,
-                 session_seed: int = SESSION_SEED):
+    def __init__(
+        self,
+        checks: list[JudgeCheck],
+        job_key: str,
+        device: str,
+        data_dir: Path | None,
+        session_seed: int = SESSION_SEED,
+    ):
         self.inputs: dict[str, Any] = {}
         self.pending: dict[str, GeneratorType] = {}
         for check in checks:
-            fixtures = {"rng": torch.Generator().manual_seed(check_seed(session_seed, job_key, check.id)),
-                        "device": torch.device(device), "kata_data": data_dir}
+            fixtures = {
+                "rng": torch.Generator().manual_seed(check_seed(session_seed, job_key, check.id)),
+                "device": torch.device(device),
+                "kata_data": data_dir,
+            }
             wanted = inspect.signature(check.function).parameters
             generator = check.function(**{name: fixtures[name] for name in wanted})
             try:

@@ -33,7 +33,9 @@ from grader.errors import KataError
 ROSTER = submissions.ROSTER
 SYSTEMS = ("canvas", "moodle", "gradescope")
 _GRADESCOPE_METADATA = "submission_metadata.yml"
-_GRADESCOPE_TIME = re.compile(r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? ?(?P<zone>[+-]\d\d:\d\d)$")
+_GRADESCOPE_TIME = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? ?(?P<zone>[+-]\d\d:\d\d)$"
+)
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?:(?P<key>\w+):\s*(?P<value>.*)$")
 _CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
@@ -146,10 +148,21 @@ def _gradescope(root: Path, submitters: dict[str, dict[str, str]]) -> Imported:
         if "/" in lms_id or "\\" in lms_id or lms_id.startswith("."):
             skipped.append(submissions.Skipped(folder.name, f"the submitter id {lms_id!r} is no usable learner id"))
             continue
-        files = [(path.relative_to(folder).as_posix(), path) for path in sorted(folder.rglob("*"))
-                 if path.is_file() and not path.is_symlink()]
-        learners.append(Learner(f"gradescope-{lms_id}", who.get("name", ""), lms_id, email=who.get("email", ""),
-                                submitted_at=who.get("submitted_at", ""), files=files))
+        files = [
+            (path.relative_to(folder).as_posix(), path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.is_symlink()
+        ]
+        learners.append(
+            Learner(
+                f"gradescope-{lms_id}",
+                who.get("name", ""),
+                lms_id,
+                email=who.get("email", ""),
+                submitted_at=who.get("submitted_at", ""),
+                files=files,
+            )
+        )
     return Imported(sorted(learners, key=lambda lr: lr.id), skipped)
 
 
@@ -184,12 +197,22 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
         writer = csv.writer(file)
         writer.writerow(["learner", "name", "email", "lms_id", "late", "submitted_at"])
         for learner in imported.learners:
-            writer.writerow([learner.id, learner.name, learner.email, learner.lms_id, "yes" if learner.late else "no",
-                             learner.submitted_at])
+            writer.writerow(
+                [
+                    learner.id,
+                    learner.name,
+                    learner.email,
+                    learner.lms_id,
+                    "yes" if learner.late else "no",
+                    learner.submitted_at,
+                ]
+            )
     return skipped
 
 
-def import_download(system: str, download: Path, katas: list[Kata], out: Path) -> tuple[Imported, list[submissions.Skipped]]:
+def import_download(
+    system: str, download: Path, katas: list[Kata], out: Path
+) -> tuple[Imported, list[submissions.Skipped]]:
     with tempfile.TemporaryDirectory(prefix="kata-import-") as staging:
         imported = read_download(system, download, Path(staging))
         return imported, write_submissions(imported, katas, out)

@@ -48,42 +48,174 @@ OPERATORS = {
     "dtype": "float32 vs float64, int64 vs int32",
     "view-reshape": "view vs reshape",
     "range": "a range off by one",
-    "device": "a hard-coded device (\"cpu\") instead of the given one",
+    "device": 'a hard-coded device ("cpu") instead of the given one',
     "drop-to": "a .to(...), .cuda() or .cpu() dropped",
     "arg-swap": "the two arguments of a call swapped",
 }
 
-_COMPARE = {ast.Lt: "<=", ast.LtE: "<", ast.Gt: ">=", ast.GtE: ">", ast.Eq: "!=", ast.NotEq: "==",
-            ast.Is: "is not", ast.IsNot: "is", ast.In: "not in", ast.NotIn: "in"}
+_COMPARE = {
+    ast.Lt: "<=",
+    ast.LtE: "<",
+    ast.Gt: ">=",
+    ast.GtE: ">",
+    ast.Eq: "!=",
+    ast.NotEq: "==",
+    ast.Is: "is not",
+    ast.IsNot: "is",
+    ast.In: "not in",
+    ast.NotIn: "in",
+}
 _COMPARE_TOKEN = re.compile(r"<=|>=|==|!=|<|>|\bis\s+not\b|\bnot\s+in\b|\bis\b|\bin\b")
-_ARITH = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/", ast.Div: "*", ast.FloorDiv: "/", ast.Mod: "/",
-          ast.Pow: "*", ast.MatMult: "*"}
+_ARITH = {
+    ast.Add: "-",
+    ast.Sub: "+",
+    ast.Mult: "/",
+    ast.Div: "*",
+    ast.FloorDiv: "/",
+    ast.Mod: "/",
+    ast.Pow: "*",
+    ast.MatMult: "*",
+}
 _ARITH_TOKEN = re.compile(r"//|\*\*|[-+*/%@]")
-_DTYPES = {"float32": "float64", "float64": "float32", "float": "double", "double": "float",
-           "int64": "int32", "long": "int"}
+_DTYPES = {
+    "float32": "float64",
+    "float64": "float32",
+    "float": "double",
+    "double": "float",
+    "int64": "int32",
+    "long": "int",
+}
 _DTYPE_METHODS = {"float": "double", "double": "float", "long": "int"}
 _DIM_KEYWORDS = {"dim", "axis", "start_dim", "end_dim"}
 # Calls whose first positional argument (as a method) or second (as torch.f(x, dim)) is a dim.
-_DIM_CALLS = {"sum", "mean", "softmax", "log_softmax", "argmax", "argmin", "max", "min", "unsqueeze",
-              "squeeze", "cumsum", "prod", "std", "var", "logsumexp", "amax", "amin", "all", "any",
-              "size", "cat", "stack", "flatten"}
-_BUILTINS = {"sum", "len", "int", "float", "bool", "str", "list", "dict", "tuple", "set", "sorted", "max", "min",
-             "range", "zip", "enumerate", "isinstance", "round", "abs", "any", "all", "iter", "next", "map",
-             "open", "getattr", "print", "super", "type", "format", "divmod"}
+_DIM_CALLS = {
+    "sum",
+    "mean",
+    "softmax",
+    "log_softmax",
+    "argmax",
+    "argmin",
+    "max",
+    "min",
+    "unsqueeze",
+    "squeeze",
+    "cumsum",
+    "prod",
+    "std",
+    "var",
+    "logsumexp",
+    "amax",
+    "amin",
+    "all",
+    "any",
+    "size",
+    "cat",
+    "stack",
+    "flatten",
+}
+_BUILTINS = {
+    "sum",
+    "len",
+    "int",
+    "float",
+    "bool",
+    "str",
+    "list",
+    "dict",
+    "tuple",
+    "set",
+    "sorted",
+    "max",
+    "min",
+    "range",
+    "zip",
+    "enumerate",
+    "isinstance",
+    "round",
+    "abs",
+    "any",
+    "all",
+    "iter",
+    "next",
+    "map",
+    "open",
+    "getattr",
+    "print",
+    "super",
+    "type",
+    "format",
+    "divmod",
+}
 # Calls whose result is no tensor (or already cut from the graph).
 # Calls whose result is no tensor, is already cut from the graph, or is a fresh tensor that cannot
 # carry a gradient (factories, integer results): `.detach()` on them is always an equivalent mutant.
-_NOT_TENSORS = {"detach", "item", "tolist", "numpy", "deepcopy", "copy", "state_dict", "parameters",
-                "rand", "randn", "randint", "randperm", "zeros", "ones", "empty", "full", "arange", "linspace",
-                "eye", "tensor", "as_tensor", "from_numpy", "manual_seed", "long", "int", "bool", "argmax",
-                "argmin", "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like"}
+_NOT_TENSORS = {
+    "detach",
+    "item",
+    "tolist",
+    "numpy",
+    "deepcopy",
+    "copy",
+    "state_dict",
+    "parameters",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "manual_seed",
+    "long",
+    "int",
+    "bool",
+    "argmax",
+    "argmin",
+    "zeros_like",
+    "ones_like",
+    "randn_like",
+    "rand_like",
+    "empty_like",
+    "full_like",
+}
 _DROPPED_CALLS = {"zero_grad", "eval", "train", "step", "backward"}
 _NO_GRAD = {"no_grad", "inference_mode"}
 # Swapping these arguments changes nothing or only breaks the call: no information in such a mutant
 # (nor in swapping a literal into another argument's place).
-_SYMMETRIC = {"add", "mul", "maximum", "minimum", "max", "min", "eq", "ne", "logical_and", "logical_or",
-              "transpose", "swapaxes", "swapdims", "isinstance", "issubclass", "hasattr", "getattr",
-              "setattr", "print", "super", "allclose", "isclose", "equal", "dict", "zip"}
+_SYMMETRIC = {
+    "add",
+    "mul",
+    "maximum",
+    "minimum",
+    "max",
+    "min",
+    "eq",
+    "ne",
+    "logical_and",
+    "logical_or",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "isinstance",
+    "issubclass",
+    "hasattr",
+    "getattr",
+    "setattr",
+    "print",
+    "super",
+    "allclose",
+    "isclose",
+    "equal",
+    "dict",
+    "zip",
+}
 
 
 @dataclass(frozen=True)
@@ -97,9 +229,15 @@ class Mutant:
 
     def diff(self, original: str) -> str:
         """A unified diff against the reference, with a few lines of context."""
-        return "".join(difflib.unified_diff(
-            original.splitlines(keepends=True), self.source.splitlines(keepends=True),
-            fromfile=f"reference/{self.file}", tofile=f"mutant {self.id}", n=DIFF_CONTEXT))
+        return "".join(
+            difflib.unified_diff(
+                original.splitlines(keepends=True),
+                self.source.splitlines(keepends=True),
+                fromfile=f"reference/{self.file}",
+                tofile=f"mutant {self.id}",
+                n=DIFF_CONTEXT,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -123,10 +261,15 @@ def learner_functions(stub_source: str) -> set[str]:
 
 def _raises_exercise(node: ast.Raise) -> bool:
     call = node.exc
-    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-            and call.func.id == "NotImplementedError" and bool(call.args)
-            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
-            and call.args[0].value.lower().startswith("exercise"))
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "NotImplementedError"
+        and bool(call.args)
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+        and call.args[0].value.lower().startswith("exercise")
+    )
 
 
 def _functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -168,8 +311,12 @@ def _call_name(call: ast.Call) -> str | None:
 def _int_value(node: ast.AST) -> int | None:
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-            and type(node.operand.value) is int:
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    ):
         return -node.operand.value
     return None
 
@@ -214,17 +361,24 @@ class _Sites:
         if isinstance(node, ast.Compare):
             left = node.left
             for op, right in zip(node.ops, node.comparators):
-                self.token("compare", self.src.span(left)[1], self.src.span(right)[0], _COMPARE_TOKEN,
-                           _COMPARE[type(op)])
+                self.token(
+                    "compare", self.src.span(left)[1], self.src.span(right)[0], _COMPARE_TOKEN, _COMPARE[type(op)]
+                )
                 left = right
 
     def _arith(self, node: ast.AST) -> None:
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
-            self.token("arith", self.src.span(node.left)[1], self.src.span(node.right)[0], _ARITH_TOKEN,
-                       _ARITH[type(node.op)])
+            self.token(
+                "arith", self.src.span(node.left)[1], self.src.span(node.right)[0], _ARITH_TOKEN, _ARITH[type(node.op)]
+            )
         elif isinstance(node, ast.AugAssign) and type(node.op) in _ARITH:
-            self.token("arith", self.src.span(node.target)[1], self.src.span(node.value)[0],
-                       re.compile(r"(//|\*\*|[-+*/%@])="), _ARITH[type(node.op)] + "=")
+            self.token(
+                "arith",
+                self.src.span(node.target)[1],
+                self.src.span(node.value)[0],
+                re.compile(r"(//|\*\*|[-+*/%@])="),
+                _ARITH[type(node.op)] + "=",
+            )
 
     def _constant(self, node: ast.AST) -> None:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float) and id(node) not in self.dims:
@@ -240,13 +394,23 @@ class _Sites:
             self.replace("negate", node.test, f"not {_simple(node.test, self.src.segment(node.test))}")
         elif isinstance(node, ast.BoolOp):
             new = " or " if isinstance(node.op, ast.And) else " and "
-            self.replace("negate", node, new.join(
-                f"({self.src.segment(v)})" if isinstance(v, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr))
-                else self.src.segment(v) for v in node.values))
+            self.replace(
+                "negate",
+                node,
+                new.join(
+                    f"({self.src.segment(v)})"
+                    if isinstance(v, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr))
+                    else self.src.segment(v)
+                    for v in node.values
+                ),
+            )
 
     def _return_none(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Return) and node.value is not None and not (
-                isinstance(node.value, ast.Constant) and node.value.value is None):
+        if (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ):
             self.replace("return-none", node.value, "None")
 
     # --- PyTorch operators ---------------------------------------------------------------------
@@ -260,8 +424,11 @@ class _Sites:
                 self.replace("dim", keyword.value, "1" if value == 0 else "0")
         name = _call_name(node)
         if name in _DIM_CALLS:
-            as_function = isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+            as_function = (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
                 and node.func.value.id in ("torch", "F")
+            )
             index = 1 if as_function or name in ("cat", "stack") else 0
             if len(node.args) > index and _int_value(node.args[index]) is not None:
                 value = _int_value(node.args[index])
@@ -271,13 +438,21 @@ class _Sites:
     def _mean_sum(self, node: ast.AST) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("mean", "sum"):
             self.attr_name("mean-sum", node.func, "sum" if node.func.attr == "mean" else "mean")
-        elif isinstance(node, ast.keyword) and node.arg == "reduction" and isinstance(node.value, ast.Constant) \
-                and node.value.value in ("mean", "sum"):
+        elif (
+            isinstance(node, ast.keyword)
+            and node.arg == "reduction"
+            and isinstance(node.value, ast.Constant)
+            and node.value.value in ("mean", "sum")
+        ):
             self.replace("mean-sum", node.value, repr("sum" if node.value.value == "mean" else "mean"))
 
     def _detach(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "detach" \
-                and not node.args:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "detach"
+            and not node.args
+        ):
             self.replace("detach", node, self.src.segment(node.func.value))
         elif isinstance(node, (ast.Assign, ast.Return)) and _may_be_tensor(node.value):
             self.replace("detach", node.value, f"{_simple(node.value, self.src.segment(node.value))}.detach()")
@@ -291,25 +466,45 @@ class _Sites:
                 self.edits.append(_Edit("no-grad", start, end, "if True"))
 
     def _drop_call(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
-                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in _DROPPED_CALLS:
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr in _DROPPED_CALLS
+        ):
             self.replace("drop-call", node, "pass")
 
     def _dtype(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "torch" \
-                and node.attr in _DTYPES:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "torch"
+            and node.attr in _DTYPES
+        ):
             self.attr_name("dtype", node, _DTYPES[node.attr])
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
-                and node.func.attr in _DTYPE_METHODS:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and not node.args
+            and node.func.attr in _DTYPE_METHODS
+        ):
             self.attr_name("dtype", node.func, _DTYPE_METHODS[node.func.attr])
 
     def _view_reshape(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("view", "reshape"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("view", "reshape")
+        ):
             self.attr_name("view-reshape", node.func, "reshape" if node.func.attr == "view" else "view")
 
     def _range(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
-                and 1 <= len(node.args) <= 3:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "range"
+            and 1 <= len(node.args) <= 3
+        ):
             stop = node.args[0] if len(node.args) == 1 else node.args[1]
             self.replace("range", stop, f"{_simple(stop, self.src.segment(stop))} - 1")
             if len(node.args) == 1:
@@ -325,29 +520,57 @@ class _Sites:
             if keyword.arg == "device" and not isinstance(keyword.value, ast.Constant):
                 self.replace("device", keyword.value, '"cpu"')
         name = _call_name(node)
-        if name in ("to", "device") and node.args and isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Call)) \
-                and not _is_torch_dtype(node.args[0]):
-            if name == "to" or (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
-                                and node.func.value.id == "torch"):
+        if (
+            name in ("to", "device")
+            and node.args
+            and isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Call))
+            and not _is_torch_dtype(node.args[0])
+        ):
+            if name == "to" or (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "torch"
+            ):
                 self.replace("device", node.args[0], '"cpu"')
 
     def _drop_to(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("to", "cuda", "cpu"):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("to", "cuda", "cpu")
+        ):
             self.replace("drop-to", node, self.src.segment(node.func.value))
 
     def _arg_swap(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and len(node.args) == 2 and _call_name(node) not in _SYMMETRIC \
-                and not any(isinstance(a, (ast.Starred, ast.Constant)) for a in node.args):
+        if (
+            isinstance(node, ast.Call)
+            and len(node.args) == 2
+            and _call_name(node) not in _SYMMETRIC
+            and not any(isinstance(a, (ast.Starred, ast.Constant)) for a in node.args)
+        ):
             first, second = (self.src.segment(a) for a in node.args)
             if first != second:
                 start, end = self.src.span(node.args[0])[0], self.src.span(node.args[1])[1]
-                between = self.src.text[self.src.span(node.args[0])[1]:self.src.span(node.args[1])[0]]
+                between = self.src.text[self.src.span(node.args[0])[1] : self.src.span(node.args[1])[0]]
                 self.edits.append(_Edit("arg-swap", start, end, second + between + first))
 
     _handlers: list[Callable[["_Sites", ast.AST], None]] = [
-        _compare, _arith, _constant, _negate, _return_none, _dim, _mean_sum, _detach, _no_grad, _drop_call,
-        _dtype, _view_reshape, _range, _device, _drop_to, _arg_swap,
+        _compare,
+        _arith,
+        _constant,
+        _negate,
+        _return_none,
+        _dim,
+        _mean_sum,
+        _detach,
+        _no_grad,
+        _drop_call,
+        _dtype,
+        _view_reshape,
+        _range,
+        _device,
+        _drop_to,
+        _arg_swap,
     ]
 
 
@@ -368,8 +591,12 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 
 def _is_torch_dtype(node: ast.AST) -> bool:
-    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "torch" \
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "torch"
         and (node.attr in _DTYPES or node.attr.startswith(("float", "int", "uint", "bfloat", "complex", "bool")))
+    )
 
 
 def _walk_in_order(stmt: ast.AST) -> Iterator[ast.AST]:
@@ -394,13 +621,20 @@ def mutate(source: str, functions: set[str], file: str, prefix: str = "") -> lis
         ordinals: dict[str, int] = {}
         for edit in sites.edits:
             ordinals[edit.operator] = ordinals.get(edit.operator, 0) + 1
-            text = source[:edit.start] + edit.text + source[edit.end:]
+            text = source[: edit.start] + edit.text + source[edit.end :]
             if text in seen or not _compiles(text):
                 continue
             seen.add(text)
-            mutants.append(Mutant(
-                id=f"{prefix}{qualname}:{edit.operator}:{ordinals[edit.operator]}", file=file, function=qualname,
-                operator=edit.operator, line=source.count("\n", 0, edit.start) + 1, source=text))
+            mutants.append(
+                Mutant(
+                    id=f"{prefix}{qualname}:{edit.operator}:{ordinals[edit.operator]}",
+                    file=file,
+                    function=qualname,
+                    operator=edit.operator,
+                    line=source.count("\n", 0, edit.start) + 1,
+                    source=text,
+                )
+            )
     return mutants
 
 

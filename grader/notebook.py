@@ -43,19 +43,27 @@ _MAGIC_LINE = re.compile(r"^\s*[%!]")
 TEXT = {
     "exercise": {"en": "Exercise {n} · `{name}`", "zh": "练习 {n} · `{name}`"},
     "setup_title": {"en": "Imports and given code", "zh": "导入与给定代码"},
-    "setup_note": {"en": "Run this cell first. Cells marked as exercises are what gets graded; "
-                         "every other cell is yours to explore.",
-                   "zh": "先运行这个单元格。标记为练习的单元格才会被评分；其他单元格都可以随意尝试。"},
-    "hint": {"en": "Stuck? `%kata hint` shows the next hint for the exercise of your first failing check "
-                   "(`kata hint {id}` in a terminal).",
-             "zh": "卡住了？运行 `%kata hint` 查看你第一个未通过的检查所在练习的下一条提示（终端中用 `kata hint {id}`）。"},
+    "setup_note": {
+        "en": "Run this cell first. Cells marked as exercises are what gets graded; "
+        "every other cell is yours to explore.",
+        "zh": "先运行这个单元格。标记为练习的单元格才会被评分；其他单元格都可以随意尝试。",
+    },
+    "hint": {
+        "en": "Stuck? `%kata hint` shows the next hint for the exercise of your first failing check "
+        "(`kata hint {id}` in a terminal).",
+        "zh": "卡住了？运行 `%kata hint` 查看你第一个未通过的检查所在练习的下一条提示（终端中用 `kata hint {id}`）。",
+    },
     "try": {"en": "# Try it here (not graded), e.g.:", "zh": "# 在这里试一试（不计分），例如："},
     "grade_title": {"en": "Grade", "zh": "评分"},
-    "grade_note": {"en": "Save the notebook first (Ctrl+S / ⌘S): the grader reads the saved file, only the "
-                         "exercise cells, in an isolated process.",
-                   "zh": "请先保存笔记本（Ctrl+S / ⌘S）：评分程序在隔离的进程中读取已保存的文件，且只读取练习单元格。"},
-    "written": {"en": "Notebook: {path} (open it with `jupyter lab {path}`)",
-                "zh": "笔记本：{path}（用 `jupyter lab {path}` 打开）"},
+    "grade_note": {
+        "en": "Save the notebook first (Ctrl+S / ⌘S): the grader reads the saved file, only the "
+        "exercise cells, in an isolated process.",
+        "zh": "请先保存笔记本（Ctrl+S / ⌘S）：评分程序在隔离的进程中读取已保存的文件，且只读取练习单元格。",
+    },
+    "written": {
+        "en": "Notebook: {path} (open it with `jupyter lab {path}`)",
+        "zh": "笔记本：{path}（用 `jupyter lab {path}` 打开）",
+    },
     "graded_from": {"en": "graded from {file}", "zh": "评分文件：{file}"},
 }
 
@@ -123,8 +131,9 @@ def split(source: str, numbers: dict[str, int]) -> list[Part]:
     """`source` cut before each exercise's definition; code between exercises stays with the one above."""
     tree = ast.parse(source)
     lines = source.splitlines()
-    starts = [(_first_line(node, lines), numbers[node.name], node.name)
-              for node in _definitions(tree) if node.name in numbers]
+    starts = [
+        (_first_line(node, lines), numbers[node.name], node.name) for node in _definitions(tree) if node.name in numbers
+    ]
     bounds = [(0, SETUP, ""), *starts]
     parts = []
     for i, (start, number, name) in enumerate(bounds):
@@ -194,10 +203,13 @@ def build(kata: Kata, lang: str, parts: list[Part], graded_from_notebook: bool):
         tag = {"kata": {"exercise": part.exercise}}
         seen[part.exercise] = seen.get(part.exercise, 0) + 1
         # cell ids are unique: a learner's file may define an exercise twice (the later one counts)
-        key = ("setup" if part.exercise == SETUP else f"exercise-{part.exercise}") + \
-            (f"-{seen[part.exercise]}" if seen[part.exercise] > 1 else "")
+        key = ("setup" if part.exercise == SETUP else f"exercise-{part.exercise}") + (
+            f"-{seen[part.exercise]}" if seen[part.exercise] > 1 else ""
+        )
         if part.exercise == SETUP:
-            cells.append(new_markdown_cell(f"### {say('setup_title', lang)}\n\n{say('setup_note', lang)}", id=f"{key}-title"))
+            cells.append(
+                new_markdown_cell(f"### {say('setup_title', lang)}\n\n{say('setup_note', lang)}", id=f"{key}-title")
+            )
             cells.append(new_code_cell(part.source, id=key, metadata=tag))
             continue
         title = say("exercise", lang, n=part.exercise, name=part.name)
@@ -367,8 +379,10 @@ def write_solution(notebook_file: Path, target: Path, module_name: str) -> int:
     except NotebookError as exc:
         problem = str(exc)
     if not problem and not cells:
-        problem = (f"{notebook_file.name} has no exercise cells (code cells whose metadata is "
-                   '{"kata": {"exercise": N}}); `kata notebook` builds a notebook that has them')
+        problem = (
+            f"{notebook_file.name} has no exercise cells (code cells whose metadata is "
+            '{"kata": {"exercise": N}}); `kata notebook` builds a notebook that has them'
+        )
     written = 0
     listed = []
     for cell in cells:

@@ -36,12 +36,52 @@ MAX_TEXT_CHARS = 100_000
 
 _DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
-    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
-                  torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)
+    for dtype in (
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
+    )
 }
-_ARRAY_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                 "float16", "float32", "float64", "complex64", "complex128")
-_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "npu", "mlu", "meta", "hpu", "mtia", "maia", "xla", "ipu", "privateuseone")
+_ARRAY_DTYPES = (
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+)
+_DEVICE_TYPES = (
+    "cpu",
+    "cuda",
+    "mps",
+    "xpu",
+    "npu",
+    "mlu",
+    "meta",
+    "hpu",
+    "mtia",
+    "maia",
+    "xla",
+    "ipu",
+    "privateuseone",
+)
 _DEVICE_ATTRIBUTE = "_observed_device"
 
 
@@ -142,8 +182,13 @@ def _encode_tensor(tensor: torch.Tensor) -> list:
         data = flat.numpy().tobytes()
     if len(data) > MAX_TENSOR_BYTES:
         raise ObservationError(f"a tensor of more than {MAX_TENSOR_BYTES // (1024 * 1024)} MiB")
-    return [dtype, list(tensor.shape), str(observed_device(tensor)), bool(tensor.requires_grad),
-            base64.b64encode(data).decode("ascii")]
+    return [
+        dtype,
+        list(tensor.shape),
+        str(observed_device(tensor)),
+        bool(tensor.requires_grad),
+        base64.b64encode(data).decode("ascii"),
+    ]
 
 
 def _encode_array(array: np.ndarray) -> list:
@@ -240,8 +285,15 @@ def _raised(payload: Any) -> Raised:
     if not (isinstance(payload, list) and len(payload) == 4):
         raise ObservationError("a malformed exception")
     kind, message, file, line = payload
-    if not (isinstance(kind, str) and isinstance(message, str) and isinstance(file, str)
-            and type(line) is int and len(kind) <= 200 and len(message) <= MAX_TEXT_CHARS and len(file) <= 1000):
+    if not (
+        isinstance(kind, str)
+        and isinstance(message, str)
+        and isinstance(file, str)
+        and type(line) is int
+        and len(kind) <= 200
+        and len(message) <= MAX_TEXT_CHARS
+        and len(file) <= 1000
+    ):
         raise ObservationError("a malformed exception")
     return Raised(kind, message, file, line)
 

@@ -58,8 +58,19 @@ class PlatformConfig:
         return self.checks.get(f"{kata}/{check}", self.visibility)
 
     def to_json(self) -> str:
-        return json.dumps({"katas": self.katas, "visibility": self.visibility, "checks": self.checks,
-                           "timeout": self.timeout, "memory_mb": self.memory_mb}, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "katas": self.katas,
+                    "visibility": self.visibility,
+                    "checks": self.checks,
+                    "timeout": self.timeout,
+                    "memory_mb": self.memory_mb,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     @classmethod
     def read(cls, path: Path) -> "PlatformConfig":
@@ -77,8 +88,10 @@ def parse_visibility(default: str, settings: list[str], checks: dict[str, list[s
         name, _, value = setting.partition("=")
         kata_id, _, check = name.partition("/")
         if value not in VISIBILITIES or check not in checks.get(kata_id, ()):
-            raise KataError(f"--check takes KATA/CHECK=VISIBILITY (one of {', '.join(VISIBILITIES)}) for a check "
-                            f"of a kata being exported, not '{setting}'")
+            raise KataError(
+                f"--check takes KATA/CHECK=VISIBILITY (one of {', '.join(VISIBILITIES)}) for a check "
+                f"of a kata being exported, not '{setting}'"
+            )
         chosen[f"{kata_id}/{check}"] = value
     return default, chosen
 
@@ -110,24 +123,36 @@ def grade_submission(catalog: Catalog, config: PlatformConfig, submission: Path)
 
 def _public_output(learner: LearnerResult) -> str:
     """The learner's progress and each kata that did not run cleanly: nothing names a check."""
-    return "; ".join([exports.progress(learner)] + [f"{k.kata}: {k.status}" for k in learner.katas
-                                                     if k.status not in exports.CLEAN])
+    return "; ".join(
+        [exports.progress(learner)] + [f"{k.kata}: {k.status}" for k in learner.katas if k.status not in exports.CLEAN]
+    )
 
 
 def gradescope_results(learner: LearnerResult, config: PlatformConfig) -> dict:
-    tests = [{
-        "name": f"{kata.kata}: {check.title}",
-        "name_format": "text",
-        "score": check.points,
-        "max_score": check.max_points,
-        "status": "passed" if check.outcome == "passed" else "failed",
-        "output": check.message,
-        "output_format": "text",
-        "visibility": config.visibility_of(kata.kata, check.id),
-    } for kata in learner.katas for check in kata.checks]
-    return safe_data({"score": learner.points, "output": _public_output(learner), "output_format": "text",
-                      "execution_time": round(sum(k.duration for k in learner.katas if math.isfinite(k.duration))),
-                      "stdout_visibility": "hidden", "tests": tests})
+    tests = [
+        {
+            "name": f"{kata.kata}: {check.title}",
+            "name_format": "text",
+            "score": check.points,
+            "max_score": check.max_points,
+            "status": "passed" if check.outcome == "passed" else "failed",
+            "output": check.message,
+            "output_format": "text",
+            "visibility": config.visibility_of(kata.kata, check.id),
+        }
+        for kata in learner.katas
+        for check in kata.checks
+    ]
+    return safe_data(
+        {
+            "score": learner.points,
+            "output": _public_output(learner),
+            "output_format": "text",
+            "execution_time": round(sum(k.duration for k in learner.katas if math.isfinite(k.duration))),
+            "stdout_visibility": "hidden",
+            "tests": tests,
+        }
+    )
 
 
 def prairielearn_results(learner: LearnerResult, config: PlatformConfig) -> dict:
@@ -139,8 +164,15 @@ def prairielearn_results(learner: LearnerResult, config: PlatformConfig) -> dict
                 hidden["points"] += check.points
                 hidden["max_points"] += check.max_points
                 continue
-            tests.append({"name": f"{kata.kata}: {check.title}", "description": check.title_zh,
-                          "points": check.points, "max_points": check.max_points, "message": check.message})
+            tests.append(
+                {
+                    "name": f"{kata.kata}: {check.title}",
+                    "description": check.title_zh,
+                    "points": check.points,
+                    "max_points": check.max_points,
+                    "message": check.message,
+                }
+            )
     if hidden["max_points"]:
         tests.append({"name": "hidden checks", "description": "", "message": "", **hidden})
     score = learner.points / learner.max_points if learner.max_points else 0.0
@@ -164,8 +196,10 @@ def run(platform: str, config_path: Path, submission: Path, results: Path) -> in
             return 0
         print(f"the grading environment is broken, no score recorded: {exc}", file=sys.stderr)
         return 1  # Gradescope then reports that the autograder failed
-    _write(results, gradescope_results(learner, config) if platform == "gradescope"
-           else prairielearn_results(learner, config))
+    _write(
+        results,
+        gradescope_results(learner, config) if platform == "gradescope" else prairielearn_results(learner, config),
+    )
     return 0
 
 
@@ -206,8 +240,9 @@ RUN /opt/katas/bin/pip install --no-cache-dir /tmp/torch-katas && rm -rf /tmp/to
 def _copy_pack(katas: list[Kata], dest: Path) -> None:
     for kata in katas:
         shutil.copytree(kata.folder, dest / "katas" / kata.folder.name, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(kata.reference, dest / "reference" / kata.folder.name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            kata.reference, dest / "reference" / kata.folder.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
 
 
 def _copy_project(dest: Path) -> None:
@@ -250,11 +285,14 @@ def build_gradescope(katas: list[Kata], config: PlatformConfig, out: Path) -> Pa
 
 
 def _question_html(kata: Kata) -> str:
-    editors = "\n".join(f'<pl-file-editor file-name="{name}" ace-mode="ace/mode/python" source-file-name="clientFilesQuestion/stub/{name}">'
-                        f"</pl-file-editor>" for name in kata.files)
+    editors = "\n".join(
+        f'<pl-file-editor file-name="{name}" ace-mode="ace/mode/python" source-file-name="clientFilesQuestion/stub/{name}">'
+        f"</pl-file-editor>"
+        for name in kata.files
+    )
     return f"""<pl-question-panel>
-  <p>{escape(kata.title['en'])} / {escape(kata.title['zh'])}</p>
-  <p>{escape(kata.summary['en'])}</p>
+  <p>{escape(kata.title["en"])} / {escape(kata.title["zh"])}</p>
+  <p>{escape(kata.summary["en"])}</p>
 </pl-question-panel>
 {editors}
 <pl-submission-panel>
@@ -304,9 +342,13 @@ def build_prairielearn(katas: list[Kata], config: PlatformConfig, out: Path, ima
         (qid / "question.html").write_text(_question_html(kata), encoding="utf-8")
         (qid / "server.py").write_text(SERVER_PY.format(files=list(kata.files)), encoding="utf-8")
         shutil.copytree(kata.folder / "stub", qid / "clientFilesQuestion" / "stub")
-        single = PlatformConfig([kata.id], config.visibility, {k: v for k, v in config.checks.items()
-                                                              if k.startswith(f"{kata.id}/")},
-                                config.timeout, config.memory_mb)
+        single = PlatformConfig(
+            [kata.id],
+            config.visibility,
+            {k: v for k, v in config.checks.items() if k.startswith(f"{kata.id}/")},
+            config.timeout,
+            config.memory_mb,
+        )
         (qid / "tests" / CONFIG).write_text(single.to_json(), encoding="utf-8")
         _executable(qid / "tests" / "run.sh", RUN_PRAIRIELEARN.format(config=CONFIG))
         _copy_pack([kata], qid / "tests" / "pack")

@@ -93,8 +93,12 @@ def _at(message: str, where: tuple[str, int] | None) -> str:
 def _describe_load_failure(file_name: str, exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         # a notebook's cells are compiled from files of their own: name the cell's file, not the module's
-        if exc.filename and Path(exc.filename).name != file_name and CONTEXT is not None \
-                and Path(exc.filename).parent == CONTEXT.solution_dir:
+        if (
+            exc.filename
+            and Path(exc.filename).name != file_name
+            and CONTEXT is not None
+            and Path(exc.filename).parent == CONTEXT.solution_dir
+        ):
             file_name = Path(exc.filename).name
         return say("syntax_error", "en", file=file_name, line=exc.lineno, detail=exc.msg)
     if isinstance(exc, SystemExit):
@@ -271,7 +275,9 @@ def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
         return "failed", text
     where = learner_frame(excinfo.tb)
     if isinstance(exc, MemoryError) or any(t in text for t in _OOM_TEXTS):
-        return "oom", _at(say("out_of_memory", "en", detail=text.splitlines()[0] if text else type(exc).__name__), where)
+        return "oom", _at(
+            say("out_of_memory", "en", detail=text.splitlines()[0] if text else type(exc).__name__), where
+        )
     if is_stub_marker(exc):
         return "failed", _at(say("not_started_yet", "en", detail=text or say("still_raises", "en")), where)
     missing = _missing_function(exc)
@@ -297,11 +303,20 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
 def _observed_record(item: pytest.Item, state: dict) -> dict:
     """What a passed exercise sends: its observations (the judge decides), or why they cannot travel."""
     try:
-        return {"type": "observed", "id": item.name, "value": encode(item.stash.get(_RETURNED_KEY, None)),
-                "duration": state["duration"]}
+        return {
+            "type": "observed",
+            "id": item.name,
+            "value": encode(item.stash.get(_RETURNED_KEY, None)),
+            "duration": state["duration"],
+        }
     except (ObservationError, RecursionError) as exc:
-        return {"type": "check", "id": item.name, "outcome": "failed", "duration": state["duration"],
-                "message": clip(f"what your code returned cannot be sent to the judge: {exc}")}
+        return {
+            "type": "check",
+            "id": item.name,
+            "outcome": "failed",
+            "duration": state["duration"],
+            "message": clip(f"what your code returned cannot be sent to the judge: {exc}"),
+        }
 
 
 @pytest.hookimpl(wrapper=True)
@@ -316,5 +331,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             outcome, message = _failure(call.excinfo)
             state.update(outcome=outcome, message=clip(message))
     if call.when == "teardown" and CONTEXT is not None:
-        emit(_observed_record(item, state) if state["outcome"] == "passed" else {"type": "check", "id": item.name, **state})
+        emit(
+            _observed_record(item, state)
+            if state["outcome"] == "passed"
+            else {"type": "check", "id": item.name, **state}
+        )
     return report

@@ -47,12 +47,14 @@ def _histogram(points: list[float], max_points: float) -> str:
         rects.append(
             f'<rect class="{"full" if i == _BINS else "bar"}" x="{i * bar + 1:.1f}" '
             f'y="{_HEIGHT - _BOTTOM - height:.1f}" width="{bar - 2:.1f}" height="{height:.1f}">'
-            f'<title>{label} points: {count}</title></rect>'
+            f"<title>{label} points: {count}</title></rect>"
             f'<text x="{i * bar + bar / 2:.1f}" y="{_HEIGHT - _BOTTOM - height - 3:.1f}">{count or ""}</text>'
         )
-    return (f'<svg width="{_WIDTH}" height="{_HEIGHT}" role="img" aria-label="points histogram">'
-            f'{"".join(rects)}<text x="8" y="{_HEIGHT - 3}">0</text>'
-            f'<text x="{_WIDTH - bar / 2:.1f}" y="{_HEIGHT - 3}">{max_points:g}</text></svg>')
+    return (
+        f'<svg width="{_WIDTH}" height="{_HEIGHT}" role="img" aria-label="points histogram">'
+        f'{"".join(rects)}<text x="8" y="{_HEIGHT - 3}">0</text>'
+        f'<text x="{_WIDTH - bar / 2:.1f}" y="{_HEIGHT - 3}">{max_points:g}</text></svg>'
+    )
 
 
 def _text(value: str) -> str:
@@ -67,25 +69,37 @@ def _protections(learners: list[LearnerResult]) -> str:
     items = []
     for name in dict.fromkeys(n for job in jobs for n in job):
         active = sum(bool(job.get(name)) for job in jobs)
-        state = "active" if active == len(jobs) else "NOT active" if not active else f"active for {active} of {len(jobs)} jobs"
+        state = (
+            "active"
+            if active == len(jobs)
+            else "NOT active"
+            if not active
+            else f"active for {active} of {len(jobs)} jobs"
+        )
         items.append(f"<li>{_text(name)}: {state}</li>")
     return f"<p>Sandbox protections for the {len(jobs)} jobs that ran learner code:</p><ul>{''.join(items)}</ul>"
 
 
-def _learner_rows(learners: list[LearnerResult], kata_ids: list[str], feedback: dict[str, str],
-                  statuses: dict[str, str]) -> str:
+def _learner_rows(
+    learners: list[LearnerResult], kata_ids: list[str], feedback: dict[str, str], statuses: dict[str, str]
+) -> str:
     rows = []
     for learner in learners:
         by_kata = {k.kata: k for k in learner.katas}
         cells = [f'<td><a href="{escape(feedback[learner.learner])}">{_text(learner.learner)}</a></td>']
         for kata_id in kata_ids:
             kata = by_kata.get(kata_id)
-            cells.append(f'<td class="n" title="{_text(kata.status) if kata else "missing"}">'
-                         f'{f"{kata.points:g}" if kata else "0"}</td>')
+            cells.append(
+                f'<td class="n" title="{_text(kata.status) if kata else "missing"}">'
+                f"{f'{kata.points:g}' if kata else '0'}</td>"
+            )
         off = sorted({name for k in learner.katas for name, on in k.protections.items() if not on})
-        cells += [f'<td class="n">{learner.points:g}</td>', f"<td>{_text(statuses[learner.learner])}</td>",
-                  f'<td class="n">{sum(k.duration for k in learner.katas):.2f}</td>',
-                  f"<td>{_text(', '.join(off)) if off else 'all active'}</td>"]
+        cells += [
+            f'<td class="n">{learner.points:g}</td>',
+            f"<td>{_text(statuses[learner.learner])}</td>",
+            f'<td class="n">{sum(k.duration for k in learner.katas):.2f}</td>',
+            f"<td>{_text(', '.join(off)) if off else 'all active'}</td>",
+        ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return "".join(rows)
 
@@ -108,7 +122,7 @@ def _most_failed(learners: list[LearnerResult]) -> str:
                     titles[key] = check.title
                     messages.setdefault(key, Counter())[check.message.splitlines()[0] if check.message else ""] += 1
     return "".join(
-        f"<tr><td>{_text(k)}</td><td>{_text(titles[(k, c)])}</td><td class=\"n\">{n} of {started[k]}</td>"
+        f'<tr><td>{_text(k)}</td><td>{_text(titles[(k, c)])}</td><td class="n">{n} of {started[k]}</td>'
         f"<td>{_text(messages[(k, c)].most_common(1)[0][0][:200])}</td></tr>"
         for (k, c), n in sorted(failing.items(), key=lambda item: (-item[1], item[0]))[:20]
     )
@@ -137,8 +151,13 @@ filter.addEventListener("input", () => {
 """
 
 
-def html(learners: list[LearnerResult], catalog: Catalog, skipped: list[Skipped],
-         feedback: dict[str, str] | None = None, statuses: dict[str, str] | None = None) -> str:
+def html(
+    learners: list[LearnerResult],
+    catalog: Catalog,
+    skipped: list[Skipped],
+    feedback: dict[str, str] | None = None,
+    statuses: dict[str, str] | None = None,
+) -> str:
     """The page; `feedback` maps a learner to the relative link of their feedback file, `statuses`
     to their grades.csv status."""
     feedback = feedback or {lr.learner: "" for lr in learners}
@@ -153,8 +172,10 @@ def html(learners: list[LearnerResult], catalog: Catalog, skipped: list[Skipped]
         top = max(r.max_points for r in results)
         mean = sum(r.points for r in results) / len(results)
         shown = ", ".join(f"{_text(s)}: {n}" for s, n in sorted(counts.items()))
-        sections.append(f"<h3>{_text(kata.id)} — {_text(kata.title['en'])}</h3>"
-                        f"<p>mean {mean:.2f} / {top:g} · {shown}</p>{_histogram([r.points for r in results], top)}")
+        sections.append(
+            f"<h3>{_text(kata.id)} — {_text(kata.title['en'])}</h3>"
+            f"<p>mean {mean:.2f} / {top:g} · {shown}</p>{_histogram([r.points for r in results], top)}"
+        )
     heads = "".join(f'<th class="n">{_text(k)}</th>' for k in kata_ids)
     skipped_rows = "".join(f"<li>{_text(s.entry)}: {_text(s.reason)}</li>" for s in skipped)
     return f"""<!doctype html>

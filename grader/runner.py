@@ -23,8 +23,20 @@ from grader import sandbox
 from grader.catalog import Kata
 from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome
 from grader.jobs import device_skip_reason
-from grader.results import (CLEAN, CRASHED, ERROR, FAILED, NOT_STARTED, OOM, PASSED, SKIPPED, TIMEOUT, CheckResult,
-                            KataResult, safe_text)
+from grader.results import (
+    CLEAN,
+    CRASHED,
+    ERROR,
+    FAILED,
+    NOT_STARTED,
+    OOM,
+    PASSED,
+    SKIPPED,
+    TIMEOUT,
+    CheckResult,
+    KataResult,
+    safe_text,
+)
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Progress, Worker
 
@@ -76,20 +88,28 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
         return _Verdict(ERROR, f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
     if not any(isinstance(e, Done) for e in events):
         if outcome.signal is not None:
-            name = signal.Signals(outcome.signal).name if outcome.signal in signal.Signals._value2member_map_ else outcome.signal
+            name = (
+                signal.Signals(outcome.signal).name
+                if outcome.signal in signal.Signals._value2member_map_
+                else outcome.signal
+            )
             return _Verdict(CRASHED, f"the grading process was killed by {name} (did your code kill it or crash?)")
-        return _Verdict(CRASHED, (
-            f"the grading process exited early with code {outcome.exit_code} "
-            "(did your code call exit() or os._exit()?)"
-        ))
+        return _Verdict(
+            CRASHED,
+            (
+                f"the grading process exited early with code {outcome.exit_code} "
+                "(did your code call exit() or os._exit()?)"
+            ),
+        )
     load_error = next((e for e in events if isinstance(e, LoadError)), None)
     if load_error is not None:
         return _Verdict(TIMEOUT if load_error.timed_out else ERROR, load_error.message)
     return None
 
 
-def _check_result(check: ExpectedCheck, report: CheckReport | None, verdict: _Verdict | None,
-                  skip_reason: str | None) -> CheckResult:
+def _check_result(
+    check: ExpectedCheck, report: CheckReport | None, verdict: _Verdict | None, skip_reason: str | None
+) -> CheckResult:
     if skip_reason is not None:  # the parent's decision: this check does not run on the job's device
         return CheckResult(check.id, check.title, check.title_zh, 0.0, 0.0, SKIPPED, skip_reason)
     if report is None:
@@ -98,22 +118,38 @@ def _check_result(check: ExpectedCheck, report: CheckReport | None, verdict: _Ve
         return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, outcome, safe_text(message))
     if report.outcome is Outcome.SKIPPED:
         reason = f": {report.message}" if report.message else ""
-        return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, FAILED,
-                           safe_text(SKIPPED_BY_SUBMISSION + reason), report.duration)
+        return CheckResult(
+            check.id,
+            check.title,
+            check.title_zh,
+            0.0,
+            check.points,
+            FAILED,
+            safe_text(SKIPPED_BY_SUBMISSION + reason),
+            report.duration,
+        )
     passed = report.outcome is Outcome.PASSED
-    return CheckResult(check.id, check.title, check.title_zh, check.points if passed else 0.0, check.points,
-                       report.outcome.value, safe_text(report.message), report.duration)
+    return CheckResult(
+        check.id,
+        check.title,
+        check.title_zh,
+        check.points if passed else 0.0,
+        check.points,
+        report.outcome.value,
+        safe_text(report.message),
+        report.duration,
+    )
 
 
-def build_result(kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome,
-                 protections: Mapping[str, bool] | None = None) -> KataResult:
+def build_result(
+    kata: Kata, expected: list[ExpectedCheck], outcome: JobOutcome, protections: Mapping[str, bool] | None = None
+) -> KataResult:
     """The job's result from its typed events; the parent alone decides which checks skip on its device."""
     verdict = _job_verdict(outcome, expected)
     reports = {} if verdict and verdict.void else {e.id: e for e in outcome.records if isinstance(e, CheckReport)}
     device = outcome.job.device
     checks = [
-        _check_result(check, reports.get(check.id), verdict,
-                      device_skip_reason(check.device_kinds, device))
+        _check_result(check, reports.get(check.id), verdict, device_skip_reason(check.device_kinds, device))
         for check in expected
     ]
     if verdict:
@@ -146,8 +182,11 @@ def unloadable_result(kata: Kata, expected: list[ExpectedCheck], device: str, st
     checks = []
     for c in expected:
         skip_reason = device_skip_reason(c.device_kinds, device)
-        checks.append(CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, SKIPPED, skip_reason) if skip_reason
-                      else CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, outcome, safe_text(message)))
+        checks.append(
+            CheckResult(c.id, c.title, c.title_zh, 0.0, 0.0, SKIPPED, skip_reason)
+            if skip_reason
+            else CheckResult(c.id, c.title, c.title_zh, 0.0, c.points, outcome, safe_text(message))
+        )
     return KataResult(kata.id, kata.version, status, safe_text(message), checks, device, torch.__version__)
 
 
@@ -156,8 +195,11 @@ def not_started_result(worker: Worker, kata: Kata, device: str, why: str) -> Kat
     return unloadable_result(kata, worker.expected(kata), device, NOT_STARTED, why)
 
 
-def grade_many(worker: Worker, jobs: Iterable[Job], on_progress: Progress | None = None,
-               ) -> Iterator[tuple[Job, KataResult]]:
+def grade_many(
+    worker: Worker,
+    jobs: Iterable[Job],
+    on_progress: Progress | None = None,
+) -> Iterator[tuple[Job, KataResult]]:
     """Grade every job on the worker; jobs whose files are missing never start a child.
     `on_progress(job, checks_done, checks_total)` hears each job's checks as they report."""
     protections = sandbox.protections()  # asked here, in the parent, for the jobs it starts
@@ -174,8 +216,9 @@ def grade_many(worker: Worker, jobs: Iterable[Job], on_progress: Progress | None
         yield outcome.job, build_result(kata, worker.expected(kata), outcome, protections)
 
 
-def grade(kata: Kata, solution_dir: Path, device: str = "cpu", limits: Limits | None = None,
-          worker: Worker | None = None) -> KataResult:
+def grade(
+    kata: Kata, solution_dir: Path, device: str = "cpu", limits: Limits | None = None, worker: Worker | None = None
+) -> KataResult:
     worker = worker or Worker([kata])
     job = Job(kata, Path(solution_dir), device, limits or Limits())
     [(_, result)] = list(grade_many(worker, [job]))

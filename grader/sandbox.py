@@ -67,8 +67,11 @@ def files_that_count(solution_dir: Path, names: tuple[str, ...]) -> list[Path]:
     `<kata-id>.ipynb` in place of the first where the learner works in the notebook (notebook.py)."""
     from grader import notebook
 
-    counted = [solution_dir / name for name in names
-               if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()]
+    counted = [
+        solution_dir / name
+        for name in names
+        if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()
+    ]
     chosen = notebook.graded_notebook(solution_dir, names)
     return counted if chosen is None else [chosen, *(p for p in counted if p.name != names[0])]
 
@@ -95,10 +98,15 @@ def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
         destination = target / source.relative_to(solution_dir)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
-    dropped = sorted(
-        path.relative_to(solution_dir).as_posix() for path in solution_dir.rglob("*")
-        if path not in kept and not path.is_dir() and not path.relative_to(solution_dir).parts[0].startswith(".")
-    ) if solution_dir.is_dir() else []
+    dropped = (
+        sorted(
+            path.relative_to(solution_dir).as_posix()
+            for path in solution_dir.rglob("*")
+            if path not in kept and not path.is_dir() and not path.relative_to(solution_dir).parts[0].startswith(".")
+        )
+        if solution_dir.is_dir()
+        else []
+    )
     (root / "home").mkdir()
     (root / "tmp").mkdir()
     return JobDir(root, tuple(dropped))
@@ -267,13 +275,28 @@ _HIDE_ACCELERATORS = {
     "ASCEND_RT_VISIBLE_DEVICES": "",  # Huawei Ascend NPU
     "MLU_VISIBLE_DEVICES": "",  # Cambricon MLU
 }
-_KEPT_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "LD_LIBRARY_PATH", "CUDA_HOME", "CUDA_PATH",
-                   "ROCM_PATH", "ASCEND_HOME_PATH", "NEUWARE_HOME", "PYTORCH_NVML_BASED_CUDA_CHECK",
-                   "PYTORCH_CUDA_ALLOC_CONF", "KATA_LANG", *_HIDE_ACCELERATORS)
+_KEPT_VARIABLES = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TERM",
+    "LD_LIBRARY_PATH",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "ROCM_PATH",
+    "ASCEND_HOME_PATH",
+    "NEUWARE_HOME",
+    "PYTORCH_NVML_BASED_CUDA_CHECK",
+    "PYTORCH_CUDA_ALLOC_CONF",
+    "KATA_LANG",
+    *_HIDE_ACCELERATORS,
+)
 
 
-def job_environment(parent: dict[str, str], job_dir: Path, device: str, uid: int | None,
-                    limits: Limits) -> dict[str, str]:
+def job_environment(
+    parent: dict[str, str], job_dir: Path, device: str, uid: int | None, limits: Limits
+) -> dict[str, str]:
     """An allow-list: nothing of the instructor's environment (tokens, keys) reaches learner code.
 
     Tools that ask for the user name or a cache folder (torch's compile caches call getpass) find
@@ -281,9 +304,19 @@ def job_environment(parent: dict[str, str], job_dir: Path, device: str, uid: int
     env = {name: value for name, value in parent.items() if name in _KEPT_VARIABLES or name.startswith("LC_")}
     home, tmp = str(job_dir / "home"), str(job_dir / "tmp")
     user = f"kata{uid}" if uid is not None else parent.get("USER") or parent.get("LOGNAME") or "kata"
-    env.update(HOME=home, TMPDIR=tmp, TMP=tmp, TEMP=tmp, USER=user, LOGNAME=user,
-               XDG_CACHE_HOME=str(job_dir / "home" / ".cache"), TORCHINDUCTOR_CACHE_DIR=str(job_dir / "tmp" / "inductor"),
-               TRITON_CACHE_DIR=str(job_dir / "tmp" / "triton"), PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+    env.update(
+        HOME=home,
+        TMPDIR=tmp,
+        TMP=tmp,
+        TEMP=tmp,
+        USER=user,
+        LOGNAME=user,
+        XDG_CACHE_HOME=str(job_dir / "home" / ".cache"),
+        TORCHINDUCTOR_CACHE_DIR=str(job_dir / "tmp" / "inductor"),
+        TRITON_CACHE_DIR=str(job_dir / "tmp" / "triton"),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONNOUSERSITE="1",
+    )
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[name] = str(limits.threads)
     if device.split(":")[0] == "cpu":
@@ -293,9 +326,16 @@ def job_environment(parent: dict[str, str], job_dir: Path, device: str, uid: int
 
 def readable_paths() -> list[Path]:
     """What a child may read besides its job folder: the interpreter, its libraries, the system."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sysconfig.get_paths().values(),
-             *site.getsitepackages(), str(Path(sys.executable).resolve().parent.parent),
-             str(Path(__file__).resolve().parent)}
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        *sysconfig.get_paths().values(),
+        *site.getsitepackages(),
+        str(Path(sys.executable).resolve().parent.parent),
+        str(Path(__file__).resolve().parent),
+    }
     paths |= {entry for entry in sys.path if entry and os.path.isabs(entry) and entry != os.getcwd()}
     paths |= {"/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/sys"}
     paths |= {f"/etc/{name}" for name in _SYSTEM_FILES}
@@ -303,12 +343,48 @@ def readable_paths() -> list[Path]:
 
 
 # What libraries read from /etc (never all of it: /etc/shadow is there).
-_SYSTEM_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
-                 "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf", "protocols", "services",
-                 "mime.types", "os-release", "ssl", "ca-certificates", "alternatives", "fonts", "OpenCL", "vulkan")
+_SYSTEM_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "host.conf",
+    "resolv.conf",
+    "gai.conf",
+    "protocols",
+    "services",
+    "mime.types",
+    "os-release",
+    "ssl",
+    "ca-certificates",
+    "alternatives",
+    "fonts",
+    "OpenCL",
+    "vulkan",
+)
 # Device nodes a job may open: the harmless ones and the accelerators' (never disks or memory).
-_DEVICE_NODES = ("null", "zero", "full", "random", "urandom", "shm", "nvidia*", "nvidia-caps", "dri", "kfd",
-                 "davinci*", "devmm_svm", "hisi_hdc", "cambricon*", "mlu*")
+_DEVICE_NODES = (
+    "null",
+    "zero",
+    "full",
+    "random",
+    "urandom",
+    "shm",
+    "nvidia*",
+    "nvidia-caps",
+    "dri",
+    "kfd",
+    "davinci*",
+    "devmm_svm",
+    "hisi_hdc",
+    "cambricon*",
+    "mlu*",
+)
 
 
 def writable_paths(job_dir: Path) -> list[Path]:
@@ -340,8 +416,9 @@ class ConfinementFailed(RuntimeError):
     """A protection this machine offers could not be applied: never grade without it."""
 
 
-def confine(job_dir: Path, limits: Limits, timeout: float, device: str, uid: int | None,
-            readable: tuple[Path, ...] = ()) -> None:
+def confine(
+    job_dir: Path, limits: Limits, timeout: float, device: str, uid: int | None, readable: tuple[Path, ...] = ()
+) -> None:
     """Run in the child right after fork (or at spawned start-up), before learner code."""
     worker = os.getppid()
     if os.getpid() != os.getsid(0):

@@ -55,8 +55,16 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
         if result.full_marks:
             continue
         lines.append("")
-        lines.append(say("status_line", lang, id=result.kata, title=kata.text(kata.title, lang),
-                         word=status_word(result.status, lang), why=say("status_" + result.status, lang)))
+        lines.append(
+            say(
+                "status_line",
+                lang,
+                id=result.kata,
+                title=kata.text(kata.title, lang),
+                word=status_word(result.status, lang),
+                why=say("status_" + result.status, lang),
+            )
+        )
         failing = result.first_failure()
         if result.status_message and (failing is None or result.status in JOB_FAILURES):  # say why first
             lines.extend(f"  {line}" for line in _message(result.status_message, lang))

@@ -176,5 +176,8 @@ def read_roster(submissions: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         return {}
     with open(path, newline="", encoding="utf-8-sig") as file:
-        return {row["learner"]: {k: v for k, v in row.items() if k != "learner"} for row in csv.DictReader(file)
-                if row.get("learner")}
+        return {
+            row["learner"]: {k: v for k, v in row.items() if k != "learner"}
+            for row in csv.DictReader(file)
+            if row.get("learner")
+        }

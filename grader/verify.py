@@ -137,8 +137,10 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
                 problems.append(f"hints for exercise {ladder.exercise}: name an unknown check {check_id}")
     for alternative in kata.alternatives:
         if not alternative.style:
-            problems.append(f"alternative {alternative.name}: needs a module docstring whose first line "
-                            "names its style (e.g. \"einsum instead of @\")")
+            problems.append(
+                f"alternative {alternative.name}: needs a module docstring whose first line "
+                'names its style (e.g. "einsum instead of @")'
+            )
     return problems
 
 
@@ -167,8 +169,10 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
     elif role == "alternative":
         failing = [c for c in result.checks if c.outcome not in CLEAN]
         for check in failing:
-            verdict.problems.append(f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
-                                    f"fails {check.id}: {check.message}")
+            verdict.problems.append(
+                f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
+                f"fails {check.id}: {check.message}"
+            )
         if result.status != "passed" and not failing:
             verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
     else:
@@ -186,14 +190,18 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
         for kata in katas:
             verdict = KataVerdict(kata, _static_problems(kata, worker))
-            jobs = [Job(kata, kata.reference, device, Limits(), ("reference", None)),
-                    Job(kata, kata.stub, device, Limits(), ("stub", None))]
+            jobs = [
+                Job(kata, kata.reference, device, Limits(), ("reference", None)),
+                Job(kata, kata.stub, device, Limits(), ("stub", None)),
+            ]
             root = Path(scratch) / kata.id
             for mistake in kata.mistakes:
                 folder = _patched_dir(kata, mistake.file, mistake.patch, f"mistake-{mistake.id}", root)
                 jobs.append(Job(kata, folder, device, Limits(), ("mistake", mistake)))
             for alternative in kata.alternatives:
-                folder = _patched_dir(kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root)
+                folder = _patched_dir(
+                    kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root
+                )
                 jobs.append(Job(kata, folder, device, Limits(), ("alternative", alternative)))
             for job, result in grade_many(worker, jobs):
                 _judge(verdict, *job.tag, result)
@@ -291,14 +299,16 @@ def _mutation_report(kata: Kata, worker: Worker, device: str, threshold: float, 
     report.outcomes.sort(key=lambda o: order[o.mutant.id])
     for outcome in report.equivalents:
         if outcome.killed:
-            report.problems.append(f"mutant {outcome.mutant.id} is declared equivalent but {outcome.by} kills it: "
-                                   "drop the declaration")
+            report.problems.append(
+                f"mutant {outcome.mutant.id} is declared equivalent but {outcome.by} kills it: drop the declaration"
+            )
     report.seconds = time.monotonic() - started
     return report
 
 
-def mutation_test(katas: list[Kata], device: str = "cpu", parallel: int = 1,
-                  threshold: float = DEFAULT_THRESHOLD) -> Iterator[MutationReport]:
+def mutation_test(
+    katas: list[Kata], device: str = "cpu", parallel: int = 1, threshold: float = DEFAULT_THRESHOLD
+) -> Iterator[MutationReport]:
     """Grade every mutant of each kata's reference; one report per kata, in order."""
     worker = Worker(katas, parallel=parallel)
     with tempfile.TemporaryDirectory(prefix="kata-mutants-") as scratch:

@@ -47,8 +47,15 @@ def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
 class WatchSession:
     """The kata being watched, its warm worker, and what the keys do."""
 
-    def __init__(self, catalog: Catalog, space: Workspace, kata: Kata, device: str = "cpu",
-                 limits: Limits | None = None, lang: str = "en"):
+    def __init__(
+        self,
+        catalog: Catalog,
+        space: Workspace,
+        kata: Kata,
+        device: str = "cpu",
+        limits: Limits | None = None,
+        lang: str = "en",
+    ):
         self.catalog, self.space, self.device, self.lang = catalog, space, device, lang
         self.limits = limits or Limits()
         self.last: KataResult | None = None
@@ -83,8 +90,11 @@ class WatchSession:
             return say("watch_last", self.lang)
         self._switch(later[0])
         instructions = self.kata.readme(self.lang).read_text(encoding="utf-8").rstrip()
-        return (say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
-                + "\n\n" + instructions)
+        return (
+            say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
+            + "\n\n"
+            + instructions
+        )
 
     def footer(self, keys: bool) -> str:
         line = say("watch_footer", self.lang, path=self.space.folder(self.kata))
@@ -127,8 +137,9 @@ def events(root: Path, poll: bool = False, keys: bool = False) -> Iterator[Event
     stop = threading.Event()
 
     def watch_files() -> None:
-        for batch in watchfiles.watch(root, step=_STEP_MS, stop_event=stop, raise_interrupt=False,
-                                      force_polling=True if poll else None):
+        for batch in watchfiles.watch(
+            root, step=_STEP_MS, stop_event=stop, raise_interrupt=False, force_polling=True if poll else None
+        ):
             queue.put(batch)
 
     threading.Thread(target=watch_files, daemon=True).start()

@@ -61,10 +61,15 @@ def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None, fresh: bo
             zygote.serve_forked(theirs.detach(), katas, parallel, spawn)
         theirs.close()
         return Connection(ours.detach()), pid
-    spec = {"katas": [[str(k.folder), str(k.reference.parent)] for k in katas], "parallel": parallel,
-            "spawn": spawn, "fd": theirs.fileno()}
-    process = subprocess.Popen(python_command("grader.zygote", json.dumps(spec)), pass_fds=(theirs.fileno(),),
-                               stdin=subprocess.DEVNULL)
+    spec = {
+        "katas": [[str(k.folder), str(k.reference.parent)] for k in katas],
+        "parallel": parallel,
+        "spawn": spawn,
+        "fd": theirs.fileno(),
+    }
+    process = subprocess.Popen(
+        python_command("grader.zygote", json.dumps(spec)), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
+    )
     process.returncode = 0  # reaped by stop_zygote(), not by Popen
     theirs.close()
     return Connection(ours.detach()), process.pid

@@ -53,9 +53,13 @@ def workspace_nearby(start: Path | None = None) -> Path | None:
     """A workspace beside or below the current folder, or in the home folder: where the learner's
     katas probably are when none is found upward (they ran `kata` from the wrong folder)."""
     here = (start or Path.cwd()).resolve()
-    candidates = [here / DEFAULT_NAME, *sorted(here.glob(f"*/{STATE_DIR}")),
-                  *sorted(here.parent.glob(f"*/{STATE_DIR}")), *sorted(here.parent.glob(f"*/{DEFAULT_NAME}")),
-                  Path.home() / DEFAULT_NAME]
+    candidates = [
+        here / DEFAULT_NAME,
+        *sorted(here.glob(f"*/{STATE_DIR}")),
+        *sorted(here.parent.glob(f"*/{STATE_DIR}")),
+        *sorted(here.parent.glob(f"*/{DEFAULT_NAME}")),
+        Path.home() / DEFAULT_NAME,
+    ]
     for candidate in candidates:
         folder = candidate.parent if candidate.name == STATE_DIR else candidate
         if _is_workspace(folder):
@@ -169,17 +173,25 @@ class Workspace:
         """Remember a result; `graded` is the fingerprint of the files as they were graded (None: not
         known, so the next `kata grade` grades the kata again)."""
         failing = result.first_failure()
-        entry = {"points": result.points, "max_points": result.max_points, "status": result.status,
-                 "version": result.version}
+        entry = {
+            "points": result.points,
+            "max_points": result.max_points,
+            "status": result.status,
+            "version": result.version,
+        }
 
         def change(state: dict) -> None:
             best = state.setdefault("best", {})
             previous = best.get(result.kata)
-            if (previous is None or result.points >= previous.get("points", 0)
-                    or previous.get("version") != result.version):
+            if (
+                previous is None
+                or result.points >= previous.get("points", 0)
+                or previous.get("version") != result.version
+            ):
                 best[result.kata] = entry
             state.setdefault("last", {})[result.kata] = {
-                **entry, "fingerprint": graded,
+                **entry,
+                "fingerprint": graded,
                 "first_failure": failing.id if failing else None,
             }
 

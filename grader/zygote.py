@@ -253,7 +253,9 @@ class Supervisor:
         if kind == "cpu":
             return Placement("cpu", uid, None)
         present = [name for name in self._present_devices if name.split(":")[0] == kind]
-        device = job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
+        device = (
+            job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
+        )
         sharing = math.ceil(self.parallel / max(1, len(present))) if not index else self.parallel
         return Placement(device, uid, _DEVICE_MEMORY_SHARE / max(1, sharing))
 
@@ -291,9 +293,20 @@ class Supervisor:
             os.set_blocking(fd, False)
         self.leaders.add(pid)
         run = _Running(
-            key, job, pid, job_dir, placement, procs.JobProcesses(pid, placement.uid), ParentChannel(),
-            time.monotonic(), control_w, open_fds={channel_r, output_r}, channel_fd=channel_r, output_fd=output_r,
-            pidfd=_pidfd_open(pid), startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
+            key,
+            job,
+            pid,
+            job_dir,
+            placement,
+            procs.JobProcesses(pid, placement.uid),
+            ParentChannel(),
+            time.monotonic(),
+            control_w,
+            open_fds={channel_r, output_r},
+            channel_fd=channel_r,
+            output_fd=output_r,
+            pidfd=_pidfd_open(pid),
+            startup=_SPAWN_STARTUP_SECONDS if spawn else 0.0,
         )
         self.running[pid] = run
         for fd in run.open_fds:
@@ -373,8 +386,11 @@ class Supervisor:
     def _watch(self) -> None:
         """Memory over all of each job's processes, and what it wrote: one /proc scan for all jobs."""
         now = time.monotonic()
-        due = [r for r in self.running.values() if r.status is None and r.killed_for is None
-               and now - r.last_watch >= _WATCH_SECONDS]
+        due = [
+            r
+            for r in self.running.values()
+            if r.status is None and r.killed_for is None and now - r.last_watch >= _WATCH_SECONDS
+        ]
         if not due:
             return
         table = procs.scan()
@@ -475,12 +491,15 @@ def _check_free_disk(limits: Limits) -> None:
         return
     free_mb = stats.f_bavail * stats.f_frsize / (1024 * 1024)
     if free_mb < limits.disk_mb * _FREE_DISK_FACTOR:
-        raise KataError(f"only {free_mb:.0f} MB free in {tempfile.gettempdir()}; grading needs "
-                        f"{limits.disk_mb * _FREE_DISK_FACTOR} MB: free some space or set TMPDIR")
+        raise KataError(
+            f"only {free_mb:.0f} MB free in {tempfile.gettempdir()}; grading needs "
+            f"{limits.disk_mb * _FREE_DISK_FACTOR} MB: free some space or set TMPDIR"
+        )
 
 
-def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int,
-                 placement: Placement) -> int:
+def _spawn_child(
+    job: Job, job_dir: Path, channel_fd: int, output_fd: int, control_fd: int, placement: Placement
+) -> int:
     # the cwd is the job's own folder (not -I: that also drops the user site, where
     # `pip install --user` put torch)
     process = subprocess.Popen(
@@ -494,4 +513,3 @@ def _spawn_child(job: Job, job_dir: Path, channel_fd: int, output_fd: int, contr
     )
     process.returncode = 0  # reaped by the zygote's own waitpid, not by Popen
     return process.pid
-

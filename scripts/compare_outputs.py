@@ -1,4 +1,5 @@
 """Compare two `kata batch` outputs (grades.csv, checks.csv), ignoring times, devices and torch versions."""
+
 import csv
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ def rows(path: Path) -> list[list[str]]:
 left, right = Path(sys.argv[1]), Path(sys.argv[2])
 for name in ("grades.csv", "checks.csv"):
     a, b = rows(left / name), rows(right / name)
-    print(name, "identical" if a == b else f"DIFFERENT ({sum(x != y for x, y in zip(a, b))} rows differ)", len(a), "rows")
+    print(
+        name, "identical" if a == b else f"DIFFERENT ({sum(x != y for x, y in zip(a, b))} rows differ)", len(a), "rows"
+    )
     for x, y in [(x, y) for x, y in zip(a, b) if x != y][:10]:
         print("  ", x, "\n  ", y)

@@ -129,8 +129,22 @@ def _unsafe_zips(root: Path) -> None:
 
 
 def _batch(katas: Path, submissions: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out),
-               "--katas", str(katas), "--timeout", TIMEOUT, "--memory", "512", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        str(submissions),
+        "-o",
+        str(out),
+        "--katas",
+        str(katas),
+        "--timeout",
+        TIMEOUT,
+        "--memory",
+        "512",
+        *args,
+    ]
     environment = {**os.environ, "INSTRUCTOR_TOKEN": SECRET}
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
 
@@ -165,7 +179,9 @@ def _bytecode_beside_stub(folder: Path) -> None:
 
 
 def _tree_digest(*roots: Path) -> dict[Path, str]:
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for root in roots for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p: hashlib.sha256(p.read_bytes()).hexdigest() for root in roots for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def _digest(paths: list[Path]) -> dict[Path, str]:
@@ -189,8 +205,15 @@ def test_clean_class_grades(clean):
     _, _, out = clean
     grades = _rows(out / "grades.csv")
     full = grades.pop(MAX_ROW)[1]
-    assert sorted(grades) == ["partial-cat_wrong_dim", "partial-float64_from_numpy",
-                              "ref-0", "ref-1", "ref-2", "stub-0", "zipped"]
+    assert sorted(grades) == [
+        "partial-cat_wrong_dim",
+        "partial-float64_from_numpy",
+        "ref-0",
+        "ref-1",
+        "ref-2",
+        "stub-0",
+        "zipped",
+    ]
     assert grades["ref-0"][1:] == [full, full, full, "complete"]
     assert grades["zipped"][1:] == [full, full, full, "complete"]
     assert grades["stub-0"][1:] == ["0", "0", full, "not started; tensors: not-started"]
@@ -198,8 +221,15 @@ def test_clean_class_grades(clean):
     assert grades["partial-cat_wrong_dim"][-1] == "incomplete"
     skipped = (out / "skipped.csv").read_text()
     assert "notes.txt" in skipped and "empty" in skipped and "no-tensors" in skipped
-    for name in ("checks.csv", "grades.json", "junit.xml", "report.html", "feedback/ref-0.md",
-                 "prairielearn_scores.csv", "shard.json"):
+    for name in (
+        "checks.csv",
+        "grades.json",
+        "junit.xml",
+        "report.html",
+        "feedback/ref-0.md",
+        "prairielearn_scores.csv",
+        "shard.json",
+    ):
         assert (out / name).is_file(), name
     assert "<svg" in (out / "report.html").read_text() and "http" not in (out / "report.html").read_text()
 
@@ -217,8 +247,11 @@ def test_adversarial_class(clean, tmp_path):
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     listener.setblocking(False)
-    guarded = [REPO / "grader" / "__init__.py", REPO / "grader" / "runner.py",
-               submissions / "ref-0" / "tensors" / "tensors.py"]
+    guarded = [
+        REPO / "grader" / "__init__.py",
+        REPO / "grader" / "runner.py",
+        submissions / "ref-0" / "tensors" / "tensors.py",
+    ]
     for case in EXPECTED:
         text = (ADVERSARIAL / f"{case}.py").read_bytes()
         text = text.replace(b"PORT = 0", f"PORT = {listener.getsockname()[1]}".encode())
@@ -244,7 +277,9 @@ def test_adversarial_class(clean, tmp_path):
         for leftover in Path("/tmp").glob("kata-adversarial-*"):
             leftover.unlink()
     grades, checks = _rows(out / "grades.csv"), _check_rows(out / "checks.csv")
-    got = {case: (grades[f"adv-{case}"][1], _kata_status(grades[f"adv-{case}"][-1])) for case in [*EXPECTED, "bytecode"]}
+    got = {
+        case: (grades[f"adv-{case}"][1], _kata_status(grades[f"adv-{case}"][-1])) for case in [*EXPECTED, "bytecode"]
+    }
     # the stub with the reference's bytecode beside it: only the stub counts, so it is not started
     want = {case: ("0", status) for case, status in {**EXPECTED, "bytecode": "not-started"}.items()}
     assert got == want
@@ -277,10 +312,23 @@ def test_workers_1_equals_workers_2(clean, tmp_path):
 def test_three_shards_merged_equal_single_run(clean, tmp_path):
     katas, submissions, clean_out = clean
     outs = [tmp_path / f"shard-{i}" for i in range(3)]
-    command = [sys.executable, "-m", "grader", "batch", str(submissions), "--katas", str(katas),
-               "--timeout", TIMEOUT, "--workers", "1"]
-    shards = [subprocess.Popen([*command, "-o", str(o), "--shard", f"{i}/3"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE) for i, o in enumerate(outs)]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        str(submissions),
+        "--katas",
+        str(katas),
+        "--timeout",
+        TIMEOUT,
+        "--workers",
+        "1",
+    ]
+    shards = [
+        subprocess.Popen([*command, "-o", str(o), "--shard", f"{i}/3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for i, o in enumerate(outs)
+    ]
     for shard in shards:
         assert shard.wait(timeout=600) == 0, shard.stderr.read()
     merge = [sys.executable, "-m", "grader", "merge", "--katas", str(katas), "-o", str(tmp_path / "merged")]
@@ -302,8 +350,21 @@ def test_killed_batch_resumes(clean, tmp_path):
     shutil.copytree(clean_submissions, submissions)
     _learner(submissions, "zz-slow", (ADVERSARIAL / "loop_import.py").read_bytes())  # sorted last
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out), "--katas", str(katas),
-               "--timeout", TIMEOUT, "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        str(submissions),
+        "-o",
+        str(out),
+        "--katas",
+        str(katas),
+        "--timeout",
+        TIMEOUT,
+        "--workers",
+        "1",
+    ]
     victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = out / "gradebook.sqlite"
     committed = 0
@@ -332,8 +393,9 @@ def test_killed_batch_resumes(clean, tmp_path):
     assert "retrying zz-slow/tensors alone after a timeout" in rerun.stderr
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert " 0 jobs graded" in again.stdout
-    retried = subprocess.run([*command, "--retry", "timeout", "--no-retry-timeouts"], capture_output=True, text=True,
-                             timeout=600)
+    retried = subprocess.run(
+        [*command, "--retry", "timeout", "--no-retry-timeouts"], capture_output=True, text=True, timeout=600
+    )
     assert " 1 jobs graded" in retried.stdout, retried.stdout  # only the timeout, not the whole class
 
 
@@ -361,11 +423,39 @@ def test_shard_choice():
 @pytest.mark.slow
 def test_bad_input_is_one_line_exit_2(clean, tmp_path):
     katas = str(clean[0])
-    missing = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "nope"), "-o",
-                              str(tmp_path / "out"), "--katas", katas], capture_output=True, text=True)
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(tmp_path / "nope"),
+            "-o",
+            str(tmp_path / "out"),
+            "--katas",
+            katas,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2 and missing.stderr.startswith("error: ") and missing.stderr.count("\n") == 1
-    bad_shard = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path), "-o", str(tmp_path / "out"),
-                                "--katas", katas, "--shard", "5/2"], capture_output=True, text=True)
+    bad_shard = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "out"),
+            "--katas",
+            katas,
+            "--shard",
+            "5/2",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad_shard.returncode == 2 and "out of range" in bad_shard.stderr
 
 
@@ -409,9 +499,28 @@ def test_grading_setup_is_part_of_the_key(clean, tmp_path):
     unchanged = _batch(katas, submissions, out, "--workers", "2")
     assert unchanged.returncode == 0, unchanged.stderr
     assert " 0 jobs graded" in unchanged.stdout and f" {learners} unchanged" in unchanged.stdout
-    longer = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out), "--katas",
-                             str(katas), "--timeout", "7", "--memory", "512", "--workers", "2"],
-                            capture_output=True, text=True, timeout=600)
+    longer = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(submissions),
+            "-o",
+            str(out),
+            "--katas",
+            str(katas),
+            "--timeout",
+            "7",
+            "--memory",
+            "512",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert longer.returncode == 0, longer.stderr
     assert f" {learners} jobs graded" in longer.stdout, longer.stdout
     course = tmp_path / "course.toml"  # due long after the files were written: nobody is late

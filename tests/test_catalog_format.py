@@ -249,10 +249,10 @@ def test_double(rng):
     assert seen == 2 * n, f"double({n}) should be {2 * n}"
 '''
 
-TINY_EXERCISE = '''
+TINY_EXERCISE = """
 def test_double(solution, inputs):
     return solution.double(inputs)
-'''
+"""
 
 
 def test_kata_verify_reports_a_signature_that_differs(tmp_path: Path):

@@ -45,14 +45,16 @@ def learner(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def kata(learner: Path, pack: Path):
-    def run(*args: str, input: str | None = None, lang: str = "en", cwd: Path | None = None,
-            columns: int = 80) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, input: str | None = None, lang: str = "en", cwd: Path | None = None, columns: int = 80
+    ) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "grader", "--lang", lang, *args]
         if args and args[0] not in ("--help", "doctor"):  # doctor does not read katas
             command += ["--katas", str(pack)]
         env = {**os.environ, "COLUMNS": str(columns), "HOME": str(learner.parent)}
-        return subprocess.run(command, cwd=cwd or learner, capture_output=True, text=True, input=input,
-                              timeout=180, env=env)
+        return subprocess.run(
+            command, cwd=cwd or learner, capture_output=True, text=True, input=input, timeout=180, env=env
+        )
 
     return run
 
@@ -179,13 +181,17 @@ def test_hints_follow_the_exercise_of_the_first_failing_check(kata, learner: Pat
     failing = next(c["id"] for c in result["checks"] if c["outcome"] != "passed")
     if tensors.hints_for(failing) is None:
         toml = pack / "01-tensors" / "kata.toml"
-        toml.write_text(toml.read_text(encoding="utf-8") + f"""
+        toml.write_text(
+            toml.read_text(encoding="utf-8")
+            + f"""
 [[hints.exercises]]
 exercise = 3
 checks = ["{failing}"]
 en = ["three: first step", "three: second step"]
 zh = ["第三题：第一步", "第三题：第二步"]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
     loaded = Catalog.load(pack).get("tensors")
     assert loaded.hints == tensors.hints  # the kata's own list still loads beside the exercises
     exercise = loaded.hints_for(failing)
@@ -229,8 +235,10 @@ def test_tables_fit_80_columns(kata, lang: str):
 @pytest.mark.slow
 def test_a_long_print_shows_its_last_line(kata, learner: Path):
     kata("start", "tensors")
-    noisy = ("\nfor _i in range(20000):\n    print(f'line {_i} of the learner output')\n"
-             "\ndef to_labels(x):\n    return x.int()\n")
+    noisy = (
+        "\nfor _i in range(20000):\n    print(f'line {_i} of the learner output')\n"
+        "\ndef to_labels(x):\n    return x.int()\n"
+    )
     _solution(learner).write_text(_reference() + noisy, encoding="utf-8")
     graded = kata("grade", "tensors")
     assert graded.returncode == 1
@@ -243,11 +251,11 @@ def test_output_keeps_a_head_and_the_real_tail():
     kept = _OutputKept()
     printed = b"".join(f"line {i}\n".encode() for i in range(20000))
     for start in range(0, len(printed), 4096):  # as the pipe delivers it
-        kept.add(printed[start:start + 4096], 1024)
+        kept.add(printed[start : start + 4096], 1024)
     lines = bytes(kept).decode().splitlines()
     assert len(bytes(kept)) <= 1024 + 40
     [at] = [i for i, line in enumerate(lines) if "dropped" in line]
-    head, tail = lines[:at], lines[at + 1:]
+    head, tail = lines[:at], lines[at + 1 :]
     assert head == [f"line {i}" for i in range(len(head))] and head
     assert tail == [f"line {i}" for i in range(20000 - len(tail), 20000)] and tail
     assert lines[at] == f"… {20000 - len(head) - len(tail)} lines dropped …"
@@ -277,8 +285,10 @@ def test_an_emptied_file_names_the_missing_function(kata, learner: Path):
 @pytest.mark.slow
 def test_test_code_at_the_bottom_keeps_the_other_points(kata, learner: Path):
     kata("start", "tensors")
-    unfinished = ("\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
-                  "\nprint(linear_forward(None, None, None))\n")
+    unfinished = (
+        "\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
+        "\nprint(linear_forward(None, None, None))\n"
+    )
     source = _reference() + unfinished
     _solution(learner).write_text(source, encoding="utf-8")
     graded, result = _graded(kata, learner)

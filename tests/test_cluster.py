@@ -37,8 +37,11 @@ SBATCH = REPO / "examples" / "slurm" / "grade.sbatch"
 MERGE = REPO / "examples" / "slurm" / "merge.sh"
 MANIFEST = REPO / "examples" / "kubernetes" / "grade-job.yaml"
 SLURM_LOCAL = REPO / "scripts" / "slurm-local.sh"
-KATAS = {"tensors": ("01-tensors", "tensors.py"), "autograd": ("02-autograd", "autograd_basics.py"),
-         "losses": ("04-losses", "losses.py")}
+KATAS = {
+    "tensors": ("01-tensors", "tensors.py"),
+    "autograd": ("02-autograd", "autograd_basics.py"),
+    "losses": ("04-losses", "losses.py"),
+}
 LEARNERS = [f"learner-{i:02d}" for i in range(13)] + ["zipped"]
 SHARDS = 4
 JOB_MB = 2048  # grade.sbatch's default KATA_JOB_MB: the one-machine run must grade with the same limit
@@ -53,6 +56,7 @@ def cluster(test):
 
 
 # --- the class and the one-machine run ---------------------------------------------------------------
+
 
 def _pack(root: Path) -> Path:
     for folder, _ in KATAS.values():
@@ -77,8 +81,11 @@ def _solution(learner: int, kata: int) -> bytes:
 def _class(root: Path) -> None:
     """13 workspace folders (one without losses/), one zipped workspace and a stray file: 14 learners."""
     for i, learner in enumerate(LEARNERS):
-        files = {f"{kata}/{name}": _solution(i, k) for k, (kata, (_, name)) in enumerate(KATAS.items())
-                 if not (learner == "learner-12" and kata == "losses")}
+        files = {
+            f"{kata}/{name}": _solution(i, k)
+            for k, (kata, (_, name)) in enumerate(KATAS.items())
+            if not (learner == "learner-12" and kata == "losses")
+        }
         if learner == "zipped":
             with zipfile.ZipFile(root / "zipped.zip", "w") as zf:
                 for member, text in files.items():
@@ -99,15 +106,33 @@ def course(tmp_path_factory):
     submissions.mkdir()
     _class(submissions)
     single = tmp / "single"
-    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(single),
-                          "--katas", str(katas), "--workers", "1", "--memory", str(JOB_MB)],
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(submissions),
+            "-o",
+            str(single),
+            "--katas",
+            str(katas),
+            "--workers",
+            "1",
+            "--memory",
+            str(JOB_MB),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr
     print(f"\none machine, kata batch --workers 1: {SUMMARY.findall(run.stdout)[0][5]} s")
     return katas, submissions, single
 
 
 # --- comparing outputs apart from times --------------------------------------------------------------
+
 
 def _without_times(value):
     if isinstance(value, dict):
@@ -122,8 +147,13 @@ def _gradebook_rows(path: Path) -> list[tuple]:
         cursor = db.execute("SELECT * FROM results ORDER BY learner, kata")
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
-    return [tuple(None if n in TIME_KEYS else json.dumps(_without_times(json.loads(v))) if n == "result" else v
-                  for n, v in zip(names, row)) for row in rows]
+    return [
+        tuple(
+            None if n in TIME_KEYS else json.dumps(_without_times(json.loads(v))) if n == "result" else v
+            for n, v in zip(names, row)
+        )
+        for row in rows
+    ]
 
 
 def _comparable(path: Path):
@@ -147,8 +177,11 @@ def _differences(left: Path, right: Path) -> list[str]:
         return {p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
 
     names = files(left) | files(right)
-    return sorted(str(n) for n in names if not ((left / n).is_file() and (right / n).is_file()
-                                                and _comparable(left / n) == _comparable(right / n)))
+    return sorted(
+        str(n)
+        for n in names
+        if not ((left / n).is_file() and (right / n).is_file() and _comparable(left / n) == _comparable(right / n))
+    )
 
 
 def _grade_rows(path: Path) -> dict[str, list[str]]:
@@ -162,8 +195,11 @@ def _results(path: Path) -> int:
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _members(index: int, count: int = SHARDS) -> list[str]:
@@ -171,6 +207,7 @@ def _members(index: int, count: int = SHARDS) -> list[str]:
 
 
 # --- Slurm -------------------------------------------------------------------------------------------
+
 
 def _answers(env: dict[str, str]) -> str | None:
     """None when a Slurm answers with a node, else why not."""
@@ -191,8 +228,10 @@ def _this_node(env: dict[str, str]) -> str:
     nodes = subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True, timeout=20, env=env)
     host = socket.gethostname().split(".")[0]
     if host not in nodes.stdout.split():
-        pytest.skip(f"the Slurm here has no node named {host}: these tests read the node's local disk, so they "
-                    "need this machine as a node (`bash scripts/slurm-local.sh demo` makes one)")
+        pytest.skip(
+            f"the Slurm here has no node named {host}: these tests read the node's local disk, so they "
+            "need this machine as a node (`bash scripts/slurm-local.sh demo` makes one)"
+        )
     return host
 
 
@@ -206,9 +245,11 @@ def slurm(tmp_path_factory):
         return
     daemons = [d for d in ("slurmctld", "slurmd", "munged") if not shutil.which(d)]
     if daemons or os.geteuid() != 0:
-        pytest.skip(f"no Slurm answers here ({why}) and none can be started "
-                    f"({'missing ' + ', '.join(daemons) if daemons else 'slurmd needs root'}): "
-                    "`bash scripts/slurm-local.sh demo` installs one (Debian, root) and runs these tests")
+        pytest.skip(
+            f"no Slurm answers here ({why}) and none can be started "
+            f"({'missing ' + ', '.join(daemons) if daemons else 'slurmd needs root'}): "
+            "`bash scripts/slurm-local.sh demo` installs one (Debian, root) and runs these tests"
+        )
     env["KATA_SLURM_DIR"] = str(tmp_path_factory.mktemp("slurm"))
     env["SLURM_CONF"] = f"{env['KATA_SLURM_DIR']}/slurm.conf"
     up = subprocess.run(["bash", str(SLURM_LOCAL), "up"], capture_output=True, text=True, timeout=300, env=env)
@@ -221,15 +262,34 @@ def slurm(tmp_path_factory):
         subprocess.run(["bash", str(SLURM_LOCAL), "down"], capture_output=True, timeout=300, env=env)
 
 
-def _submit(slurm: Slurm, workdir: Path, array: str, course, grades: Path, *extra: str,
-            task: tuple[str, ...] = TASK) -> str:
+def _submit(
+    slurm: Slurm, workdir: Path, array: str, course, grades: Path, *extra: str, task: tuple[str, ...] = TASK
+) -> str:
     """grade.sbatch as it is, on this machine's node, with TMPDIR (the node-local disk) in `workdir`: the job id."""
     katas, submissions, _ = course
-    command = ["sbatch", "--parsable", f"--array={array}", f"--nodelist={slurm.node}", *task, str(SBATCH),
-               str(submissions), str(grades), str(SHARDS), "--katas", str(katas), *extra]
+    command = [
+        "sbatch",
+        "--parsable",
+        f"--array={array}",
+        f"--nodelist={slurm.node}",
+        *task,
+        str(SBATCH),
+        str(submissions),
+        str(grades),
+        str(SHARDS),
+        "--katas",
+        str(katas),
+        *extra,
+    ]
     (workdir / "node-local").mkdir(exist_ok=True)
-    run = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=60,
-                         env={**slurm.env, "TMPDIR": str(workdir / "node-local")})
+    run = subprocess.run(
+        command,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**slurm.env, "TMPDIR": str(workdir / "node-local")},
+    )
     assert run.returncode == 0, run.stderr
     return run.stdout.strip().split(";")[0]
 
@@ -246,18 +306,24 @@ def _task_output(workdir: Path, job: str, index: int) -> str:
 
 
 def _merge(slurm: Slurm, course, grades: Path) -> Path:
-    run = subprocess.run(["bash", str(MERGE), str(grades), "--katas", str(course[0])], capture_output=True,
-                         text=True, timeout=300, env=slurm.env)
+    run = subprocess.run(
+        ["bash", str(MERGE), str(grades), "--katas", str(course[0])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=slurm.env,
+    )
     assert run.returncode == 0, run.stderr
     return grades / "all"
 
 
 def _schedule(slurm: Slurm, job: str) -> dict[int, tuple[str, str, str, str, str]]:
     """Each array task's JobState, RunTime, SubmitTime, StartTime and EndTime as Slurm recorded them."""
-    shown = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True,
-                           env=slurm.env).stdout
-    pattern = (r"ArrayTaskId=(\d+) .*?JobState=(\S+) .*?RunTime=(\S+) .*?SubmitTime=(\S+) .*?StartTime=(\S+) "
-               r"EndTime=(\S+)")
+    shown = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True, env=slurm.env).stdout
+    pattern = (
+        r"ArrayTaskId=(\d+) .*?JobState=(\S+) .*?RunTime=(\S+) .*?SubmitTime=(\S+) .*?StartTime=(\S+) "
+        r"EndTime=(\S+)"
+    )
     return {int(m[1]): (m[2], m[3], m[4], m[5], m[6]) for m in re.finditer(pattern, shown)}
 
 
@@ -274,14 +340,18 @@ def graded(slurm, course, tmp_path_factory):
     assert states == dict.fromkeys(range(SHARDS), "COMPLETED"), "".join(outputs.values())
     schedule = _schedule(slurm, job)
     stamps = [datetime.fromisoformat(t) for times in schedule.values() for t in times[2:]]
-    print(f"\nsbatch --array=0-{SHARDS - 1}: {len(LEARNERS)} learners x {len(KATAS)} katas, "
-          f"{(max(stamps) - min(stamps)).seconds} s from submission to the last task's end (Slurm's times), "
-          f"{seconds:.1f} s until the queue was empty")
+    print(
+        f"\nsbatch --array=0-{SHARDS - 1}: {len(LEARNERS)} learners x {len(KATAS)} katas, "
+        f"{(max(stamps) - min(stamps)).seconds} s from submission to the last task's end (Slurm's times), "
+        f"{seconds:.1f} s until the queue was empty"
+    )
     for index, output in outputs.items():
         [summary] = SUMMARY.findall(output)
         _, runtime, _, start, end = schedule[index]
-        print(f"  shard {index}/{SHARDS}: {summary[2]} learners, {summary[3]} jobs, task RunTime {runtime} "
-              f"({start[11:]} to {end[11:]}), of which kata batch {summary[5]} s")
+        print(
+            f"  shard {index}/{SHARDS}: {summary[2]} learners, {summary[3]} jobs, task RunTime {runtime} "
+            f"({start[11:]} to {end[11:]}), of which kata batch {summary[5]} s"
+        )
     return workdir, grades, job
 
 
@@ -296,8 +366,10 @@ def test_array_merged_equals_one_machine(slurm, course, graded):
     merged = _merge(slurm, course, grades)
     assert _differences(merged, single) == []
     assert len(_grade_rows(merged / "grades.csv")) == len(LEARNERS) + 1  # and the max row
-    print(f"  merged: {sum(1 for p in merged.rglob('*') if p.is_file())} files, each equal to one `kata batch`'s "
-          "apart from times")
+    print(
+        f"  merged: {sum(1 for p in merged.rglob('*') if p.is_file())} files, each equal to one `kata batch`'s "
+        "apart from times"
+    )
 
 
 @cluster
@@ -365,6 +437,7 @@ def test_memory_that_does_not_add_up_is_refused(slurm, course, tmp_path):
 
 # --- Kubernetes --------------------------------------------------------------------------------------
 
+
 def _manifest() -> list[dict]:
     yaml = pytest.importorskip("yaml", reason="PyYAML reads the manifest")
     return list(yaml.safe_load_all(MANIFEST.read_text()))
@@ -412,12 +485,21 @@ def test_manifest_script_grades_its_index_and_resumes(course, tmp_path):
     shards = int(env["SHARDS"])
     index = max(range(shards), key=lambda i: len(_members(i, shards)))
     members = _members(index, shards)
-    env.update(SUBMISSIONS=str(submissions), GRADES=str(tmp_path / "data" / "grades"), SCRATCH=str(tmp_path / "scratch"),
-               HOME=str(tmp_path), WORKERS="1", KATA_OPTIONS=f"--katas {katas}", JOB_COMPLETION_INDEX=str(index),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.update(
+        SUBMISSIONS=str(submissions),
+        GRADES=str(tmp_path / "data" / "grades"),
+        SCRATCH=str(tmp_path / "scratch"),
+        HOME=str(tmp_path),
+        WORKERS="1",
+        KATA_OPTIONS=f"--katas {katas}",
+        JOB_COMPLETION_INDEX=str(index),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     [script] = container["args"]
-    runs = [subprocess.run([*container["command"], script], capture_output=True, text=True, timeout=600, env=env)
-            for _ in range(2)]
+    runs = [
+        subprocess.run([*container["command"], script], capture_output=True, text=True, timeout=600, env=env)
+        for _ in range(2)
+    ]
     for run in runs:
         assert run.returncode == 0, run.stderr
     first, again = (SUMMARY.findall(run.stdout)[0] for run in runs)
@@ -426,4 +508,6 @@ def test_manifest_script_grades_its_index_and_resumes(course, tmp_path):
     shard = tmp_path / "data" / "grades" / f"shard-{index}"
     assert json.loads((shard / "shard.json").read_text())["learners"] == members
     expected = _grade_rows(single / "grades.csv")
-    assert {k: v for k, v in _grade_rows(shard / "grades.csv").items() if k in members} == {k: expected[k] for k in members}
+    assert {k: v for k, v in _grade_rows(shard / "grades.csv").items() if k in members} == {
+        k: expected[k] for k in members
+    }

@@ -64,7 +64,9 @@ def test_vendor_backends_appear_once_their_extension_registers(nothing_present, 
 def test_priority_is_cuda_first(nothing_present):
     nothing_present.setattr(torch.cuda, "is_available", lambda: True)
     nothing_present.setattr(torch.cuda, "device_count", lambda: 1)
-    nothing_present.setattr(torch, "npu", SimpleNamespace(is_available=lambda: True, device_count=lambda: 1), raising=False)
+    nothing_present.setattr(
+        torch, "npu", SimpleNamespace(is_available=lambda: True, device_count=lambda: 1), raising=False
+    )
     assert devices.resolve("auto") == "cuda:0"
 
 

@@ -37,14 +37,22 @@ BAD_SUBMISSIONS = {
     "syntax error": (None, "def to_float_tensor(:\n    pass\n", "error", "syntax error at line 1"),
     "exception at import": ("raise ValueError('boom')", None, "error", "raised ValueError while being imported: boom"),
     "sys.exit at import": ("import sys\nsys.exit(0)", None, "error", "called exit(0) while being imported"),
-    "pytest.skip at import": ("import pytest\npytest.skip('nothing', allow_module_level=True)", None, "error",
-                              "pytest.skip"),
+    "pytest.skip at import": (
+        "import pytest\npytest.skip('nothing', allow_module_level=True)",
+        None,
+        "error",
+        "pytest.skip",
+    ),
     "os._exit at import": ("import os\nos._exit(0)", None, "crashed", "exited early with code 0"),
     "SIGKILL itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", None, "crashed", "SIGKILL"),
     "endless loop at import": ("while True:\n    pass", None, "timeout", "did not finish importing in time"),
     "fake JSON on stdout": (
         'import json\nfor n in range(20):\n    print(json.dumps({"type": "check", "id": "test_move_to", '
-        '"outcome": "passed"}))\nprint("9 passed")\nraise RuntimeError("no")', None, "error", "RuntimeError"),
+        '"outcome": "passed"}))\nprint("9 passed")\nraise RuntimeError("no")',
+        None,
+        "error",
+        "RuntimeError",
+    ),
 }
 
 
@@ -62,7 +70,7 @@ def test_bad_submission_scores_zero_with_status(case, worker, tensors, make_subm
 
 PATCHES = {
     "torch's comparisons": "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
-                           "torch.Tensor.__eq__ = lambda *a, **k: True\n",
+    "torch.Tensor.__eq__ = lambda *a, **k: True\n",
     "builtins": "import builtins\nbuiltins.all = lambda *a: True\nbuiltins.any = lambda *a: True\n",
 }
 
@@ -96,7 +104,8 @@ def test_endless_loop_in_one_function_fails_only_its_check(worker, tensors, make
 
 @pytest.mark.slow
 def test_hang_that_ignores_the_check_timer_is_killed_from_outside(worker, tensors, make_submission):
-    folder = make_submission(textwrap.dedent("""
+    folder = make_submission(
+        textwrap.dedent("""
         import signal
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -104,7 +113,8 @@ def test_hang_that_ignores_the_check_timer_is_killed_from_outside(worker, tensor
             signal.signal(signal.SIGALRM, signal.SIG_IGN)
             while True:
                 pass
-    """))
+    """)
+    )
     result = _grade(worker, tensors, folder)
     assert result.status == "timeout"
     assert {c.outcome for c in result.checks if c.id == "test_positive_mask"} == {"timeout"}
@@ -112,7 +122,8 @@ def test_hang_that_ignores_the_check_timer_is_killed_from_outside(worker, tensor
 
 
 def test_fake_results_files_do_not_count(worker, tensors, make_submission):
-    folder = make_submission(textwrap.dedent("""
+    folder = make_submission(
+        textwrap.dedent("""
         import json, os, tempfile
         fake = {"tests": [{"name": "all", "score": 100}], "score": 100}
         for where in (".", tempfile.gettempdir(), os.path.expanduser("~")):
@@ -120,7 +131,8 @@ def test_fake_results_files_do_not_count(worker, tensors, make_submission):
                 json.dump(fake, out)
         def to_float_tensor(data):
             return None
-    """))
+    """)
+    )
     result = _grade(worker, tensors, folder)
     assert result.status == "failed"
     assert {c.id for c in result.checks if c.outcome != "passed"} == {"test_to_float_tensor"}
@@ -155,7 +167,9 @@ def test_progress_hears_each_check_as_it_reports(worker, tensors):
     from grader.runner import grade_many
 
     heard = []
-    [(_, result)] = grade_many(worker, [Job(tensors, tensors.reference)], lambda job, done, total: heard.append((done, total)))
+    [(_, result)] = grade_many(
+        worker, [Job(tensors, tensors.reference)], lambda job, done, total: heard.append((done, total))
+    )
     total = len(result.checks)
     done = [d for d, _ in heard]  # records read together are heard together
     assert done == sorted(set(done)) and done[-1] == total and {t for _, t in heard} == {total}

@@ -27,18 +27,43 @@ from grader.scorecard import render
 from grader.submissions import Skipped
 
 HOSTILE = [
-    "\ud800", "tail \udfff", "\udcff\udc80 surrogate-escaped bytes", "nul\x00inside", "\x00",
+    "\ud800",
+    "tail \udfff",
+    "\udcff\udc80 surrogate-escaped bytes",
+    "nul\x00inside",
+    "\x00",
     "x" * 1_000_000,  # a 1 MB line
-    "\x1b[2J\x1b[31mred\x1b[0m", "bell\x07 backspace\x08 vt\x0b ff\x0c", "\x7f del \x85 nel \x9b csi",
-    "cr\roverwrite", "crlf\r\nline", "\u202eevil\u202c", "\u2066isolate\u2069", "\u200frlm \u200elrm",
-    "\u2028line sep\u2029para sep", "\ufffe\uffff noncharacters", "\U0010ffff astral 😀", "中文消息",
-    "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\tindented",
-    "```\n# injected heading\n```", "````", "<script>alert(1)</script>", "]]><!--", "&amp; &#0; &#xD800;",
-    '"quoted", with, commas', "", " ",
+    "\x1b[2J\x1b[31mred\x1b[0m",
+    "bell\x07 backspace\x08 vt\x0b ff\x0c",
+    "\x7f del \x85 nel \x9b csi",
+    "cr\roverwrite",
+    "crlf\r\nline",
+    "\u202eevil\u202c",
+    "\u2066isolate\u2069",
+    "\u200frlm \u200elrm",
+    "\u2028line sep\u2029para sep",
+    "\ufffe\uffff noncharacters",
+    "\U0010ffff astral 😀",
+    "中文消息",
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\tindented",
+    "```\n# injected heading\n```",
+    "````",
+    "<script>alert(1)</script>",
+    "]]><!--",
+    "&amp; &#0; &#xD800;",
+    '"quoted", with, commas',
+    "",
+    " ",
 ]
-_ALPHABET = ("".join(map(chr, range(0x00, 0x20))) + "\x7f\x80\x9f\ud800\udbff\udc00\udfff"
-             "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200f\ufeff\ufffe\uffff"
-             "`<>&\"'=+-@\\/\n\r\t aZ9中😀\U0010ffff")
+_ALPHABET = (
+    "".join(map(chr, range(0x00, 0x20))) + "\x7f\x80\x9f\ud800\udbff\udc00\udfff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200f\ufeff\ufffe\uffff"
+    "`<>&\"'=+-@\\/\n\r\t aZ9中😀\U0010ffff"
+)
 _LEFT_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
@@ -57,8 +82,18 @@ def _kata_result(tensors, text: str, other: str) -> KataResult:
         CheckResult("test_skipped", "a device check", "设备检查", 0.0, 0.0, "skipped", other),
         CheckResult("test_timeout", "a slow check", "慢的检查", 0.0, 2.0, "timeout", text),
     ]
-    return KataResult(tensors.id, tensors.version, "failed", text, checks, "cpu", "2.x", math.nan, output=other,
-                      protections={"no network": False, other: True})
+    return KataResult(
+        tensors.id,
+        tensors.version,
+        "failed",
+        text,
+        checks,
+        "cpu",
+        "2.x",
+        math.nan,
+        output=other,
+        protections={"no network": False, other: True},
+    )
 
 
 def _learners(tensors) -> list[LearnerResult]:

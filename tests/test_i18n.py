@@ -45,8 +45,13 @@ def test_engine_messages_come_back_in_chinese(key: str):
 
 
 def test_nested_engine_messages_translate_inside_out():
-    english = say("at_location", "en", file="autograd_basics.py", line=20,
-                  message=say("not_started_yet", "en", detail=say("exercise_name", "en", n=1, name="gradient")))
+    english = say(
+        "at_location",
+        "en",
+        file="autograd_basics.py",
+        line=20,
+        message=say("not_started_yet", "en", detail=say("exercise_name", "en", n=1, name="gradient")),
+    )
     assert english == "not started yet: exercise 1: gradient (at autograd_basics.py:20)"
     assert translate(english, "zh") == "尚未开始：第 1 小题 gradient（autograd_basics.py 第 20 行）"
 
@@ -58,7 +63,10 @@ def test_text_the_catalogue_does_not_know_is_left_alone():
 
 def test_the_runners_own_phrases_are_in_the_catalogue():
     assert SKIPPED_BY_SUBMISSION == say("skipped_by_submission", "en")
-    for reason in (device_skip_reason(frozenset({"cpu"}), "cuda:0"), device_skip_reason(frozenset({"accelerator"}), "cpu")):
+    for reason in (
+        device_skip_reason(frozenset({"cpu"}), "cuda:0"),
+        device_skip_reason(frozenset({"accelerator"}), "cpu"),
+    ):
         assert translate(reason, "zh") != reason
 
 
@@ -73,8 +81,15 @@ def zh_kata(tmp_path: Path):
 
     def run(*args: str, input: str | None = None) -> str:
         command = [sys.executable, "-m", "grader", "--lang", "zh", *args, "--katas", str(root / "katas")]
-        out = subprocess.run(command, cwd=learner, capture_output=True, text=True, timeout=180, input=input,
-                             env={**os.environ, "COLUMNS": "80", "HOME": str(learner.parent)})
+        out = subprocess.run(
+            command,
+            cwd=learner,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            input=input,
+            env={**os.environ, "COLUMNS": "80", "HOME": str(learner.parent)},
+        )
         return out.stdout + out.stderr
 
     return run
@@ -85,15 +100,23 @@ def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Pa
     assert "还没有开始任何练习" in zh_kata("grade")
     solution = tmp_path / "home" / "learner" / "kata-workspace" / "tensors" / "tensors.py"
     zh_kata("start", "tensors")  # prints the kata's own README.zh.md: the kata's text, not the CLI's
-    seen = [zh_kata("start", "nope"), zh_kata("start", "tensr"), zh_kata("list"),
-            zh_kata("grade", "-v"), zh_kata("hint", "tensors"), zh_kata("hint", "tensors", "--all"),
-            zh_kata("reset", "tensors", input="n\n")]
+    seen = [
+        zh_kata("start", "nope"),
+        zh_kata("start", "tensr"),
+        zh_kata("list"),
+        zh_kata("grade", "-v"),
+        zh_kata("hint", "tensors"),
+        zh_kata("hint", "tensors", "--all"),
+        zh_kata("reset", "tensors", input="n\n"),
+    ]
     reference = (ROOT / "reference" / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
     for source in (
         "# 张量练习\nimport torch\n".encode("gbk"),  # saved as GBK
         b"import torch\n",  # emptied by a failed save
-        (reference + "\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
-         "\nprint(linear_forward(None, None, None))\n").encode(),  # test code at the bottom
+        (
+            reference + "\ndef linear_forward(x, w, b):\n    raise NotImplementedError('exercise 3: linear_forward')\n"
+            "\nprint(linear_forward(None, None, None))\n"
+        ).encode(),  # test code at the bottom
         b"while True:\n    pass\n",  # a hang at import
         b"import os\nos._exit(3)\n",  # the learner's code ends the process
     ):
@@ -107,6 +130,11 @@ def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Pa
 @pytest.mark.parametrize("command, key", [("grade", "help_grade"), ("hint", "help_hint_all"), ("watch", "help_poll")])
 def test_help_speaks_the_language_asked_for(command: str, key: str):
     for lang in ("en", "zh"):
-        out = subprocess.run([sys.executable, "-m", "grader", "--lang", lang, command, "--help"], capture_output=True,
-                             text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+        out = subprocess.run(
+            [sys.executable, "-m", "grader", "--lang", lang, command, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "300"},
+        )
         assert out.returncode == 0 and say(key, lang) in out.stdout, out.stdout

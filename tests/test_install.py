@@ -21,36 +21,59 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_wheel_install_lists_every_kata(tmp_path: Path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     [wheel] = wheels.glob("torch_katas-*.whl")
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     # Reuse this environment's torch & co. instead of downloading them again: a .pth file adds
     # our site-packages after the new venv's own, so the wheel's copy of `grader` wins.
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # (every site-packages folder on this sys.path, those added by .pth files included)
     outer = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
     Path(purelib, "_outer.pth").write_text("\n".join(outer or site.getsitepackages()) + "\n")
     # --ignore-installed: after the README's `pip install .` the outer torch-katas is visible through
     # the .pth file, and pip would otherwise call the wheel "already installed" and skip it
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    located = subprocess.run([str(python), "-c", "import grader; print(grader.__file__)"],
-                             cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    located = subprocess.run(
+        [str(python), "-c", "import grader; print(grader.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(env_dir) in located  # the installed copy, not this checkout
-    listed = subprocess.run([str(env_dir / "bin" / "kata"), "--lang", "en", "list"],
-                            cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [str(env_dir / "bin" / "kata"), "--lang", "en", "list"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
     for kata in Catalog.load(ROOT / "katas"):
         assert kata.id in listed.stdout
-    started = subprocess.run([str(env_dir / "bin" / "kata"), "start", "tensors"],
-                             cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    started = subprocess.run(
+        [str(env_dir / "bin" / "kata"), "start", "tensors"], cwd=elsewhere, capture_output=True, text=True, timeout=120
+    )
     assert started.returncode == 0 and (elsewhere / "kata-workspace" / "tensors" / "tensors.py").is_file()
 
 

@@ -29,11 +29,22 @@ JUNIT_XSD = Path(__file__).with_name("junit.xsd")
 
 
 def _kata(tensors, status: str, outcomes: list[str], dropped: list[str] | None = None) -> KataResult:
-    checks = [CheckResult(f"test_{i}", f"check {i}", f"检查 {i}", 1.0 if o == "passed" else 0.0, 1.0, o,
-                          "" if o == "passed" else f"message {i}\nsecond line", 0.25)
-              for i, o in enumerate(outcomes)]
-    return KataResult(tensors.id, tensors.version, status, f"{status} status", checks, "cpu", "2.x", 1.5,
-                      dropped_files=dropped or [])
+    checks = [
+        CheckResult(
+            f"test_{i}",
+            f"check {i}",
+            f"检查 {i}",
+            1.0 if o == "passed" else 0.0,
+            1.0,
+            o,
+            "" if o == "passed" else f"message {i}\nsecond line",
+            0.25,
+        )
+        for i, o in enumerate(outcomes)
+    ]
+    return KataResult(
+        tensors.id, tensors.version, status, f"{status} status", checks, "cpu", "2.x", 1.5, dropped_files=dropped or []
+    )
 
 
 @pytest.fixture
@@ -55,10 +66,15 @@ def test_junit_is_valid_against_the_schema_with_errors_apart(tensors, learners, 
     xmlschema.XMLSchema(JUNIT_XSD).validate(path)  # raises on any violation
     suites = {s.get("name"): s for s in ET.parse(path).getroot()}
     counts = {name: (s.get("failures"), s.get("errors"), s.get("skipped")) for name, s in suites.items()}
-    assert counts == {"done.tensors": ("0", "0", "0"), "wrong.tensors": ("2", "0", "0"),
-                      "loop.tensors": ("1", "1", "0"), "hang.tensors": ("0", "2", "0"),
-                      "stub.tensors": ("3", "0", "0"), "late.tensors": ("0", "0", "3"),
-                      "张三.tensors": ("0", "3", "0")}
+    assert counts == {
+        "done.tensors": ("0", "0", "0"),
+        "wrong.tensors": ("2", "0", "0"),
+        "loop.tensors": ("1", "1", "0"),
+        "hang.tensors": ("0", "2", "0"),
+        "stub.tensors": ("3", "0", "0"),
+        "late.tensors": ("0", "0", "3"),
+        "张三.tensors": ("0", "3", "0"),
+    }
     [error] = suites["loop.tensors"].iter("error")
     assert error.get("type") == "timeout" and error.text.startswith("message 1")
     assert {e.get("type") for e in suites["hang.tensors"].iter("error")} == {"timeout"}
@@ -69,8 +85,10 @@ def test_junit_is_valid_against_the_schema_with_errors_apart(tensors, learners, 
 def test_schema_rejects_what_the_old_junit_wrote(tmp_path):
     """The schema is not a rubber stamp: a suite without `errors` and `time` fails it."""
     path = tmp_path / "old.xml"
-    path.write_text('<testsuites><testsuite name="a" tests="1" failures="1"><testcase name="t" classname="a">'
-                    '<failure message="timeout"/></testcase></testsuite></testsuites>')
+    path.write_text(
+        '<testsuites><testsuite name="a" tests="1" failures="1"><testcase name="t" classname="a">'
+        '<failure message="timeout"/></testcase></testsuite></testsuites>'
+    )
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         xmlschema.XMLSchema(JUNIT_XSD).validate(path)
 
@@ -81,9 +99,15 @@ def test_grades_csv_statuses_and_maximum_row(tensors, learners, tmp_path):
         header, maximum, *rows = list(csv.reader(file))
     assert maximum == [exports.MAX_ROW, "3", "3", "3", ""]
     status = {row[0]: row[-1] for row in rows}
-    assert status == {"done": "complete", "wrong": "incomplete", "loop": "incomplete; tensors/test_1: timeout",
-                      "hang": "incomplete; tensors: timeout", "stub": "not started; tensors: not-started",
-                      "late": "not started; tensors: missing", "张三": "incomplete; tensors: crashed"}
+    assert status == {
+        "done": "complete",
+        "wrong": "incomplete",
+        "loop": "incomplete; tensors/test_1: timeout",
+        "hang": "incomplete; tensors: timeout",
+        "stub": "not started; tensors: not-started",
+        "late": "not started; tensors: missing",
+        "张三": "incomplete; tensors: crashed",
+    }
     assert {row[0]: row[1] for row in rows}["late"] == "0"
 
 
@@ -105,8 +129,11 @@ def test_feedback_lists_every_failing_check_and_dropped_files(tensors, learners,
     text = exports.feedback_markdown(wrong, Catalog([tensors]), lang)
     assert heading in text
     listed = [line for line in text.splitlines() if line.startswith("- tensors · ")]
-    assert listed == [f"- tensors · {c.localized_title(lang)}: failed — message {i}"
-                      for i, c in enumerate(wrong.katas[0].checks) if c.outcome == "failed"]
+    assert listed == [
+        f"- tensors · {c.localized_title(lang)}: failed — message {i}"
+        for i, c in enumerate(wrong.katas[0].checks)
+        if c.outcome == "failed"
+    ]
     assert "- tensors: notes.txt" in text
     late = next(lr for lr in learners if lr.learner == "late")
     assert "tensors: missing" in exports.feedback_markdown(late, Catalog([tensors]), lang)
@@ -150,8 +177,13 @@ def test_histogram_gives_full_marks_a_bar_of_its_own():
 
 
 def test_report_rows_link_feedback_and_count_failures_among_starters(tensors, learners, tmp_path):
-    exports.write_all(tmp_path, learners + [LearnerResult("<b>x</b>", [_kata(tensors, "failed", ["failed"] * 3)])],
-                      Catalog([tensors]), "en", [])
+    exports.write_all(
+        tmp_path,
+        learners + [LearnerResult("<b>x</b>", [_kata(tensors, "failed", ["failed"] * 3)])],
+        Catalog([tensors]),
+        "en",
+        [],
+    )
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr><td><a href=\"([^\"]+)\">(.*?)</a></td>", page)
     assert len(rows) == len(learners) + 1
@@ -173,8 +205,12 @@ def test_report_renders_in_headless_chromium_without_script_errors(tensors, lear
     page = (tmp_path / "report.html").resolve()
     shot = tmp_path / "report.png"
     common = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
-    drawn = subprocess.run([*common, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
-                           capture_output=True, text=True, timeout=120)
+    drawn = subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot.is_file() and shot.stat().st_size > 10_000, drawn.stderr[-2000:]
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert "Uncaught" not in dom.stderr, dom.stderr[-2000:]
@@ -198,9 +234,11 @@ def test_a_gradebook_from_before_the_setup_key_is_kept_aside_never_reused(tensor
 
     path = tmp_path / "gradebook.sqlite"
     with sqlite3.connect(path) as db:  # the earlier schema: no setup in the key
-        db.execute("CREATE TABLE results (learner TEXT, kata TEXT, content_hash TEXT, kata_version INTEGER, "
-                   "graded_at TEXT, device TEXT, torch_version TEXT, duration REAL, status TEXT, points REAL, "
-                   "max_points REAL, result TEXT)")
+        db.execute(
+            "CREATE TABLE results (learner TEXT, kata TEXT, content_hash TEXT, kata_version INTEGER, "
+            "graded_at TEXT, device TEXT, torch_version TEXT, duration REAL, status TEXT, points REAL, "
+            "max_points REAL, result TEXT)"
+        )
         db.execute("INSERT INTO results VALUES ('ann','tensors','h',1,'t','cpu','2.x',1,'timeout',0,11,'{}')")
     book = Gradebook(path)
     try:

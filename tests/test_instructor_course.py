@@ -22,9 +22,12 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_course_file_is_checked(tmp_path):
-    good = _write(tmp_path, 'visibility = "hidden"\n[katas.tensors]\nweight = 2\n'
-                            'due = 2026-03-01T23:59:00+08:00\nlate_penalty_per_day = 0.25\n'
-                            'checks = { test_move_to = "after_due_date" }\n')
+    good = _write(
+        tmp_path,
+        'visibility = "hidden"\n[katas.tensors]\nweight = 2\n'
+        "due = 2026-03-01T23:59:00+08:00\nlate_penalty_per_day = 0.25\n"
+        'checks = { test_move_to = "after_due_date" }\n',
+    )
     course = course_module.load(good, {"tensors", "autograd"})
     assert course.visibility == "hidden" and course.katas["tensors"].due == DUE
     assert course.check_visibility() == {"tensors/test_move_to": "after_due_date"}
@@ -44,9 +47,14 @@ def test_course_file_is_checked(tmp_path):
 
 
 def test_late_days_and_final(tmp_path):
-    course = course_module.load(_write(tmp_path, "[katas.tensors]\nweight = 2\ndue = 2026-03-01T23:59:00+08:00\n"
-                                                 "late_penalty_per_day = 0.25\n[katas.autograd]\n"),
-                                {"tensors", "autograd"})
+    course = course_module.load(
+        _write(
+            tmp_path,
+            "[katas.tensors]\nweight = 2\ndue = 2026-03-01T23:59:00+08:00\n"
+            "late_penalty_per_day = 0.25\n[katas.autograd]\n",
+        ),
+        {"tensors", "autograd"},
+    )
     assert course.late_days("tensors", DUE) == 0 and course.late_days("tensors", None) == 0
     assert course.late_days("tensors", DUE + timedelta(minutes=1)) == 1  # a started day counts
     assert course.late_days("tensors", DUE + timedelta(days=2, seconds=1)) == 3
@@ -63,7 +71,8 @@ def test_submission_time_from_the_lms_else_the_files(tmp_path):
     os.utime(file, (stamp, stamp))
     assert course_module.submitted_at([file]) == datetime.fromtimestamp(stamp, timezone.utc)
     assert course_module.submitted_at([file], "2026-03-01T10:00:00-08:00") == datetime(
-        2026, 3, 1, 18, 0, tzinfo=timezone.utc)
+        2026, 3, 1, 18, 0, tzinfo=timezone.utc
+    )
     assert course_module.submitted_at([]) is None
     with pytest.raises(KataError, match="ISO 8601"):
         course_module.submitted_at([file], "yesterday")
@@ -79,4 +88,6 @@ def test_zipped_submissions_keep_their_members_times(tmp_path):
     with zipfile.ZipFile(tmp_path / "learner.zip", "w") as zf:
         zf.writestr(info, "x = 1\n")
     submissions.extract_zip(tmp_path / "learner.zip", tmp_path / "out")
-    assert (tmp_path / "out" / "tensors" / "tensors.py").stat().st_mtime == time.mktime((2026, 3, 1, 12, 0, 0, 0, 0, -1))
+    assert (tmp_path / "out" / "tensors" / "tensors.py").stat().st_mtime == time.mktime(
+        (2026, 3, 1, 12, 0, 0, 0, 0, -1)
+    )

@@ -69,8 +69,14 @@ def test_canvas_download(katas, tmp_path):
     assert "outside the folder" in reasons["canvas-66: slip.zip"]
     assert "not named as a canvas submission" in reasons["readme.txt"]
     roster = _roster(out)
-    assert roster["canvas-99"] == {"learner": "canvas-99", "name": "zhangsan", "email": "", "lms_id": "99",
-                                   "late": "yes", "submitted_at": ""}
+    assert roster["canvas-99"] == {
+        "learner": "canvas-99",
+        "name": "zhangsan",
+        "email": "",
+        "lms_id": "99",
+        "late": "yes",
+        "submitted_at": "",
+    }
     assert roster["canvas-1234"]["late"] == "no"
     found, not_learners = submissions.find(out, [k.id for k in katas], tmp_path / "staging")
     assert {s.learner for s in found} == {"canvas-1234", "canvas-77", "canvas-99"}
@@ -145,8 +151,11 @@ def test_import_command_and_unknown_system(katas, tmp_path):
     download = tmp_path / "dl"
     download.mkdir()
     (download / f"smithjohn_1234_5678_{tensors}").write_bytes(b"# john\n")
-    run = subprocess.run([sys.executable, "-m", "grader", "import", "canvas", str(download), "-o",
-                          str(tmp_path / "subs")], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "import", "canvas", str(download), "-o", str(tmp_path / "subs")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0 and "1 learners (0 late), 0 files skipped" in run.stdout, run.stderr
     with pytest.raises(KataError, match="import from canvas, moodle, gradescope"):
         lms.import_download("blackboard", download, katas, tmp_path / "other")
@@ -156,8 +165,12 @@ def test_roster_columns_reach_grades_csv(tensors, tmp_path):
     from grader.results import LearnerResult
 
     learner = LearnerResult("canvas-99", [])
-    exports.write_grades_csv(tmp_path / "grades.csv", [learner], [tensors.id],
-                             roster={"canvas-99": {"name": "张三", "lms_id": "99", "late": "yes"}})
+    exports.write_grades_csv(
+        tmp_path / "grades.csv",
+        [learner],
+        [tensors.id],
+        roster={"canvas-99": {"name": "张三", "lms_id": "99", "late": "yes"}},
+    )
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as file:
         header, maximum, row = list(csv.reader(file))
     assert header[:4] == ["learner", "name", "lms_id", "late"] and row[:4] == ["canvas-99", "张三", "99", "yes"]

@@ -27,10 +27,32 @@ from grader.catalog import load_kata
 from grader.worker import Worker
 
 REPO = Path(__file__).resolve().parents[1]
-GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility",
-                  "extra_data", "tests", "leaderboard", "test_output_format", "test_name_format"}
-GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
-                   "tags", "visibility", "extra_data"}
+GRADESCOPE_TOP = {
+    "score",
+    "execution_time",
+    "output",
+    "output_format",
+    "visibility",
+    "stdout_visibility",
+    "extra_data",
+    "tests",
+    "leaderboard",
+    "test_output_format",
+    "test_name_format",
+}
+GRADESCOPE_TEST = {
+    "score",
+    "max_score",
+    "status",
+    "name",
+    "name_format",
+    "number",
+    "output",
+    "output_format",
+    "tags",
+    "visibility",
+    "extra_data",
+}
 PRAIRIELEARN_TOP = {"gradable", "score", "message", "output", "images", "tests"}
 PRAIRIELEARN_TEST = {"name", "description", "points", "max_points", "message", "output", "images"}
 
@@ -47,13 +69,19 @@ def pack(tmp_path_factory):
 
 def _config(pack) -> platforms.PlatformConfig:
     kata, checks = pack
-    return platforms.PlatformConfig([kata.id], "visible", {f"{kata.id}/{checks[0]}": "hidden",
-                                                          f"{kata.id}/{checks[1]}": "after_due_date"})
+    return platforms.PlatformConfig(
+        [kata.id], "visible", {f"{kata.id}/{checks[0]}": "hidden", f"{kata.id}/{checks[1]}": "after_due_date"}
+    )
 
 
 def _run(script: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(script)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "KATA_PYTHON": sys.executable, **env})
+    return subprocess.run(
+        [str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KATA_PYTHON": sys.executable, **env},
+    )
 
 
 @pytest.mark.slow
@@ -103,7 +131,9 @@ def test_prairielearn_question_grades_a_fake_grade_tree(pack, tmp_path):
     assert info["type"] == "v3" and info["gradingMethod"] == "External" and info["singleVariant"] is True
     options = info["externalGradingOptions"]
     assert options["enabled"] is True and options["image"] == "example/grader" and options["timeout"] > kata.timeout
-    assert options["entrypoint"] == "/grade/tests/run.sh" and (question / "tests" / "run.sh").stat().st_mode & stat.S_IXUSR
+    assert (
+        options["entrypoint"] == "/grade/tests/run.sh" and (question / "tests" / "run.sh").stat().st_mode & stat.S_IXUSR
+    )
     html = (question / "question.html").read_text(encoding="utf-8")
     assert "<pl-external-grader-results>" in html and 'file-name="tensors.py"' in html
     assert (question / "clientFilesQuestion" / "stub" / "tensors.py").is_file()
@@ -158,7 +188,9 @@ def test_visibility_settings_are_checked(pack):
     kata, checks = pack
     known = {kata.id: checks}
     assert platforms.parse_visibility("hidden", [f"{kata.id}/{checks[0]}=visible"], known) == (
-        "hidden", {f"{kata.id}/{checks[0]}": "visible"})
+        "hidden",
+        {f"{kata.id}/{checks[0]}": "visible"},
+    )
     for bad in ([f"{kata.id}/{checks[0]}=secret"], [f"{kata.id}/test_nothing=hidden"], ["other/x=hidden"]):
         with pytest.raises(Exception, match="--check takes"):
             platforms.parse_visibility("visible", bad, known)
@@ -170,11 +202,30 @@ def test_visibility_settings_are_checked(pack):
 def test_export_takes_visibility_from_the_course_file_and_the_command_line(pack, tmp_path):
     kata, checks = pack
     course = tmp_path / "course.toml"
-    course.write_text(f'visibility = "after_published"\n[katas.{kata.id}]\n'
-                      f'checks = {{ {checks[0]} = "hidden", {checks[1]} = "hidden" }}\n')
-    run = subprocess.run([sys.executable, "-m", "grader", "export", "gradescope", "-o", str(tmp_path / "a.zip"),
-                          "--katas", str(kata.folder.parent), "--course", str(course),
-                          "--check", f"{kata.id}/{checks[1]}=visible"], capture_output=True, text=True, timeout=300)
+    course.write_text(
+        f'visibility = "after_published"\n[katas.{kata.id}]\n'
+        f'checks = {{ {checks[0]} = "hidden", {checks[1]} = "hidden" }}\n'
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "export",
+            "gradescope",
+            "-o",
+            str(tmp_path / "a.zip"),
+            "--katas",
+            str(kata.folder.parent),
+            "--course",
+            str(course),
+            "--check",
+            f"{kata.id}/{checks[1]}=visible",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     with zipfile.ZipFile(tmp_path / "a.zip") as zf:
         config = json.loads(zf.read(platforms.CONFIG))

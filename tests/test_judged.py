@@ -30,8 +30,13 @@ from grader.worker import Job, Worker
 
 def _same(a, b) -> bool:
     if isinstance(a, torch.Tensor):
-        return (isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape
-                and a.requires_grad == b.requires_grad and torch.equal(a.detach(), b.detach()))
+        return (
+            isinstance(b, torch.Tensor)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.requires_grad == b.requires_grad
+            and torch.equal(a.detach(), b.detach())
+        )
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
     if isinstance(a, (list, tuple)):
@@ -55,9 +60,12 @@ VALUES = {
     "non-contiguous": torch.arange(6.0).reshape(2, 3).t(),
     "numpy float64": np.linspace(0, 1, 7).reshape(7, 1),
     "numpy scalar": np.float32(1.5),
-    "nested": {"a": [1, 2.5, float("nan"), None, True], "b": ("x", torch.float16, torch.device("cpu")),
-               3: {"deep": [[torch.ones(2)]]}},
-    "a huge int": 10 ** 300,
+    "nested": {
+        "a": [1, 2.5, float("nan"), None, True],
+        "b": ("x", torch.float16, torch.device("cpu")),
+        3: {"deep": [[torch.ones(2)]]},
+    },
+    "a huge int": 10**300,
     "text": "résumé 张量 \x00",
 }
 
@@ -93,7 +101,7 @@ BAD = {
     "tensor data not matching its shape": ["tensor", ["float32", [2, 2], "cpu", False, "AAAAAA=="]],
     "tensor data not base64": ["tensor", ["float32", [1], "cpu", False, "!!!!"]],
     "tensor with a negative size": ["tensor", ["float32", [-1], "cpu", False, ""]],
-    "tensor of a petabyte": ["tensor", ["float32", [2 ** 40, 2 ** 10], "cpu", False, ""]],
+    "tensor of a petabyte": ["tensor", ["float32", [2**40, 2**10], "cpu", False, ""]],
     "tensor on a made-up device": ["tensor", ["float32", [0], "quantum", False, ""]],
     "integer tensor requiring grad": ["tensor", ["int64", [0], "cpu", True, ""]],
     "dict entry not a pair": ["dict", [["str", "a"]]],
@@ -125,8 +133,11 @@ def recorded(catalog) -> dict[str, list[str]]:
     real = worker_module._judged
 
     def keep(records, judgement):
-        lines = [json.dumps({"type": "observed", "id": e.id, "value": e.value, "duration": e.duration})
-                 for e in records if isinstance(e, Observed)]
+        lines = [
+            json.dumps({"type": "observed", "id": e.id, "value": e.value, "duration": e.duration})
+            for e in records
+            if isinstance(e, Observed)
+        ]
         streams[judgement_kata[id(judgement)]] = lines
         return real(records, judgement)
 
@@ -147,7 +158,7 @@ def recorded(catalog) -> dict[str, list[str]]:
     return streams
 
 
-FORGER = '''
+FORGER = """
 # An all-powerful submission: at import it writes a whole job's worth of well-formed records to
 # every fd it holds, then {ending}.
 import json as _json, os as _os
@@ -158,7 +169,7 @@ for _fd in range(1024):
     except OSError:
         pass
 {exit}
-'''
+"""
 
 
 def _forgeries(recorded: list[str]) -> dict[str, tuple[list[str], str]]:
@@ -166,8 +177,11 @@ def _forgeries(recorded: list[str]) -> dict[str, tuple[list[str], str]]:
     done = json.dumps({"type": "done"})
     ids = [json.loads(line)["id"] for line in recorded]
     passes = [json.dumps({"type": "check", "id": i, "outcome": "passed", "message": "", "duration": 0.1}) for i in ids]
-    empties = [json.dumps({"type": "observed", "id": i, "value": value, "duration": 0.1})
-               for i in ids for value in (["list", []], ["none", None])][::2]
+    empties = [
+        json.dumps({"type": "observed", "id": i, "value": value, "duration": 0.1})
+        for i in ids
+        for value in (["list", []], ["none", None])
+    ][::2]
     return {
         "a replay of the reference's observations on another seed, and the end": (recorded + [done], "_os._exit(0)"),
         "the same replay, then the stub runs as usual": (recorded, "pass"),
@@ -176,10 +190,15 @@ def _forgeries(recorded: list[str]) -> dict[str, tuple[list[str], str]]:
     }
 
 
-@pytest.mark.parametrize("forgery", ["a replay of the reference's observations on another seed, and the end",
-                                     "the same replay, then the stub runs as usual",
-                                     "a replay, passes for every check, and the end",
-                                     "empty observations for every check, and the end"])
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        "a replay of the reference's observations on another seed, and the end",
+        "the same replay, then the stub runs as usual",
+        "a replay, passes for every check, and the end",
+        "empty observations for every check, and the end",
+    ],
+)
 @pytest.mark.slow
 def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, forgery, tmp_path):
     jobs = []
@@ -204,12 +223,14 @@ def test_a_replayed_reference_stream_on_a_new_seed_fails_each_check(catalog, rec
     folder = tmp_path / "replay"
     shutil.copytree(kata.stub, folder)
     lines = "\n".join(recorded["tensors"]) + "\n" + json.dumps({"type": "done"}) + "\n"
-    (folder / "tensors.py").write_text(textwrap.dedent(f'''
+    (folder / "tensors.py").write_text(
+        textwrap.dedent(f"""
         import os, sys
         channel = sys.modules["grader.plugin"].CONTEXT.channel_fd
         os.write(channel, {lines.encode()!r})
         os._exit(0)
-    '''))
+    """)
+    )
     result = grade(kata, folder)
     assert result.points == 0
     assert all(c.outcome == "failed" for c in result.checks), [(c.id, c.outcome, c.message) for c in result.checks]
@@ -247,10 +268,10 @@ def test_memory(rng):
     assert not any(SECRET in hit or expected in hit for hit in seen), "the child found the judge's secret"
 '''
 
-SECRET_EXERCISE = '''
+SECRET_EXERCISE = """
 def test_memory(solution, inputs):
     return solution.scan(inputs["needle"].encode())
-'''
+"""
 
 SCANNER = '''
 import re
@@ -284,7 +305,9 @@ def _secret_pack(root: Path) -> Path:
     (kata_folder / "kata.toml").write_text(SECRET_TOML, encoding="utf-8")
     (kata_folder / "checks" / "test_secret.py").write_text(SECRET_JUDGE, encoding="utf-8")
     (kata_folder / "checks" / "exercise_secret.py").write_text(SECRET_EXERCISE, encoding="utf-8")
-    (kata_folder / "stub" / "secret.py").write_text("def scan(needle):\n    raise NotImplementedError('exercise 1: scan')\n")
+    (kata_folder / "stub" / "secret.py").write_text(
+        "def scan(needle):\n    raise NotImplementedError('exercise 1: scan')\n"
+    )
     reference = root / "reference" / "01-secret"
     reference.mkdir(parents=True)
     (reference / "secret.py").write_text(SCANNER, encoding="utf-8")

@@ -55,7 +55,7 @@ def test_on_cpu():
     assert seen == 42, "answer() should be 42"
 '''
 
-EXERCISE = '''
+EXERCISE = """
 def test_weighted(solution, device):
     return solution.answer()
 
@@ -66,7 +66,7 @@ def test_on_accelerator(solution):
 
 def test_on_cpu(solution):
     return solution.answer()
-'''
+"""
 
 
 def _pack(tmp_path: Path) -> Path:

@@ -15,7 +15,7 @@ from grader.errors import KataError
 from grader.mutants import OPERATORS, kata_mutants, learner_functions, mutate
 from grader.verify import mutation_test
 
-STUB = '''
+STUB = """
 class Net:
     def __init__(self):
         raise NotImplementedError("exercise 1: Net")
@@ -30,7 +30,7 @@ def train(model):
 
 def untouched(x):
     return x + 1
-'''
+"""
 
 
 def test_learner_functions_are_the_stub_bodies_that_raise():
@@ -48,30 +48,73 @@ def _changes(source: str, function: str = "f") -> dict[str, str]:
 
 CASES = [
     ("return a < b", {"f:compare:1": "return a <= b", "f:return-none:1": "return None"}),
-    ("return x @ w - b", {"f:arith:1": "return x @ w + b", "f:arith:2": "return x * w - b",
-                          "f:detach:1": "return (x @ w - b).detach()", "f:return-none:1": "return None"}),
+    (
+        "return x @ w - b",
+        {
+            "f:arith:1": "return x @ w + b",
+            "f:arith:2": "return x * w - b",
+            "f:detach:1": "return (x @ w - b).detach()",
+            "f:return-none:1": "return None",
+        },
+    ),
     ("y = x[0]", {"f:constant:1": "y = x[1]"}),
-    ("if ok and not done:\n        pass", {"f:negate:1": "if not (ok and not done):",
-                                              "f:negate:2": "if ok or not done:", "f:negate:3": "if ok and done:"}),
-    ("m = x.mean(dim=0)", {"f:detach:1": "m = x.mean(dim=0).detach()", "f:dim:1": "m = x.mean(dim=1)",
-                           "f:mean-sum:1": "m = x.sum(dim=0)"}),
-    ("m = x.sum(-1)", {"f:detach:1": "m = x.sum(-1).detach()", "f:dim:1": "m = x.sum(0)",
-                       "f:mean-sum:1": "m = x.mean(-1)"}),
-    ("y = torch.cat([a, b], 0)", {"f:detach:1": "y = torch.cat([a, b], 0).detach()",
-                                  "f:dim:1": "y = torch.cat([a, b], 1)"}),
+    (
+        "if ok and not done:\n        pass",
+        {
+            "f:negate:1": "if not (ok and not done):",
+            "f:negate:2": "if ok or not done:",
+            "f:negate:3": "if ok and done:",
+        },
+    ),
+    (
+        "m = x.mean(dim=0)",
+        {
+            "f:detach:1": "m = x.mean(dim=0).detach()",
+            "f:dim:1": "m = x.mean(dim=1)",
+            "f:mean-sum:1": "m = x.sum(dim=0)",
+        },
+    ),
+    (
+        "m = x.sum(-1)",
+        {"f:detach:1": "m = x.sum(-1).detach()", "f:dim:1": "m = x.sum(0)", "f:mean-sum:1": "m = x.mean(-1)"},
+    ),
+    (
+        "y = torch.cat([a, b], 0)",
+        {"f:detach:1": "y = torch.cat([a, b], 0).detach()", "f:dim:1": "y = torch.cat([a, b], 1)"},
+    ),
     ("y = x.detach()", {"f:detach:1": "y = x"}),
     ("with torch.no_grad():\n        y = g(x)", {"f:no-grad:1": "if True:", "f:detach:1": "y = g(x).detach()"}),
     ("opt.zero_grad()", {"f:drop-call:1": "pass"}),
-    ("y = x.to(torch.float32)", {"f:dtype:1": "y = x.to(torch.float64)", "f:drop-to:1": "y = x",
-                                 "f:detach:1": "y = x.to(torch.float32).detach()"}),
-    ("y = x.view(-1)", {"f:view-reshape:1": "y = x.reshape(-1)", "f:detach:1": "y = x.view(-1).detach()",
-                        "f:constant:1": "y = x.view(-2)"}),
+    (
+        "y = x.to(torch.float32)",
+        {
+            "f:dtype:1": "y = x.to(torch.float64)",
+            "f:drop-to:1": "y = x",
+            "f:detach:1": "y = x.to(torch.float32).detach()",
+        },
+    ),
+    (
+        "y = x.view(-1)",
+        {
+            "f:view-reshape:1": "y = x.reshape(-1)",
+            "f:detach:1": "y = x.view(-1).detach()",
+            "f:constant:1": "y = x.view(-2)",
+        },
+    ),
     ("for i in range(n):\n        pass", {"f:range:1": "for i in range(n - 1):", "f:range:2": "for i in range(1, n):"}),
-    ("y = x.to(device)", {"f:device:1": 'y = x.to("cpu")', "f:drop-to:1": "y = x",
-                          "f:detach:1": "y = x.to(device).detach()"}),
-    ("loss = loss_fn(out, y)", {"f:arg-swap:1": "loss = loss_fn(y, out)", "f:detach:1": "loss = loss_fn(out, y).detach()"}),
+    (
+        "y = x.to(device)",
+        {"f:device:1": 'y = x.to("cpu")', "f:drop-to:1": "y = x", "f:detach:1": "y = x.to(device).detach()"},
+    ),
+    (
+        "loss = loss_fn(out, y)",
+        {"f:arg-swap:1": "loss = loss_fn(y, out)", "f:detach:1": "loss = loss_fn(out, y).detach()"},
+    ),
     ("t = x.t()", {"f:detach:1": "t = x.t().detach()"}),
-    ("y = torch.zeros(3).long()", {"f:dtype:1": "y = torch.zeros(3).int()", "f:constant:1": "y = torch.zeros(4).long()"}),
+    (
+        "y = torch.zeros(3).long()",
+        {"f:dtype:1": "y = torch.zeros(3).int()", "f:constant:1": "y = torch.zeros(4).long()"},
+    ),
 ]
 
 
@@ -102,7 +145,9 @@ def test_ids_are_stable_and_only_learner_functions_mutate():
 
 
 def test_messages_and_docstrings_are_not_mutated():
-    source = 'def f(x):\n    """Doubles 2 things."""\n    if x is None:\n        raise ValueError(f"need {1 + 1} values")\n'
+    source = (
+        'def f(x):\n    """Doubles 2 things."""\n    if x is None:\n        raise ValueError(f"need {1 + 1} values")\n'
+    )
     assert set(_changes(source)) == {"f:negate:1", "f:compare:1"}
 
 
@@ -120,10 +165,10 @@ def test_scale(rng):
     assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2.5), "scale(x, f) should be x * f"
 '''
 
-EXERCISE = '''
+EXERCISE = """
 def test_scale(solution, inputs):
     return solution.scale(inputs, 2.5)
-'''
+"""
 
 
 def _tiny_pack(root: Path, equivalents: str = "") -> Path:
@@ -136,14 +181,18 @@ def _tiny_pack(root: Path, equivalents: str = "") -> Path:
     (kata / "kata.toml").write_text(
         'id = "tiny"\norder = 1\nfiles = ["tiny.py"]\n'
         '[title]\nen = "Tiny"\nzh = "小"\n[summary]\nen = "Tiny"\nzh = "小"\n'
-        '[hints]\nen = ["Multiply."]\nzh = ["相乘。"]\n' + equivalents, encoding="utf-8")
+        '[hints]\nen = ["Multiply."]\nzh = ["相乘。"]\n' + equivalents,
+        encoding="utf-8",
+    )
     (kata / "README.md").write_text("Scale a tensor.\n")
     (kata / "README.zh.md").write_text("缩放张量。\n", encoding="utf-8")
     helper = "\n\ndef helper():\n    return 1 + 1\n"
     (kata / "stub" / "tiny.py").write_text(
-        'import torch\n\n\ndef scale(x, factor):\n    raise NotImplementedError("exercise 1: scale")\n' + helper)
+        'import torch\n\n\ndef scale(x, factor):\n    raise NotImplementedError("exercise 1: scale")\n' + helper
+    )
     (root / "reference" / "01-tiny" / "tiny.py").write_text(
-        "import torch\n\n\ndef scale(x, factor):\n    return x * factor\n" + helper)
+        "import torch\n\n\ndef scale(x, factor):\n    return x * factor\n" + helper
+    )
     (kata / "checks" / "test_scaling.py").write_text(CHECK, encoding="utf-8")
     (kata / "checks" / "exercise_scaling.py").write_text(EXERCISE, encoding="utf-8")
     return root / "katas"
@@ -155,7 +204,10 @@ def test_score_and_survivors(tmp_path: Path):
     [report] = mutation_test([kata], parallel=2)
     assert report.problems == []
     assert {o.mutant.id: o.killed for o in report.outcomes} == {
-        "scale:arith:1": True, "scale:detach:1": False, "scale:return-none:1": True}
+        "scale:arith:1": True,
+        "scale:detach:1": False,
+        "scale:return-none:1": True,
+    }
     assert (report.killed, report.total) == (2, 3) and not report.ok
     [survivor] = report.survivors
     assert "-    return x * factor\n+    return (x * factor).detach()\n" in survivor.diff
@@ -164,9 +216,11 @@ def test_score_and_survivors(tmp_path: Path):
 
 @pytest.mark.slow
 def test_declared_equivalents_leave_the_score(tmp_path: Path):
-    declared = ('[[equivalent_mutants]]\nid = "scale:detach:1"\nreason = "the check never asks for gradients"\n'
-                '[[equivalent_mutants]]\nid = "scale:arith:1"\nreason = "wrongly declared"\n'
-                '[[equivalent_mutants]]\nid = "scale:gone:1"\nreason = "stale"\n')
+    declared = (
+        '[[equivalent_mutants]]\nid = "scale:detach:1"\nreason = "the check never asks for gradients"\n'
+        '[[equivalent_mutants]]\nid = "scale:arith:1"\nreason = "wrongly declared"\n'
+        '[[equivalent_mutants]]\nid = "scale:gone:1"\nreason = "stale"\n'
+    )
     [kata] = Catalog.load(_tiny_pack(tmp_path, declared)).katas
     [report] = mutation_test([kata])
     assert [o.mutant.id for o in report.equivalents] == ["scale:detach:1", "scale:arith:1"]
@@ -182,8 +236,12 @@ def test_an_equivalent_mutant_needs_a_reason(tmp_path: Path):
 
 
 def _kata(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", "--lang", "en", "verify", "--mutants", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "verify", "--mutants", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow

@@ -117,7 +117,9 @@ def test_a_learner_file_becomes_the_notebook_and_missing_exercises_come_from_the
 
 
 def test_reference_cells_earn_full_marks_and_stub_cells_name_their_cells(tmp_path: Path, tensors: Kata, worker):
-    full = grade(tensors, _notebook_folder(tmp_path / "ref", tensors, _parts(tensors, _reference(tensors))), worker=worker)
+    full = grade(
+        tensors, _notebook_folder(tmp_path / "ref", tensors, _parts(tensors, _reference(tensors))), worker=worker
+    )
     assert (full.status, full.points) == ("passed", full.max_points)
     stub = grade(tensors, _notebook_folder(tmp_path / "stub", tensors), worker=worker)
     assert stub.points == 0 and stub.status == "failed"
@@ -128,8 +130,11 @@ def test_a_syntax_error_names_the_exercise_cell_and_line(tmp_path: Path, tensors
     parts = _parts(tensors, _reference(tensors))
     parts[3] = notebook.Part(3, parts[3].name, parts[3].source + "\n    return (\n")
     folder = _notebook_folder(tmp_path, tensors, parts)
-    index = 1 + next(i for i, c in enumerate(nbformat.read(folder / "tensors.ipynb", 4).cells)
-                     if c.metadata.get("kata", {}).get("exercise") == 3)
+    index = 1 + next(
+        i
+        for i, c in enumerate(nbformat.read(folder / "tensors.ipynb", 4).cells)
+        if c.metadata.get("kata", {}).get("exercise") == 3
+    )
     result = grade(tensors, folder, worker=worker)
     assert result.status == "error" and result.points == 0
     line = len(parts[3].source.splitlines())  # the unclosed `return (` is the cell's last line
@@ -192,8 +197,13 @@ def test_which_file_counts(tmp_path: Path, tensors: Kata):
 
 
 def _kata(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.mark.slow
@@ -224,8 +234,12 @@ def test_kata_notebook_needs_a_started_kata_and_keeps_the_learner_code(tmp_path:
     assert _kata("notebook", "tensors", "-w", str(ws)).returncode == 2
     assert _kata("start", "tensors", "-w", str(ws)).returncode == 0
     learner = ws / "tensors" / "tensors.py"
-    learner.write_text(learner.read_text().replace(
-        'raise NotImplementedError("exercise 1: to_float_tensor")', "return torch.as_tensor(data, dtype=torch.float32)"))
+    learner.write_text(
+        learner.read_text().replace(
+            'raise NotImplementedError("exercise 1: to_float_tensor")',
+            "return torch.as_tensor(data, dtype=torch.float32)",
+        )
+    )
     made = _kata("notebook", "tensors", "-w", str(ws))
     assert made.returncode == 0, made.stderr
     nb = nbformat.read(ws / "tensors" / "tensors.ipynb", 4)
@@ -264,8 +278,9 @@ def _fresh_settings(monkeypatch, tmp_path: Path):
 
 def _execute(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, 4)
-    NotebookClient(nb, timeout=KERNEL_SECONDS, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=KERNEL_SECONDS, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     return nb
 
 
@@ -274,8 +289,11 @@ def _scorecard(nb) -> dict[str, str]:
     [grading] = [c for c in nb.cells if c.get("id") == "kata-grade"]
     [shown] = [o for o in grading.outputs if o.output_type == "execute_result"]
     html = shown["data"]["text/html"]
-    table = re.search(r"<table data-kata='([^']+)' data-points='([^']+)' data-max-points='([^']+)' "
-                      r"data-status='([^']+)'>", html)
+    table = re.search(
+        r"<table data-kata='([^']+)' data-points='([^']+)' data-max-points='([^']+)' "
+        r"data-status='([^']+)'>",
+        html,
+    )
     assert table, html[:500]
     return {"kata": table[1], "points": table[2], "max": table[3], "status": table[4], "html": html}
 
@@ -284,8 +302,11 @@ def _exploration_with_errors(nb, kata: Kata, lang: str) -> None:
     """Cells a learner adds to explore: each raises, one redefines an exercise wrongly in the kernel."""
     first = next(p for p in _parts(kata, _reference(kata)) if p.exercise == 1)
     wrong = f"def {first.name}(*args, **kwargs):\n    raise RuntimeError('explored')\n"
-    failing = [new_code_cell("1 / 0"), new_code_cell(wrong + f"{first.name}()"),
-               new_code_cell("import torch\ntorch.ones(2) @ torch.ones(3)")]
+    failing = [
+        new_code_cell("1 / 0"),
+        new_code_cell(wrong + f"{first.name}()"),
+        new_code_cell("import torch\ntorch.ones(2) @ torch.ones(3)"),
+    ]
     for cell in failing:
         cell.metadata["tags"] = ["raises-exception"]  # nbclient goes on past these errors only
     at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("kata", {}).get("exercise") == 1) + 1
@@ -305,8 +326,9 @@ def _kernel_notebook(tmp_path: Path, kata: Kata, lang: str, reference: bool) -> 
     return _save(nb, started.notebook)
 
 
-@pytest.mark.parametrize("kata_id, lang, reference", [("tensors", "en", True), ("tensors", "zh", False),
-                                                      ("losses", "zh", True)])
+@pytest.mark.parametrize(
+    "kata_id, lang, reference", [("tensors", "en", True), ("tensors", "zh", False), ("losses", "zh", True)]
+)
 @pytest.mark.slow
 def test_a_notebook_run_in_a_kernel_shows_its_grade_inline(tmp_path: Path, kata_id: str, lang: str, reference: bool):
     kata = CATALOG.get(kata_id)
@@ -346,8 +368,11 @@ def test_a_batch_grades_the_same_code_the_same_as_py_or_ipynb(tmp_path: Path, te
         (submissions / f"{name}-py" / "tensors").mkdir(parents=True)
         (submissions / f"{name}-py" / "tensors" / "tensors.py").write_text(code)
         # the same code as a notebook: a learner's file turns into tagged cells as `kata notebook` does
-        parts = notebook.split(code, notebook.exercise_numbers((tensors.stub / "tensors.py").read_text())) \
-            if name != "syntax" else None
+        parts = (
+            notebook.split(code, notebook.exercise_numbers((tensors.stub / "tensors.py").read_text()))
+            if name != "syntax"
+            else None
+        )
         nb = notebook.build(tensors, "en", parts or notebook.parts_for(tensors), graded_from_notebook=False)
         if parts is None:
             _fill(nb, _parts(tensors, reference))
@@ -355,9 +380,26 @@ def test_a_batch_grades_the_same_code_the_same_as_py_or_ipynb(tmp_path: Path, te
             cell.source = cell.source.replace("def positive_mask(x):", "def positive_mask(x)", 1)
         _save(nb, submissions / f"{name}-nb" / "tensors" / "tensors.ipynb")
     out = tmp_path / "out"
-    finished = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out),
-                               "--only", "tensors", "--workers", "2", "--timeout", "20"],
-                              capture_output=True, text=True, timeout=600)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(submissions),
+            "-o",
+            str(out),
+            "--only",
+            "tensors",
+            "--workers",
+            "2",
+            "--timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert finished.returncode == 0, finished.stderr
     with open(out / "checks.csv", newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))

@@ -17,8 +17,17 @@ from pathlib import Path
 import pytest
 
 from grader import batch, sandbox
-from grader.channel import (MAX_LINE_BYTES, MESSAGE_CHARS, CheckReport, Done, LoadError, Malformed, Observed,
-                            Outcome, ParentChannel)
+from grader.channel import (
+    MAX_LINE_BYTES,
+    MESSAGE_CHARS,
+    CheckReport,
+    Done,
+    LoadError,
+    Malformed,
+    Observed,
+    Outcome,
+    ParentChannel,
+)
 from grader.gradebook import Gradebook, Key
 from grader.runner import SKIPPED_BY_SUBMISSION, build_result, grade
 from grader.sandbox import Limits
@@ -63,7 +72,7 @@ def test_valid_records_become_typed_events(channel):
 def test_a_record_split_across_reads_is_one_record(channel):
     data = _line(_check())
     for i in range(0, len(data), 7):
-        channel.feed(data[i:i + 7])
+        channel.feed(data[i : i + 7])
     assert channel.records == [CheckReport("test_a", Outcome.FAILED, "", 0.25)]
 
 
@@ -79,7 +88,7 @@ MALFORMED = {
     "NaN duration": lambda: _line(_check(duration=math.nan)),
     "Infinity duration": lambda: _line(_check(duration=math.inf)),
     "negative duration": lambda: _line(_check(duration=-1.0)),
-    "huge int duration": lambda: _line(_check(duration=10 ** 400)),
+    "huge int duration": lambda: _line(_check(duration=10**400)),
     "text duration": lambda: _line(_check(duration="0.1")),
     "bool duration": lambda: _line(_check(duration=True)),
     "lone surrogate": lambda: _line(_check(message="\ud800")),
@@ -131,8 +140,7 @@ EXPECTED = [
 
 def _outcome(tensors, events: list, device: str = "cpu", output: bytes = b"") -> JobOutcome:
     job = Job(tensors, Path("."), device, Limits())
-    return JobOutcome(job=job, records=events, exit_code=0, signal=None, killed_for=None, output=output,
-                      duration=0.5)
+    return JobOutcome(job=job, records=events, exit_code=0, signal=None, killed_for=None, output=output, duration=0.5)
 
 
 def _passed(check_id: str) -> CheckReport:
@@ -147,8 +155,12 @@ def test_all_passed(tensors):
 
 
 def test_a_skip_by_the_submission_fails_and_keeps_its_points_in_the_maximum(tensors):
-    events = [CheckReport("test_a", Outcome.SKIPPED, "nothing to see", 0.1), _passed("test_b"),
-              _passed("test_cpu"), Done()]
+    events = [
+        CheckReport("test_a", Outcome.SKIPPED, "nothing to see", 0.1),
+        _passed("test_b"),
+        _passed("test_cpu"),
+        Done(),
+    ]
     result = build_result(tensors, EXPECTED, _outcome(tensors, events))
     check = result.checks[0]
     assert check.outcome == "failed" and check.points == 0 and check.max_points == 2
@@ -187,10 +199,13 @@ def _assert_void(result, what: str) -> None:
     assert result.max_points == 6
 
 
-@pytest.mark.parametrize("bad, what", [
-    (_line(_check("test_a", message="\ud800")), "lone surrogate"),
-    (_line(_check("test_a", duration=math.nan)), "NaN"),
-])
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        (_line(_check("test_a", message="\ud800")), "lone surrogate"),
+        (_line(_check("test_a", duration=math.nan)), "NaN"),
+    ],
+)
 def test_an_invalid_record_from_bytes_voids_the_job(tensors, tmp_path, bad, what):
     events = _channel_events([bad, _line(_check("test_b")), _line(_check("test_cpu")), _line({"type": "done"})])
     result = build_result(tensors, EXPECTED, _outcome(tensors, events))
@@ -210,22 +225,35 @@ def test_an_unknown_check_id_voids_the_job(tensors):
 
 
 def test_a_check_reported_twice_voids_the_job(tensors):
-    events = [CheckReport("test_a", Outcome.FAILED, "no", 0.1), _passed("test_b"), _passed("test_a"),
-              _passed("test_cpu"), Done()]
+    events = [
+        CheckReport("test_a", Outcome.FAILED, "no", 0.1),
+        _passed("test_b"),
+        _passed("test_a"),
+        _passed("test_cpu"),
+        Done(),
+    ]
     _assert_void(build_result(tensors, EXPECTED, _outcome(tensors, events)), "test_a was reported twice")
 
 
 def test_the_first_problem_names_the_job_status(tensors):
     events = [Malformed("a line that is not JSON"), Malformed("a record after the end of the job"), Done()]
     result = build_result(tensors, EXPECTED, _outcome(tensors, events))
-    assert result.status == "error" and result.status_message == "malformed result: a line that is not JSON; no points awarded"
+    assert (
+        result.status == "error"
+        and result.status_message == "malformed result: a line that is not JSON; no points awarded"
+    )
     assert all(c.points == 0 for c in result.checks)
 
 
 def test_learner_text_is_made_safe_where_results_are_built(tensors):
     # the channel never lets a surrogate through, but runner does not rely on that
-    events = [CheckReport("test_a", Outcome.FAILED, "\x1b[2J\u202eevil\ud800", 0.1), _passed("test_b"),
-              _passed("test_cpu"), LoadError("a.py:\x00\x07", False), Done()]
+    events = [
+        CheckReport("test_a", Outcome.FAILED, "\x1b[2J\u202eevil\ud800", 0.1),
+        _passed("test_b"),
+        _passed("test_cpu"),
+        LoadError("a.py:\x00\x07", False),
+        Done(),
+    ]
     result = build_result(tensors, EXPECTED, _outcome(tensors, events, output=b"\x1b[31m\xff\xfe\x00ok\r\n"))
     text = result.checks[0].message + result.status_message + result.output
     assert not any(ch in text for ch in "\x1b\u202e\ud800\x00\x07\r")
@@ -274,8 +302,9 @@ def test_a_malformed_learner_does_not_stop_the_batch(worker, tensors, tmp_path):
         (submissions / learner / "tensors" / "tensors.py").write_bytes(source)
     out = tmp_path / "out"
     said = io.StringIO()
-    summary = batch.run(submissions, out, [tensors], workers=2, device="cpu", limits=Limits(),
-                        shard=batch.Shard(0, 1), stream=said)
+    summary = batch.run(
+        submissions, out, [tensors], workers=2, device="cpu", limits=Limits(), shard=batch.Shard(0, 1), stream=said
+    )
     assert summary.graded == 4
     assert "note: the built-in katas are public" in said.getvalue()  # and where a private pack is
     with open(out / "grades.csv", newline="", encoding="utf-8") as file:
@@ -290,7 +319,12 @@ def test_a_malformed_learner_does_not_stop_the_batch(worker, tensors, tmp_path):
     graded = json.loads((out / "grades.json").read_text(encoding="utf-8"))
     assert all(k["protections"] == sandbox.protections() for lr in graded["learners"] for k in lr["katas"])
     assert "Sandbox protections" in (out / "report.html").read_text(encoding="utf-8")
-    for name in ("checks.csv", "junit.xml", "feedback/a-malformed.md", "feedback/d-honest.md",
-                 "prairielearn_scores.csv", "report.html"):
+    for name in (
+        "checks.csv",
+        "junit.xml",
+        "feedback/a-malformed.md",
+        "feedback/d-honest.md",
+        "prairielearn_scores.csv",
+        "report.html",
+    ):
         assert (out / name).is_file(), name
-

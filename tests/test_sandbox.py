@@ -62,8 +62,9 @@ def test_only_the_files_the_kata_names_are_copied(worker, tensors, make_submissi
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "tensors.cpython-311.pyc").write_bytes(b"not the source")
     (folder / "native.so").write_bytes(b"\x7fELF")
-    [(_, result)] = list(__import__("grader.runner").runner.grade_many(
-        worker, [__import__("grader.worker").worker.Job(tensors, folder)]))
+    [(_, result)] = list(
+        __import__("grader.runner").runner.grade_many(worker, [__import__("grader.worker").worker.Job(tensors, folder)])
+    )
     assert result.status == "passed", result.status_message
     assert "HELPER None" in result.output
 
@@ -197,8 +198,10 @@ def test_spawned_children_ignore_a_grader_folder_in_the_current_directory(tensor
     assert not marker.exists()
 
 
-@pytest.mark.skipif(not (sandbox.DROPS_PRIVILEGES and sandbox.PYTHON_READABLE),
-                    reason="needs root and a Python install other users can read")
+@pytest.mark.skipif(
+    not (sandbox.DROPS_PRIVILEGES and sandbox.PYTHON_READABLE),
+    reason="needs root and a Python install other users can read",
+)
 def test_a_private_pack_out_of_the_job_users_reach_still_grades(tmp_path, monkeypatch):
     """As on a GPU machine with /opt's Python: the pack sits in a 0700 folder the job's uid cannot
     enter, and nothing about the kata may be looked up there after the uid drop."""

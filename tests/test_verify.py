@@ -32,10 +32,10 @@ def test_double(rng):
     assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), "double(x) should equal x * 2"
 '''
 
-TINY_EXERCISE = '''
+TINY_EXERCISE = """
 def test_double(solution, inputs):
     return solution.double(inputs)
-'''
+"""
 
 
 def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
@@ -47,7 +47,9 @@ def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
     (kata / "kata.toml").write_text(
         'id = "tiny"\norder = 1\nfiles = ["tiny.py"]\n'
         '[title]\nen = "Tiny"\nzh = "小"\n[summary]\nen = "Tiny"\nzh = "小"\n'
-        '[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n', encoding="utf-8")
+        '[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n',
+        encoding="utf-8",
+    )
     (kata / "README.md").write_text("Double a tensor.\n")
     (kata / "README.zh.md").write_text("张量加倍。\n", encoding="utf-8")
     (kata / "stub" / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("exercise 1: double")\n')
@@ -61,16 +63,24 @@ def _tiny_pack(root, alternatives: dict[str, str]) -> Catalog:
 
 @pytest.mark.slow
 def test_alternatives_must_earn_full_marks(tmp_path):
-    catalog = _tiny_pack(tmp_path, {
-        "add_to_itself.py": '"""x + x instead of x * 2"""\n\n\ndef double(x):\n    return x + x\n',
-        "off_by_one.py": '"""adds one too many"""\n\n\ndef double(x):\n    return x * 2 + 1\n',
-        "no_style.py": "def double(x):\n    return torch.mul(x, 2)\n",
-    })
+    catalog = _tiny_pack(
+        tmp_path,
+        {
+            "add_to_itself.py": '"""x + x instead of x * 2"""\n\n\ndef double(x):\n    return x + x\n',
+            "off_by_one.py": '"""adds one too many"""\n\n\ndef double(x):\n    return x * 2 + 1\n',
+            "no_style.py": "def double(x):\n    return torch.mul(x, 2)\n",
+        },
+    )
     [kata] = catalog.katas
     assert [(a.name, a.style) for a in kata.alternatives] == [
-        ("add_to_itself", "x + x instead of x * 2"), ("no_style", ""), ("off_by_one", "adds one too many")]
+        ("add_to_itself", "x + x instead of x * 2"),
+        ("no_style", ""),
+        ("off_by_one", "adds one too many"),
+    ]
     [verdict] = verify([kata])
     assert len(verdict.problems) == 2, verdict.problems
     assert verdict.problems[0].startswith("alternative no_style: needs a module docstring")
-    assert verdict.problems[1].startswith("alternative off_by_one (adds one too many) is correct but fails test_double: ")
+    assert verdict.problems[1].startswith(
+        "alternative off_by_one (adds one too many) is correct but fails test_double: "
+    )
     assert "double(x) should equal x * 2" in verdict.problems[1]

@@ -142,8 +142,9 @@ class _Terminal:
 
         self.master, slave = pty.openpty()
         env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-        self.process = subprocess.Popen(command, cwd=cwd, stdin=slave, stdout=slave, stderr=slave,
-                                        env=env, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
         os.close(slave)
         self.seen = b""
 
@@ -178,8 +179,22 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
     shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
     shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
     workspace = tmp_path / "workspace"
-    terminal = _Terminal([sys.executable, "-m", "grader", "--lang", "en", "watch", "tensors", "-w", str(workspace),
-                          "--katas", str(tmp_path / "katas")], tmp_path)
+    terminal = _Terminal(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "--lang",
+            "en",
+            "watch",
+            "tensors",
+            "-w",
+            str(workspace),
+            "--katas",
+            str(tmp_path / "katas"),
+        ],
+        tmp_path,
+    )
     try:
         first = terminal.read_until("q quit")
         assert first and "\x1b[2J" in first and "first failing check" in first and "not started yet" in first

@@ -150,13 +150,19 @@ class InProcessGrader:
         from grader.channel import Observed, ParentChannel
 
         self.jobs += 1
-        judgement = judge.Judgement(self.judges[kata.id], f"bench:{self.jobs}", "cpu",
-                                    kata.data if kata.data.is_dir() else None)
+        judgement = judge.Judgement(
+            self.judges[kata.id], f"bench:{self.jobs}", "cpu", kata.data if kata.data.is_dir() else None
+        )
         read_end, write_end = os.pipe()
         for module in kata.files:  # each job imports the learner's files afresh
             sys.modules.pop(module.removesuffix(".py"), None)
-        context = plugin.JobContext(folder, kata.files, data_dir=kata.data if kata.data.is_dir() else None,
-                                    channel_fd=write_end, inputs=judgement.inputs)
+        context = plugin.JobContext(
+            folder,
+            kata.files,
+            data_dir=kata.data if kata.data.is_dir() else None,
+            channel_fd=write_end,
+            inputs=judgement.inputs,
+        )
         plugin.set_context(context)
         channel = ParentChannel()
         items = self.collection.items[kata.id]
@@ -197,8 +203,12 @@ def arm_naive(spec: dict) -> dict:
         command = [sys.executable, __file__, "--naive-job", spec["spec_file"], learner, kata_id]
         started = time.perf_counter()
         done = subprocess.run(command, cwd=spec["scratch"], env=env, capture_output=True, text=True)
-        return {"learner": learner, "kata": kata_id, "seconds": time.perf_counter() - started,
-                "passed": done.stdout.strip().endswith("1")}
+        return {
+            "learner": learner,
+            "kata": kata_id,
+            "seconds": time.perf_counter() - started,
+            "passed": done.stdout.strip().endswith("1"),
+        }
 
     with ThreadPoolExecutor(spec["workers"]) as pool:
         jobs = list(pool.map(one, _jobs(spec)))
@@ -207,16 +217,34 @@ def arm_naive(spec: dict) -> dict:
 
 def arm_engine(spec: dict) -> dict:
     out = Path(spec["scratch"]) / "batch-out"
-    command = [sys.executable, "-m", "grader", "batch", spec["class"], "-o", str(out),
-               "--workers", str(spec["workers"]), "--katas", spec["pack"], "--force"]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "batch",
+        spec["class"],
+        "-o",
+        str(out),
+        "--workers",
+        str(spec["workers"]),
+        "--katas",
+        spec["pack"],
+        "--force",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         raise SystemExit(f"kata batch failed ({done.returncode}):\n{done.stderr[-2000:]}")
     jobs = []
     for learner in _learner_results(json.loads((out / "grades.json").read_text(encoding="utf-8"))):
         for kata in learner["katas"]:
-            jobs.append({"learner": learner["learner"], "kata": kata["kata"], "seconds": kata["duration"],
-                         "passed": kata["status"] == "passed"})
+            jobs.append(
+                {
+                    "learner": learner["learner"],
+                    "kata": kata["kata"],
+                    "seconds": kata["duration"],
+                    "passed": kata["status"] == "passed",
+                }
+            )
     return {"jobs": jobs, "how": "kata batch", **_rusage_mb()}
 
 
@@ -248,8 +276,13 @@ def arm_floor(spec: dict) -> dict:
         learner_modules = tuple(name.removesuffix(".py") for name in kata.files)
         imported_late[kata.id] = sorted(m for m in set(sys.modules) - before if not m.startswith(learner_modules))
     jobs = [{"learner": learner, "kata": k, "seconds": run(learner, catalog.get(k))} for learner, k in _jobs(spec)]
-    return {"jobs": jobs, "how": "one warm process", "first_use_seconds": first_use,
-            "imported_after_collection": imported_late, **_rusage_mb()}
+    return {
+        "jobs": jobs,
+        "how": "one warm process",
+        "first_use_seconds": first_use,
+        "imported_after_collection": imported_late,
+        **_rusage_mb(),
+    }
 
 
 ARMS = {"naive": arm_naive, "engine": arm_engine, "floor": arm_floor}
@@ -283,8 +316,9 @@ def grade_vs_import(pack: Path, scratch: Path, repeats: int) -> dict:
     """`kata grade tensors` on the reference vs bare `import torch`, interleaved; medians."""
     workspace = scratch / "workspace"
     kata_cmd = [sys.executable, "-m", "grader"]
-    subprocess.run([*kata_cmd, "start", "tensors", "-w", str(workspace), "--katas", str(pack)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*kata_cmd, "start", "tensors", "-w", str(workspace), "--katas", str(pack)], check=True, capture_output=True
+    )
     shutil.copyfile(pack.parent / "reference" / "01-tensors" / "tensors.py", workspace / "tensors" / "tensors.py")
     commands = {
         "python -c 'import torch'": [sys.executable, "-c", "import torch"],
@@ -300,8 +334,14 @@ def grade_vs_import(pack: Path, scratch: Path, repeats: int) -> dict:
             cpus[name].append(cpu)
             if name == "kata grade tensors" and done.returncode != 0:
                 raise SystemExit(f"kata grade tensors did not pass:\n{done.stdout[-2000:]}")
-    return {name: {"median_seconds": statistics.median(walls[name]), "median_cpu_seconds": statistics.median(cpus[name]),
-                   "runs": walls[name]} for name in commands}
+    return {
+        name: {
+            "median_seconds": statistics.median(walls[name]),
+            "median_cpu_seconds": statistics.median(cpus[name]),
+            "runs": walls[name],
+        }
+        for name in commands
+    }
 
 
 # --- report -----------------------------------------------------------------------------------------
@@ -352,8 +392,18 @@ def _key(job: dict) -> tuple[str, str]:
 
 
 def render(report: dict) -> str:
-    headers = ["arm", "how", "jobs", "wall s", "CPU s", "jobs/s", "overhead ms p50", "p95",
-               "peak RSS child MB", "parent MB"]
+    headers = [
+        "arm",
+        "how",
+        "jobs",
+        "wall s",
+        "CPU s",
+        "jobs/s",
+        "overhead ms p50",
+        "p95",
+        "peak RSS child MB",
+        "parent MB",
+    ]
     rows = [[name, *row.values()] for name, row in report["summary"]["arms"].items()]
     summary = report["summary"]
     grade = report["grade_vs_import"]
@@ -375,10 +425,23 @@ def render(report: dict) -> str:
     if grade:
         torch_s = grade["python -c 'import torch'"]["median_seconds"]
         torch_cpu = grade["python -c 'import torch'"]["median_cpu_seconds"]
-        rows = [[name, f"{v['median_seconds']:.2f}", f"{v['median_seconds'] / torch_s:.2f}x",
-                 f"{v['median_cpu_seconds']:.2f}", f"{v['median_cpu_seconds'] / torch_cpu:.2f}x"] for name, v in grade.items()]
-        headers = ["command", f"wall s (median of {report['repeats']}, interleaved)", "vs import torch",
-                   "CPU s", "vs import torch"]
+        rows = [
+            [
+                name,
+                f"{v['median_seconds']:.2f}",
+                f"{v['median_seconds'] / torch_s:.2f}x",
+                f"{v['median_cpu_seconds']:.2f}",
+                f"{v['median_cpu_seconds'] / torch_cpu:.2f}x",
+            ]
+            for name, v in grade.items()
+        ]
+        headers = [
+            "command",
+            f"wall s (median of {report['repeats']}, interleaved)",
+            "vs import torch",
+            "CPU s",
+            "vs import torch",
+        ]
         lines += ["", tabulate(rows, headers=headers, tablefmt="simple")]
     return "\n".join(lines)
 
@@ -394,8 +457,13 @@ def _machine() -> dict:
         pass
     import torch
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
-            "load_average_at_start": os.getloadavg()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "load_average_at_start": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -426,20 +494,32 @@ def main(argv: list[str] | None = None) -> None:
         make_class(katas, learners, root / "class")
         (root / "scratch").mkdir()
         spec = {
-            "pack": str(pack), "class": str(root / "class"), "scratch": str(root / "scratch"),
-            "katas": [k.id for k in katas], "files": {k.id: list(k.files) for k in katas},
-            "learners": sorted(p.name for p in (root / "class").iterdir()), "workers": args.workers,
+            "pack": str(pack),
+            "class": str(root / "class"),
+            "scratch": str(root / "scratch"),
+            "katas": [k.id for k in katas],
+            "files": {k.id: list(k.files) for k in katas},
+            "learners": sorted(p.name for p in (root / "class").iterdir()),
+            "workers": args.workers,
             "threads": threads,
             "thread_env": {v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
         }
         spec_file = root / "spec.json"
         spec["spec_file"] = str(spec_file)
         spec_file.write_text(json.dumps(spec))
-        report = {"machine": _machine(), "learners": learners, "katas": spec["katas"], "workers": args.workers,
-                  "threads": threads, "repeats": repeats}
+        report = {
+            "machine": _machine(),
+            "learners": learners,
+            "katas": spec["katas"],
+            "workers": args.workers,
+            "threads": threads,
+            "repeats": repeats,
+        }
         arms = {name: run_arm(name, spec_file) for name in ("floor", "engine", "naive")}
         report["summary"] = summarize(arms, args.workers)
-        report["grade_vs_import"] = grade_vs_import(pack, root / "scratch", repeats) if "tensors" in spec["katas"] else {}
+        report["grade_vs_import"] = (
+            grade_vs_import(pack, root / "scratch", repeats) if "tensors" in spec["katas"] else {}
+        )
     report["load_average_at_end"] = os.getloadavg()
     print(render(report))
     if args.json:

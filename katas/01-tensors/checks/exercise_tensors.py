@@ -13,8 +13,10 @@ def _backward(out, upstream):
     """out.backward(upstream), as (out * upstream).sum().backward(): the same gradients, without the
     import (sympy, ~0.3 s) that a gradient argument costs on first use."""
     if out.shape != upstream.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {upstream.shape} and output[0] "
-                           f"has a shape of {out.shape}.")
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {upstream.shape} and output[0] "
+            f"has a shape of {out.shape}."
+        )
     (out * upstream.to(out.device)).sum().backward()
 
 
@@ -47,8 +49,9 @@ def test_trainable_zeros(solution, inputs):
 
 
 def test_linear_forward(solution, inputs):
-    cases = [{"out": attempt(solution.linear_forward, x, w, b), "inputs_after": [x, w, b]}
-             for x, w, b in inputs["cases"]]
+    cases = [
+        {"out": attempt(solution.linear_forward, x, w, b), "inputs_after": [x, w, b]} for x, w, b in inputs["cases"]
+    ]
     return {"cases": cases, "gradient": _gradients(solution.linear_forward, inputs["gradient"])}
 
 
@@ -76,8 +79,10 @@ def test_positive_mask(solution, inputs):
 
 
 def test_move_to(solution, inputs, device):
-    cases = [{"on_meta": attempt(solution.move_to, x, "meta"), "on_device": attempt(solution.move_to, x, device)}
-             for x in inputs["cases"]]
+    cases = [
+        {"on_meta": attempt(solution.move_to, x, "meta"), "on_device": attempt(solution.move_to, x, device)}
+        for x in inputs["cases"]
+    ]
     x, upstream = inputs["gradient"]["x"], inputs["gradient"]["upstream"]
     moved = attempt(solution.move_to, x, device)
     backward = attempt(lambda: (moved * upstream.to(moved.device)).sum().backward())

@@ -11,19 +11,24 @@ from grader.exercise import attempt
 
 # The scalar functions the judge names, as in test_autograd.py's _FUNCTIONS.
 FUNCTIONS = {
-    "f(t) = (t ** 2).sum()": lambda t: (t ** 2).sum(),
+    "f(t) = (t ** 2).sum()": lambda t: (t**2).sum(),
     "f(t) = t.sin().sum()": lambda t: t.sin().sum(),
     "f(t) = (t * 3).mean()": lambda t: (t * 3).mean(),
-    "f(t) = (t ** 3).sum()": lambda t: (t ** 3).sum(),
-    "f(t) = (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log()":
-        lambda t: (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log(),
+    "f(t) = (t ** 3).sum()": lambda t: (t**3).sum(),
+    "f(t) = (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log()": lambda t: (
+        (t.sin() * t).sum() + (t**3).mean() + t.exp().sum().log()
+    ),
 }
 
 
 def _state(t):
     """What the caller can see of its tensor afterwards: values, requires_grad, leaf or not, .grad."""
-    return {"values": t.detach(), "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
-            "grad": None if t.grad is None else t.grad.detach().clone()}
+    return {
+        "values": t.detach(),
+        "requires_grad": t.requires_grad,
+        "is_leaf": t.is_leaf,
+        "grad": None if t.grad is None else t.grad.detach().clone(),
+    }
 
 
 def _leaf(values, requires_grad, grad=None):
@@ -58,9 +63,11 @@ def test_gradient_leaves_input_alone(solution, inputs):
     source = _leaf(inputs["source"], True)
     computed = source * 2  # not a leaf: part of the caller's own graph
     out_computed = attempt(solution.gradient, FUNCTIONS["f(t) = t.sin().sum()"], computed)
-    return {"plain": {"out": out_plain, "x": _state(plain)},
-            "param": {"out": out_param, "x": _state(param)},
-            "computed": {"out": out_computed, "source": _state(source)}}
+    return {
+        "plain": {"out": out_plain, "x": _state(plain)},
+        "param": {"out": out_param, "x": _state(param)},
+        "computed": {"out": out_computed, "source": _state(source)},
+    }
 
 
 def _mse(weights, batch):
@@ -74,22 +81,30 @@ def test_per_batch_gradients(solution, inputs):
         w = _leaf(case["w"], True, case["w_grad"])
         batches = [tuple(t.clone() for t in batch) for batch in case["batches"]]
         out = attempt(solution.per_batch_gradients, _mse, w, batches)
-        seen.append({"out": list(out) if isinstance(out, (list, tuple)) else out,
-                     "out_type": type(out).__name__, "out_len": len(out) if hasattr(out, "__len__") else None,
-                     "w": _state(w), "batches": batches})
+        seen.append(
+            {
+                "out": list(out) if isinstance(out, (list, tuple)) else out,
+                "out_type": type(out).__name__,
+                "out_len": len(out) if hasattr(out, "__len__") else None,
+                "w": _state(w),
+                "batches": batches,
+            }
+        )
     return seen
 
 
 def _quartic_bowl(a, c):
     """f(x) = Σ a·(x − c)² + 0.1·Σ x⁴, the function the judge's descent problems describe."""
-    return lambda x: (a * (x - c) ** 2).sum() + 0.1 * (x ** 4).sum()
+    return lambda x: (a * (x - c) ** 2).sum() + 0.1 * (x**4).sum()
 
 
 def test_gradient_descent_path(solution, inputs):
     seen = []
     for case in inputs:
         x0 = _leaf(case["x0"], False)
-        seen.append(attempt(solution.gradient_descent, _quartic_bowl(case["a"], case["c"]), x0, case["lr"], case["steps"]))
+        seen.append(
+            attempt(solution.gradient_descent, _quartic_bowl(case["a"], case["c"]), x0, case["lr"], case["steps"])
+        )
     return seen
 
 
@@ -122,8 +137,15 @@ def test_predict_no_grad(solution, inputs):
             grad_after = torch.is_grad_enabled()
         finally:
             torch.set_grad_enabled(True)  # a wrong answer must not spoil the checks that follow
-        seen.append({"out": out, "grad_mode_inside": list(grad_mode), "grad_after": grad_after,
-                     "param_grads_none": all(p.grad is None for p in model.parameters()), "x": _state(x)})
+        seen.append(
+            {
+                "out": out,
+                "grad_mode_inside": list(grad_mode),
+                "grad_after": grad_after,
+                "param_grads_none": all(p.grad is None for p in model.parameters()),
+                "x": _state(x),
+            }
+        )
     return seen
 
 

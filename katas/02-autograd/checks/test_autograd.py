@@ -11,12 +11,14 @@ from grader.observations import Raised
 # The scalar functions by the name the exercise half knows them, with their derivatives worked out
 # by hand (None: only checked against finite differences).
 _FUNCTIONS = {
-    "f(t) = (t ** 2).sum()": (lambda t: (t ** 2).sum(), lambda x: 2 * x),
+    "f(t) = (t ** 2).sum()": (lambda t: (t**2).sum(), lambda x: 2 * x),
     "f(t) = t.sin().sum()": (lambda t: t.sin().sum(), lambda x: x.cos()),
     "f(t) = (t * 3).mean()": (lambda t: (t * 3).mean(), lambda x: torch.full_like(x, 3 / x.numel())),
-    "f(t) = (t ** 3).sum()": (lambda t: (t ** 3).sum(), lambda x: 3 * x ** 2),
-    "f(t) = (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log()":
-        (lambda t: (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log(), None),
+    "f(t) = (t ** 3).sum()": (lambda t: (t**3).sum(), lambda x: 3 * x**2),
+    "f(t) = (t.sin() * t).sum() + (t ** 3).mean() + t.exp().sum().log()": (
+        lambda t: (t.sin() * t).sum() + (t**3).mean() + t.exp().sum().log(),
+        None,
+    ),
 }
 _ANALYTIC = ("f(t) = (t ** 2).sum()", "f(t) = t.sin().sum()", "f(t) = (t * 3).mean()")
 
@@ -62,9 +64,15 @@ def _unchanged(state, values, requires_grad, grad, name, who):
 def test_gradient_analytic(rng):
     """gradient matches the derivatives worked out by hand, for several shapes and dtypes
     gradient 与手算的导数一致（多种形状与 dtype）"""
-    points = [torch.randn(shape, generator=rng, dtype=dtype)
-              for shape, dtype in (((2, 3), torch.float32), ((5,), torch.float64), ((3, 1, 4), torch.float32),
-                                   ((), torch.float64))]
+    points = [
+        torch.randn(shape, generator=rng, dtype=dtype)
+        for shape, dtype in (
+            ((2, 3), torch.float32),
+            ((5,), torch.float64),
+            ((3, 1, 4), torch.float32),
+            ((), torch.float64),
+        )
+    ]
     cases = [{"x": x, "f": label} for x in points for label in _ANALYTIC]
     seen = yield cases
     for case, calls in zip(cases, seen, strict=True):
@@ -74,10 +82,12 @@ def test_gradient_analytic(rng):
             name = f"gradient({label}, x of shape {tuple(x.shape)}, {x.dtype}), {attempt} call"
             _unchanged(got["x"], x, False, None, "the caller's x", name)
             expect.matches(
-                got["out"], expected, name=name,
+                got["out"],
+                expected,
+                name=name,
                 why="call backward() once on f of a fresh leaf made from x (same shape and dtype) and read that "
-                    "leaf's .grad; a second call giving a different answer means gradients from an earlier call "
-                    "were added in",
+                "leaf's .grad; a second call giving a different answer means gradients from an earlier call "
+                "were added in",
             )
 
 
@@ -88,17 +98,25 @@ def test_gradient_finite_differences(rng):
     x = torch.randn(3, 5, generator=rng, dtype=torch.float64)
     out = yield {"x": x, "f": label}
     expected = _central_differences(_FUNCTIONS[label][0], x)
-    expect.matches(out, expected, name="gradient(f, x) for a float64 x of shape (3, 5)", rtol=1e-5, atol=1e-6,
-                   why="the gradient must come from autograd on f itself, in x's own dtype (float64 here)")
+    expect.matches(
+        out,
+        expected,
+        name="gradient(f, x) for a float64 x of shape (3, 5)",
+        rtol=1e-5,
+        atol=1e-6,
+        why="the gradient must come from autograd on f itself, in x's own dtype (float64 here)",
+    )
 
 
 def test_gradient_leaves_input_alone(rng):
     """gradient does not change the caller's tensor, its requires_grad or its .grad
     gradient 不改动调用者的张量、它的 requires_grad 和 .grad"""
-    inputs = {"plain": torch.randn(5, generator=rng),
-              "param": torch.randn(4, 3, generator=rng),
-              "param_grad": torch.full((4, 3), 7.0),  # an old gradient that belongs to the caller
-              "source": torch.randn(6, generator=rng)}
+    inputs = {
+        "plain": torch.randn(5, generator=rng),
+        "param": torch.randn(4, 3, generator=rng),
+        "param_grad": torch.full((4, 3), 7.0),  # an old gradient that belongs to the caller
+        "source": torch.randn(6, generator=rng),
+    }
     seen = yield inputs
 
     plain = seen["plain"]
@@ -113,18 +131,30 @@ def test_gradient_leaves_input_alone(rng):
             "of an x that requires grad is not a leaf (it is part of x's graph); make the private leaf with "
             "x.detach().clone().requires_grad_()"
         )
-    expect.close(param["out"], 3 * inputs["param"] ** 2,
-                 name="gradient(f, x) for a leaf x that requires grad and holds a .grad",
-                 why="make a private leaf with x.detach().clone().requires_grad_() and read its .grad: "
-                     "x.clone() without detach() is not a leaf, so its .grad stays None and backward() "
-                     "reaches the caller's x")
-    _unchanged(param["x"], inputs["param"], True, inputs["param_grad"], "the caller's x (a leaf with a .grad)",
-               "gradient(f, x)")
+    expect.close(
+        param["out"],
+        3 * inputs["param"] ** 2,
+        name="gradient(f, x) for a leaf x that requires grad and holds a .grad",
+        why="make a private leaf with x.detach().clone().requires_grad_() and read its .grad: "
+        "x.clone() without detach() is not a leaf, so its .grad stays None and backward() "
+        "reaches the caller's x",
+    )
+    _unchanged(
+        param["x"],
+        inputs["param"],
+        True,
+        inputs["param_grad"],
+        "the caller's x (a leaf with a .grad)",
+        "gradient(f, x)",
+    )
 
     computed = seen["computed"]
-    expect.close(computed["out"], torch.cos(inputs["source"] * 2),
-                 name="gradient(f, x) for an x computed from another tensor (not a leaf)",
-                 why="detach() x first, so the gradient is taken at x and stops there")
+    expect.close(
+        computed["out"],
+        torch.cos(inputs["source"] * 2),
+        name="gradient(f, x) for an x computed from another tensor (not a leaf)",
+        why="detach() x first, so the gradient is taken at x and stops there",
+    )
     if computed["source"]["grad"] is not None:
         raise AssertionError(
             "gradient(f, x) for x = source * 2 put a gradient into source.grad (expected None): backward() ran "
@@ -144,8 +174,10 @@ def test_per_batch_gradients(rng):
     cases = []
     for features, outputs, sizes, dtype in ((3, 1, (4, 4, 4), torch.float32), (5, 2, (3, 7, 1, 2), torch.float64)):
         w = torch.randn(features, outputs, generator=rng, dtype=dtype)
-        batches = [(torch.randn(n, features, generator=rng, dtype=dtype),
-                    torch.randn(n, outputs, generator=rng, dtype=dtype)) for n in sizes]
+        batches = [
+            (torch.randn(n, features, generator=rng, dtype=dtype), torch.randn(n, outputs, generator=rng, dtype=dtype))
+            for n in sizes
+        ]
         # w.grad holds an old gradient left over from somewhere else
         cases.append({"w": w, "w_grad": torch.full_like(w, 100.0), "batches": batches})
     seen = yield cases
@@ -184,14 +216,22 @@ def test_per_batch_gradients(rng):
                     "w.grad = None instead of zeroing"
                 )
         for i, (entry, want) in enumerate(zip(out, expected)):
-            expect.matches(entry, want, name=f"gradient {i} of {label} (of batch {i} alone)", atol=1e-5,
-                           rtol=1e-5 if w.dtype == torch.float32 else None,
-                           why="each entry is the gradient of that batch's loss only, in w's dtype")
+            expect.matches(
+                entry,
+                want,
+                name=f"gradient {i} of {label} (of batch {i} alone)",
+                atol=1e-5,
+                rtol=1e-5 if w.dtype == torch.float32 else None,
+                why="each entry is the gradient of that batch's loss only, in w's dtype",
+            )
         state = got["w"]
         if not torch.equal(state["values"], w) or not (state["is_leaf"] and state["requires_grad"]):
             raise AssertionError(f"{label} changed w itself: it should only read gradients, not update w")
-        if not all(torch.equal(t, s) for batch, saved in zip(got["batches"], batches, strict=True)
-                   for t, s in zip(batch, saved, strict=True)):
+        if not all(
+            torch.equal(t, s)
+            for batch, saved in zip(got["batches"], batches, strict=True)
+            for t, s in zip(batch, saved, strict=True)
+        ):
             raise AssertionError(f"{label} changed the caller's batches: leave the inputs as they were")
 
 
@@ -199,14 +239,16 @@ def _descent_problem(rng, shape, dtype):
     """f(x) = Σ a·(x − c)² + 0.1·Σ x⁴ (built by the exercise half from a and c) and a start x0.
 
     x0 stays in [-2, 2], where the quartic term keeps every step of lr ≤ 0.05 stable."""
-    return {"a": torch.rand(shape, generator=rng, dtype=dtype) + 0.5,
-            "c": torch.randn(shape, generator=rng, dtype=dtype),
-            "x0": torch.rand(shape, generator=rng, dtype=dtype) * 4 - 2}
+    return {
+        "a": torch.rand(shape, generator=rng, dtype=dtype) + 0.5,
+        "c": torch.randn(shape, generator=rng, dtype=dtype),
+        "x0": torch.rand(shape, generator=rng, dtype=dtype) * 4 - 2,
+    }
 
 
 def _descent_gradient(problem, x):
     """∇f worked out by hand."""
-    return 2 * problem["a"] * (x - problem["c"]) + 0.4 * x ** 3
+    return 2 * problem["a"] * (x - problem["c"]) + 0.4 * x**3
 
 
 def _descent_paths(problem):
@@ -256,34 +298,59 @@ def test_gradient_descent_path(rng):
                 "backward() adds into x.grad, so clear it every step (x.grad = None or x.grad.zero_())"
             )
         expect.close(
-            out, x, name=name, rtol=1e-5 if x0.dtype == torch.float32 else None,
+            out,
+            x,
+            name=name,
+            rtol=1e-5 if x0.dtype == torch.float32 else None,
             why="each step needs a fresh forward pass f(x) at the current x, then backward(), then the update "
-                "under torch.no_grad(); the graph of an earlier step describes an old x",
+            "under torch.no_grad(); the graph of an earlier step describes an old x",
         )
 
 
 def test_gradient_descent_returns_plain_tensor(rng):
     """gradient_descent leaves x0 alone and returns a tensor that does not require grad
     gradient_descent 不修改 x0，并返回一个不需要梯度的张量"""
-    cases = [{**_descent_problem(rng, (3,), torch.float64), "lr": 0.05, "steps": 3, "requires_grad": requires_grad}
-             for requires_grad in (False, True)]
+    cases = [
+        {**_descent_problem(rng, (3,), torch.float64), "lr": 0.05, "steps": 3, "requires_grad": requires_grad}
+        for requires_grad in (False, True)
+    ]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         out = _descent_result(got["out"], "gradient_descent(f, x0, lr, steps)")
-        expect.requires_grad(out, False, name="the result of gradient_descent",
-                             why="return x.detach(): the caller wants values, not a leaf still tracked by autograd")
+        expect.requires_grad(
+            out,
+            False,
+            name="the result of gradient_descent",
+            why="return x.detach(): the caller wants values, not a leaf still tracked by autograd",
+        )
         requires_grad = case["requires_grad"]
-        _unchanged(got["x0"], case["x0"], requires_grad, None, f"the caller's x0 (requires_grad={requires_grad})",
-                   "gradient_descent(f, x0, lr, steps)")
+        _unchanged(
+            got["x0"],
+            case["x0"],
+            requires_grad,
+            None,
+            f"the caller's x0 (requires_grad={requires_grad})",
+            "gradient_descent(f, x0, lr, steps)",
+        )
         # loosely: test_gradient_descent_path judges the path itself and names its mistakes
-        expect.close(out, _descent_paths(case)[0], name="the result of gradient_descent", rtol=1e-4, atol=1e-6,
-                     why=f"it should be where {case['steps']} steps of x ← x − lr·∇f(x) from x0 lead")
+        expect.close(
+            out,
+            _descent_paths(case)[0],
+            name="the result of gradient_descent",
+            rtol=1e-4,
+            atol=1e-6,
+            why=f"it should be where {case['steps']} steps of x ← x − lr·∇f(x) from x0 lead",
+        )
 
 
 def _small_model_weights(rng):
     """The parameters of Linear(4, 8) → Tanh → Linear(8, 2), scaled like PyTorch's default init."""
-    return {"0.weight": (torch.rand(8, 4, generator=rng) - 0.5), "0.bias": (torch.rand(8, generator=rng) - 0.5),
-            "2.weight": (torch.rand(2, 8, generator=rng) - 0.5) * 0.7, "2.bias": (torch.rand(2, generator=rng) - 0.5) * 0.7}
+    return {
+        "0.weight": (torch.rand(8, 4, generator=rng) - 0.5),
+        "0.bias": (torch.rand(8, generator=rng) - 0.5),
+        "2.weight": (torch.rand(2, 8, generator=rng) - 0.5) * 0.7,
+        "2.bias": (torch.rand(2, generator=rng) - 0.5) * 0.7,
+    }
 
 
 def _small_model_output(weights, x):
@@ -295,8 +362,10 @@ def test_predict_no_grad(rng):
     """predict runs the forward pass with gradient tracking off
     predict 在关闭梯度跟踪的情况下执行前向计算"""
     weights = _small_model_weights(rng)
-    cases = [{"x": torch.randn(rows, 4, generator=rng), "requires_grad": requires_grad}
-             for rows, requires_grad in ((6, False), (3, True))]
+    cases = [
+        {"x": torch.randn(rows, 4, generator=rng), "requires_grad": requires_grad}
+        for rows, requires_grad in ((6, False), (3, True))
+    ]
     seen = yield {"weights": weights, "cases": cases}
     for case, got in zip(cases, seen, strict=True):
         x, requires_grad = case["x"], case["requires_grad"]
@@ -324,7 +393,9 @@ def test_predict_restores_grad_mode(rng):
     weights = _small_model_weights(rng)
     x = torch.randn(5, 4, generator=rng)
     got = yield {"weights": weights, "x": x}
-    expect.close(got["out"], _small_model_output(weights, x), name="predict(model, x) called inside `with torch.no_grad():`")
+    expect.close(
+        got["out"], _small_model_output(weights, x), name="predict(model, x) called inside `with torch.no_grad():`"
+    )
     assert not got["grad_after"], (
         "predict(model, x) called inside the caller's `with torch.no_grad():` switched gradient tracking back on "
         "(expected torch.is_grad_enabled() == False after it returned, as before the call): restore the mode that "
@@ -340,7 +411,11 @@ def test_to_numpy(rng):
         ("a float32 tensor that requires grad", "leaf", values),
         ("a computed float32 tensor (x * 2)", "computed", values),
         ("a plain float32 tensor", "plain", values),
-        ("a float64 tensor of shape (5,) that requires grad", "leaf", torch.randn(5, generator=rng, dtype=torch.float64)),
+        (
+            "a float64 tensor of shape (5,) that requires grad",
+            "leaf",
+            torch.randn(5, generator=rng, dtype=torch.float64),
+        ),
         ("an int64 tensor of shape (2, 3, 1)", "plain", torch.randint(-9, 9, (2, 3, 1), generator=rng)),
         ("a 0-d float64 tensor", "plain", torch.randn((), generator=rng, dtype=torch.float64)),
     )
@@ -361,8 +436,14 @@ def test_to_numpy(rng):
             "conversion, just .detach().cpu().numpy()"
         )
         assert out.shape == want.shape, f"to_numpy({label}) should have shape {want.shape}, got {out.shape}"
-        expect.close(torch.from_numpy(out), torch.from_numpy(want), name=f"to_numpy({label})",
-                     why="the array holds t's own values: .detach().cpu().numpy()", rtol=0, atol=0)
+        expect.close(
+            torch.from_numpy(out),
+            torch.from_numpy(want),
+            name=f"to_numpy({label})",
+            why="the array holds t's own values: .detach().cpu().numpy()",
+            rtol=0,
+            atol=0,
+        )
         assert got["requires_grad_after"] is requires_grad, (
             f"to_numpy({label}) changed requires_grad of the caller's tensor (expected {requires_grad}): "
             "detach() gives a new view and leaves t alone; requires_grad_(False) changes t itself"

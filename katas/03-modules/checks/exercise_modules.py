@@ -41,7 +41,8 @@ def _load(layers, params):
     targets = [(layer.weight, w) for layer, (w, _) in zip(layers, params)]
     targets += [(layer.bias, b) for layer, (_, b) in zip(layers, params)]
     fits = len(layers) == len(params) and all(
-        isinstance(p, torch.Tensor) and not is_lazy(p) and p.shape == value.shape for p, value in targets)
+        isinstance(p, torch.Tensor) and not is_lazy(p) and p.shape == value.shape for p, value in targets
+    )
     if fits:
         with torch.no_grad():
             for p, value in targets:
@@ -65,12 +66,17 @@ def _backward(out, upstream):
 
 # --- exercise 1: MLP ------------------------------------------------------------------------------
 
+
 def test_mlp_parameters(solution, inputs):
     seen = []
     for sizes in inputs:
         model = solution.MLP(sizes)
-        seen.append({"layers": [_layer(m) for m in _linears(model)],
-                     "parameters": [(name, p.numel()) for name, p in model.named_parameters()]})
+        seen.append(
+            {
+                "layers": [_layer(m) for m in _linears(model)],
+                "parameters": [(name, p.numel()) for name, p in model.named_parameters()],
+            }
+        )
     return seen
 
 
@@ -95,14 +101,17 @@ def test_mlp_forward(solution, inputs):
 def test_mlp_moves_with_model(solution, inputs):
     model = solution.MLP(inputs["sizes"]).double()
     layers = _linears(model)
-    seen = {"parameters": {name: p.detach().clone() for name, p in model.named_parameters()},
-            "layers": [_layer(m) for m in layers]}
+    seen = {
+        "parameters": {name: p.detach().clone() for name, p in model.named_parameters()},
+        "layers": [_layer(m) for m in layers],
+    }
     if _load(layers, inputs["params"]):
         seen["out"] = attempt(model, inputs["x"])
     return seen
 
 
 # --- exercise 2: RunningCenter --------------------------------------------------------------------
+
 
 def _set_running_mean(module, values):
     with torch.no_grad():
@@ -112,10 +121,12 @@ def _set_running_mean(module, values):
 def test_running_center_buffer(solution, inputs):
     module = solution.RunningCenter(inputs["features"])
     buffers = dict(module.named_buffers())
-    seen = {"parameters": [name for name, _ in module.named_parameters()],
-            "buffers": sorted(buffers),
-            "running_mean": _tensor(buffers.get("running_mean")),
-            "state_dict": sorted(module.state_dict())}
+    seen = {
+        "parameters": [name for name, _ in module.named_parameters()],
+        "buffers": sorted(buffers),
+        "running_mean": _tensor(buffers.get("running_mean")),
+        "state_dict": sorted(module.state_dict()),
+    }
     # the judge's values in the buffer, so what .double() keeps is this job's
     seen["set"] = attempt(_set_running_mean, module, inputs["values"])
     seen["after_double"] = attempt(lambda: _tensor(module.double().running_mean))
@@ -160,11 +171,14 @@ def test_running_center_eval(solution, inputs):
 
 # --- exercise 3: Classifier -----------------------------------------------------------------------
 
+
 def test_classifier_structure(solution, inputs):
     model = solution.Classifier(*inputs)
-    return {"children": sorted(name for name, _ in model.named_children()),
-            "parameters": [(name, p.numel()) for name, p in model.named_parameters()],
-            "state_dict": sorted(model.state_dict())}
+    return {
+        "children": sorted(name for name, _ in model.named_children()),
+        "parameters": [(name, p.numel()) for name, p in model.named_parameters()],
+        "state_dict": sorted(model.state_dict()),
+    }
 
 
 def test_classifier_hooks(solution, inputs):
@@ -178,8 +192,7 @@ def test_classifier_hooks(solution, inputs):
     out = attempt(model, inputs["x"])
     for h in handles:
         h.remove()
-    return {"out": out, "watched": [name for name, _ in watched], "calls": calls,
-            "layers": [_layer(m) for m in layers]}
+    return {"out": out, "watched": [name for name, _ in watched], "calls": calls, "layers": [_layer(m) for m in layers]}
 
 
 def test_classifier_train_eval(solution, inputs):
@@ -207,6 +220,7 @@ def test_classifier_train_eval(solution, inputs):
 
 # --- exercise 4: count_parameters -----------------------------------------------------------------
 
+
 def test_count_parameters(solution, inputs):
     simple = nn.Linear(*inputs["simple"])
     n, k = inputs["width"], inputs["frozen_in"]
@@ -218,17 +232,23 @@ def test_count_parameters(solution, inputs):
 
 # --- exercises 5 and 6: conv_output_size and SmallCNN ---------------------------------------------
 
+
 def test_conv_output_size(solution, inputs):
-    return {"keywords": [attempt(solution.conv_output_size, *args, **kwargs) for args, kwargs in inputs["keywords"]],
-            "positional": [attempt(solution.conv_output_size, *args) for args in inputs["positional"]]}
+    return {
+        "keywords": [attempt(solution.conv_output_size, *args, **kwargs) for args, kwargs in inputs["keywords"]],
+        "positional": [attempt(solution.conv_output_size, *args) for args in inputs["positional"]],
+    }
 
 
 def _cnn(model):
     """A SmallCNN as the judge sees it: its Conv2d and Linear layers, in registration order."""
-    return {"convs": [{**_layer(m), "stride": m.stride, "padding": m.padding, "dilation": m.dilation}
-                      for m in _convs(model)],
-            "linears": [{**_layer(m), "in_features": m.in_features} for m in _linears(model)],
-            "numel": sum(p.numel() for p in model.parameters() if not is_lazy(p))}
+    return {
+        "convs": [
+            {**_layer(m), "stride": m.stride, "padding": m.padding, "dilation": m.dilation} for m in _convs(model)
+        ],
+        "linears": [{**_layer(m), "in_features": m.in_features} for m in _linears(model)],
+        "numel": sum(p.numel() for p in model.parameters() if not is_lazy(p)),
+    }
 
 
 def _cnn_load(model, params):
@@ -237,15 +257,18 @@ def _cnn_load(model, params):
 
 
 def test_small_cnn_layers(solution, inputs):
-    return [_cnn(solution.SmallCNN(in_size=in_size, channels=channels, num_classes=classes))
-            for in_size, channels, classes in inputs]
+    return [
+        _cnn(solution.SmallCNN(in_size=in_size, channels=channels, num_classes=classes))
+        for in_size, channels, classes in inputs
+    ]
 
 
 def test_small_cnn_forward(solution, inputs, device):
     seen = []
     for case in inputs:
-        model = solution.SmallCNN(in_size=case["in_size"], channels=case["channels"],
-                                  num_classes=case["classes"]).to(device)
+        model = solution.SmallCNN(in_size=case["in_size"], channels=case["channels"], num_classes=case["classes"]).to(
+            device
+        )
         observed = _cnn(model)
         seen.append(observed)
         if not _cnn_load(model, case["params"]):
@@ -261,14 +284,19 @@ def test_small_cnn_forward(solution, inputs, device):
 
 
 def test_small_cnn_gradients(solution, inputs):
-    model = solution.SmallCNN(in_size=inputs["in_size"], channels=inputs["channels"],
-                              num_classes=inputs["classes"]).double()
+    model = solution.SmallCNN(
+        in_size=inputs["in_size"], channels=inputs["channels"], num_classes=inputs["classes"]
+    ).double()
     seen = _cnn(model)
     if not _cnn_load(model, inputs["params"]):
         return seen
     out = attempt(model, inputs["x"])
-    seen.update(out_requires_grad=isinstance(out, torch.Tensor) and out.requires_grad, out=out,
-                backward=_backward(out, inputs["upstream"]), grads=_grads(_convs(model) + _linears(model)))
+    seen.update(
+        out_requires_grad=isinstance(out, torch.Tensor) and out.requires_grad,
+        out=out,
+        backward=_backward(out, inputs["upstream"]),
+        grads=_grads(_convs(model) + _linears(model)),
+    )
     return seen
 
 

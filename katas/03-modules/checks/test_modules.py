@@ -35,9 +35,13 @@ def _layer_params(rng, shapes, dtype=torch.float32):
         fan_in = 1
         for n in shape[1:]:
             fan_in *= n
-        scale = fan_in ** -0.5
-        params.append((torch.randn(shape, generator=rng, dtype=dtype) * scale,
-                       torch.randn(shape[0], generator=rng, dtype=dtype) * scale))
+        scale = fan_in**-0.5
+        params.append(
+            (
+                torch.randn(shape, generator=rng, dtype=dtype) * scale,
+                torch.randn(shape[0], generator=rng, dtype=dtype) * scale,
+            )
+        )
     return params
 
 
@@ -88,11 +92,15 @@ def _check_linear_shapes(layers, sizes, label):
 
 
 def _backward_ran(backward, label):
-    expect.returned(backward, name=f"{label}: out.backward(upstream)",
-                    why="the output should stay connected to the parameters so the model can learn")
+    expect.returned(
+        backward,
+        name=f"{label}: out.backward(upstream)",
+        why="the output should stay connected to the parameters so the model can learn",
+    )
 
 
 # --- exercise 1: MLP ------------------------------------------------------------------------------
+
 
 def test_mlp_parameters(rng):
     """MLP registers every layer, so parameters() and the optimizer see all weights
@@ -106,12 +114,18 @@ def test_mlp_parameters(rng):
             + (PLAIN_LIST if not layers else "one Linear per pair of neighbouring sizes")
         )
         for i, (layer, a, b) in enumerate(zip(layers, sizes[:-1], sizes[1:])):
-            expect.shape(layer["weight"], (b, a), name=f"MLP({sizes}): layer {i}'s weight",
-                         why=f"layer {i} maps {a} features to {b}: nn.Linear({a}, {b}), in order")
+            expect.shape(
+                layer["weight"],
+                (b, a),
+                name=f"MLP({sizes}): layer {i}'s weight",
+                why=f"layer {i} maps {a} features to {b}: nn.Linear({a}, {b}), in order",
+            )
         params = got["parameters"]
         want = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
         total = sum(numel for _, numel in params)
-        assert params, f"MLP({sizes}).parameters() is empty, so an optimizer would raise 'optimizer got an empty parameter list'. {PLAIN_LIST}"
+        assert params, (
+            f"MLP({sizes}).parameters() is empty, so an optimizer would raise 'optimizer got an empty parameter list'. {PLAIN_LIST}"
+        )
         assert len(params) == 2 * (len(sizes) - 1) and total == want, (
             f"MLP({sizes}).parameters() should list {2 * (len(sizes) - 1)} tensors with {want} numbers in all, "
             f"got {len(params)} tensors with {total} numbers"
@@ -124,20 +138,37 @@ def test_mlp_forward(rng):
     cases = []
     for sizes, batch in (([4, 16, 8, 3], 10), ([6, 2], 1)):
         x = torch.randn(batch, sizes[0], generator=rng)
-        cases.append({"sizes": sizes, "params": _negative_outputs(_mlp_params(rng, sizes), x), "x": x,
-                      "upstream": torch.randn(batch, sizes[-1], generator=rng)})
+        cases.append(
+            {
+                "sizes": sizes,
+                "params": _negative_outputs(_mlp_params(rng, sizes), x),
+                "x": x,
+                "upstream": torch.randn(batch, sizes[-1], generator=rng),
+            }
+        )
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         sizes, params, x = case["sizes"], case["params"], case["x"]
         layers = got["layers"]
-        assert len(layers) == len(sizes) - 1, f"MLP({sizes}): expected {len(sizes) - 1} registered nn.Linear layers, got {len(layers)}"
+        assert len(layers) == len(sizes) - 1, (
+            f"MLP({sizes}): expected {len(sizes) - 1} registered nn.Linear layers, got {len(layers)}"
+        )
         _check_linear_shapes(layers, sizes, f"MLP({sizes})")
-        expect.matches(got["out"], _mlp_reference(params, x), name=f"MLP({sizes})(x of shape {tuple(x.shape)})",
-                       why="layer after layer, with torch.relu between them but no ReLU on the output")
+        expect.matches(
+            got["out"],
+            _mlp_reference(params, x),
+            name=f"MLP({sizes})(x of shape {tuple(x.shape)})",
+            why="layer after layer, with torch.relu between them but no ReLU on the output",
+        )
         _backward_ran(got["backward"], f"MLP({sizes})")
         want = _reference_grads(lambda leaves: _mlp_reference(leaves, x), params, case["upstream"])
-        _compare_grads(got["grads"], want, [f"layer {i}" for i in range(len(want))], f"MLP({sizes})",
-                       why="each layer once, in order, with nothing detached in between")
+        _compare_grads(
+            got["grads"],
+            want,
+            [f"layer {i}" for i in range(len(want))],
+            f"MLP({sizes})",
+            why="each layer once, in order, with nothing detached in between",
+        )
         order = [f"layer {i}" for i in range(len(layers))]
         assert got["calls"] == order, (
             f"MLP({sizes}): the layers' forward hooks fired as {got['calls']}, expected {order}: call each layer "
@@ -165,6 +196,7 @@ def test_mlp_moves_with_model(rng):
 
 # --- exercise 2: RunningCenter --------------------------------------------------------------------
 
+
 def test_running_center_buffer(rng):
     """RunningCenter keeps running_mean as a buffer: saved and moved, but not a parameter
     RunningCenter 把 running_mean 存为 buffer：会被保存和移动，但不是参数"""
@@ -184,21 +216,39 @@ def test_running_center_buffer(rng):
     expect.matches(seen["running_mean"], torch.zeros(features), name=f"running_mean of a new {label}")
     assert "running_mean" in seen["state_dict"], "running_mean is missing from state_dict(): register it as a buffer"
     expect.returned(seen["set"], name=f"writing values into running_mean (with torch.no_grad(): copy_) of a {label}")
-    expect.dtype(seen["after_double"], torch.float64, name="running_mean after .double()",
-                 why="buffers are converted with the module")
-    expect.close(seen["after_double"], values.double(), name="running_mean after .double()",
-                 why=".double() converts the buffer and keeps its values")
-    expect.device(seen["after_meta"], "meta", name='running_mean after .to("meta")',
-                  why="buffers move with the module")
+    expect.dtype(
+        seen["after_double"],
+        torch.float64,
+        name="running_mean after .double()",
+        why="buffers are converted with the module",
+    )
+    expect.close(
+        seen["after_double"],
+        values.double(),
+        name="running_mean after .double()",
+        why=".double() converts the buffer and keeps its values",
+    )
+    expect.device(seen["after_meta"], "meta", name='running_mean after .to("meta")', why="buffers move with the module")
 
 
 def test_running_center_train(rng):
     """In training mode RunningCenter subtracts the batch mean (gradient included) and updates the running mean
     训练模式下 RunningCenter 减去批均值（梯度也要正确），并更新滑动均值"""
-    cases = [{"features": features, "momentum": momentum, "dtype": dtype,
-              "steps": [(torch.randn(batch, features, generator=rng, dtype=dtype) + 2.0,
-                         torch.randn(batch, features, generator=rng, dtype=dtype)) for _ in range(2)]}
-             for features, batch, momentum, dtype in ((3, 8, 0.25, torch.float32), (4, 5, None, torch.float64))]
+    cases = [
+        {
+            "features": features,
+            "momentum": momentum,
+            "dtype": dtype,
+            "steps": [
+                (
+                    torch.randn(batch, features, generator=rng, dtype=dtype) + 2.0,
+                    torch.randn(batch, features, generator=rng, dtype=dtype),
+                )
+                for _ in range(2)
+            ],
+        }
+        for features, batch, momentum, dtype in ((3, 8, 0.25, torch.float32), (4, 5, None, torch.float64))
+    ]
     seen = yield cases
     for case, steps in zip(cases, seen, strict=True):
         features, momentum, dtype = case["features"], case["momentum"], case["dtype"]
@@ -208,47 +258,82 @@ def test_running_center_train(rng):
         for step, ((data, upstream), got) in enumerate(zip(case["steps"], steps, strict=True)):
             mean = data.mean(dim=0)
             running = (1 - m) * running + m * mean
-            expect.close(got["out"], data - mean, name=f"{label} output in training mode (batch {step})",
-                         why="in training mode subtract this batch's own mean, x.mean(dim=0)")
-            expect.close(got["running_mean"], running, name=f"{label}: running_mean after batch {step}",
-                         why=f"running_mean ← (1 − momentum)·running_mean + momentum·batch mean, momentum {m}"
-                             + (" (the default)" if momentum is None else ""))
-            expect.requires_grad(got["running_mean"], False, name="running_mean after a training step",
-                                 why="update it under torch.no_grad() (or with mean.detach()): otherwise the buffer "
-                                     "drags every batch's graph along, wasting memory and breaking later backward() calls")
-            assert got["out"].requires_grad, "the output should stay connected to x (requires_grad) so the model can learn"
+            expect.close(
+                got["out"],
+                data - mean,
+                name=f"{label} output in training mode (batch {step})",
+                why="in training mode subtract this batch's own mean, x.mean(dim=0)",
+            )
+            expect.close(
+                got["running_mean"],
+                running,
+                name=f"{label}: running_mean after batch {step}",
+                why=f"running_mean ← (1 − momentum)·running_mean + momentum·batch mean, momentum {m}"
+                + (" (the default)" if momentum is None else ""),
+            )
+            expect.requires_grad(
+                got["running_mean"],
+                False,
+                name="running_mean after a training step",
+                why="update it under torch.no_grad() (or with mean.detach()): otherwise the buffer "
+                "drags every batch's graph along, wasting memory and breaking later backward() calls",
+            )
+            assert got["out"].requires_grad, (
+                "the output should stay connected to x (requires_grad) so the model can learn"
+            )
             expect.returned(got["backward"], name=f"{label}: out.backward(upstream) (batch {step})")
             # d/dx of (x - x.mean(0)), applied to upstream: the batch mean's share comes back as −mean(upstream).
-            expect.close(got["x_grad"], upstream - upstream.mean(dim=0),
-                         name=f"{label}: x.grad after out.backward(upstream) (batch {step})",
-                         why="the output is x − x.mean(dim=0), and the mean depends on x too, so the gradient is "
-                             "upstream − upstream.mean(dim=0). A detached batch mean drops that second term: detach "
-                             "only the copy that goes into running_mean, never the mean you subtract")
+            expect.close(
+                got["x_grad"],
+                upstream - upstream.mean(dim=0),
+                name=f"{label}: x.grad after out.backward(upstream) (batch {step})",
+                why="the output is x − x.mean(dim=0), and the mean depends on x too, so the gradient is "
+                "upstream − upstream.mean(dim=0). A detached batch mean drops that second term: detach "
+                "only the copy that goes into running_mean, never the mean you subtract",
+            )
 
 
 def test_running_center_eval(rng):
     """In eval mode RunningCenter subtracts the running mean and leaves it unchanged
     评估模式下 RunningCenter 减去滑动均值，且不改变它"""
-    inputs = {"features": 3, "momentum": 0.5, "batch": torch.randn(6, 3, generator=rng) + 1.0,
-              "running_mean": torch.randn(3, generator=rng), "x": torch.randn(5, 3, generator=rng) * 3,
-              "upstream": torch.randn(5, 3, generator=rng)}
+    inputs = {
+        "features": 3,
+        "momentum": 0.5,
+        "batch": torch.randn(6, 3, generator=rng) + 1.0,
+        "running_mean": torch.randn(3, generator=rng),
+        "x": torch.randn(5, 3, generator=rng) * 3,
+        "upstream": torch.randn(5, 3, generator=rng),
+    }
     seen = yield inputs
     x, running = inputs["x"], inputs["running_mean"]
     assert torch.equal(seen["x_after"], x), (
         "RunningCenter changed its input x in place in eval mode (x -= ... or x.sub_(...)): return x - running_mean, "
         "a new tensor; the caller may still need x"
     )
-    expect.close(seen["running_mean"], running, name="running_mean after an eval-mode forward",
-                 why="eval mode must not update the statistics; check self.training")
-    expect.close(seen["out"], x - running, name="RunningCenter output in eval mode",
-                 why="in eval mode subtract the stored running_mean, not the batch's own mean")
+    expect.close(
+        seen["running_mean"],
+        running,
+        name="running_mean after an eval-mode forward",
+        why="eval mode must not update the statistics; check self.training",
+    )
+    expect.close(
+        seen["out"],
+        x - running,
+        name="RunningCenter output in eval mode",
+        why="in eval mode subtract the stored running_mean, not the batch's own mean",
+    )
     expect.returned(seen["backward"], name="RunningCenter in eval mode: out.backward(upstream)")
     assert seen["x_grad"] is not None, "in eval mode RunningCenter's output is cut from x: do not detach it"
-    expect.close(seen["x_grad"], inputs["upstream"], name="x.grad through RunningCenter in eval mode",
-                 why="x - running_mean passes the gradient through unchanged (the buffer is a constant)")
+    expect.close(
+        seen["x_grad"],
+        inputs["upstream"],
+        name="x.grad through RunningCenter in eval mode",
+        why="x - running_mean passes the gradient through unchanged (the buffer is a constant)",
+    )
 
 
 # --- exercise 3: Classifier -----------------------------------------------------------------------
+
 
 def test_classifier_structure(rng):
     """Classifier registers center and mlp as submodules with prefixed names
@@ -289,11 +374,17 @@ def test_classifier_hooks(rng):
             "its hooks (which tools such as profilers and feature extractors rely on)"
         )
     assert len(watched) == 4, f"Classifier{sizes}.mlp should hold 2 registered nn.Linear layers, got {len(watched) - 2}"
-    assert calls.index("center") < calls.index("mlp layer 0"), f"center should run before the mlp, the hooks fired as {calls}"
+    assert calls.index("center") < calls.index("mlp layer 0"), (
+        f"center should run before the mlp, the hooks fired as {calls}"
+    )
     # the output with the judge's weights: a new model is in training mode, so center subtracts x's own mean
     _check_linear_shapes(seen["layers"], list(sizes), f"Classifier{sizes}.mlp")
-    expect.close(seen["out"], _mlp_reference(params, x - x.mean(dim=0)), name=f"Classifier{sizes}(x) in training mode",
-                 why="mlp(center(x)), with center subtracting the batch mean in training mode")
+    expect.close(
+        seen["out"],
+        _mlp_reference(params, x - x.mean(dim=0)),
+        name=f"Classifier{sizes}(x) in training mode",
+        why="mlp(center(x)), with center subtracting the batch mean in training mode",
+    )
 
 
 def test_classifier_train_eval(rng):
@@ -303,36 +394,60 @@ def test_classifier_train_eval(rng):
     batch, x = torch.randn(16, 5, generator=rng) + 1.0, torch.randn(3, 5, generator=rng)
     want_running = 0.1 * batch.mean(dim=0)  # one step from zeros with RunningCenter's default momentum, 0.1
     params = _negative_outputs(_mlp_params(rng, sizes), x - want_running)
-    inputs = {"sizes": sizes, "params": params, "batch": batch, "x": x,
-              "train_batch": torch.randn(6, 5, generator=rng), "upstream": torch.randn(6, 4, generator=rng)}
+    inputs = {
+        "sizes": sizes,
+        "params": params,
+        "batch": batch,
+        "x": x,
+        "train_batch": torch.randn(6, 5, generator=rng),
+        "upstream": torch.randn(6, 4, generator=rng),
+    }
     seen = yield inputs
     label = f"Classifier{sizes}"
-    expect.close(seen["running_mean"], want_running, name="Classifier's center.running_mean after one training batch",
-                 why="the Classifier's RunningCenter(in_features) uses the default momentum 0.1 (the new batch's "
-                     "weight, as in nn.BatchNorm; 0.9 would be the old value's weight, the Keras convention)")
-    assert not seen["still_training"], f"after model.eval() these modules are still in training mode: {seen['still_training']}"
+    expect.close(
+        seen["running_mean"],
+        want_running,
+        name="Classifier's center.running_mean after one training batch",
+        why="the Classifier's RunningCenter(in_features) uses the default momentum 0.1 (the new batch's "
+        "weight, as in nn.BatchNorm; 0.9 would be the old value's weight, the Keras convention)",
+    )
+    assert not seen["still_training"], (
+        f"after model.eval() these modules are still in training mode: {seen['still_training']}"
+    )
     layers = seen["layers"]
     assert len(layers) == 2, f"{label}.mlp should hold 2 registered nn.Linear layers, got {len(layers)}"
     _check_linear_shapes(layers, list(sizes), f"{label}.mlp")
     expected = _mlp_reference(params, x - want_running)
-    expect.close(seen["out"], expected, name=f"{label} output in eval mode",
-                 why="mlp(center(x)), with center subtracting its running mean in eval mode")
+    expect.close(
+        seen["out"],
+        expected,
+        name=f"{label} output in eval mode",
+        why="mlp(center(x)), with center subtracting its running mean in eval mode",
+    )
     assert torch.equal(seen["x_after"], x), (
         f"{label} changed its input x in place in eval mode: the centering should return a new tensor, "
         "x - running_mean, not x.sub_(...); the caller may still need x"
     )
-    expect.close(seen["again"], expected, name="a second eval-mode call on the same x", why="eval mode must be deterministic")
+    expect.close(
+        seen["again"], expected, name="a second eval-mode call on the same x", why="eval mode must be deterministic"
+    )
     assert seen["submodules_training"], "after model.train() the submodules should be in training mode"
     train_batch = inputs["train_batch"]
     expect.returned(seen["train_out"], name=f"{label}(x) in training mode")
     _backward_ran(seen["backward"], f"{label} in training mode")
     centered = train_batch - train_batch.mean(dim=0)
     want = _reference_grads(lambda leaves: _mlp_reference(leaves, centered), params, inputs["upstream"])
-    _compare_grads(seen["grads"], want, ["layer 0", "layer 1"], f"{label} in training mode",
-                   why="each layer once, in order, with nothing detached in between")
+    _compare_grads(
+        seen["grads"],
+        want,
+        ["layer 0", "layer 1"],
+        f"{label} in training mode",
+        why="each layer once, in order, with nothing detached in between",
+    )
 
 
 # --- exercise 4: count_parameters -----------------------------------------------------------------
+
 
 def test_count_parameters(rng):
     """count_parameters counts trainable numbers once, without buffers or frozen weights
@@ -357,14 +472,22 @@ def test_count_parameters(rng):
     # nn.Sequential(frozen Linear(frozen_in, width), BatchNorm1d(width), shared Linear(width, width), ReLU, shared)
     frozen, shared, buffers = frozen_in * width + width, width * width + width, 2 * width + 1
     want = 2 * width + shared  # BatchNorm's weight and bias, then the shared Linear once
-    out = expect.returned(seen["model"], name="count_parameters(a model with a frozen layer, BatchNorm and a shared layer)")
+    out = expect.returned(
+        seen["model"], name="count_parameters(a model with a frozen layer, BatchNorm and a shared layer)"
+    )
     diagnosis = {
         want + frozen: f"the frozen layer's {frozen} numbers were counted: skip parameters with requires_grad=False",
         want + shared: "the shared layer was counted twice: model.parameters() lists a shared parameter once",
-        want + buffers: "BatchNorm's buffers (running_mean, running_var, num_batches_tracked) were counted: they are not parameters",
-        want + frozen + buffers: "buffers and the frozen layer were counted (state_dict() holds both): use parameters() and requires_grad",
-        want + frozen + buffers + shared: "state_dict() was counted: it holds buffers and frozen weights, and a shared layer "
-                                          "under each of its names; use parameters() and requires_grad",
+        want
+        + buffers: "BatchNorm's buffers (running_mean, running_var, num_batches_tracked) were counted: they are not parameters",
+        want
+        + frozen
+        + buffers: "buffers and the frozen layer were counted (state_dict() holds both): use parameters() and requires_grad",
+        want
+        + frozen
+        + buffers
+        + shared: "state_dict() was counted: it holds buffers and frozen weights, and a shared layer "
+        "under each of its names; use parameters() and requires_grad",
     }
     assert out == want, (
         f"count_parameters(a model with a frozen layer, BatchNorm and a shared layer) should be {want}, got {out}: "
@@ -373,6 +496,7 @@ def test_count_parameters(rng):
 
 
 # --- exercises 5 and 6: conv_output_size and SmallCNN ----------------------------------------------
+
 
 def _out_size(size, kernel, stride=1, padding=0, dilation=1):
     """The nn.Conv2d documentation's formula, the check's own copy."""
@@ -400,11 +524,13 @@ def _check_linear_size(in_features, in_size, c2, label):
     """The first Linear must take exactly what the shape arithmetic gives for in_size."""
     side = _cnn_side(in_size)
     no_pool = _out_size(_out_size(in_size, 3), 3)
-    hint = {c2 * no_pool * no_pool: ": that is the size without the two poolings; each MaxPool2d(2) halves "
-                                      "the side too (conv_output_size(side, 2, stride=2))",
-            16 * 25: ": that is the 28×28 figure (16·5·5 = 400 with channels (8, 16)); compute the size "
-                     "from in_size and channels instead of hard-coding it",
-            0: " (an nn.LazyLinear sizes itself from the first batch, so a wrong image size would go unnoticed)"}
+    hint = {
+        c2 * no_pool * no_pool: ": that is the size without the two poolings; each MaxPool2d(2) halves "
+        "the side too (conv_output_size(side, 2, stride=2))",
+        16 * 25: ": that is the 28×28 figure (16·5·5 = 400 with channels (8, 16)); compute the size "
+        "from in_size and channels instead of hard-coding it",
+        0: " (an nn.LazyLinear sizes itself from the first batch, so a wrong image size would go unnoticed)",
+    }
     assert in_features == c2 * side * side, (
         f"{label}: the Linear layer takes {in_features} inputs, but after conv, pool, conv, pool a "
         f"{in_size}×{in_size} image is {c2}×{side}×{side} = {c2 * side * side} numbers"
@@ -468,9 +594,17 @@ def _random_cnn_case(rng):
 def test_conv_output_size(rng):
     """conv_output_size gives the output length of a convolution or pooling as an int
     conv_output_size 以 int 形式给出卷积或池化的输出长度"""
-    keywords = [((28, 3), {}), ((28, 2), {"stride": 2}), ((13, 2), {"stride": 2}), ((15, 2), {"stride": 2}),
-                ((7, 3), {"stride": 2, "padding": 1}), ((10, 3), {"stride": 1, "padding": 2, "dilation": 2}),
-                ((5, 5), {}), ((33, 4), {"stride": 3, "padding": 1, "dilation": 2}), ((1, 1), {})]
+    keywords = [
+        ((28, 3), {}),
+        ((28, 2), {"stride": 2}),
+        ((13, 2), {"stride": 2}),
+        ((15, 2), {"stride": 2}),
+        ((7, 3), {"stride": 2, "padding": 1}),
+        ((10, 3), {"stride": 1, "padding": 2, "dilation": 2}),
+        ((5, 5), {}),
+        ((33, 4), {"stride": 3, "padding": 1, "dilation": 2}),
+        ((1, 1), {}),
+    ]
     for _ in range(3):
         kernel, stride, padding, dilation = _int(rng, 1, 5), _int(rng, 1, 3), _int(rng, 0, 2), _int(rng, 1, 3)
         size = dilation * (kernel - 1) + 1 + _int(rng, 0, 30)  # at least one window fits
@@ -491,8 +625,13 @@ def test_conv_output_size(rng):
         )
     for (size, kernel, stride, padding, dilation), got in zip(positional, seen["positional"], strict=True):
         expect.returned(got, name=f"conv_output_size({size}, {kernel}, {stride}, {padding}, {dilation})")
-        real = F.conv2d(torch.zeros(1, 1, size, size), torch.zeros(1, 1, kernel, kernel),
-                        stride=stride, padding=padding, dilation=dilation).shape[-1]
+        real = F.conv2d(
+            torch.zeros(1, 1, size, size),
+            torch.zeros(1, 1, kernel, kernel),
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+        ).shape[-1]
         assert got == real, (
             f"conv_output_size({size}, {kernel}, {stride}, {padding}, {dilation}) gave {got}, but nn.Conv2d really "
             f"outputs {real}: the arguments are (size, kernel, stride, padding, dilation), in that order"
@@ -509,8 +648,12 @@ def test_small_cnn_layers(rng):
         conv1, conv2, linear = _cnn_layers(got, label)
         shapes = _cnn_shapes(in_size, (c1, c2), classes)
         for name, conv, shape in (("first", conv1, shapes[0]), ("second", conv2, shapes[1])):
-            expect.shape(conv["weight"], shape, name=f"{label}: the {name} Conv2d's weight",
-                         why=f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3): the input has 1 channel (channels-first)")
+            expect.shape(
+                conv["weight"],
+                shape,
+                name=f"{label}: the {name} Conv2d's weight",
+                why=f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3): the input has 1 channel (channels-first)",
+            )
             assert conv["stride"] == (1, 1) and conv["padding"] == (0, 0) and conv["dilation"] == (1, 1), (
                 f"{label}: the {name} Conv2d has stride {conv['stride']}, padding {conv['padding']}, dilation "
                 f"{conv['dilation']}; the README's layer keeps the defaults (1, 0, 1)"
@@ -531,9 +674,15 @@ def test_small_cnn_forward(rng, device):
     SmallCNN 把通道在前的图像映射为 (N, num_classes)，适用于多种尺寸和批大小"""
     cases = []
     for in_size, channels, classes, batch in CNN_CASES + (_random_cnn_case(rng),):
-        cases.append({"in_size": in_size, "channels": channels, "classes": classes,
-                      "params": _layer_params(rng, _cnn_shapes(in_size, channels, classes)),
-                      "x": torch.rand(batch, 1, in_size, in_size, generator=rng)})
+        cases.append(
+            {
+                "in_size": in_size,
+                "channels": channels,
+                "classes": classes,
+                "params": _layer_params(rng, _cnn_shapes(in_size, channels, classes)),
+                "x": torch.rand(batch, 1, in_size, in_size, generator=rng),
+            }
+        )
     seen = yield cases
     # Convolutions on an accelerator may use TF32 or another algorithm: allow for rounding there.
     tolerance = {} if device.type == "cpu" else {"rtol": 1e-3, "atol": 1e-3}
@@ -548,14 +697,22 @@ def test_small_cnn_forward(rng, device):
             "the channels-first (N, 1, H, W) batch straight in, once"
         )
         name = f"{label}(x of shape {tuple(x.shape)})"
-        expect.shape(out, (x.shape[0], classes), name=name,
-                     why="one row of class scores per image, batch of 1 included: flatten with start_dim=1 and "
-                         "do not squeeze() (it drops the batch axis of a single image)")
+        expect.shape(
+            out,
+            (x.shape[0], classes),
+            name=name,
+            why="one row of class scores per image, batch of 1 included: flatten with start_dim=1 and "
+            "do not squeeze() (it drops the batch axis of a single image)",
+        )
         expect.dtype(out, torch.float32, name=name)
         expect.device(out, device, name=name)
-        expect.close(out, _cnn_reference(case["params"], x), name=name,
-                     why="conv → ReLU → MaxPool2d(2), twice, then flatten each image in (C, H, W) order "
-                         "and apply the Linear", **tolerance)
+        expect.close(
+            out,
+            _cnn_reference(case["params"], x),
+            name=name,
+            why="conv → ReLU → MaxPool2d(2), twice, then flatten each image in (C, H, W) order and apply the Linear",
+            **tolerance,
+        )
 
 
 def test_small_cnn_gradients(rng):
@@ -563,24 +720,37 @@ def test_small_cnn_gradients(rng):
     梯度能到达 SmallCNN 的每一层，并且数值正确"""
     in_size, channels, classes = 22, (3, 4), 5
     params = _layer_params(rng, _cnn_shapes(in_size, channels, classes), torch.float64)  # float64: exact comparison
-    inputs = {"in_size": in_size, "channels": channels, "classes": classes, "params": params,
-              "x": torch.rand(6, 1, in_size, in_size, generator=rng, dtype=torch.float64),
-              "upstream": torch.randn(6, classes, generator=rng, dtype=torch.float64)}
+    inputs = {
+        "in_size": in_size,
+        "channels": channels,
+        "classes": classes,
+        "params": params,
+        "x": torch.rand(6, 1, in_size, in_size, generator=rng, dtype=torch.float64),
+        "upstream": torch.randn(6, classes, generator=rng, dtype=torch.float64),
+    }
     seen = yield inputs
     label = _label(in_size, channels, classes)
     _check_cnn(seen, in_size, channels, classes, label)
     _cnn_output(seen["out"], label, inputs["x"])
-    assert seen["out_requires_grad"], f"{label}'s output does not require grad: no layer would learn (a detach() or no_grad in forward?)"
+    assert seen["out_requires_grad"], (
+        f"{label}'s output does not require grad: no layer would learn (a detach() or no_grad in forward?)"
+    )
     _backward_ran(seen["backward"], label)
     want = _reference_grads(lambda leaves: _cnn_reference(leaves, inputs["x"]), params, inputs["upstream"])
-    for name, got, (w_grad, b_grad) in zip(("first Conv2d", "second Conv2d", "Linear"), seen["grads"], want, strict=True):
+    for name, got, (w_grad, b_grad) in zip(
+        ("first Conv2d", "second Conv2d", "Linear"), seen["grads"], want, strict=True
+    ):
         for part, expected in (("weight", w_grad), ("bias", b_grad)):
             assert got[part] is not None, (
                 f"no gradient reached the {name}'s {part}: something in forward cuts the graph (detach(), .data, "
                 "torch.no_grad() or a NumPy round trip)"
             )
-            expect.close(got[part], expected, name=f"the gradient of the {name}'s {part}",
-                         why="the layers should be used once each, in the README's order")
+            expect.close(
+                got[part],
+                expected,
+                name=f"the gradient of the {name}'s {part}",
+                why="the layers should be used once each, in the README's order",
+            )
 
 
 def test_small_cnn_wrong_size(rng):
@@ -601,6 +771,9 @@ def test_small_cnn_wrong_size(rng):
     # ... and the same model still works on a 28×28 batch (with the judge's weights): it refused the size only
     label = _label(in_size, channels, classes)
     _check_cnn(seen, in_size, channels, classes, label)
-    expect.close(_cnn_output(seen["right"], label, right), _cnn_reference(params, right),
-                 name=f"{label}(x of shape {tuple(right.shape)}) after it refused a 32×32 image",
-                 why="conv → ReLU → MaxPool2d(2), twice, then flatten each image and apply the Linear")
+    expect.close(
+        _cnn_output(seen["right"], label, right),
+        _cnn_reference(params, right),
+        name=f"{label}(x of shape {tuple(right.shape)}) after it refused a 32×32 image",
+        why="conv → ReLU → MaxPool2d(2), twice, then flatten each image and apply the Linear",
+    )

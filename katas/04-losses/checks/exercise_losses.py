@@ -21,8 +21,13 @@ def _loss_and_gradient(fn, logits, *args):
 
 
 def test_classification_loss_value(solution, inputs):
-    return [[{"out": attempt(solution.classification_loss, logits, labels), "inputs_after": [logits, labels]}
-             for logits, labels in per_kind] for per_kind in inputs]
+    return [
+        [
+            {"out": attempt(solution.classification_loss, logits, labels), "inputs_after": [logits, labels]}
+            for logits, labels in per_kind
+        ]
+        for per_kind in inputs
+    ]
 
 
 def test_classification_loss_gradient(solution, inputs):
@@ -62,8 +67,13 @@ def test_stable_ce_gradient(solution, inputs):
 
 
 def test_hardest_examples(solution, inputs):
-    return [{"outs": [attempt(solution.hardest_examples, logits, targets, k) for k in ks],
-             "inputs_after": [logits, targets]} for logits, targets, ks in inputs]
+    return [
+        {
+            "outs": [attempt(solution.hardest_examples, logits, targets, k) for k in ks],
+            "inputs_after": [logits, targets],
+        }
+        for logits, targets, ks in inputs
+    ]
 
 
 def test_masked_token_loss(solution, inputs):

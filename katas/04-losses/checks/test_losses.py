@@ -44,8 +44,10 @@ _LABEL_KINDS = (("int64", torch.int64), ("int32", torch.int32), ("float32", torc
 def test_classification_loss_value(rng):
     """classification_loss equals cross-entropy on raw logits, for int64, int32 and float labels
     classification_loss 等于原始 logits 上的交叉熵（标签为 int64、int32 或 float 时都对）"""
-    cases = [_classification_case(rng, rows, classes, dtype)
-             for rows, classes, dtype in ((6, 4, torch.float32), (9, 3, torch.float64), (1, 5, torch.float32))]
+    cases = [
+        _classification_case(rng, rows, classes, dtype)
+        for rows, classes, dtype in ((6, 4, torch.float32), (9, 3, torch.float64), (1, 5, torch.float32))
+    ]
     seen = yield [[(logits, labels.to(label_dtype)) for _, label_dtype in _LABEL_KINDS] for logits, labels in cases]
     for (logits, labels), per_kind in zip(cases, seen, strict=True):
         rows = logits.shape[0]
@@ -53,8 +55,9 @@ def test_classification_loss_value(rng):
         of_softmax = F.cross_entropy(logits.softmax(dim=1), labels)
         for (label_kind, label_dtype), got in zip(_LABEL_KINDS, per_kind, strict=True):
             name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, {label_kind} labels)"
-            expect.returned(got["out"], name=name,
-                            why="CrossEntropyLoss wants int64 class indices: convert the labels with .long()")
+            expect.returned(
+                got["out"], name=name, why="CrossEntropyLoss wants int64 class indices: convert the labels with .long()"
+            )
             out = expect.is_tensor(got["out"], name=name)
             expect.shape(out, (), name=name, why="the batch mean is one number: a 0-d tensor")
             if rows > 1 and not _scalar_near(out, expected, 1e-5):
@@ -67,16 +70,22 @@ def test_classification_loss_value(rng):
                     raise AssertionError(
                         f"{name} is the sum over the batch, expected the mean: keep reduction='mean' (the default)"
                     )
-            expect.matches(out, expected, name=name,
-                           why="nn.CrossEntropyLoss()(logits, labels.long()): a scalar, the batch mean, in the logits' dtype")
+            expect.matches(
+                out,
+                expected,
+                name=name,
+                why="nn.CrossEntropyLoss()(logits, labels.long()): a scalar, the batch mean, in the logits' dtype",
+            )
             _unchanged((logits, labels.to(label_dtype)), got["inputs_after"], name)
 
 
 def test_classification_loss_gradient(rng):
     """classification_loss has the gradient (softmax − one-hot) / N w.r.t. the logits
     classification_loss 关于 logits 的梯度是 (softmax − one-hot) / N"""
-    cases = [_classification_case(rng, rows, classes, dtype)
-             for rows, classes, dtype in ((6, 4, torch.float32), (5, 7, torch.float64))]
+    cases = [
+        _classification_case(rng, rows, classes, dtype)
+        for rows, classes, dtype in ((6, 4, torch.float32), (5, 7, torch.float64))
+    ]
     seen = yield [(logits.clone().requires_grad_(True), labels) for logits, labels in cases]
     for (logits, labels), got in zip(cases, seen, strict=True):
         name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, labels)"
@@ -86,9 +95,11 @@ def test_classification_loss_gradient(rng):
         )
         expect.returned(got["backward"], name=f"backward() of {name}")
         expect.close(
-            got["grad"], _ce_gradient(logits, labels), name=f"the gradient of {name} w.r.t. the logits",
+            got["grad"],
+            _ce_gradient(logits, labels),
+            name=f"the gradient of {name} w.r.t. the logits",
             why="for the batch-mean cross-entropy it is (softmax(logits) − one_hot(labels)) / N; a softmax before the "
-                "loss shrinks it, a sum instead of the mean makes it N times too big",
+            "loss shrinks it, a sum instead of the mean makes it N times too big",
         )
 
 
@@ -108,8 +119,11 @@ def test_regression_loss(rng):
         expected = ((values - targets) ** 2).mean()
         all_pairs = ((values[:, None] - targets[None, :]) ** 2).mean()
         name = f"regression_loss(pred {tuple(pred.shape)}, target {tuple(target.shape)}, {pred.dtype})"
-        expect.returned(got["out"], name=name,
-                        why="make both shapes agree first, e.g. pred.view_as(target) or pred.reshape(target.shape)")
+        expect.returned(
+            got["out"],
+            name=name,
+            why="make both shapes agree first, e.g. pred.view_as(target) or pred.reshape(target.shape)",
+        )
         out = expect.is_tensor(got["out"], name=name)
         if not _scalar_near(out, expected, 1e-6) and _scalar_near(out, all_pairs, 1e-6):
             raise AssertionError(
@@ -119,16 +133,19 @@ def test_regression_loss(rng):
             )
         expect.matches(out, expected, name=name, why="the mean of (pred_i − target_i)² over the N pairs")
         expect.returned(got["backward"], name=f"backward() of {name}")
-        expect.close(got["grad"], (2 * (values - targets) / rows).reshape(rows, 1),
-                     name=f"the gradient of {name} w.r.t. pred")
+        expect.close(
+            got["grad"], (2 * (values - targets) / rows).reshape(rows, 1), name=f"the gradient of {name} w.r.t. pred"
+        )
         _unchanged((pred, target), got["inputs_after"], name)
 
 
 def test_stable_ce_by_hand(rng):
     """stable_cross_entropy matches F.cross_entropy without calling it
     stable_cross_entropy 不调用 F.cross_entropy 也能得到相同结果"""
-    cases = [(torch.randn(rows, classes, generator=rng, dtype=dtype), torch.randint(0, classes, (rows,), generator=rng))
-             for rows, classes, dtype in ((8, 5, torch.float32), (3, 7, torch.float64), (1, 2, torch.float32))]
+    cases = [
+        (torch.randn(rows, classes, generator=rng, dtype=dtype), torch.randint(0, classes, (rows,), generator=rng))
+        for rows, classes, dtype in ((8, 5, torch.float32), (3, 7, torch.float64), (1, 2, torch.float32))
+    ]
     seen = yield cases
     for (logits, targets), got in zip(cases, seen, strict=True):
         name = f"stable_cross_entropy({logits.dtype} logits {tuple(logits.shape)}, targets)"
@@ -139,9 +156,12 @@ def test_stable_ce_by_hand(rng):
                 "hand, loss_i = logsumexp(logits_i) − logits_i[targets_i]"
                 + (f" (at {where.file}:{where.line})" if where else "")
             )
-        expect.matches(got["out"], F.cross_entropy(logits, targets), name=name,
-                       why="logsumexp over the classes minus the target's logit, averaged over the batch, in the "
-                           "logits' dtype")
+        expect.matches(
+            got["out"],
+            F.cross_entropy(logits, targets),
+            name=name,
+            why="logsumexp over the classes minus the target's logit, averaged over the batch, in the logits' dtype",
+        )
         _unchanged((logits, targets), got["inputs_after"], name)
 
 
@@ -161,8 +181,13 @@ def test_stable_ce_large_logits(rng):
         "log(softmax) of a vanishing probability is log(0) = -inf; use torch.logsumexp (it subtracts each row's "
         "maximum first; one maximum for the whole batch is not enough), or log_softmax"
     )
-    expect.close(out, expected, name=name, rtol=1e-5,
-                 why="loss_i = logsumexp(logits_i) − logits_i[targets_i]; subtract each row's own maximum")
+    expect.close(
+        out,
+        expected,
+        name=name,
+        rtol=1e-5,
+        why="loss_i = logsumexp(logits_i) − logits_i[targets_i]; subtract each row's own maximum",
+    )
     assert out.requires_grad, f"{name} does not require grad: backward() cannot reach the logits"
     expect.returned(seen["backward"], name=f"backward() of {name}")
     grad = seen["grad"]
@@ -187,9 +212,13 @@ def test_stable_ce_gradient(rng):
     )
     expect.dtype(out, torch.float64, name=name, why="compute in the logits' dtype")
     expect.returned(seen["backward"], name=f"backward() of {name}")
-    expect.close(seen["grad"], _ce_gradient(logits, targets), atol=1e-10,
-                 name=f"the gradient of {name} w.r.t. the logits",
-                 why="for the batch-mean cross-entropy it is (softmax(logits) − one_hot(targets)) / N")
+    expect.close(
+        seen["grad"],
+        _ce_gradient(logits, targets),
+        atol=1e-10,
+        name=f"the gradient of {name} w.r.t. the logits",
+        why="for the batch-mean cross-entropy it is (softmax(logits) − one_hot(targets)) / N",
+    )
 
 
 def _well_ranked_case(rng, rows, classes, dtype):
@@ -205,18 +234,26 @@ def _well_ranked_case(rng, rows, classes, dtype):
 def test_hardest_examples(rng):
     """hardest_examples returns the indices of the k largest per-sample losses, largest first
     hardest_examples 按从大到小返回逐样本损失最大的 k 个下标"""
-    cases = [(*_well_ranked_case(rng, rows, classes, dtype), ks)
-             for rows, classes, dtype, ks in ((10, 4, torch.float32, (3, 1)), (7, 3, torch.float64, (7, 2)))]
+    cases = [
+        (*_well_ranked_case(rng, rows, classes, dtype), ks)
+        for rows, classes, dtype, ks in ((10, 4, torch.float32, (3, 1)), (7, 3, torch.float64, (7, 2)))
+    ]
     seen = yield cases
     for (logits, targets, ks), got in zip(cases, seen, strict=True):
         losses = F.cross_entropy(logits, targets, reduction="none")
         for k, out in zip(ks, got["outs"], strict=True):
             name = f"hardest_examples({logits.dtype} logits {tuple(logits.shape)}, targets, k={k})"
-            expect.returned(out, name=name,
-                            why="Was the loss averaged into one number? reduction='none' keeps one loss per sample to rank")
-            expect.matches(out, losses.topk(k).indices, name=name,
-                           why="rank the per-sample losses (reduction='none'), largest first, and return their "
-                               "indices as int64")
+            expect.returned(
+                out,
+                name=name,
+                why="Was the loss averaged into one number? reduction='none' keeps one loss per sample to rank",
+            )
+            expect.matches(
+                out,
+                losses.topk(k).indices,
+                name=name,
+                why="rank the per-sample losses (reduction='none'), largest first, and return their indices as int64",
+            )
         _unchanged((logits, targets), got["inputs_after"], name)
 
 
@@ -235,28 +272,39 @@ def _token_error_tip(raised):
     if "floating point target" in text or "one_hot" in text:
         return "keep the targets as int64 class indices, not one-hot rows"
     if "view size is not compatible" in text:
-        return ("these logits and targets are not contiguous in memory (they came from a transpose), so view() "
-                "cannot flatten them: use reshape()")
+        return (
+            "these logits and targets are not contiguous in memory (they came from a transpose), so view() "
+            "cannot flatten them: use reshape()"
+        )
     return "CrossEntropyLoss wants the classes on dim 1: flatten logits to (B·T, C) and targets to (B·T,)"
 
 
 def test_masked_token_loss(rng):
     """masked_token_loss averages cross-entropy over the real tokens only
     masked_token_loss 只在真实词元上平均交叉熵"""
-    cases = [(*_token_case(rng, batch, steps, classes, pad_index), pad_index, transposed)
-             for (batch, steps, classes, pad_index), transposed in (((3, 6, 5, 0), False), ((4, 5, 5, 2), False),
-                                                                    ((2, 7, 3, 1), True))]
+    cases = [
+        (*_token_case(rng, batch, steps, classes, pad_index), pad_index, transposed)
+        for (batch, steps, classes, pad_index), transposed in (
+            ((3, 6, 5, 0), False),
+            ((4, 5, 5, 2), False),
+            ((2, 7, 3, 1), True),
+        )
+    ]
     # the exercise lays out the "transposed" ones (B, C, T) and (T, B) in memory, as transposes leave them
-    seen = yield [{"logits": logits, "targets": targets, "pad_index": pad_index, "transposed": transposed}
-                  for logits, targets, pad_index, transposed in cases]
+    seen = yield [
+        {"logits": logits, "targets": targets, "pad_index": pad_index, "transposed": transposed}
+        for logits, targets, pad_index, transposed in cases
+    ]
     for (logits, targets, pad_index, transposed), got in zip(cases, seen, strict=True):
         classes = logits.shape[-1]
         per_token = F.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), reduction="none")
         real = targets.reshape(-1) != pad_index
         expected = per_token[real].mean()
         layout = ", not contiguous" if transposed else ""
-        name = (f"masked_token_loss(logits {tuple(logits.shape)}{layout}, targets {tuple(targets.shape)}{layout}, "
-                f"pad_index={pad_index})")
+        name = (
+            f"masked_token_loss(logits {tuple(logits.shape)}{layout}, targets {tuple(targets.shape)}{layout}, "
+            f"pad_index={pad_index})"
+        )
         out = got["out"]
         if isinstance(out, Raised):
             first = (out.message.splitlines() or [""])[0]
@@ -273,10 +321,16 @@ def test_masked_token_loss(rng):
                     f"{name} left out the positions whose target is 0 instead of those equal to pad_index={pad_index}: "
                     "use the pad_index argument (ignore_index=pad_index), not a fixed 0"
                 )
-        expect.matches(out, expected, name=name,
-                       why="the mean cross-entropy over positions whose target is not pad_index, classes on the last axis")
+        expect.matches(
+            out,
+            expected,
+            name=name,
+            why="the mean cross-entropy over positions whose target is not pad_index, classes on the last axis",
+        )
         expect.returned(got["backward"], name=f"backward() of {name}")
-        assert got["grad"] is not None, f"{name}: no gradient reached the logits; keep the loss in tensor operations on them"
+        assert got["grad"] is not None, (
+            f"{name}: no gradient reached the logits; keep the loss in tensor operations on them"
+        )
         pad_grad = got["grad"].reshape(-1, classes)[~real]
         assert torch.equal(pad_grad, torch.zeros_like(pad_grad)), (
             f"{name}: padding positions received a gradient; they must not influence the loss at all"

@@ -46,8 +46,14 @@ def _holdings(optimizer, model):
     if not isinstance(optimizer, torch.optim.Optimizer):
         return {"is_optimizer": False, "type": type(optimizer).__name__}
     names = {id(p): key for key, p in model.named_parameters()}
-    groups = [{"lr": group.get("lr"), "momentum": group.get("momentum"),
-               "params": [names.get(id(p)) for p in group["params"]]} for group in optimizer.param_groups]
+    groups = [
+        {
+            "lr": group.get("lr"),
+            "momentum": group.get("momentum"),
+            "params": [names.get(id(p)) for p in group["params"]],
+        }
+        for group in optimizer.param_groups
+    ]
     foreign = {id(p) for group in optimizer.param_groups for p in group["params"]} - set(names)
     return {"is_optimizer": True, "type": type(optimizer).__name__, "groups": groups, "foreign": len(foreign)}
 
@@ -73,18 +79,28 @@ def _made_and_trained(make, spec, batches):
 
 
 def test_make_optimizer_sgd(solution, inputs):
-    return [_made_and_trained(lambda model: solution.make_optimizer(model, "sgd", case["lr"]), case["model"],
-                              case["batches"]) for case in inputs]
+    return [
+        _made_and_trained(
+            lambda model: solution.make_optimizer(model, "sgd", case["lr"]), case["model"], case["batches"]
+        )
+        for case in inputs
+    ]
 
 
 def test_make_optimizer_adam(solution, inputs):
-    return [_made_and_trained(lambda model: solution.make_optimizer(model, "adam", case["lr"]), case["model"],
-                              case["batches"]) for case in inputs]
+    return [
+        _made_and_trained(
+            lambda model: solution.make_optimizer(model, "adam", case["lr"]), case["model"], case["batches"]
+        )
+        for case in inputs
+    ]
 
 
 _LOSSES = {"MSELoss": nn.MSELoss, "CrossEntropyLoss": nn.CrossEntropyLoss}
-_OPTIMIZERS = {"SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-               "Adam": lambda params: torch.optim.Adam(params, lr=0.02)}
+_OPTIMIZERS = {
+    "SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+    "Adam": lambda params: torch.optim.Adam(params, lr=0.02),
+}
 
 
 def test_train_step(solution, inputs):
@@ -98,22 +114,27 @@ def test_train_step(solution, inputs):
         steps = []
         for x, y in case["batches"]:
             loss = attempt(solution.train_step, model, optimizer, loss_fn, x, y)
-            steps.append({"loss": loss, "loss_type": type(loss).__name__, "parameters": _parameters(model),
-                          "x": x, "y": y})
+            steps.append(
+                {"loss": loss, "loss_type": type(loss).__name__, "parameters": _parameters(model), "x": x, "y": y}
+            )
         seen.append(steps)
     return seen
 
 
 def test_finetune_groups(solution, inputs):
-    return [_made_and_trained(lambda model: solution.finetune_optimizer(model, case["lr"]), case["model"],
-                              case["batches"]) for case in inputs]
+    return [
+        _made_and_trained(lambda model: solution.finetune_optimizer(model, case["lr"]), case["model"], case["batches"])
+        for case in inputs
+    ]
 
 
 def _three_groups(model, lrs):
     """Three parameter groups, each with its own learning rate."""
-    return [{"params": model.body.parameters(), "lr": lrs[0]},
-            {"params": [model.head.weight], "lr": lrs[1]},
-            {"params": [model.head.bias], "lr": lrs[2]}]
+    return [
+        {"params": model.body.parameters(), "lr": lrs[0]},
+        {"params": [model.head.weight], "lr": lrs[1]},
+        {"params": [model.head.bias], "lr": lrs[2]},
+    ]
 
 
 def test_scale_lr(solution, inputs):
@@ -126,10 +147,11 @@ def test_scale_lr(solution, inputs):
 
 # --- exercise 5: an update by hand -----------------------------------------------------------------
 
+
 def momentum_loss(params, x, y):
     """A loss that touches every parameter in a different way (the same in test_optimizers.py)."""
     w, b, c = params
-    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean() + 0.3 * (c ** 2).sum() + 0.1 * c.sum() * b.mean()
+    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean() + 0.3 * (c**2).sum() + 0.1 * c.sum() * b.mean()
 
 
 def _updates(solution, case):
@@ -142,10 +164,23 @@ def _updates(solution, case):
         momentum_loss(params, x, y).backward()
         result = attempt(solution.sgd_momentum_update, params, velocities, case["lr"], case["momentum"])
         raised = result if isinstance(result, Raised) else None
-        seen.append({"raised": raised, "params": [{
-            "same_param": p is p0, "same_velocity": v is v0, "value": p.detach().clone(), "velocity": v.detach().clone(),
-            "is_leaf": p.is_leaf, "requires_grad": p.requires_grad, "grad": None if p.grad is None else p.grad.clone(),
-        } for p, v, (p0, v0) in zip(params, velocities, originals)]})
+        seen.append(
+            {
+                "raised": raised,
+                "params": [
+                    {
+                        "same_param": p is p0,
+                        "same_velocity": v is v0,
+                        "value": p.detach().clone(),
+                        "velocity": v.detach().clone(),
+                        "is_leaf": p.is_leaf,
+                        "requires_grad": p.requires_grad,
+                        "grad": None if p.grad is None else p.grad.clone(),
+                    }
+                    for p, v, (p0, v0) in zip(params, velocities, originals)
+                ],
+            }
+        )
         if raised is not None:
             break
     return seen

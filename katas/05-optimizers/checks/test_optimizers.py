@@ -45,8 +45,10 @@ def _model(spec):
 def _batch(rng, spec, n):
     """A batch of n rows for the model `spec` describes, in its dtype."""
     features, _, outputs = spec["sizes"]
-    return (torch.randn(n, features, generator=rng, dtype=spec["dtype"]),
-            torch.randn(n, outputs, generator=rng, dtype=spec["dtype"]))
+    return (
+        torch.randn(n, features, generator=rng, dtype=spec["dtype"]),
+        torch.randn(n, outputs, generator=rng, dtype=spec["dtype"]),
+    )
 
 
 _BATCH_ROWS = (5, 7, 3, 6)  # uneven on purpose: nothing may depend on one batch size
@@ -102,8 +104,11 @@ def test_make_optimizer_sgd(rng):
         name = f'make_optimizer({spec["dtype"]} model, "sgd", {lr})'
         _check_holds(got, spec, name)
         _compare_path(
-            got["steps"], lambda model: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9), spec,
-            case["batches"], name,
+            got["steps"],
+            lambda model: torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9),
+            spec,
+            case["batches"],
+            name,
             f"expected torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9); if step 1 matches and "
             "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate",
         )
@@ -122,14 +127,20 @@ def test_make_optimizer_adam(rng):
         name = f'make_optimizer({spec["dtype"]} model, "adam", {lr})'
         _check_holds(got, spec, name)
         _compare_path(
-            got["steps"], lambda model: torch.optim.Adam(model.parameters(), lr=lr), spec, case["batches"], name,
+            got["steps"],
+            lambda model: torch.optim.Adam(model.parameters(), lr=lr),
+            spec,
+            case["batches"],
+            name,
             f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps",
         )
 
 
 # the optimizers and losses the exercise half builds by these names
-_OPTIMIZERS = {"SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-               "Adam": lambda params: torch.optim.Adam(params, lr=0.02)}
+_OPTIMIZERS = {
+    "SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+    "Adam": lambda params: torch.optim.Adam(params, lr=0.02),
+}
 _LOSSES = {"MSELoss": nn.MSELoss, "CrossEntropyLoss": nn.CrossEntropyLoss}
 
 
@@ -138,7 +149,10 @@ def test_train_step(rng):
     train_step 先清空旧梯度，再反向传播、更新参数，并返回 float"""
     # CrossEntropyLoss takes (prediction, target) in that order only: class indices cannot come first
     cases = []
-    for dtype, kind, loss in ((torch.float32, "SGD(momentum=0.9)", "MSELoss"), (torch.float64, "Adam", "CrossEntropyLoss")):
+    for dtype, kind, loss in (
+        (torch.float32, "SGD(momentum=0.9)", "MSELoss"),
+        (torch.float64, "Adam", "CrossEntropyLoss"),
+    ):
         spec = _model_spec(rng, dtype, sizes=(5, 6, 2))
         old_grads = {key: torch.randn(p.shape, generator=rng, dtype=dtype) for key, p in spec["weights"].items()}
         batches = [_batch(rng, spec, rows) for rows in (5, 7, 3)]
@@ -177,10 +191,12 @@ def test_train_step(rng):
                 )
             for key, want in reference.named_parameters():
                 expect.close(
-                    got["parameters"][key], want, name=f"after {name}: parameter {key}",
+                    got["parameters"][key],
+                    want,
+                    name=f"after {name}: parameter {key}",
                     why="expected zero_grad() -> loss -> backward() -> step(); a difference usually means old "
-                        "gradients were added in (zero_grad missing, or called after backward) or step() ran "
-                        "before backward()",
+                    "gradients were added in (zero_grad missing, or called after backward) or step() ran "
+                    "before backward()",
                 )
             if not (torch.equal(got["x"], x) and torch.equal(got["y"], y)):
                 raise AssertionError(f"{name} changed the batch (x or y) in place: leave the caller's data alone")
@@ -220,9 +236,14 @@ def test_finetune_groups(rng):
                     )
         _compare_path(
             got["steps"],
-            lambda model: torch.optim.SGD([{"params": model.body.parameters()},
-                                           {"params": model.head.parameters(), "lr": 10 * lr}], lr=lr, momentum=0.9),
-            spec, case["batches"], name,
+            lambda model: torch.optim.SGD(
+                [{"params": model.body.parameters()}, {"params": model.head.parameters(), "lr": 10 * lr}],
+                lr=lr,
+                momentum=0.9,
+            ),
+            spec,
+            case["batches"],
+            name,
             "expected SGD with momentum 0.9 in every group (a group without its own momentum takes "
             "the optimizer's default)",
         )
@@ -230,17 +251,24 @@ def test_finetune_groups(rng):
 
 def _three_groups(model, lrs):
     """Three parameter groups, each with its own learning rate (as the exercise half makes them)."""
-    return [{"params": model.body.parameters(), "lr": lrs[0]},
-            {"params": [model.head.weight], "lr": lrs[1]},
-            {"params": [model.head.bias], "lr": lrs[2]}]
+    return [
+        {"params": model.body.parameters(), "lr": lrs[0]},
+        {"params": [model.head.weight], "lr": lrs[1]},
+        {"params": [model.head.bias], "lr": lrs[2]},
+    ]
 
 
 def test_scale_lr(rng):
     """scale_lr multiplies the learning rate of every group, and step() uses it
     scale_lr 按比例缩放每个参数组的学习率，且 step() 会使用新学习率"""
     spec = _model_spec(rng)
-    inputs = {"model": spec, "lrs": [0.1, 0.4, 0.03], "momentum": 0.5, "factors": [0.5, 0.2],
-              "batches": _batches(rng, spec, 2)}
+    inputs = {
+        "model": spec,
+        "lrs": [0.1, 0.4, 0.03],
+        "momentum": 0.5,
+        "factors": [0.5, 0.2],
+        "batches": _batches(rng, spec, 2),
+    }
     got = yield inputs
     for factor, call in zip(inputs["factors"], got["calls"], strict=True):
         expect.returned(call, name=f"scale_lr(optimizer, {factor})")
@@ -255,7 +283,9 @@ def test_scale_lr(rng):
         )
     momenta = [group["momentum"] for group in groups]
     if momenta != [0.5] * 3:
-        raise AssertionError(f"scale_lr changed the groups' momentum to {momenta} (expected 0.5 each): change only 'lr'")
+        raise AssertionError(
+            f"scale_lr changed the groups' momentum to {momenta} (expected 0.5 each): change only 'lr'"
+        )
 
     def reference_optimizer(model):
         optimizer = torch.optim.SGD(_three_groups(model, inputs["lrs"]), lr=inputs["lrs"][0], momentum=0.5)
@@ -263,8 +293,14 @@ def test_scale_lr(rng):
             group["lr"] = lr
         return optimizer
 
-    _compare_path(got["steps"], reference_optimizer, spec, inputs["batches"], "steps after scale_lr",
-                  "step() reads the learning rate from optimizer.param_groups")
+    _compare_path(
+        got["steps"],
+        reference_optimizer,
+        spec,
+        inputs["batches"],
+        "steps after scale_lr",
+        "step() reads the learning rate from optimizer.param_groups",
+    )
 
 
 # --- exercise 5: an update by hand -----------------------------------------------------------------
@@ -276,7 +312,7 @@ _NAMES = ("w", "b", "c")
 def _momentum_loss(params, x, y):
     """A loss that touches every parameter in a different way (the exercise half's momentum_loss)."""
     w, b, c = params
-    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean() + 0.3 * (c ** 2).sum() + 0.1 * c.sum() * b.mean()
+    return ((torch.tanh(x @ w.T + b) - y) ** 2).mean() + 0.3 * (c**2).sum() + 0.1 * c.sum() * b.mean()
 
 
 def _gradients(values, x, y):
@@ -287,10 +323,15 @@ def _gradients(values, x, y):
 
 
 def _update_case(rng, dtype, lr, momentum, updates):
-    return {"params": [torch.randn(shape, generator=rng, dtype=dtype) for shape in _SHAPES], "lr": lr,
-            "momentum": momentum,
-            "data": [(torch.randn(7, 3, generator=rng, dtype=dtype), torch.randn(7, 5, generator=rng, dtype=dtype))
-                     for _ in range(updates)]}
+    return {
+        "params": [torch.randn(shape, generator=rng, dtype=dtype) for shape in _SHAPES],
+        "lr": lr,
+        "momentum": momentum,
+        "data": [
+            (torch.randn(7, 3, generator=rng, dtype=dtype), torch.randn(7, 5, generator=rng, dtype=dtype))
+            for _ in range(updates)
+        ],
+    }
 
 
 def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-6):
@@ -331,17 +372,31 @@ def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-
                 f"after {label}, {name}.grad still holds a gradient: clear it like zero_grad() "
                 "(p.grad = None or p.grad.zero_()), or the next backward() adds to it"
             )
-        if not velocity_ok and v.shape == fixed_v.shape and torch.allclose(v.to(fixed_v.dtype), fixed_v, atol=atol, rtol=1e-4):
+        if (
+            not velocity_ok
+            and v.shape == fixed_v.shape
+            and torch.allclose(v.to(fixed_v.dtype), fixed_v, atol=atol, rtol=1e-4)
+        ):
             raise AssertionError(
                 f"the velocity of {name} after {label} is 0.9 * v + grad: use the momentum argument, not a fixed 0.9"
             )
         expect.close(
-            v, want_v, name=f"the velocity of {name} after {label}", atol=atol, rtol=1e-4,
+            v,
+            want_v,
+            name=f"the velocity of {name} after {label}",
+            atol=atol,
+            rtol=1e-4,
             why="expected v = momentum * v + grad, updated in place in the velocities list "
-                "(`v = momentum * v + g` only rebinds a local name, so the next call starts from the old velocity)",
+            "(`v = momentum * v + g` only rebinds a local name, so the next call starts from the old velocity)",
         )
-        expect.close(p, want_p, name=f"{name} after {label}", atol=atol, rtol=1e-4,
-                     why="expected p - lr * v with the new velocity v, changed in place")
+        expect.close(
+            p,
+            want_p,
+            name=f"{name} after {label}",
+            atol=atol,
+            rtol=1e-4,
+            why="expected p - lr * v with the new velocity v, changed in place",
+        )
 
 
 def _judge_updates(case, seen):
@@ -356,8 +411,11 @@ def _judge_updates(case, seen):
         label = f"update {step} (lr={lr}, momentum={momentum}, {dtype})"
         raised = got["raised"]
         # which hint fits: autograd's own words for an in-place change it was asked to record
-        if raised is not None and raised.type == "RuntimeError" and (
-                "leaf Variable" in raised.message or "in-place operation" in raised.message):
+        if (
+            raised is not None
+            and raised.type == "RuntimeError"
+            and ("leaf Variable" in raised.message or "in-place operation" in raised.message)
+        ):
             first = raised.message.splitlines()[0].rstrip(".")
             raise AssertionError(
                 f"sgd_momentum_update raised at {label}: {first}; change the parameters inside "
@@ -370,8 +428,14 @@ def _judge_updates(case, seen):
         _momentum_loss(mirror, x, y).backward()
         reference_optimizer.step()
         for name, p, want in zip(_NAMES, got["params"], mirror):
-            expect.close(p["value"], want, name=f"{name} after {label}, next to torch.optim.SGD", atol=1e-5, rtol=1e-4,
-                         why="expected the same path as torch.optim.SGD(params, lr, momentum)")
+            expect.close(
+                p["value"],
+                want,
+                name=f"{name} after {label}, next to torch.optim.SGD",
+                atol=1e-5,
+                rtol=1e-4,
+                why="expected the same path as torch.optim.SGD(params, lr, momentum)",
+            )
         befores = [p["value"] for p in got["params"]]
         velocities = [p["velocity"] for p in got["params"]]
     assert len(seen) == len(case["data"]), (

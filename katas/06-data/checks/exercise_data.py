@@ -132,8 +132,10 @@ def test_dataset_train_split(solution, mnist_dir, inputs):
 
 def test_dataset_other_folder(solution, tmp_path, inputs):
     _write_files(tmp_path, inputs["files"])
-    return [_observe_dataset(attempt(solution.MNISTDataset, tmp_path, train=train), indices)
-            for train, indices in inputs["splits"]]
+    return [
+        _observe_dataset(attempt(solution.MNISTDataset, tmp_path, train=train), indices)
+        for train, indices in inputs["splits"]
+    ]
 
 
 def test_dataset_picklable(solution, mnist_dir, inputs):
@@ -144,7 +146,10 @@ def test_dataset_picklable(solution, mnist_dir, inputs):
     if isinstance(copy, Raised):
         return {"dataset": None, "pickled": copy}
     return {
-        "dataset": None, "pickled": None, "len": attempt(len, dataset), "copy_len": attempt(len, copy),
+        "dataset": None,
+        "pickled": None,
+        "len": attempt(len, dataset),
+        "copy_len": attempt(len, copy),
         "images": [attempt(lambda i=i: dataset[i][0]) for i in inputs],
         "copy_images": [attempt(lambda i=i: copy[i][0]) for i in inputs],
     }
@@ -154,8 +159,10 @@ def test_dataset_picklable(solution, mnist_dir, inputs):
 
 
 def test_loader_batches(solution, inputs):
-    return [_epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 1)[0]
-            for n, batch_size, seed, first in inputs]
+    return [
+        _epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 1)[0]
+        for n, batch_size, seed, first in inputs
+    ]
 
 
 def test_loader_seeded(solution, inputs):
@@ -173,8 +180,9 @@ def test_loader_seeded(solution, inputs):
 
 def test_loaders_independent(solution, inputs):
     n, batch_size, seeds, first = inputs["n"], inputs["batch_size"], inputs["seeds"], inputs["first"]
-    alone = [_epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 2)
-             for seed in seeds]
+    alone = [
+        _epochs(attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed), 2) for seed in seeds
+    ]
     loaders = [attempt(solution.make_loader, Ids(n, first), batch_size=batch_size, seed=seed) for seed in seeds]
     side_by_side = [[], []]
     for _ in range(2):  # two epochs, alternating
@@ -218,7 +226,9 @@ def test_stream_single_process(solution, inputs):
     if isinstance(stream, Raised):
         return {"stream": stream}
     return {
-        "stream": None, "iterable_dataset": isinstance(stream, IterableDataset), "items": attempt(list, stream),
+        "stream": None,
+        "iterable_dataset": isinstance(stream, IterableDataset),
+        "items": attempt(list, stream),
         "batches": attempt(lambda: list(DataLoader(stream, batch_size=inputs["batch_size"]))),
     }
 
@@ -232,6 +242,9 @@ def test_stream_workers(solution, inputs):
         if isinstance(stream, Raised):
             seen.append(stream)
             continue
-        seen.append(attempt(lambda: list(DataLoader(stream, batch_size=4, num_workers=num_workers,
-                                                     multiprocessing_context=context))))
+        seen.append(
+            attempt(
+                lambda: list(DataLoader(stream, batch_size=4, num_workers=num_workers, multiprocessing_context=context))
+            )
+        )
     return seen

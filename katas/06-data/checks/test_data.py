@@ -12,6 +12,7 @@ from grader import expect
 from grader.idx import read_idx
 from grader.observations import Opaque, Raised
 
+
 def _numpy_rng(rng):
     return np.random.default_rng(int(torch.randint(2**31 - 1, (1,), generator=rng)))
 
@@ -83,10 +84,14 @@ def _each_once(ids, n, name):
 
 # --- exercise 1: read_idx ------------------------------------------------------------------------
 
-_HEADER_WHY = ("the header is 4 bytes plus 4 per dimension (8 bytes for labels, 16 for images): read ndim "
-               "from byte 3 and the sizes after it instead of assuming MNIST's 28 x 28 images")
-_SHAPE_WHY = ("the shape comes from the header (ndim at byte 3, then big-endian int32 sizes) and the values "
-              "are the bytes after it as uint8")
+_HEADER_WHY = (
+    "the header is 4 bytes plus 4 per dimension (8 bytes for labels, 16 for images): read ndim "
+    "from byte 3 and the sizes after it instead of assuming MNIST's 28 x 28 images"
+)
+_SHAPE_WHY = (
+    "the shape comes from the header (ndim at byte 3, then big-endian int32 sizes) and the values "
+    "are the bytes after it as uint8"
+)
 
 
 def test_read_idx_mnist(rng, kata_data):
@@ -104,8 +109,9 @@ def test_read_idx_mnist(rng, kata_data):
             expect.returned(got["out"], call, why=_HEADER_WHY)
             expect.is_tensor(got["out"], call, why=_SHAPE_WHY)
         if tuple(got["shape"]) != tuple(want.shape):
-            raise AssertionError(f"{call} should have shape {tuple(want.shape)}, got {tuple(got['shape'])}. "
-                                 f"{_SHAPE_WHY}")
+            raise AssertionError(
+                f"{call} should have shape {tuple(want.shape)}, got {tuple(got['shape'])}. {_SHAPE_WHY}"
+            )
         rows = expect.is_tensor(got["rows"], f"the rows of {call}")
         expect.shape(rows, want.shape, name=f"the rows of {call}")
         restored = torch.empty_like(rows)
@@ -130,8 +136,10 @@ def test_read_idx_any_shape(rng):
 
 # --- exercise 2: MNISTDataset -------------------------------------------------------------------
 
-_IMAGE_WHY = ("expected the bytes / 255 as float32 with a channel axis (1, 28, 28); NumPy's array / 255.0 is "
-              "float64, and a uint8 image that is never divided stays in 0..255")
+_IMAGE_WHY = (
+    "expected the bytes / 255 as float32 with a channel axis (1, 28, 28); NumPy's array / 255.0 is "
+    "float64, and a uint8 image that is never divided stays in 0..255"
+)
 
 
 def _image(images, index):
@@ -153,7 +161,9 @@ def _judge_dataset(seen, images, labels, indices, name, files="", advice=""):
         collated = got["label_batch"]
         expect.is_tensor(collated, f"{name}[{i}] label", why="return the label as an int64 tensor or a Python int")
         expect.dtype(
-            collated, torch.int64, name=f"the DataLoader batch of {name}[{i}] label",
+            collated,
+            torch.int64,
+            name=f"the DataLoader batch of {name}[{i}] label",
             why="class labels must be int64 for CrossEntropyLoss: use .long() (not .float(), not uint8)",
         )
         if collated.shape != (1,) or int(collated[0]) != int(labels[i]):
@@ -184,12 +194,21 @@ def test_dataset_items(rng, kata_data):
     images_batch, labels_batch = batch
     expect.shape(images_batch, (batch_size, 1, 28, 28), name="a DataLoader batch of images")
     expect.dtype(images_batch, torch.float32, name="a DataLoader batch of images")
-    expect.dtype(labels_batch, torch.int64, name="a DataLoader batch of labels",
-                 why="class labels must be int64 for CrossEntropyLoss")
-    expect.close(images_batch, torch.stack([_image(images, i) for i in range(batch_size)]),
-                 name="a DataLoader batch of images", why=_IMAGE_WHY)
-    expect.close(labels_batch, torch.from_numpy(labels[:batch_size].astype(np.int64)),
-                 name="a DataLoader batch of labels")
+    expect.dtype(
+        labels_batch,
+        torch.int64,
+        name="a DataLoader batch of labels",
+        why="class labels must be int64 for CrossEntropyLoss",
+    )
+    expect.close(
+        images_batch,
+        torch.stack([_image(images, i) for i in range(batch_size)]),
+        name="a DataLoader batch of images",
+        why=_IMAGE_WHY,
+    )
+    expect.close(
+        labels_batch, torch.from_numpy(labels[:batch_size].astype(np.int64)), name="a DataLoader batch of labels"
+    )
 
 
 def test_dataset_train_split(rng, kata_data):
@@ -207,8 +226,10 @@ def test_dataset_other_folder(rng):
     generator = _numpy_rng(rng)
     files, splits, arrays = {}, [], []
     # a folder in MNIST's layout with other counts of random images: nothing may assume 4000 / 1000
-    for train, prefix, count in ((True, "train", int(generator.integers(20, 60))),
-                                 (False, "t10k", int(generator.integers(5, 20)))):
+    for train, prefix, count in (
+        (True, "train", int(generator.integers(20, 60))),
+        (False, "t10k", int(generator.integers(5, 20))),
+    ):
         images = generator.integers(0, 256, size=(count, 28, 28)).astype(np.uint8)
         labels = generator.integers(0, 10, size=(count,)).astype(np.uint8)
         files[f"{prefix}-images-idx3-ubyte.gz"] = _idx_file(images)
@@ -218,16 +239,23 @@ def test_dataset_other_folder(rng):
     seen = yield {"files": files, "splits": splits}
     for (train, prefix, images, labels), got in _one_each(seen, arrays, "the two splits"):
         name = f"MNISTDataset(a folder with {len(labels)} {prefix} images, train={train})"
-        _judge_dataset(got, images, labels, range(len(labels)), name,
-                       advice=": take the length from the data you read (len(self.labels)), not a fixed number")
+        _judge_dataset(
+            got,
+            images,
+            labels,
+            range(len(labels)),
+            name,
+            advice=": take the length from the data you read (len(self.labels)), not a fixed number",
+        )
 
 
 def _same_picture(image, want, name):
     """The copy holds image `want` (its bytes, scaled by 1 / 255 or not): it is that image, not any tensor."""
     values = expect.is_tensor(image, name).detach().double().reshape(-1)
     pixels = torch.from_numpy(want.astype(np.float64)).reshape(-1)
-    if values.shape != pixels.shape or not (torch.allclose(values, pixels / 255, atol=1e-6)
-                                            or torch.allclose(values, pixels)):
+    if values.shape != pixels.shape or not (
+        torch.allclose(values, pixels / 255, atol=1e-6) or torch.allclose(values, pixels)
+    ):
         raise AssertionError(f"{name} does not hold the pixels of that image of the t10k files")
 
 
@@ -267,9 +295,11 @@ def test_loader_batches(rng):
     seeds = _seeds(rng, 3)
     small = int(generator.integers(2, 7))
     cases = []
-    for n, batch_size in ((int(generator.integers(30, 60)), int(generator.integers(4, 10))),
-                          (int(generator.integers(7, 16)), int(generator.integers(2, 6))),
-                          (small, small + int(generator.integers(1, 6)))):
+    for n, batch_size in (
+        (int(generator.integers(30, 60)), int(generator.integers(4, 10))),
+        (int(generator.integers(7, 16)), int(generator.integers(2, 6))),
+        (small, small + int(generator.integers(1, 6))),
+    ):
         n += n % batch_size == 0  # the last batch keeps a remainder
         cases.append((n, batch_size, seeds[len(cases)], _first_id(rng)))
     seen = yield cases
@@ -294,8 +324,14 @@ def test_loader_seeded(rng):
     global_seed, seed, other_seed = _seeds(rng, 3)  # different: manual_seed(seed) must change the state
     n, batch_size = int(torch.randint(30, 50, (1,), generator=rng)), int(torch.randint(4, 9, (1,), generator=rng))
     first = _first_id(rng)
-    seen = yield {"global_seed": global_seed, "seed": seed, "other_seed": other_seed, "n": n, "batch_size": batch_size,
-                  "first": first}
+    seen = yield {
+        "global_seed": global_seed,
+        "seed": seed,
+        "other_seed": other_seed,
+        "n": n,
+        "batch_size": batch_size,
+        "first": first,
+    }
     if not torch.equal(seen["state_after"], seen["state_before"]):
         raise AssertionError(
             "make_loader changed torch's global random state (torch.manual_seed, or a draw from it): "
@@ -307,9 +343,7 @@ def test_loader_seeded(rng):
     for epoch in epochs:
         _each_once(epoch, n, f"one epoch of {name}")
     if len(epochs) != 2 or epochs[0] == epochs[1]:
-        raise AssertionError(
-            "make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True)"
-        )
+        raise AssertionError("make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True)")
     second = [_ids(epoch, f"epoch {number} of a second {name}", first) for number, epoch in enumerate(seen["again"], 1)]
     if second != epochs:
         raise AssertionError(
@@ -378,8 +412,9 @@ def test_loader_workers(rng):
             f"with num_workers=2 the samples should be loaded by worker processes 0 and 1, got {sorted(workers)} "
             "(-1 is the main process): pass num_workers on to the DataLoader"
         )
-    single, _ = _ids_and_workers(seen["in_process"], f"one epoch of make_loader({n} samples, num_workers=0)",
-                                 _DEFAULT_COLLATE, first)
+    single, _ = _ids_and_workers(
+        seen["in_process"], f"one epoch of make_loader({n} samples, num_workers=0)", _DEFAULT_COLLATE, first
+    )
     if single != ids:
         raise AssertionError(
             "make_loader gave another order with num_workers=2 than with num_workers=0 for the same seed: "
@@ -404,9 +439,11 @@ def _check_padded(out, batch, name):
         raise AssertionError(f"{name} should return (padded, lengths, labels), got {_kind(out)}")
     for got, expected, part in zip(out, _reference_pad(batch), ("padded", "lengths", "labels")):
         expect.matches(
-            got, expected, name=f"{part} from {name}",
+            got,
+            expected,
+            name=f"{part} from {name}",
             why="pad every sequence with zeros to the longest length in this batch (not the first one's length, "
-                "not a fixed length); lengths and labels are int64 tensors",
+            "not a fixed length); lengths and labels are int64 tensors",
         )
 
 
@@ -447,8 +484,9 @@ def test_pad_collate(rng):
         _check_padded(got["out"], batch, name)
         after = got["sequences_after"]
         if len(after) != len(batch) or not all(
-                isinstance(s, torch.Tensor) and s.shape == before.shape and torch.equal(s, before)
-                for s, (before, _) in zip(after, batch)):
+            isinstance(s, torch.Tensor) and s.shape == before.shape and torch.equal(s, before)
+            for s, (before, _) in zip(after, batch)
+        ):
             raise AssertionError(f"{name} changed the sequences it was given: pad copies, leave the inputs alone")
 
 
@@ -468,7 +506,7 @@ def test_pad_collate_in_loader(rng):
         got = len(batches) if isinstance(batches, list) else _kind(batches)
         raise AssertionError(f"{name} over {n} sequences should give {count} batches, got {got}")
     for number, out in enumerate(batches):
-        _check_padded(out, items[batch_size * number: batch_size * (number + 1)], f"batch {number} of {name}")
+        _check_padded(out, items[batch_size * number : batch_size * (number + 1)], f"batch {number} of {name}")
 
 
 # --- exercise 5: ShardedStream ------------------------------------------------------------------

@@ -143,9 +143,11 @@ def test_pick_device_real(solution, inputs):
 
 def _gradient_through(out, weights):
     """weights.grad after a backward pass through its moved copy, out["extra"][0] (or what that raised)."""
+
     def backward():
         out["extra"][0].sum().backward()
         return weights.grad
+
     return attempt(backward)
 
 

@@ -48,8 +48,11 @@ def _situation(available, new_torch=True, built=None):
 def _describe(situation):
     available, built = situation["available"], situation["built"]
     what = " and ".join(available) if available else "no accelerator"
-    build = f" on a torch built for {built} (torch.accelerator.current_accelerator() says {built!r})" if (
-        built and built not in available) else ""
+    build = (
+        f" on a torch built for {built} (torch.accelerator.current_accelerator() says {built!r})"
+        if (built and built not in available)
+        else ""
+    )
     return f"with {what} available{build}" + ("" if situation["new_torch"] else " on a torch without torch.accelerator")
 
 
@@ -59,12 +62,14 @@ def _picked(got, where):
         raise AssertionError(
             f"pick_device() {where} raised {got.describe()}. torch.npu, torch.mlu and "
             "torch.accelerator only exist on some installs: check with hasattr(torch, 'npu') or "
-            "getattr(torch, 'npu', None) before calling them")
+            "getattr(torch, 'npu', None) before calling them"
+        )
     if isinstance(got, Raised) and got.type == "RuntimeError" and "Expected one of" in got.message:
         raise AssertionError(
-            f"pick_device() {where} raised RuntimeError (\"Expected one of cpu, cuda, ...\"){_at(got)}: "
+            f'pick_device() {where} raised RuntimeError ("Expected one of cpu, cuda, ..."){_at(got)}: '
             "torch.device('npu') or torch.device('mlu') cannot be built on a torch without torch_npu / "
-            "torch_mlu loaded. Return the string instead, e.g. 'npu'")
+            "torch_mlu loaded. Return the string instead, e.g. 'npu'"
+        )
     expect.returned(got, name=f"pick_device() {where}")
     if not isinstance(got, (str, torch.device)):
         raise AssertionError(f"pick_device() should return a string such as 'cuda', got {_what(got)}")
@@ -126,8 +131,10 @@ def test_pick_device_cpu_fallback(rng):
     没有任何加速器时，pick_device 退回到 "cpu" 设备"""
     teaching = [_situation(set(), built=built) for built in (None, "cuda", "hpu")]
     # Machines with one accelerator in between: "cpu" only when there is none.
-    drawn = [_situation(set(), built=_draw(rng, (None, "cuda", "xpu", "hpu"))) if kind is None else _situation({kind})
-             for kind in (_draw(rng, (None,) + ORDER + OTHERS[:1]) for _ in range(10))]
+    drawn = [
+        _situation(set(), built=_draw(rng, (None, "cuda", "xpu", "hpu"))) if kind is None else _situation({kind})
+        for kind in (_draw(rng, (None,) + ORDER + OTHERS[:1]) for _ in range(10))
+    ]
     situations = teaching + drawn
     seen = yield from _in_random_order(rng, situations)
 
@@ -136,8 +143,10 @@ def test_pick_device_cpu_fallback(rng):
             return "The CPU is the answer only when no accelerator is available."
         text = "Nothing is available, so the answer is the CPU."
         if situation["built"]:
-            text += (" torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
-                     "no such card is present: ask torch.accelerator.is_available() first")
+            text += (
+                " torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
+                "no such card is present: ask torch.accelerator.is_available() first"
+            )
         return text
 
     _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
@@ -146,14 +155,24 @@ def test_pick_device_cpu_fallback(rng):
 def test_pick_device_each_backend(rng):
     """pick_device finds CUDA, MPS and XPU
     pick_device 能找到 CUDA、MPS 和 XPU"""
-    how = {"cuda": "torch.cuda.is_available()", "mps": "torch.backends.mps.is_available()",
-           "xpu": "torch.xpu.is_available()"}
+    how = {
+        "cuda": "torch.cuda.is_available()",
+        "mps": "torch.backends.mps.is_available()",
+        "xpu": "torch.xpu.is_available()",
+    }
     situations = [_situation({kind}) for kind in how]
     situations += [_one_of(rng, (None, *how)) for _ in range(10)]
     seen = yield from _in_random_order(rng, situations)
-    _expect_picks(situations, seen, [_first_available(s) for s in situations], lambda s: (
-        f"Ask {how[s['available'][0]]}; the CUDA-only one-liner misses this card." if s["available"]
-        else "Nothing is available, so the answer is the CPU."))
+    _expect_picks(
+        situations,
+        seen,
+        [_first_available(s) for s in situations],
+        lambda s: (
+            f"Ask {how[s['available'][0]]}; the CUDA-only one-liner misses this card."
+            if s["available"]
+            else "Nothing is available, so the answer is the CPU."
+        ),
+    )
 
 
 def test_pick_device_npu_mlu(rng):
@@ -162,9 +181,17 @@ def test_pick_device_npu_mlu(rng):
     situations = [_situation({kind}) for kind in ("npu", "mlu")]
     situations += [_one_of(rng, (None, "npu", "mlu")) for _ in range(14)]
     seen = yield from _in_random_order(rng, situations)
-    _expect_picks(situations, seen, [_first_available(s) for s in situations], lambda s: (
-        f"With torch_{s['available'][0]} installed, torch.{s['available'][0]}.is_available() says whether the "
-        "card is there." if s["available"] else "Nothing is available, so the answer is the CPU."))
+    _expect_picks(
+        situations,
+        seen,
+        [_first_available(s) for s in situations],
+        lambda s: (
+            f"With torch_{s['available'][0]} installed, torch.{s['available'][0]}.is_available() says whether the "
+            "card is there."
+            if s["available"]
+            else "Nothing is available, so the answer is the CPU."
+        ),
+    )
 
 
 def test_pick_device_priority(rng):
@@ -173,13 +200,17 @@ def test_pick_device_priority(rng):
     sets = [{"cuda", "xpu"}, {"cuda", "npu"}, {"mps", "mlu"}, {"xpu", "npu"}, {"npu", "mlu"}]
     for _ in range(10):  # a first choice, and 1 to 3 devices that come after it
         first = int(torch.randint(len(ORDER) - 1, (1,), generator=rng))
-        later = ORDER[first + 1:] + OTHERS[:1]
+        later = ORDER[first + 1 :] + OTHERS[:1]
         size = int(torch.randint(1, 4, (1,), generator=rng))
         sets.append({ORDER[first]} | {later[int(i)] for i in torch.randperm(len(later), generator=rng)[:size]})
     situations = [_situation(available) for available in sets]
     seen = yield from _in_random_order(rng, situations)
-    _expect_picks(situations, seen, [_first_available(s) for s in situations],
-                  lambda s: "Check the devices in the documented order and return the first one available.")
+    _expect_picks(
+        situations,
+        seen,
+        [_first_available(s) for s in situations],
+        lambda s: "Check the devices in the documented order and return the first one available.",
+    )
 
 
 def test_pick_device_old_torch(rng):
@@ -188,8 +219,12 @@ def test_pick_device_old_torch(rng):
     situations = [_situation(available, new_torch=False) for available in (set(), {"cuda"}, {"npu"})]
     situations += [_one_of(rng, (None,) + ORDER, new_torch=False) for _ in range(10)]
     seen = yield from _in_random_order(rng, situations)
-    _expect_picks(situations, seen, [_first_available(s) for s in situations], lambda s: (
-        "torch.accelerator only exists from torch 2.6: use it only if hasattr(torch, 'accelerator')."))
+    _expect_picks(
+        situations,
+        seen,
+        [_first_available(s) for s in situations],
+        lambda s: "torch.accelerator only exists from torch 2.6: use it only if hasattr(torch, 'accelerator').",
+    )
 
 
 def test_pick_device_other_accelerator(rng):
@@ -198,18 +233,21 @@ def test_pick_device_other_accelerator(rng):
     situations = [_situation({"hpu"})]
     for _ in range(10):  # another accelerator alone, built for but absent, or after a named backend
         other, named = _draw(rng, OTHERS), _draw(rng, ORDER)
-        situations.append(_draw(rng, (_situation({other}), _situation(set(), built=other),
-                                      _situation({named, other}))))
+        situations.append(_draw(rng, (_situation({other}), _situation(set(), built=other), _situation({named, other}))))
     seen = yield from _in_random_order(rng, situations)
 
     def why(situation):
         if not situation["available"]:
-            return ("torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
-                    "no such card is present: ask torch.accelerator.is_available() first")
+            return (
+                "torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
+                "no such card is present: ask torch.accelerator.is_available() first"
+            )
         if len(situation["available"]) > 1:
             return "The named backends come first; torch.accelerator is asked only when none of them is available."
-        return ("After the named backends, ask torch.accelerator.is_available() and return "
-                "torch.accelerator.current_accelerator().type.")
+        return (
+            "After the named backends, ask torch.accelerator.is_available() and return "
+            "torch.accelerator.current_accelerator().type."
+        )
 
     _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
 
@@ -281,7 +319,8 @@ def _check_moved(got, want, target, path):
     elif isinstance(got, torch.Tensor):
         raise AssertionError(
             f"{path} should be kept as the plain value {want!r}, got a tensor: only tensors are moved; strings, "
-            "numbers and None come back as they were")
+            "numbers and None come back as they were"
+        )
     elif not (got is want or got == want):
         raise AssertionError(f"{path} is not a tensor and should be kept as {want!r}, got {_what(got)}")
 
@@ -298,8 +337,9 @@ def _first_change(now, before, path):
     if isinstance(before, (list, tuple)):
         if type(now) is not type(before) or len(now) != len(before):
             return path
-        return next((c for i, (n, b) in enumerate(zip(now, before)) if (c := _first_change(n, b, f"{path}[{i}]"))),
-                    None)
+        return next(
+            (c for i, (n, b) in enumerate(zip(now, before)) if (c := _first_change(n, b, f"{path}[{i}]"))), None
+        )
     return None
 
 
@@ -309,7 +349,8 @@ def _moved(seen, batch, target, what):
     if isinstance(out, Raised) and out.type == "AttributeError" and "'to'" in out.message:
         raise AssertionError(
             f"{call} raised {out.describe()}. Only tensors have .to(); "
-            "walk the dict / list / tuple and move each tensor inside it")
+            "walk the dict / list / tuple and move each tensor inside it"
+        )
     expect.returned(out, name=call)
     changed = _first_change(seen["batch_after"], batch, "batch")
     assert changed is None, (
@@ -327,18 +368,29 @@ def _nested_cases(rng):
     ratio = round(float(torch.rand(1, generator=rng)) * 10, 2)
     return [
         ("a tensor", torch.rand(3, n + 1, generator=rng), "meta"),
-        ("a dict batch", {
-            "image": torch.rand(n, 1, 5, 3, generator=rng),
-            "label": torch.randint(0, 10, (n,), generator=rng),
-            "info": {
-                "ids": [torch.arange(n), torch.rand(n, generator=rng, dtype=torch.float64)],
-                "source": "mnist",
-                "pair": (torch.rand(3, generator=rng), number, None),
+        (
+            "a dict batch",
+            {
+                "image": torch.rand(n, 1, 5, 3, generator=rng),
+                "label": torch.randint(0, 10, (n,), generator=rng),
+                "info": {
+                    "ids": [torch.arange(n), torch.rand(n, generator=rng, dtype=torch.float64)],
+                    "source": "mnist",
+                    "pair": (torch.rand(3, generator=rng), number, None),
+                },
             },
-        }, "meta"),
-        ("(images, labels)", (torch.rand(n, 3, generator=rng), torch.randint(0, 2, (n,), generator=rng)),
-         torch.device("meta")),
-        ("a list", [torch.rand(n, generator=rng), "keep me", ratio, [torch.randint(0, 9, (1,), generator=rng)]], "meta"),
+            "meta",
+        ),
+        (
+            "(images, labels)",
+            (torch.rand(n, 3, generator=rng), torch.randint(0, 2, (n,), generator=rng)),
+            torch.device("meta"),
+        ),
+        (
+            "a list",
+            [torch.rand(n, generator=rng), "keep me", ratio, [torch.randint(0, 9, (1,), generator=rng)]],
+            "meta",
+        ),
         ("an empty dict", {}, "meta"),
         ("(images, labels)", (torch.rand(n, 3, generator=rng), torch.randint(0, 9, (n,), generator=rng)), "cpu"),
     ]
@@ -359,16 +411,23 @@ def test_move_batch_real(rng, device):
     move_batch 把批次移动到当前评测设备上，数值保持不变"""
     n = int(torch.randint(2, 7, (1,), generator=rng))
     weights = torch.randn(2, 3, generator=rng, dtype=torch.float64, requires_grad=True)
-    batch = {"x": torch.randn(n, 3, generator=rng), "y": torch.randint(0, 5, (n,), generator=rng),
-             "extra": [weights]}
+    batch = {"x": torch.randn(n, 3, generator=rng), "y": torch.randint(0, 5, (n,), generator=rng), "extra": [weights]}
     seen = yield {"batch": batch, "target": device}
     where = str(device)
     out = _moved(seen, batch, device, "a dict batch")
     _check_moved(out, batch, device, f"move_batch(batch, {where!r})")
-    expect.requires_grad(out["extra"][0], True, name=f"move_batch(batch, {where!r})['extra'][0] (moved from a "
-                         "tensor that requires grad)", why=".to(device) keeps the autograd link; .detach() or .data cuts it")
-    expect.close(seen["weights_grad"], torch.ones_like(weights), name="the gradient reaching the original tensor",
-                 why="the moved tensor should stay connected to the one in the batch")
+    expect.requires_grad(
+        out["extra"][0],
+        True,
+        name=f"move_batch(batch, {where!r})['extra'][0] (moved from a tensor that requires grad)",
+        why=".to(device) keeps the autograd link; .detach() or .data cuts it",
+    )
+    expect.close(
+        seen["weights_grad"],
+        torch.ones_like(weights),
+        name="the gradient reaching the original tensor",
+        why="the moved tensor should stay connected to the one in the batch",
+    )
 
 
 # --- model_device ---------------------------------------------------------------------------------
@@ -400,11 +459,16 @@ def test_model_device(rng, device):
     ]
     places = sorted({"meta", "cpu", str(device)})
     for _ in range(24):  # models left where they were made or moved, drawn per job
-        model, where = _draw(rng, ("nn.Linear", "nn.Sequential(nn.ReLU(), nn.Linear)", "a module with only a buffer",
-                                   "nn.ReLU()")), _draw(rng, places)
+        model, where = (
+            _draw(
+                rng, ("nn.Linear", "nn.Sequential(nn.ReLU(), nn.Linear)", "a module with only a buffer", "nn.ReLU()")
+            ),
+            _draw(rng, places),
+        )
         cases.append((f"{model} moved to {where!r}", model, where, "cpu" if model == "nn.ReLU()" else where))
-    seen = yield from _in_random_order(rng, [{"model": model, "sizes": [n_in, n_out], "where": where}
-                                             for _, model, where, _ in cases])
+    seen = yield from _in_random_order(
+        rng, [{"model": model, "sizes": [n_in, n_out], "where": where} for _, model, where, _ in cases]
+    )
     for (what, _, _, expected), value in zip(cases, seen, strict=True):
         got = _as_device(value, f"model_device({what})")
         want = torch.device(expected)
@@ -426,7 +490,8 @@ def _prediction(out, model_moved, what):
         first = out.message.splitlines()[0][:160].rstrip(".!")
         raise AssertionError(
             f"predict({what}) failed: {first}. The model and its input must be on "
-            "the same device: move x to the model's device before calling the model")
+            "the same device: move x to the model's device before calling the model"
+        )
     return expect.returned(out, name=f"predict({what})")
 
 
@@ -438,30 +503,48 @@ def test_predict_follows_model(rng):
     seen = yield {"x": x, "out_features": n_out}
     what = "a model on 'meta', x on the CPU"
     out = _prediction(seen["x_on_cpu"]["out"], seen["x_on_cpu"]["model_moved"], what)
-    expect.device(out, "meta", name="predict(model on 'meta', x on the CPU)",
-                  why="the output comes from the model's device: move x there, not the model to x")
+    expect.device(
+        out,
+        "meta",
+        name="predict(model on 'meta', x on the CPU)",
+        why="the output comes from the model's device: move x there, not the model to x",
+    )
     expect.shape(out, (n, n_out), name=f"predict(model on 'meta', x of shape {(n, rows, cols)})")
-    out = _prediction(seen["x_on_meta"]["out"], seen["x_on_meta"]["model_moved"], "a model on 'meta', x already on 'meta'")
+    out = _prediction(
+        seen["x_on_meta"]["out"], seen["x_on_meta"]["model_moved"], "a model on 'meta', x already on 'meta'"
+    )
     expect.device(out, "meta", name="predict(model on 'meta', x on 'meta')")
     out = _prediction(seen["relu"]["out"], seen["relu"]["model_moved"], "nn.ReLU(), x on the CPU")
-    expect.matches(out, torch.relu(x), name="predict(nn.ReLU(), x on the CPU)",
-                   why="a model without parameters counts as on the CPU, so x stays there")
+    expect.matches(
+        out,
+        torch.relu(x),
+        name="predict(nn.ReLU(), x on the CPU)",
+        why="a model without parameters counts as on the CPU, so x stays there",
+    )
 
 
 def test_predict_real(rng, device):
     """predict gives the same answer on the graded device as on the CPU
     predict 在当前评测设备上的结果与 CPU 上一致"""
     n, n_in, hidden, n_out = (int(size) for size in torch.randint(2, 9, (4,), generator=rng))
-    layers = [(torch.randn(hidden, n_in, generator=rng) / n_in ** 0.5, torch.randn(hidden, generator=rng)),
-              (torch.randn(n_out, hidden, generator=rng) / hidden ** 0.5, torch.randn(n_out, generator=rng))]
+    layers = [
+        (torch.randn(hidden, n_in, generator=rng) / n_in**0.5, torch.randn(hidden, generator=rng)),
+        (torch.randn(n_out, hidden, generator=rng) / hidden**0.5, torch.randn(n_out, generator=rng)),
+    ]
     x = torch.randn(n, n_in, generator=rng)
     seen = yield {"layers": layers, "x": x}
     expected = F.linear(torch.tanh(F.linear(x, *layers[0])), *layers[1])
     where = str(device)
     out = _prediction(seen, False, f"a model on {where!r}, x on the CPU")
     expect.device(out, device, name=f"predict(model on {where!r}, x on the CPU)")
-    expect.close(out, expected, name=f"predict(model on {where!r}, x)", rtol=1e-3, atol=1e-4,
-                 why="the same model on another device should compute the same values")
+    expect.close(
+        out,
+        expected,
+        name=f"predict(model on {where!r}, x)",
+        rtol=1e-3,
+        atol=1e-4,
+        why="the same model on another device should compute the same values",
+    )
 
 
 # --- supported_dtype ------------------------------------------------------------------------------
@@ -471,14 +554,45 @@ def test_supported_dtype(rng):
     """supported_dtype swaps float64 for float32 on MPS only
     supported_dtype 只在 MPS 上把 float64 换成 float32"""
     cases = [
-        ("mps", torch.float64), ("mps:0", torch.float64), (torch.device("mps"), torch.float64), ("mps", torch.float32),
-        ("mps", torch.float16), ("mps", torch.int64), ("cpu", torch.float64), (torch.device("cuda", 1), torch.float64),
-        ("cuda", torch.float32), ("npu", torch.float64), ("mlu:0", torch.float64), ("meta", torch.float64),
+        ("mps", torch.float64),
+        ("mps:0", torch.float64),
+        (torch.device("mps"), torch.float64),
+        ("mps", torch.float32),
+        ("mps", torch.float16),
+        ("mps", torch.int64),
+        ("cpu", torch.float64),
+        (torch.device("cuda", 1), torch.float64),
+        ("cuda", torch.float32),
+        ("npu", torch.float64),
+        ("mlu:0", torch.float64),
+        ("meta", torch.float64),
     ]
-    wheres = ("mps", "mps:1", torch.device("mps", 0), "cpu", torch.device("cpu"), "cuda", "cuda:0",
-              torch.device("cuda"), "xpu", "npu:0", "mlu", "meta")
-    dtypes = (torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int8,
-              torch.uint8, torch.bool, torch.complex64)
+    wheres = (
+        "mps",
+        "mps:1",
+        torch.device("mps", 0),
+        "cpu",
+        torch.device("cpu"),
+        "cuda",
+        "cuda:0",
+        torch.device("cuda"),
+        "xpu",
+        "npu:0",
+        "mlu",
+        "meta",
+    )
+    dtypes = (
+        torch.float64,
+        torch.float32,
+        torch.float16,
+        torch.bfloat16,
+        torch.int64,
+        torch.int32,
+        torch.int8,
+        torch.uint8,
+        torch.bool,
+        torch.complex64,
+    )
     cases += [(_draw(rng, wheres), _draw(rng, dtypes)) for _ in range(12)]
     seen = yield from _in_random_order(rng, cases)
     for (where, dtype), got in zip(cases, seen, strict=True):
@@ -486,9 +600,13 @@ def test_supported_dtype(rng):
         if isinstance(got, Raised) and got.type == "RuntimeError" and "Expected one of" in got.message:
             raise AssertionError(
                 f"{call} raised RuntimeError{_at(got)}: torch.device({str(where)!r}) cannot be built without "
-                "torch_npu / torch_mlu. Compare the device type as a string: str(device).split(':')[0]")
+                "torch_npu / torch_mlu. Compare the device type as a string: str(device).split(':')[0]"
+            )
         expect.returned(got, name=call)
         expected = torch.float32 if (str(where).split(":")[0], dtype) == ("mps", torch.float64) else dtype
-        why = ("Apple's MPS has no float64: use float32 there" if expected != dtype
-               else "only float64 on MPS changes; every other device and dtype is returned as it is")
+        why = (
+            "Apple's MPS has no float64: use float32 there"
+            if expected != dtype
+            else "only float64 on MPS changes; every other device and dtype is returned as it is"
+        )
         assert got == expected, f"{call} should be {expected}, got {got}. {why}"

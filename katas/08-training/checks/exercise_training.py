@@ -8,7 +8,6 @@ for "meta" and hands out batch tensors that only a `.to("meta")` turns into plai
 stays on the CPU, so the arithmetic still runs).
 """
 
-
 import pytest
 import torch
 import torch._dynamo  # noqa: F401 - warm import: the first optimizer imports it (about 2.5 s)
@@ -47,8 +46,12 @@ def _params(model):
 
 def _returned(value):
     """A value the learner's function returned, with what the judge needs to explain its type."""
-    return {"value": value, "is_float": isinstance(value, float), "type": type(value).__name__,
-            "graph": isinstance(value, torch.Tensor) and value.grad_fn is not None}
+    return {
+        "value": value,
+        "is_float": isinstance(value, float),
+        "type": type(value).__name__,
+        "graph": isinstance(value, torch.Tensor) and value.grad_fn is not None,
+    }
 
 
 def _pair(value):
@@ -61,9 +64,13 @@ def _history(value):
     """fit's result: the value, and each epoch's entries when it is a list of dicts."""
     if not isinstance(value, list):
         return {"value": value, "type": type(value).__name__, "epochs": None}
-    epochs = [{"type": type(entry).__name__,
-               "entries": {str(k): _returned(v) for k, v in entry.items()} if isinstance(entry, dict) else None}
-              for entry in value]
+    epochs = [
+        {
+            "type": type(entry).__name__,
+            "entries": {str(k): _returned(v) for k, v in entry.items()} if isinstance(entry, dict) else None,
+        }
+        for entry in value
+    ]
     return {"value": value, "type": "list", "epochs": epochs}
 
 
@@ -83,8 +90,9 @@ def test_train_step_matches_reference(solution, inputs, device):
 
 def test_train_step_returns_float(solution, inputs, device):
     model = _model(inputs, device)
-    out = attempt(solution.train_step, model, inputs["x"].to(device), inputs["y"].to(device),
-                  nn.CrossEntropyLoss(), _sgd(model))
+    out = attempt(
+        solution.train_step, model, inputs["x"].to(device), inputs["y"].to(device), nn.CrossEntropyLoss(), _sgd(model)
+    )
     return _returned(out)
 
 
@@ -121,8 +129,9 @@ def test_evaluate_no_grad(solution, inputs, device):
     model = _model(inputs, device)
     grad_modes = []
     model.register_forward_hook(lambda module, args, output: grad_modes.append(torch.is_grad_enabled()))
-    out = attempt(solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]),
-                  nn.CrossEntropyLoss(), device)
+    out = attempt(
+        solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), nn.CrossEntropyLoss(), device
+    )
     return {"out": _pair(out), "grad_modes": grad_modes, "no_grads": all(p.grad is None for p in model.parameters())}
 
 
@@ -144,9 +153,14 @@ def test_snapshot_is_a_copy(solution, inputs):
         _step(model, x, y, optimizer)
     values = {str(k): saved[k] for k in saved.keys()} if keys is not None else None
     loaded = attempt(model.load_state_dict, saved) if keys is not None else None
-    return {"saved": saved if keys is None else None, "type": type(saved).__name__, "keys": keys,
-            "values": values, "load": loaded,
-            "after_load": {k: v.clone() for k, v in model.state_dict().items()}}
+    return {
+        "saved": saved if keys is None else None,
+        "type": type(saved).__name__,
+        "keys": keys,
+        "values": values,
+        "load": loaded,
+        "after_load": {k: v.clone() for k, v in model.state_dict().items()},
+    }
 
 
 def test_fit_keeps_best(solution, inputs, device):
@@ -227,8 +241,9 @@ def _stand_in_setup(inputs):
     """(model, loader, loss_fn, unmoved) where unmoved counts inputs and labels that reached the model
     or the loss without `.to("meta")`."""
     model = _model(inputs, kind=_StaysOnCpu)
-    loader = _loader(inputs["x"].as_subclass(_LoaderTensor), inputs["y"].as_subclass(_LoaderTensor),
-                     inputs["batch_size"])
+    loader = _loader(
+        inputs["x"].as_subclass(_LoaderTensor), inputs["y"].as_subclass(_LoaderTensor), inputs["batch_size"]
+    )
     unmoved = {"x": 0, "y": 0, "batches": 0}
 
     def watch_input(module, args):
@@ -257,8 +272,9 @@ def test_evaluate_moves_batches(solution, inputs):
 
 def test_fit_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    history = attempt(solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"],
-                      _STAND_IN)
+    history = attempt(
+        solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"], _STAND_IN
+    )
     return {"unmoved": unmoved, "history": _history(history)}
 
 
@@ -273,8 +289,12 @@ def _mnist(folder, split):
 
 @pytest.mark.timeout(60)
 def test_fit_mnist(solution, inputs, device, kata_data):
-    train = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist(kata_data, "train")), batch_size=100,
-                                        shuffle=True, generator=torch.Generator().manual_seed(inputs["shuffle_seed"]))
+    train = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(*_mnist(kata_data, "train")),
+        batch_size=100,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(inputs["shuffle_seed"]),
+    )
     val = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*_mnist(kata_data, "t10k")), batch_size=100)
     torch.manual_seed(inputs["seed"])  # dropout's masks
     model = _model(inputs, device)

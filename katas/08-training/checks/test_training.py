@@ -46,7 +46,7 @@ def _model(arch: str, rng: torch.Generator) -> nn.Sequential:
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.Linear):
-                bound = module.in_features ** -0.5
+                bound = module.in_features**-0.5
                 for p in (module.weight, module.bias):
                     p.copy_((torch.rand(p.shape, generator=rng) * 2 - 1) * bound)
             elif isinstance(module, nn.BatchNorm1d):
@@ -74,7 +74,7 @@ def _data(rng: torch.Generator, rule: torch.Tensor, samples: int, flip: bool = F
 
 def _batches(x: torch.Tensor, y: torch.Tensor, size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """What DataLoader(TensorDataset(x, y), batch_size=size, shuffle=False) hands out."""
-    return [(x[i:i + size], y[i:i + size]) for i in range(0, len(x), size)]
+    return [(x[i : i + size], y[i : i + size]) for i in range(0, len(x), size)]
 
 
 def _draw(make: Callable, acceptable: Callable):
@@ -134,8 +134,13 @@ def _stats(forward: Callable, batches) -> _Measured:
         sizes.append(len(y))
         gaps.append((top[:, 0] - top[:, 1]).min().item())
     count = sum(sizes)
-    return _Measured(sum(loss * size for loss, size in zip(losses, sizes)) / count, sum(corrects) / count,
-                     _mean(losses), _mean([c / s for c, s in zip(corrects, sizes)]), min(gaps))
+    return _Measured(
+        sum(loss * size for loss, size in zip(losses, sizes)) / count,
+        sum(corrects) / count,
+        _mean(losses),
+        _mean([c / s for c, s in zip(corrects, sizes)]),
+        min(gaps),
+    )
 
 
 def _measure(model: nn.Module, batches) -> _Measured:
@@ -180,8 +185,10 @@ def _float_problem(got: dict, call: str) -> str:
         return ""
     if isinstance(value, torch.Tensor):
         graph = " that still holds the autograd graph (grad_fn set)" if got["graph"] else ""
-        return (f"{call} should return a Python float, got a tensor{graph}: use loss.item() to take the number "
-                "out of each batch's loss; adding up loss tensors keeps every batch's graph in memory")
+        return (
+            f"{call} should return a Python float, got a tensor{graph}: use loss.item() to take the number "
+            "out of each batch's loss; adding up loss tensors keeps every batch's graph in memory"
+        )
     return f"{call} should return a Python float, got {got['type']}: {_show(value)}"
 
 
@@ -189,12 +196,14 @@ def _pair(got: dict, call: str, floats: bool) -> tuple[float, float]:
     """evaluate's (mean loss, accuracy); with `floats`, each must be a Python float."""
     value = expect.returned(got["value"], name=call)
     assert got["parts"] is not None, (
-        f"{call} should return a tuple (mean loss, accuracy), got {got['type']}: {_show(value)}")
+        f"{call} should return a tuple (mean loss, accuracy), got {got['type']}: {_show(value)}"
+    )
     if floats:
         for part, what in zip(got["parts"], ("the mean loss", "the accuracy")):
             assert part["is_float"] and isinstance(part["value"], float), (
                 f"{call} should return {what} as a Python float, got {part['type']}: {_show(part['value'])}. "
-                "Use .item() and plain Python arithmetic")
+                "Use .item() and plain Python arithmetic"
+            )
     loss, acc = (_as_number(part, call) for part in got["parts"])
     return loss, acc
 
@@ -203,7 +212,8 @@ def _epochs(got: dict, epochs: int, call: str) -> list[dict]:
     """fit's history: one dict per epoch, each {key: what came back for it}."""
     value = expect.returned(got["value"], name=call)
     assert got["epochs"] is not None and len(got["epochs"]) == epochs, (
-        f"{call} should return a list with one dict per epoch, got {_show(value):.200}")
+        f"{call} should return a list with one dict per epoch, got {_show(value):.200}"
+    )
     for epoch, entry in enumerate(got["epochs"]):
         assert entry["entries"] is not None, f"history[{epoch}] should be a dict, got {entry['type']}"
     return [entry["entries"] for entry in got["epochs"]]
@@ -214,7 +224,8 @@ def _entry(entries: dict, epoch: int, key: str, float_only: bool) -> float:
     got = entries[key]
     if float_only:
         assert got["is_float"] and isinstance(got["value"], float), (
-            f"history[{epoch}][{key!r}] should be a Python float, got {got['type']}")
+            f"history[{epoch}][{key!r}] should be a Python float, got {got['type']}"
+        )
     return _as_number(got, f"history[{epoch}][{key!r}]")
 
 
@@ -233,7 +244,8 @@ def _assert_moved(unmoved: dict, call: str) -> None:
     assert not unmoved["x"] and not unmoved["y"], (
         f"{call}: {unmoved['x']} of {unmoved['batches']} inputs x and {unmoved['y']} labels y reached the model and "
         f"the loss without being moved to the device. Move each batch first: x, y = x.to(device), y.to(device) "
-        f"(the check asks for {_STAND_IN!r}, a stand-in for a GPU, so this shows on any machine)")
+        f"(the check asks for {_STAND_IN!r}, a stand-in for a GPU, so this shows on any machine)"
+    )
 
 
 def _loader_inputs(arch: str, model: nn.Module, x, y, batch_size: int, **more) -> dict:
@@ -279,16 +291,25 @@ def test_train_step_matches_reference(rng):
                 raise AssertionError(
                     f"call {i} of train_step left every parameter unchanged. optimizer.step() must come after "
                     "loss.backward() (before it there are no gradients yet, or they were just zeroed), and it "
-                    "must be called at all")
-            why = ("the first update is already wrong: compute model(x), then loss_fn(output, y), then "
-                   "loss.backward(), then optimizer.step()") if i == 1 else (
-                   "the first update was right but the second is not: the first batch's gradients were added to "
-                   "the second's. Call optimizer.zero_grad() in every step")
+                    "must be called at all"
+                )
+            why = (
+                (
+                    "the first update is already wrong: compute model(x), then loss_fn(output, y), then "
+                    "loss.backward(), then optimizer.step()"
+                )
+                if i == 1
+                else (
+                    "the first update was right but the second is not: the first batch's gradients were added to "
+                    "the second's. Call optimizer.zero_grad() in every step"
+                )
+            )
             _same_params(call["params"], reference, f"after train_step call {i} ({dtype})", why)
             got = _as_number(call["out"], "train_step(...)")
             assert _near(got, want), (
                 f"train_step call {i} should return this batch's loss {want:.6f}, got {got:.6f}. "
-                "Return the loss computed before the update, as loss.item()")
+                "Return the loss computed before the update, as loss.item()"
+            )
             before = call["params"]
 
 
@@ -304,7 +325,8 @@ def test_train_step_returns_float(rng):
         want = nn.functional.cross_entropy(model(x), y).item()
     assert _near(seen["value"], want), (
         f"train_step(...) returned {seen['value']:.6f}, but this batch's loss is {want:.6f}: return the loss "
-        "computed before the update, as loss.item()")
+        "computed before the update, as loss.item()"
+    )
 
 
 # --- train_one_epoch ------------------------------------------------------------------------------
@@ -332,15 +354,23 @@ def test_train_one_epoch_matches_reference(rng):
     if _unchanged(seen["params"], _params(model)):
         raise AssertionError(
             "after train_one_epoch every parameter is unchanged: each batch needs forward, loss, backward and "
-            "then optimizer.step() (step before backward has no gradients to use)")
-    _same_params(seen["params"], reference, "after one epoch", (
-        "for every batch: forward, loss, backward, step, and zero_grad so gradients do not pile up across "
-        "batches; and use every batch of the loader exactly once"))
+            "then optimizer.step() (step before backward has no gradients to use)"
+        )
+    _same_params(
+        seen["params"],
+        reference,
+        "after one epoch",
+        (
+            "for every batch: forward, loss, backward, step, and zero_grad so gradients do not pile up across "
+            "batches; and use every batch of the loader exactly once"
+        ),
+    )
     got, want = _as_number(seen["out"], "train_one_epoch(...)"), _mean(losses)
     assert _near(got, want), (
         f"train_one_epoch should return the mean of the 4 batch losses (batches of 16, 16, 16 and 2 samples), "
         f"{want:.6f}, got {got:.6f}. Each batch's loss counts once: add up loss.item() per batch and "
-        "divide by the number of batches")
+        "divide by the number of batches"
+    )
 
 
 def test_train_one_epoch_moves_batches(rng):
@@ -355,7 +385,8 @@ def test_train_one_epoch_moves_batches(rng):
     got, want = _as_number(seen["out"], call), _steady_loss(model, x, y, 8)
     assert _near(got, want), (
         f"{call} moved every batch but returned {got:.6f}; the mean of its 3 batch losses is {want:.6f}: "
-        "run train_step once on each moved batch and return the mean of the losses")
+        "run train_step once on each moved batch and return the mean of the losses"
+    )
 
 
 def test_train_one_epoch_returns_float(rng):
@@ -369,7 +400,8 @@ def test_train_one_epoch_returns_float(rng):
     want = _steady_loss(model, x, y, 16)
     assert _near(seen["value"], want), (
         f"train_one_epoch(...) returned {seen['value']:.6f}, but the mean of the 4 batch losses is {want:.6f}: "
-        "run train_step once on each batch and return the mean of the losses")
+        "run train_step once on each batch and return the mean of the losses"
+    )
 
 
 def test_train_one_epoch_sets_train_mode(rng):
@@ -386,11 +418,13 @@ def test_train_one_epoch_sets_train_mode(rng):
     assert all(modes), (
         f"{modes.count(False)} of {len(modes)} forward passes in train_one_epoch ran in eval mode (dropout "
         "off, batch norm on its running statistics). Call model.train() at the start of "
-        "train_one_epoch: evaluate() left the model in eval mode")
+        "train_one_epoch: evaluate() left the model in eval mode"
+    )
     got, want = _as_number(seen["out"], "train_one_epoch(...)"), _steady_loss(model, x, y, 16)
     assert _near(got, want), (
         f"train_one_epoch(...) returned {got:.6f}; in training mode the mean of its 4 batch losses is {want:.6f}: "
-        "put the model in training mode, then run train_step once on each batch")
+        "put the model in training mode, then run train_step once on each batch"
+    )
 
 
 # --- evaluate -------------------------------------------------------------------------------------
@@ -399,6 +433,7 @@ def test_train_one_epoch_sets_train_mode(rng):
 def test_evaluate_matches_reference(rng):
     """evaluate returns the eval-mode mean loss per sample and accuracy as floats, the same on every call
     evaluate 以 float 返回评估模式下每个样本的平均损失和准确率，每次调用结果相同"""
+
     def make():
         model = _model("mlp-dropout", rng)
         x, y = _data(rng, _rule(rng), 45)  # batches of 16, 16 and 13
@@ -417,22 +452,27 @@ def test_evaluate_matches_reference(rng):
             raise AssertionError(
                 f"evaluate(...) returned mean loss {got_loss:.6f}, the mean of the 3 batch means; the mean loss per "
                 f"sample is {want.loss:.6f}. The last batch has 13 samples, not 16: weight each batch's loss by its "
-                "size (loss.item() * len(y)) and divide by the number of samples")
+                "size (loss.item() * len(y)) and divide by the number of samples"
+            )
         assert _near(got_loss, want.loss), (
             f"evaluate(...) call {call} returned mean loss {got_loss:.6f}, expected {want.loss:.6f} (the model in "
             "eval mode). If it changes from call to call, dropout is still active: call model.eval() first. "
-            "Otherwise check the averaging: the loss per sample over the whole loader")
+            "Otherwise check the averaging: the loss per sample over the whole loader"
+        )
         if abs(got_acc - want.batch_acc) <= 1e-6 < abs(want.acc - want.batch_acc):
             raise AssertionError(
                 f"evaluate(...) returned accuracy {got_acc:.4f}, the mean of the 3 batch accuracies; over all 45 "
-                f"samples it is {want.acc:.4f}. Count the correct answers over the whole loader and divide once")
+                f"samples it is {want.acc:.4f}. Count the correct answers over the whole loader and divide once"
+            )
         assert abs(got_acc - want.acc) <= 1e-6, (
             f"evaluate(...) call {call} returned accuracy {got_acc:.4f}, expected {want.acc:.4f}: the fraction of "
-            "samples with logits.argmax(dim=1) == y over the whole loader, in eval mode")
+            "samples with logits.argmax(dim=1) == y over the whole loader, in eval mode"
+        )
 
 
 def _even_evaluation(rng, samples: int, batch_size: int):
     """(model, x, y, measured): equal batches, so per sample and per batch agree; no argmax near a tie."""
+
     def make():
         model = _model("mlp", rng)
         x, y = _data(rng, _rule(rng), samples)
@@ -444,7 +484,8 @@ def _even_evaluation(rng, samples: int, batch_size: int):
 def _assert_measured(got_loss: float, got_acc: float, want: _Measured, call: str, why: str) -> None:
     assert _near(got_loss, want.loss) and abs(got_acc - want.acc) <= 1e-6, (
         f"{call} returned (mean loss {got_loss:.6f}, accuracy {got_acc:.4f}), expected ({want.loss:.6f}, "
-        f"{want.acc:.4f}). {why}")
+        f"{want.acc:.4f}). {why}"
+    )
 
 
 def test_evaluate_moves_batches(rng):
@@ -455,9 +496,13 @@ def test_evaluate_moves_batches(rng):
     call = f"evaluate(..., device=torch.device({_STAND_IN!r}))"
     expect.returned(seen["out"]["value"], name=call)
     _assert_moved(seen["unmoved"], call)
-    _assert_measured(*_pair(seen["out"], call, floats=False), want, call,
-                     "Every batch was moved; now measure each one: the loss per sample and the fraction of "
-                     "correct answers over the whole loader")
+    _assert_measured(
+        *_pair(seen["out"], call, floats=False),
+        want,
+        call,
+        "Every batch was moved; now measure each one: the loss per sample and the fraction of "
+        "correct answers over the whole loader",
+    )
 
 
 def test_evaluate_no_grad(rng):
@@ -470,10 +515,15 @@ def test_evaluate_no_grad(rng):
     assert grad_modes, "evaluate never called the model"
     assert not any(grad_modes), (
         f"{sum(grad_modes)} of {len(grad_modes)} forward passes in evaluate built an autograd graph: wrap the loop "
-        "in `with torch.no_grad():` (evaluation needs no gradients; the graph only costs time and memory)")
+        "in `with torch.no_grad():` (evaluation needs no gradients; the graph only costs time and memory)"
+    )
     assert seen["no_grads"], "evaluate should not compute gradients (no backward())"
-    _assert_measured(*_pair(seen["out"], "evaluate(...)", floats=False), want, "evaluate(...)",
-                     "The loss per sample and the fraction of correct answers over the whole loader, in eval mode")
+    _assert_measured(
+        *_pair(seen["out"], "evaluate(...)", floats=False),
+        want,
+        "evaluate(...)",
+        "The loss per sample and the fraction of correct answers over the whole loader, in eval mode",
+    )
 
 
 # --- snapshot -------------------------------------------------------------------------------------
@@ -493,11 +543,18 @@ def test_snapshot_is_a_copy(rng):
         expect.returned(seen["saved"], name="snapshot(model)")
         raise AssertionError(f"snapshot(model) should return a dict like model.state_dict(), got {seen['type']}")
     assert set(seen["keys"]) == set(expected), (
-        f"snapshot(model) should have the keys of model.state_dict() {sorted(expected)}, got {seen['keys']}")
+        f"snapshot(model) should have the keys of model.state_dict() {sorted(expected)}, got {seen['keys']}"
+    )
     for key, want in expected.items():
-        expect.matches(seen["values"][key], want, name=f"snapshot(model)[{key!r}] after two more training steps", why=(
-            "model.state_dict() hands out the live tensors, so training changes them too: copy them "
-            "(copy.deepcopy(model.state_dict()) or {k: v.clone() for k, v in ...})"))
+        expect.matches(
+            seen["values"][key],
+            want,
+            name=f"snapshot(model)[{key!r}] after two more training steps",
+            why=(
+                "model.state_dict() hands out the live tensors, so training changes them too: copy them "
+                "(copy.deepcopy(model.state_dict()) or {k: v.clone() for k, v in ...})"
+            ),
+        )
     expect.returned(seen["load"], name="model.load_state_dict(snapshot(model))")
     for key, want in expected.items():
         expect.close(seen["after_load"][key], want, name=f"model.state_dict()[{key!r}] after load_state_dict(snapshot)")
@@ -517,8 +574,12 @@ def test_fit_keeps_best(rng):
         # a validation set whose labels follow the opposite rule: the more the model learns, the worse
         # it scores there, so the best epoch is often an early one
         val = _data(rng, rule, 30, flip=True)
-        return (model, train, val,
-                *_reference_fit(copy.deepcopy(model), _batches(*train, 16), _batches(*val, 16), epochs))
+        return (
+            model,
+            train,
+            val,
+            *_reference_fit(copy.deepcopy(model), _batches(*train, 16), _batches(*val, 16), epochs),
+        )
 
     def clear(drawn):  # the best epoch is not the last, and clearly the best; no argmax near a tie
         losses, gap = [h["val_loss"] for h in drawn[3]], drawn[5]
@@ -529,20 +590,37 @@ def test_fit_keeps_best(rng):
     model, (train_x, train_y), (val_x, val_y), want_history, states, _ = _draw(make, clear)
     val_losses = [h["val_loss"] for h in want_history]
     best = val_losses.index(min(val_losses))
-    seen = yield {"arch": "mlp", "state": _state(model), "train_x": train_x, "train_y": train_y,
-                  "val_x": val_x, "val_y": val_y, "batch_size": 16, "epochs": epochs}
+    seen = yield {
+        "arch": "mlp",
+        "state": _state(model),
+        "train_x": train_x,
+        "train_y": train_y,
+        "val_x": val_x,
+        "val_y": val_y,
+        "batch_size": 16,
+        "epochs": epochs,
+    }
     history = _epochs(seen["history"], epochs, f"fit(..., epochs={epochs})")
     for epoch, (entries, want) in enumerate(zip(history, want_history), start=1):
         for key, value in want.items():
             got = _entry(entries, epoch - 1, key, float_only=True)
             assert _near(got, value), (
                 f"epoch {epoch}: {key} should be {value:.6f}, got {got:.6f}. Each epoch: train_one_epoch on "
-                "the training loader, then evaluate on the validation loader")
+                "the training loader, then evaluate on the validation loader"
+            )
     for key, want in states[best].items():
-        expect.close(seen["params"][key], want, name=f"the model's {key} after fit", rtol=1e-4, atol=1e-6, why=(
-            f"the lowest val_loss was after epoch {best + 1} of {epochs}, so fit should end with that epoch's "
-            "weights. If you got the last epoch's instead: keep a real copy (snapshot), not model.state_dict() "
-            "itself, and load it back with model.load_state_dict() at the end"))
+        expect.close(
+            seen["params"][key],
+            want,
+            name=f"the model's {key} after fit",
+            rtol=1e-4,
+            atol=1e-6,
+            why=(
+                f"the lowest val_loss was after epoch {best + 1} of {epochs}, so fit should end with that epoch's "
+                "weights. If you got the last epoch's instead: keep a real copy (snapshot), not model.state_dict() "
+                "itself, and load it back with model.load_state_dict() at the end"
+            ),
+        )
 
 
 # Class probabilities the model predicts after each epoch (exercise_training.py's _ScriptedSteps
@@ -574,9 +652,13 @@ def _script_clear(drawn) -> bool:
     clearly off in some epoch, no argmax near a tie."""
     losses = [m.loss for m in drawn[2]]
     accs = [m.acc for m in drawn[2]]
-    return (all(losses[i] - losses[1] > 1e-3 for i in (0, 2, 4)) and losses[3] == losses[1]
-            and accs[0] == accs[4] > max(accs[1], accs[2]) and min(m.gap for m in drawn[2]) > 1e-3
-            and any(not _near(m.batch_loss, m.loss, 1e-3) for m in drawn[2]))
+    return (
+        all(losses[i] - losses[1] > 1e-3 for i in (0, 2, 4))
+        and losses[3] == losses[1]
+        and accs[0] == accs[4] > max(accs[1], accs[2])
+        and min(m.gap for m in drawn[2]) > 1e-3
+        and any(not _near(m.batch_loss, m.loss, 1e-3) for m in drawn[2])
+    )
 
 
 def test_fit_best_epoch_rule(rng):
@@ -588,22 +670,31 @@ def test_fit_best_epoch_rule(rng):
     history = _epochs(seen["history"], len(rows), f"fit(..., epochs={len(rows)})")
     for epoch, entries in enumerate(history, start=1):
         assert "val_loss" in entries and "val_acc" in entries, (
-            f"history[{epoch - 1}] should be a dict with val_loss and val_acc, got {seen['history']['value'][epoch - 1]!r:.200}")
+            f"history[{epoch - 1}] should be a dict with val_loss and val_acc, got {seen['history']['value'][epoch - 1]!r:.200}"
+        )
         got = _as_number(entries["val_loss"], f"history[{epoch - 1}]['val_loss']")
         assert abs(got - want_loss[epoch - 1]) <= 1e-5, (
             f"epoch {epoch}: val_loss should be {want_loss[epoch - 1]:.5f}, got {got:.5f}: evaluate the "
-            "model on val_loader after each epoch's training")
+            "model on val_loader after each epoch's training"
+        )
     kept = int(seen["tag"])
     losses = ", ".join(f"{v:.3f}" for v in want_loss)
     accuracies = ", ".join(f"{v:.1f}" for v in want_acc)
-    reasons = {1: "the highest val_acc: the best epoch is the one with the lowest val_loss",
-               4: "a val_loss equal to epoch 2's; on a tie the first epoch wins (compare with <, not <=)",
-               5: "the last epoch: load the best snapshot back at the end"}
+    reasons = {
+        1: "the highest val_acc: the best epoch is the one with the lowest val_loss",
+        4: "a val_loss equal to epoch 2's; on a tie the first epoch wins (compare with <, not <=)",
+        5: "the last epoch: load the best snapshot back at the end",
+    }
     assert kept == 2, (
         f"fit ended with epoch {kept}'s weights; expected epoch 2. The val_loss per epoch was {losses} and the "
-        f"val_acc {accuracies}; epoch {kept} has {reasons.get(kept, 'neither the lowest val_loss nor a tie')}")
-    expect.close(seen["logits"], rows[1].log(), name="the model's logits after fit",
-                 why="fit should end with epoch 2's weights, loaded back from the snapshot taken then")
+        f"val_acc {accuracies}; epoch {kept} has {reasons.get(kept, 'neither the lowest val_loss nor a tie')}"
+    )
+    expect.close(
+        seen["logits"],
+        rows[1].log(),
+        name="the model's logits after fit",
+        why="fit should end with epoch 2's weights, loaded back from the snapshot taken then",
+    )
 
 
 def test_fit_moves_batches(rng):
@@ -619,7 +710,8 @@ def test_fit_moves_batches(rng):
     want = _steady_loss(model, x, y, 8)
     assert _near(got, want), (
         f"{call} moved every batch, but history[0]['train_loss'] is {got:.6f}; the first epoch's mean batch loss "
-        f"is {want:.6f}: each epoch, train_one_epoch(model, train_loader, loss_fn, optimizer, device)")
+        f"is {want:.6f}: each epoch, train_one_epoch(model, train_loader, loss_fn, optimizer, device)"
+    )
 
 
 # --- real digits ----------------------------------------------------------------------------------
@@ -643,7 +735,8 @@ def test_fit_mnist(rng, kata_data):
     assert best_acc >= 0.85, (
         f"after 3 epochs on MNIST the best val_acc in the history (on the 1,000 test images) should be at least "
         f"0.85, got {best_acc:.3f}: "
-        "is the model trained in train mode, evaluated in eval mode, and are gradients zeroed each step?")
+        "is the model trained in train mode, evaluated in eval mode, and are gradients zeroed each step?"
+    )
     best_loss = min(_entry(entries, epoch, "val_loss", float_only=False) for epoch, entries in enumerate(history))
     trained = _blank("mnist")
     trained.load_state_dict(seen["params"])
@@ -651,14 +744,19 @@ def test_fit_mnist(rng, kata_data):
     assert _near(measured.loss, best_loss, 1e-4), (
         f"after fit the model's validation loss (in eval mode) is {measured.loss:.5f}, but the best epoch's val_loss "
         f"in the history is {best_loss:.5f}. Either fit did not load the best epoch's weights (a copy made then) "
-        "back into the model at the end, or evaluate measured with dropout on (no model.eval())")
+        "back into the model at the end, or evaluate measured with dropout on (no model.eval())"
+    )
     assert measured.acc >= 0.85, (
         f"after fit the model classifies {measured.acc:.3f} of the 1,000 test images correctly (measured by the "
-        "check), below 0.85: fit should end with the weights of its best epoch")
+        "check), below 0.85: fit should end with the weights of its best epoch"
+    )
     # No gradient reaches the first layer's weights for pixels blank in every training image, so
     # training from the initial weights this check sent leaves them exactly as they were.
     blank = _mnist(kata_data, "train")[0].amax(dim=0) == 0
-    expect.close(seen["params"]["0.weight"][:, blank], model.state_dict()["0.weight"][:, blank],
-                 name="0.weight on the pixels that are blank in every training image",
-                 why="no gradient reaches them, so training leaves them at their initial values: train the model "
-                     "fit is given, from the weights it has")
+    expect.close(
+        seen["params"]["0.weight"][:, blank],
+        model.state_dict()["0.weight"][:, blank],
+        name="0.weight on the pixels that are blank in every training image",
+        why="no gradient reaches them, so training leaves them at their initial values: train the model "
+        "fit is given, from the weights it has",
+    )

@@ -91,13 +91,22 @@ def test_load_weights_round_trip(solution, inputs, tmp_path):
     fresh.eval()
     with torch.no_grad():
         out = fresh(inputs["x"])
-    return {"result": result, "result_type": type(result).__name__, "is_model": result is fresh,
-            "state": _state(fresh), "out": out}
+    return {
+        "result": result,
+        "result_type": type(result).__name__,
+        "is_model": result is fresh,
+        "state": _state(fresh),
+        "out": out,
+    }
 
 
 def test_load_weights_is_safe(solution, inputs, tmp_path, monkeypatch):
-    trap = _meet_trap(monkeypatch, tmp_path, _plain(inputs["trained"]),
-                      lambda path: solution.load_weights(_net(inputs["fresh"]), path))
+    trap = _meet_trap(
+        monkeypatch,
+        tmp_path,
+        _plain(inputs["trained"]),
+        lambda path: solution.load_weights(_net(inputs["fresh"]), path),
+    )
     honest_path = tmp_path / "honest.pt"
     torch.save(_plain(inputs["trained"]), honest_path)
     fresh = _net(inputs["fresh"])
@@ -124,8 +133,7 @@ def _adam(model, lr, state=None):
 def test_save_checkpoint_contents(solution, inputs, tmp_path):
     net = _net(inputs["model"])
     path = tmp_path / "ckpt.pt"
-    out = attempt(solution.save_checkpoint, path, net, _adam(net, inputs["lr"], inputs["optimizer"]),
-                  inputs["epoch"])
+    out = attempt(solution.save_checkpoint, path, net, _adam(net, inputs["lr"], inputs["optimizer"]), inputs["epoch"])
     return {"out": out, "wrote": path.is_file(), "loaded": _load_file(path)}
 
 
@@ -152,8 +160,7 @@ def test_resume_matches_uninterrupted(solution, inputs, tmp_path, device):
 
 def _checkpoint(state, epoch):
     net = _net(state)
-    return {"model": _state(net), "optimizer": torch.optim.SGD(net.parameters(), lr=0.1).state_dict(),
-            "epoch": epoch}
+    return {"model": _state(net), "optimizer": torch.optim.SGD(net.parameters(), lr=0.1).state_dict(), "epoch": epoch}
 
 
 def _load_checkpoint(solution, state, path):
@@ -163,8 +170,12 @@ def _load_checkpoint(solution, state, path):
 
 
 def test_load_checkpoint_is_safe(solution, inputs, tmp_path, monkeypatch):
-    trap = _meet_trap(monkeypatch, tmp_path, _checkpoint(inputs["trained"], inputs["epoch"]),
-                      lambda path: _load_checkpoint(solution, inputs["fresh"], path)[0])
+    trap = _meet_trap(
+        monkeypatch,
+        tmp_path,
+        _checkpoint(inputs["trained"], inputs["epoch"]),
+        lambda path: _load_checkpoint(solution, inputs["fresh"], path)[0],
+    )
     honest_path = tmp_path / "honest.pt"
     torch.save(_checkpoint(inputs["trained"], inputs["epoch"]), honest_path)
     epoch, net = _load_checkpoint(solution, inputs["fresh"], honest_path)
@@ -188,8 +199,7 @@ def test_load_to_device(solution, inputs, tmp_path, monkeypatch):
 
 
 def test_load_to_device_is_safe(solution, inputs, tmp_path, monkeypatch):
-    trap = _meet_trap(monkeypatch, tmp_path, _plain(inputs["state"]),
-                      lambda path: solution.load_to_device(path, "cpu"))
+    trap = _meet_trap(monkeypatch, tmp_path, _plain(inputs["state"]), lambda path: solution.load_to_device(path, "cpu"))
     honest_path = tmp_path / "honest.pt"
     torch.save(_plain(inputs["state"]), honest_path)
     return {"trap": trap, "honest": attempt(solution.load_to_device, honest_path, "cpu")}

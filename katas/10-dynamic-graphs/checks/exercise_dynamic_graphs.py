@@ -28,6 +28,7 @@ def _backward(out, weights=None):
 
 # --- exercise 1: grow_until ----------------------------------------------------------------------
 
+
 def test_grow_until_values(solution, inputs):
     seen = []
     for a in inputs["cases"]:
@@ -48,6 +49,7 @@ def test_grow_until_gradient(solution, inputs):
 
 # --- exercise 2: RepeatNet -----------------------------------------------------------------------
 
+
 def _parameters(net):
     return {name: p.detach().clone() for name, p in net.named_parameters()}
 
@@ -63,9 +65,15 @@ def test_repeat_net_parameters(solution, inputs):
         for depth in case["depths"]:
             out = attempt(net, case["x"], depth)
             counts[depth] = out if isinstance(out, Raised) else sum(p.numel() for p in net.parameters())
-        seen.append({"net": None, "names": [name for name, _ in net.named_parameters()],
-                     "shapes": {name: tuple(p.shape) for name, p in net.named_parameters()},
-                     "count": sum(p.numel() for p in net.parameters()), "counts_after": counts})
+        seen.append(
+            {
+                "net": None,
+                "names": [name for name, _ in net.named_parameters()],
+                "shapes": {name: tuple(p.shape) for name, p in net.named_parameters()},
+                "count": sum(p.numel() for p in net.parameters()),
+                "counts_after": counts,
+            }
+        )
     return seen
 
 
@@ -90,11 +98,17 @@ def test_repeat_net_gradients(solution, inputs):
     parameters = _parameters(net)
     out = attempt(net, inputs["x"], inputs["depth"])
     backward = attempt(lambda: F.mse_loss(out, inputs["target"]).backward()) if isinstance(out, torch.Tensor) else None
-    return {"net": None, "parameters": parameters, "out": out, "backward": backward,
-            "grads": {name: _grad(p) for name, p in net.named_parameters()}}
+    return {
+        "net": None,
+        "parameters": parameters,
+        "out": out,
+        "backward": backward,
+        "grads": {name: _grad(p) for name, p in net.named_parameters()},
+    }
 
 
 # --- exercise 3: rnn_last_hidden -----------------------------------------------------------------
+
 
 def _cell(case, device="cpu"):
     """The judge's cell: an nn.RNNCell or nn.GRUCell holding its weights, in x's dtype, on `device`."""
@@ -127,11 +141,16 @@ def test_rnn_gradients(solution, inputs):
     x = inputs["x"].clone().requires_grad_(True)
     out = attempt(solution.rnn_last_hidden, cell, x, inputs["lengths"])
     backward = _backward(out, inputs["weights_out"])
-    return {"out": out, "backward": backward, "x_grad": _grad(x),
-            "grads": {name: _grad(p) for name, p in cell.named_parameters()}}
+    return {
+        "out": out,
+        "backward": backward,
+        "x_grad": _grad(x),
+        "grads": {name: _grad(p) for name, p in cell.named_parameters()},
+    }
 
 
 # --- exercise 4: tree_encode ---------------------------------------------------------------------
+
 
 def _layers(inputs):
     leaf, combine = nn.Linear(3, 4), nn.Linear(8, 4)
@@ -148,8 +167,9 @@ def _tree(shape, leaves):
 def test_tree_encode(solution, inputs):
     leaf, combine = _layers(inputs)
     with torch.no_grad():
-        return [attempt(solution.tree_encode, _tree(shape, inputs["leaves"]), leaf, combine)
-                for shape in inputs["shapes"]]
+        return [
+            attempt(solution.tree_encode, _tree(shape, inputs["leaves"]), leaf, combine) for shape in inputs["shapes"]
+        ]
 
 
 def test_tree_encode_gradients(solution, inputs):
@@ -158,11 +178,16 @@ def test_tree_encode_gradients(solution, inputs):
     out = attempt(solution.tree_encode, _tree(inputs["shape"], leaves), leaf, combine)
     backward = _backward(out)
     layers = [*leaf.named_parameters("leaf"), *combine.named_parameters("combine")]
-    return {"out": out, "backward": backward, "grads": {name: _grad(p) for name, p in layers},
-            "leaf_grads": [_grad(t) for t in leaves]}
+    return {
+        "out": out,
+        "backward": backward,
+        "grads": {name: _grad(p) for name, p in layers},
+        "leaf_grads": [_grad(t) for t in leaves],
+    }
 
 
 # --- exercise 5: newton_sqrt ---------------------------------------------------------------------
+
 
 def test_newton_sqrt_values(solution, inputs):
     seen = [{"out": attempt(solution.newton_sqrt, a), "a_after": a} for a in inputs["cases"]]

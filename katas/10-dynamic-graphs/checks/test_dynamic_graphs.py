@@ -37,6 +37,7 @@ def _gradient_of(got, name):
 
 # --- exercise 1: grow_until ----------------------------------------------------------------------
 
+
 def _grow_until(a, limit=1000.0):
     b = a * 2
     while b.norm() < limit:
@@ -45,13 +46,17 @@ def _grow_until(a, limit=1000.0):
 
 
 def _grow_inputs(rng):
-    return [0.1 + 0.9 * torch.rand((), generator=rng), -1 - 2 * torch.rand((), generator=rng),
-            torch.randn(5, generator=rng), -torch.rand(3, generator=rng) - 0.1,
-            torch.randn(2, 3, generator=rng, dtype=_F64),
-            torch.tensor(125.0),  # b reaches a norm of exactly 1000: `<` stops there, `<=` doubles once more
-            torch.tensor([1.0, -1.0]),  # the sum is exactly 0, which is not > 0
-            torch.tensor([1.0, -1.0 + 2.0 ** -11]),  # the sum ends at 0.5: positive, though below 1
-            torch.tensor(2000.0)]  # already past the limit: the loop never runs
+    return [
+        0.1 + 0.9 * torch.rand((), generator=rng),
+        -1 - 2 * torch.rand((), generator=rng),
+        torch.randn(5, generator=rng),
+        -torch.rand(3, generator=rng) - 0.1,
+        torch.randn(2, 3, generator=rng, dtype=_F64),
+        torch.tensor(125.0),  # b reaches a norm of exactly 1000: `<` stops there, `<=` doubles once more
+        torch.tensor([1.0, -1.0]),  # the sum is exactly 0, which is not > 0
+        torch.tensor([1.0, -1.0 + 2.0**-11]),  # the sum ends at 0.5: positive, though below 1
+        torch.tensor(2000.0),
+    ]  # already past the limit: the loop never runs
 
 
 def test_grow_until_values(rng):
@@ -62,12 +67,24 @@ def test_grow_until_values(rng):
     seen = yield {"cases": cases, "limited": limited, "limit": 10.0}
     for a, got in zip(cases, seen["cases"], strict=True):
         label = _show(a)
-        expect.matches(got["out"], _grow_until(a), name=f"grow_until({label})",
-                       why="double b while b.norm() < limit, then return b if b.sum() > 0 else 100 * b")
-        expect.matches(got["a_after"], a, name=f"a after grow_until({label})",
-                       why="grow_until must not change its input: b = a * 2 is a new tensor, a *= 2 is not")
-    expect.matches(seen["limited"], _grow_until(limited, 10.0), name=f"grow_until({_show(limited)}, limit=10.0)",
-                   why="use the limit argument, not a fixed 1000")
+        expect.matches(
+            got["out"],
+            _grow_until(a),
+            name=f"grow_until({label})",
+            why="double b while b.norm() < limit, then return b if b.sum() > 0 else 100 * b",
+        )
+        expect.matches(
+            got["a_after"],
+            a,
+            name=f"a after grow_until({label})",
+            why="grow_until must not change its input: b = a * 2 is a new tensor, a *= 2 is not",
+        )
+    expect.matches(
+        seen["limited"],
+        _grow_until(limited, 10.0),
+        name=f"grow_until({_show(limited)}, limit=10.0)",
+        why="use the limit argument, not a fixed 1000",
+    )
 
 
 def test_grow_until_gradient(rng):
@@ -81,12 +98,17 @@ def test_grow_until_gradient(rng):
         assert out.requires_grad, (
             f"{call} returned a tensor with requires_grad=False: the graph was cut. "
             "Converting to a Python number (.item(), .tolist(), float()) and back to a tensor starts a new, "
-            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)")
+            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)"
+        )
         name = f"a.grad after {call}.sum().backward()"
         expect.returned(got["backward"], name=f"{call}.sum().backward()")
         want = (_grow_until(a) / a).expand_as(a)  # the result is a times a constant factor
-        expect.close(_gradient_of(got["grad"], name), want, name=name,
-                     why="d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)")
+        expect.close(
+            _gradient_of(got["grad"], name),
+            want,
+            name=name,
+            why="d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)",
+        )
 
 
 # --- exercise 2: RepeatNet -----------------------------------------------------------------------
@@ -116,7 +138,8 @@ def _built(got, call):
     names = got["names"] if "names" in got else list(got["parameters"])
     assert sorted(names) == sorted(_REPEAT_KEYS), (
         f"{call} should have the parameters {_REPEAT_KEYS}, got {names}; create self.first, "
-        "self.middle and self.last as nn.Linear layers in __init__")
+        "self.middle and self.last as nn.Linear layers in __init__"
+    )
     return names
 
 
@@ -126,8 +149,10 @@ def test_repeat_net_parameters(rng):
     # and two nets sized here, one with in_features == hidden: the shapes that come back are this job's
     square = _size(rng, 2, 16)
     drawn = ((_size(rng, 2, 16), _size(rng, 2, 16), _size(rng, 1, 8)), (square, square, _size(rng, 1, 8)))
-    cases = [{"sizes": sizes, "x": torch.randn(4, sizes[0], generator=rng), "depths": [0, 1, 4]}
-             for sizes in _REPEAT_SIZES + drawn]
+    cases = [
+        {"sizes": sizes, "x": torch.randn(4, sizes[0], generator=rng), "depths": [0, 1, 4]}
+        for sizes in _REPEAT_SIZES + drawn
+    ]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         n_in, hidden, n_out = case["sizes"]
@@ -135,25 +160,35 @@ def test_repeat_net_parameters(rng):
         _built(got, call)
         want = (n_in * hidden + hidden) + (hidden * hidden + hidden) + (hidden * n_out + n_out)
         assert got["count"] == want, f"{call} should have {want} numbers in its parameters, got {got['count']}"
-        shapes = {"first.weight": (hidden, n_in), "first.bias": (hidden,), "middle.weight": (hidden, hidden),
-                  "middle.bias": (hidden,), "last.weight": (n_out, hidden), "last.bias": (n_out,)}
+        shapes = {
+            "first.weight": (hidden, n_in),
+            "first.bias": (hidden,),
+            "middle.weight": (hidden, hidden),
+            "middle.bias": (hidden,),
+            "last.weight": (n_out, hidden),
+            "last.bias": (n_out,),
+        }
         for name, shape in shapes.items():
             assert tuple(got["shapes"][name]) == shape, (
                 f"{call}: {name} should have shape {shape}, got {tuple(got['shapes'][name])}: "
                 f"first = nn.Linear({n_in}, {hidden}), middle = nn.Linear({hidden}, {hidden}), "
-                f"last = nn.Linear({hidden}, {n_out}) (a Linear's weight is (out_features, in_features))")
+                f"last = nn.Linear({hidden}, {n_out}) (a Linear's weight is (out_features, in_features))"
+            )
         for depth in case["depths"]:
             after = expect.returned(got["counts_after"][depth], name=f"{call}.forward(x, depth={depth})")
             assert after == want, (
                 f"after {call}.forward(x, depth={depth}) it has {after} parameter numbers instead of {want}: "
-                "layers created inside forward get new random weights on every call and are never trained")
+                "layers created inside forward get new random weights on every call and are never trained"
+            )
 
 
 def test_repeat_net_forward(rng):
     """RepeatNet applies the same middle layer depth times
     RepeatNet 把同一个 middle 层应用 depth 次"""
-    cases = [{"sizes": sizes, "x": torch.randn(batch, sizes[0], generator=rng), "depths": [0, 1, 3, 2]}
-             for sizes, batch in zip(_REPEAT_SIZES, (5, 1))]  # the depth may change from call to call
+    cases = [
+        {"sizes": sizes, "x": torch.randn(batch, sizes[0], generator=rng), "depths": [0, 1, 3, 2]}
+        for sizes, batch in zip(_REPEAT_SIZES, (5, 1))
+    ]  # the depth may change from call to call
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         sizes, x = case["sizes"], case["x"]
@@ -161,16 +196,24 @@ def test_repeat_net_forward(rng):
         for depth, out in zip(case["depths"], got["outs"], strict=True):
             with torch.no_grad():
                 want = _repeat_reference(got["parameters"], x, depth)
-            expect.matches(out, want, name=f"RepeatNet{sizes}(x of shape {tuple(x.shape)}, depth={depth})",
-                           why="h = relu(first(x)), then depth times h = relu(middle(h)) with the one registered "
-                               "middle layer, then last(h); a layer created inside forward has other, random weights")
+            expect.matches(
+                out,
+                want,
+                name=f"RepeatNet{sizes}(x of shape {tuple(x.shape)}, depth={depth})",
+                why="h = relu(first(x)), then depth times h = relu(middle(h)) with the one registered "
+                "middle layer, then last(h); a layer created inside forward has other, random weights",
+            )
 
 
 def test_repeat_net_gradients(rng):
     """The reused middle layer collects the gradients of every repetition
     被重复使用的 middle 层累积每次重复的梯度"""
-    sent = {"sizes": (3, 6, 2), "x": torch.randn(5, 3, generator=rng), "target": torch.randn(5, 2, generator=rng),
-            "depth": 3}
+    sent = {
+        "sizes": (3, 6, 2),
+        "x": torch.randn(5, 3, generator=rng),
+        "target": torch.randn(5, 2, generator=rng),
+        "depth": 3,
+    }
     seen = yield sent
     depth = sent["depth"]
     _built(seen, "RepeatNet(3, 6, 2)")
@@ -182,23 +225,36 @@ def test_repeat_net_gradients(rng):
         grad = seen["grads"].get(name)
         assert grad is not None, (
             f"{name}.grad is None after backward at depth={depth}: that layer was not used in forward "
-            "(was a new layer created inside forward instead?)")
-        expect.close(grad, copies[name].grad, name=f"{name}.grad at depth={depth}",
-                     why="the middle layer's gradient is the sum over all its repetitions")
+            "(was a new layer created inside forward instead?)"
+        )
+        expect.close(
+            grad,
+            copies[name].grad,
+            name=f"{name}.grad at depth={depth}",
+            why="the middle layer's gradient is the sum over all its repetitions",
+        )
 
 
 # --- exercise 3: rnn_last_hidden -----------------------------------------------------------------
 
-_RNN_WHY = ("each row must stop at its own length: running a sequence over its zero padding still changes its "
-            "hidden state; start from zeros with x's dtype and device (x.new_zeros(batch, cell.hidden_size))")
+_RNN_WHY = (
+    "each row must stop at its own length: running a sequence over its zero padding still changes its "
+    "hidden state; start from zeros with x's dtype and device (x.new_zeros(batch, cell.hidden_size))"
+)
 
 
 def _rnn_case(rng, kind="RNNCell", lengths=(7, 1, 4, 2, 5), max_len=7, dtype=torch.float32, on_device=False):
     """A cell's weights and a padded batch: 5 sequences (not max_len of them), zeros on the padding."""
     gates = 4 * (3 if kind == "GRUCell" else 1)
-    weights = {name: torch.rand(shape, generator=rng) - 0.5
-               for name, shape in (("weight_ih", (gates, 3)), ("weight_hh", (gates, 4)),
-                                   ("bias_ih", (gates,)), ("bias_hh", (gates,)))}
+    weights = {
+        name: torch.rand(shape, generator=rng) - 0.5
+        for name, shape in (
+            ("weight_ih", (gates, 3)),
+            ("weight_hh", (gates, 4)),
+            ("bias_ih", (gates,)),
+            ("bias_hh", (gates,)),
+        )
+    }
     lengths = torch.tensor(lengths)[torch.randperm(len(lengths), generator=rng)]
     x = torch.randn(len(lengths), max_len, 3, generator=rng, dtype=dtype)
     x[_padding(lengths, max_len)] = 0.0
@@ -228,16 +284,22 @@ def _rnn_reference(cell, x, lengths):
 
 def _rnn_call(case, where="cpu"):
     x = case["x"]
-    return (f"rnn_last_hidden({case['kind']}, x of shape {tuple(x.shape)} {x.dtype} on {torch.device(where).type}, "
-            f"lengths={case['lengths'].tolist()})")
+    return (
+        f"rnn_last_hidden({case['kind']}, x of shape {tuple(x.shape)} {x.dtype} on {torch.device(where).type}, "
+        f"lengths={case['lengths'].tolist()})"
+    )
 
 
 def test_rnn_last_hidden(rng, device):
     """rnn_last_hidden returns each sequence's state after its own last step
     rnn_last_hidden 返回每个序列在它自己最后一步之后的状态"""
-    cases = [_rnn_case(rng), _rnn_case(rng, "GRUCell"), _rnn_case(rng, dtype=_F64),
-             _rnn_case(rng, "GRUCell", lengths=(3, 1, 2), max_len=5),  # every row padded at the end
-             _rnn_case(rng, on_device=True)]
+    cases = [
+        _rnn_case(rng),
+        _rnn_case(rng, "GRUCell"),
+        _rnn_case(rng, dtype=_F64),
+        _rnn_case(rng, "GRUCell", lengths=(3, 1, 2), max_len=5),  # every row padded at the end
+        _rnn_case(rng, on_device=True),
+    ]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         where = device if case["on_device"] else torch.device("cpu")
@@ -246,7 +308,8 @@ def test_rnn_last_hidden(rng, device):
             raise AssertionError(
                 f"{what} raised RuntimeError: {out.message.splitlines()[0][:160] if out.message else ''}. With x in "
                 f"{x.dtype} on {where.type}, the starting state must match x's dtype and device: "
-                "h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)")
+                "h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)"
+            )
         with torch.no_grad():
             want = _rnn_reference(_cell(case), x, case["lengths"])
         _matches_on(expect.returned(out, name=what), want, where, name=what, why=_RNN_WHY)
@@ -263,10 +326,13 @@ def test_rnn_ignores_padding(rng):
     seen = yield {**case, "noisy": noisy}
     what = _rnn_call(case)
     clean = expect.returned(seen["clean"], name=what)
-    expect.close(expect.returned(seen["noisy"], name=f"{what} with other padding values"), clean,
-                 name="rnn_last_hidden with other padding values",
-                 why="the result changed when only the padding changed: the loop reads past a sequence's "
-                     "length; stop each sequence at lengths[i] (or keep its state once t >= lengths[i])")
+    expect.close(
+        expect.returned(seen["noisy"], name=f"{what} with other padding values"),
+        clean,
+        name="rnn_last_hidden with other padding values",
+        why="the result changed when only the padding changed: the loop reads past a sequence's "
+        "length; stop each sequence at lengths[i] (or keep its state once t >= lengths[i])",
+    )
     with torch.no_grad():
         want = _rnn_reference(_cell(case), case["x"], case["lengths"])
     expect.close(clean, want, name=what, why=_RNN_WHY)
@@ -283,42 +349,62 @@ def test_rnn_gradients(rng):
     what = _rnn_call(case)
     out = expect.returned(seen["out"], name=what)
     expect.shape(out, (5, 4), name=what)
-    expect.requires_grad(out, True, name=f"{what} for x with requires_grad=True",
-                         why="the result must stay in the autograd graph of the cell and x")
+    expect.requires_grad(
+        out,
+        True,
+        name=f"{what} for x with requires_grad=True",
+        why="the result must stay in the autograd graph of the cell and x",
+    )
     if isinstance(seen["backward"], Raised):
         raise AssertionError(
             f"backward failed ({seen['backward'].type}): a tensor needed for the gradient was modified by an in-place "
             "operation (h[mask] = ... or h[:, ...] = ... overwrites the h the cell saved); build a new h each step, "
-            "e.g. h = torch.where(mask, new_h, h)")
+            "e.g. h = torch.where(mask, new_h, h)"
+        )
     for name, p in cell.named_parameters():
         grad = seen["grads"][name]
         assert grad is not None, f"cell.{name}.grad is None: the result does not depend on the cell"
         expect.close(grad, p.grad, name=f"cell.{name}.grad")
     assert seen["x_grad"] is not None, "x.grad is None: the result does not depend on the inputs x"
-    expect.close(seen["x_grad"], x_ref.grad, name="x.grad",
-                 why="the gradient on padding positions must be 0 and on real steps as in a per-sequence loop")
+    expect.close(
+        seen["x_grad"],
+        x_ref.grad,
+        name="x.grad",
+        why="the gradient on padding positions must be 0 and on real steps as in a per-sequence loop",
+    )
 
 
 # --- exercise 4: tree_encode ---------------------------------------------------------------------
 
+
 def _tree_case(rng):
     def linear(n_in, n_out):
-        return {"weight": 0.5 * torch.randn(n_out, n_in, generator=rng), "bias": 0.5 * torch.randn(n_out, generator=rng)}
+        return {
+            "weight": 0.5 * torch.randn(n_out, n_in, generator=rng),
+            "bias": 0.5 * torch.randn(n_out, generator=rng),
+        }
 
     return {"leaf": linear(3, 4), "combine": linear(8, 4), "leaves": [torch.randn(3, generator=rng) for _ in range(5)]}
 
 
 def _layers(case):
-    return (lambda x: F.linear(x, case["leaf"]["weight"], case["leaf"]["bias"]),
-            lambda x: F.linear(x, case["combine"]["weight"], case["combine"]["bias"]))
+    return (
+        lambda x: F.linear(x, case["leaf"]["weight"], case["leaf"]["bias"]),
+        lambda x: F.linear(x, case["combine"]["weight"], case["combine"]["bias"]),
+    )
 
 
 def _tree_reference(shape, leaves, leaf, combine):
     """A leaf index encodes to tanh(leaf(x)); a pair to tanh(combine(cat([left, right])))."""
     if isinstance(shape, int):
         return torch.tanh(leaf(leaves[shape]))
-    return torch.tanh(combine(torch.cat([_tree_reference(shape[0], leaves, leaf, combine),
-                                         _tree_reference(shape[1], leaves, leaf, combine)])))
+    return torch.tanh(
+        combine(
+            torch.cat(
+                [_tree_reference(shape[0], leaves, leaf, combine), _tree_reference(shape[1], leaves, leaf, combine)]
+            )
+        )
+    )
 
 
 def _tree_name(shape):
@@ -333,10 +419,13 @@ def test_tree_encode(rng):
     seen = yield {**case, "shapes": shapes}
     leaf, combine = _layers(case)
     for shape, got in zip(shapes, seen, strict=True):
-        expect.matches(got, _tree_reference(shape, case["leaves"], leaf, combine),
-                       name=f"tree_encode({_tree_name(shape)})",
-                       why="a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
-                           "recursively: ((a, b), c) and (a, (b, c)) are different trees")
+        expect.matches(
+            got,
+            _tree_reference(shape, case["leaves"], leaf, combine),
+            name=f"tree_encode({_tree_name(shape)})",
+            why="a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
+            "recursively: ((a, b), c) and (a, (b, c)) are different trees",
+        )
 
 
 def test_tree_encode_gradients(rng):
@@ -345,11 +434,18 @@ def test_tree_encode_gradients(rng):
     case = _tree_case(rng)
     shape = (0, ((1, 2), (3, 4)))
     seen = yield {**case, "shape": shape}
-    params = {f"{layer}.{name}": value.clone().requires_grad_(True)
-              for layer in ("leaf", "combine") for name, value in case[layer].items()}
+    params = {
+        f"{layer}.{name}": value.clone().requires_grad_(True)
+        for layer in ("leaf", "combine")
+        for name, value in case[layer].items()
+    }
     leaves = [t.clone().requires_grad_(True) for t in case["leaves"]]
-    _tree_reference(shape, leaves, lambda x: F.linear(x, params["leaf.weight"], params["leaf.bias"]),
-                    lambda x: F.linear(x, params["combine.weight"], params["combine.bias"])).sum().backward()
+    _tree_reference(
+        shape,
+        leaves,
+        lambda x: F.linear(x, params["leaf.weight"], params["leaf.bias"]),
+        lambda x: F.linear(x, params["combine.weight"], params["combine.bias"]),
+    ).sum().backward()
     call = f"tree_encode({_tree_name(shape)})"
     expect.requires_grad(seen["out"], True, name=call, why="the result must stay in the autograd graph")
     expect.returned(seen["backward"], name=f"{call}.sum().backward()")
@@ -364,6 +460,7 @@ def test_tree_encode_gradients(rng):
 
 # --- exercise 5: newton_sqrt ---------------------------------------------------------------------
 
+
 def _newton_inputs(rng, dtype):
     # 1e-8: an absolute tolerance (|x * x - a| > tol) stops near 1e-3 there, ten times the root;
     # 1234.5 and 1e4 need more steps than a short fixed loop gives
@@ -371,7 +468,7 @@ def _newton_inputs(rng, dtype):
     # kept away from 1, where the start (a + 1) / 2 already passes and its gradient 1/2 is not 1 / (2 sqrt(a))
     exponents = torch.where(exponents.abs() < 0.1, exponents + 0.5, exponents)
     special = torch.tensor([1e-8, 0.01, 0.5, 1.0, 2.0, 9.0, 1234.5, 1e4], dtype=_F64)
-    return torch.cat([special, 10 ** exponents]).to(dtype)
+    return torch.cat([special, 10**exponents]).to(dtype)
 
 
 def _newton(a, tol):
@@ -390,13 +487,25 @@ def test_newton_sqrt_values(rng):
     tight = 2 + 20 * torch.rand(2, generator=rng, dtype=_F64)
     seen = yield {"cases": cases, "tight": tight, "tol": 1e-14}
     for a, got in zip(cases, seen["cases"], strict=True):
-        expect.matches(got["out"], a.sqrt(), name=f"newton_sqrt({_show(a)}) in {a.dtype}", rtol=rtols[a.dtype], atol=0.0,
-                       why="stop only when |x * x - a| <= tol * a for every element (a relative test: tol * a, "
-                           "not tol alone, or the tiny values stop far too early); a fixed number of steps is "
-                           "not enough for large a (starting from (a + 1) / 2)")
+        expect.matches(
+            got["out"],
+            a.sqrt(),
+            name=f"newton_sqrt({_show(a)}) in {a.dtype}",
+            rtol=rtols[a.dtype],
+            atol=0.0,
+            why="stop only when |x * x - a| <= tol * a for every element (a relative test: tol * a, "
+            "not tol alone, or the tiny values stop far too early); a fixed number of steps is "
+            "not enough for large a (starting from (a + 1) / 2)",
+        )
         expect.matches(got["a_after"], a, name="a after newton_sqrt(a)", why="newton_sqrt must not change its input")
-    expect.close(seen["tight"], tight.sqrt(), name=f"newton_sqrt({_show(tight)}, tol=1e-14)", rtol=1e-12, atol=0.0,
-                 why="use the tol argument")
+    expect.close(
+        seen["tight"],
+        tight.sqrt(),
+        name=f"newton_sqrt({_show(tight)}, tol=1e-14)",
+        rtol=1e-12,
+        atol=0.0,
+        why="use the tol argument",
+    )
 
 
 def test_newton_sqrt_steps(rng):
@@ -411,9 +520,15 @@ def test_newton_sqrt_steps(rng):
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         a, tol = case["a"], case["tol"]
-        expect.matches(got, _newton(a, tol), name=f"newton_sqrt({_show(a)}, tol={tol})", rtol=1e-10, atol=0.0,
-                       why="start from x = (a + 1) / 2; test |x * x - a| > tol * a before each step (the start "
-                           "may already be close enough) and stop at the first x where no element fails it")
+        expect.matches(
+            got,
+            _newton(a, tol),
+            name=f"newton_sqrt({_show(a)}, tol={tol})",
+            rtol=1e-10,
+            atol=0.0,
+            why="start from x = (a + 1) / 2; test |x * x - a| > tol * a before each step (the start "
+            "may already be close enough) and stop at the first x where no element fails it",
+        )
 
 
 def test_newton_sqrt_gradient(rng):
@@ -424,13 +539,24 @@ def test_newton_sqrt_gradient(rng):
     seen = yield cases
     for values, got in zip(cases, seen, strict=True):
         call = f"newton_sqrt({_show(values)})"
-        expect.requires_grad(got["out"], True, name=f"{call} for a with requires_grad=True",
-                             why="keep every step, the start included, a tensor operation on a "
-                                 "(no .item(), .detach() or torch.tensor(...))")
+        expect.requires_grad(
+            got["out"],
+            True,
+            name=f"{call} for a with requires_grad=True",
+            why="keep every step, the start included, a tensor operation on a "
+            "(no .item(), .detach() or torch.tensor(...))",
+        )
         if isinstance(got["backward"], Raised):
             raise AssertionError(
                 f"backward failed ({got['backward'].type}): x was modified by an in-place operation (x -= ..., "
-                "x /= ...) after autograd saved it; write x = (x + a / x) / 2 so each step makes a new tensor")
+                "x /= ...) after autograd saved it; write x = (x + a / x) / 2 so each step makes a new tensor"
+            )
         name = f"a.grad after {call}.sum().backward()"
-        expect.close(_gradient_of(got["grad"], name), 0.5 / values.sqrt(), name=name,
-                     rtol=1e-4, atol=0.0, why="the gradient should approach 1 / (2 sqrt(a))")
+        expect.close(
+            _gradient_of(got["grad"], name),
+            0.5 / values.sqrt(),
+            name=name,
+            rtol=1e-4,
+            atol=0.0,
+            why="the gradient should approach 1 / (2 sqrt(a))",
+        )

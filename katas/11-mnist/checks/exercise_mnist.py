@@ -49,6 +49,7 @@ def _parameters(model):
 
 # --- exercise 1: MnistDataset --------------------------------------------------------------------
 
+
 def _items(solution, inputs, train):
     dataset = attempt(solution.MnistDataset, Path(inputs["root"]), train=train)
     if isinstance(dataset, Raised):
@@ -57,13 +58,15 @@ def _items(solution, inputs, train):
     for i in inputs["indices"]:
         item = attempt(dataset.__getitem__, i)
         pair = isinstance(item, (tuple, list)) and len(item) == 2
-        items.append({
-            "kind": item if isinstance(item, Raised) else type(item).__name__,
-            "size": len(item) if isinstance(item, (tuple, list)) else None,
-            "image": item[0] if pair else None,
-            # a NumPy or Python label travels as a plain number: its tensor shows the dtype it gives
-            "label": attempt(torch.as_tensor, item[1]) if pair else None,
-        })
+        items.append(
+            {
+                "kind": item if isinstance(item, Raised) else type(item).__name__,
+                "size": len(item) if isinstance(item, (tuple, list)) else None,
+                "image": item[0] if pair else None,
+                # a NumPy or Python label travels as a plain number: its tensor shows the dtype it gives
+                "label": attempt(torch.as_tensor, item[1]) if pair else None,
+            }
+        )
     return {"created": None, "length": attempt(len, dataset), "items": items}
 
 
@@ -77,9 +80,11 @@ def test_dataset_test(solution, inputs):
 
 # --- exercise 2: make_loaders --------------------------------------------------------------------
 
+
 def test_make_loaders_batches(solution, inputs):
-    train_loader, test_loader = solution.make_loaders(Path(inputs["root"]), batch_size=inputs["batch_size"],
-                                                      seed=inputs["seed"])
+    train_loader, test_loader = solution.make_loaders(
+        Path(inputs["root"]), batch_size=inputs["batch_size"], seed=inputs["seed"]
+    )
     images, labels = next(iter(train_loader))
     return {
         "first_images": images,
@@ -109,8 +114,13 @@ def test_make_loaders_reproducible(solution, inputs):
 
 # The layers whose settings the judge can rebuild a model from: the names of their settings.
 LAYERS = {
-    "Flatten": ("start_dim", "end_dim"), "Linear": (), "ReLU": (), "Dropout": (), "Softmax": ("dim",),
-    "LogSoftmax": ("dim",), "Conv2d": ("stride", "padding", "dilation", "groups"),
+    "Flatten": ("start_dim", "end_dim"),
+    "Linear": (),
+    "ReLU": (),
+    "Dropout": (),
+    "Softmax": ("dim",),
+    "LogSoftmax": ("dim",),
+    "Conv2d": ("stride", "padding", "dilation", "groups"),
     "MaxPool2d": ("kernel_size", "stride", "padding", "dilation"),
 }
 
@@ -140,12 +150,18 @@ def test_build_model(solution, inputs):
     with torch.no_grad():
         out = attempt(model, _images(inputs))
     layers = _layers(model)
-    return {"model": type(model).__name__, "new_each_call": second is not model,
-            "parameters": sum(1 for _ in model.parameters()), "out": out, "layers": layers,
-            "state": None if layers is None else {k: v.detach() for k, v in model.state_dict().items()}}
+    return {
+        "model": type(model).__name__,
+        "new_each_call": second is not model,
+        "parameters": sum(1 for _ in model.parameters()),
+        "out": out,
+        "layers": layers,
+        "state": None if layers is None else {k: v.detach() for k, v in model.state_dict().items()},
+    }
 
 
 # --- exercise 4: train_model ---------------------------------------------------------------------
+
 
 def _loader(inputs):
     return DataLoader(TensorDataset(_images(inputs), inputs["labels"]), batch_size=inputs["batch_size"])
@@ -183,6 +199,7 @@ def test_train_model_sets_train_mode(solution, inputs):
 
 # --- exercise 5: evaluate ------------------------------------------------------------------------
 
+
 def test_evaluate(solution, inputs):
     return attempt(solution.evaluate, _linear_model(inputs["weight"], inputs["bias"]), _loader(inputs))
 
@@ -204,6 +221,7 @@ def test_evaluate_eval_mode(solution, inputs):
 def test_evaluate_no_grad(solution, inputs):
     model = _linear_model(inputs["weight"], inputs["bias"])
     grad_modes, logits = [], []
+
     # the logits travel with their requires_grad: the judge reads the grad mode off the values
     def watch(module, args, output):
         grad_modes.append(torch.is_grad_enabled())
@@ -216,6 +234,7 @@ def test_evaluate_no_grad(solution, inputs):
 
 # --- exercise 6: run -----------------------------------------------------------------------------
 
+
 class _TrainingWatch:
     """Wraps the learner's build_model during run() to keep the models it builds and key every image
     they train on. The hook is global, not the model's own, so torch.save(model) still pickles."""
@@ -227,8 +246,13 @@ class _TrainingWatch:
         self.training_images = 0
 
     def _seen(self, module, args):
-        if any(module is m for m in self.models) and module.training and torch.is_grad_enabled() \
-                and args and isinstance(args[0], torch.Tensor):
+        if (
+            any(module is m for m in self.models)
+            and module.training
+            and torch.is_grad_enabled()
+            and args
+            and isinstance(args[0], torch.Tensor)
+        ):
             keys = fingerprints(args[0])
             self.training_images += len(keys)
             self.keys.update(row.tobytes() for row in keys)
@@ -281,8 +305,12 @@ def _trained_model(run):
 def test_run_accuracy(solution, inputs, tmp_path_factory):
     run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
     model = _trained_model(run)
-    return {"accuracy": run["accuracy"], "cpu": run["cpu"], "built": len(run["watch"].models),
-            "predictions": None if model is None else attempt(_predictions, model, _images(inputs))}
+    return {
+        "accuracy": run["accuracy"],
+        "cpu": run["cpu"],
+        "built": len(run["watch"].models),
+        "predictions": None if model is None else attempt(_predictions, model, _images(inputs)),
+    }
 
 
 @pytest.mark.timeout(240)
@@ -290,16 +318,23 @@ def test_run_trains_on_train_split(solution, inputs, tmp_path_factory):
     run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
     watch = run["watch"]
     probes = fingerprints(inputs["pixels"])
-    return {"accuracy": run["accuracy"], "built": len(watch.models), "training_images": watch.training_images,
-            "distinct": len(watch.keys), "trained": [row.tobytes() in watch.keys for row in probes]}
+    return {
+        "accuracy": run["accuracy"],
+        "built": len(watch.models),
+        "training_images": watch.training_images,
+        "distinct": len(watch.keys),
+        "trained": [row.tobytes() in watch.keys for row in probes],
+    }
 
 
 def _weights_sample(state):
     """A state_dict's keys and its first values per entry (the whole of every small one)."""
     if not isinstance(state, dict):
         return state if isinstance(state, Raised) else type(state).__name__
-    return {name: value.detach().flatten()[:WEIGHTS_SAMPLE] if isinstance(value, torch.Tensor) else value
-            for name, value in state.items()}
+    return {
+        name: value.detach().flatten()[:WEIGHTS_SAMPLE] if isinstance(value, torch.Tensor) else value
+        for name, value in state.items()
+    }
 
 
 @pytest.mark.timeout(120)

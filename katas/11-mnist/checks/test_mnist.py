@@ -22,9 +22,9 @@ from grader.idx import read_idx
 from grader.observations import Opaque, Raised
 
 MNIST = Path(__file__).resolve().parents[2] / "_shared" / "mnist-5k"
-THRESHOLD = 0.88          # the reference reaches about 0.92 (see the README)
-CPU_BUDGET = 60.0         # seconds of CPU time (one thread) that run() may use
-SEED = 0                  # run()'s seed in the pipeline checks (the README promises seed=0)
+THRESHOLD = 0.88  # the reference reaches about 0.92 (see the README)
+CPU_BUDGET = 60.0  # seconds of CPU time (one thread) that run() may use
+SEED = 0  # run()'s seed in the pipeline checks (the README promises seed=0)
 RUN = f"run(root, weights_path, seed={SEED})"
 
 
@@ -99,6 +99,7 @@ def _logits(images, weight, bias):
 
 # --- exercise 1: MnistDataset --------------------------------------------------------------------
 
+
 def _indices(rng, size, extra):
     """The first and last item and `extra` others."""
     return sorted({0, size - 1, *torch.randint(1, size - 1, (extra,), generator=rng).tolist()})
@@ -110,28 +111,42 @@ def _check_items(seen, train, indices):
     call = f"MnistDataset(root, train={train})"
     expect.returned(seen["created"], name=call)
     length = expect.returned(seen["length"], name=f"len({call})")
-    assert length == len(labels), (
-        f"len({call}) should be {len(labels)}, got {length}"
-        + ("" if train else ": use the t10k-* files for the test split")
+    assert length == len(labels), f"len({call}) should be {len(labels)}, got {length}" + (
+        "" if train else ": use the t10k-* files for the test split"
     )
     for i, item in zip(indices, seen["items"]):
         expect.returned(item["kind"], name=f"{call}[{i}]")
         assert item["size"] == 2, f"{call}[{i}] should be a pair (image, label), got {item['kind']}"
         image, name = item["image"], f"the {split} image {i}"
         expect.is_tensor(image, name=name)
-        expect.dtype(image, torch.float32, name=name,
-                     why="models use float32: convert with .astype(np.float32) or .float(), not NumPy's float64")
-        expect.shape(image, (1, 28, 28), name=name,
-                     why="one channel axis in front: (1, 28, 28), e.g. .unsqueeze(0) on a (28, 28) image")
+        expect.dtype(
+            image,
+            torch.float32,
+            name=name,
+            why="models use float32: convert with .astype(np.float32) or .float(), not NumPy's float64",
+        )
+        expect.shape(
+            image,
+            (1, 28, 28),
+            name=name,
+            why="one channel axis in front: (1, 28, 28), e.g. .unsqueeze(0) on a (28, 28) image",
+        )
         top = float(image.max())
         assert 0.0 <= float(image.min()) and top <= 1.0, (
             f"{name} should have values in [0, 1], got values up to {top:g}: divide the uint8 pixels (0-255) by 255"
         )
         expect.close(image, _scaled(pixels[i]), name=name, why="pixel / 255, in the file's order")
-        label = expect.returned(item["label"], name=f"torch.as_tensor(the {split} label {i})",
-                                why="a label should be a number: an int64 class index")
-        expect.dtype(label, torch.int64, name=f"the {split} label {i}",
-                     why="CrossEntropyLoss wants int64 class indices: .astype(np.int64) or .long()")
+        label = expect.returned(
+            item["label"],
+            name=f"torch.as_tensor(the {split} label {i})",
+            why="a label should be a number: an int64 class index",
+        )
+        expect.dtype(
+            label,
+            torch.int64,
+            name=f"the {split} label {i}",
+            why="CrossEntropyLoss wants int64 class indices: .astype(np.int64) or .long()",
+        )
         assert label.dim() == 0, f"the {split} label {i} should be a single number, got shape {tuple(label.shape)}"
         assert int(label) == int(labels[i]), f"the {split} label {i} should be {int(labels[i])}, got {int(label)}"
 
@@ -153,6 +168,7 @@ def test_dataset_test(rng):
 
 
 # --- exercise 2: make_loaders --------------------------------------------------------------------
+
 
 def _batch_size(rng, low, high):
     """A batch size in [low, high) that divides neither split, so both end with a smaller batch."""
@@ -187,8 +203,12 @@ def test_make_loaders_batches(rng):
         "(DataLoader(..., shuffle=True)) instead of shuffling the data once"
     )
     _, test_labels = _split(False)
-    expect.matches(torch.cat(seen["test"]), test_labels, name="all the test loader's labels, in order",
-                   why="the test loader should cover the 1,000 test images once, unshuffled")
+    expect.matches(
+        torch.cat(seen["test"]),
+        test_labels,
+        name="all the test loader's labels, in order",
+        why="the test loader should cover the 1,000 test images once, unshuffled",
+    )
 
 
 @lru_cache(maxsize=None)
@@ -220,8 +240,10 @@ def test_make_loaders_reproducible(rng):
     seed, other = torch.randperm(10_000, generator=rng)[:2].tolist()
     size = _randint(rng, 20, 200)
     seen = yield {"root": str(MNIST), "batch_size": size, "seeds": [seed, other], "draws": _randint(rng, 1, 20)}
-    first, again, another = (_first_batch(seen[key], size, f"make_loaders(root, seed={s})")
-                             for key, s in (("first", seed), ("again", seed), ("other", other)))
+    first, again, another = (
+        _first_batch(seen[key], size, f"make_loaders(root, seed={s})")
+        for key, s in (("first", seed), ("again", seed), ("other", other))
+    )
     assert torch.equal(again, first) and np.array_equal(seen["again"]["keys"], seen["first"]["keys"]), (
         f"make_loaders(root, seed={seed}) gave a different first batch the second time: seed the shuffle with "
         "DataLoader(..., shuffle=True, generator=torch.Generator().manual_seed(seed)); torch.manual_seed "
@@ -233,6 +255,7 @@ def test_make_loaders_reproducible(rng):
 
 
 # --- exercise 3: build_model ---------------------------------------------------------------------
+
 
 def _with_repeats(rng, n):
     """n test images, some shown twice at rng-drawn places: (pixels, [(i, j) with image i == image j])."""
@@ -268,11 +291,17 @@ def _recomputed(layers, state, images):
         elif kind == "Linear":
             x = F.linear(x, weight, bias)
         elif kind == "Conv2d":
-            x = F.conv2d(x, weight, bias, _pair(settings["stride"]), _pair(settings["padding"]),
-                         _pair(settings["dilation"]), settings["groups"])
+            x = F.conv2d(
+                x,
+                weight,
+                bias,
+                _pair(settings["stride"]),
+                _pair(settings["padding"]),
+                _pair(settings["dilation"]),
+                settings["groups"],
+            )
         elif kind == "MaxPool2d":
-            x = F.max_pool2d(x, settings["kernel_size"], settings["stride"], settings["padding"],
-                             settings["dilation"])
+            x = F.max_pool2d(x, settings["kernel_size"], settings["stride"], settings["padding"], settings["dilation"])
         elif kind == "ReLU":
             x = F.relu(x)
         elif kind in ("Softmax", "LogSoftmax"):
@@ -293,8 +322,9 @@ def test_build_model(rng):
     assert seen["parameters"], "build_model()'s model has no parameters to train"
     out = seen["out"]
     name = f"build_model()(images of shape ({n}, 1, 28, 28))"
-    expect.shape(out, (n, 10), name=name,
-                 why="one score per class (10) for each image; flatten the image before a Linear layer")
+    expect.shape(
+        out, (n, 10), name=name, why="one score per class (10) for each image; flatten the image before a Linear layer"
+    )
     expect.dtype(out, torch.float32, name="build_model()'s output")
     probabilities = bool((out >= 0).all()) and torch.allclose(out.sum(1), torch.ones(n), atol=1e-4)
     assert not probabilities, (
@@ -306,11 +336,18 @@ def test_build_model(rng):
         f"{name} gave every image the same logits {out[0][:3].tolist()}...: the scores should depend on the image"
     )
     if seen["layers"] is not None:  # a plain nn.Sequential: its logits follow from its parameters
-        expect.close(out, _recomputed(seen["layers"], seen["state"], _scaled(pixels)), name=name, rtol=1e-4,
-                     atol=1e-4, why="the logits should follow from the model's own layers and parameters")
+        expect.close(
+            out,
+            _recomputed(seen["layers"], seen["state"], _scaled(pixels)),
+            name=name,
+            rtol=1e-4,
+            atol=1e-4,
+            why="the logits should follow from the model's own layers and parameters",
+        )
 
 
 # --- exercise 4: train_model ---------------------------------------------------------------------
+
 
 def _epoch_means(seen, labels, batch_size, epochs):
     """Per epoch, the plain cross-entropy A and the all-classes term B of the logits seen, averaged per
@@ -378,7 +415,9 @@ def test_train_model_loss(rng):
             "over the whole epoch"
         )
     before = F.cross_entropy(_logits(images, given["weight"], given["bias"]), labels).item()
-    after = F.cross_entropy(_logits(images, seen["parameters"]["1.weight"], seen["parameters"]["1.bias"]), labels).item()
+    after = F.cross_entropy(
+        _logits(images, seen["parameters"]["1.weight"], seen["parameters"]["1.bias"]), labels
+    ).item()
     assert after <= 0.99 * before, (
         f"after {epochs} epochs with train_model's default lr, the cross-entropy on the training images went from "
         f"{before:.4f} to {after:.4f} (at least a 1% drop is expected, whatever the optimizer): are "
@@ -458,7 +497,13 @@ def _evaluation_inputs(rng, n=1000):
         accuracy = correct.double().mean().item()
         per_batch = _batch_accuracies(correct)
         if abs(sum(per_batch) / len(per_batch) - accuracy) > 1e-6:
-            return {"pixels": pixels, "labels": labels, "batch_size": EVAL_BATCH, "weight": weight, "bias": bias}, accuracy
+            return {
+                "pixels": pixels,
+                "labels": labels,
+                "batch_size": EVAL_BATCH,
+                "weight": weight,
+                "bias": bias,
+            }, accuracy
 
 
 def test_evaluate(rng):
@@ -497,8 +542,9 @@ def _logits_seen(seen, given, why):
     want = _logits(_scaled(given["pixels"]), given["weight"], given["bias"]).split(given["batch_size"])
     assert len(seen) == len(want), f"evaluate ran the model {len(seen)} times for {len(want)} batches"
     for k, (got, expected) in enumerate(zip(seen, want)):
-        expect.close(got, expected, name=f"the model's logits on batch {k} during evaluate", why=why,
-                     rtol=1e-4, atol=1e-5)
+        expect.close(
+            got, expected, name=f"the model's logits on batch {k} during evaluate", why=why, rtol=1e-4, atol=1e-5
+        )
 
 
 def test_evaluate_no_grad(rng):
@@ -522,6 +568,7 @@ def test_evaluate_no_grad(rng):
 
 # --- exercise 6: run -----------------------------------------------------------------------------
 
+
 def _test_set(rng):
     """The pixels of all 1,000 test images in an order of rng's; their labels stay here."""
     pixels, labels = _split(False)
@@ -535,8 +582,12 @@ def _ran(seen):
 
 
 def _predicted_accuracy(predictions, labels, name):
-    expect.shape(predictions, labels.shape, name=f"the predicted classes of {name} for {len(labels):,} test images",
-                 why="build_model()'s model should give (N, 10) logits for (N, 1, 28, 28) images")
+    expect.shape(
+        predictions,
+        labels.shape,
+        name=f"the predicted classes of {name} for {len(labels):,} test images",
+        why="build_model()'s model should give (N, 10) logits for (N, 1, 28, 28) images",
+    )
     return (predictions == labels).double().mean().item()
 
 

@@ -10,5 +10,10 @@ def test_device_computes(rng, device):
     评分设备上的小矩阵乘法与 CPU 的结果相同"""
     data = torch.randn(3, 4, generator=rng)
     got = yield data
-    expect.matches(got, data @ data.T, name=f"the product on {device}", on=device,
-                   why="the device or its driver computes wrong values")
+    expect.matches(
+        got,
+        data @ data.T,
+        name=f"the product on {device}",
+        on=device,
+        why="the device or its driver computes wrong values",
+    )
