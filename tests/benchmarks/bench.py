@@ -161,7 +161,7 @@ class InProcessGrader:
             kata.files,
             data_dir=kata.data if kata.data.is_dir() else None,
             channel_fd=write_end,
-            inputs=judgement.inputs,
+            inputs=_copied(judgement.inputs),
         )
         plugin.set_context(context)
         channel = ParentChannel()
@@ -175,6 +175,14 @@ class InProcessGrader:
         verdicts = [judgement.verdict(e.id, e.value, e.duration) for e in channel.records if isinstance(e, Observed)]
         judgement.close()
         return len(verdicts) == len(judgement.inputs) and all(v.outcome.value == "passed" for v in verdicts)
+
+
+def _copied(inputs: dict) -> dict:
+    """The inputs as a child gets them: through the encoding, so the learner's code cannot change the
+    judge's own tensors (in one process they would be the same objects)."""
+    from grader.observations import decode, encode
+
+    return decode(json.loads(json.dumps(encode(inputs))))
 
 
 def _read_all(fd: int) -> bytes:
