@@ -355,6 +355,9 @@ def verify(
         90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."
     ),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
+    verbose: bool = typer.Option(
+        False, "-v", "--verbose", help="List each known mistake with the message its check gives a learner."
+    ),
 ) -> None:
     """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
     import os
@@ -391,6 +394,8 @@ def verify(
                 f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
                 f"reference graded in {verdict.reference_seconds:.2f} s"
             )
+            for caught in verdict.caught if verbose else ():
+                typer.echo(f"     {caught.mistake} → {caught.check}: {caught.message.splitlines()[0]}")
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
             all_ok &= verdict.ok

@@ -17,6 +17,9 @@ def test_kata_verifies(kata):
     [verdict] = verify([kata])
     assert verdict.ok, "\n".join(verdict.problems)
     assert verdict.checks >= 4
+    # each known mistake, with the message its check gives a learner (`kata verify -v` lists them)
+    assert len(verdict.caught) == sum(len(m.catches) for m in kata.mistakes)
+    assert all(caught.message for caught in verdict.caught)
     assert len(kata.mistakes) >= 3
 
 
