@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import os
 import secrets
 import sys
 import warnings
@@ -42,11 +43,26 @@ import torch
 from grader.catalog import Kata
 from grader.channel import CheckReport, Outcome, clip
 from grader.errors import KataError
-from grader.launch import JUDGE_MODULE_PREFIX
+from grader.launch import JUDGE_MODULE_PREFIX, SEED_VARIABLE
 from grader.observations import ObservationError, Raised, decode
 
 JUDGE_FIXTURES = ("rng", "device", "kata_data")
-SESSION_SEED = secrets.randbits(63)  # drawn once per `kata` process; children never see it
+
+
+def _session_seed() -> int | None:
+    """An instructor's own secret seed (KATA_SEED), for inputs that a rerun or another machine
+    repeats; else None, and every session draws its own."""
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise KataError(f"{SEED_VARIABLE}={text[:40]!r}: a seed is a whole number") from None
+
+
+FIXED_SEED = _session_seed()
+SESSION_SEED = secrets.randbits(63) if FIXED_SEED is None else FIXED_SEED  # children never see it
 
 
 class CheckBug(Exception):

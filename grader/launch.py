@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 JUDGE_MODULE_PREFIX = "_kata_judge_"  # the names judge halves are imported under (judge.py)
+SEED_VARIABLE = "KATA_SEED"  # an instructor's secret seed (judge.py): never passed to a fresh zygote
 
 
 def judge_code_loaded() -> bool:

@@ -31,7 +31,7 @@ from grader.catalog import Kata
 from grader.channel import Event, Malformed, Observed
 from grader.errors import KataError
 from grader.jobs import ExpectedCheck, Job, JobOutcome, device_kinds, device_skip_reason
-from grader.launch import fork_is_safe, judge_code_loaded, python_command
+from grader.launch import SEED_VARIABLE, fork_is_safe, judge_code_loaded, python_command
 
 if TYPE_CHECKING:  # imported when first needed: the zygote starts before this process imports torch
     from grader import judge
@@ -67,8 +67,12 @@ def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None, fresh: bo
         "spawn": spawn,
         "fd": theirs.fileno(),
     }
+    environment = {name: value for name, value in os.environ.items() if name != SEED_VARIABLE}  # the judge's
     process = subprocess.Popen(
-        python_command("grader.zygote", json.dumps(spec)), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
+        python_command("grader.zygote", json.dumps(spec)),
+        pass_fds=(theirs.fileno(),),
+        stdin=subprocess.DEVNULL,
+        env=environment,
     )
     process.returncode = 0  # reaped by stop_zygote(), not by Popen
     theirs.close()
@@ -190,8 +194,7 @@ class Worker:
         kata = job.kata
         checks = [c for c in self.judges[kata.id] if device_skip_reason(device_kinds(c.marks), device) is None]
         try:
-            # a fresh key per job: no two jobs, in this process or any other, share inputs
-            return judge.Judgement(checks, secrets.token_hex(16), device, kata.data if kata.data.is_dir() else None)
+            return judge.Judgement(checks, _job_key(job), device, kata.data if kata.data.is_dir() else None)
         except judge.CheckBug as exc:
             self._send(("abort", key, None))
             raise KataError(f"{kata.id}: a check is broken: {exc}") from None
@@ -204,6 +207,18 @@ class Worker:
                 pass
         except (KataError, OSError):
             pass
+
+
+def _job_key(job: Job) -> str:
+    """What, with the session's seed, decides a job's inputs. A fresh key per job: no two jobs share
+    inputs. With KATA_SEED, the kata and the files that count: the same submission gets the same
+    inputs on a rerun or another machine (a sharded batch merges into exactly one machine's run)."""
+    from grader import judge
+    from grader.submissions import content_hash
+
+    if judge.FIXED_SEED is None:
+        return secrets.token_hex(16)
+    return f"{job.kata.id}:{job.kata.version}:{content_hash(job.solution_dir, job.kata.files)}"
 
 
 def _read_into(connection: Connection, inbox: queue.Queue) -> None:

@@ -47,6 +47,7 @@ SHARDS = 4
 JOB_MB = 2048  # grade.sbatch's default KATA_JOB_MB: the one-machine run must grade with the same limit
 TASK = ("--cpus-per-task=1", f"--mem={JOB_MB + 512}M")  # one worker: the test machine may have 2 cores
 TIME_KEYS = frozenset({"duration", "graded_at"})
+SEEDED = {"KATA_SEED": "20261126"}  # the instructor's seed: every machine makes the same inputs for a submission
 SUMMARY = re.compile(r"shard (\d+)/(\d+): (\d+) learners, (\d+) jobs graded .*?, (\d+) unchanged, .*?([\d.]+) s ->")
 
 
@@ -125,6 +126,7 @@ def course(tmp_path_factory):
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, **SEEDED},
     )
     assert run.returncode == 0, run.stderr
     print(f"\none machine, kata batch --workers 1: {SUMMARY.findall(run.stdout)[0][5]} s")
@@ -288,7 +290,7 @@ def _submit(
         capture_output=True,
         text=True,
         timeout=60,
-        env={**slurm.env, "TMPDIR": str(workdir / "node-local")},
+        env={**slurm.env, **SEEDED, "TMPDIR": str(workdir / "node-local")},
     )
     assert run.returncode == 0, run.stderr
     return run.stdout.strip().split(";")[0]

@@ -8,6 +8,7 @@ what travels between them is decoded without pickle and validated.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -340,3 +341,33 @@ def test_a_zygote_forked_before_any_judge_code_holds_none_either(tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script, str(pack)], capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == ["passed", "passed"], done.stdout + done.stderr
+
+
+def test_an_instructors_seed_gives_a_submission_the_same_inputs_everywhere(tmp_path):
+    """KATA_SEED: two processes (two machines of a sharded batch) grade a failing submission with the
+    same inputs, so the same messages; without it, two runs draw their own."""
+    folder = tmp_path / "sub"
+    kata = Catalog.load().get("tensors")
+    shutil.copytree(kata.reference, folder)
+    (folder / "tensors.py").write_text(
+        (kata.reference / "tensors.py").read_text() + "\ndef linear_forward(x, w, b):\n    return x @ w.T\n"
+    )
+    script = textwrap.dedent("""
+        import sys
+        from grader.catalog import Catalog
+        from grader.runner import grade
+        kata = Catalog.load().get("tensors")
+        print(next(c.message for c in grade(kata, sys.argv[1]).checks if c.id == "test_linear_forward"))
+    """)
+
+    def message(seed: str | None) -> str:
+        environment = {k: v for k, v in os.environ.items() if k != "KATA_SEED"}
+        environment.update({"KATA_SEED": seed} if seed else {})
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=300, env=environment
+        )
+        assert done.returncode == 0 and done.stdout.strip(), done.stderr
+        return done.stdout.strip()
+
+    assert message("41") == message("41") != message("42")
+    assert message(None) != message(None)
