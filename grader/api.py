@@ -368,12 +368,13 @@ class Scorecard:
         lines = []
         for r in self.results:
             lines.append(
-                f"{r.kata}: {points_text(r.points, r.max_points)} {r.status} ({say('status_' + r.status, self.lang)})"
+                f"{r.kata}: {points_text(r.points, r.max_points)} {status_word(r.status, self.lang)} "
+                f"({say('status_' + r.status, self.lang)})"
             )
             failing = r.first_failure()
             if failing is not None and not r.full_marks:
                 lines.append(f"  {say('first_failure', self.lang)}{failing.localized_title(self.lang)}")
-                lines += [f"    {line}" for line in translate(safe_text(failing.message), self.lang).splitlines()[:8]]
+                lines += [f"    {line}" for line in safe_text(failing.localized_message(self.lang)).splitlines()[:8]]
                 lines.append("  " + _say("hint_command", self.lang, id=r.kata))
         lines.append(f"{say('total', self.lang)}: {points_text(self.points, self.max_points)}")
         return "\n".join(lines)
@@ -413,7 +414,7 @@ class Scorecard:
             if failing is not None:
                 parts.append(
                     f"<p><b>{html.escape(say('first_failure', lang))}</b>{html.escape(failing.localized_title(lang))}</p>"
-                    f"<pre>{html.escape(translate(safe_text(failing.message), lang))}</pre>"
+                    f"<pre>{html.escape(safe_text(failing.localized_message(lang)))}</pre>"
                 )
             elif r.status_message:
                 parts.append(f"<pre>{html.escape(translate(safe_text(r.status_message), lang))}</pre>")

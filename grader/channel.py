@@ -50,6 +50,8 @@ class CheckReport:
     outcome: Outcome
     message: str
     duration: float
+    message_zh: str = ""  # the judge's Chinese message; "" when it has none (or no child could give one)
+    figures: tuple[dict, ...] = ()  # what the judge measured (judge.Measured)
 
 
 @dataclass(frozen=True)

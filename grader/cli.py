@@ -395,7 +395,8 @@ def verify(
                 f"reference graded in {verdict.reference_seconds:.2f} s"
             )
             for caught in verdict.caught if verbose else ():
-                typer.echo(f"     {caught.mistake} → {caught.check}: {caught.message.splitlines()[0]}")
+                message = caught.message_zh if _Session.lang == "zh" else caught.message
+                typer.echo(f"     {caught.mistake} → {caught.check}: {message.splitlines()[0]}")
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
             all_ok &= verdict.ok

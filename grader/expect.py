@@ -1,66 +1,111 @@
 """Tensor-aware assertions for check authors, with messages a learner understands.
 
 Each helper raises AssertionError saying what was expected, what came back and, when given
-`why=`, what that usually means. Values are compared with assert_close's default tolerances.
+`why=`, what that usually means, in English and Chinese (`grader.bilingual`): `name=` and `why=` are
+plain text (code, the same in both languages) or `both(en, zh)`. Values are compared with
+assert_close's default tolerances.
 
     from grader import expect
-    expect.matches(out, ref, name="linear_forward(x, w, b)")   # type, shape, dtype, device, values
+    from grader.bilingual import both
+    expect.matches(out, ref, name="linear_forward(x, w, b)",
+                   why=both("b adds to every row", "b 要加到每一行上"))   # type, shape, dtype, device, values
 """
 
 from __future__ import annotations
 
 import torch
 
+from grader.bilingual import Bilingual, Text, both, in_language, sentence
 from grader.observations import Opaque, Raised, observed_device
 
 __all__ = ["returned", "is_tensor", "shape", "dtype", "device", "requires_grad", "close", "matches"]
 
 
-def _fail(message: str, why: str) -> None:
-    raise AssertionError(f"{message}. {why}".strip() if why else message)
+THE_RESULT = both("the result", "结果")
+THE_CALL = both("the call", "这次调用")
+
+
+def _subject(name: Text) -> Bilingual:
+    """`name` as the subject of a Chinese sentence: a space after Latin text, none after Chinese."""
+    chinese = in_language(name, "zh")
+    spaced = chinese + " " if chinese and chinese[-1].isascii() else chinese
+    return Bilingual(in_language(name, "en"), spaced)
+
+
+def _fail(message: Text, why: Text) -> None:
+    raise AssertionError(sentence(message, why))
 
 
 def _kind(value) -> str:
     return value.type if isinstance(value, Opaque) else type(value).__name__
 
 
-def returned(actual, name: str = "the call", why: str = ""):
+def returned(actual, name: Text = THE_CALL, why: Text = ""):
     """`actual` when the learner's call returned (`exercise.attempt`), else a failure naming what it raised."""
     if isinstance(actual, Raised):
-        _fail(f"{name} raised {actual.describe()}", why)
+        _fail(
+            both("{name} raised {error}", "{name}抛出了 {error}").format(name=_subject(name), error=actual.describe()),
+            why,
+        )
     return actual
 
 
-def is_tensor(actual, name: str = "the result", why: str = "") -> torch.Tensor:
+def is_tensor(actual, name: Text = THE_RESULT, why: Text = "") -> torch.Tensor:
     returned(actual, name, why)
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name} should be a torch.Tensor, got {_kind(actual)}", why)
+        _fail(
+            both("{name} should be a torch.Tensor, got {kind}", "{name}应该是 torch.Tensor，实际是 {kind}").format(
+                name=_subject(name), kind=_kind(actual)
+            ),
+            why,
+        )
     return actual
 
 
-def shape(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
+def shape(actual: torch.Tensor, expected, name: Text = THE_RESULT, why: Text = "") -> None:
     expected = tuple(expected)
     if tuple(is_tensor(actual, name, why).shape) != expected:
-        _fail(f"{name} should have shape {expected}, got {tuple(actual.shape)}", why)
+        _fail(
+            both("{name} should have shape {want}, got {got}", "{name}的形状应为 {want}，实际是 {got}").format(
+                name=_subject(name), want=expected, got=tuple(actual.shape)
+            ),
+            why,
+        )
 
 
-def dtype(actual: torch.Tensor, expected: torch.dtype, name: str = "the result", why: str = "") -> None:
+def dtype(actual: torch.Tensor, expected: torch.dtype, name: Text = THE_RESULT, why: Text = "") -> None:
     if is_tensor(actual, name, why).dtype != expected:
-        _fail(f"{name} should have dtype {expected}, got {actual.dtype}", why)
+        _fail(
+            both("{name} should have dtype {want}, got {got}", "{name}的 dtype 应为 {want}，实际是 {got}").format(
+                name=_subject(name), want=expected, got=actual.dtype
+            ),
+            why,
+        )
 
 
-def device(actual: torch.Tensor, expected, name: str = "the result", why: str = "") -> None:
+def device(actual: torch.Tensor, expected, name: Text = THE_RESULT, why: Text = "") -> None:
     expected = torch.device(expected)
     got = observed_device(is_tensor(actual, name, why))
     got_type, _, got_index = str(got).partition(":")
     same = got_type == expected.type and (expected.index is None or got_index == str(expected.index))
     if not same:
-        _fail(f"{name} should be on device {expected}, got {got}", why)
+        _fail(
+            both("{name} should be on device {want}, got {got}", "{name}应位于设备 {want} 上，实际在 {got} 上").format(
+                name=_subject(name), want=expected, got=got
+            ),
+            why,
+        )
 
 
-def requires_grad(actual: torch.Tensor, expected: bool = True, name: str = "the result", why: str = "") -> None:
+def requires_grad(actual: torch.Tensor, expected: bool = True, name: Text = THE_RESULT, why: Text = "") -> None:
     if is_tensor(actual, name, why).requires_grad is not expected:
-        _fail(f"{name} should have requires_grad={expected}, got {actual.requires_grad}", why)
+        _fail(
+            both(
+                "{name} should have requires_grad={want}, got {got}",
+                "{name}的 requires_grad 应为 {want}，实际是 {got}",
+            ).format(name=_subject(name), want=expected, got=actual.requires_grad),
+            why,
+        )
 
 
 # assert_close's default tolerances; torch.testing itself is not called because its first use
@@ -76,8 +121,8 @@ _TOLERANCES = {
 def close(
     actual: torch.Tensor,
     expected: torch.Tensor,
-    name: str = "the result",
-    why: str = "",
+    name: Text = THE_RESULT,
+    why: Text = "",
     rtol: float | None = None,
     atol: float | None = None,
 ) -> None:
@@ -100,8 +145,10 @@ def close(
         count = int((~ok).sum())
         expected_text, got_text = _distinct(want[tuple(bad)].item(), got[tuple(bad)].item())
         _fail(
-            f"{name} has the wrong values: {count} of {ok.numel()} differ; at index {where} "
-            f"expected {expected_text}, got {got_text}",
+            both(
+                "{name} has the wrong values: {count} of {total} differ; at index {where} expected {want}, got {got}",
+                "{name}的数值不对：{total} 个中有 {count} 个不同；在下标 {where} 处应为 {want}，实际是 {got}",
+            ).format(name=_subject(name), count=count, total=ok.numel(), where=where, want=expected_text, got=got_text),
             why,
         )
 
@@ -118,8 +165,8 @@ def _distinct(expected, got) -> tuple[str, str]:
 def matches(
     actual,
     expected: torch.Tensor,
-    name: str = "the result",
-    why: str = "",
+    name: Text = THE_RESULT,
+    why: Text = "",
     rtol: float | None = None,
     atol: float | None = None,
     on=None,

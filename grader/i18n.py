@@ -38,6 +38,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "hint_pointer": {"en": "stuck? run `kata hint {id}`", "zh": "卡住了？运行 `kata hint {id}`"},
     "all_done": {"en": "All graded katas at full points.", "zh": "所有已评分的练习均获满分。"},
     "next_kata": {"en": "next: kata start {id}", "zh": "下一个：kata start {id}"},
+    "measured": {"en": "{id} measured: {figures}", "zh": "{id} 测得：{figures}"},
     "graded_on": {"en": "graded on {device} with torch {torch}", "zh": "评分设备 {device}，torch {torch}"},
     "grading": {"en": "grading {ids} …", "zh": "正在评分 {ids} …"},
     "grading_progress": {

@@ -18,8 +18,12 @@ The child learns its inputs only when its job starts, and sends values, never ve
 passes here, on trusted code, only when the values are right for those inputs. Expected values are
 made here after the child exists, so no child's memory holds its own job's answers.
 
+A check's failure message is an AssertionError holding `both(en, zh)` (grader/bilingual.py), so the
+learner reads it in their language; `kata verify` fails a kata whose messages lack one.
+
 Judge fixtures, by parameter name: `rng` (a torch.Generator), `device` (the job's torch.device),
-`kata_data` (the kata's data folder). What it cannot do: judge code runs in this process with this
+`kata_data` (the kata's data folder), `measured` (call it with a label, a value and its text to show
+a figure, such as a test accuracy, in the scorecard, whether the check passes or not). What it cannot do: judge code runs in this process with this
 process's rights; it is the pack author's code, trusted as the checks always were.
 """
 
@@ -40,13 +44,14 @@ from typing import Any, Callable
 import pytest
 import torch
 
+from grader.bilingual import Bilingual, Text, both, in_language
 from grader.catalog import Kata
 from grader.channel import CheckReport, Outcome, clip
 from grader.errors import KataError
 from grader.launch import JUDGE_MODULE_PREFIX, SEED_VARIABLE
 from grader.observations import ObservationError, Raised, decode
 
-JUDGE_FIXTURES = ("rng", "device", "kata_data")
+JUDGE_FIXTURES = ("rng", "device", "kata_data", "measured")
 
 
 def _session_seed() -> int | None:
@@ -126,6 +131,17 @@ def load_checks(kata: Kata) -> list[JudgeCheck]:
     return checks
 
 
+class Measured:
+    """The figures one check measured (an accuracy, a loss), in the order it gave them."""
+
+    def __init__(self) -> None:
+        self.figures: list[dict] = []
+
+    def __call__(self, label: Bilingual, value: float, text: str) -> None:
+        """`label` names the figure in both languages; `text` is how to show `value` ("94.2%")."""
+        self.figures.append({"en": label.en, "zh": label.zh, "value": float(value), "text": text})
+
+
 def check_seed(session_seed: int, job_key: str, check_id: str) -> int:
     digest = hashlib.blake2b(f"{session_seed}:{job_key}:{check_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
@@ -144,11 +160,14 @@ class Judgement:
     ):
         self.inputs: dict[str, Any] = {}
         self.pending: dict[str, GeneratorType] = {}
+        self.measured: dict[str, Measured] = {}
         for check in checks:
+            self.measured[check.id] = Measured()
             fixtures = {
                 "rng": torch.Generator().manual_seed(check_seed(session_seed, job_key, check.id)),
                 "device": torch.device(device),
                 "kata_data": data_dir,
+                "measured": self.measured[check.id],
             }
             wanted = inspect.signature(check.function).parameters
             generator = check.function(**{name: fixtures[name] for name in wanted})
@@ -163,19 +182,28 @@ class Judgement:
     def verdict(self, check_id: str, data: Any, duration: float) -> CheckReport:
         """Passed only when the judge's assertions hold for what the child observed."""
         generator = self.pending.pop(check_id)
+
+        def report(outcome: Outcome, message: Text = "") -> CheckReport:
+            english, chinese = (clip(in_language(message, lang)) for lang in ("en", "zh"))
+            figures = tuple(self.measured[check_id].figures)
+            return CheckReport(check_id, outcome, english, duration, chinese if chinese != english else "", figures)
+
         try:
             value = decode(data)
         except ObservationError as exc:
             generator.close()
-            return CheckReport(check_id, Outcome.FAILED, f"the results of this check are malformed ({exc})", duration)
+            return report(
+                Outcome.FAILED,
+                both(f"the results of this check are malformed ({exc})", f"这项检查的结果格式错误（{exc}）"),
+            )
         try:
             generator.send(value)
         except StopIteration:
-            return CheckReport(check_id, Outcome.PASSED, "", duration)
+            return report(Outcome.PASSED)
         except AssertionError as exc:
-            return CheckReport(check_id, Outcome.FAILED, clip(_assertion_text(exc)), duration)
+            return report(Outcome.FAILED, _assertion_text(exc))
         except Exception as exc:  # noqa: BLE001 - values the check did not expect (a learner's odd return)
-            return CheckReport(check_id, Outcome.FAILED, clip(_unexpected(value, exc)), duration)
+            return report(Outcome.FAILED, _unexpected(value, exc))
         generator.close()
         raise CheckBug(f"{check_id} yields more than once; a judge gets one set of observations")
 
@@ -185,12 +213,17 @@ class Judgement:
         self.pending.clear()
 
 
-def _assertion_text(exc: AssertionError) -> str:
-    text = str(exc)
-    return text or "the check's assertion failed (it gives no message)"
+def _assertion_text(exc: AssertionError) -> Text:
+    """The check's message: bilingual as its author wrote it, or plain text (one language only)."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Bilingual):
+        return exc.args[0]
+    return str(exc) or both("the check's assertion failed (it gives no message)", "检查的断言未通过（它没有给出说明）")
 
 
-def _unexpected(value: Any, exc: Exception) -> str:
+def _unexpected(value: Any, exc: Exception) -> Bilingual:
     if isinstance(value, Raised):
-        return f"your code raised {value.describe()}"
-    return f"the check could not use what your code returned ({type(exc).__name__}: {exc})"
+        return both("your code raised {error}", "你的代码抛出了 {error}").format(error=value.describe())
+    error = f"{type(exc).__name__}: {exc}"
+    return both(
+        f"the check could not use what your code returned ({error})", f"检查无法使用你的代码返回的值（{error}）"
+    )

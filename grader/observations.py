@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from grader.bilingual import Bilingual
 from grader.i18n import say
 
 MAX_DEPTH = 32
@@ -98,10 +99,15 @@ class Raised:
     file: str = ""
     line: int = 0
 
-    def describe(self) -> str:
+    def describe(self) -> Bilingual:
+        """The exception in one line, and where the learner's code raised it."""
         first = self.message.splitlines()[0] if self.message else ""
         text = f"{self.type}: {first}" if first else self.type
-        return say("at_location", "en", message=text, file=self.file, line=self.line) if self.file else text
+        if not self.file:
+            return Bilingual(text, text)
+        return Bilingual(
+            *(say("at_location", lang, message=text, file=self.file, line=self.line) for lang in ("en", "zh"))
+        )
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,18 @@ class CheckResult:
     outcome: str
     message: str = ""
     duration: float = 0.0
+    message_zh: str = ""  # the check's own Chinese message; the engine's English ones are translated
+    figures: list[dict] = field(default_factory=list)  # {"en", "zh", "value", "text"}: what the check measured
 
     def localized_title(self, lang: str) -> str:
         from grader.i18n import pick  # here, not above: the grading child imports this module too
 
         return pick({"en": self.title, "zh": self.title_zh}, lang)
+
+    def localized_message(self, lang: str) -> str:
+        from grader.i18n import translate
+
+        return self.message_zh if lang == "zh" and self.message_zh else translate(self.message, lang)
 
 
 @dataclass

@@ -138,6 +138,8 @@ def _check_result(
         report.outcome.value,
         safe_text(report.message),
         report.duration,
+        safe_text(report.message_zh),
+        [dict(figure, en=safe_text(figure["en"]), zh=safe_text(figure["zh"])) for figure in report.figures],
     )
 
 

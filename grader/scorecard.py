@@ -11,7 +11,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from grader.catalog import Catalog
-from grader.i18n import clip, say, status_word, terminal_columns, translate
+from grader.i18n import clip, pick, say, status_word, terminal_columns, translate
 from grader.results import JOB_FAILURES, PASSED, SKIPPED, CheckResult, KataResult, points_text, safe_text
 
 OUTPUT_LINES = 10
@@ -21,6 +21,12 @@ _MARKS = {PASSED: "✓", SKIPPED: "–"}
 
 def _message(text: str, lang: str) -> list[str]:
     return translate(safe_text(text), lang).splitlines()[:MESSAGE_LINES]
+
+
+def measured_line(result: KataResult, lang: str) -> str | None:
+    """What the kata's checks measured (a test accuracy…), in one line; None when they measured nothing."""
+    shown = [f"{pick(figure, lang)} {figure['text']}" for c in result.checks for figure in c.figures]
+    return say("measured", lang, id=result.kata, figures="; ".join(shown)) if shown else None
 
 
 def _check_line(check: CheckResult, lang: str, columns: int) -> str:
@@ -46,6 +52,7 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
     rows.append([say("total", lang), "", points_text(total_points, total_max), "", ""])
     headers = [say(k, lang) for k in ("kata", "checks", "points", "status", "time")]
     lines = [tabulate(rows, headers=headers, tablefmt="simple")]
+    lines.extend(clip(line, columns) for line in map(lambda r: measured_line(r, lang), results) if line)
     for result in results:
         kata = catalog.get(result.kata)
         if verbose:
@@ -70,7 +77,9 @@ def render(results: list[KataResult], catalog: Catalog, lang: str, verbose: bool
             lines.extend(f"  {line}" for line in _message(result.status_message, lang))
         if failing is not None:
             lines.append(f"  {say('first_failure', lang)}{failing.localized_title(lang)}")
-            lines.extend(f"    {line}" for line in _message(failing.message, lang))
+            lines.extend(
+                f"    {line}" for line in safe_text(failing.localized_message(lang)).splitlines()[:MESSAGE_LINES]
+            )
         printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")

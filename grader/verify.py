@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from grader.bilingual import untranslated
 from grader.catalog import Alternative, Kata, Mistake
 from grader.mutants import Mutant, kata_mutants
 from grader.results import CLEAN, KataResult
@@ -37,6 +38,7 @@ class Caught:
     mistake: str
     check: str
     message: str
+    message_zh: str
 
 
 @dataclass
@@ -182,7 +184,19 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
             if check is None or check.outcome == "passed":
                 verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}")
             else:
-                verdict.caught.append(Caught(case.id, check_id, check.message))
+                chinese = check.localized_message("zh")
+                verdict.problems.extend(_language_problems(case, check_id, check.message, chinese))
+                verdict.caught.append(Caught(case.id, check_id, check.message, chinese))
+
+
+def _language_problems(case: Mistake, check_id: str, english: str, chinese: str) -> list[str]:
+    """A learner reads every message in their language: the Chinese one must exist and be Chinese."""
+    if english and chinese == english:
+        return [f"mistake {case.id}: {check_id}'s message has no Chinese (give `both(en, zh)`): {english[:120]}"]
+    left = untranslated(chinese)
+    if left:
+        return [f"mistake {case.id}: {check_id}'s Chinese message still has English ({left[0]!r}): {chinese[:160]}"]
+    return []
 
 
 def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:

@@ -82,7 +82,8 @@ def test_values_round_trip_through_json(name):
 def test_what_does_not_travel_arrives_as_its_type_name_and_exceptions_as_values():
     back = decode(encode([object(), Raised("ValueError", "boom", "tensors.py", 3), torch.nn.Linear(2, 2)]))
     assert back == [Opaque("object"), Raised("ValueError", "boom", "tensors.py", 3), Opaque("Linear")]
-    assert back[1].describe() == "ValueError: boom (at tensors.py:3)"
+    assert str(back[1].describe()) == "ValueError: boom (at tensors.py:3)"
+    assert back[1].describe().zh == "ValueError: boom（tensors.py 第 3 行）"
 
 
 def test_a_tensor_keeps_the_device_it_was_on():

@@ -3,6 +3,7 @@
 import torch
 
 from grader import expect
+from grader.bilingual import both
 
 
 def test_device_computes(rng, device):
@@ -13,7 +14,7 @@ def test_device_computes(rng, device):
     expect.matches(
         got,
         data @ data.T,
-        name=f"the product on {device}",
+        name=both(f"the product on {device}", f"{device} 上的乘积"),
         on=device,
-        why="the device or its driver computes wrong values",
+        why=both("the device or its driver computes wrong values", "该设备或其驱动算出的数值不对"),
     )
