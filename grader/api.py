@@ -26,6 +26,7 @@ from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import detect_language, pick, say, status_word, translate
 from grader.results import NOT_STARTED, PASSED, SKIPPED, KataResult, points_text, safe_text
+from grader.scorecard import measured_line
 from grader.workspace import STATE_DIR, Workspace, find_root
 from grader.workspace import Hint as WorkspaceHint
 
@@ -371,6 +372,9 @@ class Scorecard:
                 f"{r.kata}: {points_text(r.points, r.max_points)} {status_word(r.status, self.lang)} "
                 f"({say('status_' + r.status, self.lang)})"
             )
+            measured = measured_line(r, self.lang)
+            if measured:
+                lines.append(f"  {measured}")
             failing = r.first_failure()
             if failing is not None and not r.full_marks:
                 lines.append(f"  {say('first_failure', self.lang)}{failing.localized_title(self.lang)}")
@@ -409,6 +413,9 @@ class Scorecard:
             f"<caption style='text-align:left'>{caption}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         ]
+        measured = measured_line(r, lang)
+        if measured:
+            parts.append(f"<p class='measured'>{html.escape(measured)}</p>")
         if not r.full_marks:
             failing = r.first_failure()
             if failing is not None:

@@ -91,3 +91,16 @@ def test_a_result_shows_the_chinese_message_or_translates_the_engines_own():
 )
 def test_untranslated_finds_english_sentences_outside_code_and_error_text(text: str, left: list[str]):
     assert untranslated(text) == left
+
+
+def test_the_scorecard_shows_what_a_check_measured_in_the_learners_language():
+    from grader.catalog import Catalog
+    from grader.results import KataResult
+    from grader.scorecard import render
+
+    figure = {"en": "test accuracy", "zh": "测试准确率", "value": 0.5, "text": "50.0%"}
+    check = CheckResult("test_run_accuracy", "t", "t", 0, 4, "failed", "too low", 1.0, "太低", [figure])
+    result = KataResult("mnist", 1, "failed", "1 of 1 checks failed", [check], "cpu", "2.13")
+    english, chinese = (render([result], Catalog.load(), lang) for lang in ("en", "zh"))
+    assert "mnist measured: test accuracy 50.0%" in english and "    too low" in english
+    assert "mnist 测得：测试准确率 50.0%" in chinese and "    太低" in chinese
