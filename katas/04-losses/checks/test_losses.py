@@ -10,7 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from grader import expect
+from grader.bilingual import Bilingual, Text, both
 from grader.observations import Raised
+
+THE_LOGITS = both("the logits", "logits")
+BATCH_MEAN = both("return the mean over the batch: a scalar", "请返回批次上的均值：一个标量")
 
 
 def _ce_gradient(logits, targets):
@@ -19,13 +23,34 @@ def _ce_gradient(logits, targets):
     return (logits.softmax(dim=1) - one_hot) / logits.shape[0]
 
 
-def _unchanged(tensors, after, what):
+def _logits_call(function: str, logits: torch.Tensor, rest: Text) -> Bilingual:
+    """How the messages name a call on a batch of logits: `function(<dtype> logits <shape>, rest)`."""
+    return both(
+        "{function}({dtype} logits {shape}, {rest})", "{function}(形状为 {shape} 的 {dtype} logits, {rest})"
+    ).format(function=function, dtype=logits.dtype, shape=tuple(logits.shape), rest=rest)
+
+
+def _backward_of(name: Text) -> Bilingual:
+    return both("backward() of {name}", "{name} 的 backward()").format(name=name)
+
+
+def _gradient_of(name: Text, wrt: Text = "") -> Bilingual:
+    if not wrt:
+        return both("the gradient of {name}", "{name} 的梯度").format(name=name)
+    return both("the gradient of {name} w.r.t. {wrt}", "{name} 对 {wrt} 的梯度").format(name=name, wrt=wrt)
+
+
+def _unchanged(tensors, after, what: Text) -> None:
     """Learner code must leave its inputs alone (an in-place shift or cast changes the caller's data)."""
     for i, (before, now) in enumerate(zip(tensors, after, strict=True)):
         if now.dtype != before.dtype or now.shape != before.shape or not torch.equal(now.detach(), before.detach()):
             raise AssertionError(
-                f"{what} changed its argument {i + 1} in place: leave the caller's tensors as they were "
-                "(no in-place ops such as sub_(), no -= on the inputs)"
+                both(
+                    "{what} changed its argument {i} in place: leave the caller's tensors as they were "
+                    "(no in-place ops such as sub_(), no -= on the inputs)",
+                    "{what} 原地修改了它的第 {i} 个参数：请让调用方的张量保持原样"
+                    "（不要用 sub_() 这类原地操作，也不要对输入用 -=）",
+                ).format(what=what, i=i + 1)
             )
 
 
@@ -54,27 +79,44 @@ def test_classification_loss_value(rng):
         expected = F.cross_entropy(logits, labels)
         of_softmax = F.cross_entropy(logits.softmax(dim=1), labels)
         for (label_kind, label_dtype), got in zip(_LABEL_KINDS, per_kind, strict=True):
-            name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, {label_kind} labels)"
+            name = _logits_call("classification_loss", logits, both(f"{label_kind} labels", f"{label_kind} 标签"))
             expect.returned(
-                got["out"], name=name, why="CrossEntropyLoss wants int64 class indices: convert the labels with .long()"
+                got["out"],
+                name=name,
+                why=both(
+                    "CrossEntropyLoss wants int64 class indices: convert the labels with .long()",
+                    "CrossEntropyLoss 要求 int64 类别索引：请用 .long() 转换标签",
+                ),
             )
             out = expect.is_tensor(got["out"], name=name)
-            expect.shape(out, (), name=name, why="the batch mean is one number: a 0-d tensor")
+            expect.shape(
+                out, (), name=name, why=both("the batch mean is one number: a 0-d tensor", "批次均值是一个数：0 维张量")
+            )
             if rows > 1 and not _scalar_near(out, expected, 1e-5):
                 if _scalar_near(out, of_softmax, 1e-5):
                     raise AssertionError(
-                        f"{name} is the loss of softmax(logits): CrossEntropyLoss already applies log-softmax, so a "
-                        "softmax before it squashes the scores twice (and learning stalls); pass the raw logits"
+                        both(
+                            "{name} is the loss of softmax(logits): CrossEntropyLoss already applies log-softmax, so "
+                            "a softmax before it squashes the scores twice (and learning stalls); pass the raw logits",
+                            "{name} 算的是 softmax(logits) 的损失：CrossEntropyLoss 内部已经做了 log-softmax，"
+                            "之前再做一次 softmax 会把分数压缩两次（训练随之停滞）；请直接传入原始 logits",
+                        ).format(name=name)
                     )
                 if _scalar_near(out, expected * rows, 1e-4):
                     raise AssertionError(
-                        f"{name} is the sum over the batch, expected the mean: keep reduction='mean' (the default)"
+                        both(
+                            "{name} is the sum over the batch, expected the mean: keep reduction='mean' (the default)",
+                            "{name} 是整个批次的总和，应为均值：请保留 reduction='mean'（默认值）",
+                        ).format(name=name)
                     )
             expect.matches(
                 out,
                 expected,
                 name=name,
-                why="nn.CrossEntropyLoss()(logits, labels.long()): a scalar, the batch mean, in the logits' dtype",
+                why=both(
+                    "nn.CrossEntropyLoss()(logits, labels.long()): a scalar, the batch mean, in the logits' dtype",
+                    "nn.CrossEntropyLoss()(logits, labels.long())：一个标量，即批次均值，dtype 与 logits 相同",
+                ),
             )
             _unchanged((logits, labels.to(label_dtype)), got["inputs_after"], name)
 
@@ -88,18 +130,23 @@ def test_classification_loss_gradient(rng):
     ]
     seen = yield [(logits.clone().requires_grad_(True), labels) for logits, labels in cases]
     for (logits, labels), got in zip(cases, seen, strict=True):
-        name = f"classification_loss({logits.dtype} logits {tuple(logits.shape)}, labels)"
+        name = _logits_call("classification_loss", logits, both("labels", "标签"))
         loss = expect.is_tensor(got["out"], name=name)
-        assert loss.requires_grad, (
-            f"{name} does not require grad: the loss should stay connected to the logits so backward() can reach them"
-        )
-        expect.returned(got["backward"], name=f"backward() of {name}")
+        assert loss.requires_grad, both(
+            "{name} does not require grad: the loss should stay connected to the logits so backward() can reach them",
+            "{name} 的结果没有跟踪梯度（requires_grad=False）：损失应当与 logits 连在同一张计算图上，backward() 才能传回到 logits",
+        ).format(name=name)
+        expect.returned(got["backward"], name=_backward_of(name))
         expect.close(
             got["grad"],
             _ce_gradient(logits, labels),
-            name=f"the gradient of {name} w.r.t. the logits",
-            why="for the batch-mean cross-entropy it is (softmax(logits) − one_hot(labels)) / N; a softmax before the "
-            "loss shrinks it, a sum instead of the mean makes it N times too big",
+            name=_gradient_of(name, THE_LOGITS),
+            why=both(
+                "for the batch-mean cross-entropy it is (softmax(logits) − one_hot(labels)) / N; a softmax before the "
+                "loss shrinks it, a sum instead of the mean makes it N times too big",
+                "批次平均的交叉熵对 logits 的梯度是 (softmax(logits) − one_hot(labels)) / N；"
+                "在损失之前做 softmax 会让它变小，用求和代替均值会让它大 N 倍",
+            ),
         )
 
 
@@ -122,20 +169,31 @@ def test_regression_loss(rng):
         expect.returned(
             got["out"],
             name=name,
-            why="make both shapes agree first, e.g. pred.view_as(target) or pred.reshape(target.shape)",
+            why=both(
+                "make both shapes agree first, e.g. pred.view_as(target) or pred.reshape(target.shape)",
+                "先让两者的形状一致，例如 pred.view_as(target) 或 pred.reshape(target.shape)",
+            ),
         )
         out = expect.is_tensor(got["out"], name=name)
         if not _scalar_near(out, expected, 1e-6) and _scalar_near(out, all_pairs, 1e-6):
             raise AssertionError(
-                f"{name} averaged all {rows}×{rows} pairs: (N, 1) against (N,), or (N,) against (N, 1), "
-                "broadcasts to an (N, N) table; reshape the prediction to the target's own shape "
-                "(pred.view_as(target) or pred.reshape(target.shape)) before the loss"
+                both(
+                    "{name} averaged all {rows}×{rows} pairs: (N, 1) against (N,), or (N,) against (N, 1), "
+                    "broadcasts to an (N, N) table; reshape the prediction to the target's own shape "
+                    "(pred.view_as(target) or pred.reshape(target.shape)) before the loss",
+                    "{name} 对全部 {rows}×{rows} 个配对取了平均：(N, 1) 对 (N,)，或 (N,) 对 (N, 1)，"
+                    "会广播成 (N, N) 的表格；计算损失之前，先把预测变成与目标相同的形状"
+                    "（pred.view_as(target) 或 pred.reshape(target.shape)）",
+                ).format(name=name, rows=rows)
             )
-        expect.matches(out, expected, name=name, why="the mean of (pred_i − target_i)² over the N pairs")
-        expect.returned(got["backward"], name=f"backward() of {name}")
-        expect.close(
-            got["grad"], (2 * (values - targets) / rows).reshape(rows, 1), name=f"the gradient of {name} w.r.t. pred"
+        expect.matches(
+            out,
+            expected,
+            name=name,
+            why=both("the mean of (pred_i − target_i)² over the N pairs", "N 个配对上 (pred_i − target_i)² 的均值"),
         )
+        expect.returned(got["backward"], name=_backward_of(name))
+        expect.close(got["grad"], (2 * (values - targets) / rows).reshape(rows, 1), name=_gradient_of(name, "pred"))
         _unchanged((pred, target), got["inputs_after"], name)
 
 
@@ -148,19 +206,30 @@ def test_stable_ce_by_hand(rng):
     ]
     seen = yield cases
     for (logits, targets), got in zip(cases, seen, strict=True):
-        name = f"stable_cross_entropy({logits.dtype} logits {tuple(logits.shape)}, targets)"
+        name = _logits_call("stable_cross_entropy", logits, "targets")
         if got["builtin_calls"]:
             where = got["out"] if isinstance(got["out"], Raised) and got["out"].file else None
             raise AssertionError(
-                "stable_cross_entropy called F.cross_entropy (or nn.CrossEntropyLoss): this exercise is to write it by "
-                "hand, loss_i = logsumexp(logits_i) − logits_i[targets_i]"
-                + (f" (at {where.file}:{where.line})" if where else "")
+                both(
+                    "stable_cross_entropy called F.cross_entropy (or nn.CrossEntropyLoss): this exercise is to write "
+                    "it by hand, loss_i = logsumexp(logits_i) − logits_i[targets_i]",
+                    "stable_cross_entropy 调用了 F.cross_entropy（或 nn.CrossEntropyLoss）：这道小题要求手写，"
+                    "loss_i = logsumexp(logits_i) − logits_i[targets_i]",
+                )
+                + (
+                    both(" (at {file}:{line})", "（{file} 第 {line} 行）").format(file=where.file, line=where.line)
+                    if where
+                    else ""
+                )
             )
         expect.matches(
             got["out"],
             F.cross_entropy(logits, targets),
             name=name,
-            why="logsumexp over the classes minus the target's logit, averaged over the batch, in the logits' dtype",
+            why=both(
+                "logsumexp over the classes minus the target's logit, averaged over the batch, in the logits' dtype",
+                "对各类别求 logsumexp，减去目标类别的 logit，再在批次上取平均，dtype 与 logits 相同",
+            ),
         )
         _unchanged((logits, targets), got["inputs_after"], name)
 
@@ -173,28 +242,42 @@ def test_stable_ce_large_logits(rng):
     targets[:2] = logits[:2].argmax(dim=1)  # and two confident, correct rows
     seen = yield {"logits": logits.clone().requires_grad_(True), "targets": targets}
     expected = F.cross_entropy(logits.double(), targets)
-    name = "stable_cross_entropy(logits around ±5000, targets)"
-    out = expect.is_tensor(seen["out"], name=name)
-    expect.shape(out, (), name=name, why="return the mean over the batch: a scalar")
-    assert torch.isfinite(out).all(), (
-        f"{name} gave {out.item()}, expected {expected.item():.6g}: exp() of a large logit overflows to inf, and "
-        "log(softmax) of a vanishing probability is log(0) = -inf; use torch.logsumexp (it subtracts each row's "
-        "maximum first; one maximum for the whole batch is not enough), or log_softmax"
+    name = both(
+        "stable_cross_entropy(logits around ±5000, targets)",
+        "stable_cross_entropy(数值在 ±5000 左右的 logits, targets)",
     )
+    out = expect.is_tensor(seen["out"], name=name)
+    expect.shape(out, (), name=name, why=BATCH_MEAN)
+    assert torch.isfinite(out).all(), both(
+        "{name} gave {got}, expected {want}: exp() of a large logit overflows to inf, and "
+        "log(softmax) of a vanishing probability is log(0) = -inf; use torch.logsumexp (it subtracts each row's "
+        "maximum first; one maximum for the whole batch is not enough), or log_softmax",
+        "{name} 得到 {got}，应为 {want}：很大的 logit 取 exp() 会溢出成 inf，而概率小到趋于 0 时，"
+        "log(softmax) 就是 log(0) = -inf；请用 torch.logsumexp（它会先减去每一行的最大值；"
+        "整个批次只减一个最大值是不够的），或用 log_softmax",
+    ).format(name=name, got=out.item(), want=f"{expected.item():.6g}")
     expect.close(
         out,
         expected,
         name=name,
         rtol=1e-5,
-        why="loss_i = logsumexp(logits_i) − logits_i[targets_i]; subtract each row's own maximum",
+        why=both(
+            "loss_i = logsumexp(logits_i) − logits_i[targets_i]; subtract each row's own maximum",
+            "loss_i = logsumexp(logits_i) − logits_i[targets_i]；每一行减去它自己的最大值",
+        ),
     )
-    assert out.requires_grad, f"{name} does not require grad: backward() cannot reach the logits"
-    expect.returned(seen["backward"], name=f"backward() of {name}")
+    assert out.requires_grad, both(
+        "{name} does not require grad: backward() cannot reach the logits",
+        "{name} 的结果没有跟踪梯度（requires_grad=False）：backward() 无法传回到 logits",
+    ).format(name=name)
+    expect.returned(seen["backward"], name=_backward_of(name))
     grad = seen["grad"]
-    assert grad is not None and torch.isfinite(grad).all(), f"the gradient of {name} should be finite"
+    assert grad is not None and torch.isfinite(grad).all(), both(
+        "the gradient of {name} should be finite", "{name} 的梯度应当是有限值"
+    ).format(name=name)
     # float32 holds logits this large to about eps·max|logit|, so a correct gradient entry is that close, over N
     precision = torch.finfo(torch.float32).eps * logits.abs().max().item() / logits.shape[0]
-    expect.close(grad, _ce_gradient(logits.double(), targets), atol=precision, name=f"the gradient of {name}")
+    expect.close(grad, _ce_gradient(logits.double(), targets), atol=precision, name=_gradient_of(name))
 
 
 def test_stable_ce_gradient(rng):
@@ -203,21 +286,29 @@ def test_stable_ce_gradient(rng):
     logits = torch.randn(5, 3, generator=rng, dtype=torch.float64)
     targets = torch.randint(0, 3, (5,), generator=rng)
     seen = yield {"logits": logits.clone().requires_grad_(True), "targets": targets}
-    name = "stable_cross_entropy(float64 logits (5, 3), targets)"
-    out = expect.is_tensor(seen["out"], name=name)
-    expect.shape(out, (), name=name, why="return the mean over the batch: a scalar")
-    assert out.requires_grad, (
-        f"{name} does not require grad: keep the computation in tensor operations on the logits (no .item(), no "
-        "NumPy, no detach) so backward() can reach them"
+    name = both(
+        "stable_cross_entropy(float64 logits (5, 3), targets)",
+        "stable_cross_entropy(形状为 (5, 3) 的 float64 logits, targets)",
     )
-    expect.dtype(out, torch.float64, name=name, why="compute in the logits' dtype")
-    expect.returned(seen["backward"], name=f"backward() of {name}")
+    out = expect.is_tensor(seen["out"], name=name)
+    expect.shape(out, (), name=name, why=BATCH_MEAN)
+    assert out.requires_grad, both(
+        "{name} does not require grad: keep the computation in tensor operations on the logits (no .item(), no "
+        "NumPy, no detach) so backward() can reach them",
+        "{name} 的结果没有跟踪梯度（requires_grad=False）：请全程用 logits 上的张量运算来计算（不要 .item()、不要 NumPy、不要 detach），"
+        "backward() 才能传回到 logits",
+    ).format(name=name)
+    expect.dtype(out, torch.float64, name=name, why=both("compute in the logits' dtype", "请用 logits 的 dtype 计算"))
+    expect.returned(seen["backward"], name=_backward_of(name))
     expect.close(
         seen["grad"],
         _ce_gradient(logits, targets),
         atol=1e-10,
-        name=f"the gradient of {name} w.r.t. the logits",
-        why="for the batch-mean cross-entropy it is (softmax(logits) − one_hot(targets)) / N",
+        name=_gradient_of(name, THE_LOGITS),
+        why=both(
+            "for the batch-mean cross-entropy it is (softmax(logits) − one_hot(targets)) / N",
+            "批次平均的交叉熵对 logits 的梯度是 (softmax(logits) − one_hot(targets)) / N",
+        ),
     )
 
 
@@ -242,17 +333,23 @@ def test_hardest_examples(rng):
     for (logits, targets, ks), got in zip(cases, seen, strict=True):
         losses = F.cross_entropy(logits, targets, reduction="none")
         for k, out in zip(ks, got["outs"], strict=True):
-            name = f"hardest_examples({logits.dtype} logits {tuple(logits.shape)}, targets, k={k})"
+            name = _logits_call("hardest_examples", logits, f"targets, k={k}")
             expect.returned(
                 out,
                 name=name,
-                why="Was the loss averaged into one number? reduction='none' keeps one loss per sample to rank",
+                why=both(
+                    "Was the loss averaged into one number? reduction='none' keeps one loss per sample to rank",
+                    "是不是把损失平均成了一个数？reduction='none' 会为每个样本各保留一个损失，供排序使用",
+                ),
             )
             expect.matches(
                 out,
                 losses.topk(k).indices,
                 name=name,
-                why="rank the per-sample losses (reduction='none'), largest first, and return their indices as int64",
+                why=both(
+                    "rank the per-sample losses (reduction='none'), largest first, and return their indices as int64",
+                    "把逐样本损失（reduction='none'）从大到小排序，并以 int64 返回它们的下标",
+                ),
             )
         _unchanged((logits, targets), got["inputs_after"], name)
 
@@ -267,16 +364,23 @@ def _token_case(rng, batch, steps, classes, pad_index):
     return logits, targets
 
 
-def _token_error_tip(raised):
+def _token_error_tip(raised: Raised) -> Bilingual:
     text = raised.message
     if "floating point target" in text or "one_hot" in text:
-        return "keep the targets as int64 class indices, not one-hot rows"
-    if "view size is not compatible" in text:
-        return (
-            "these logits and targets are not contiguous in memory (they came from a transpose), so view() "
-            "cannot flatten them: use reshape()"
+        return both(
+            "keep the targets as int64 class indices, not one-hot rows",
+            "targets 应保持为 int64 类别索引，而不是 one-hot 行",
         )
-    return "CrossEntropyLoss wants the classes on dim 1: flatten logits to (B·T, C) and targets to (B·T,)"
+    if "view size is not compatible" in text:
+        return both(
+            "these logits and targets are not contiguous in memory (they came from a transpose), so view() "
+            "cannot flatten them: use reshape()",
+            "这里的 logits 和 targets 在内存中不连续（它们来自转置），view() 无法把它们展平：请用 reshape()",
+        )
+    return both(
+        "CrossEntropyLoss wants the classes on dim 1: flatten logits to (B·T, C) and targets to (B·T,)",
+        "CrossEntropyLoss 要求类别在第 1 维：请把 logits 展平成 (B·T, C)，把 targets 展平成 (B·T,)",
+    )
 
 
 def test_masked_token_loss(rng):
@@ -300,39 +404,59 @@ def test_masked_token_loss(rng):
         per_token = F.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), reduction="none")
         real = targets.reshape(-1) != pad_index
         expected = per_token[real].mean()
-        layout = ", not contiguous" if transposed else ""
-        name = (
-            f"masked_token_loss(logits {tuple(logits.shape)}{layout}, targets {tuple(targets.shape)}{layout}, "
-            f"pad_index={pad_index})"
+        layout = both(", not contiguous", "") if transposed else ""
+        memory = both("", "不连续的 ") if transposed else ""
+        name = both(
+            "masked_token_loss(logits {logits}{layout}, targets {targets}{layout}, pad_index={pad_index})",
+            "masked_token_loss({memory}logits {logits}, {memory}targets {targets}, pad_index={pad_index})",
+        ).format(
+            logits=tuple(logits.shape), targets=tuple(targets.shape), layout=layout, memory=memory, pad_index=pad_index
         )
         out = got["out"]
         if isinstance(out, Raised):
             first = (out.message.splitlines() or [""])[0]
-            raise AssertionError(f"{name} raised {out.type} {first[:160]!r}: {_token_error_tip(out)}")
+            raise AssertionError(
+                both("{name} raised {error} {text}: {tip}", "{name} 抛出了 {error} {text}：{tip}").format(
+                    name=name, error=out.type, text=repr(first[:160]), tip=_token_error_tip(out)
+                )
+            )
         expect.is_tensor(out, name=name)
         if out.shape == () and not _scalar_near(out, expected, 1e-6):
             if _scalar_near(out, per_token.mean(), 1e-6):
                 raise AssertionError(
-                    f"{name} averaged over the padding too: exclude positions whose target is pad_index "
-                    "(ignore_index=pad_index, or a mask and divide by the number of real tokens)"
+                    both(
+                        "{name} averaged over the padding too: exclude positions whose target is pad_index "
+                        "(ignore_index=pad_index, or a mask and divide by the number of real tokens)",
+                        "{name} 把填充（padding）位置也算进了平均：请排除目标等于 pad_index 的位置"
+                        "（用 ignore_index=pad_index，或用掩码并除以真实词元的个数）",
+                    ).format(name=name)
                 )
             if pad_index != 0 and _scalar_near(out, per_token[targets.reshape(-1) != 0].mean(), 1e-6):
                 raise AssertionError(
-                    f"{name} left out the positions whose target is 0 instead of those equal to pad_index={pad_index}: "
-                    "use the pad_index argument (ignore_index=pad_index), not a fixed 0"
+                    both(
+                        "{name} left out the positions whose target is 0 instead of those equal to "
+                        "pad_index={pad_index}: use the pad_index argument (ignore_index=pad_index), not a fixed 0",
+                        "{name} 排除的是目标为 0 的位置，而不是等于 pad_index={pad_index} 的位置："
+                        "请使用参数 pad_index（ignore_index=pad_index），不要写死 0",
+                    ).format(name=name, pad_index=pad_index)
                 )
         expect.matches(
             out,
             expected,
             name=name,
-            why="the mean cross-entropy over positions whose target is not pad_index, classes on the last axis",
+            why=both(
+                "the mean cross-entropy over positions whose target is not pad_index, classes on the last axis",
+                "在目标不等于 pad_index 的位置上求交叉熵的均值，类别在最后一维",
+            ),
         )
-        expect.returned(got["backward"], name=f"backward() of {name}")
-        assert got["grad"] is not None, (
-            f"{name}: no gradient reached the logits; keep the loss in tensor operations on them"
-        )
+        expect.returned(got["backward"], name=_backward_of(name))
+        assert got["grad"] is not None, both(
+            "{name}: no gradient reached the logits; keep the loss in tensor operations on them",
+            "{name}：没有梯度传到 logits；请全程用 logits 上的张量运算来计算损失",
+        ).format(name=name)
         pad_grad = got["grad"].reshape(-1, classes)[~real]
-        assert torch.equal(pad_grad, torch.zeros_like(pad_grad)), (
-            f"{name}: padding positions received a gradient; they must not influence the loss at all"
-        )
+        assert torch.equal(pad_grad, torch.zeros_like(pad_grad)), both(
+            "{name}: padding positions received a gradient; they must not influence the loss at all",
+            "{name}：填充位置收到了梯度；它们不应对损失有任何影响",
+        ).format(name=name)
         _unchanged((logits, targets), got["inputs_after"], name)
