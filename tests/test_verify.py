@@ -87,3 +87,63 @@ def test_alternatives_must_earn_full_marks(tmp_path):
         "alternative off_by_one (adds one too many) is correct but fails test_double: "
     )
     assert "double(x) should equal x * 2" in verdict.problems[1]
+
+
+BILINGUAL_CHECK = '''
+import torch
+
+from grader.bilingual import both
+
+
+def test_double(rng):
+    """Doubles a tensor
+    张量加倍"""
+    x = torch.randn(5, generator=rng)
+    got = yield x
+    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), both(
+        "double(x) should equal x * 2", "double(x) 应等于 x * 2"
+    )
+
+
+def test_sign(rng):
+    """Keeps the sign
+    保持符号"""
+    x = torch.randn(5, generator=rng)
+    got = yield x
+    assert torch.equal(got.sign(), x.sign()), both("the sign flipped", "符号 flipped by the call itself")
+'''
+
+
+@pytest.mark.slow
+def test_a_message_without_chinese_fails_verify(tmp_path):
+    """A learner reads every message in their language: English only, or English left in the
+    Chinese, is a kata's problem that `kata verify` names."""
+    checks = _tiny_pack(tmp_path, {}).katas[0].checks
+    (checks / "test_doubling.py").write_text(BILINGUAL_CHECK, encoding="utf-8")
+    (checks / "exercise_doubling.py").write_text(
+        TINY_EXERCISE + "\n\ndef test_sign(solution, inputs):\n    return solution.double(inputs)\n"
+    )
+    mistakes = checks.parent / "mistakes"
+    mistakes.mkdir()
+    (mistakes / "plain_english.py").write_text(
+        '"""adds instead of doubling\n\ncatches: test_double\n"""\n\n\ndef double(x):\n    return x + 1\n'
+    )
+    (mistakes / "negates.py").write_text(
+        '"""negates instead of doubling\n\ncatches: test_double, test_sign\n"""\n\n\ndef double(x):\n    return -x\n'
+    )
+    [verdict] = verify(Catalog.load(tmp_path / "katas").katas)
+    assert sorted(verdict.problems) == [
+        "mistake negates: test_sign's Chinese message still has English ('flipped by the call itself'): "
+        "符号 flipped by the call itself"
+    ], verdict.problems
+    assert {(c.mistake, c.check, c.message_zh) for c in verdict.caught} >= {
+        ("plain-english", "test_double", "double(x) 应等于 x * 2")
+    }
+    # a kata (a pack of its own: judge modules are loaded once per path) whose message is English only
+    plain = _tiny_pack(tmp_path / "plain", {}).katas[0]
+    (plain.checks.parent / "mistakes").mkdir()
+    (plain.checks.parent / "mistakes" / "plain_english.py").write_text((mistakes / "plain_english.py").read_text())
+    [verdict] = verify(Catalog.load(tmp_path / "plain" / "katas").katas)
+    assert verdict.problems == [
+        "mistake plain-english: test_double's message has no Chinese (give `both(en, zh)`): double(x) should equal x * 2"
+    ]
