@@ -26,6 +26,7 @@ from urllib.parse import quote
 from grader import report, results
 from grader.catalog import Catalog
 from grader.errors import KataError
+from grader.i18n import status_word, translate
 from grader.results import (
     FAILED,
     JOB_FAILURES,
@@ -240,8 +241,8 @@ def read_skipped(out: Path) -> list[Skipped]:
 
 
 _FEEDBACK = {
-    "failing": {"en": "Every check that did not pass", "zh": "所有未通过的检查"},
-    "dropped": {"en": "Files not graded (the kata does not name them)", "zh": "未评分的文件（练习未列出它们）"},
+    "failing": {"en": "Every check that did not pass:", "zh": "所有未通过的检查："},
+    "dropped": {"en": "Files not graded (the kata does not name them):", "zh": "未评分的文件（练习未列出它们）："},
 }
 
 
@@ -253,19 +254,21 @@ def feedback_markdown(learner: LearnerResult, catalog: Catalog, lang: str) -> st
     failing = []
     for kata in learner.katas:
         if kata.status in UNSTARTED:  # one line, not one per check
-            failing.append(f"{kata.kata}: {kata.status} — {kata.status_message}")
+            failing.append(f"{kata.kata}: {status_word(kata.status, lang)} — {translate(kata.status_message, lang)}")
             continue
-        failing += [
-            f"{kata.kata} · {c.localized_title(lang)}: {c.outcome}"
-            + (f" — {c.message.strip().splitlines()[0][:200]}" if c.message.strip() else "")
-            for c in kata.checks
-            if c.outcome not in results.CLEAN
-        ]
+        for c in kata.checks:
+            if c.outcome in results.CLEAN:
+                continue
+            message = c.localized_message(lang).strip()
+            failing.append(
+                f"{kata.kata} · {c.localized_title(lang)}{'：' if lang == 'zh' else ': '}{status_word(c.outcome, lang)}"
+                + (f" — {message.splitlines()[0][:200]}" if message else "")
+            )
     if failing:
-        blocks.append(f"{_FEEDBACK['failing'][lang]}:\n" + "\n".join(f"- {line}" for line in failing))
+        blocks.append(f"{_FEEDBACK['failing'][lang]}\n" + "\n".join(f"- {line}" for line in failing))
     dropped = [f"{k.kata}: {', '.join(k.dropped_files)}" for k in learner.katas if k.dropped_files]
     if dropped:
-        blocks.append(f"{_FEEDBACK['dropped'][lang]}:\n" + "\n".join(f"- {line}" for line in dropped))
+        blocks.append(f"{_FEEDBACK['dropped'][lang]}\n" + "\n".join(f"- {line}" for line in dropped))
     title = safe_text(learner.learner).replace("\n", " ")
     return f"# {title}\n\n" + "\n".join(_fenced(safe_text(block)) for block in blocks)
 

@@ -22,6 +22,7 @@ from grader import exports, report
 from grader.batch import Progress, Regrade, missing_result, parse_retry
 from grader.catalog import Catalog
 from grader.errors import KataError
+from grader.i18n import status_word
 from grader.results import CheckResult, KataResult, LearnerResult
 
 xmlschema = pytest.importorskip("xmlschema")
@@ -130,7 +131,7 @@ def test_feedback_lists_every_failing_check_and_dropped_files(tensors, learners,
     assert heading in text
     listed = [line for line in text.splitlines() if line.startswith("- tensors · ")]
     assert listed == [
-        f"- tensors · {c.localized_title(lang)}: failed — message {i}"
+        f"- tensors · {c.localized_title(lang)}{'：' if lang == 'zh' else ': '}{status_word('failed', lang)} — message {i}"
         for i, c in enumerate(wrong.katas[0].checks)
         if c.outcome == "failed"
     ]
