@@ -12,10 +12,11 @@ def gradient(f, x):
 
     f takes a tensor shaped like x and returns a scalar tensor, e.g. `lambda t: (t ** 2).sum()`.
     x may or may not require grad: leave x itself untouched (its values, requires_grad and .grad).
-    练习 1：返回标量函数 f 在点 x 处的梯度（一个新张量）。
-    f 接收一个与 x 形状相同的张量并返回标量张量。x 可能 requires_grad，也可能不：
+    第 1 小题：返回标量函数 f 在点 x 处的梯度（一个新张量）。
+    f 接收一个与 x 形状相同的张量并返回标量张量。x 可能需要梯度（requires_grad），也可能不需要：
     不要改动调用者的 x（它的值、requires_grad 和 .grad 都保持原样）。
-    Hint/提示: detach, clone, requires_grad_, backward, .grad
+    Hint: detach, clone, requires_grad_, backward, .grad
+    提示：detach、clone、requires_grad_、backward、.grad
     """
     raise NotImplementedError("exercise 1: gradient")
 
@@ -25,10 +26,11 @@ def per_batch_gradients(loss_fn, w, batches):
 
     w is a leaf that requires grad (think: a model parameter); its .grad may already hold an old
     gradient when you get it. Entry i must be the gradient of batch i alone.
-    练习 2：对每个批次分别计算 loss_fn(w, batch) 关于 w 的梯度，返回这些梯度组成的列表。
+    第 2 小题：对每个批次分别计算 loss_fn(w, batch) 关于 w 的梯度，返回这些梯度组成的列表。
     w 是 requires_grad 的叶子张量（就像模型参数），传进来时它的 .grad 可能已经存着旧梯度。
     第 i 项必须只是第 i 个批次的梯度。
-    Careful/注意: backward() adds into .grad — it does not overwrite it.
+    Careful: backward() adds into .grad — it does not overwrite it.
+    注意：backward() 会把梯度累加到 .grad 上，而不是覆盖它。
     """
     raise NotImplementedError("exercise 2: per_batch_gradients")
 
@@ -38,9 +40,10 @@ def gradient_descent(f, x0, lr, steps):
 
     Repeat `steps` times: x ← x − lr · ∇f(x). Return the final x as a tensor that does not require
     grad. Do not change x0.
-    练习 3：从 x0 出发，用最朴素的梯度下降最小化标量函数 f。
+    第 3 小题：从 x0 出发，用最朴素的梯度下降最小化标量函数 f。
     重复 steps 次：x ← x − lr · ∇f(x)。返回最终的 x（一个不需要梯度的张量），不要修改 x0。
-    Hint/提示: a new forward pass (a new graph) every step; clear .grad; update under torch.no_grad()
+    Hint: a new forward pass (a new graph) every step; clear .grad; update under torch.no_grad()
+    提示：每一步都重新做一次前向计算（新建计算图）；清空 .grad；在 torch.no_grad() 下更新。
     """
     raise NotImplementedError("exercise 3: gradient_descent")
 
@@ -50,9 +53,10 @@ def predict(model, x):
 
     Afterwards gradient tracking is as it was before the call (the caller may already be inside
     its own torch.no_grad()).
-    练习 4：用 model 对 x 做推理：不记录计算图，输出不需要梯度。
+    第 4 小题：用 model 对 x 做推理：不记录计算图，输出不需要梯度。
     返回后梯度跟踪恢复到调用前的状态（调用者可能本来就在自己的 torch.no_grad() 之中）。
-    Hint/提示: torch.no_grad()
+    Hint: torch.no_grad()
+    提示：torch.no_grad()
     """
     raise NotImplementedError("exercise 4: predict")
 
@@ -61,8 +65,9 @@ def to_numpy(t):
     """Exercise 5: a NumPy array with the values, shape and dtype of t (t may require grad, may be on a GPU).
 
     Any dtype (float32, float64, int64, ...) and any shape; leave t itself as it was.
-    练习 5：返回一个 NumPy 数组，其值、形状和 dtype 与 t 相同（t 可能 requires_grad，也可能在 GPU 上）。
+    第 5 小题：返回一个 NumPy 数组，其值、形状和 dtype 与 t 相同（t 可能 requires_grad，也可能在 GPU 上）。
     dtype 任意（float32、float64、int64……），形状任意；t 本身保持原样。
-    Hint/提示: detach, cpu, numpy
+    Hint: detach, cpu, numpy
+    提示：detach、cpu、numpy
     """
     raise NotImplementedError("exercise 5: to_numpy")
