@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
@@ -59,11 +60,91 @@ def _h(key: str) -> str:
     return say(key, _help_language())
 
 
-app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=_h("help_app"))
+class _Formatter(typer.Context.formatter_class):
+    """click's help formatter, with "Usage:" in the learner's language. The usage line is the first thing
+    typer draws on a help page or above a usage error, so the words it draws next are set here too: only
+    then, since loading typer's rich_utils costs a command ~0.4 s."""
 
-KatasOption = typer.Option(None, "--katas", help=_h("help_katas"))
-WorkspaceOption = typer.Option(None, "-w", "--workspace", help=_h("help_workspace"))
-DeviceOption = typer.Option("auto", "--device", help=_h("help_device"))
+    def write_usage(self, prog: str, args: str = "", prefix: Optional[str] = None) -> None:
+        lang = _help_language()
+        _localise_rich_help(lang)
+        super().write_usage(prog, args, say("help_usage", lang) if prefix is None else prefix)
+
+
+class _Context(typer.Context):
+    """Every command's context: its --help speaks the learner's language and shows plain metavars."""
+
+    formatter_class = _Formatter
+
+    def __init__(self, command, *args, **kwargs) -> None:
+        super().__init__(command, *args, **kwargs)
+        help_option = command.get_help_option(self)
+        if help_option is not None:
+            help_option.help = say("help_help", _help_language())
+        for param in command.get_params(self):
+            _plain_metavar(param)
+
+
+def _plain_metavar(param) -> None:
+    """A metavar a learner reads as a word (ID, PATH; nothing for a flag), not typer's type (<list[str]>, <bool>)."""
+    from typer import core
+
+    if isinstance(param, core.TyperArgument):
+        param.display_type_rich = _no_type  # its name (ID) already says what it takes
+    elif isinstance(param, core.TyperOption) and param.metavar is None:
+        # a flag takes no value; any other option is named after itself (--out OUT)
+        param.metavar = "" if param.is_flag else max(param.opts, key=len).lstrip("-").upper()
+
+
+def _no_type(ctx: typer.Context) -> None:
+    return None
+
+
+def _localise_rich_help(lang: str) -> None:
+    """The words typer's rich help draws around our texts (module constants it reads each time it draws)."""
+    from rich.text import Text
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = say("help_arguments", lang)
+    rich_utils.OPTIONS_PANEL_TITLE = say("help_options", lang)
+    rich_utils.COMMANDS_PANEL_TITLE = say("help_commands", lang)
+    rich_utils.DEFAULT_STRING = say("help_default", lang, value="{}")
+    rich_utils.REQUIRED_LONG_STRING = say("help_required", lang)
+    rich_utils.ERRORS_PANEL_TITLE = say("help_error", lang)
+    rich_utils.RICH_HELP = say("help_try", lang, command="[blue]'{command_path} {help_option}'[/]")
+    rich_utils.ABORTED_TEXT = say("help_aborted", lang)
+    make_text = rich_utils._make_rich_text
+    if getattr(make_text, "folds", False):
+        return
+
+    def folding(**kwargs):
+        # rich breaks a table cell's text at spaces only and cuts a longer word with …: Chinese has no
+        # spaces, so a help text folds at the cell's edge instead
+        text = make_text(**kwargs)
+        if isinstance(text, Text):
+            text.overflow = "fold"
+        return text
+
+    folding.folds = True
+    rich_utils._make_rich_text = folding
+
+
+class _Group(TyperGroup):
+    """The app's command groups: each command's context is a `_Context`."""
+
+    context_class = _Context
+
+    def __init__(self, **settings) -> None:
+        super().__init__(**settings)
+        for command in self.commands.values():
+            command.context_class = _Context
+
+
+app = _App(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=_h("help_app"))
+
+KatasOption = typer.Option(None, "--katas", metavar="PATH", help=_h("help_katas"))
+WorkspaceOption = typer.Option(None, "-w", "--workspace", metavar="PATH", help=_h("help_workspace"))
+DeviceOption = typer.Option("auto", "--device", metavar="DEVICE", help=_h("help_device"))
 
 
 class _Session:
@@ -129,17 +210,16 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     typer.echo(tabulate(rows, headers=headers, tablefmt="simple"))
 
 
-@app.command()
+@app.command(help=_h("help_start"))
 def start(
-    kata_id: str = typer.Argument(..., metavar="ID", help="The kata to start, e.g. tensors."),
+    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_start_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
-    notebook: bool = typer.Option(
-        False, "--notebook", help="Also write ID/ID.ipynb for Jupyter: the file graded from then on."
-    ),
+    notebook: bool = typer.Option(False, "--notebook", help=_h("help_notebook")),
 ) -> None:
     """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
     from grader import notebook as notebooks
+    from grader import terminal_markdown
     from grader.api import add_notebook
 
     kata = _kata(Catalog.load(katas), kata_id)
@@ -149,7 +229,7 @@ def start(
     if notebook:
         path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
         report.append((path.name, created))
-    typer.echo(kata.readme(lang).read_text(encoding="utf-8").rstrip())
+    typer.echo(terminal_markdown.for_terminal(kata.readme(lang).read_text(encoding="utf-8"), sys.stdout))
     typer.echo("")
     typer.echo(say("started", lang, id=kata.id, path=space.folder(kata)))
     for name, created in report:
@@ -161,9 +241,9 @@ def start(
         typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
 
 
-@app.command("notebook")
+@app.command("notebook", help=_h("help_make_notebook"))
 def make_notebook(
-    kata_id: str = typer.Argument(..., metavar="ID"),
+    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -175,11 +255,11 @@ def make_notebook(
 
 @app.command(help=_h("help_grade"))
 def grade(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help=_h("help_grade_ids")),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=_h("help_grade_ids")),
     workspace: Optional[Path] = WorkspaceOption,
     device: str = DeviceOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help=_h("help_timeout")),
-    json_file: Optional[Path] = typer.Option(None, "--json", help=_h("help_json")),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, metavar="SECONDS", help=_h("help_timeout")),
+    json_file: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help=_h("help_json")),
     katas: Optional[Path] = KatasOption,
     everything: bool = typer.Option(False, "--all", help=_h("help_grade_all")),
     verbose: bool = typer.Option(False, "-v", "--verbose", help=_h("help_verbose")),
@@ -267,8 +347,8 @@ class _ProgressLine:
 
 @app.command(help=_h("help_hint"))
 def hint(
-    kata_id: str = typer.Argument(..., metavar="ID"),
-    number: Optional[int] = typer.Argument(None, metavar="[N]", min=1, help=_h("help_hint_n")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
+    number: Optional[int] = typer.Argument(None, metavar="N", min=1, help=_h("help_hint_n")),
     every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
@@ -302,7 +382,7 @@ def hint(
 
 @app.command(help=_h("help_reset"))
 def reset(
-    kata_id: str = typer.Argument(..., metavar="ID"),
+    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
     yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
@@ -506,7 +586,9 @@ def merge(
 
 
 export_app = typer.Typer(
-    no_args_is_help=True, help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions."
+    cls=_Group,
+    no_args_is_help=True,
+    help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.",
 )
 app.add_typer(export_app, name="export")
 VisibilityOption = typer.Option(
@@ -627,7 +709,7 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
 
 @app.command(help=_h("help_watch"))
 def watch(
-    kata_id: Optional[str] = typer.Argument(None, metavar="[ID]", help=_h("help_watch_id")),
+    kata_id: Optional[str] = typer.Argument(None, metavar="ID", help=_h("help_watch_id")),
     workspace: Optional[Path] = WorkspaceOption,
     poll: bool = typer.Option(False, "--poll", help=_h("help_poll")),
     device: str = DeviceOption,
@@ -636,7 +718,7 @@ def watch(
     """Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit."""
     from contextlib import closing
 
-    from grader import devices
+    from grader import devices, terminal_markdown
     from grader import watch as watching
     from grader.scorecard import render
 
@@ -650,6 +732,10 @@ def watch(
         with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
             after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):
+                if isinstance(update, watching.Instructions):  # the next kata's README, rendered like `kata start`'s
+                    typer.echo(f"{update.message}\n\n{terminal_markdown.for_terminal(update.markdown, sys.stdout)}")
+                    after_message = True
+                    continue
                 if isinstance(update, str):
                     typer.echo(update)
                     after_message = True

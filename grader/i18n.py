@@ -283,6 +283,37 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Poll for changes (network mounts and other file systems where save events do not arrive).",
         "zh": "轮询文件变化（用于收不到保存事件的网络盘等文件系统）。",
     },
+    "help_start": {
+        "en": "Copy the kata's stub into your workspace (never overwriting your files) and show its instructions.",
+        "zh": "把练习的初始代码复制到你的工作区（绝不覆盖你已有的文件），并显示练习说明。",
+    },
+    "help_start_id": {
+        "en": "The kata to start: its id (e.g. tensors) or its number in `kata list`.",
+        "zh": "要开始的练习：名称（例如 tensors）或它在 `kata list` 中的序号。",
+    },
+    "help_kata_id": {
+        "en": "The kata: its id (e.g. tensors) or its number in `kata list`.",
+        "zh": "练习：名称（例如 tensors）或它在 `kata list` 中的序号。",
+    },
+    "help_notebook": {
+        "en": "Also write ID/ID.ipynb for Jupyter: the file graded from then on.",
+        "zh": "同时为 Jupyter 生成 ID/ID.ipynb：此后评分以它为准。",
+    },
+    "help_make_notebook": {
+        "en": "Write ID/ID.ipynb for a started kata from your current file; graded while saved after the .py.",
+        "zh": "根据你当前的文件为已开始的练习生成 ID/ID.ipynb；只要它比 .py 保存得晚，评分就以它为准。",
+    },
+    # the words typer and click put around the help texts
+    "help_usage": {"en": "Usage: ", "zh": "用法："},
+    "help_arguments": {"en": "Arguments", "zh": "参数"},
+    "help_options": {"en": "Options", "zh": "选项"},
+    "help_commands": {"en": "Commands", "zh": "命令"},
+    "help_default": {"en": "[default: {value}]", "zh": "[默认：{value}]"},
+    "help_required": {"en": "[required]", "zh": "[必填]"},
+    "help_help": {"en": "Show this message and exit.", "zh": "显示本帮助并退出。"},
+    "help_error": {"en": "Error", "zh": "错误"},
+    "help_try": {"en": "Try {command} for help.", "zh": "运行 {command} 查看帮助。"},
+    "help_aborted": {"en": "Aborted.", "zh": "已中止。"},
     # doctor labels
     "doctor_python": {"en": "python", "zh": "Python"},
     "doctor_platform": {"en": "platform", "zh": "平台"},

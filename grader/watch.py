@@ -44,6 +44,18 @@ def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
     return (unfinished or started or list(catalog))[0]
 
 
+class Instructions(str):
+    """A message followed by a kata's instructions: as text, both; for the CLI to render, `markdown` apart."""
+
+    message: str
+    markdown: str
+
+    def __new__(cls, message: str, markdown: str) -> "Instructions":
+        text = super().__new__(cls, f"{message}\n\n{markdown}")
+        text.message, text.markdown = message, markdown
+        return text
+
+
 class WatchSession:
     """The kata being watched, its warm worker, and what the keys do."""
 
@@ -89,11 +101,9 @@ class WatchSession:
         if not later:
             return say("watch_last", self.lang)
         self._switch(later[0])
-        instructions = self.kata.readme(self.lang).read_text(encoding="utf-8").rstrip()
-        return (
-            say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0])
-            + "\n\n"
-            + instructions
+        return Instructions(
+            say("watch_next", self.lang, id=self.kata.id, path=self.space.folder(self.kata) / self.kata.files[0]),
+            self.kata.readme(self.lang).read_text(encoding="utf-8").rstrip(),
         )
 
     def footer(self, keys: bool) -> str:
