@@ -14,10 +14,11 @@ def classification_loss(logits, labels):
 
     labels hold class numbers but may come as float (3.0) or int32 from a file: the loss needs
     int64 class indices. Use nn.CrossEntropyLoss (or F.cross_entropy).
-    练习 1：计算原始分数 logits（形状 (N, C)）相对类别标签 labels（形状 (N,)）的平均交叉熵损失。
+    第 1 小题：计算原始分数 logits（形状 (N, C)）相对类别标签 labels（形状 (N,)）的平均交叉熵损失。
     labels 存的是类别编号，但从文件读入时可能是 float（3.0）或 int32：损失函数需要 int64 类别索引。
     请使用 nn.CrossEntropyLoss（或 F.cross_entropy）。
-    Careful/注意: CrossEntropyLoss applies log-softmax itself — pass raw logits.
+    Careful: CrossEntropyLoss applies log-softmax itself — pass raw logits.
+    注意：CrossEntropyLoss 内部已经做了 log-softmax，请直接传入原始 logits。
     """
     raise NotImplementedError("exercise 1: classification_loss")
 
@@ -27,11 +28,13 @@ def regression_loss(pred, target):
 
     pred comes from a model ending in nn.Linear(..., 1), so it is (N, 1); target is (N,) or (N, 1).
     Compare prediction i with target i only. Use nn.MSELoss (or F.mse_loss).
-    练习 2：计算预测值与目标值之间的均方误差。
+    第 2 小题：计算预测值与目标值之间的均方误差。
     pred 来自以 nn.Linear(..., 1) 结尾的模型，形状为 (N, 1)；target 的形状为 (N,) 或 (N, 1)。
     只比较第 i 个预测与第 i 个目标。请使用 nn.MSELoss（或 F.mse_loss）。
-    Careful/注意: (N, 1) against (N,) broadcasts to an (N, N) table: give pred the target's shape
+    Careful: (N, 1) against (N,) broadcasts to an (N, N) table: give pred the target's shape
     (pred.view_as(target)); pred.squeeze(1) would break an (N, 1) target the same way.
+    注意：(N, 1) 与 (N,) 相减会广播成 (N, N) 的表格：先让 pred 的形状与 target 相同
+    （pred.view_as(target)）；对 (N, 1) 的 target 用 pred.squeeze(1) 也会出同样的问题。
     """
     raise NotImplementedError("exercise 2: regression_loss")
 
@@ -41,10 +44,11 @@ def stable_cross_entropy(logits, targets):
 
     loss_i = logsumexp(logits_i) − logits_i[targets_i]; return the mean over the batch.
     targets are int64 class indices. Do not call F.cross_entropy / nn.CrossEntropyLoss here.
-    练习 3：手写平均交叉熵，即使 logits 非常大（比如 ±10000）也要正确。
+    第 3 小题：手写平均交叉熵，即使 logits 非常大（比如 ±10000）也要正确。
     loss_i = logsumexp(logits_i) − logits_i[targets_i]，返回整批的平均值。targets 是 int64 类别索引。
     这里不要调用 F.cross_entropy / nn.CrossEntropyLoss。
-    Hint/提示: torch.logsumexp, gather (or indexing with torch.arange)
+    Hint: torch.logsumexp, gather (or indexing with torch.arange)
+    提示：torch.logsumexp、gather（或用 torch.arange 做索引）
     """
     raise NotImplementedError("exercise 3: stable_cross_entropy")
 
@@ -53,8 +57,9 @@ def hardest_examples(logits, targets, k):
     """Exercise 4: the indices of the k samples with the largest cross-entropy loss, largest first.
 
     Returns an int64 tensor of shape (k,).
-    练习 4：返回交叉熵损失最大的 k 个样本的下标（从大到小），形状为 (k,) 的 int64 张量。
-    Hint/提示: reduction="none", topk
+    第 4 小题：返回交叉熵损失最大的 k 个样本的下标（从大到小），形状为 (k,) 的 int64 张量。
+    Hint: reduction="none", topk
+    提示：reduction="none"、topk
     """
     raise NotImplementedError("exercise 4: hardest_examples")
 
@@ -65,9 +70,10 @@ def masked_token_loss(logits, targets, pad_index):
     logits: (B, T, C) scores for B sequences of T positions; targets: (B, T) class indices, where
     positions holding pad_index are padding (any class number). Average over the non-padding
     positions only. The logits and targets need not be contiguous in memory.
-    练习 5：对补齐（padding）后的序列，只在真实词元上计算平均交叉熵。
+    第 5 小题：对填充（padding）后的序列，只在真实词元上计算平均交叉熵。
     logits：(B, T, C)，即 B 个序列、每个 T 个位置的分数；targets：(B, T) 类别索引，其中等于 pad_index
-    的位置是补齐位（pad_index 可以是任何类别编号）。只对非补齐位置求平均。logits 和 targets 在内存中不一定连续。
-    Hint/提示: CrossEntropyLoss wants classes on dim 1; ignore_index
+    的位置是填充位置（pad_index 可以是任何类别编号）。只对非填充位置求平均。logits 和 targets 在内存中不一定连续。
+    Hint: CrossEntropyLoss wants classes on dim 1; ignore_index
+    提示：CrossEntropyLoss 要求类别在第 1 维；用 ignore_index 忽略填充位置。
     """
     raise NotImplementedError("exercise 5: masked_token_loss")
