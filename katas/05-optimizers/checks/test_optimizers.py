@@ -10,6 +10,7 @@ import torch._dynamo  # noqa: F401 - building the judge's torch.optim optimizers
 from torch import nn
 
 from grader import expect
+from grader.bilingual import Text, both
 from grader.observations import Raised
 
 
@@ -64,31 +65,56 @@ def _reference_step(model, optimizer, x, y, loss_fn=nn.functional.mse_loss):
     optimizer.step()
 
 
-def _compare_path(steps, make_reference, spec, batches, name, why):
+def _compare_path(steps, make_reference, spec, batches, name: Text, why: Text) -> None:
     """The parameters the child saw after each step against the judge's own model and optimizer."""
-    steps = expect.returned(steps, name=f"training with the optimizer of {name}")
+    steps = expect.returned(
+        steps, name=both("training with the optimizer of {name}", "用 {name} 训练时").format(name=name)
+    )
     reference = _model(spec)
     reference_optimizer = make_reference(reference)
     for step, ((x, y), got) in enumerate(zip(batches, steps, strict=True), start=1):
         _reference_step(reference, reference_optimizer, x, y)
         for key, want in reference.named_parameters():
-            expect.close(got[key], want, name=f"{name}, after step {step}: parameter {key}", why=why)
+            expect.close(
+                got[key],
+                want,
+                name=both(
+                    "{name}, after step {step}: parameter {key}", "用 {name} 训练 {step} 步之后，参数 {key}"
+                ).format(name=name, step=step, key=key),
+                why=why,
+            )
 
 
-def _check_holds(got, spec, name):
+def _check_holds(got, spec, name: Text):
     """The learner's object is a torch.optim optimizer holding every parameter of the model."""
     expect.returned(got["optimizer"], name=name)
     holds = got["holds"]
     if not holds["is_optimizer"]:
-        raise AssertionError(f"{name} should return a torch.optim optimizer, got {holds['type']}")
+        raise AssertionError(
+            both(
+                "{name} should return a torch.optim optimizer, got {kind}",
+                "{name} 应返回一个 torch.optim 优化器，实际返回的是 {kind}",
+            ).format(name=name, kind=holds["type"])
+        )
     held = {key for group in holds["groups"] for key in group["params"] if key is not None}
     wanted = set(spec["weights"])
     if held != wanted or holds["foreign"]:
         raise AssertionError(
-            f"{name}: the optimizer holds {len(held & wanted)} of the model's {len(wanted)} parameters "
-            f"(plus {holds['foreign']} others); pass model.parameters() so it updates all of them"
+            both(
+                "{name}: the optimizer holds {held} of the model's {wanted} parameters "
+                "(plus {foreign} others); pass model.parameters() so it updates all of them",
+                "{name}：优化器持有模型 {wanted} 个参数中的 {held} 个（外加 {foreign} 个其他参数）；"
+                "请传入 model.parameters()，让它更新全部参数",
+            ).format(name=name, held=len(held & wanted), wanted=len(wanted), foreign=holds["foreign"])
         )
     return holds
+
+
+def _made_by(spec, kind: str, lr: float) -> Text:
+    """How the messages name a make_optimizer call on a model of `spec`'s dtype."""
+    return both('make_optimizer({dtype} model, "{kind}", {lr})', 'make_optimizer({dtype} 模型, "{kind}", {lr})').format(
+        dtype=spec["dtype"], kind=kind, lr=lr
+    )
 
 
 def test_make_optimizer_sgd(rng):
@@ -101,7 +127,7 @@ def test_make_optimizer_sgd(rng):
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         spec, lr = case["model"], case["lr"]
-        name = f'make_optimizer({spec["dtype"]} model, "sgd", {lr})'
+        name = _made_by(spec, "sgd", lr)
         _check_holds(got, spec, name)
         _compare_path(
             got["steps"],
@@ -109,8 +135,12 @@ def test_make_optimizer_sgd(rng):
             spec,
             case["batches"],
             name,
-            f"expected torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9); if step 1 matches and "
-            "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate",
+            both(
+                f"expected torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9); if step 1 matches and "
+                "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate",
+                f"应与 torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9) 一致；如果第 1 步对而第 2 步不对，"
+                "说明缺了动量；如果第 1 步就不同，请检查学习率",
+            ),
         )
 
 
@@ -124,7 +154,7 @@ def test_make_optimizer_adam(rng):
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         spec, lr = case["model"], case["lr"]
-        name = f'make_optimizer({spec["dtype"]} model, "adam", {lr})'
+        name = _made_by(spec, "adam", lr)
         _check_holds(got, spec, name)
         _compare_path(
             got["steps"],
@@ -132,7 +162,10 @@ def test_make_optimizer_adam(rng):
             spec,
             case["batches"],
             name,
-            f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps",
+            both(
+                f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps",
+                f"应与 torch.optim.Adam(model.parameters(), lr={lr}) 一致，betas 和 eps 用默认值",
+            ),
         )
 
 
@@ -172,34 +205,58 @@ def test_train_step(rng):
             with torch.no_grad():
                 want_loss = loss_fn(reference(x), y).item()
             _reference_step(reference, reference_optimizer, x, y, loss_fn)
-            name = f"train_step with {kind}, {case['loss']}, a {spec['dtype']} batch of {len(x)}, step {step}"
+            # the Chinese name ends in a full-width bracket, so its sentences follow it without a space
+            name = both(
+                "train_step with {kind}, {loss}, a {dtype} batch of {rows}, step {step}",
+                "train_step（{kind}、{loss}、大小为 {rows} 的 {dtype} 批次，第 {step} 步）",
+            ).format(kind=kind, loss=case["loss"], dtype=spec["dtype"], rows=len(x), step=step)
             loss = expect.returned(got["loss"], name=name)
             if not isinstance(loss, float):
                 raise AssertionError(
-                    f"{name} should return the loss as a Python float, got {got['loss_type']}; "
-                    "use loss.item() (returning the tensor keeps its whole graph alive)"
+                    both(
+                        "{name} should return the loss as a Python float, got {kind}; "
+                        "use loss.item() (returning the tensor keeps its whole graph alive)",
+                        "{name}应以 Python float 返回损失，实际返回的是 {kind}；"
+                        "请用 loss.item()（返回张量会让它的整张计算图一直留在内存里）",
+                    ).format(name=name, kind=got["loss_type"])
                 )
             if not abs(loss - want_loss) <= 1e-5 * max(1.0, abs(want_loss)):
                 raise AssertionError(
-                    f"{name} returned loss {loss:.6g}, expected {want_loss:.6g} (the loss of the batch before the update)"
+                    both(
+                        "{name} returned loss {got}, expected {want} (the loss of the batch before the update)",
+                        "{name}返回的损失是 {got}，应为 {want}（即更新之前这个批次的损失）",
+                    ).format(name=name, got=f"{loss:.6g}", want=f"{want_loss:.6g}")
                 )
             if all(torch.equal(got["parameters"][key], before[key]) for key in before):
                 raise AssertionError(
-                    f"{name} did not change the parameters: step() found no gradients; it must come after "
-                    "backward(), and zero_grad() must come before backward() (between backward() and step() it "
-                    "wipes the gradients just computed)"
+                    both(
+                        "{name} did not change the parameters: step() found no gradients; it must come after "
+                        "backward(), and zero_grad() must come before backward() (between backward() and step() it "
+                        "wipes the gradients just computed)",
+                        "{name}没有改变参数：step() 没有找到梯度；它必须在 backward() 之后调用，"
+                        "而 zero_grad() 必须在 backward() 之前调用（放在 backward() 和 step() 之间会清掉刚算出的梯度）",
+                    ).format(name=name)
                 )
             for key, want in reference.named_parameters():
                 expect.close(
                     got["parameters"][key],
                     want,
-                    name=f"after {name}: parameter {key}",
-                    why="expected zero_grad() -> loss -> backward() -> step(); a difference usually means old "
-                    "gradients were added in (zero_grad missing, or called after backward) or step() ran "
-                    "before backward()",
+                    name=both("after {name}: parameter {key}", "{name}之后，参数 {key}").format(name=name, key=key),
+                    why=both(
+                        "expected zero_grad() -> loss -> backward() -> step(); a difference usually means old "
+                        "gradients were added in (zero_grad missing, or called after backward) or step() ran "
+                        "before backward()",
+                        "应按 zero_grad() -> loss -> backward() -> step() 的顺序；出现差异通常说明旧梯度被累加了进来"
+                        "（缺少 zero_grad，或在 backward 之后才调用），或者 step() 在 backward() 之前就运行了",
+                    ),
                 )
             if not (torch.equal(got["x"], x) and torch.equal(got["y"], y)):
-                raise AssertionError(f"{name} changed the batch (x or y) in place: leave the caller's data alone")
+                raise AssertionError(
+                    both(
+                        "{name} changed the batch (x or y) in place: leave the caller's data alone",
+                        "{name}原地修改了批次数据（x 或 y）：请不要改动调用方的数据",
+                    ).format(name=name)
+                )
             before = got["parameters"]
 
 
@@ -218,21 +275,33 @@ def test_finetune_groups(rng):
         # which hint fits: torch.optim's own words for a parameter given to two groups
         if isinstance(made, Raised) and made.type == "ValueError" and "more than one parameter group" in made.message:
             raise AssertionError(
-                f"{name}: torch.optim refused the groups because some parameters appear in more than one "
-                "group; model.parameters() already contains the head, so give the body group "
-                "model.body.parameters()"
+                both(
+                    "{name}: torch.optim refused the groups because some parameters appear in more than one "
+                    "group; model.parameters() already contains the head, so give the body group "
+                    "model.body.parameters()",
+                    "{name}：torch.optim 拒绝了这些参数组，因为有参数出现在不止一个组里；model.parameters() "
+                    "已经包含了 head，所以 body 组应传入 model.body.parameters()",
+                ).format(name=name)
             )
         holds = _check_holds(got, spec, name)
         held = [key for group in holds["groups"] for key in group["params"]]
         if len(held) != len(set(held)):
-            raise AssertionError(f"{name}: a parameter appears twice in the optimizer's groups")
+            raise AssertionError(
+                both(
+                    "{name}: a parameter appears twice in the optimizer's groups",
+                    "{name}：有参数在优化器的参数组中出现了两次",
+                ).format(name=name)
+            )
         lrs = {key: group["lr"] for group in holds["groups"] for key in group["params"]}
         for part, want in (("body", lr), ("head", 10 * lr)):
             for key in (k for k in spec["weights"] if k.startswith(f"{part}.")):
                 if abs(lrs[key] - want) > 1e-12:
                     raise AssertionError(
-                        f"{name}: {key} has learning rate {lrs[key]:g}, expected {want:g} "
-                        "(body: lr, head: 10 * lr, both computed from the lr argument)"
+                        both(
+                            "{name}: {key} has learning rate {got}, expected {want} "
+                            "(body: lr, head: 10 * lr, both computed from the lr argument)",
+                            "{name}：{key} 的学习率是 {got}，应为 {want}（body 用 lr，head 用 10 * lr，两者都由参数 lr 算出）",
+                        ).format(name=name, key=key, got=f"{lrs[key]:g}", want=f"{want:g}")
                     )
         _compare_path(
             got["steps"],
@@ -244,8 +313,11 @@ def test_finetune_groups(rng):
             spec,
             case["batches"],
             name,
-            "expected SGD with momentum 0.9 in every group (a group without its own momentum takes "
-            "the optimizer's default)",
+            both(
+                "expected SGD with momentum 0.9 in every group (a group without its own momentum takes "
+                "the optimizer's default)",
+                "每个参数组都应是动量为 0.9 的 SGD（没有单独设置 momentum 的参数组会采用优化器的默认值）",
+            ),
         )
 
 
@@ -277,14 +349,21 @@ def test_scale_lr(rng):
     lrs = [group["lr"] for group in groups]
     if len(lrs) != len(want) or any(abs(a - b) > 1e-12 for a, b in zip(lrs, want)):
         raise AssertionError(
-            f"after scale_lr(opt, 0.5) and scale_lr(opt, 0.2) the three groups' learning rates should be "
-            f"[{', '.join(f'{lr:g}' for lr in want)}], got [{', '.join(f'{lr:g}' for lr in lrs)}]; change group['lr'] "
-            "in every group of optimizer.param_groups (multiply, do not overwrite)"
+            both(
+                "after scale_lr(opt, 0.5) and scale_lr(opt, 0.2) the three groups' learning rates should be "
+                "[{want}], got [{got}]; change group['lr'] in every group of optimizer.param_groups "
+                "(multiply, do not overwrite)",
+                "调用 scale_lr(opt, 0.5) 和 scale_lr(opt, 0.2) 之后，三个参数组的学习率应为 [{want}]，"
+                "实际是 [{got}]；请修改 optimizer.param_groups 中每个组的 group['lr']（乘上系数，不要直接覆盖）",
+            ).format(want=", ".join(f"{lr:g}" for lr in want), got=", ".join(f"{lr:g}" for lr in lrs))
         )
     momenta = [group["momentum"] for group in groups]
     if momenta != [0.5] * 3:
         raise AssertionError(
-            f"scale_lr changed the groups' momentum to {momenta} (expected 0.5 each): change only 'lr'"
+            both(
+                "scale_lr changed the groups' momentum to {momenta} (expected 0.5 each): change only 'lr'",
+                "scale_lr 把各参数组的 momentum 改成了 {momenta}（每组都应为 0.5）：只修改 'lr'",
+            ).format(momenta=momenta)
         )
 
     def reference_optimizer(model):
@@ -298,8 +377,11 @@ def test_scale_lr(rng):
         reference_optimizer,
         spec,
         inputs["batches"],
-        "steps after scale_lr",
-        "step() reads the learning rate from optimizer.param_groups",
+        both("steps after scale_lr", "经过 scale_lr 缩放的 optimizer"),
+        both(
+            "step() reads the learning rate from optimizer.param_groups",
+            "step() 从 optimizer.param_groups 读取学习率",
+        ),
     )
 
 
@@ -334,7 +416,7 @@ def _update_case(rng, dtype, lr, momentum, updates):
     }
 
 
-def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-6):
+def _check_update(got, befores, velocities, grads, lr, momentum, label: Text, atol=1e-6):
     """One update as the child saw it, against v = momentum * v + grad and p - lr * v worked out from
     the state before it; also the velocities a momentum hard-coded to 0.9 would give, to name that mistake."""
     for name, seen, before, velocity, grad in zip(_NAMES, got, befores, velocities, grads, strict=True):
@@ -342,16 +424,29 @@ def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-
         want_p = before - lr * want_v
         fixed_v = 0.9 * velocity + grad
         if not seen["same_param"]:
-            raise AssertionError(f"sgd_momentum_update replaced {name} in the params list: change it in place")
+            raise AssertionError(
+                both(
+                    "sgd_momentum_update replaced {name} in the params list: change it in place",
+                    "sgd_momentum_update 替换了 params 列表中的 {name}：请原地修改它",
+                ).format(name=name)
+            )
         if not seen["same_velocity"]:
             raise AssertionError(
-                f"sgd_momentum_update put a new tensor into the velocities list for {name}: update the velocity "
-                "itself in place (v.mul_(momentum).add_(p.grad)), so whoever holds it sees the new value"
+                both(
+                    "sgd_momentum_update put a new tensor into the velocities list for {name}: update the velocity "
+                    "itself in place (v.mul_(momentum).add_(p.grad)), so whoever holds it sees the new value",
+                    "sgd_momentum_update 在 velocities 列表中为 {name} 放入了一个新张量：请原地更新速度张量本身"
+                    "（v.mul_(momentum).add_(p.grad)），这样所有持有它的代码都能看到新值",
+                ).format(name=name)
             )
         if not (seen["is_leaf"] and seen["requires_grad"]):
             raise AssertionError(
-                f"after {label}, {name} is no longer a leaf that requires grad (is_leaf={seen['is_leaf']}, "
-                f"requires_grad={seen['requires_grad']}): do the update under torch.no_grad()"
+                both(
+                    "after {label}, {name} is no longer a leaf that requires grad (is_leaf={is_leaf}, "
+                    "requires_grad={requires_grad}): do the update under torch.no_grad()",
+                    "{label}之后，{name} 不再是需要梯度的叶子张量（is_leaf={is_leaf}，"
+                    "requires_grad={requires_grad}）：请在 torch.no_grad() 下做更新",
+                ).format(label=label, name=name, is_leaf=seen["is_leaf"], requires_grad=seen["requires_grad"])
             )
         p, v = seen["value"], seen["velocity"]
         velocity_ok = v.shape == want_v.shape and bool(torch.allclose(v.to(want_v.dtype), want_v, atol=atol, rtol=1e-4))
@@ -359,18 +454,31 @@ def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-
             moved = float((want_p - before).abs().max())
             if velocity_ok:
                 raise AssertionError(
-                    f"{label} left {name} unchanged (expected it to move by up to {moved:.3g}) although its velocity "
-                    "was updated: `p = p - lr * v` makes a new tensor and only rebinds a local name; change the "
-                    "parameter itself in place (p -= lr * v, or p.sub_(lr * v))"
+                    both(
+                        "{label} left {name} unchanged (expected it to move by up to {moved}) although its velocity "
+                        "was updated: `p = p - lr * v` makes a new tensor and only rebinds a local name; change the "
+                        "parameter itself in place (p -= lr * v, or p.sub_(lr * v))",
+                        "{label}没有改变 {name}（它本应最多移动 {moved}），但它的速度已经更新了："
+                        "`p = p - lr * v` 会创建一个新张量，只是把局部变量名重新绑定到它上面；"
+                        "请原地修改参数本身（p -= lr * v，或 p.sub_(lr * v)）",
+                    ).format(label=label, name=name, moved=f"{moved:.3g}")
                 )
             raise AssertionError(
-                f"{label} changed neither {name} (expected a move of up to {moved:.3g}) nor its velocity the way "
-                "v = momentum * v + grad asks: the update never reached the caller's tensors"
+                both(
+                    "{label} changed neither {name} (expected a move of up to {moved}) nor its velocity the way "
+                    "v = momentum * v + grad asks: the update never reached the caller's tensors",
+                    "{label}既没有改变 {name}（本应最多移动 {moved}），也没有按 v = momentum * v + grad "
+                    "更新它的速度：更新根本没有作用到调用方的张量上",
+                ).format(label=label, name=name, moved=f"{moved:.3g}")
             )
         if seen["grad"] is not None and bool((seen["grad"] != 0).any()):
             raise AssertionError(
-                f"after {label}, {name}.grad still holds a gradient: clear it like zero_grad() "
-                "(p.grad = None or p.grad.zero_()), or the next backward() adds to it"
+                both(
+                    "after {label}, {name}.grad still holds a gradient: clear it like zero_grad() "
+                    "(p.grad = None or p.grad.zero_()), or the next backward() adds to it",
+                    "{label}之后，{name}.grad 中仍留有梯度：请像 zero_grad() 那样清空它"
+                    "（p.grad = None 或 p.grad.zero_()），否则下一次 backward() 会累加到上面",
+                ).format(label=label, name=name)
             )
         if (
             not velocity_ok
@@ -378,24 +486,36 @@ def _check_update(got, befores, velocities, grads, lr, momentum, label, atol=1e-
             and torch.allclose(v.to(fixed_v.dtype), fixed_v, atol=atol, rtol=1e-4)
         ):
             raise AssertionError(
-                f"the velocity of {name} after {label} is 0.9 * v + grad: use the momentum argument, not a fixed 0.9"
+                both(
+                    "the velocity of {name} after {label} is 0.9 * v + grad: use the momentum argument, not a fixed 0.9",
+                    "{label}之后，{name} 的速度是 0.9 * v + grad：请使用参数 momentum，不要写死 0.9",
+                ).format(label=label, name=name)
             )
         expect.close(
             v,
             want_v,
-            name=f"the velocity of {name} after {label}",
+            name=both("the velocity of {name} after {label}", "{label}之后 {name} 的速度").format(
+                label=label, name=name
+            ),
             atol=atol,
             rtol=1e-4,
-            why="expected v = momentum * v + grad, updated in place in the velocities list "
-            "(`v = momentum * v + g` only rebinds a local name, so the next call starts from the old velocity)",
+            why=both(
+                "expected v = momentum * v + grad, updated in place in the velocities list "
+                "(`v = momentum * v + g` only rebinds a local name, so the next call starts from the old velocity)",
+                "应为 v = momentum * v + grad，并在 velocities 列表中原地更新"
+                "（`v = momentum * v + g` 只是重新绑定局部变量名，下一次调用仍会从旧的速度开始）",
+            ),
         )
         expect.close(
             p,
             want_p,
-            name=f"{name} after {label}",
+            name=both("{name} after {label}", "{label}之后的 {name}").format(label=label, name=name),
             atol=atol,
             rtol=1e-4,
-            why="expected p - lr * v with the new velocity v, changed in place",
+            why=both(
+                "expected p - lr * v with the new velocity v, changed in place",
+                "应为 p - lr * v（v 是新的速度），并原地修改",
+            ),
         )
 
 
@@ -408,7 +528,11 @@ def _judge_updates(case, seen):
     mirror = [p.clone().requires_grad_() for p in befores]
     reference_optimizer = torch.optim.SGD(mirror, lr=lr, momentum=momentum)
     for step, ((x, y), got) in enumerate(zip(case["data"], seen), start=1):
-        label = f"update {step} (lr={lr}, momentum={momentum}, {dtype})"
+        # the Chinese label ends in a full-width bracket, so its sentences follow it without a space
+        label = both(
+            "update {step} (lr={lr}, momentum={momentum}, {dtype})",
+            "第 {step} 次更新（lr={lr}，momentum={momentum}，{dtype}）",
+        ).format(step=step, lr=lr, momentum=momentum, dtype=dtype)
         raised = got["raised"]
         # which hint fits: autograd's own words for an in-place change it was asked to record
         if (
@@ -418,10 +542,16 @@ def _judge_updates(case, seen):
         ):
             first = raised.message.splitlines()[0].rstrip(".")
             raise AssertionError(
-                f"sgd_momentum_update raised at {label}: {first}; change the parameters inside "
-                "`with torch.no_grad():` so autograd does not record the update"
+                both(
+                    "sgd_momentum_update raised at {label}: {first}; change the parameters inside "
+                    "`with torch.no_grad():` so autograd does not record the update",
+                    "sgd_momentum_update 在{label}时抛出了 {error}: {first}；"
+                    "请在 `with torch.no_grad():` 中修改参数，这样自动求导就不会记录这次更新",
+                ).format(label=label, error=raised.type, first=first)
             )
-        expect.returned(raised, name=f"sgd_momentum_update at {label}")
+        expect.returned(
+            raised, name=both("sgd_momentum_update at {label}", "sgd_momentum_update 在{label}时").format(label=label)
+        )
         grads = _gradients(befores, x, y)
         _check_update(got["params"], befores, velocities, grads, lr, momentum, label)
         reference_optimizer.zero_grad()
@@ -431,16 +561,22 @@ def _judge_updates(case, seen):
             expect.close(
                 p["value"],
                 want,
-                name=f"{name} after {label}, next to torch.optim.SGD",
+                name=both(
+                    "{name} after {label}, next to torch.optim.SGD", "与 torch.optim.SGD 对照，{label}之后的 {name}"
+                ).format(label=label, name=name),
                 atol=1e-5,
                 rtol=1e-4,
-                why="expected the same path as torch.optim.SGD(params, lr, momentum)",
+                why=both(
+                    "expected the same path as torch.optim.SGD(params, lr, momentum)",
+                    "应与 torch.optim.SGD(params, lr, momentum) 的更新轨迹相同",
+                ),
             )
         befores = [p["value"] for p in got["params"]]
         velocities = [p["velocity"] for p in got["params"]]
-    assert len(seen) == len(case["data"]), (
-        f"sgd_momentum_update ran {len(seen)} of {len(case['data'])} updates (lr={lr}, momentum={momentum})"
-    )
+    assert len(seen) == len(case["data"]), both(
+        "sgd_momentum_update ran {ran} of {total} updates (lr={lr}, momentum={momentum})",
+        "sgd_momentum_update 只完成了 {total} 次更新中的 {ran} 次（lr={lr}，momentum={momentum}）",
+    ).format(ran=len(seen), total=len(case["data"]), lr=lr, momentum=momentum)
 
 
 def test_sgd_momentum_first_update(rng):
