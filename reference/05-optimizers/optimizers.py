@@ -12,11 +12,12 @@ def make_optimizer(model, name, lr):
 
     name "sgd"  -> torch.optim.SGD with learning rate lr and momentum 0.9
     name "adam" -> torch.optim.Adam with learning rate lr (its other settings at their defaults)
-    练习 1：为模型的全部参数创建优化器。
+    第 1 小题：为模型的全部参数创建优化器。
     name 为 "sgd" 时返回学习率为 lr、动量（momentum）为 0.9 的 torch.optim.SGD；
     name 为 "adam" 时返回学习率为 lr 的 torch.optim.Adam（其余设置保持默认）。
     """
     # The optimizer keeps references to the parameter tensors and updates them in place.
+    # 优化器保存的是对参数张量的引用，并原地更新它们。
     if name == "sgd":
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     if name == "adam":
@@ -29,17 +30,20 @@ def train_step(model, optimizer, loss_fn, x, y):
 
     The parameters may still hold gradients from earlier work: clear them first, then compute the
     loss loss_fn(model(x), y), backpropagate, and let the optimizer update the parameters.
-    练习 2：在批次 (x, y) 上执行一步训练，并以 Python float 返回损失值。
+    第 2 小题：在批次 (x, y) 上执行一步训练，并以 Python float 返回损失值。
     参数上可能还留着之前计算的梯度：先清零，再计算损失 loss_fn(model(x), y)、反向传播，
     最后让优化器更新参数。
     """
     # backward() ADDS into .grad, so old gradients must be cleared before it runs.
+    # backward() 是把梯度“加”进 .grad，所以在它运行之前必须清掉旧梯度。
     optimizer.zero_grad()
     loss = loss_fn(model(x), y)
     loss.backward()
     # step() reads .grad, so it must come after backward().
+    # step() 读取 .grad，所以必须放在 backward() 之后。
     optimizer.step()
     # .item() gives a plain float and lets the graph be freed.
+    # .item() 给出普通的 float，计算图也就可以被释放了。
     return loss.item()
 
 
@@ -48,12 +52,14 @@ def finetune_optimizer(model, lr):
 
     model has two parts, model.body and model.head. The body's parameters learn with lr,
     the head's parameters with 10 * lr. Every parameter must be in exactly one group.
-    练习 3：为微调创建带两个参数组（parameter group）的 SGD（动量 0.9）。
+    第 3 小题：为微调创建带两个参数组（parameter group）的 SGD（动量 0.9）。
     模型分为 model.body 和 model.head 两部分：body 的参数使用学习率 lr，
     head 的参数使用 10 * lr。每个参数必须恰好属于一个参数组。
     """
     # A group is a dict; keys it lacks (momentum here) come from the optimizer's defaults.
     # model.parameters() would contain the head too: a parameter in two groups is a ValueError.
+    # 参数组是一个字典；它没写的键（这里是 momentum）取优化器的默认值。
+    # model.parameters() 也包含 head：同一个参数出现在两个组里会引发 ValueError。
     return torch.optim.SGD(
         [
             {"params": model.body.parameters()},
@@ -68,10 +74,11 @@ def scale_lr(optimizer, factor):
     """Exercise 4: multiply the learning rate of every parameter group by factor, in place.
 
     Nothing is returned; the optimizer's next step() must use the new learning rates.
-    练习 4：把优化器中每个参数组的学习率都乘以 factor（原地修改）。
+    第 4 小题：把优化器中每个参数组的学习率都乘以 factor（原地修改）。
     不需要返回值；优化器下一次 step() 就要使用新的学习率。
     """
     # The learning rate that step() reads lives in each group dict, not on the optimizer object.
+    # step() 读取的学习率保存在每个参数组的字典里，而不在优化器对象上。
     for group in optimizer.param_groups:
         group["lr"] *= factor
 
@@ -85,7 +92,7 @@ def sgd_momentum_update(params, velocities, lr, momentum):
     For every parameter p with velocity v and gradient g:  v = momentum * v + g,  then  p = p - lr * v.
     Change p in place (the same tensor object), without autograd recording it, and afterwards clear
     p.grad (set it to None or to zeros). Many calls in a row must match torch.optim.SGD(momentum=...).
-    练习 5：手写一次带动量的 SGD 更新，效果等同于 optimizer.step() 之后再 zero_grad()。
+    第 5 小题：手写一次带动量的 SGD 更新，效果等同于 optimizer.step() 之后再 zero_grad()。
     params：叶子张量（requires_grad=True）的列表，其 .grad 已由 backward() 填好。
     velocities：与 params 形状相同的张量列表（第一次更新前全为零）；请原地更新其中每个张量
     （列表里仍是原来的张量对象），使下一次调用能接着使用。对每个参数 p（速度 v、梯度 g）：v = momentum * v + g，然后 p = p - lr * v。
@@ -93,8 +100,12 @@ def sgd_momentum_update(params, velocities, lr, momentum):
     （设为 None 或清零）。连续多次调用的结果必须与 torch.optim.SGD(momentum=...) 一致。
     """
     # An in-place change to a leaf that requires grad must not be recorded by autograd.
+    # 对需要梯度的叶子张量做原地修改时，不能让 autograd 记录下来。
     with torch.no_grad():
         for p, v in zip(params, velocities):
             v.mul_(momentum).add_(p.grad)  # in place: the caller's list keeps the new velocity
+            # 原地修改：调用方列表里的速度就是新值
             p.sub_(lr * v)  # p -= ... keeps the same tensor; p = p - ... would only rebind a name
+            # p -= ... 保留同一个张量；p = p - ... 只会让变量名指向新张量
             p.grad = None  # what optimizer.zero_grad() does by default since PyTorch 2.0
+            # PyTorch 2.0 起 optimizer.zero_grad() 默认就是这样做的
