@@ -23,19 +23,22 @@ def read_idx(path):
     IDX layout (after gunzip): 2 zero bytes, 1 byte data type (0x08 = uint8), 1 byte ndim, then
     ndim sizes as big-endian 4-byte integers, then the values (uint8, row-major).
     MNIST's image files are 3-D (count, 28, 28), its label files 1-D (count,); read any ndim.
-    练习 1：读取一个 gzip 压缩的 IDX 文件，返回形状与文件头一致的 uint8 张量。
+    第 1 小题：读取一个 gzip 压缩的 IDX 文件，返回形状与文件头一致的 uint8 张量。
     IDX 格式（解压后）：2 个零字节、1 个字节的数据类型（0x08 表示 uint8）、1 个字节的维数 ndim，
     然后是 ndim 个大端序 4 字节整数表示各维大小，最后是按行优先顺序存放的 uint8 数值。
     MNIST 的图像文件是三维 (count, 28, 28)，标签文件是一维 (count,)；要支持任意维数。
-    Hint/提示: gzip.open(path, "rb").read(), int.from_bytes(b, "big"), np.frombuffer, torch.from_numpy
+    Hint: gzip.open(path, "rb").read(), int.from_bytes(b, "big"), np.frombuffer, torch.from_numpy
+    提示：gzip.open(path, "rb").read()、int.from_bytes(b, "big")、np.frombuffer、torch.from_numpy
     """
     with gzip.open(path, "rb") as f:
         data = f.read()
     ndim = data[3]
     # The header length depends on ndim: 4 bytes, then 4 bytes per dimension.
+    # 文件头的长度取决于 ndim：先是 4 个字节，然后每一维 4 个字节。
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     values = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     # frombuffer gives a read-only view of the bytes; copy so the tensor owns writable memory.
+    # frombuffer 给出的是这些字节的只读视图；复制一份，让张量拥有可写的内存。
     return torch.from_numpy(values.reshape(shape).copy())
 
 
@@ -48,7 +51,7 @@ class MNISTDataset(Dataset):
     int64 0-d tensor or a Python int. The folder may hold any number of images: take the length from
     the files. Keep only picklable things on self (tensors, numbers, strings):
     DataLoader workers started with "spawn" (macOS, Windows) receive the dataset by pickling.
-    练习 2：实现一个基于 root 文件夹中 MNIST 文件的映射式（map-style）Dataset。
+    第 2 小题：实现一个基于 root 文件夹中 MNIST 文件的映射式（map-style）Dataset。
     MNISTDataset(root, train=True) 读取 train-* 文件，train=False 时读取 t10k-* 文件。
     len(ds) 是图像数量；ds[i] 返回 (image, label)：image 为形状 (1, 28, 28) 的 float32 张量，
     取值在 [0, 1]（字节值 / 255）；label 为该数字，类型是 int64 的 0 维张量或 Python int。
@@ -64,8 +67,11 @@ class MNISTDataset(Dataset):
         labels = read_idx(root / f"{prefix}-labels-idx1-ubyte.gz")
         # Convert once here, not per item: float32 in [0, 1] with a channel axis, int64 labels.
         # (uint8 -> float() is float32; NumPy's x / 255.0 would give float64.)
+        # 在这里一次性转换，而不是每取一个样本转换一次：带通道维、取值在 [0, 1] 的 float32，以及 int64 标签。
+        # （uint8 -> float() 得到 float32；NumPy 的 x / 255.0 会得到 float64。）
         self.images = images.unsqueeze(1).float() / 255
         self.labels = labels.long()  # CrossEntropyLoss wants int64 class indices
+        # CrossEntropyLoss 需要 int64 类别索引
 
     def __len__(self):
         return len(self.labels)
@@ -82,13 +88,14 @@ def make_loader(dataset, batch_size, seed, num_workers=0):
     torch's global random generator in between. Do not touch the global generator
     (no torch.manual_seed here), and give every loader its own generator, so two loaders never
     disturb each other. Pass num_workers on to the DataLoader.
-    练习 3：创建一个可复现地打乱顺序的 DataLoader。
+    第 3 小题：创建一个可复现地打乱顺序的 DataLoader。
     每批 batch_size 个样本（最后一批可以更少），每个 epoch 顺序都不同；用同一个 seed
     调用 make_loader 时，无论中间有谁使用过 torch 的全局随机数生成器，得到的顺序序列都相同。
     不要改动全局随机数生成器（这里不要调用 torch.manual_seed），并让每个加载器都有自己的生成器，
     使两个加载器互不干扰。把 num_workers 传给 DataLoader。
     """
     # A private, seeded generator: the shuffling order depends on seed alone.
+    # 只属于这个加载器、设了种子的生成器：打乱顺序只取决于 seed。
     generator = torch.Generator()
     generator.manual_seed(seed)
     return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator, num_workers=num_workers)
@@ -103,7 +110,7 @@ def pad_collate(batch):
     lengths int64 (len(batch),), the true length of each sequence;
     labels  int64 (len(batch),).
     The default collate stacks the tensors, which fails when their lengths differ.
-    练习 4：编写一个 collate_fn，把长度不一的序列填充（padding）成一个批次。
+    第 4 小题：编写一个 collate_fn，把长度不一的序列填充（padding）成一个批次。
     batch：由 (tokens, label) 组成的列表；tokens 是一维 int64 张量（长度各不相同），label 是 Python int。
     返回 (padded, lengths, labels)：
     padded  int64，形状 (len(batch), 最长长度)，每行是一个序列，后面补 0；
@@ -114,6 +121,7 @@ def pad_collate(batch):
     sequences, labels = zip(*batch)
     lengths = torch.tensor([len(s) for s in sequences], dtype=torch.int64)
     # pad_sequence pads every sequence to the longest one in this batch, not to a fixed length.
+    # pad_sequence 把每个序列填充（padding）到本批次中最长序列的长度，而不是某个固定长度。
     padded = torch.nn.utils.rnn.pad_sequence(sequences, batch_first=True, padding_value=0)
     return padded, lengths, torch.tensor(labels, dtype=torch.int64)
 
@@ -125,11 +133,12 @@ class ShardedStream(IterableDataset):
     every item once. With DataLoader(num_workers=n) each worker process runs __iter__ on its own
     copy, so each worker must yield only its share: together every item exactly once, for any
     number of workers and any length.
-    练习 5：实现一个按顺序产出 dataset[0]、dataset[1]…… 并能分摊工作的 IterableDataset。
+    第 5 小题：实现一个按顺序产出 dataset[0]、dataset[1]…… 并能分摊工作的 IterableDataset。
     ShardedStream(dataset) 包装任意映射式数据集。在主进程中迭代时，每个样本产出一次。
     使用 DataLoader(num_workers=n) 时，每个工作进程都会在自己的副本上运行 __iter__，
     所以每个工作进程只能产出属于自己的那一份：合起来每个样本恰好出现一次（工作进程数与长度任意）。
-    Hint/提示: torch.utils.data.get_worker_info() (None in the main process / 主进程中为 None)
+    Hint: torch.utils.data.get_worker_info() (None in the main process)
+    提示：torch.utils.data.get_worker_info()（在主进程中为 None）
     """
 
     def __init__(self, dataset):
@@ -138,6 +147,7 @@ class ShardedStream(IterableDataset):
     def __iter__(self):
         info = get_worker_info()
         # In a worker, take every num_workers-th item starting at this worker's id.
+        # 在工作进程中，从本进程的 id 开始，每隔 num_workers 个取一个样本。
         start, step = (0, 1) if info is None else (info.id, info.num_workers)
         for index in range(start, len(self.dataset), step):
             yield self.dataset[index]

@@ -23,11 +23,12 @@ def read_idx(path):
     IDX layout (after gunzip): 2 zero bytes, 1 byte data type (0x08 = uint8), 1 byte ndim, then
     ndim sizes as big-endian 4-byte integers, then the values (uint8, row-major).
     MNIST's image files are 3-D (count, 28, 28), its label files 1-D (count,); read any ndim.
-    练习 1：读取一个 gzip 压缩的 IDX 文件，返回形状与文件头一致的 uint8 张量。
+    第 1 小题：读取一个 gzip 压缩的 IDX 文件，返回形状与文件头一致的 uint8 张量。
     IDX 格式（解压后）：2 个零字节、1 个字节的数据类型（0x08 表示 uint8）、1 个字节的维数 ndim，
     然后是 ndim 个大端序 4 字节整数表示各维大小，最后是按行优先顺序存放的 uint8 数值。
     MNIST 的图像文件是三维 (count, 28, 28)，标签文件是一维 (count,)；要支持任意维数。
-    Hint/提示: gzip.open(path, "rb").read(), int.from_bytes(b, "big"), np.frombuffer, torch.from_numpy
+    Hint: gzip.open(path, "rb").read(), int.from_bytes(b, "big"), np.frombuffer, torch.from_numpy
+    提示：gzip.open(path, "rb").read()、int.from_bytes(b, "big")、np.frombuffer、torch.from_numpy
     """
     raise NotImplementedError("exercise 1: read_idx")
 
@@ -41,7 +42,7 @@ class MNISTDataset(Dataset):
     int64 0-d tensor or a Python int. The folder may hold any number of images: take the length from
     the files. Keep only picklable things on self (tensors, numbers, strings):
     DataLoader workers started with "spawn" (macOS, Windows) receive the dataset by pickling.
-    练习 2：实现一个基于 root 文件夹中 MNIST 文件的映射式（map-style）Dataset。
+    第 2 小题：实现一个基于 root 文件夹中 MNIST 文件的映射式（map-style）Dataset。
     MNISTDataset(root, train=True) 读取 train-* 文件，train=False 时读取 t10k-* 文件。
     len(ds) 是图像数量；ds[i] 返回 (image, label)：image 为形状 (1, 28, 28) 的 float32 张量，
     取值在 [0, 1]（字节值 / 255）；label 为该数字，类型是 int64 的 0 维张量或 Python int。
@@ -68,7 +69,7 @@ def make_loader(dataset, batch_size, seed, num_workers=0):
     torch's global random generator in between. Do not touch the global generator
     (no torch.manual_seed here), and give every loader its own generator, so two loaders never
     disturb each other. Pass num_workers on to the DataLoader.
-    练习 3：创建一个可复现地打乱顺序的 DataLoader。
+    第 3 小题：创建一个可复现地打乱顺序的 DataLoader。
     每批 batch_size 个样本（最后一批可以更少），每个 epoch 顺序都不同；用同一个 seed
     调用 make_loader 时，无论中间有谁使用过 torch 的全局随机数生成器，得到的顺序序列都相同。
     不要改动全局随机数生成器（这里不要调用 torch.manual_seed），并让每个加载器都有自己的生成器，
@@ -86,7 +87,7 @@ def pad_collate(batch):
     lengths int64 (len(batch),), the true length of each sequence;
     labels  int64 (len(batch),).
     The default collate stacks the tensors, which fails when their lengths differ.
-    练习 4：编写一个 collate_fn，把长度不一的序列填充（padding）成一个批次。
+    第 4 小题：编写一个 collate_fn，把长度不一的序列填充（padding）成一个批次。
     batch：由 (tokens, label) 组成的列表；tokens 是一维 int64 张量（长度各不相同），label 是 Python int。
     返回 (padded, lengths, labels)：
     padded  int64，形状 (len(batch), 最长长度)，每行是一个序列，后面补 0；
@@ -104,11 +105,12 @@ class ShardedStream(IterableDataset):
     every item once. With DataLoader(num_workers=n) each worker process runs __iter__ on its own
     copy, so each worker must yield only its share: together every item exactly once, for any
     number of workers and any length.
-    练习 5：实现一个按顺序产出 dataset[0]、dataset[1]…… 并能分摊工作的 IterableDataset。
+    第 5 小题：实现一个按顺序产出 dataset[0]、dataset[1]…… 并能分摊工作的 IterableDataset。
     ShardedStream(dataset) 包装任意映射式数据集。在主进程中迭代时，每个样本产出一次。
     使用 DataLoader(num_workers=n) 时，每个工作进程都会在自己的副本上运行 __iter__，
     所以每个工作进程只能产出属于自己的那一份：合起来每个样本恰好出现一次（工作进程数与长度任意）。
-    Hint/提示: torch.utils.data.get_worker_info() (None in the main process / 主进程中为 None)
+    Hint: torch.utils.data.get_worker_info() (None in the main process)
+    提示：torch.utils.data.get_worker_info()（在主进程中为 None）
     """
 
     def __init__(self, dataset):
