@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple, TextIO
 
@@ -232,14 +233,22 @@ def _starts_block(line: str) -> bool:
     )
 
 
+def _wide_punctuation(char: str) -> bool:
+    """Chinese punctuation (，。（）…): it carries its own space, so no space is added beside it."""
+    return _wide(char) and unicodedata.category(char).startswith("P")
+
+
 def _join(lines: list[str]) -> str:
     """A paragraph's source lines as one text: a soft break is a space, except between two CJK characters."""
     text = ""
     for line in lines:
         hard = line.endswith("  ") or line.endswith("\\")
         line = line.strip().removesuffix("\\").rstrip()
-        if text and not text.endswith("\n"):
-            text += "" if _wide(text[-1]) and line and _wide(line[0]) else " "
+        if text and not text.endswith("\n") and line:
+            before, after = text[-1], line[0]
+            text += (
+                "" if _wide(before) and _wide(after) or _wide_punctuation(before) or _wide_punctuation(after) else " "
+            )
         text += line + ("\n" if hard else "")
     return text.rstrip("\n")
 
@@ -262,14 +271,17 @@ class _Renderer:
     def blocks(self, lines: list[str], columns: int) -> list[str]:
         """The rendered lines of a sequence of blocks, one blank line between blocks."""
         out: list[str] = []
-        i = 0
+        i, tight = 0, False
         while i < len(lines):
             if not lines[i].strip():
-                i += 1
+                i, tight = i + 1, False
                 continue
+            # a list right under its lead-in line (or an item's first line) stays with it
+            tight = tight and bool(_ITEM.match(lines[i])) and not _RULE.match(lines[i])
             i, rendered = self.block(lines, i, columns)
             if rendered:
-                out += ([""] if out else []) + rendered
+                out += ([""] if out and not tight else []) + rendered
+            tight = not (_HEADING.match(lines[i - 1]) or _SETEXT.match(lines[i - 1]) or _FENCE.match(lines[i - 1]))
         return out
 
     def block(self, lines: list[str], i: int, columns: int) -> tuple[int, list[str]]:
@@ -344,9 +356,15 @@ class _Renderer:
         ordered = first[2][0].isdigit()
         items: list[list[str]] = []
         end = i
+
+        def same_list(line: str) -> re.Match[str] | None:
+            item = _ITEM.match(line)
+            marker = item and item[2]
+            return item if marker and (marker[0].isdigit() if ordered else marker == first[2]) else None
+
         while end < len(lines):
-            item = _ITEM.match(lines[end])
-            if not item or item[2][0].isdigit() != ordered or (not ordered and item[2] != first[2]):
+            item = same_list(lines[end])
+            if not item:
                 break
             spaces = item[3] or " "
             indent = len(item[1]) + len(item[2]) + (len(spaces) if len(spaces) <= 4 else 1)
@@ -369,7 +387,7 @@ class _Renderer:
             items.append(body)
             if end < len(lines) and not lines[end].strip():
                 following = next((n for n in range(end, len(lines)) if lines[n].strip()), len(lines))
-                if following == len(lines) or not _ITEM.match(lines[following]):
+                if following == len(lines) or not same_list(lines[following]):
                     break
                 end = following
         start = int(first[2][:-1]) if ordered else 0

@@ -1,0 +1,151 @@
+"""What a learner reads from the real `kata` command: a kata's README rendered for the terminal, and --help
+in their language with plain metavars. Each runs `python -m grader` in a fresh process, as a learner would."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.i18n import say, width
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+RAW_MARKDOWN = re.compile(r"^#+ |^```|\*\*|`", re.MULTILINE)
+TYPER_TYPES = ("<list[str]>", "<str>", "<path>", "<bool>", "<float", "[[ID]", "[ID]...]")
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    """A private pack holding only the tensors kata and its reference."""
+    root = tmp_path / "pack"
+    for folder in ("katas", "reference"):
+        shutil.copytree(ROOT / folder / "01-tensors", root / folder / "01-tensors")
+    return root / "katas"
+
+
+def kata(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {name: value for name, value in os.environ.items() if name != "KATA_LANG"}
+    environment.update({"COLUMNS": "80", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=120, env=environment
+    )
+
+
+def _squashed(text: str) -> str:
+    """`text` without the help panels' borders and line breaks, to find a help text however it wrapped."""
+    return re.sub(r"[\s│]", "", text)
+
+
+def _instructions(shown: str) -> str:
+    """What `kata start` showed before its own lines (a blank line, "Started …", what to do next)."""
+    return shown.rstrip("\n").rsplit("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "lang, readme, text",
+    [
+        ("zh", "README.zh.md", ["张量是 PyTorch 的数组", "你将学到", "常见错误"]),
+        ("en", "README.md", ["What you learn"]),
+    ],
+)
+def test_start_shows_the_readme_without_markdown_markers(pack: Path, tmp_path: Path, lang: str, readme: str, text):
+    out = kata("--lang", lang, "start", "tensors", "-w", str(tmp_path / "ws"), "--katas", str(pack))
+    assert out.returncode == 0, out.stderr
+    instructions = _instructions(out.stdout)
+    assert not RAW_MARKDOWN.search(instructions), instructions
+    assert all(part in instructions for part in text) and "kata grade tensors" in instructions
+    assert "\x1b[" not in out.stdout  # a pipe gets plain text
+    prose = [line for line in instructions.splitlines() if not line.startswith("    ")]
+    assert max(width(line) for line in prose) <= 80
+    source = (pack / "01-tensors" / readme).read_text(encoding="utf-8")
+    assert source.count("\n- ") == instructions.count("  • ")  # every bullet, none lost
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_start_in_a_terminal_is_bold_and_fits_80_columns(pack: Path, tmp_path: Path):
+    shown = _in_terminal(
+        [sys.executable, "-m", "grader", "--lang", "zh", "start", "tensors", "-w", str(tmp_path / "ws")]
+        + ["--katas", str(pack)],
+        {"NO_COLOR": ""},
+    )
+    assert "\x1b[1m你将学到\x1b[0m" in shown and "\x1b[36m" in shown  # headings bold, code coloured
+    plain = _instructions(ANSI.sub("", shown))
+    assert not RAW_MARKDOWN.search(plain) and "张量是 PyTorch 的数组" in plain
+    assert max(width(line) for line in plain.splitlines()) <= 80
+    no_colour = _in_terminal(
+        [sys.executable, "-m", "grader", "--lang", "zh", "start", "tensors", "-w", str(tmp_path / "ws2")]
+        + ["--katas", str(pack)],
+        {"NO_COLOR": "1"},
+    )
+    assert "\x1b[1m你将学到\x1b[0m" in no_colour and "\x1b[36m" not in no_colour
+
+
+def _in_terminal(command: list[str], env: dict[str, str]) -> str:
+    """What `command` shows in an 80-column pseudo-terminal, until it exits."""
+    import pty
+
+    master, slave = pty.openpty()
+    environment = {**os.environ, "TERM": "xterm", "COLUMNS": "80", **env}
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=environment)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 1.0)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the command ended
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif process.poll() is not None:
+                break
+        assert process.wait(30) == 0, seen
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    return seen.decode(errors="replace").replace("\r\n", "\n")
+
+
+def test_grade_help_in_chinese_has_chinese_headings_and_plain_metavars():
+    out = kata("--lang", "zh", "grade", "--help")
+    assert out.returncode == 0, out.stderr
+    for key in ("help_arguments", "help_options", "help_help", "help_grade", "help_grade_all", "help_timeout"):
+        assert _squashed(say(key, "zh")) in _squashed(out.stdout), (key, out.stdout)
+    assert "用法：kata grade [OPTIONS] [ID]..." in out.stdout and say("help_default", "zh", value="auto") in out.stdout
+    assert not [word for word in ("Usage", "Arguments", "Options", "Show this message") if word in out.stdout]
+    assert not [kind for kind in TYPER_TYPES if kind in out.stdout], out.stdout
+    assert "…" not in out.stdout  # Chinese help folds at the panel's edge, never cut short
+    assert re.search(r"--workspace\s+-w\s+PATH", out.stdout) and re.search(r"--verbose\s+-v\s+列出", out.stdout)
+
+
+def test_help_follows_kata_lang_for_the_command_list_and_start():
+    main = kata("--help", env={"KATA_LANG": "zh"})
+    assert say("help_commands", "zh") in main.stdout and _squashed(say("help_start", "zh")) in _squashed(main.stdout)
+    start = kata("start", "--help", env={"KATA_LANG": "zh"})
+    for key in ("help_start_id", "help_notebook", "help_required"):
+        assert _squashed(say(key, "zh")) in _squashed(start.stdout), (key, start.stdout)
+    assert not [kind for kind in TYPER_TYPES if kind in start.stdout + main.stdout]
+
+
+def test_english_help_keeps_the_english_words_and_plain_metavars():
+    out = kata("--lang", "en", "hint", "--help")
+    assert "Usage: kata hint [OPTIONS] {ID} [N]" in out.stdout and "Arguments" in out.stdout
+    assert "Show this message and exit." in out.stdout and say("help_hint_n", "en") in out.stdout
+    assert not [kind for kind in (*TYPER_TYPES, "[[N]]") if kind in out.stdout], out.stdout
+
+
+def test_a_usage_error_in_chinese():
+    out = kata("--lang", "zh", "start")
+    assert out.returncode == 2
+    assert "用法：kata start" in out.stderr and say("help_error", "zh") in out.stderr and "查看帮助" in out.stderr
