@@ -16,25 +16,33 @@ import torch
 import torch.nn.functional as F
 
 from grader import devices, expect
+from grader.bilingual import Text, both
 from grader.observations import Opaque, Raised, observed_device
 
 # The documented priority of pick_device (exercise 1).
 ORDER = ("cuda", "mps", "xpu", "npu", "mlu")
 
 
-def _what(value):
+def _what(value) -> Text:
     """A returned value for a message: its type and repr (only the type name of what did not travel)."""
     if isinstance(value, Opaque):
-        return f"a {value.type} object"
+        return both(f"a {value.type} object", f"{value.type} 对象")
     return f"{type(value).__name__}: {value!r}"
 
 
 # --- pick_device ----------------------------------------------------------------------------------
 
 
-def _at(raised):
+def _at(raised) -> Text:
     """Where the learner's code raised, for a message: " (devices.py, line 12)", or nothing."""
-    return f" ({raised.file}, line {raised.line})" if raised.file else ""
+    return (
+        both(f" ({raised.file}, line {raised.line})", f"（{raised.file} 第 {raised.line} 行）") if raised.file else ""
+    )
+
+
+def _spaced(text):
+    """`text` after Chinese: a space before Latin text."""
+    return f" {text}" if text[0].isascii() else text
 
 
 def _situation(available, new_torch=True, built=None):
@@ -45,7 +53,9 @@ def _situation(available, new_torch=True, built=None):
     return {"available": available, "new_torch": new_torch, "built": built or first}
 
 
-def _describe(situation):
+def _describe(situation) -> Text:
+    """The situation in words: "with cuda available ..." in English, "在 cuda 可用……的机器上" in Chinese,
+    which pick_device's messages put before the call."""
     available, built = situation["available"], situation["built"]
     what = " and ".join(available) if available else "no accelerator"
     build = (
@@ -53,26 +63,49 @@ def _describe(situation):
         if (built and built not in available)
         else ""
     )
-    return f"with {what} available{build}" + ("" if situation["new_torch"] else " on a torch without torch.accelerator")
+    english = f"with {what} available{build}" + (
+        "" if situation["new_torch"] else " on a torch without torch.accelerator"
+    )
+    parts = [f"{' 和 '.join(available)} 可用" if available else "没有任何加速器可用"]
+    if build:
+        parts.append(f"torch 为 {built} 而构建（torch.accelerator.current_accelerator() 返回 {built!r}）")
+    if not situation["new_torch"]:
+        parts.append("torch 中没有 torch.accelerator")
+    chinese = "、".join(parts)
+    return both(english, f"在{_spaced(chinese)}{' ' if chinese[-1].isascii() else ''}的机器上")
 
 
-def _picked(got, where):
+def _picked(got, where: Text):
     """pick_device()'s device type ("cuda", "npu", ...) from what it returned `where` (a situation's words)."""
     if isinstance(got, Raised) and got.type == "AttributeError":
         raise AssertionError(
-            f"pick_device() {where} raised {got.describe()}. torch.npu, torch.mlu and "
-            "torch.accelerator only exist on some installs: check with hasattr(torch, 'npu') or "
-            "getattr(torch, 'npu', None) before calling them"
+            both(
+                "pick_device() {where} raised {error}. torch.npu, torch.mlu and "
+                "torch.accelerator only exist on some installs: check with hasattr(torch, 'npu') or "
+                "getattr(torch, 'npu', None) before calling them",
+                "{where}，pick_device() 抛出了 {error}。torch.npu、torch.mlu 和 torch.accelerator "
+                "只在部分安装中存在：调用之前先用 `hasattr(torch, 'npu')` 或 `getattr(torch, 'npu', None)` 检查",
+            ).format(where=where, error=got.describe())
         )
     if isinstance(got, Raised) and got.type == "RuntimeError" and "Expected one of" in got.message:
         raise AssertionError(
-            f'pick_device() {where} raised RuntimeError ("Expected one of cpu, cuda, ..."){_at(got)}: '
-            "torch.device('npu') or torch.device('mlu') cannot be built on a torch without torch_npu / "
-            "torch_mlu loaded. Return the string instead, e.g. 'npu'"
+            both(
+                'pick_device() {where} raised RuntimeError ("Expected one of cpu, cuda, ..."){at}: '
+                "torch.device('npu') or torch.device('mlu') cannot be built on a torch without torch_npu / "
+                "torch_mlu loaded. Return the string instead, e.g. 'npu'",
+                '{where}，pick_device() 抛出了 RuntimeError ("Expected one of cpu, cuda, ..."){at}：'
+                "没有加载 torch_npu / torch_mlu 的 torch 无法构造 torch.device('npu') 或 torch.device('mlu')。"
+                "请改为返回字符串，例如 'npu'",
+            ).format(where=where, at=_at(got))
         )
-    expect.returned(got, name=f"pick_device() {where}")
+    expect.returned(got, name=both("pick_device() {where}", "{where}，pick_device()").format(where=where))
     if not isinstance(got, (str, torch.device)):
-        raise AssertionError(f"pick_device() should return a string such as 'cuda', got {_what(got)}")
+        raise AssertionError(
+            both(
+                "pick_device() should return a string such as 'cuda', got {what}",
+                "pick_device() 应返回 'cuda' 这样的字符串，实际得到 {what}",
+            ).format(what=_what(got))
+        )
     return str(got).split(":")[0]
 
 
@@ -81,7 +114,10 @@ def _expect_picks(situations, seen, expected, why):
     for situation, got, want in zip(situations, seen, expected, strict=True):
         where = _describe(situation)
         picked = _picked(got, where)
-        assert picked == want, f"pick_device() {where} should return {want!r}, got {picked!r}. {why(situation)}"
+        assert picked == want, both(
+            "pick_device() {where} should return {want}, got {got}. {why}",
+            "{where}，pick_device() 应返回 {want}，实际是 {got}。{why}",
+        ).format(where=where, want=repr(want), got=repr(picked), why=why(situation))
 
 
 def _first_available(situation):
@@ -108,12 +144,22 @@ def _in_random_order(rng, cases):
     the same message."""
     order = torch.randperm(len(cases), generator=rng).tolist()
     seen = yield [cases[i] for i in order]
-    assert len(seen) == len(cases), f"expected {len(cases)} answers, got {len(seen)}"
+    assert len(seen) == len(cases), both(
+        f"expected {len(cases)} answers, got {len(seen)}", f"应有 {len(cases)} 个答案，实际得到 {len(seen)} 个"
+    )
     answers = [None] * len(cases)
     for sent, case in enumerate(order):
         answers[case] = seen[sent]
     return answers
 
+
+NOTHING_AVAILABLE = both("Nothing is available, so the answer is the CPU.", "没有任何设备可用，所以答案是 CPU。")
+BUILT_FOR = both(
+    "torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
+    "no such card is present: ask torch.accelerator.is_available() first",
+    "即使机器上没有这种卡，torch.accelerator.current_accelerator() 也会给出 torch 构建时所针对的加速器："
+    "先问 torch.accelerator.is_available()",
+)
 
 # Accelerator types beyond the named backends that torch.accelerator can report (Gaudi, and an
 # out-of-tree backend that keeps its default name); only these travel as devices in observations.
@@ -140,13 +186,13 @@ def test_pick_device_cpu_fallback(rng):
 
     def why(situation):
         if situation["available"]:
-            return "The CPU is the answer only when no accelerator is available."
-        text = "Nothing is available, so the answer is the CPU."
-        if situation["built"]:
-            text += (
-                " torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
-                "no such card is present: ask torch.accelerator.is_available() first"
+            return both(
+                "The CPU is the answer only when no accelerator is available.",
+                "只有在没有任何加速器可用时，答案才是 CPU。",
             )
+        text = NOTHING_AVAILABLE
+        if situation["built"]:
+            text += both(" ", "") + BUILT_FOR
         return text
 
     _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
@@ -168,9 +214,12 @@ def test_pick_device_each_backend(rng):
         seen,
         [_first_available(s) for s in situations],
         lambda s: (
-            f"Ask {how[s['available'][0]]}; the CUDA-only one-liner misses this card."
+            both(
+                f"Ask {how[s['available'][0]]}; the CUDA-only one-liner misses this card.",
+                f"请调用 {how[s['available'][0]]}；只检查 CUDA 的那一行写法会漏掉这种卡。",
+            )
             if s["available"]
-            else "Nothing is available, so the answer is the CPU."
+            else NOTHING_AVAILABLE
         ),
     )
 
@@ -186,10 +235,13 @@ def test_pick_device_npu_mlu(rng):
         seen,
         [_first_available(s) for s in situations],
         lambda s: (
-            f"With torch_{s['available'][0]} installed, torch.{s['available'][0]}.is_available() says whether the "
-            "card is there."
+            both(
+                f"With torch_{s['available'][0]} installed, torch.{s['available'][0]}.is_available() says whether "
+                "the card is there.",
+                f"装好 torch_{s['available'][0]} 后，torch.{s['available'][0]}.is_available() 会告诉你这张卡在不在。",
+            )
             if s["available"]
-            else "Nothing is available, so the answer is the CPU."
+            else NOTHING_AVAILABLE
         ),
     )
 
@@ -209,7 +261,10 @@ def test_pick_device_priority(rng):
         situations,
         seen,
         [_first_available(s) for s in situations],
-        lambda s: "Check the devices in the documented order and return the first one available.",
+        lambda s: both(
+            "Check the devices in the documented order and return the first one available.",
+            "按文档规定的顺序逐个检查设备，返回第一个可用的。",
+        ),
     )
 
 
@@ -223,7 +278,10 @@ def test_pick_device_old_torch(rng):
         situations,
         seen,
         [_first_available(s) for s in situations],
-        lambda s: "torch.accelerator only exists from torch 2.6: use it only if hasattr(torch, 'accelerator').",
+        lambda s: both(
+            "torch.accelerator only exists from torch 2.6: use it only if hasattr(torch, 'accelerator').",
+            "torch.accelerator 从 torch 2.6 起才有：只在 hasattr(torch, 'accelerator') 为真时使用它。",
+        ),
     )
 
 
@@ -238,15 +296,17 @@ def test_pick_device_other_accelerator(rng):
 
     def why(situation):
         if not situation["available"]:
-            return (
-                "torch.accelerator.current_accelerator() names the accelerator torch was built for even where "
-                "no such card is present: ask torch.accelerator.is_available() first"
-            )
+            return BUILT_FOR
         if len(situation["available"]) > 1:
-            return "The named backends come first; torch.accelerator is asked only when none of them is available."
-        return (
+            return both(
+                "The named backends come first; torch.accelerator is asked only when none of them is available.",
+                "先检查列出的那几个后端；只有它们都不可用时，才去问 torch.accelerator。",
+            )
+        return both(
             "After the named backends, ask torch.accelerator.is_available() and return "
-            "torch.accelerator.current_accelerator().type."
+            "torch.accelerator.current_accelerator().type.",
+            "检查完列出的那几个后端之后，再问 torch.accelerator.is_available()，"
+            "并返回 torch.accelerator.current_accelerator().type。",
         )
 
     _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
@@ -275,54 +335,102 @@ def test_pick_device_real(rng, device):
     values = torch.randn(*torch.randint(1, 5, (2,), generator=rng).tolist(), generator=rng)
     seen = yield values
     got = seen["got"]
-    picked = _picked(got, "on this machine")
-    assert picked == expected, (
+    picked = _picked(got, both("on this machine", "在本机上"))
+    assert picked == expected, both(
         f"on this machine pick_device() should return {expected!r}, got {str(got)!r}. "
-        "Ask each backend whether it is available instead of assuming one."
+        "Ask each backend whether it is available instead of assuming one.",
+        f"在本机上，pick_device() 应返回 {expected!r}，实际是 {str(got)!r}。请逐个询问各后端是否可用，不要想当然地认定某一个。",
     )
     made = f"values.to({str(got)!r})"
-    expect.device(seen["made"], expected, name=made, why="pick_device() must name a device that this machine can use")
-    expect.close(seen["made"], values, name=made, why="a tensor moved to the picked device keeps its values")
+    expect.device(
+        seen["made"],
+        expected,
+        name=made,
+        why=both("pick_device() must name a device that this machine can use", "pick_device() 必须给出本机能用的设备"),
+    )
+    expect.close(
+        seen["made"],
+        values,
+        name=made,
+        why=both("a tensor moved to the picked device keeps its values", "张量移到所选设备上之后，数值应保持不变"),
+    )
 
 
 # --- move_batch -----------------------------------------------------------------------------------
 
 
-def _check_moved(got, want, target, path):
-    """Structure, types and placement of move_batch's result, with the path of the first difference."""
+def _check_moved(got, want, target, path: Text):
+    """Structure, types and placement of move_batch's result, with the path of the first difference.
+    A path is code with the batch's description in it; its Chinese text ends in code, so it takes a space."""
     if isinstance(want, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            raise AssertionError(f"{path} should be a tensor, got {_what(got)}")
-        expect.device(got, target, name=path, why="every tensor in the batch must be moved with .to(device)")
+            raise AssertionError(
+                both("{path} should be a tensor, got {what}", "{path} 应为张量，实际得到 {what}").format(
+                    path=path, what=_what(got)
+                )
+            )
+        expect.device(
+            got,
+            target,
+            name=path,
+            why=both(
+                "every tensor in the batch must be moved with .to(device)", "批次中的每个张量都必须用 .to(device) 移动"
+            ),
+        )
         expect.shape(got, want.shape, name=path)
-        expect.dtype(got, want.dtype, name=path, why="moving must not change the dtype")
+        expect.dtype(got, want.dtype, name=path, why=both("moving must not change the dtype", "移动不能改变 dtype"))
         if torch.device(target).type != "meta":  # a meta tensor has no values to compare
-            expect.close(got, want, name=path, why="moving a tensor keeps its values")
+            expect.close(got, want, name=path, why=both("moving a tensor keeps its values", "移动张量应保持数值不变"))
     elif isinstance(want, dict):
         if not isinstance(got, dict):
-            raise AssertionError(f"{path} should be a dict, got {_what(got)}: keep the batch's structure")
+            raise AssertionError(
+                both(
+                    "{path} should be a dict, got {what}: keep the batch's structure",
+                    "{path} 应为 dict，实际得到 {what}：请保持批次原有的结构",
+                ).format(path=path, what=_what(got))
+            )
         if set(got) != set(want):
-            raise AssertionError(f"{path} should have keys {sorted(want)}, got {sorted(got, key=str)}")
+            raise AssertionError(
+                both("{path} should have keys {want}, got {got}", "{path} 的键应为 {want}，实际是 {got}").format(
+                    path=path, want=sorted(want), got=sorted(got, key=str)
+                )
+            )
         for key in want:
-            _check_moved(got[key], want[key], target, f"{path}[{key!r}]")
+            _check_moved(got[key], want[key], target, path + f"[{key!r}]")
     elif isinstance(want, (list, tuple)):
         kind = type(want).__name__
         if not isinstance(got, type(want)):
             raise AssertionError(
-                f"{path} should stay a {kind}, got {type(got).__name__}: rebuild each container with its own type "
-                "(code often unpacks tuples such as (images, labels))"
+                both(
+                    "{path} should stay a {kind}, got {got}: rebuild each container with its own type "
+                    "(code often unpacks tuples such as (images, labels))",
+                    "{path} 应保持为 {kind}，实际变成了 {got}：请按每个容器原来的类型重建它"
+                    "（很多代码会解包 (images, labels) 这样的 tuple）",
+                ).format(path=path, kind=kind, got=type(got).__name__)
             )
         if len(got) != len(want):
-            raise AssertionError(f"{path} should have {len(want)} items, got {len(got)}")
+            raise AssertionError(
+                both("{path} should have {want} items, got {got}", "{path} 应有 {want} 项，实际有 {got} 项").format(
+                    path=path, want=len(want), got=len(got)
+                )
+            )
         for i, (g, w) in enumerate(zip(got, want)):
-            _check_moved(g, w, target, f"{path}[{i}]")
+            _check_moved(g, w, target, path + f"[{i}]")
     elif isinstance(got, torch.Tensor):
         raise AssertionError(
-            f"{path} should be kept as the plain value {want!r}, got a tensor: only tensors are moved; strings, "
-            "numbers and None come back as they were"
+            both(
+                "{path} should be kept as the plain value {want}, got a tensor: only tensors are moved; strings, "
+                "numbers and None come back as they were",
+                "{path} 应保持为普通值 {want}，实际得到一个张量：只有张量需要移动；字符串、数字和 None 原样返回",
+            ).format(path=path, want=repr(want))
         )
     elif not (got is want or got == want):
-        raise AssertionError(f"{path} is not a tensor and should be kept as {want!r}, got {_what(got)}")
+        raise AssertionError(
+            both(
+                "{path} is not a tensor and should be kept as {want}, got {what}",
+                "{path} 不是张量，应保持为 {want}，实际得到 {what}",
+            ).format(path=path, want=repr(want), what=_what(got))
+        )
 
 
 def _first_change(now, before, path):
@@ -343,21 +451,34 @@ def _first_change(now, before, path):
     return None
 
 
-def _moved(seen, batch, target, what):
+def _move_call(what: Text, target) -> Text:
+    """move_batch(<what>, <target>) for a message; `what` describes the batch."""
+    return "move_batch(" + what + f", {str(target)!r})"
+
+
+def _moved(seen, batch, target, what: Text):
     """move_batch's result, once the batch passed in is seen to be left as it was."""
-    out, call = seen["out"], f"move_batch({what}, {str(target)!r})"
+    out, call = seen["out"], _move_call(what, target)
     if isinstance(out, Raised) and out.type == "AttributeError" and "'to'" in out.message:
         raise AssertionError(
-            f"{call} raised {out.describe()}. Only tensors have .to(); "
-            "walk the dict / list / tuple and move each tensor inside it"
+            both(
+                "{call} raised {error}. Only tensors have .to(); "
+                "walk the dict / list / tuple and move each tensor inside it",
+                "{call} 抛出了 {error}。只有张量才有 .to()；请遍历 dict / list / tuple，把其中的每个张量分别移动过去",
+            ).format(call=call, error=out.describe())
         )
     expect.returned(out, name=call)
     changed = _first_change(seen["batch_after"], batch, "batch")
-    assert changed is None, (
-        f"{call} changed the batch it was given ({changed} is no longer as it was): "
-        "build new dicts / lists / tuples for the result instead of assigning into the caller's containers"
-    )
+    assert changed is None, both(
+        "{call} changed the batch it was given ({changed} is no longer as it was): "
+        "build new dicts / lists / tuples for the result instead of assigning into the caller's containers",
+        "{call} 修改了传给它的批次（{changed} 已不再是原来的样子）："
+        "请为结果新建 dict / list / tuple，而不是往调用者的容器里赋值",
+    ).format(call=call, changed=changed)
     return out
+
+
+A_DICT_BATCH = both("a dict batch", "一个 dict 批次")
 
 
 def _nested_cases(rng):
@@ -367,9 +488,9 @@ def _nested_cases(rng):
     number = int(torch.randint(1, 100, (1,), generator=rng))
     ratio = round(float(torch.rand(1, generator=rng)) * 10, 2)
     return [
-        ("a tensor", torch.rand(3, n + 1, generator=rng), "meta"),
+        (both("a tensor", "一个张量"), torch.rand(3, n + 1, generator=rng), "meta"),
         (
-            "a dict batch",
+            A_DICT_BATCH,
             {
                 "image": torch.rand(n, 1, 5, 3, generator=rng),
                 "label": torch.randint(0, 10, (n,), generator=rng),
@@ -387,11 +508,11 @@ def _nested_cases(rng):
             torch.device("meta"),
         ),
         (
-            "a list",
+            both("a list", "一个 list"),
             [torch.rand(n, generator=rng), "keep me", ratio, [torch.randint(0, 9, (1,), generator=rng)]],
             "meta",
         ),
-        ("an empty dict", {}, "meta"),
+        (both("an empty dict", "一个空 dict"), {}, "meta"),
         ("(images, labels)", (torch.rand(n, 3, generator=rng), torch.randint(0, 9, (n,), generator=rng)), "cpu"),
     ]
 
@@ -403,7 +524,7 @@ def test_move_batch_nested(rng):
     seen = yield [{"batch": batch, "target": target} for _, batch, target in cases]
     for (what, batch, target), got in zip(cases, seen, strict=True):
         out = _moved(got, batch, target, what)
-        _check_moved(out, batch, target, f"move_batch({what}, {str(target)!r})")
+        _check_moved(out, batch, target, _move_call(what, target))
 
 
 def test_move_batch_real(rng, device):
@@ -414,26 +535,35 @@ def test_move_batch_real(rng, device):
     batch = {"x": torch.randn(n, 3, generator=rng), "y": torch.randint(0, 5, (n,), generator=rng), "extra": [weights]}
     seen = yield {"batch": batch, "target": device}
     where = str(device)
-    out = _moved(seen, batch, device, "a dict batch")
+    out = _moved(seen, batch, device, A_DICT_BATCH)
     _check_moved(out, batch, device, f"move_batch(batch, {where!r})")
     expect.requires_grad(
         out["extra"][0],
         True,
-        name=f"move_batch(batch, {where!r})['extra'][0] (moved from a tensor that requires grad)",
-        why=".to(device) keeps the autograd link; .detach() or .data cuts it",
+        name=both(
+            f"move_batch(batch, {where!r})['extra'][0] (moved from a tensor that requires grad)",
+            f"move_batch(batch, {where!r})['extra'][0]（由一个 requires_grad 的张量移动而来）",
+        ),
+        why=both(
+            ".to(device) keeps the autograd link; .detach() or .data cuts it",
+            ".to(device) 会保留自动求导的连接；.detach() 或 .data 会切断它",
+        ),
     )
     expect.close(
         seen["weights_grad"],
         torch.ones_like(weights),
-        name="the gradient reaching the original tensor",
-        why="the moved tensor should stay connected to the one in the batch",
+        name=both("the gradient reaching the original tensor", "传回原张量的梯度"),
+        why=both(
+            "the moved tensor should stay connected to the one in the batch",
+            "移动后的张量应与批次中的原张量在计算图中保持相连",
+        ),
     )
 
 
 # --- model_device ---------------------------------------------------------------------------------
 
 
-def _as_device(value, call):
+def _as_device(value, call: Text):
     expect.returned(value, name=call)
     if isinstance(value, torch.device):
         return value
@@ -442,20 +572,55 @@ def _as_device(value, call):
             return torch.device(value)
     except RuntimeError:
         pass
-    raise AssertionError(f"{call} should return a torch.device, got {_what(value)}")
+    raise AssertionError(
+        both("{call} should return a torch.device, got {what}", "{call} 应返回 torch.device，实际得到 {what}").format(
+            call=call, what=_what(value)
+        )
+    )
+
+
+# The models model_device is asked about (the exercise builds them by these names), in Chinese.
+_MODELS_ZH = {
+    "nn.Linear": "nn.Linear",
+    "nn.Sequential(nn.ReLU(), nn.Linear)": "nn.Sequential(nn.ReLU(), nn.Linear)",
+    "a module with only a buffer": "只有一个 buffer 的模块",
+    "nn.ReLU()": "nn.ReLU()",
+}
+
+
+def _moved_to(model, where):
+    return both(f"{model} moved to {where!r}", f"移动到 {where!r} 的{_spaced(_MODELS_ZH[model])}")
 
 
 def test_model_device(rng, device):
     """model_device reports where a model's parameters (or buffers) live
     model_device 报告模型参数（或缓冲区）所在的设备"""
-    why = "ask the model (its first parameter, else its first buffer) instead of assuming where it is"
+    why = both(
+        "ask the model (its first parameter, else its first buffer) instead of assuming where it is",
+        "请直接询问模型：先看它的第一个参数，没有参数时再看第一个 buffer（缓冲区），不要想当然地认定它在哪里",
+    )
     n_in, n_out = (int(size) for size in torch.randint(1, 9, (2,), generator=rng))
     cases = [  # (what, model the exercise builds, where it moves it, expected)
-        ("nn.Linear moved to 'meta'", "nn.Linear", "meta", "meta"),
-        ("nn.Sequential(nn.ReLU(), nn.Linear) on 'meta'", "nn.Sequential(nn.ReLU(), nn.Linear)", "meta", "meta"),
-        ("a module with only a buffer on 'meta'", "a module with only a buffer", "meta", "meta"),
-        ("nn.ReLU() (no parameters, no buffers)", "nn.ReLU()", "cpu", "cpu"),
-        (f"nn.Linear moved to {str(device)!r}", "nn.Linear", str(device), str(device)),
+        (_moved_to("nn.Linear", "meta"), "nn.Linear", "meta", "meta"),
+        (
+            both("nn.Sequential(nn.ReLU(), nn.Linear) on 'meta'", "位于 'meta' 的 nn.Sequential(nn.ReLU(), nn.Linear)"),
+            "nn.Sequential(nn.ReLU(), nn.Linear)",
+            "meta",
+            "meta",
+        ),
+        (
+            both("a module with only a buffer on 'meta'", "位于 'meta'、只有一个 buffer 的模块"),
+            "a module with only a buffer",
+            "meta",
+            "meta",
+        ),
+        (
+            both("nn.ReLU() (no parameters, no buffers)", "nn.ReLU()（没有参数，也没有 buffer）"),
+            "nn.ReLU()",
+            "cpu",
+            "cpu",
+        ),
+        (_moved_to("nn.Linear", str(device)), "nn.Linear", str(device), str(device)),
     ]
     places = sorted({"meta", "cpu", str(device)})
     for _ in range(24):  # models left where they were made or moved, drawn per job
@@ -465,34 +630,43 @@ def test_model_device(rng, device):
             ),
             _draw(rng, places),
         )
-        cases.append((f"{model} moved to {where!r}", model, where, "cpu" if model == "nn.ReLU()" else where))
+        cases.append((_moved_to(model, where), model, where, "cpu" if model == "nn.ReLU()" else where))
     seen = yield from _in_random_order(
         rng, [{"model": model, "sizes": [n_in, n_out], "where": where} for _, model, where, _ in cases]
     )
     for (what, _, _, expected), value in zip(cases, seen, strict=True):
-        got = _as_device(value, f"model_device({what})")
+        call = "model_device(" + what + ")"
+        got = _as_device(value, call)
         want = torch.device(expected)
         same = got.type == want.type and (want.index is None or got.index == want.index)
-        assert same, f"model_device({what}) should be {want}, got {got}: {why}"
+        assert same, both(
+            "{call} should be {want}, got {got}: {why}", "{call} 应为 {want}，实际是 {got}：{why}"
+        ).format(call=call, want=want, got=got, why=why)
 
 
 # --- predict --------------------------------------------------------------------------------------
 
 
-def _prediction(out, model_moved, what):
+def _prediction(out, model_moved, what: Text):
     """predict's output, once the model is seen to have stayed where it was."""
-    assert not model_moved, (
-        f"predict({what}) moved the model to another device (model.to(...)): leave the model where it is and "
+    call = "predict(" + what + ")"
+    assert not model_moved, both(
+        "{call} moved the model to another device (model.to(...)): leave the model where it is and "
         "move x to the model's device; moving a model costs far more than moving a batch, and the caller's model "
-        "would end up somewhere else"
-    )
+        "would end up somewhere else",
+        "{call} 把模型移到了另一个设备上（model.to(...)）：模型应留在原处，把 x 移到模型所在的设备上；"
+        "移动模型的开销远大于移动一个批次，而且调用者的模型会被挪到别处",
+    ).format(call=call)
     if isinstance(out, Raised) and out.type == "RuntimeError" and "device" in out.message:
         first = out.message.splitlines()[0][:160].rstrip(".!")
         raise AssertionError(
-            f"predict({what}) failed: {first}. The model and its input must be on "
-            "the same device: move x to the model's device before calling the model"
+            both(
+                "{call} failed: {first}. The model and its input must be on "
+                "the same device: move x to the model's device before calling the model",
+                "{call} 出错，RuntimeError: {first}。模型和它的输入必须在同一个设备上：调用模型之前，先把 x 移到模型所在的设备上",
+            ).format(call=call, first=first)
         )
-    return expect.returned(out, name=f"predict({what})")
+    return expect.returned(out, name=call)
 
 
 def test_predict_follows_model(rng):
@@ -501,25 +675,43 @@ def test_predict_follows_model(rng):
     n, rows, cols, n_out = (int(size) for size in torch.randint(2, 6, (4,), generator=rng))
     x = torch.randn(n, rows, cols, generator=rng)
     seen = yield {"x": x, "out_features": n_out}
-    what = "a model on 'meta', x on the CPU"
+    what = both("a model on 'meta', x on the CPU", "模型在 'meta' 上、x 在 CPU 上")
     out = _prediction(seen["x_on_cpu"]["out"], seen["x_on_cpu"]["model_moved"], what)
     expect.device(
         out,
         "meta",
-        name="predict(model on 'meta', x on the CPU)",
-        why="the output comes from the model's device: move x there, not the model to x",
+        name=both("predict(model on 'meta', x on the CPU)", "predict(模型在 'meta' 上、x 在 CPU 上)"),
+        why=both(
+            "the output comes from the model's device: move x there, not the model to x",
+            "输出来自模型所在的设备：应把 x 移过去，而不是把模型移到 x 那里",
+        ),
     )
-    expect.shape(out, (n, n_out), name=f"predict(model on 'meta', x of shape {(n, rows, cols)})")
+    expect.shape(
+        out,
+        (n, n_out),
+        name=both(
+            f"predict(model on 'meta', x of shape {(n, rows, cols)})",
+            f"predict(模型在 'meta' 上、x 的形状为 {(n, rows, cols)})",
+        ),
+    )
     out = _prediction(
-        seen["x_on_meta"]["out"], seen["x_on_meta"]["model_moved"], "a model on 'meta', x already on 'meta'"
+        seen["x_on_meta"]["out"],
+        seen["x_on_meta"]["model_moved"],
+        both("a model on 'meta', x already on 'meta'", "模型在 'meta' 上、x 已在 'meta' 上"),
     )
-    expect.device(out, "meta", name="predict(model on 'meta', x on 'meta')")
-    out = _prediction(seen["relu"]["out"], seen["relu"]["model_moved"], "nn.ReLU(), x on the CPU")
+    expect.device(
+        out, "meta", name=both("predict(model on 'meta', x on 'meta')", "predict(模型在 'meta' 上、x 在 'meta' 上)")
+    )
+    relu_on_cpu = both("nn.ReLU(), x on the CPU", "nn.ReLU()、x 在 CPU 上")
+    out = _prediction(seen["relu"]["out"], seen["relu"]["model_moved"], relu_on_cpu)
     expect.matches(
         out,
         torch.relu(x),
-        name="predict(nn.ReLU(), x on the CPU)",
-        why="a model without parameters counts as on the CPU, so x stays there",
+        name="predict(" + relu_on_cpu + ")",
+        why=both(
+            "a model without parameters counts as on the CPU, so x stays there",
+            "没有参数的模型算作在 CPU 上，所以 x 留在 CPU 上",
+        ),
     )
 
 
@@ -535,15 +727,22 @@ def test_predict_real(rng, device):
     seen = yield {"layers": layers, "x": x}
     expected = F.linear(torch.tanh(F.linear(x, *layers[0])), *layers[1])
     where = str(device)
-    out = _prediction(seen, False, f"a model on {where!r}, x on the CPU")
-    expect.device(out, device, name=f"predict(model on {where!r}, x on the CPU)")
+    out = _prediction(seen, False, both(f"a model on {where!r}, x on the CPU", f"模型在 {where!r} 上、x 在 CPU 上"))
+    expect.device(
+        out,
+        device,
+        name=both(f"predict(model on {where!r}, x on the CPU)", f"predict(模型在 {where!r} 上、x 在 CPU 上)"),
+    )
     expect.close(
         out,
         expected,
-        name=f"predict(model on {where!r}, x)",
+        name=both(f"predict(model on {where!r}, x)", f"predict(模型在 {where!r} 上、x)"),
         rtol=1e-3,
         atol=1e-4,
-        why="the same model on another device should compute the same values",
+        why=both(
+            "the same model on another device should compute the same values",
+            "同一个模型换到另一个设备上应算出相同的数值",
+        ),
     )
 
 
@@ -599,14 +798,23 @@ def test_supported_dtype(rng):
         call = f"supported_dtype({str(where)!r}, {dtype})"
         if isinstance(got, Raised) and got.type == "RuntimeError" and "Expected one of" in got.message:
             raise AssertionError(
-                f"{call} raised RuntimeError{_at(got)}: torch.device({str(where)!r}) cannot be built without "
-                "torch_npu / torch_mlu. Compare the device type as a string: str(device).split(':')[0]"
+                both(
+                    "{call} raised RuntimeError{at}: torch.device({where}) cannot be built without "
+                    "torch_npu / torch_mlu. Compare the device type as a string: str(device).split(':')[0]",
+                    "{call} 抛出了 RuntimeError{at}：没有 torch_npu / torch_mlu 时无法构造 torch.device({where})。"
+                    "请把设备类型当作字符串来比较：str(device).split(':')[0]",
+                ).format(call=call, at=_at(got), where=repr(str(where)))
             )
         expect.returned(got, name=call)
         expected = torch.float32 if (str(where).split(":")[0], dtype) == ("mps", torch.float64) else dtype
         why = (
-            "Apple's MPS has no float64: use float32 there"
+            both("Apple's MPS has no float64: use float32 there", "Apple 的 MPS 不支持 float64：在 MPS 上请用 float32")
             if expected != dtype
-            else "only float64 on MPS changes; every other device and dtype is returned as it is"
+            else both(
+                "only float64 on MPS changes; every other device and dtype is returned as it is",
+                "只有 MPS 上的 float64 需要替换；其他设备和 dtype 都原样返回",
+            )
         )
-        assert got == expected, f"{call} should be {expected}, got {got}. {why}"
+        assert got == expected, both(
+            "{call} should be {expected}, got {got}. {why}", "{call} 应为 {expected}，实际是 {got}。{why}"
+        ).format(call=call, expected=expected, got=got, why=why)
