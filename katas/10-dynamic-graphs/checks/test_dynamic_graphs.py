@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from grader import expect
+from grader.bilingual import Bilingual, Text, both
 from grader.observations import Raised
 
 _F64 = torch.float64
@@ -22,7 +23,7 @@ def _show(values):
     return str(flat[0]) if values.dim() == 0 else str(flat)
 
 
-def _matches_on(actual, expected, device, name, why=""):
+def _matches_on(actual, expected, device, name: Text, why: Text = "") -> None:
     """Shape, dtype, values as `expected` (computed here, on the CPU), on `device`."""
     expect.shape(actual, expected.shape, name=name, why=why)
     expect.dtype(actual, expected.dtype, name=name, why=why)
@@ -30,9 +31,19 @@ def _matches_on(actual, expected, device, name, why=""):
     expect.close(actual, expected, name=name, why=why)
 
 
-def _gradient_of(got, name):
-    assert got is not None, f"{name} is None: no gradient reached it"
+def _gradient_of(got, name: Text):
+    assert got is not None, both("{name} is None: no gradient reached it", "{name} 是 None：没有梯度传到它").format(
+        name=name
+    )
     return got
+
+
+def _a_grad_after(call: str) -> Bilingual:
+    return both("a.grad after {call}.sum().backward()", "{call}.sum().backward() 之后的 a.grad").format(call=call)
+
+
+def _unchanged_input(function: str) -> Bilingual:
+    return both("{f} must not change its input", "{f} 不能修改它的输入").format(f=function)
 
 
 # --- exercise 1: grow_until ----------------------------------------------------------------------
@@ -71,19 +82,25 @@ def test_grow_until_values(rng):
             got["out"],
             _grow_until(a),
             name=f"grow_until({label})",
-            why="double b while b.norm() < limit, then return b if b.sum() > 0 else 100 * b",
+            why=both(
+                "double b while b.norm() < limit, then return b if b.sum() > 0 else 100 * b",
+                "当 b.norm() < limit 时不断把 b 翻倍，然后在 b.sum() > 0 时返回 b，否则返回 100 * b",
+            ),
         )
         expect.matches(
             got["a_after"],
             a,
-            name=f"a after grow_until({label})",
-            why="grow_until must not change its input: b = a * 2 is a new tensor, a *= 2 is not",
+            name=both("a after grow_until({label})", "grow_until({label}) 之后的 a").format(label=label),
+            why=both(
+                "grow_until must not change its input: b = a * 2 is a new tensor, a *= 2 is not",
+                "grow_until 不能修改它的输入：b = a * 2 会得到新张量，a *= 2 则不会",
+            ),
         )
     expect.matches(
         seen["limited"],
         _grow_until(limited, 10.0),
         name=f"grow_until({_show(limited)}, limit=10.0)",
-        why="use the limit argument, not a fixed 1000",
+        why=both("use the limit argument, not a fixed 1000", "请使用参数 limit，不要写死 1000"),
     )
 
 
@@ -95,19 +112,24 @@ def test_grow_until_gradient(rng):
     for a, got in zip(cases, seen, strict=True):
         call = f"grow_until({_show(a)})"
         out = expect.is_tensor(got["out"], name=call)
-        assert out.requires_grad, (
-            f"{call} returned a tensor with requires_grad=False: the graph was cut. "
+        assert out.requires_grad, both(
+            "{call} returned a tensor with requires_grad=False: the graph was cut. "
             "Converting to a Python number (.item(), .tolist(), float()) and back to a tensor starts a new, "
-            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)"
-        )
-        name = f"a.grad after {call}.sum().backward()"
+            "untracked tensor; keep every step a tensor operation (only the loop condition may be a bool)",
+            "{call} 返回的张量 requires_grad=False：计算图被切断了。先转成 Python 数（.item()、.tolist()、float()）"
+            "再转回张量，得到的是一个新的、不被跟踪的张量；请让每一步都是张量运算（只有循环条件可以是 bool）",
+        ).format(call=call)
+        name = _a_grad_after(call)
         expect.returned(got["backward"], name=f"{call}.sum().backward()")
         want = (_grow_until(a) / a).expand_as(a)  # the result is a times a constant factor
         expect.close(
             _gradient_of(got["grad"], name),
             want,
             name=name,
-            why="d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)",
+            why=both(
+                "d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)",
+                "d(result)/da 就是乘在 a 上的那个系数（2 的幂，在负数分支上再乘以 100）",
+            ),
         )
 
 
@@ -136,10 +158,12 @@ def _built(got, call):
     """The names of the net's parameters, once RepeatNet(...) was built; fails where they are not the README's."""
     expect.returned(got["net"], name=call)
     names = got["names"] if "names" in got else list(got["parameters"])
-    assert sorted(names) == sorted(_REPEAT_KEYS), (
-        f"{call} should have the parameters {_REPEAT_KEYS}, got {names}; create self.first, "
-        "self.middle and self.last as nn.Linear layers in __init__"
-    )
+    assert sorted(names) == sorted(_REPEAT_KEYS), both(
+        "{call} should have the parameters {want}, got {names}; create self.first, "
+        "self.middle and self.last as nn.Linear layers in __init__",
+        "{call} 的参数应为 {want}，实际是 {names}；请在 __init__ 中把 self.first、self.middle 和 self.last "
+        "创建为 nn.Linear 层",
+    ).format(call=call, want=_REPEAT_KEYS, names=names)
     return names
 
 
@@ -159,7 +183,10 @@ def test_repeat_net_parameters(rng):
         call = f"RepeatNet({n_in}, {hidden}, {n_out})"
         _built(got, call)
         want = (n_in * hidden + hidden) + (hidden * hidden + hidden) + (hidden * n_out + n_out)
-        assert got["count"] == want, f"{call} should have {want} numbers in its parameters, got {got['count']}"
+        assert got["count"] == want, both(
+            "{call} should have {want} numbers in its parameters, got {count}",
+            "{call} 的参数里应共有 {want} 个数，实际有 {count} 个",
+        ).format(call=call, want=want, count=got["count"])
         shapes = {
             "first.weight": (hidden, n_in),
             "first.bias": (hidden,),
@@ -169,17 +196,24 @@ def test_repeat_net_parameters(rng):
             "last.bias": (n_out,),
         }
         for name, shape in shapes.items():
-            assert tuple(got["shapes"][name]) == shape, (
-                f"{call}: {name} should have shape {shape}, got {tuple(got['shapes'][name])}: "
-                f"first = nn.Linear({n_in}, {hidden}), middle = nn.Linear({hidden}, {hidden}), "
-                f"last = nn.Linear({hidden}, {n_out}) (a Linear's weight is (out_features, in_features))"
+            assert tuple(got["shapes"][name]) == shape, both(
+                "{call}: {name} should have shape {shape}, got {got}: "
+                "first = nn.Linear({n_in}, {hidden}), middle = nn.Linear({hidden}, {hidden}), "
+                "last = nn.Linear({hidden}, {n_out}) (a Linear's weight is (out_features, in_features))",
+                "{call}：{name} 的形状应为 {shape}，实际是 {got}："
+                "first = nn.Linear({n_in}, {hidden})，middle = nn.Linear({hidden}, {hidden})，"
+                "last = nn.Linear({hidden}, {n_out})（Linear 的 weight 形状是 (out_features, in_features)）",
+            ).format(
+                call=call, name=name, shape=shape, got=tuple(got["shapes"][name]), n_in=n_in, hidden=hidden, n_out=n_out
             )
         for depth in case["depths"]:
             after = expect.returned(got["counts_after"][depth], name=f"{call}.forward(x, depth={depth})")
-            assert after == want, (
-                f"after {call}.forward(x, depth={depth}) it has {after} parameter numbers instead of {want}: "
-                "layers created inside forward get new random weights on every call and are never trained"
-            )
+            assert after == want, both(
+                "after {call}.forward(x, depth={depth}) it has {after} parameter numbers instead of {want}: "
+                "layers created inside forward get new random weights on every call and are never trained",
+                "调用 {call}.forward(x, depth={depth}) 之后，参数里有 {after} 个数，而不是 {want} 个："
+                "在 forward 里创建的层每次调用都会得到新的随机权重，而且永远不会被训练",
+            ).format(call=call, depth=depth, after=after, want=want)
 
 
 def test_repeat_net_forward(rng):
@@ -199,9 +233,16 @@ def test_repeat_net_forward(rng):
             expect.matches(
                 out,
                 want,
-                name=f"RepeatNet{sizes}(x of shape {tuple(x.shape)}, depth={depth})",
-                why="h = relu(first(x)), then depth times h = relu(middle(h)) with the one registered "
-                "middle layer, then last(h); a layer created inside forward has other, random weights",
+                name=both(
+                    "RepeatNet{sizes}(x of shape {shape}, depth={depth})",
+                    "RepeatNet{sizes}(形状为 {shape} 的 x, depth={depth})",
+                ).format(sizes=sizes, shape=tuple(x.shape), depth=depth),
+                why=both(
+                    "h = relu(first(x)), then depth times h = relu(middle(h)) with the one registered "
+                    "middle layer, then last(h); a layer created inside forward has other, random weights",
+                    "先 h = relu(first(x))，再用唯一注册的那个 middle 层做 depth 次 h = relu(middle(h))，"
+                    "最后 last(h)；在 forward 里创建的层用的是另一套随机权重",
+                ),
             )
 
 
@@ -218,28 +259,35 @@ def test_repeat_net_gradients(rng):
     depth = sent["depth"]
     _built(seen, "RepeatNet(3, 6, 2)")
     expect.returned(seen["out"], name=f"RepeatNet(3, 6, 2)(x, depth={depth})")
-    expect.returned(seen["backward"], name="backward() of the loss")
+    expect.returned(seen["backward"], name=both("backward() of the loss", "损失的 backward()"))
     copies = {name: p.detach().clone().requires_grad_(True) for name, p in seen["parameters"].items()}
     F.mse_loss(_repeat_reference(copies, sent["x"], depth), sent["target"]).backward()
     for name in ["middle.weight", "middle.bias", "first.weight", "first.bias", "last.weight", "last.bias"]:
         grad = seen["grads"].get(name)
-        assert grad is not None, (
-            f"{name}.grad is None after backward at depth={depth}: that layer was not used in forward "
-            "(was a new layer created inside forward instead?)"
-        )
+        assert grad is not None, both(
+            "{name}.grad is None after backward at depth={depth}: that layer was not used in forward "
+            "(was a new layer created inside forward instead?)",
+            "depth={depth} 时 backward 之后 {name}.grad 是 None：forward 没有用到这一层"
+            "（是不是在 forward 里新建了一个层？）",
+        ).format(name=name, depth=depth)
         expect.close(
             grad,
             copies[name].grad,
-            name=f"{name}.grad at depth={depth}",
-            why="the middle layer's gradient is the sum over all its repetitions",
+            name=both("{name}.grad at depth={depth}", "depth={depth} 时的 {name}.grad").format(name=name, depth=depth),
+            why=both(
+                "the middle layer's gradient is the sum over all its repetitions",
+                "middle 层的梯度是它每一次重复使用所得梯度的总和",
+            ),
         )
 
 
 # --- exercise 3: rnn_last_hidden -----------------------------------------------------------------
 
-_RNN_WHY = (
+_RNN_WHY = both(
     "each row must stop at its own length: running a sequence over its zero padding still changes its "
-    "hidden state; start from zeros with x's dtype and device (x.new_zeros(batch, cell.hidden_size))"
+    "hidden state; start from zeros with x's dtype and device (x.new_zeros(batch, cell.hidden_size))",
+    "每一行都必须在它自己的长度处停下：序列在补零的填充位上继续运行，仍会改变它的隐藏状态；"
+    "初始状态用与 x 的 dtype 和设备相同的零张量（x.new_zeros(batch, cell.hidden_size)）",
 )
 
 
@@ -282,11 +330,17 @@ def _rnn_reference(cell, x, lengths):
     return torch.cat(outs)
 
 
-def _rnn_call(case, where="cpu"):
+def _rnn_call(case, where="cpu") -> Bilingual:
     x = case["x"]
-    return (
-        f"rnn_last_hidden({case['kind']}, x of shape {tuple(x.shape)} {x.dtype} on {torch.device(where).type}, "
-        f"lengths={case['lengths'].tolist()})"
+    return both(
+        "rnn_last_hidden({kind}, x of shape {shape} {dtype} on {device}, lengths={lengths})",
+        "rnn_last_hidden({kind}, 形状为 {shape}、位于 {device} 的 {dtype} x, lengths={lengths})",
+    ).format(
+        kind=case["kind"],
+        shape=tuple(x.shape),
+        dtype=x.dtype,
+        device=torch.device(where).type,
+        lengths=case["lengths"].tolist(),
     )
 
 
@@ -306,14 +360,28 @@ def test_rnn_last_hidden(rng, device):
         what, x, out = _rnn_call(case, where), case["x"], got["out"]
         if isinstance(out, Raised) and out.type == "RuntimeError" and (x.dtype != torch.float32 or where.type != "cpu"):
             raise AssertionError(
-                f"{what} raised RuntimeError: {out.message.splitlines()[0][:160] if out.message else ''}. With x in "
-                f"{x.dtype} on {where.type}, the starting state must match x's dtype and device: "
-                "h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)"
+                both(
+                    "{what} raised RuntimeError: {first}. With x in {dtype} on {device}, the starting state must "
+                    "match x's dtype and device: h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)",
+                    "{what} 抛出了 RuntimeError: {first}。x 是位于 {device} 的 {dtype}，初始状态必须与 x 的 dtype "
+                    "和设备一致：用 h = x.new_zeros(batch, cell.hidden_size)，而不是 torch.zeros(...)",
+                ).format(
+                    what=what,
+                    first=out.message.splitlines()[0][:160] if out.message else "",
+                    dtype=x.dtype,
+                    device=where.type,
+                )
             )
         with torch.no_grad():
             want = _rnn_reference(_cell(case), x, case["lengths"])
         _matches_on(expect.returned(out, name=what), want, where, name=what, why=_RNN_WHY)
-        _matches_on(got["x_after"], x, where, name=f"x after {what}", why="rnn_last_hidden must not change its input")
+        _matches_on(
+            got["x_after"],
+            x,
+            where,
+            name=both("x after {what}", "{what} 之后的 x").format(what=what),
+            why=_unchanged_input("rnn_last_hidden"),
+        )
 
 
 def test_rnn_ignores_padding(rng):
@@ -327,11 +395,17 @@ def test_rnn_ignores_padding(rng):
     what = _rnn_call(case)
     clean = expect.returned(seen["clean"], name=what)
     expect.close(
-        expect.returned(seen["noisy"], name=f"{what} with other padding values"),
+        expect.returned(
+            seen["noisy"], name=both("{what} with other padding values", "填充值不同时的 {what}").format(what=what)
+        ),
         clean,
-        name="rnn_last_hidden with other padding values",
-        why="the result changed when only the padding changed: the loop reads past a sequence's "
-        "length; stop each sequence at lengths[i] (or keep its state once t >= lengths[i])",
+        name=both("rnn_last_hidden with other padding values", "填充值不同时的 rnn_last_hidden"),
+        why=both(
+            "the result changed when only the padding changed: the loop reads past a sequence's "
+            "length; stop each sequence at lengths[i] (or keep its state once t >= lengths[i])",
+            "只改变了填充值，结果却变了：循环读到了序列长度之外；请让每个序列在 lengths[i] 处停下"
+            "（或在 t >= lengths[i] 之后保持它的状态不变）",
+        ),
     )
     with torch.no_grad():
         want = _rnn_reference(_cell(case), case["x"], case["lengths"])
@@ -352,25 +426,41 @@ def test_rnn_gradients(rng):
     expect.requires_grad(
         out,
         True,
-        name=f"{what} for x with requires_grad=True",
-        why="the result must stay in the autograd graph of the cell and x",
+        name=both("{what} for x with requires_grad=True", "x 的 requires_grad=True 时，{what}").format(what=what),
+        why=both(
+            "the result must stay in the autograd graph of the cell and x",
+            "结果必须留在 cell 和 x 的自动求导计算图中",
+        ),
     )
     if isinstance(seen["backward"], Raised):
         raise AssertionError(
-            f"backward failed ({seen['backward'].type}): a tensor needed for the gradient was modified by an in-place "
-            "operation (h[mask] = ... or h[:, ...] = ... overwrites the h the cell saved); build a new h each step, "
-            "e.g. h = torch.where(mask, new_h, h)"
+            both(
+                "backward failed ({error}): a tensor needed for the gradient was modified by an in-place "
+                "operation (h[mask] = ... or h[:, ...] = ... overwrites the h the cell saved); build a new h each "
+                "step, e.g. h = torch.where(mask, new_h, h)",
+                "backward 失败（{error}）：计算梯度所需的某个张量被原地操作修改了"
+                "（h[mask] = ... 或 h[:, ...] = ... 会覆盖 cell 保存的 h）；请每一步都构造新的 h，"
+                "例如 h = torch.where(mask, new_h, h)",
+            ).format(error=seen["backward"].type)
         )
     for name, p in cell.named_parameters():
         grad = seen["grads"][name]
-        assert grad is not None, f"cell.{name}.grad is None: the result does not depend on the cell"
+        assert grad is not None, both(
+            "cell.{name}.grad is None: the result does not depend on the cell",
+            "cell.{name}.grad 是 None：结果不依赖于 cell",
+        ).format(name=name)
         expect.close(grad, p.grad, name=f"cell.{name}.grad")
-    assert seen["x_grad"] is not None, "x.grad is None: the result does not depend on the inputs x"
+    assert seen["x_grad"] is not None, both(
+        "x.grad is None: the result does not depend on the inputs x", "x.grad 是 None：结果不依赖于输入 x"
+    )
     expect.close(
         seen["x_grad"],
         x_ref.grad,
         name="x.grad",
-        why="the gradient on padding positions must be 0 and on real steps as in a per-sequence loop",
+        why=both(
+            "the gradient on padding positions must be 0 and on real steps as in a per-sequence loop",
+            "填充位置上的梯度必须为 0，真实时间步上的梯度应与逐个序列循环时相同",
+        ),
     )
 
 
@@ -423,8 +513,12 @@ def test_tree_encode(rng):
             got,
             _tree_reference(shape, case["leaves"], leaf, combine),
             name=f"tree_encode({_tree_name(shape)})",
-            why="a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
-            "recursively: ((a, b), c) and (a, (b, c)) are different trees",
+            why=both(
+                "a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
+                "recursively: ((a, b), c) and (a, (b, c)) are different trees",
+                "叶子编码为 tanh(leaf(x))；一对子树编码为 tanh(combine(cat([enc(left), enc(right)])))，"
+                "递归进行：((a, b), c) 和 (a, (b, c)) 是不同的树",
+            ),
         )
 
 
@@ -447,15 +541,26 @@ def test_tree_encode_gradients(rng):
         lambda x: F.linear(x, params["combine.weight"], params["combine.bias"]),
     ).sum().backward()
     call = f"tree_encode({_tree_name(shape)})"
-    expect.requires_grad(seen["out"], True, name=call, why="the result must stay in the autograd graph")
+    expect.requires_grad(
+        seen["out"],
+        True,
+        name=call,
+        why=both("the result must stay in the autograd graph", "结果必须留在自动求导的计算图中"),
+    )
     expect.returned(seen["backward"], name=f"{call}.sum().backward()")
     for name, p in params.items():
         grad = seen["grads"][name]
-        assert grad is not None, f"{name}.grad is None: that layer was not used"
+        assert grad is not None, both(
+            "{name}.grad is None: that layer was not used", "{name}.grad 是 None：没有用到这一层"
+        ).format(name=name)
         expect.close(grad, p.grad, name=f"{name}.grad")
     for letter, got, ref in zip("abcde", seen["leaf_grads"], leaves, strict=True):
-        assert got is not None, f"the leaf {letter} got no gradient: it was not used"
-        expect.close(got, ref.grad, name=f"the gradient of leaf {letter}")
+        assert got is not None, both(
+            "the leaf {letter} got no gradient: it was not used", "叶子 {letter} 没有得到梯度：没有用到它"
+        ).format(letter=letter)
+        expect.close(
+            got, ref.grad, name=both("the gradient of leaf {letter}", "叶子 {letter} 的梯度").format(letter=letter)
+        )
 
 
 # --- exercise 5: newton_sqrt ---------------------------------------------------------------------
@@ -490,21 +595,31 @@ def test_newton_sqrt_values(rng):
         expect.matches(
             got["out"],
             a.sqrt(),
-            name=f"newton_sqrt({_show(a)}) in {a.dtype}",
+            name=both("newton_sqrt({a}) in {dtype}", "{dtype} 下的 newton_sqrt({a})").format(a=_show(a), dtype=a.dtype),
             rtol=rtols[a.dtype],
             atol=0.0,
-            why="stop only when |x * x - a| <= tol * a for every element (a relative test: tol * a, "
-            "not tol alone, or the tiny values stop far too early); a fixed number of steps is "
-            "not enough for large a (starting from (a + 1) / 2)",
+            why=both(
+                "stop only when |x * x - a| <= tol * a for every element (a relative test: tol * a, "
+                "not tol alone, or the tiny values stop far too early); a fixed number of steps is "
+                "not enough for large a (starting from (a + 1) / 2)",
+                "只有当每个元素都满足 |x * x - a| <= tol * a 时才停止（这是相对判据：用 tol * a，"
+                "而不是单独的 tol，否则很小的值会过早停下）；对很大的 a，固定步数是不够的"
+                "（起点是 (a + 1) / 2）",
+            ),
         )
-        expect.matches(got["a_after"], a, name="a after newton_sqrt(a)", why="newton_sqrt must not change its input")
+        expect.matches(
+            got["a_after"],
+            a,
+            name=both("a after newton_sqrt(a)", "newton_sqrt(a) 之后的 a"),
+            why=_unchanged_input("newton_sqrt"),
+        )
     expect.close(
         seen["tight"],
         tight.sqrt(),
         name=f"newton_sqrt({_show(tight)}, tol=1e-14)",
         rtol=1e-12,
         atol=0.0,
-        why="use the tol argument",
+        why=both("use the tol argument", "请使用参数 tol"),
     )
 
 
@@ -526,8 +641,12 @@ def test_newton_sqrt_steps(rng):
             name=f"newton_sqrt({_show(a)}, tol={tol})",
             rtol=1e-10,
             atol=0.0,
-            why="start from x = (a + 1) / 2; test |x * x - a| > tol * a before each step (the start "
-            "may already be close enough) and stop at the first x where no element fails it",
+            why=both(
+                "start from x = (a + 1) / 2; test |x * x - a| > tol * a before each step (the start "
+                "may already be close enough) and stop at the first x where no element fails it",
+                "从 x = (a + 1) / 2 开始；每一步之前先检查 |x * x - a| > tol * a（起点可能已经足够接近），"
+                "在第一个所有元素都满足条件的 x 处停止",
+            ),
         )
 
 
@@ -542,21 +661,28 @@ def test_newton_sqrt_gradient(rng):
         expect.requires_grad(
             got["out"],
             True,
-            name=f"{call} for a with requires_grad=True",
-            why="keep every step, the start included, a tensor operation on a "
-            "(no .item(), .detach() or torch.tensor(...))",
+            name=both("{call} for a with requires_grad=True", "a 的 requires_grad=True 时，{call}").format(call=call),
+            why=both(
+                "keep every step, the start included, a tensor operation on a "
+                "(no .item(), .detach() or torch.tensor(...))",
+                "每一步（包括起点）都必须是对 a 的张量运算（不要用 .item()、.detach() 或 torch.tensor(...)）",
+            ),
         )
         if isinstance(got["backward"], Raised):
             raise AssertionError(
-                f"backward failed ({got['backward'].type}): x was modified by an in-place operation (x -= ..., "
-                "x /= ...) after autograd saved it; write x = (x + a / x) / 2 so each step makes a new tensor"
+                both(
+                    "backward failed ({error}): x was modified by an in-place operation (x -= ..., "
+                    "x /= ...) after autograd saved it; write x = (x + a / x) / 2 so each step makes a new tensor",
+                    "backward 失败（{error}）：自动求导保存 x 之后，x 又被原地操作修改了（x -= ...、x /= ...）；"
+                    "请写成 x = (x + a / x) / 2，让每一步都生成新张量",
+                ).format(error=got["backward"].type)
             )
-        name = f"a.grad after {call}.sum().backward()"
+        name = _a_grad_after(call)
         expect.close(
             _gradient_of(got["grad"], name),
             0.5 / values.sqrt(),
             name=name,
             rtol=1e-4,
             atol=0.0,
-            why="the gradient should approach 1 / (2 sqrt(a))",
+            why=both("the gradient should approach 1 / (2 sqrt(a))", "梯度应接近 1 / (2 sqrt(a))"),
         )
