@@ -11,20 +11,36 @@ import pytest
 import torch
 
 from grader import expect
+from grader.bilingual import Text, both
 from grader.observations import Opaque
 
 
-def _unchanged(before, after, name, why):
-    """The learner's call must leave its input as it was (shape, dtype and values)."""
+def _unchanged(before, after, name: Text, why: Text, arg: str = "") -> None:
+    """The learner's call must leave its input (argument `arg`, when it has several) as it was (shape,
+    dtype and values)."""
     same = (
         after.shape == before.shape
         and after.dtype == before.dtype
         and torch.equal(after.detach().cpu(), before.detach())
     )
     if not same:
+        which = both(f" (argument {arg})", f"参数 {arg}") if arg else both("", "它的输入")
+        values = both("", "") if after.shape != before.shape else both(" with other values", "，且数值已改变")
         raise AssertionError(
-            f"{name} changed its input in place: it was {tuple(before.shape)} {before.dtype}, afterwards "
-            f"{tuple(after.shape)} {after.dtype}{'' if after.shape != before.shape else ' with other values'}. {why}"
+            both(
+                "{name}{which} changed its input in place: it was {before} {before_dtype}, afterwards "
+                "{after} {after_dtype}{values}. {why}",
+                "{name} 原地修改了{which}：调用前是 {before} {before_dtype}，调用后是 {after} {after_dtype}{values}。{why}",
+            ).format(
+                name=name,
+                which=which,
+                before=tuple(before.shape),
+                before_dtype=before.dtype,
+                after=tuple(after.shape),
+                after_dtype=after.dtype,
+                values=values,
+                why=why,
+            )
         )
 
 
@@ -38,19 +54,32 @@ def _gradient_case(rng, reference, inputs):
     return given, [t.grad for t in theirs]
 
 
-def _gradients_flow(seen, expected_grads, name, names, why):
+def _gradients_flow(seen, expected_grads, name: str, names, why: Text) -> None:
     """The result stays in the graph and passes the reference's gradients back to every input."""
     out = expect.returned(seen["out"], name=name, why=why)
     expect.requires_grad(
         out,
         True,
-        name=f"{name} with inputs that require grad",
-        why="the result should stay in the autograd graph, so gradients reach the inputs: " + why,
+        name=both(f"{name} with inputs that require grad", f"{name}（输入需要梯度）"),
+        why=both(
+            "the result should stay in the autograd graph, so gradients reach the inputs: ",
+            "结果应留在自动求导的计算图中，梯度才能传回输入：",
+        )
+        + why,
     )
-    expect.returned(seen["backward"], name=f"backward() through the result of {name}", why=why)
+    expect.returned(
+        seen["backward"],
+        name=both(f"backward() through the result of {name}", f"对 {name} 的结果调用 backward()"),
+        why=why,
+    )
     for arg, got, want in zip(names, seen["grads"], expected_grads, strict=True):
-        assert got is not None, f"after backward() through {name}, no gradient reached {arg}: {why}"
-        expect.close(got, want, name=f"the gradient reaching {arg} through {name}", why=why)
+        assert got is not None, both(
+            "after backward() through {name}, no gradient reached {arg}: {why}",
+            "对 {name} 的结果调用 backward() 后，没有梯度传到 {arg}：{why}",
+        ).format(name=name, arg=arg, why=why)
+        expect.close(
+            got, want, name=both(f"the gradient reaching {arg} through {name}", f"经 {name} 传到 {arg} 的梯度"), why=why
+        )
 
 
 def _kind(value):
@@ -70,21 +99,34 @@ def test_to_float_tensor(rng):
     cases = [
         (str(ints), ints),
         (str(quarters), quarters),
-        ("a float64 NumPy array of shape (3, 5)", numpy_rng.normal(size=(3, 5))),  # NumPy's default dtype
-        ("an int64 NumPy array of shape (2, 7)", numpy_rng.integers(-9, 9, size=(2, 7))),
-        ("a float32 NumPy array of shape (1, 4, 3)", numpy_rng.normal(size=(1, 4, 3)).astype(np.float32)),
+        (  # NumPy's default dtype
+            both("a float64 NumPy array of shape (3, 5)", "形状为 (3, 5) 的 float64 NumPy 数组"),
+            numpy_rng.normal(size=(3, 5)),
+        ),
+        (
+            both("an int64 NumPy array of shape (2, 7)", "形状为 (2, 7) 的 int64 NumPy 数组"),
+            numpy_rng.integers(-9, 9, size=(2, 7)),
+        ),
+        (
+            both("a float32 NumPy array of shape (1, 4, 3)", "形状为 (1, 4, 3) 的 float32 NumPy 数组"),
+            numpy_rng.normal(size=(1, 4, 3)).astype(np.float32),
+        ),
     ]
     seen = yield [data for _, data in cases]
     for (label, data), got in zip(cases, seen, strict=True):
+        name = "to_float_tensor(" + label + ")"
         expect.matches(
             got["out"],
             torch.tensor(np.asarray(data), dtype=torch.float32),
-            name=f"to_float_tensor({label})",
-            why="NumPy arrays are float64 or int64 by default; models use float32, so convert with dtype=torch.float32",
+            name=name,
+            why=both(
+                "NumPy arrays are float64 or int64 by default; models use float32, so convert with dtype=torch.float32",
+                "NumPy 数组默认是 float64 或 int64，而模型用的是 float32，所以转换时要指定 dtype=torch.float32",
+            ),
         )
-        assert np.array_equal(np.asarray(got["data_after"]), np.asarray(data)), (
-            f"to_float_tensor({label}) changed its input"
-        )
+        assert np.array_equal(np.asarray(got["data_after"]), np.asarray(data)), both(
+            "{name} changed its input", "{name} 修改了它的输入"
+        ).format(name=name)
 
 
 def test_trainable_zeros(rng):
@@ -97,17 +139,22 @@ def test_trainable_zeros(rng):
         name = f"trainable_zeros({shape})"
         out = got["out"]
         expect.matches(out, torch.zeros(shape), name=name)
-        expect.requires_grad(out, True, name=name, why="pass requires_grad=True when creating it")
-        assert got["is_leaf"], (
+        expect.requires_grad(
+            out, True, name=name, why=both("pass requires_grad=True when creating it", "创建时传入 requires_grad=True")
+        )
+        assert got["is_leaf"], both(
             f"{name} should create the tensor directly (a leaf), not compute it from another "
-            "one: only leaves get their .grad filled by backward()"
+            "one: only leaves get their .grad filled by backward()",
+            f"{name} 应直接创建张量（叶子张量），而不是由另一个张量计算得到：backward() 只会填充叶子张量的 .grad",
         )
         expect.returned(got["backward"], name=f"({name} * w).sum().backward()")
         expect.close(
             got["grad"],
             w,
-            name=f"{name}.grad after backward() of (t * w).sum()",
-            why="the gradient of (t * w).sum() with respect to t is w",
+            name=both(
+                f"{name}.grad after backward() of (t * w).sum()", f"对 (t * w).sum() 调用 backward() 后的 {name}.grad"
+            ),
+            why=both("the gradient of (t * w).sum() with respect to t is w", "(t * w).sum() 对 t 的梯度是 w"),
         )
 
 
@@ -139,28 +186,42 @@ def test_linear_forward(rng):
         expect.returned(
             got["out"],
             name=name,
-            why="x is (batch, in), w is (out, in): multiply x @ w.T (or torch.matmul(x, w.T)), then add b",
+            why=both(
+                "x is (batch, in), w is (out, in): multiply x @ w.T (or torch.matmul(x, w.T)), then add b",
+                "x 的形状是 (batch, in)，w 的形状是 (out, in)：先计算 x @ w.T（或 torch.matmul(x, w.T)），再加上 b",
+            ),
         )
         for arg, given, after in zip("xwb", (x, w, b), got["inputs_after"], strict=True):
             _unchanged(
                 given,
                 after,
-                f"{name} (argument {arg})",
-                "use the out-of-place forms (w.T, b.unsqueeze(0) or plain broadcasting): methods ending "
-                "in _ such as unsqueeze_ or t_ change the caller's tensor",
+                name,
+                both(
+                    "use the out-of-place forms (w.T, b.unsqueeze(0) or plain broadcasting): methods ending "
+                    "in _ such as unsqueeze_ or t_ change the caller's tensor",
+                    "请使用非原地的写法（w.T、b.unsqueeze(0) 或直接广播）：以 _ 结尾的方法（如 unsqueeze_、t_）"
+                    "会修改调用者的张量",
+                ),
+                arg=arg,
             )
         expect.matches(
             got["out"],
             torch.nn.functional.linear(x, w, b),
             name=name,
-            why="x is (batch, in), w is (out, in): the product is x @ w.T, then add b (it broadcasts)",
+            why=both(
+                "x is (batch, in), w is (out, in): the product is x @ w.T, then add b (it broadcasts)",
+                "x 的形状是 (batch, in)，w 的形状是 (out, in)：乘积是 x @ w.T，再加上 b（b 会广播）",
+            ),
         )
     _gradients_flow(
         seen["gradient"],
         expected_grads,
         "linear_forward(x, w, b)",
         ("x", "w", "b"),
-        why="a layer's output must carry gradients to x, w and b (no .detach(), no torch.no_grad())",
+        why=both(
+            "a layer's output must carry gradients to x, w and b (no .detach(), no torch.no_grad())",
+            "一层的输出必须能把梯度传回 x、w 和 b（不要 .detach()，也不要 torch.no_grad()）",
+        ),
     )
 
 
@@ -178,27 +239,40 @@ def test_flatten_transposed(rng):
     )
     seen = yield {"cases": cases, "gradient": gradient}
     for x, got in zip(cases, seen["cases"], strict=True):
-        name = f"flatten_transposed(x of shape {tuple(x.shape)})"
+        shape = tuple(x.shape)
+        name = both(f"flatten_transposed(x of shape {shape})", f"flatten_transposed(形状为 {shape} 的 x)")
         expect.returned(
             got["out"],
             name=name,
-            why="x.t() is not contiguous, so view() cannot flatten it: use reshape() or .contiguous().view()",
+            why=both(
+                "x.t() is not contiguous, so view() cannot flatten it: use reshape() or .contiguous().view()",
+                "x.t() 在内存中不连续，view() 无法把它展平：请用 reshape() 或 .contiguous().view()",
+            ),
         )
         _unchanged(
             x,
             got["x_after"],
             name,
-            "transpose with x.t() (a new view), not x.t_(), which transposes the caller's tensor",
+            both(
+                "transpose with x.t() (a new view), not x.t_(), which transposes the caller's tensor",
+                "用 x.t() 转置（得到一个新视图），不要用 x.t_()，它会转置调用者的张量",
+            ),
         )
         expect.matches(
-            got["out"], x.t().contiguous().view(-1), name=name, why="transpose first, then flatten the rows of xᵀ"
+            got["out"],
+            x.t().contiguous().view(-1),
+            name=name,
+            why=both("transpose first, then flatten the rows of xᵀ", "先转置，再把 xᵀ 的各行依次展平"),
         )
     _gradients_flow(
         seen["gradient"],
         expected_grads,
         "flatten_transposed(x)",
         ("x",),
-        why="reshaping is differentiable: no .detach() and no copy through NumPy",
+        why=both(
+            "reshaping is differentiable: no .detach() and no copy through NumPy",
+            "改变形状是可微的：不要 .detach()，也不要经 NumPy 复制",
+        ),
     )
 
 
@@ -216,25 +290,40 @@ def test_add_channel_dim(rng):
     )
     seen = yield {"cases": cases, "gradient": gradient}
     for images, got in zip(cases, seen["cases"], strict=True):
-        name = f"add_channel_dim(images of shape {tuple(images.shape)}, {images.dtype})"
+        shape = tuple(images.shape)
+        name = both(
+            f"add_channel_dim(images of shape {shape}, {images.dtype})",
+            f"add_channel_dim(形状为 {shape} 的 {images.dtype} images)",
+        )
         expect.returned(
             got["out"],
             name=name,
-            why="take the sizes from images.shape (any N, H, W), or let unsqueeze(1) add the axis",
+            why=both(
+                "take the sizes from images.shape (any N, H, W), or let unsqueeze(1) add the axis",
+                "尺寸要从 images.shape 中取（N、H、W 可以是任意值），或者直接用 unsqueeze(1) 添加这一维",
+            ),
         )
-        _unchanged(images, got["images_after"], name, "use unsqueeze(1), not unsqueeze_(1)")
+        _unchanged(
+            images,
+            got["images_after"],
+            name,
+            both("use unsqueeze(1), not unsqueeze_(1)", "用 unsqueeze(1)，不要用 unsqueeze_(1)"),
+        )
         expect.matches(
             got["out"],
             images.unsqueeze(1),
             name=name,
-            why="the channel axis goes at position 1, for any N, H and W: unsqueeze(1)",
+            why=both(
+                "the channel axis goes at position 1, for any N, H and W: unsqueeze(1)",
+                "无论 N、H、W 是多少，通道维都应位于第 1 维：unsqueeze(1)",
+            ),
         )
     _gradients_flow(
         seen["gradient"],
         expected_grads,
         "add_channel_dim(images)",
         ("images",),
-        why="adding an axis is differentiable: no .detach()",
+        why=both("adding an axis is differentiable: no .detach()", "增加一维是可微的：不要 .detach()"),
     )
 
 
@@ -258,17 +347,30 @@ def test_join_batches(rng):
         expect.returned(
             got["out"],
             name=name,
-            why="batches of different sizes join along dim=0 with torch.cat; torch.stack needs equal sizes",
+            why=both(
+                "batches of different sizes join along dim=0 with torch.cat; torch.stack needs equal sizes",
+                "大小不同的批次要用 torch.cat 沿 dim=0 拼接；torch.stack 要求各批次大小相同",
+            ),
         )
         for arg, given, after in zip("ab", (a, b), got["inputs_after"], strict=True):
-            _unchanged(given, after, f"{name} (argument {arg})", "build a new tensor with torch.cat")
-        expect.matches(got["out"], torch.cat([a, b]), name=name, why="samples are rows, so join along dim=0")
+            _unchanged(
+                given, after, name, both("build a new tensor with torch.cat", "用 torch.cat 构造一个新张量"), arg=arg
+            )
+        expect.matches(
+            got["out"],
+            torch.cat([a, b]),
+            name=name,
+            why=both("samples are rows, so join along dim=0", "每个样本是一行，所以要沿 dim=0 拼接"),
+        )
     _gradients_flow(
         seen["gradient"],
         expected_grads,
         "join_batches(a, b)",
         ("a", "b"),
-        why="torch.cat is differentiable: each input gets its own rows' gradient",
+        why=both(
+            "torch.cat is differentiable: each input gets its own rows' gradient",
+            "torch.cat 是可微的：每个输入都会得到它自己那几行的梯度",
+        ),
     )
 
 
@@ -282,15 +384,22 @@ def test_to_labels(rng):
     ]  # a per-pixel map of classes
     seen = yield cases
     for x, got in zip(cases, seen, strict=True):
-        name = f"to_labels(class numbers of shape {tuple(x.shape)}, {x.dtype})"
+        shape = tuple(x.shape)
+        name = both(
+            f"to_labels(class numbers of shape {shape}, {x.dtype})", f"to_labels(形状为 {shape} 的 {x.dtype} 类别编号)"
+        )
         expect.returned(got["out"], name=name)
-        _unchanged(x, got["x_after"], name, "convert into a new tensor")
+        _unchanged(x, got["x_after"], name, both("convert into a new tensor", "转换成一个新张量"))
         expect.matches(
             got["out"],
             x.to(torch.int64),
             name=name,
-            why="class labels are int64 (.long(), not .int(), which is int32) and keep their shape: "
-            "an (N, H, W) map of classes stays (N, H, W)",
+            why=both(
+                "class labels are int64 (.long(), not .int(), which is int32) and keep their shape: "
+                "an (N, H, W) map of classes stays (N, H, W)",
+                "类别标签是 int64（用 .long()，不要用 .int()，后者得到 int32），并保持原来的形状："
+                "(N, H, W) 的类别图仍是 (N, H, W)",
+            ),
         )
 
 
@@ -311,11 +420,18 @@ def test_positive_mask(rng):
     ]
     seen = yield cases
     for x, got in zip(cases, seen, strict=True):
-        name = f"positive_mask(x of shape {tuple(x.shape)}, {x.dtype})"
+        shape = tuple(x.shape)
+        name = both(f"positive_mask(x of shape {shape}, {x.dtype})", f"positive_mask(形状为 {shape} 的 {x.dtype} x)")
         expect.returned(got["out"], name=name)
-        _unchanged(x, got["x_after"], name, "compare into a new tensor")
+        _unchanged(x, got["x_after"], name, both("compare into a new tensor", "比较的结果应是一个新张量"))
         expect.matches(
-            got["out"], x > 0, name=name, why="a comparison such as x > 0 gives a bool tensor; 0 is not positive"
+            got["out"],
+            x > 0,
+            name=name,
+            why=both(
+                "a comparison such as x > 0 gives a bool tensor; 0 is not positive",
+                "x > 0 这样的比较会得到 bool 张量；0 不是正数",
+            ),
         )
 
 
@@ -332,34 +448,51 @@ def test_move_to(rng, device):
     upstream = torch.randn(3, 4, generator=rng)
     seen = yield {"cases": cases, "gradient": {"x": x, "upstream": upstream}}
     target = str(device)
+    use_to = both("use x.to(device)", "请用 x.to(device)")
+    keep_dtype = both("moving must not change the dtype", "移动设备不应改变 dtype")
     for x_case, got in zip(cases, seen["cases"], strict=True):
-        label = f"x of shape {tuple(x_case.shape)}, {x_case.dtype}"
-        name = f'move_to({label}, "meta")'  # the meta device exists everywhere and holds no data
-        expect.device(got["on_meta"], "meta", name=name, why="use x.to(device)")
+        shape = tuple(x_case.shape)
+        label = both(f"x of shape {shape}, {x_case.dtype}", f"形状为 {shape} 的 {x_case.dtype} x")
+        # the meta device exists everywhere and holds no data
+        name = "move_to(" + label + ', "meta")'
+        expect.device(got["on_meta"], "meta", name=name, why=use_to)
         expect.shape(got["on_meta"], x_case.shape, name=name)
-        expect.dtype(got["on_meta"], x_case.dtype, name=name, why="moving must not change the dtype")
-        name = f"move_to({label}, {target!r})"
+        expect.dtype(got["on_meta"], x_case.dtype, name=name, why=keep_dtype)
+        name = "move_to(" + label + f", {target!r})"
         # compared piece by piece: the judge never touches an accelerator itself
-        expect.device(got["on_device"], device, name=name, why="use x.to(device)")
-        expect.dtype(got["on_device"], x_case.dtype, name=name, why="moving must not change the dtype")
+        expect.device(got["on_device"], device, name=name, why=use_to)
+        expect.dtype(got["on_device"], x_case.dtype, name=name, why=keep_dtype)
         expect.close(got["on_device"], x_case, name=name)
     got = seen["gradient"]
-    name = f"move_to(x that requires grad, {target!r})"
+    name = both(f"move_to(x that requires grad, {target!r})", f"move_to(需要梯度的 x, {target!r})")
     expect.returned(got["moved"], name=name)
     expect.requires_grad(
         got["moved"],
         True,
         name=name,
-        why="x.to(device) stays in x's graph; torch.tensor(x, ...) and x.detach() copy the values "
-        "but cut the graph, so nothing would reach the weights",
+        why=both(
+            "x.to(device) stays in x's graph; torch.tensor(x, ...) and x.detach() copy the values "
+            "but cut the graph, so nothing would reach the weights",
+            "x.to(device) 仍在 x 的计算图中；torch.tensor(x, ...) 和 x.detach() 虽然复制了数值，"
+            "却切断了计算图，梯度就传不到权重了",
+        ),
     )
-    expect.returned(got["backward"], name=f"backward() through the result of {name}")
-    assert got["grad"] is not None, "after backward() through move_to's result, x.grad is still None: the graph was cut"
+    expect.returned(
+        got["backward"],
+        name=both("backward() through the result of {name}", "对 {name} 的结果调用 backward()").format(name=name),
+    )
+    assert got["grad"] is not None, both(
+        "after backward() through move_to's result, x.grad is still None: the graph was cut",
+        "对 move_to 的结果调用 backward() 后，x.grad 仍为 None：计算图被切断了",
+    )
     expect.close(
         got["grad"],
         upstream,
-        name="x.grad after backward() through move_to's result",
-        why="moving is not a computation: the gradient should reach x unchanged",
+        name=both("x.grad after backward() through move_to's result", "对 move_to 的结果调用 backward() 后的 x.grad"),
+        why=both(
+            "moving is not a computation: the gradient should reach x unchanged",
+            "移动设备不是一种计算：梯度应原样传回 x",
+        ),
     )
 
 
@@ -379,13 +512,17 @@ def test_random_tensors(rng):
         shape, seed = case["shape"], case["seed"]
         name = f"random_tensors({shape}, seed={seed})"
         out = expect.returned(got["out"], name=name)
-        assert torch.equal(got["global_state"], torch.Generator().manual_seed(case["global_seed"]).get_state()), (
+        assert torch.equal(got["global_state"], torch.Generator().manual_seed(case["global_seed"]).get_state()), both(
             f"{name} changed the global random state: torch.manual_seed (or an unseeded torch.rand) inside it "
             "changes the randomness of every other part of the program. Create "
-            "torch.Generator().manual_seed(seed) and pass generator=... to torch.rand and torch.randn"
+            "torch.Generator().manual_seed(seed) and pass generator=... to torch.rand and torch.randn",
+            f"{name} 改动了全局随机数状态：在函数内调用 torch.manual_seed（或不传生成器的 torch.rand）"
+            "会影响程序中所有其他地方的随机性。请创建 torch.Generator().manual_seed(seed)，"
+            "并把 generator=... 传给 torch.rand 和 torch.randn",
         )
-        assert isinstance(out, (tuple, list)) and len(out) == 2, (
-            f"{name} should return a pair (uniform, normal), got {_kind(out)}"
+        assert isinstance(out, (tuple, list)) and len(out) == 2, both(
+            f"{name} should return a pair (uniform, normal), got {_kind(out)}",
+            f"{name} 应返回一对张量 (uniform, normal)，实际返回的是 {_kind(out)}",
         )
         generator = torch.Generator().manual_seed(seed)
         want_uniform = torch.rand(shape, generator=generator)
@@ -394,14 +531,22 @@ def test_random_tensors(rng):
         expect.matches(
             uniform,
             want_uniform,
-            name=f"the uniform tensor of {name}",
-            why="draw it first, with torch.rand(shape, generator=g) from a generator seeded with seed "
-            "(values in [0, 1); torch.randn would give normal values)",
+            name=both(f"the uniform tensor of {name}", f"{name} 的均匀分布张量"),
+            why=both(
+                "draw it first, with torch.rand(shape, generator=g) from a generator seeded with seed "
+                "(values in [0, 1); torch.randn would give normal values)",
+                "先生成它：用以 seed 为种子的生成器调用 torch.rand(shape, generator=g)"
+                "（取值在 [0, 1) 内；torch.randn 给出的是正态分布的值）",
+            ),
         )
         expect.matches(
             normal,
             want_normal,
-            name=f"the normal tensor of {name}",
-            why="draw it second, with torch.randn(shape, generator=g) from the same generator: a second "
-            "generator seeded again would start the stream over",
+            name=both(f"the normal tensor of {name}", f"{name} 的正态分布张量"),
+            why=both(
+                "draw it second, with torch.randn(shape, generator=g) from the same generator: a second "
+                "generator seeded again would start the stream over",
+                "接着用同一个生成器调用 torch.randn(shape, generator=g) 生成它：若再用同一种子新建一个生成器，"
+                "随机数序列会从头开始",
+            ),
         )

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from grader import expect
+from grader.bilingual import Text, both
 from grader.observations import Raised
 
 # The scalar functions by the name the exercise half knows them, with their derivatives worked out
@@ -39,25 +40,43 @@ def _central_differences(f, x, eps=1e-6):
     return grad
 
 
-def _unchanged(state, values, requires_grad, grad, name, who):
+def _unchanged(state, values, requires_grad, grad, name: Text, who: Text) -> None:
     """Assert that learner code `who` left the caller's tensor as it was: `state` is what the child saw
-    afterwards (values, requires_grad, grad), the rest what the caller had before the call."""
+    afterwards (values, requires_grad, grad), the rest what the caller had before the call. In Chinese,
+    `who` ends in a call and `name` starts with Chinese words (调用者的 x)."""
     if state["requires_grad"] is not requires_grad:
         raise AssertionError(
-            f"{who} changed requires_grad of {name} (expected {requires_grad}, got {state['requires_grad']}): work "
-            "on a private copy, x.detach().clone().requires_grad_(), instead of the caller's tensor"
+            both(
+                "{who} changed requires_grad of {name} (expected {want}, got {got}): work "
+                "on a private copy, x.detach().clone().requires_grad_(), instead of the caller's tensor",
+                "{who} 改动了{name}：requires_grad 应为 {want}，实际变成了 {got}。"
+                "请在私有副本 x.detach().clone().requires_grad_() 上操作，不要动调用者的张量",
+            ).format(who=who, name=name, want=requires_grad, got=state["requires_grad"])
         )
     if not torch.equal(state["values"], values):
-        raise AssertionError(f"{who} changed the values of {name}: work on a copy (x.detach().clone())")
+        raise AssertionError(
+            both(
+                "{who} changed the values of {name}: work on a copy (x.detach().clone())",
+                "{who} 改动了{name}：它的数值变了。请在副本（x.detach().clone()）上操作",
+            ).format(who=who, name=name)
+        )
     if grad is None and state["grad"] is not None:
         raise AssertionError(
-            f"{who} left a .grad on {name} (expected None): backward() reached the caller's tensor; differentiate "
-            "a private leaf made with detach().clone()"
+            both(
+                "{who} left a .grad on {name} (expected None): backward() reached the caller's tensor; differentiate "
+                "a private leaf made with detach().clone()",
+                "{who} 改动了{name}：它的 .grad 应为 None，现在却有值。backward() 传到了调用者的张量上；"
+                "请对用 detach().clone() 新建的私有叶子张量求导",
+            ).format(who=who, name=name)
         )
     if grad is not None and (state["grad"] is None or not torch.equal(state["grad"], grad)):
         raise AssertionError(
-            f"{who} changed {name}.grad (expected it to keep its old values): backward() reached the caller's "
-            "tensor; detach() it before requires_grad_(), or use torch.autograd.grad on a private leaf"
+            both(
+                "{who} changed {name}.grad (expected it to keep its old values): backward() reached the caller's "
+                "tensor; detach() it before requires_grad_(), or use torch.autograd.grad on a private leaf",
+                "{who} 改动了{name}：它的 .grad 应保持原值不变。backward() 传到了调用者的张量上；"
+                "请先 detach() 再 requires_grad_()，或者对私有叶子张量使用 torch.autograd.grad",
+            ).format(who=who, name=name)
         )
 
 
@@ -78,16 +97,24 @@ def test_gradient_analytic(rng):
     for case, calls in zip(cases, seen, strict=True):
         x, label = case["x"], case["f"]
         expected = _FUNCTIONS[label][1](x)
-        for attempt, got in zip(("first", "second"), calls, strict=True):
-            name = f"gradient({label}, x of shape {tuple(x.shape)}, {x.dtype}), {attempt} call"
-            _unchanged(got["x"], x, False, None, "the caller's x", name)
+        shape = tuple(x.shape)
+        for (attempt, ordinal), got in zip((("first", "第一"), ("second", "第二")), calls, strict=True):
+            name = both(
+                f"gradient({label}, x of shape {shape}, {x.dtype}), {attempt} call",
+                f"{ordinal}次调用 gradient({label}, 形状为 {shape} 的 {x.dtype} x)",
+            )
+            _unchanged(got["x"], x, False, None, both("the caller's x", "调用者的 x"), name)
             expect.matches(
                 got["out"],
                 expected,
                 name=name,
-                why="call backward() once on f of a fresh leaf made from x (same shape and dtype) and read that "
-                "leaf's .grad; a second call giving a different answer means gradients from an earlier call "
-                "were added in",
+                why=both(
+                    "call backward() once on f of a fresh leaf made from x (same shape and dtype) and read that "
+                    "leaf's .grad; a second call giving a different answer means gradients from an earlier call "
+                    "were added in",
+                    "用 x 新建一个叶子张量（形状和 dtype 都相同），对它算出的 f 调用一次 backward()，再读取这个"
+                    "叶子张量的 .grad；第二次调用结果不同，说明之前调用的梯度被累加了进来",
+                ),
             )
 
 
@@ -101,10 +128,15 @@ def test_gradient_finite_differences(rng):
     expect.matches(
         out,
         expected,
-        name="gradient(f, x) for a float64 x of shape (3, 5)",
+        name=both(
+            "gradient(f, x) for a float64 x of shape (3, 5)", "gradient(f, x)（x 是形状为 (3, 5) 的 float64 张量）"
+        ),
         rtol=1e-5,
         atol=1e-6,
-        why="the gradient must come from autograd on f itself, in x's own dtype (float64 here)",
+        why=both(
+            "the gradient must come from autograd on f itself, in x's own dtype (float64 here)",
+            "梯度必须由自动求导对 f 本身求出，并使用 x 自己的 dtype（这里是 float64）",
+        ),
     )
 
 
@@ -120,31 +152,54 @@ def test_gradient_leaves_input_alone(rng):
     seen = yield inputs
 
     plain = seen["plain"]
-    expect.close(plain["out"], 2 * inputs["plain"], name="gradient(f, x) for an x without requires_grad")
-    _unchanged(plain["x"], inputs["plain"], False, None, "the caller's x (requires_grad=False)", "gradient(f, x)")
+    expect.close(
+        plain["out"],
+        2 * inputs["plain"],
+        name=both("gradient(f, x) for an x without requires_grad", "gradient(f, x)（x 的 requires_grad=False）"),
+    )
+    _unchanged(
+        plain["x"],
+        inputs["plain"],
+        False,
+        None,
+        both("the caller's x (requires_grad=False)", "调用者的 x（requires_grad=False）"),
+        "gradient(f, x)",
+    )
 
     param = seen["param"]
-    expect.returned(param["out"], name="gradient(f, x) for a leaf x that requires grad")
+    leaf = both("gradient(f, x) for a leaf x that requires grad", "gradient(f, x)（x 是需要梯度的叶子张量）")
+    expect.returned(param["out"], name=leaf)
     if param["out"] is None:
         raise AssertionError(
-            "gradient(f, x) for a leaf x that requires grad returned None: only a leaf gets a .grad, and x.clone() "
-            "of an x that requires grad is not a leaf (it is part of x's graph); make the private leaf with "
-            "x.detach().clone().requires_grad_()"
+            both(
+                "{leaf} returned None: only a leaf gets a .grad, and x.clone() "
+                "of an x that requires grad is not a leaf (it is part of x's graph); make the private leaf with "
+                "x.detach().clone().requires_grad_()",
+                "{leaf}返回了 None：只有叶子张量才会得到 .grad，而对需要梯度的 x 调用 x.clone() 得到的不是叶子张量"
+                "（它属于 x 的计算图）；请用 x.detach().clone().requires_grad_() 新建私有的叶子张量",
+            ).format(leaf=leaf)
         )
     expect.close(
         param["out"],
         3 * inputs["param"] ** 2,
-        name="gradient(f, x) for a leaf x that requires grad and holds a .grad",
-        why="make a private leaf with x.detach().clone().requires_grad_() and read its .grad: "
-        "x.clone() without detach() is not a leaf, so its .grad stays None and backward() "
-        "reaches the caller's x",
+        name=both(
+            "gradient(f, x) for a leaf x that requires grad and holds a .grad",
+            "gradient(f, x)（x 是需要梯度且已有 .grad 的叶子张量）",
+        ),
+        why=both(
+            "make a private leaf with x.detach().clone().requires_grad_() and read its .grad: "
+            "x.clone() without detach() is not a leaf, so its .grad stays None and backward() "
+            "reaches the caller's x",
+            "用 x.detach().clone().requires_grad_() 新建私有的叶子张量，再读取它的 .grad：不经 detach() 的 "
+            "x.clone() 不是叶子张量，它的 .grad 会一直是 None，而且 backward() 会传到调用者的 x 上",
+        ),
     )
     _unchanged(
         param["x"],
         inputs["param"],
         True,
         inputs["param_grad"],
-        "the caller's x (a leaf with a .grad)",
+        both("the caller's x (a leaf with a .grad)", "调用者的 x（带 .grad 的叶子张量）"),
         "gradient(f, x)",
     )
 
@@ -152,13 +207,23 @@ def test_gradient_leaves_input_alone(rng):
     expect.close(
         computed["out"],
         torch.cos(inputs["source"] * 2),
-        name="gradient(f, x) for an x computed from another tensor (not a leaf)",
-        why="detach() x first, so the gradient is taken at x and stops there",
+        name=both(
+            "gradient(f, x) for an x computed from another tensor (not a leaf)",
+            "gradient(f, x)（x 由另一个张量计算得到，不是叶子张量）",
+        ),
+        why=both(
+            "detach() x first, so the gradient is taken at x and stops there",
+            "先对 x 调用 detach()，这样梯度就在 x 处求出，并止于 x",
+        ),
     )
     if computed["source"]["grad"] is not None:
         raise AssertionError(
-            "gradient(f, x) for x = source * 2 put a gradient into source.grad (expected None): backward() ran "
-            "through the caller's graph; detach() x before making your own leaf"
+            both(
+                "gradient(f, x) for x = source * 2 put a gradient into source.grad (expected None): backward() ran "
+                "through the caller's graph; detach() x before making your own leaf",
+                "gradient(f, x)（x = source * 2）把梯度写进了 source.grad（应为 None）：backward() 穿过了调用者的"
+                "计算图；请先对 x 调用 detach()，再新建自己的叶子张量",
+            )
         )
 
 
@@ -186,53 +251,87 @@ def test_per_batch_gradients(rng):
         sizes = [len(inputs) for inputs, _ in batches]
         # in float64, so that float32 rounding in the learner's autograd is within the tolerance
         expected = [_mse_gradient(w.double(), (x.double(), y.double())).to(w.dtype) for x, y in batches]
-        label = f"per_batch_gradients(loss_fn, w of shape {tuple(w.shape)}, {len(sizes)} batches of {sizes} rows)"
+        shape = tuple(w.shape)
+        label = both(
+            f"per_batch_gradients(loss_fn, w of shape {shape}, {len(sizes)} batches of {sizes} rows)",
+            f"per_batch_gradients(loss_fn, 形状为 {shape} 的 w, {len(sizes)} 个分别有 {sizes} 行的批次)",
+        )
         out = expect.returned(got["out"], name=label)
         if not isinstance(out, list) or len(out) != len(batches):
             length = got["out_len"] if got["out_len"] is not None else "?"
             raise AssertionError(
-                f"{label} should return a list with one gradient per batch ({len(batches)}), "
-                f"got {got['out_type']} of length {length}"
+                both(
+                    "{label} should return a list with one gradient per batch ({count}), got {kind} of length {length}",
+                    "{label} 应返回一个列表，每个批次一个梯度（共 {count} 个），实际得到的是长度为 {length} 的 {kind}",
+                ).format(label=label, count=len(batches), kind=got["out_type"], length=length)
             )
+        why_shape = both("a gradient has the shape of w", "梯度的形状与 w 相同")
         for i, (entry, want) in enumerate(zip(out, expected)):
-            name = f"gradient {i} of {label}"
+            name = both("gradient {i} of {label}", "{label} 的第 {i} 个梯度").format(i=i, label=label)
             expect.is_tensor(entry, name=name)
-            expect.shape(entry, want.shape, name=name, why="a gradient has the shape of w")
+            expect.shape(entry, want.shape, name=name, why=why_shape)
             entry = entry.to(want.dtype)
             if i == 0 and torch.allclose(entry, want + 100.0, atol=1e-4):
                 raise AssertionError(
-                    f"{name} is the true gradient plus the old 100.0 already in w.grad: backward() adds into "
-                    ".grad, so clear it first (w.grad = None or w.grad.zero_())"
+                    both(
+                        "{name} is the true gradient plus the old 100.0 already in w.grad: backward() adds into "
+                        ".grad, so clear it first (w.grad = None or w.grad.zero_())",
+                        "{name}等于真实梯度加上 w.grad 里原有的 100.0：backward() 会把梯度累加到 .grad 上，"
+                        "所以要先清空它（w.grad = None 或 w.grad.zero_()）",
+                    ).format(name=name)
                 )
             if i > 0 and torch.allclose(entry, sum(expected[: i + 1]), atol=1e-4):
                 raise AssertionError(
-                    f"{name} equals the sum of the gradients of batches 0..{i}: backward() adds into .grad, "
-                    "so clear w.grad before each batch"
+                    both(
+                        "{name} equals the sum of the gradients of batches 0..{i}: backward() adds into .grad, "
+                        "so clear w.grad before each batch",
+                        "{name}等于第 0 到第 {i} 个批次的梯度之和：backward() 会把梯度累加到 .grad 上，"
+                        "所以每个批次之前都要清空 w.grad",
+                    ).format(name=name, i=i)
                 )
             if i < len(out) - 1 and torch.allclose(entry, expected[-1], atol=1e-4):
                 raise AssertionError(
-                    f"{name} equals the last batch's gradient: you stored w.grad itself and later zeroed it "
-                    "in place (zero_()), which changed the stored tensor too; store w.grad.clone(), or set "
-                    "w.grad = None instead of zeroing"
+                    both(
+                        "{name} equals the last batch's gradient: you stored w.grad itself and later zeroed it "
+                        "in place (zero_()), which changed the stored tensor too; store w.grad.clone(), or set "
+                        "w.grad = None instead of zeroing",
+                        "{name}等于最后一个批次的梯度：你保存的是 w.grad 本身，之后又用 zero_() 原地清零，"
+                        "已保存的张量也被一起改掉了。请保存 w.grad.clone()，或改用 w.grad = None 清空梯度",
+                    ).format(name=name)
                 )
         for i, (entry, want) in enumerate(zip(out, expected)):
             expect.matches(
                 entry,
                 want,
-                name=f"gradient {i} of {label} (of batch {i} alone)",
+                name=both(
+                    "gradient {i} of {label} (of batch {i} alone)", "{label} 的第 {i} 个梯度（只属于第 {i} 个批次）"
+                ).format(i=i, label=label),
                 atol=1e-5,
                 rtol=1e-5 if w.dtype == torch.float32 else None,
-                why="each entry is the gradient of that batch's loss only, in w's dtype",
+                why=both(
+                    "each entry is the gradient of that batch's loss only, in w's dtype",
+                    "每一项只是对应批次的损失的梯度，dtype 与 w 相同",
+                ),
             )
         state = got["w"]
         if not torch.equal(state["values"], w) or not (state["is_leaf"] and state["requires_grad"]):
-            raise AssertionError(f"{label} changed w itself: it should only read gradients, not update w")
+            raise AssertionError(
+                both(
+                    "{label} changed w itself: it should only read gradients, not update w",
+                    "{label} 改动了 w 本身：它只应读取梯度，不应更新 w",
+                ).format(label=label)
+            )
         if not all(
             torch.equal(t, s)
             for batch, saved in zip(got["batches"], batches, strict=True)
             for t, s in zip(batch, saved, strict=True)
         ):
-            raise AssertionError(f"{label} changed the caller's batches: leave the inputs as they were")
+            raise AssertionError(
+                both(
+                    "{label} changed the caller's batches: leave the inputs as they were",
+                    "{label} 改动了调用者的批次数据：请保持输入不变",
+                ).format(label=label)
+            )
 
 
 def _descent_problem(rng, shape, dtype):
@@ -262,16 +361,20 @@ def _descent_paths(problem):
     return x, accumulated
 
 
-def _descent_result(out, name):
+def _descent_result(out, name: Text):
     """What gradient_descent returned, or a teaching failure for what it raised."""
     if isinstance(out, Raised) and out.type == "RuntimeError":
         text = out.message.splitlines()[0] if out.message else ""
         # which hint fits: autograd's own words for a graph reused after x changed or was freed
         if "inplace" in text or "in-place" in text or "second time" in text:
             raise AssertionError(
-                f"gradient_descent raised {text[:120]!r}: a graph records the x it was built from, so it cannot "
-                "serve the next step; call f(x) again inside the loop (a new graph every step), backward() that, "
-                "and update x under torch.no_grad()"
+                both(
+                    f"gradient_descent raised {text[:120]!r}: a graph records the x it was built from, so it cannot "
+                    "serve the next step; call f(x) again inside the loop (a new graph every step), backward() that, "
+                    "and update x under torch.no_grad()",
+                    f"gradient_descent 抛出了 RuntimeError: {text[:120].rstrip('.')}。计算图记录的是构建它时的 x，不能再用于下一步；"
+                    "请在循环里重新调用 f(x)（每一步都新建计算图），对它调用 backward()，并在 torch.no_grad() 下更新 x",
+                )
             )
     return expect.returned(out, name=name)
 
@@ -287,23 +390,42 @@ def test_gradient_descent_path(rng):
     for problem, out in zip(cases, seen, strict=True):
         x0, lr, steps = problem["x0"], problem["lr"], problem["steps"]
         x, accumulated = _descent_paths(problem)
-        name = f"gradient_descent(f, x0 of shape {tuple(x0.shape)} in {x0.dtype}, lr={lr}, steps={steps})"
+        shape = tuple(x0.shape)
+        name = both(
+            f"gradient_descent(f, x0 of shape {shape} in {x0.dtype}, lr={lr}, steps={steps})",
+            f"gradient_descent(f, 形状为 {shape} 的 {x0.dtype} x0, lr={lr}, steps={steps})",
+        )
         out = _descent_result(out, name)
         expect.is_tensor(out, name=name)
-        expect.shape(out, x.shape, name=name, why="x has the shape of x0")
-        expect.dtype(out, x0.dtype, name=name, why="keep x0's dtype: start from x0.detach().clone()")
+        expect.shape(out, x.shape, name=name, why=both("x has the shape of x0", "x 的形状与 x0 相同"))
+        expect.dtype(
+            out,
+            x0.dtype,
+            name=name,
+            why=both(
+                "keep x0's dtype: start from x0.detach().clone()", "保持 x0 的 dtype：从 x0.detach().clone() 开始"
+            ),
+        )
         if steps > 1 and torch.allclose(out, accumulated, rtol=1e-4, atol=1e-6):
             raise AssertionError(
-                f"{name}: x ended where it would be if the gradients of all earlier steps were added up: "
-                "backward() adds into x.grad, so clear it every step (x.grad = None or x.grad.zero_())"
+                both(
+                    "{name}: x ended where it would be if the gradients of all earlier steps were added up: "
+                    "backward() adds into x.grad, so clear it every step (x.grad = None or x.grad.zero_())",
+                    "{name}：x 最终停在了把之前所有步的梯度都累加起来才会到达的位置。backward() 会把梯度累加到 "
+                    "x.grad 上，所以每一步都要清空它（x.grad = None 或 x.grad.zero_()）",
+                ).format(name=name)
             )
         expect.close(
             out,
             x,
             name=name,
             rtol=1e-5 if x0.dtype == torch.float32 else None,
-            why="each step needs a fresh forward pass f(x) at the current x, then backward(), then the update "
-            "under torch.no_grad(); the graph of an earlier step describes an old x",
+            why=both(
+                "each step needs a fresh forward pass f(x) at the current x, then backward(), then the update "
+                "under torch.no_grad(); the graph of an earlier step describes an old x",
+                "每一步都要在当前的 x 上重新做一次前向计算 f(x)，然后 backward()，再在 torch.no_grad() 下更新；"
+                "之前某一步的计算图描述的是旧的 x",
+            ),
         )
 
 
@@ -315,13 +437,17 @@ def test_gradient_descent_returns_plain_tensor(rng):
         for requires_grad in (False, True)
     ]
     seen = yield cases
+    result = both("the result of gradient_descent", "gradient_descent 的结果")
     for case, got in zip(cases, seen, strict=True):
         out = _descent_result(got["out"], "gradient_descent(f, x0, lr, steps)")
         expect.requires_grad(
             out,
             False,
-            name="the result of gradient_descent",
-            why="return x.detach(): the caller wants values, not a leaf still tracked by autograd",
+            name=result,
+            why=both(
+                "return x.detach(): the caller wants values, not a leaf still tracked by autograd",
+                "返回 x.detach()：调用者要的是数值，而不是仍被自动求导跟踪的叶子张量",
+            ),
         )
         requires_grad = case["requires_grad"]
         _unchanged(
@@ -329,17 +455,21 @@ def test_gradient_descent_returns_plain_tensor(rng):
             case["x0"],
             requires_grad,
             None,
-            f"the caller's x0 (requires_grad={requires_grad})",
+            both(f"the caller's x0 (requires_grad={requires_grad})", f"调用者的 x0（requires_grad={requires_grad}）"),
             "gradient_descent(f, x0, lr, steps)",
         )
         # loosely: test_gradient_descent_path judges the path itself and names its mistakes
+        steps = case["steps"]
         expect.close(
             out,
             _descent_paths(case)[0],
-            name="the result of gradient_descent",
+            name=result,
             rtol=1e-4,
             atol=1e-6,
-            why=f"it should be where {case['steps']} steps of x ← x − lr·∇f(x) from x0 lead",
+            why=both(
+                f"it should be where {steps} steps of x ← x − lr·∇f(x) from x0 lead",
+                f"它应是从 x0 出发、按 x ← x − lr·∇f(x) 走 {steps} 步后到达的位置",
+            ),
         )
 
 
@@ -369,22 +499,36 @@ def test_predict_no_grad(rng):
     seen = yield {"weights": weights, "cases": cases}
     for case, got in zip(cases, seen, strict=True):
         x, requires_grad = case["x"], case["requires_grad"]
-        name = f"predict(model, x of {len(x)} rows, x.requires_grad={requires_grad})"
-        expect.matches(got["out"], _small_model_output(weights, x), name=name, why="return model(x)")
-        assert got["grad_mode_inside"], f"{name} never called the model (its forward hook did not fire): call model(x)"
-        assert not any(got["grad_mode_inside"]), (
-            f"in {name} the model's forward pass ran with gradient tracking on (expected torch.is_grad_enabled() "
+        name = both(
+            f"predict(model, x of {len(x)} rows, x.requires_grad={requires_grad})",
+            f"predict(model, {len(x)} 行的 x, x.requires_grad={requires_grad})",
+        )
+        expect.matches(
+            got["out"], _small_model_output(weights, x), name=name, why=both("return model(x)", "返回 model(x)")
+        )
+        assert got["grad_mode_inside"], both(
+            "{name} never called the model (its forward hook did not fire): call model(x)",
+            "{name} 没有调用模型（模型的前向钩子没有触发）：请调用 model(x)",
+        ).format(name=name)
+        assert not any(got["grad_mode_inside"]), both(
+            "in {name} the model's forward pass ran with gradient tracking on (expected torch.is_grad_enabled() "
             "== False inside the model, got True): wrap the call in `with torch.no_grad():` rather than detaching "
-            "the output afterwards, which still builds the whole graph"
-        )
+            "the output afterwards, which still builds the whole graph",
+            "在 {name} 中，模型前向计算时梯度跟踪仍处于开启状态（模型内部 torch.is_grad_enabled() 应为 False，"
+            "实际为 True）：请把调用放进 `with torch.no_grad():`；事后再对输出 detach 仍会构建整张计算图",
+        ).format(name=name)
         expect.requires_grad(got["out"], False, name=name)
-        assert got["grad_after"], (
-            f"after {name} returned, gradient tracking was still off for all later code (expected "
+        assert got["grad_after"], both(
+            "after {name} returned, gradient tracking was still off for all later code (expected "
             "torch.is_grad_enabled() == True, as before the call): use the `with torch.no_grad():` block, which "
-            "puts it back"
+            "puts it back",
+            "{name} 返回后，梯度跟踪对之后的所有代码仍处于关闭状态（torch.is_grad_enabled() 应与调用前一样为 "
+            "True）：请使用 `with torch.no_grad():` 代码块，它结束时会恢复原来的模式",
+        ).format(name=name)
+        assert got["param_grads_none"], both(
+            "predict should not run backward() or touch .grad", "predict 不应调用 backward()，也不应改动 .grad"
         )
-        assert got["param_grads_none"], "predict should not run backward() or touch .grad"
-        _unchanged(got["x"], x, requires_grad, None, "x", name)
+        _unchanged(got["x"], x, requires_grad, None, both("x", "传入的 x"), name)
 
 
 def test_predict_restores_grad_mode(rng):
@@ -394,12 +538,20 @@ def test_predict_restores_grad_mode(rng):
     x = torch.randn(5, 4, generator=rng)
     got = yield {"weights": weights, "x": x}
     expect.close(
-        got["out"], _small_model_output(weights, x), name="predict(model, x) called inside `with torch.no_grad():`"
+        got["out"],
+        _small_model_output(weights, x),
+        name=both(
+            "predict(model, x) called inside `with torch.no_grad():`",
+            "在 `with torch.no_grad():` 中调用的 predict(model, x)",
+        ),
     )
-    assert not got["grad_after"], (
+    assert not got["grad_after"], both(
         "predict(model, x) called inside the caller's `with torch.no_grad():` switched gradient tracking back on "
         "(expected torch.is_grad_enabled() == False after it returned, as before the call): restore the mode that "
-        "was there, which `with torch.no_grad():` does by itself; set_grad_enabled(True) at the end forces it on"
+        "was there, which `with torch.no_grad():` does by itself; set_grad_enabled(True) at the end forces it on",
+        "在调用者的 `with torch.no_grad():` 中调用 predict(model, x) 后，梯度跟踪被重新打开了（返回后 "
+        "torch.is_grad_enabled() 应与调用前一样为 False）：应恢复调用前的模式，`with torch.no_grad():` "
+        "会自动做到这一点；在末尾调用 set_grad_enabled(True) 会强行把它打开",
     )
 
 
@@ -408,43 +560,67 @@ def test_to_numpy(rng):
     to_numpy 返回与 t 值、形状、dtype 相同的 NumPy 数组，即使 t requires_grad"""
     values = torch.randn(3, 4, generator=rng)
     cases = (  # (label, how the exercise half makes t from the values, the values)
-        ("a float32 tensor that requires grad", "leaf", values),
-        ("a computed float32 tensor (x * 2)", "computed", values),
-        ("a plain float32 tensor", "plain", values),
+        (both("a float32 tensor that requires grad", "需要梯度的 float32 张量"), "leaf", values),
+        (both("a computed float32 tensor (x * 2)", "计算得到的 float32 张量（x * 2）"), "computed", values),
+        (both("a plain float32 tensor", "普通的 float32 张量"), "plain", values),
         (
-            "a float64 tensor of shape (5,) that requires grad",
+            both("a float64 tensor of shape (5,) that requires grad", "需要梯度、形状为 (5,) 的 float64 张量"),
             "leaf",
             torch.randn(5, generator=rng, dtype=torch.float64),
         ),
-        ("an int64 tensor of shape (2, 3, 1)", "plain", torch.randint(-9, 9, (2, 3, 1), generator=rng)),
-        ("a 0-d float64 tensor", "plain", torch.randn((), generator=rng, dtype=torch.float64)),
+        (
+            both("an int64 tensor of shape (2, 3, 1)", "形状为 (2, 3, 1) 的 int64 张量"),
+            "plain",
+            torch.randint(-9, 9, (2, 3, 1), generator=rng),
+        ),
+        (
+            both("a 0-d float64 tensor", "0 维的 float64 张量"),
+            "plain",
+            torch.randn((), generator=rng, dtype=torch.float64),
+        ),
     )
     seen = yield [(kind, t) for _, kind, t in cases]
     for (label, kind, t), got in zip(cases, seen, strict=True):
         want = (t * 2 if kind == "computed" else t).numpy()
         requires_grad = kind != "plain"
         out = got["out"]
+        name = "to_numpy(" + label + ")"
         if isinstance(out, Raised) and out.type == "RuntimeError":
+            text = out.message.splitlines()[0] if out.message else ""
             raise AssertionError(
-                f"to_numpy({label}) raised {out.message.splitlines()[0] if out.message else ''!r}: NumPy cannot track "
-                "gradients or read GPU memory, so call .detach().cpu() before .numpy()"
+                both(
+                    "{name} raised {text}: NumPy cannot track gradients or read GPU memory, "
+                    "so call .detach().cpu() before .numpy()",
+                    "{name} 抛出了 RuntimeError: {plain}。NumPy 无法跟踪梯度，也无法读取 GPU 显存，"
+                    "所以要先调用 .detach().cpu()，再调用 .numpy()",
+                ).format(name=name, text=repr(text), plain=text.rstrip("."))  # 。 ends it in Chinese
             )
-        expect.returned(out, name=f"to_numpy({label})")
-        assert isinstance(out, np.ndarray), f"to_numpy({label}) should return a numpy.ndarray, got {got['out_type']}"
-        assert out.dtype == want.dtype, (
-            f"to_numpy({label}) should keep the dtype as {want.dtype}, got {out.dtype}: no .float() or other "
-            "conversion, just .detach().cpu().numpy()"
-        )
-        assert out.shape == want.shape, f"to_numpy({label}) should have shape {want.shape}, got {out.shape}"
+        expect.returned(out, name=name)
+        assert isinstance(out, np.ndarray), both(
+            "{name} should return a numpy.ndarray, got {kind}", "{name} 应返回 numpy.ndarray，实际返回的是 {kind}"
+        ).format(name=name, kind=got["out_type"])
+        assert out.dtype == want.dtype, both(
+            "{name} should keep the dtype as {want}, got {got}: no .float() or other "
+            "conversion, just .detach().cpu().numpy()",
+            "{name} 应保持 dtype 为 {want}，实际是 {got}：不要调用 .float() 或做其他转换，只需 .detach().cpu().numpy()",
+        ).format(name=name, want=want.dtype, got=out.dtype)
+        assert out.shape == want.shape, both(
+            "{name} should have shape {want}, got {got}", "{name} 的形状应为 {want}，实际是 {got}"
+        ).format(name=name, want=want.shape, got=out.shape)
         expect.close(
             torch.from_numpy(out),
             torch.from_numpy(want),
-            name=f"to_numpy({label})",
-            why="the array holds t's own values: .detach().cpu().numpy()",
+            name=name,
+            why=both(
+                "the array holds t's own values: .detach().cpu().numpy()",
+                "数组里应是 t 自己的数值：.detach().cpu().numpy()",
+            ),
             rtol=0,
             atol=0,
         )
-        assert got["requires_grad_after"] is requires_grad, (
-            f"to_numpy({label}) changed requires_grad of the caller's tensor (expected {requires_grad}): "
-            "detach() gives a new view and leaves t alone; requires_grad_(False) changes t itself"
-        )
+        assert got["requires_grad_after"] is requires_grad, both(
+            "{name} changed requires_grad of the caller's tensor (expected {want}): "
+            "detach() gives a new view and leaves t alone; requires_grad_(False) changes t itself",
+            "{name} 改动了调用者张量的 requires_grad（应为 {want}）：detach() 返回一个新视图，不会改动 t；"
+            "requires_grad_(False) 会修改 t 本身",
+        ).format(name=name, want=requires_grad)
