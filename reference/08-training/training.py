@@ -23,16 +23,22 @@ def train_step(model, x, y, loss_fn, optimizer):
     optimizer.zero_grad() (zero_grad may also come first: what matters is that each step only uses
     this batch's gradients).
 
-    练习 1：在一个批次 (x, y) 上做一步优化，并以 Python float 返回损失。
+    第 1 小题：在一个批次 (x, y) 上做一步优化，并以 Python float 返回损失。
     五个步骤：前向传播（model(x)）、计算损失（loss_fn(output, y)）、反向传播（backward）、
     optimizer.step()、optimizer.zero_grad()（zero_grad 也可以放在最前面：关键是每一步只使用本批次的梯度）。
     """
     output = model(x)  # 1. forward
+    # 1. 前向传播
     loss = loss_fn(output, y)  # 2. loss
+    # 2. 计算损失
     loss.backward()  # 3. backward: fills p.grad, adding to whatever is already there
+    # 3. 反向传播：填充 p.grad，累加到已有的梯度上
     optimizer.step()  # 4. step: only after backward, or it uses no (or stale) gradients
+    # 4. 更新参数：必须在 backward 之后，否则没有梯度可用（或用的是过时的梯度）
     optimizer.zero_grad()  # 5. zero_grad: otherwise the next batch's gradients pile up on these
+    # 5. 清零梯度：否则下一个批次的梯度会叠加在这些梯度上
     return loss.item()  # a float, not a tensor that keeps this batch's graph alive
+    # 返回 float，而不是让本批次计算图一直存活的张量
 
 
 def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
@@ -43,17 +49,19 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     Put the model in training mode first (model.train()), move each batch (x, y) to `device`
     (where the model already is), and run train_step on it.
 
-    练习 2：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
+    第 2 小题：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
     每个批次的损失只算一次，即使最后一个批次较小。
     先把模型切换到训练模式（model.train()），把每个批次 (x, y) 移到 `device`（模型已经在那里），
     然后对它执行 train_step。
     """
     # evaluate() leaves the model in eval mode: switch dropout (and batch norm) back on.
+    # evaluate() 会让模型停在评估模式：要把 dropout（以及 batch norm 的训练行为）重新打开。
     model.train()
     total, batches = 0.0, 0
     for x, y in loader:
         x, y = x.to(device), y.to(device)
         total += train_step(model, x, y, loss_fn, optimizer)  # adding floats keeps no graph
+        # 累加 float 不会保留计算图
         batches += 1
     return total / batches
 
@@ -66,18 +74,21 @@ def evaluate(model, loader, loss_fn, device="cpu"):
     accuracy: the fraction of samples whose highest-scoring class (argmax over dim 1) equals the
     label, in [0, 1].
 
-    练习 3：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
+    第 3 小题：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
     使用 model.eval()（关闭 dropout）和 torch.no_grad()（不建计算图、不算梯度），并把每个批次移到
     `device`。平均损失针对全部样本（较小的最后一个批次分量较轻），准确率也一样：得分最高的类别
     （在第 1 维上取 argmax）等于标签的样本所占的比例，取值在 [0, 1]。
     """
     model.eval()  # dropout off: the same input always gives the same output
+    # 关闭 dropout：同样的输入总是得到同样的输出
     total_loss, correct, count = 0.0, 0, 0
     with torch.no_grad():  # measuring needs no graph: faster and uses less memory
+    # 评估不需要计算图：更快，也更省内存
         for x, y in loader:
             x, y = x.to(device), y.to(device)
             logits = model(x)
             total_loss += loss_fn(logits, y).item() * len(y)  # the loss is a batch mean: weight it
+            # 损失是批内平均值：要按样本数加权
             correct += (logits.argmax(dim=1) == y).sum().item()
             count += len(y)
     return total_loss / count, correct / count
@@ -89,11 +100,12 @@ def snapshot(model):
     model.state_dict() holds references to the live parameter tensors: when the model trains, they
     change too. Return a copy that model.load_state_dict() can restore later.
 
-    练习 4：返回 model.state_dict() 的一个副本，之后的训练不能改变它。
+    第 4 小题：返回 model.state_dict() 的一个副本，之后的训练不能改变它。
     model.state_dict() 保存的是对正在使用的参数张量的引用：模型一训练，它们也跟着变。请返回一个
     之后能用 model.load_state_dict() 恢复的副本。
     """
     # deepcopy copies every tensor; {k: v.clone() for k, v in ...items()} works too.
+    # deepcopy 会复制每个张量；{k: v.clone() for k, v in ...items()} 也可以。
     return copy.deepcopy(model.state_dict())
 
 
@@ -105,7 +117,7 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu
     epoch is the one with the lowest val_loss, not the highest val_acc (the first one on a tie). At
     the end, load the best epoch's weights back into the model and return the history.
 
-    练习 5：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
+    第 5 小题：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
     每轮之后：先 train_one_epoch，再在 val_loader 上 evaluate（两者都传入 `device`），然后把
     {"train_loss": ..., "val_loss": ..., "val_acc": ...}（都是 float）追加到历史列表中。
     val_loss 最低的那一轮是最佳轮，而不是 val_acc 最高的一轮（并列时取最早的一轮）。最后把最佳轮的权重
@@ -118,7 +130,9 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu
         val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
         history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
         if val_loss < best_loss:  # < not <=: on a tie the earlier epoch stays the best
+        # 用 < 而不是 <=：并列时较早的一轮仍是最佳
             # a real copy: an alias would silently follow the model to its last epoch
+            # 真正的副本：只是别名的话，它会悄悄跟着模型变成最后一轮的权重
             best_loss, best_state = val_loss, snapshot(model)
     if best_state is not None:
         model.load_state_dict(best_state)

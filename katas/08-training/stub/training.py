@@ -23,7 +23,7 @@ def train_step(model, x, y, loss_fn, optimizer):
     optimizer.zero_grad() (zero_grad may also come first: what matters is that each step only uses
     this batch's gradients).
 
-    练习 1：在一个批次 (x, y) 上做一步优化，并以 Python float 返回损失。
+    第 1 小题：在一个批次 (x, y) 上做一步优化，并以 Python float 返回损失。
     五个步骤：前向传播（model(x)）、计算损失（loss_fn(output, y)）、反向传播（backward）、
     optimizer.step()、optimizer.zero_grad()（zero_grad 也可以放在最前面：关键是每一步只使用本批次的梯度）。
     """
@@ -38,7 +38,7 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device="cpu"):
     Put the model in training mode first (model.train()), move each batch (x, y) to `device`
     (where the model already is), and run train_step on it.
 
-    练习 2：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
+    第 2 小题：在 `loader` 上训练一轮（遍历一遍），返回各批次损失的平均值（float）。
     每个批次的损失只算一次，即使最后一个批次较小。
     先把模型切换到训练模式（model.train()），把每个批次 (x, y) 移到 `device`（模型已经在那里），
     然后对它执行 train_step。
@@ -54,7 +54,7 @@ def evaluate(model, loader, loss_fn, device="cpu"):
     accuracy: the fraction of samples whose highest-scoring class (argmax over dim 1) equals the
     label, in [0, 1].
 
-    练习 3：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
+    第 3 小题：在 `loader` 上评估模型，以 float 返回（每个样本的平均损失, 准确率）。
     使用 model.eval()（关闭 dropout）和 torch.no_grad()（不建计算图、不算梯度），并把每个批次移到
     `device`。平均损失针对全部样本（较小的最后一个批次分量较轻），准确率也一样：得分最高的类别
     （在第 1 维上取 argmax）等于标签的样本所占的比例，取值在 [0, 1]。
@@ -68,7 +68,7 @@ def snapshot(model):
     model.state_dict() holds references to the live parameter tensors: when the model trains, they
     change too. Return a copy that model.load_state_dict() can restore later.
 
-    练习 4：返回 model.state_dict() 的一个副本，之后的训练不能改变它。
+    第 4 小题：返回 model.state_dict() 的一个副本，之后的训练不能改变它。
     model.state_dict() 保存的是对正在使用的参数张量的引用：模型一训练，它们也跟着变。请返回一个
     之后能用 model.load_state_dict() 恢复的副本。
     """
@@ -83,7 +83,7 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu
     epoch is the one with the lowest val_loss, not the highest val_acc (the first one on a tie). At
     the end, load the best epoch's weights back into the model and return the history.
 
-    练习 5：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
+    第 5 小题：训练 `epochs` 轮，保留最佳权重，并返回训练历史。
     每轮之后：先 train_one_epoch，再在 val_loader 上 evaluate（两者都传入 `device`），然后把
     {"train_loss": ..., "val_loss": ..., "val_acc": ...}（都是 float）追加到历史列表中。
     val_loss 最低的那一轮是最佳轮，而不是 val_acc 最高的一轮（并列时取最早的一轮）。最后把最佳轮的权重
