@@ -1,18 +1,24 @@
 """Judge halves of the modules checks (exercise halves: exercise_modules.py). Each docstring: English
 title, then Chinese title. Inputs and layer weights come from `rng`; the child copies the weights into
-the learner's layers, so every expected output and gradient is computed here from values the judge chose."""
+the learner's layers, so every expected output and gradient is computed here from values the judge chose.
+Every failure message is given in English and Chinese (`both`)."""
 
 import pytest
 import torch
 from torch.nn import functional as F
 
 from grader import expect
+from grader.bilingual import Text, both, sentence
 from grader.observations import Opaque, Raised
 
-PLAIN_LIST = (
+PLAIN_LIST = both(
     "layers kept in a plain Python list (or dict) are invisible to PyTorch: parameters(), .to(), "
-    "state_dict() and the optimizer never see them; use nn.ModuleList or nn.Sequential"
+    "state_dict() and the optimizer never see them; use nn.ModuleList or nn.Sequential",
+    "放在普通 Python list（或 dict）里的层对 PyTorch 不可见：parameters()、.to()、state_dict() "
+    "和优化器都看不到它们；请改用 nn.ModuleList 或 nn.Sequential",
 )
+# A layer's (weight, bias) by the key the child reports them under, with each one's name in both languages.
+PARTS = (("weight", both("weight", "权重")), ("bias", both("bias", "偏置")))
 
 
 def _int(rng, low, high):
@@ -72,31 +78,67 @@ def _reference_grads(run, params, upstream):
     return [(w.grad, b.grad) for w, b in leaves]
 
 
-def _compare_grads(seen, want, names, label, why):
+def _layer_name(i: int) -> Text:
+    return both(f"layer {i}", f"第 {i} 层")
+
+
+def _compare_grads(seen, want, names: list[Text], label: Text, why: Text) -> None:
     """The gradients the child saw on each layer's weight and bias against the reference ones."""
     for name, got, (w_grad, b_grad) in zip(names, seen, want, strict=True):
-        for part, expected in (("weight", w_grad), ("bias", b_grad)):
-            assert got[part] is not None, (
-                f"{label}: no gradient reached {name}'s {part}: something in forward cuts the graph "
-                "(.detach(), .data, torch.no_grad() or a NumPy round trip)"
+        for (key, part), expected in zip(PARTS, (w_grad, b_grad)):
+            assert got[key] is not None, both(
+                "{label}: no gradient reached {name}'s {part}: something in forward cuts the graph "
+                "(.detach(), .data, torch.no_grad() or a NumPy round trip)",
+                "{label}：{name}的{part}没有收到梯度：forward 中有操作切断了计算图"
+                "（.detach()、.data、torch.no_grad()，或先转成 NumPy 再转回来）",
+            ).format(label=label, name=name, part=part)
+            expect.close(
+                got[key],
+                expected,
+                name=both("{label}: the gradient of {name}'s {part}", "{label}：{name}的{part}梯度").format(
+                    label=label, name=name, part=part
+                ),
+                why=why,
             )
-            expect.close(got[part], expected, name=f"{label}: the gradient of {name}'s {part}", why=why)
 
 
-def _check_linear_shapes(layers, sizes, label):
+def _layer_why(i: int, a: int, b: int) -> Text:
+    return both(
+        f"layer {i} maps {a} features to {b}: nn.Linear({a}, {b}), in order",
+        f"第 {i} 层把 {a} 个特征映射为 {b} 个：按顺序使用 nn.Linear({a}, {b})",
+    )
+
+
+def _check_linear_shapes(layers, sizes, label: str) -> None:
     """Each observed Linear maps sizes[i] features to sizes[i + 1]."""
     for i, (layer, a, b) in enumerate(zip(layers, sizes[:-1], sizes[1:], strict=True)):
-        why = f"layer {i} maps {a} features to {b}: nn.Linear({a}, {b}), in order"
-        expect.shape(layer["weight"], (b, a), name=f"{label}: layer {i}'s weight", why=why)
-        expect.shape(layer["bias"], (b,), name=f"{label}: layer {i}'s bias", why=why)
+        why = _layer_why(i, a, b)
+        weight = both(f"{label}: layer {i}'s weight", f"{label}：第 {i} 层权重")
+        expect.shape(layer["weight"], (b, a), name=weight, why=why)
+        expect.shape(layer["bias"], (b,), name=both(f"{label}: layer {i}'s bias", f"{label}：第 {i} 层偏置"), why=why)
 
 
-def _backward_ran(backward, label):
+def _backward_ran(backward, label: Text) -> None:
     expect.returned(
         backward,
-        name=f"{label}: out.backward(upstream)",
-        why="the output should stay connected to the parameters so the model can learn",
+        name=both("{label}: out.backward(upstream)", "{label}：out.backward(upstream)").format(label=label),
+        why=both(
+            "the output should stay connected to the parameters so the model can learn",
+            "输出应与参数保持在同一张计算图中，模型才能学习",
+        ),
     )
+
+
+def _mlp_layer_count(label: str, got: int) -> Text:
+    return both(
+        f"{label}.mlp should hold 2 registered nn.Linear layers, got {got}",
+        f"{label}.mlp 应包含 2 个已注册的 nn.Linear 层，实际是 {got} 个",
+    )
+
+
+EACH_LAYER_ONCE = both(
+    "each layer once, in order, with nothing detached in between", "每层按顺序各调用一次，中间不能有任何 detach"
+)
 
 
 # --- exercise 1: MLP ------------------------------------------------------------------------------
@@ -109,26 +151,37 @@ def test_mlp_parameters(rng):
     seen = yield cases
     for sizes, got in zip(cases, seen, strict=True):
         layers = got["layers"]
-        assert len(layers) == len(sizes) - 1, (
-            f"MLP({sizes}): model.modules() finds {len(layers)} nn.Linear layers, expected {len(sizes) - 1}. "
-            + (PLAIN_LIST if not layers else "one Linear per pair of neighbouring sizes")
+        assert len(layers) == len(sizes) - 1, sentence(
+            both(
+                f"MLP({sizes}): model.modules() finds {len(layers)} nn.Linear layers, expected {len(sizes) - 1}",
+                f"MLP({sizes})：model.modules() 找到 {len(layers)} 个 nn.Linear 层，应为 {len(sizes) - 1} 个",
+            ),
+            PLAIN_LIST
+            if not layers
+            else both("one Linear per pair of neighbouring sizes", "每对相邻尺寸对应一个 Linear"),
         )
         for i, (layer, a, b) in enumerate(zip(layers, sizes[:-1], sizes[1:])):
             expect.shape(
                 layer["weight"],
                 (b, a),
-                name=f"MLP({sizes}): layer {i}'s weight",
-                why=f"layer {i} maps {a} features to {b}: nn.Linear({a}, {b}), in order",
+                name=both(f"MLP({sizes}): layer {i}'s weight", f"MLP({sizes})：第 {i} 层权重"),
+                why=_layer_why(i, a, b),
             )
         params = got["parameters"]
         want = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
         total = sum(numel for _, numel in params)
-        assert params, (
-            f"MLP({sizes}).parameters() is empty, so an optimizer would raise 'optimizer got an empty parameter list'. {PLAIN_LIST}"
+        assert params, sentence(
+            both(
+                f"MLP({sizes}).parameters() is empty, so an optimizer would raise 'optimizer got an empty parameter list'",
+                f"MLP({sizes}).parameters() 为空，优化器会报错 `optimizer got an empty parameter list`",
+            ),
+            PLAIN_LIST,
         )
-        assert len(params) == 2 * (len(sizes) - 1) and total == want, (
+        assert len(params) == 2 * (len(sizes) - 1) and total == want, both(
             f"MLP({sizes}).parameters() should list {2 * (len(sizes) - 1)} tensors with {want} numbers in all, "
-            f"got {len(params)} tensors with {total} numbers"
+            f"got {len(params)} tensors with {total} numbers",
+            f"MLP({sizes}).parameters() 应列出 {2 * (len(sizes) - 1)} 个张量，共 {want} 个数，"
+            f"实际是 {len(params)} 个张量，共 {total} 个数",
         )
 
 
@@ -150,29 +203,35 @@ def test_mlp_forward(rng):
     for case, got in zip(cases, seen, strict=True):
         sizes, params, x = case["sizes"], case["params"], case["x"]
         layers = got["layers"]
-        assert len(layers) == len(sizes) - 1, (
-            f"MLP({sizes}): expected {len(sizes) - 1} registered nn.Linear layers, got {len(layers)}"
+        assert len(layers) == len(sizes) - 1, both(
+            f"MLP({sizes}): expected {len(sizes) - 1} registered nn.Linear layers, got {len(layers)}",
+            f"MLP({sizes})：应有 {len(sizes) - 1} 个已注册的 nn.Linear 层，实际是 {len(layers)} 个",
         )
         _check_linear_shapes(layers, sizes, f"MLP({sizes})")
         expect.matches(
             got["out"],
             _mlp_reference(params, x),
-            name=f"MLP({sizes})(x of shape {tuple(x.shape)})",
-            why="layer after layer, with torch.relu between them but no ReLU on the output",
+            name=both(f"MLP({sizes})(x of shape {tuple(x.shape)})", f"MLP({sizes})(形状为 {tuple(x.shape)} 的 x)"),
+            why=both(
+                "layer after layer, with torch.relu between them but no ReLU on the output",
+                "逐层计算，层与层之间用 torch.relu，输出上不加 ReLU",
+            ),
         )
         _backward_ran(got["backward"], f"MLP({sizes})")
         want = _reference_grads(lambda leaves: _mlp_reference(leaves, x), params, case["upstream"])
         _compare_grads(
             got["grads"],
             want,
-            [f"layer {i}" for i in range(len(want))],
+            [_layer_name(i) for i in range(len(want))],
             f"MLP({sizes})",
-            why="each layer once, in order, with nothing detached in between",
+            why=EACH_LAYER_ONCE,
         )
         order = [f"layer {i}" for i in range(len(layers))]
-        assert got["calls"] == order, (
+        assert got["calls"] == order, both(
             f"MLP({sizes}): the layers' forward hooks fired as {got['calls']}, expected {order}: call each layer "
-            "as layer(x), not layer.forward(x) (only calling the module runs its hooks), each once, in order"
+            "as layer(x), not layer.forward(x) (only calling the module runs its hooks), each once, in order",
+            f"MLP({sizes})：各层前向钩子的触发顺序是 {got['calls']}，应为 {order}：请用 layer(x) 调用每一层，"
+            "而不是 layer.forward(x)（只有调用模块本身才会运行它的钩子），每层一次，按顺序",
         )
 
 
@@ -184,13 +243,29 @@ def test_mlp_moves_with_model(rng):
     params = _negative_outputs(_mlp_params(rng, sizes, torch.float64), x)
     seen = yield {"sizes": sizes, "params": params, "x": x}
     for name, p in seen["parameters"].items():
-        expect.dtype(p, torch.float64, name=f"parameter {name} after model.double()")
+        expect.dtype(
+            p, torch.float64, name=both(f"parameter {name} after model.double()", f"model.double() 后参数 {name}")
+        )
     layers = seen["layers"]
-    assert len(layers) == 2, f"MLP({sizes}): expected 2 registered nn.Linear layers, got {len(layers)}. {PLAIN_LIST}"
+    assert len(layers) == 2, sentence(
+        both(
+            f"MLP({sizes}): expected 2 registered nn.Linear layers, got {len(layers)}",
+            f"MLP({sizes})：应有 2 个已注册的 nn.Linear 层，实际是 {len(layers)} 个",
+        ),
+        PLAIN_LIST,
+    )
     _check_linear_shapes(layers, sizes, f"MLP({sizes})")
     out = seen["out"]
     if isinstance(out, Raised) and out.type == "RuntimeError":
-        raise AssertionError(f"MLP({sizes}).double() failed on float64 input: {_first_line(out)}. {PLAIN_LIST}")
+        raise AssertionError(
+            sentence(
+                both(
+                    f"MLP({sizes}).double() failed on float64 input: {_first_line(out)}",
+                    f"MLP({sizes}).double() 在 float64 输入上出错，抛出 {out.type}: {_first_line(out)}",
+                ),
+                PLAIN_LIST,
+            )
+        )
     expect.matches(out, _mlp_reference(params, x), name=f"MLP({sizes}).double()(x)")
 
 
@@ -204,31 +279,55 @@ def test_running_center_buffer(rng):
     values = torch.randn(features, generator=rng)  # written into the buffer before .double()
     seen = yield {"features": features, "values": values}
     label = f"RunningCenter({features})"
-    assert not seen["parameters"], (
+    assert not seen["parameters"], both(
         f"{label}.parameters() should be empty, got {seen['parameters']}: an nn.Parameter is trained by the "
-        "optimizer; running statistics belong in a buffer (self.register_buffer)"
+        "optimizer; running statistics belong in a buffer (self.register_buffer)",
+        f"{label}.parameters() 应为空，实际是 {seen['parameters']}：nn.Parameter 会被优化器训练，"
+        "滑动统计量应放在 buffer（缓冲区）里（self.register_buffer）",
     )
-    assert "running_mean" in seen["buffers"], (
+    assert "running_mean" in seen["buffers"], both(
         f"{label} should have a buffer named running_mean, its buffers are {seen['buffers']}: "
         "a plain tensor attribute is not saved in state_dict() and does not move with .to(); "
-        'use self.register_buffer("running_mean", torch.zeros(num_features))'
+        'use self.register_buffer("running_mean", torch.zeros(num_features))',
+        f"{label} 应有一个名为 running_mean 的 buffer（缓冲区），它现有的 buffer 是 {seen['buffers']}："
+        "普通的张量属性不会保存进 state_dict()，也不会随 .to() 移动；"
+        '请用 self.register_buffer("running_mean", torch.zeros(num_features))',
     )
-    expect.matches(seen["running_mean"], torch.zeros(features), name=f"running_mean of a new {label}")
-    assert "running_mean" in seen["state_dict"], "running_mean is missing from state_dict(): register it as a buffer"
-    expect.returned(seen["set"], name=f"writing values into running_mean (with torch.no_grad(): copy_) of a {label}")
+    expect.matches(
+        seen["running_mean"],
+        torch.zeros(features),
+        name=both(f"running_mean of a new {label}", f"新建的 {label} 中 running_mean"),
+    )
+    assert "running_mean" in seen["state_dict"], both(
+        "running_mean is missing from state_dict(): register it as a buffer",
+        "state_dict() 中缺少 running_mean：请把它注册为 buffer",
+    )
+    expect.returned(
+        seen["set"],
+        name=both(
+            f"writing values into running_mean (with torch.no_grad(): copy_) of a {label}",
+            f"向 {label} 的 running_mean 写入数值（在 with torch.no_grad(): 下用 copy_）",
+        ),
+    )
+    after_double = both("running_mean after .double()", "调用 .double() 后 running_mean")
     expect.dtype(
         seen["after_double"],
         torch.float64,
-        name="running_mean after .double()",
-        why="buffers are converted with the module",
+        name=after_double,
+        why=both("buffers are converted with the module", "buffer 会随模块一起转换"),
     )
     expect.close(
         seen["after_double"],
         values.double(),
-        name="running_mean after .double()",
-        why=".double() converts the buffer and keeps its values",
+        name=after_double,
+        why=both(".double() converts the buffer and keeps its values", ".double() 会转换 buffer，并保留它的数值"),
     )
-    expect.device(seen["after_meta"], "meta", name='running_mean after .to("meta")', why="buffers move with the module")
+    expect.device(
+        seen["after_meta"],
+        "meta",
+        name=both('running_mean after .to("meta")', '调用 .to("meta") 后 running_mean'),
+        why=both("buffers move with the module", "buffer 会随模块一起移动"),
+    )
 
 
 def test_running_center_train(rng):
@@ -253,7 +352,8 @@ def test_running_center_train(rng):
     for case, steps in zip(cases, seen, strict=True):
         features, momentum, dtype = case["features"], case["momentum"], case["dtype"]
         m = 0.1 if momentum is None else momentum  # the README's default momentum is 0.1
-        label = f"RunningCenter({features}{'' if momentum is None else f', momentum={momentum}'}) on {dtype}"
+        module = f"RunningCenter({features}{'' if momentum is None else f', momentum={momentum}'})"
+        label = both(f"{module} on {dtype}", f"{module}（{dtype}）")
         running = torch.zeros(features, dtype=dtype)
         for step, ((data, upstream), got) in enumerate(zip(case["steps"], steps, strict=True)):
             mean = data.mean(dim=0)
@@ -261,35 +361,64 @@ def test_running_center_train(rng):
             expect.close(
                 got["out"],
                 data - mean,
-                name=f"{label} output in training mode (batch {step})",
-                why="in training mode subtract this batch's own mean, x.mean(dim=0)",
+                name=both(
+                    "{label} output in training mode (batch {step})", "{label}：训练模式下的输出（批次 {step}）"
+                ).format(label=label, step=step),
+                why=both(
+                    "in training mode subtract this batch's own mean, x.mean(dim=0)",
+                    "训练模式下应减去本批次自己的均值 x.mean(dim=0)",
+                ),
             )
             expect.close(
                 got["running_mean"],
                 running,
-                name=f"{label}: running_mean after batch {step}",
-                why=f"running_mean ← (1 − momentum)·running_mean + momentum·batch mean, momentum {m}"
-                + (" (the default)" if momentum is None else ""),
+                name=both(
+                    "{label}: running_mean after batch {step}", "{label}：处理完批次 {step} 后 running_mean"
+                ).format(label=label, step=step),
+                why=both(
+                    f"running_mean ← (1 − momentum)·running_mean + momentum·batch mean, momentum {m}"
+                    + (" (the default)" if momentum is None else ""),
+                    f"running_mean ← (1 − momentum)·running_mean + momentum·批均值，momentum 为 {m}"
+                    + ("（默认值）" if momentum is None else ""),
+                ),
             )
             expect.requires_grad(
                 got["running_mean"],
                 False,
-                name="running_mean after a training step",
-                why="update it under torch.no_grad() (or with mean.detach()): otherwise the buffer "
-                "drags every batch's graph along, wasting memory and breaking later backward() calls",
+                name=both("running_mean after a training step", "训练一步后 running_mean"),
+                why=both(
+                    "update it under torch.no_grad() (or with mean.detach()): otherwise the buffer "
+                    "drags every batch's graph along, wasting memory and breaking later backward() calls",
+                    "请在 torch.no_grad() 下（或用 mean.detach()）更新它：否则这个 buffer 会把每个批次的计算图"
+                    "都一直拖着，既浪费内存，又会让之后的 backward() 调用出错",
+                ),
             )
-            assert got["out"].requires_grad, (
-                "the output should stay connected to x (requires_grad) so the model can learn"
+            assert got["out"].requires_grad, both(
+                "the output should stay connected to x (requires_grad) so the model can learn",
+                "输出应与 x 保持在同一张计算图中（requires_grad），模型才能学习",
             )
-            expect.returned(got["backward"], name=f"{label}: out.backward(upstream) (batch {step})")
+            expect.returned(
+                got["backward"],
+                name=both(
+                    "{label}: out.backward(upstream) (batch {step})", "{label}：out.backward(upstream)（批次 {step}）"
+                ).format(label=label, step=step),
+            )
             # d/dx of (x - x.mean(0)), applied to upstream: the batch mean's share comes back as −mean(upstream).
             expect.close(
                 got["x_grad"],
                 upstream - upstream.mean(dim=0),
-                name=f"{label}: x.grad after out.backward(upstream) (batch {step})",
-                why="the output is x − x.mean(dim=0), and the mean depends on x too, so the gradient is "
-                "upstream − upstream.mean(dim=0). A detached batch mean drops that second term: detach "
-                "only the copy that goes into running_mean, never the mean you subtract",
+                name=both(
+                    "{label}: x.grad after out.backward(upstream) (batch {step})",
+                    "{label}：out.backward(upstream) 之后的 x.grad（批次 {step}）",
+                ).format(label=label, step=step),
+                why=both(
+                    "the output is x − x.mean(dim=0), and the mean depends on x too, so the gradient is "
+                    "upstream − upstream.mean(dim=0). A detached batch mean drops that second term: detach "
+                    "only the copy that goes into running_mean, never the mean you subtract",
+                    "输出是 x − x.mean(dim=0)，而均值也依赖于 x，所以梯度是 upstream − upstream.mean(dim=0)。"
+                    "对批均值做 detach 会丢掉第二项：只 detach 写入 running_mean 的那份副本，"
+                    "绝不要 detach 被减去的那个均值",
+                ),
             )
 
 
@@ -306,29 +435,48 @@ def test_running_center_eval(rng):
     }
     seen = yield inputs
     x, running = inputs["x"], inputs["running_mean"]
-    assert torch.equal(seen["x_after"], x), (
+    assert torch.equal(seen["x_after"], x), both(
         "RunningCenter changed its input x in place in eval mode (x -= ... or x.sub_(...)): return x - running_mean, "
-        "a new tensor; the caller may still need x"
+        "a new tensor; the caller may still need x",
+        "评估模式下 RunningCenter 原地修改了输入 x（x -= ... 或 x.sub_(...)）：请返回新张量 x - running_mean；"
+        "调用方可能还要用到 x",
     )
     expect.close(
         seen["running_mean"],
         running,
-        name="running_mean after an eval-mode forward",
-        why="eval mode must not update the statistics; check self.training",
+        name=both("running_mean after an eval-mode forward", "评估模式下前向计算后 running_mean"),
+        why=both(
+            "eval mode must not update the statistics; check self.training",
+            "评估模式下不能更新统计量；请检查 self.training",
+        ),
     )
     expect.close(
         seen["out"],
         x - running,
-        name="RunningCenter output in eval mode",
-        why="in eval mode subtract the stored running_mean, not the batch's own mean",
+        name=both("RunningCenter output in eval mode", "评估模式下 RunningCenter 输出"),
+        why=both(
+            "in eval mode subtract the stored running_mean, not the batch's own mean",
+            "评估模式下应减去保存的 running_mean，而不是本批次自己的均值",
+        ),
     )
-    expect.returned(seen["backward"], name="RunningCenter in eval mode: out.backward(upstream)")
-    assert seen["x_grad"] is not None, "in eval mode RunningCenter's output is cut from x: do not detach it"
+    expect.returned(
+        seen["backward"],
+        name=both(
+            "RunningCenter in eval mode: out.backward(upstream)", "评估模式下的 RunningCenter：out.backward(upstream)"
+        ),
+    )
+    assert seen["x_grad"] is not None, both(
+        "in eval mode RunningCenter's output is cut from x: do not detach it",
+        "评估模式下 RunningCenter 的输出与 x 断开了：不要对它 detach",
+    )
     expect.close(
         seen["x_grad"],
         inputs["upstream"],
-        name="x.grad through RunningCenter in eval mode",
-        why="x - running_mean passes the gradient through unchanged (the buffer is a constant)",
+        name=both("x.grad through RunningCenter in eval mode", "评估模式下经过 RunningCenter 传回的 x.grad"),
+        why=both(
+            "x - running_mean passes the gradient through unchanged (the buffer is a constant)",
+            "x - running_mean 会把梯度原样传回（buffer 是常量）",
+        ),
     )
 
 
@@ -341,20 +489,24 @@ def test_classifier_structure(rng):
     sizes = (_int(rng, 2, 40), _int(rng, 2, 40), _int(rng, 2, 20))
     seen = yield sizes
     label = f"Classifier{sizes}"
-    assert {"center", "mlp"} <= set(seen["children"]), (
+    assert {"center", "mlp"} <= set(seen["children"]), both(
         f"Classifier's registered submodules are {seen['children']}, expected center and mlp: assign them as "
-        "self.center = RunningCenter(...) and self.mlp = MLP(...) in __init__"
+        "self.center = RunningCenter(...) and self.mlp = MLP(...) in __init__",
+        f"Classifier 已注册的子模块是 {seen['children']}，应有 center 和 mlp：请在 __init__ 中赋值 "
+        "self.center = RunningCenter(...) 和 self.mlp = MLP(...)",
     )
     names = [name for name, _ in seen["parameters"]]
     n_in, hidden, classes = sizes
     want = n_in * hidden + hidden + hidden * classes + classes
     total = sum(numel for _, numel in seen["parameters"])
-    assert total == want and all(n.startswith("mlp.") for n in names), (
-        f"{label} should have {want} parameter numbers, all named mlp.…, got {total} in {names}"
+    assert total == want and all(n.startswith("mlp.") for n in names), both(
+        f"{label} should have {want} parameter numbers, all named mlp.…, got {total} in {names}",
+        f"{label} 应有 {want} 个参数数值，且名字都以 mlp. 开头，实际有 {total} 个，名字为 {names}",
     )
-    assert "center.running_mean" in seen["state_dict"], (
+    assert "center.running_mean" in seen["state_dict"], both(
         "center.running_mean is missing from Classifier's state_dict(): the buffer of a registered submodule "
-        "is saved under its prefixed name"
+        "is saved under its prefixed name",
+        "Classifier 的 state_dict() 中缺少 center.running_mean：已注册子模块的 buffer 会以带前缀的名字保存",
     )
 
 
@@ -365,25 +517,38 @@ def test_classifier_hooks(rng):
     x = torch.randn(_int(rng, 2, 8), sizes[0], generator=rng)
     params = _mlp_params(rng, list(sizes))
     seen = yield {"sizes": sizes, "x": x, "params": params}
-    expect.returned(seen["out"], name=f"Classifier{sizes}(x of shape {tuple(x.shape)})")
+    expect.returned(
+        seen["out"],
+        name=both(
+            f"Classifier{sizes}(x of shape {tuple(x.shape)})", f"Classifier{sizes}(形状为 {tuple(x.shape)} 的 x)"
+        ),
+    )
     calls, watched = seen["calls"], seen["watched"]
     for name in watched:
-        assert calls.count(name) == 1, (
+        assert calls.count(name) == 1, both(
             f"the forward hook of {name} fired {calls.count(name)} times during one model(x), expected once: "
             "call submodules as self.center(x), not self.center.forward(x); only calling the module runs "
-            "its hooks (which tools such as profilers and feature extractors rely on)"
+            "its hooks (which tools such as profilers and feature extractors rely on)",
+            f"一次 model(x) 中，{name} 的前向钩子触发了 {calls.count(name)} 次，应为一次：请用 self.center(x) "
+            "调用子模块，而不是 self.center.forward(x)；只有调用模块本身才会运行它的钩子"
+            "（性能分析器、特征提取器等工具都依赖这些钩子）",
         )
-    assert len(watched) == 4, f"Classifier{sizes}.mlp should hold 2 registered nn.Linear layers, got {len(watched) - 2}"
-    assert calls.index("center") < calls.index("mlp layer 0"), (
-        f"center should run before the mlp, the hooks fired as {calls}"
+    assert len(watched) == 4, _mlp_layer_count(f"Classifier{sizes}", len(watched) - 2)
+    # the hook names hold spaces ('mlp layer 0'): code quotes in the Chinese text
+    assert calls.index("center") < calls.index("mlp layer 0"), both(
+        f"center should run before the mlp, the hooks fired as {calls}",
+        f"center 应在 mlp 之前运行，钩子的触发顺序是 `{calls}`",
     )
     # the output with the judge's weights: a new model is in training mode, so center subtracts x's own mean
     _check_linear_shapes(seen["layers"], list(sizes), f"Classifier{sizes}.mlp")
     expect.close(
         seen["out"],
         _mlp_reference(params, x - x.mean(dim=0)),
-        name=f"Classifier{sizes}(x) in training mode",
-        why="mlp(center(x)), with center subtracting the batch mean in training mode",
+        name=both(f"Classifier{sizes}(x) in training mode", f"训练模式下的 Classifier{sizes}(x)"),
+        why=both(
+            "mlp(center(x)), with center subtracting the batch mean in training mode",
+            "mlp(center(x))，训练模式下 center 减去本批次的均值",
+        ),
     )
 
 
@@ -407,42 +572,61 @@ def test_classifier_train_eval(rng):
     expect.close(
         seen["running_mean"],
         want_running,
-        name="Classifier's center.running_mean after one training batch",
-        why="the Classifier's RunningCenter(in_features) uses the default momentum 0.1 (the new batch's "
-        "weight, as in nn.BatchNorm; 0.9 would be the old value's weight, the Keras convention)",
+        name=both(
+            "Classifier's center.running_mean after one training batch",
+            "训练一个批次后 Classifier 中 center.running_mean",
+        ),
+        why=both(
+            "the Classifier's RunningCenter(in_features) uses the default momentum 0.1 (the new batch's "
+            "weight, as in nn.BatchNorm; 0.9 would be the old value's weight, the Keras convention)",
+            "Classifier 中的 RunningCenter(in_features) 使用默认的 momentum 0.1（即新批次的权重，与 nn.BatchNorm "
+            "相同；0.9 是旧值的权重，那是 Keras 的约定）",
+        ),
     )
-    assert not seen["still_training"], (
-        f"after model.eval() these modules are still in training mode: {seen['still_training']}"
+    assert not seen["still_training"], both(
+        f"after model.eval() these modules are still in training mode: {seen['still_training']}",
+        f"调用 model.eval() 之后，这些模块仍处于训练模式：{seen['still_training']}",
     )
     layers = seen["layers"]
-    assert len(layers) == 2, f"{label}.mlp should hold 2 registered nn.Linear layers, got {len(layers)}"
+    assert len(layers) == 2, _mlp_layer_count(label, len(layers))
     _check_linear_shapes(layers, list(sizes), f"{label}.mlp")
     expected = _mlp_reference(params, x - want_running)
     expect.close(
         seen["out"],
         expected,
-        name=f"{label} output in eval mode",
-        why="mlp(center(x)), with center subtracting its running mean in eval mode",
+        name=both(f"{label} output in eval mode", f"评估模式下 {label} 输出"),
+        why=both(
+            "mlp(center(x)), with center subtracting its running mean in eval mode",
+            "mlp(center(x))，评估模式下 center 减去它的滑动均值",
+        ),
     )
-    assert torch.equal(seen["x_after"], x), (
+    assert torch.equal(seen["x_after"], x), both(
         f"{label} changed its input x in place in eval mode: the centering should return a new tensor, "
-        "x - running_mean, not x.sub_(...); the caller may still need x"
+        "x - running_mean, not x.sub_(...); the caller may still need x",
+        f"评估模式下 {label} 原地修改了输入 x：中心化应返回新张量 x - running_mean，而不是 x.sub_(...)；"
+        "调用方可能还要用到 x",
     )
     expect.close(
-        seen["again"], expected, name="a second eval-mode call on the same x", why="eval mode must be deterministic"
+        seen["again"],
+        expected,
+        name=both("a second eval-mode call on the same x", "评估模式下对同一个 x 的第二次调用"),
+        why=both("eval mode must be deterministic", "评估模式下的输出必须是确定的"),
     )
-    assert seen["submodules_training"], "after model.train() the submodules should be in training mode"
+    assert seen["submodules_training"], both(
+        "after model.train() the submodules should be in training mode", "调用 model.train() 之后，子模块应处于训练模式"
+    )
     train_batch = inputs["train_batch"]
-    expect.returned(seen["train_out"], name=f"{label}(x) in training mode")
-    _backward_ran(seen["backward"], f"{label} in training mode")
+    expect.returned(seen["train_out"], name=both(f"{label}(x) in training mode", f"训练模式下的 {label}(x)"))
+    in_training = both(f"{label} in training mode", f"训练模式下的 {label}")
+    _backward_ran(seen["backward"], in_training)
     centered = train_batch - train_batch.mean(dim=0)
     want = _reference_grads(lambda leaves: _mlp_reference(leaves, centered), params, inputs["upstream"])
     _compare_grads(
         seen["grads"],
         want,
-        ["layer 0", "layer 1"],
-        f"{label} in training mode",
-        why="each layer once, in order, with nothing detached in between",
+        [_layer_name(0), _layer_name(1)],
+        in_training,
+        why=EACH_LAYER_ONCE,
     )
 
 
@@ -461,38 +645,56 @@ def test_count_parameters(rng):
 
     n_in, n_out = simple
     out = expect.returned(seen["simple"], name=f"count_parameters(nn.Linear({n_in}, {n_out}))")
-    assert isinstance(out, int) and not isinstance(out, bool), (
-        f"count_parameters should return a Python int, got {_kind(out)}: sum p.numel() over the parameters"
+    assert isinstance(out, int) and not isinstance(out, bool), both(
+        f"count_parameters should return a Python int, got {_kind(out)}: sum p.numel() over the parameters",
+        f"count_parameters 应返回 Python int，实际是 {_kind(out)}：对所有参数的 p.numel() 求和",
     )
-    assert out == n_in * n_out + n_out, (
+    assert out == n_in * n_out + n_out, both(
         f"count_parameters(nn.Linear({n_in}, {n_out})) should be {n_in * n_out + n_out} "
-        f"({n_in * n_out} weights + {n_out} biases), got {out}"
+        f"({n_in * n_out} weights + {n_out} biases), got {out}",
+        f"count_parameters(nn.Linear({n_in}, {n_out})) 应为 {n_in * n_out + n_out}"
+        f"（{n_in * n_out} 个权重 + {n_out} 个偏置），实际是 {out}",
     )
 
     # nn.Sequential(frozen Linear(frozen_in, width), BatchNorm1d(width), shared Linear(width, width), ReLU, shared)
     frozen, shared, buffers = frozen_in * width + width, width * width + width, 2 * width + 1
     want = 2 * width + shared  # BatchNorm's weight and bias, then the shared Linear once
-    out = expect.returned(
-        seen["model"], name="count_parameters(a model with a frozen layer, BatchNorm and a shared layer)"
+    call = both(
+        "count_parameters(a model with a frozen layer, BatchNorm and a shared layer)",
+        "count_parameters(一个含冻结层、BatchNorm 和共享层的模型)",
     )
+    out = expect.returned(seen["model"], name=call)
     diagnosis = {
-        want + frozen: f"the frozen layer's {frozen} numbers were counted: skip parameters with requires_grad=False",
-        want + shared: "the shared layer was counted twice: model.parameters() lists a shared parameter once",
-        want
-        + buffers: "BatchNorm's buffers (running_mean, running_var, num_batches_tracked) were counted: they are not parameters",
-        want
-        + frozen
-        + buffers: "buffers and the frozen layer were counted (state_dict() holds both): use parameters() and requires_grad",
-        want
-        + frozen
-        + buffers
-        + shared: "state_dict() was counted: it holds buffers and frozen weights, and a shared layer "
-        "under each of its names; use parameters() and requires_grad",
+        want + frozen: both(
+            f"the frozen layer's {frozen} numbers were counted: skip parameters with requires_grad=False",
+            f"冻结层的 {frozen} 个数值也被算进去了：请跳过 requires_grad=False 的参数",
+        ),
+        want + shared: both(
+            "the shared layer was counted twice: model.parameters() lists a shared parameter once",
+            "共享层被算了两次：model.parameters() 只会列出一次共享参数",
+        ),
+        want + buffers: both(
+            "BatchNorm's buffers (running_mean, running_var, num_batches_tracked) were counted: they are not parameters",
+            "BatchNorm 的 buffer（running_mean、running_var、num_batches_tracked）也被算进去了：它们不是参数",
+        ),
+        want + frozen + buffers: both(
+            "buffers and the frozen layer were counted (state_dict() holds both): use parameters() and requires_grad",
+            "buffer 和冻结层都被算进去了（state_dict() 两者都包含）：请使用 parameters() 和 requires_grad",
+        ),
+        want + frozen + buffers + shared: both(
+            "state_dict() was counted: it holds buffers and frozen weights, and a shared layer "
+            "under each of its names; use parameters() and requires_grad",
+            "统计的是 state_dict()：它包含 buffer 和冻结的权重，共享层还会在它的每个名字下各算一次；"
+            "请使用 parameters() 和 requires_grad",
+        ),
     }
-    assert out == want, (
-        f"count_parameters(a model with a frozen layer, BatchNorm and a shared layer) should be {want}, got {out}: "
-        + diagnosis.get(out, "count p.numel() for p in model.parameters() if p.requires_grad")
+    default = both(
+        "count p.numel() for p in model.parameters() if p.requires_grad",
+        "请对 model.parameters() 中 requires_grad 为 True 的每个参数 p 累加 p.numel()",
     )
+    assert out == want, both(
+        "{call} should be {want}, got {out}: {diagnosis}", "{call} 应为 {want}，实际是 {out}：{diagnosis}"
+    ).format(call=call, want=want, out=out, diagnosis=diagnosis.get(out, default))
 
 
 # --- exercises 5 and 6: conv_output_size and SmallCNN ----------------------------------------------
@@ -510,12 +712,18 @@ def _cnn_side(in_size):
     return side
 
 
+# The two convolutions' ordinals, in English and in Chinese.
+FIRST, SECOND = ("first", "第一个"), ("second", "第二个")
+
+
 def _cnn_layers(seen, label):
     """The two Conv2d layers and the Linear layer the child found inside a SmallCNN, in registration order."""
     convs, linears = seen["convs"], seen["linears"]
-    assert len(convs) == 2 and len(linears) == 1, (
+    assert len(convs) == 2 and len(linears) == 1, both(
         f"{label} should hold 2 registered nn.Conv2d layers and 1 nn.Linear, found {len(convs)} and {len(linears)}: "
-        "create them in __init__ as attributes (or inside nn.Sequential), in the README's order"
+        "create them in __init__ as attributes (or inside nn.Sequential), in the README's order",
+        f"{label} 应包含 2 个已注册的 nn.Conv2d 层和 1 个 nn.Linear，实际找到 {len(convs)} 个和 {len(linears)} 个："
+        "请在 __init__ 中把它们创建为属性（或放进 nn.Sequential），顺序与 README 一致",
     )
     return convs[0], convs[1], linears[0]
 
@@ -525,16 +733,33 @@ def _check_linear_size(in_features, in_size, c2, label):
     side = _cnn_side(in_size)
     no_pool = _out_size(_out_size(in_size, 3), 3)
     hint = {
-        c2 * no_pool * no_pool: ": that is the size without the two poolings; each MaxPool2d(2) halves "
-        "the side too (conv_output_size(side, 2, stride=2))",
-        16 * 25: ": that is the 28×28 figure (16·5·5 = 400 with channels (8, 16)); compute the size "
-        "from in_size and channels instead of hard-coding it",
-        0: " (an nn.LazyLinear sizes itself from the first batch, so a wrong image size would go unnoticed)",
+        c2 * no_pool * no_pool: both(
+            ": that is the size without the two poolings; each MaxPool2d(2) halves "
+            "the side too (conv_output_size(side, 2, stride=2))",
+            "：这是不算两次池化时的大小；每个 MaxPool2d(2) 也会把边长减半（conv_output_size(side, 2, stride=2)）",
+        ),
+        16 * 25: both(
+            ": that is the 28×28 figure (16·5·5 = 400 with channels (8, 16)); compute the size "
+            "from in_size and channels instead of hard-coding it",
+            "：这是 28×28 时的数值（channels 为 (8, 16) 时 16·5·5 = 400）；请根据 in_size 和 channels 计算大小，"
+            "不要写死",
+        ),
+        0: both(
+            " (an nn.LazyLinear sizes itself from the first batch, so a wrong image size would go unnoticed)",
+            "（nn.LazyLinear 会根据第一个批次自行确定大小，图像尺寸不对也不会被发现）",
+        ),
     }
-    assert in_features == c2 * side * side, (
+    assert in_features == c2 * side * side, both(
         f"{label}: the Linear layer takes {in_features} inputs, but after conv, pool, conv, pool a "
-        f"{in_size}×{in_size} image is {c2}×{side}×{side} = {c2 * side * side} numbers"
-        + hint.get(in_features, ": apply conv_output_size once per convolution and once per pooling")
+        f"{in_size}×{in_size} image is {c2}×{side}×{side} = {c2 * side * side} numbers",
+        f"{label}：Linear 层接收 {in_features} 个输入，但 {in_size}×{in_size} 的图像经过卷积、池化、卷积、池化之后"
+        f"是 {c2}×{side}×{side} = {c2 * side * side} 个数",
+    ) + hint.get(
+        in_features,
+        both(
+            ": apply conv_output_size once per convolution and once per pooling",
+            "：每个卷积和每个池化都要各应用一次 conv_output_size",
+        ),
     )
 
 
@@ -548,13 +773,21 @@ def _check_cnn(seen, in_size, channels, classes, label):
     """The layers' count and sizes, so the judge's weights fit them (the child loads them only then)."""
     conv1, conv2, linear = _cnn_layers(seen, label)
     shapes = _cnn_shapes(in_size, channels, classes)
-    for name, conv, shape in (("first", conv1, shapes[0]), ("second", conv2, shapes[1])):
-        why = f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3): the input has 1 channel (channels-first)"
-        expect.shape(conv["weight"], shape, name=f"{label}: the {name} Conv2d's weight", why=why)
-        expect.shape(conv["bias"], shape[:1], name=f"{label}: the {name} Conv2d's bias", why=why)
+    for (en, zh), conv, shape in ((FIRST, conv1, shapes[0]), (SECOND, conv2, shapes[1])):
+        why = _conv_why(shape)
+        weight = both(f"{label}: the {en} Conv2d's weight", f"{label}：{zh} Conv2d 权重")
+        expect.shape(conv["weight"], shape, name=weight, why=why)
+        expect.shape(
+            conv["bias"],
+            shape[:1],
+            name=both(f"{label}: the {en} Conv2d's bias", f"{label}：{zh} Conv2d 偏置"),
+            why=why,
+        )
     _check_linear_size(linear["in_features"], in_size, channels[1], label)
-    expect.shape(linear["weight"], shapes[2], name=f"{label}: the Linear layer's weight")
-    expect.shape(linear["bias"], shapes[2][:1], name=f"{label}: the Linear layer's bias")
+    expect.shape(linear["weight"], shapes[2], name=_linear_weight(label))
+    expect.shape(
+        linear["bias"], shapes[2][:1], name=both(f"{label}: the Linear layer's bias", f"{label}：Linear 层偏置")
+    )
     return conv1, conv2, linear
 
 
@@ -570,12 +803,33 @@ def _cnn_output(out, label, x):
     """The learner's output, with torch's shape errors explained in the terms of this exercise."""
     if isinstance(out, Raised) and out.type == "RuntimeError":
         raise AssertionError(
-            f"{label}(x of shape {tuple(x.shape)}) raised RuntimeError: {_first_line(out)}. The input is channels-first "
-            "(N, 1, H, W), so do not permute it; flatten each image with nn.Flatten() or x.flatten(1) (view(-1) "
-            "merges the whole batch into one row); and size the Linear with conv_output_size applied to both "
-            "convolutions and both poolings"
+            both(
+                f"{label}(x of shape {tuple(x.shape)}) raised RuntimeError: {_first_line(out)}. The input is "
+                "channels-first (N, 1, H, W), so do not permute it; flatten each image with nn.Flatten() or "
+                "x.flatten(1) (view(-1) merges the whole batch into one row); and size the Linear with "
+                "conv_output_size applied to both convolutions and both poolings",
+                f"{label}(形状为 {tuple(x.shape)} 的 x) 抛出了 RuntimeError: {_first_line(out)}。输入是通道在前的 "
+                "(N, 1, H, W)，不要对它做 permute；用 nn.Flatten() 或 x.flatten(1) 展平每张图像（view(-1) 会把整个"
+                "批次并成一行）；并对两次卷积和两次池化都应用 conv_output_size，以此确定 Linear 的大小",
+            )
         )
-    return expect.returned(out, name=f"{label}(x of shape {tuple(x.shape)})")
+    return expect.returned(out, name=_on_x(label, x))
+
+
+def _on_x(label: str, x: torch.Tensor) -> Text:
+    """`label(x)`, named by x's shape."""
+    return both(f"{label}(x of shape {tuple(x.shape)})", f"{label}(形状为 {tuple(x.shape)} 的 x)")
+
+
+def _conv_why(shape) -> Text:
+    return both(
+        f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3): the input has 1 channel (channels-first)",
+        f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3)：输入有 1 个通道（通道在前）",
+    )
+
+
+def _linear_weight(label: str) -> Text:
+    return both(f"{label}: the Linear layer's weight", f"{label}：Linear 层权重")
 
 
 def _label(in_size, channels, classes):
@@ -615,13 +869,17 @@ def test_conv_output_size(rng):
         want = _out_size(*args, **kwargs)
         call = f"conv_output_size({', '.join(map(str, args))}{''.join(f', {k}={v}' for k, v in kwargs.items())})"
         expect.returned(got, name=call)
-        assert isinstance(got, int) and not isinstance(got, bool), (
+        assert isinstance(got, int) and not isinstance(got, bool), both(
             f"{call} should return a Python int, got {_kind(got)} {got!r}: use // (floor division), "
-            "not /, which gives a float"
+            "not /, which gives a float",
+            f"{call} 应返回 Python int，实际是 {_kind(got)} {got!r}：请用 //（向下取整的除法），"
+            "不要用 /，它得到的是 float",
         )
-        assert got == want, (
+        assert got == want, both(
             f"{call} should be {want}, got {got}: out = (size + 2*padding - dilation*(kernel - 1) - 1) // stride + 1; "
-            "round down (an incomplete last window is dropped), and keep the dilation term"
+            "round down (an incomplete last window is dropped), and keep the dilation term",
+            f"{call} 应为 {want}，实际是 {got}：out = (size + 2*padding - dilation*(kernel - 1) - 1) // stride + 1；"
+            "要向下取整（最后一个不完整的窗口会被丢弃），并且不要漏掉 dilation 项",
         )
     for (size, kernel, stride, padding, dilation), got in zip(positional, seen["positional"], strict=True):
         expect.returned(got, name=f"conv_output_size({size}, {kernel}, {stride}, {padding}, {dilation})")
@@ -632,9 +890,12 @@ def test_conv_output_size(rng):
             padding=padding,
             dilation=dilation,
         ).shape[-1]
-        assert got == real, (
+        # the parameter list reads as English words: a code quote in the Chinese text
+        assert got == real, both(
             f"conv_output_size({size}, {kernel}, {stride}, {padding}, {dilation}) gave {got}, but nn.Conv2d really "
-            f"outputs {real}: the arguments are (size, kernel, stride, padding, dilation), in that order"
+            f"outputs {real}: the arguments are (size, kernel, stride, padding, dilation), in that order",
+            f"conv_output_size({size}, {kernel}, {stride}, {padding}, {dilation}) 给出 {got}，但 nn.Conv2d 实际输出 "
+            f"{real}：参数依次是 `(size, kernel, stride, padding, dilation)`",
         )
 
 
@@ -647,24 +908,28 @@ def test_small_cnn_layers(rng):
         label = _label(in_size, (c1, c2), classes)
         conv1, conv2, linear = _cnn_layers(got, label)
         shapes = _cnn_shapes(in_size, (c1, c2), classes)
-        for name, conv, shape in (("first", conv1, shapes[0]), ("second", conv2, shapes[1])):
+        for (en, zh), conv, shape in ((FIRST, conv1, shapes[0]), (SECOND, conv2, shapes[1])):
             expect.shape(
                 conv["weight"],
                 shape,
-                name=f"{label}: the {name} Conv2d's weight",
-                why=f"nn.Conv2d({shape[1]}, {shape[0]}, kernel_size=3): the input has 1 channel (channels-first)",
+                name=both(f"{label}: the {en} Conv2d's weight", f"{label}：{zh} Conv2d 权重"),
+                why=_conv_why(shape),
             )
-            assert conv["stride"] == (1, 1) and conv["padding"] == (0, 0) and conv["dilation"] == (1, 1), (
-                f"{label}: the {name} Conv2d has stride {conv['stride']}, padding {conv['padding']}, dilation "
-                f"{conv['dilation']}; the README's layer keeps the defaults (1, 0, 1)"
+            assert conv["stride"] == (1, 1) and conv["padding"] == (0, 0) and conv["dilation"] == (1, 1), both(
+                f"{label}: the {en} Conv2d has stride {conv['stride']}, padding {conv['padding']}, dilation "
+                f"{conv['dilation']}; the README's layer keeps the defaults (1, 0, 1)",
+                f"{label}：{zh} Conv2d 的 stride 为 {conv['stride']}，padding 为 {conv['padding']}，dilation 为 "
+                f"{conv['dilation']}；README 中的这一层使用默认值 (1, 0, 1)",
             )
         side = _cnn_side(in_size)
         _check_linear_size(linear["in_features"], in_size, c2, label)
-        expect.shape(linear["weight"], shapes[2], name=f"{label}: the Linear layer's weight")
+        expect.shape(linear["weight"], shapes[2], name=_linear_weight(label))
         want = (9 * c1 + c1) + (9 * c1 * c2 + c2) + (c2 * side * side * classes + classes)
-        assert got["numel"] == want, (
+        assert got["numel"] == want, both(
             f"{label} should have {want} parameters (conv 1: 9·{c1} + {c1}, conv 2: 9·{c1}·{c2} + {c2}, linear: "
-            f"{c2 * side * side}·{classes} + {classes}), got {got['numel']}: ReLU, pooling and flattening have none"
+            f"{c2 * side * side}·{classes} + {classes}), got {got['numel']}: ReLU, pooling and flattening have none",
+            f"{label} 应有 {want} 个参数（卷积层 1：9·{c1} + {c1}，卷积层 2：9·{c1}·{c2} + {c2}，线性层："
+            f"{c2 * side * side}·{classes} + {classes}），实际是 {got['numel']}：ReLU、池化和展平都没有参数",
         )
 
 
@@ -691,18 +956,26 @@ def test_small_cnn_forward(rng, device):
         label = _label(in_size, channels, classes)
         _check_cnn(got, in_size, channels, classes, label)
         out = _cnn_output(got["out"], label, x)
-        assert torch.equal(got["x_after"], x), f"{label} changed its input x in place"
-        assert got["conv1_inputs"] == [tuple(x.shape)], (
-            f"{label}'s first Conv2d saw inputs of shapes {got['conv1_inputs']} for x of shape {tuple(x.shape)}: pass "
-            "the channels-first (N, 1, H, W) batch straight in, once"
+        assert torch.equal(got["x_after"], x), both(
+            f"{label} changed its input x in place", f"{label} 原地修改了它的输入 x"
         )
-        name = f"{label}(x of shape {tuple(x.shape)})"
+        assert got["conv1_inputs"] == [tuple(x.shape)], both(
+            f"{label}'s first Conv2d saw inputs of shapes {got['conv1_inputs']} for x of shape {tuple(x.shape)}: pass "
+            "the channels-first (N, 1, H, W) batch straight in, once",
+            f"对于形状为 {tuple(x.shape)} 的 x，{label} 的第一个 Conv2d 收到的输入形状是 {got['conv1_inputs']}："
+            "请把通道在前的 (N, 1, H, W) 批次直接传进去，只传一次",
+        )
+        name = _on_x(label, x)
         expect.shape(
             out,
             (x.shape[0], classes),
             name=name,
-            why="one row of class scores per image, batch of 1 included: flatten with start_dim=1 and "
-            "do not squeeze() (it drops the batch axis of a single image)",
+            why=both(
+                "one row of class scores per image, batch of 1 included: flatten with start_dim=1 and "
+                "do not squeeze() (it drops the batch axis of a single image)",
+                "每张图像一行类别分数，批大小为 1 时也一样：用 start_dim=1 展平，不要 squeeze()"
+                "（它会去掉单张图像的批次维）",
+            ),
         )
         expect.dtype(out, torch.float32, name=name)
         expect.device(out, device, name=name)
@@ -710,7 +983,10 @@ def test_small_cnn_forward(rng, device):
             out,
             _cnn_reference(case["params"], x),
             name=name,
-            why="conv → ReLU → MaxPool2d(2), twice, then flatten each image in (C, H, W) order and apply the Linear",
+            why=both(
+                "conv → ReLU → MaxPool2d(2), twice, then flatten each image in (C, H, W) order and apply the Linear",
+                "卷积 → ReLU → MaxPool2d(2)，重复两次，再把每张图像按 (C, H, W) 顺序展平，然后应用 Linear",
+            ),
             **tolerance,
         )
 
@@ -732,24 +1008,33 @@ def test_small_cnn_gradients(rng):
     label = _label(in_size, channels, classes)
     _check_cnn(seen, in_size, channels, classes, label)
     _cnn_output(seen["out"], label, inputs["x"])
-    assert seen["out_requires_grad"], (
-        f"{label}'s output does not require grad: no layer would learn (a detach() or no_grad in forward?)"
+    assert seen["out_requires_grad"], both(
+        f"{label}'s output does not require grad: no layer would learn (a detach() or no_grad in forward?)",
+        f"{label} 的输出的 requires_grad 为 False：没有任何一层能学习（forward 里是不是用了 detach() 或 no_grad？）",
     )
     _backward_ran(seen["backward"], label)
     want = _reference_grads(lambda leaves: _cnn_reference(leaves, inputs["x"]), params, inputs["upstream"])
-    for name, got, (w_grad, b_grad) in zip(
-        ("first Conv2d", "second Conv2d", "Linear"), seen["grads"], want, strict=True
-    ):
-        for part, expected in (("weight", w_grad), ("bias", b_grad)):
-            assert got[part] is not None, (
-                f"no gradient reached the {name}'s {part}: something in forward cuts the graph (detach(), .data, "
-                "torch.no_grad() or a NumPy round trip)"
-            )
+    layers = (
+        both("first Conv2d", "第一个 Conv2d 层"),
+        both("second Conv2d", "第二个 Conv2d 层"),
+        both("Linear", "Linear 层"),
+    )
+    for name, got, (w_grad, b_grad) in zip(layers, seen["grads"], want, strict=True):
+        for (key, part), expected in zip(PARTS, (w_grad, b_grad)):
+            assert got[key] is not None, both(
+                "no gradient reached the {name}'s {part}: something in forward cuts the graph (detach(), .data, "
+                "torch.no_grad() or a NumPy round trip)",
+                "{name}的{part}没有收到梯度：forward 中有操作切断了计算图（detach()、.data、torch.no_grad()，"
+                "或先转成 NumPy 再转回来）",
+            ).format(name=name, part=part)
             expect.close(
-                got[part],
+                got[key],
                 expected,
-                name=f"the gradient of the {name}'s {part}",
-                why="the layers should be used once each, in the README's order",
+                name=both("the gradient of the {name}'s {part}", "{name}的{part}梯度").format(name=name, part=part),
+                why=both(
+                    "the layers should be used once each, in the README's order",
+                    "每一层应各用一次，顺序与 README 一致",
+                ),
             )
 
 
@@ -764,9 +1049,15 @@ def test_small_cnn_wrong_size(rng):
     if not isinstance(out, Raised):  # any clear error is what the README promises
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else _kind(out)
         raise AssertionError(
-            f"SmallCNN(in_size=28) accepted a 32×32 image and returned {shape}: the README says it raises, because "
-            "after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 numbers and the Linear takes 16×5×5 = 400. "
-            "Size the Linear with conv_output_size from in_size (no LazyLinear, no adaptive pooling, no cropping)"
+            both(
+                f"SmallCNN(in_size=28) accepted a 32×32 image and returned {shape}: the README says it raises, "
+                "because after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 numbers and the Linear takes "
+                "16×5×5 = 400. Size the Linear with conv_output_size from in_size (no LazyLinear, no adaptive "
+                "pooling, no cropping)",
+                f"SmallCNN(in_size=28) 接受了 32×32 的图像，并返回了 {shape}：README 说它应当报错，因为 32×32 的"
+                "图像经过卷积、池化、卷积、池化之后是 16×6×6 = 576 个数，而 Linear 接收的是 16×5×5 = 400 个。"
+                "请根据 in_size 用 conv_output_size 确定 Linear 的大小（不要用 LazyLinear、自适应池化或裁剪）",
+            )
         )
     # ... and the same model still works on a 28×28 batch (with the judge's weights): it refused the size only
     label = _label(in_size, channels, classes)
@@ -774,6 +1065,12 @@ def test_small_cnn_wrong_size(rng):
     expect.close(
         _cnn_output(seen["right"], label, right),
         _cnn_reference(params, right),
-        name=f"{label}(x of shape {tuple(right.shape)}) after it refused a 32×32 image",
-        why="conv → ReLU → MaxPool2d(2), twice, then flatten each image and apply the Linear",
+        name=both(
+            f"{label}(x of shape {tuple(right.shape)}) after it refused a 32×32 image",
+            f"拒绝 32×32 的图像之后，{label}(形状为 {tuple(right.shape)} 的 x)",
+        ),
+        why=both(
+            "conv → ReLU → MaxPool2d(2), twice, then flatten each image and apply the Linear",
+            "卷积 → ReLU → MaxPool2d(2)，重复两次，再展平每张图像并应用 Linear",
+        ),
     )
