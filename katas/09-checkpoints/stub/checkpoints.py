@@ -12,9 +12,9 @@ def save_weights(model, path):
 
     The file must load with `torch.load(path, weights_only=True)`, and buffers such as
     BatchNorm's running statistics must be in it too.
-    练习 1：把模型的权重（state_dict）保存到文件 `path`。
+    第 1 小题：把模型的权重（state_dict）保存到文件 `path`。
     该文件必须能用 `torch.load(path, weights_only=True)` 加载，并且包含 BatchNorm 的
-    running 统计量等缓冲区（buffer）。
+    running 统计量等 buffer（缓冲区）。
     """
     raise NotImplementedError("exercise 1: save_weights")
 
@@ -25,7 +25,7 @@ def load_weights(model, path):
     Load safely (`weights_only=True`, passed yourself: never run code hidden in a file; it is
     the default only from torch 2.6) and strictly (a file whose keys do not match the model must
     raise an error, not be half-loaded).
-    练习 2：把 `save_weights` 保存的权重加载到 `model` 中，并返回 `model`。
+    第 2 小题：把 `save_weights` 保存的权重加载到 `model` 中，并返回 `model`。
     要安全地加载（自己传入 `weights_only=True`：绝不执行文件里夹带的代码；它只从 torch 2.6
     起才是默认值），并严格匹配（键与模型不一致的文件必须报错，而不是只加载一部分）。
     """
@@ -36,7 +36,7 @@ def save_checkpoint(path, model, optimizer, epoch):
     """Exercise 3: save a training checkpoint to `path`: a dict with the keys
     "model" (the model's state_dict), "optimizer" (the optimizer's state_dict) and "epoch".
 
-    练习 3：把训练检查点保存到 `path`：一个字典，键为 "model"（模型的 state_dict）、
+    第 3 小题：把训练检查点保存到 `path`：一个字典，键为 "model"（模型的 state_dict）、
     "optimizer"（优化器的 state_dict）和 "epoch"。
     """
     raise NotImplementedError("exercise 3: save_checkpoint")
@@ -47,7 +47,7 @@ def load_checkpoint(path, model, optimizer):
     `save_checkpoint` and return the saved epoch, so training resumes exactly where it stopped.
     Load safely, with `weights_only=True`.
 
-    练习 4：从 `save_checkpoint` 写入的检查点恢复 `model` 和 `optimizer`，并返回保存的
+    第 4 小题：从 `save_checkpoint` 写入的检查点恢复 `model` 和 `optimizer`，并返回保存的
     epoch，使训练能从中断处完全一致地继续。要用 `weights_only=True` 安全地加载。
     """
     raise NotImplementedError("exercise 4: load_checkpoint")
@@ -58,7 +58,7 @@ def load_to_device(path, device):
     even when the file was saved on a GPU and this machine has none. Load safely
     (`weights_only=True`) and return the loaded state_dict.
 
-    练习 5：加载一个 state_dict 文件，使其中每个张量都落在 `device`（任何设备）上——即使文件
+    第 5 小题：加载一个 state_dict 文件，使其中每个张量都落在 `device`（任何设备）上——即使文件
     是在 GPU 上保存的而本机没有 GPU。要用 `weights_only=True` 安全地加载，并返回加载后的 state_dict。
     """
     raise NotImplementedError("exercise 5: load_to_device")
@@ -70,7 +70,7 @@ def strip_prefix(state_dict, prefix="module."):
     `nn.DataParallel` / `DistributedDataParallel` save keys as "module.<name>" and
     `torch.compile` as "_orig_mod.<name>". Only a prefix at the very start of a key is removed;
     keys without it, and the order of the keys, stay as they are; `state_dict` itself is not changed.
-    练习 6：返回一个新的 state_dict：以 `prefix` 开头的键去掉这个前缀。
+    第 6 小题：返回一个新的 state_dict：以 `prefix` 开头的键去掉这个前缀。
     `nn.DataParallel` / `DistributedDataParallel` 保存的键形如 "module.<name>"，
     `torch.compile` 的形如 "_orig_mod.<name>"。只去掉键最开头的前缀；其他键和键的顺序保持不变；
     传进来的 `state_dict` 本身不被修改。
