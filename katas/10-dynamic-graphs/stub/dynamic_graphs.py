@@ -19,7 +19,7 @@ def grow_until(a, limit=1000.0):
 
     b = a * 2; while the norm of b is below `limit`, double b; then return b if the sum of b is
     positive, else 100 * b. Gradients must flow back to `a` (so a.grad == result / a).
-    练习 1：依赖数据的 `while` 和 `if`（d2l 的经典例子）。
+    第 1 小题：依赖数据的 `while` 和 `if`（d2l 的经典例子）。
     b = a * 2；当 b 的范数小于 `limit` 时不断把 b 翻倍；然后若 b 的和为正则返回 b，否则返回
     100 * b。梯度必须能传回 `a`（因此 a.grad == 结果 / a）。
     """
@@ -33,7 +33,7 @@ class RepeatNet(nn.Module):
     `self.last = nn.Linear(hidden, out_features)`. forward(x, depth):
     h = relu(first(x)); then `depth` times h = relu(middle(h)); return last(h).
     The same `middle` weights are used at every repetition (they get the sum of the gradients).
-    练习 2：一个隐藏层被重复使用 `depth` 次，`depth` 每次调用都可以不同。
+    第 2 小题：一个隐藏层被重复使用 `depth` 次，`depth` 每次调用都可以不同。
     层：`self.first`、`self.middle`、`self.last`（如上）。forward(x, depth)：
     h = relu(first(x))；然后重复 `depth` 次 h = relu(middle(h))；返回 last(h)。
     每次重复都使用同一个 `middle` 的权重（它得到所有梯度之和）。
@@ -55,7 +55,7 @@ def rnn_last_hidden(cell, x, lengths):
     between 1 and max_len. Start from h = zeros (batch, cell.hidden_size) with x's dtype and device,
     and return each sequence's hidden state after its own last real step: (batch, hidden). Padding
     must not change the result, and x is left unchanged.
-    练习 3：在长度不同、经过填充（padding）的序列上运行 RNN 单元。
+    第 3 小题：在长度不同、经过填充（padding）的序列上运行 RNN 单元。
     cell：例如 nn.RNNCell(input_size, hidden_size)：cell(x_t, h) 返回下一个 h，形状 (batch, hidden)。
     x：(batch, max_len, input_size)，每个序列结束后是填充值；lengths：(batch,) int64，取值在 1 到
     max_len 之间。从全零的 h (batch, cell.hidden_size)（dtype 和设备与 x 相同）开始，返回每个序列在它
@@ -70,7 +70,7 @@ def tree_encode(tree, leaf, combine):
     tree: either a tensor (a leaf, shape (features,)) or a tuple (left, right) of trees.
     A leaf encodes to tanh(leaf(x)); a pair encodes to tanh(combine(cat([enc(left), enc(right)]))).
     leaf: (features,) -> (hidden,); combine: (2 * hidden,) -> (hidden,). Returns (hidden,).
-    练习 4：递归地编码一棵二叉树；计算图随树的形状而变化。
+    第 4 小题：递归地编码一棵二叉树；计算图随树的形状而变化。
     tree：要么是张量（叶子，形状 (features,)），要么是由两棵树组成的元组 (left, right)。
     叶子编码为 tanh(leaf(x))；二元组编码为 tanh(combine(cat([enc(left), enc(right)])))。
     leaf：(features,) -> (hidden,)；combine：(2 * hidden,) -> (hidden,)。返回 (hidden,)。
@@ -85,7 +85,7 @@ def newton_sqrt(a, tol=1e-6):
     while any |x * x - a| > tol * a (tested before each step: the start may already pass; the
     test is relative, so tiny a converge too). Return x. The number of steps depends on `a`;
     gradients must flow through all of them (d x / d a ≈ 1 / (2 sqrt(a))).
-    练习 5：用牛顿法求平方根，迭代到数据表明已经收敛为止。
+    第 5 小题：用牛顿法求平方根，迭代到数据表明已经收敛为止。
     a：由正数组成的张量。从 x = (a + 1) / 2 开始，只要有任何 |x * x - a| > tol * a 就重复
     x = (x + a / x) / 2（每一步之前先检验：起点可能已经满足条件；这是相对检验，很小的 a 也能收敛）。
     返回 x。迭代次数取决于 `a`；梯度必须流过每一步（d x / d a ≈ 1 / (2 sqrt(a))）。
