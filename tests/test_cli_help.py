@@ -88,33 +88,79 @@ def test_start_in_a_terminal_is_bold_and_fits_80_columns(pack: Path, tmp_path: P
     assert "\x1b[1m你将学到\x1b[0m" in no_colour and "\x1b[36m" not in no_colour
 
 
-def _in_terminal(command: list[str], env: dict[str, str]) -> str:
-    """What `command` shows in an 80-column pseudo-terminal, until it exits."""
-    import pty
+class _Terminal:
+    """A command in an 80-column pseudo-terminal, as in a learner's terminal window."""
 
-    master, slave = pty.openpty()
-    environment = {**os.environ, "TERM": "xterm", "COLUMNS": "80", **env}
-    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=environment)
-    os.close(slave)
-    seen, deadline = b"", time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            if select.select([master], [], [], 1.0)[0]:
+    def __init__(self, command: list[str], env: dict[str, str] | None = None):
+        import pty
+
+        self.master, slave = pty.openpty()
+        environment = {**os.environ, "TERM": "xterm", "COLUMNS": "80", **(env or {})}
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=environment, start_new_session=True
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def read_until(self, text: str | None, seconds: float = 120) -> str:
+        """Everything shown so far, once `text` appears (None: once the command ends)."""
+        deadline = time.monotonic() + seconds
+        while (text is None or text.encode() not in self.seen) and time.monotonic() < deadline:
+            if select.select([self.master], [], [], 1.0)[0]:
                 try:
-                    chunk = os.read(master, 65536)
+                    chunk = os.read(self.master, 65536)
                 except OSError:  # the command ended
                     break
                 if not chunk:
                     break
-                seen += chunk
-            elif process.poll() is not None:
+                self.seen += chunk
+            elif text is None and self.process.poll() is not None:
                 break
-        assert process.wait(30) == 0, seen
+        return self.seen.decode(errors="replace").replace("\r\n", "\n")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+        os.close(self.master)
+
+
+def _in_terminal(command: list[str], env: dict[str, str]) -> str:
+    """What `command` shows in a pseudo-terminal, until it exits."""
+    terminal = _Terminal(command, env)
+    try:
+        shown = terminal.read_until(None)
+        assert terminal.process.wait(30) == 0, shown
     finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(master)
-    return seen.decode(errors="replace").replace("\r\n", "\n")
+        terminal.close()
+    return shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+@pytest.mark.slow
+def test_watch_shows_the_next_katas_instructions_rendered(tmp_path: Path):
+    pack = tmp_path / "pack"
+    for folder in ("katas", "reference"):
+        for kata_folder in ("01-tensors", "02-autograd"):
+            shutil.copytree(ROOT / folder / kata_folder, pack / folder / kata_folder)
+    workspace, katas = tmp_path / "ws", str(pack / "katas")
+    assert kata("start", "tensors", "-w", str(workspace), "--katas", katas).returncode == 0
+    shutil.copy(pack / "reference" / "01-tensors" / "tensors.py", workspace / "tensors" / "tensors.py")
+    command = [sys.executable, "-m", "grader", "--lang", "zh", "watch", "tensors", "-w", str(workspace)]
+    terminal = _Terminal([*command, "--katas", katas])
+    try:
+        assert say("watch_keys", "zh").strip() in terminal.read_until(say("watch_keys", "zh").strip())
+        for _ in range(20):  # press again until seen: keys are read once the first scorecard is drawn
+            os.write(terminal.master, b"n")
+            if "进入 autograd" in terminal.read_until("进入 autograd", 3):
+                break
+        shown = terminal.read_until("常见错误", 60)  # the last heading of autograd's README.zh.md
+        shown = shown[shown.index("进入 autograd") :]
+        assert "\x1b[1m你将学到\x1b[0m" in shown and not RAW_MARKDOWN.search(ANSI.sub("", shown)), shown
+        os.write(terminal.master, b"q")
+        assert terminal.process.wait(60) == 0
+    finally:
+        terminal.close()
 
 
 def test_grade_help_in_chinese_has_chinese_headings_and_plain_metavars():
