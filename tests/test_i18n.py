@@ -14,19 +14,14 @@ from pathlib import Path
 import pytest
 
 from grader import i18n
+from grader.bilingual import untranslated
 from grader.i18n import PHRASES, say, translate
 from grader.jobs import device_skip_reason
 from grader.runner import SKIPPED_BY_SUBMISSION
 
 ROOT = Path(__file__).resolve().parents[1]
+MISTAKES = ROOT / "katas" / "01-tensors" / "mistakes"
 _SLOT = re.compile(r"\{(\w+)\}")
-# three English words in a row, outside `code`, paths and identifiers: a sentence left untranslated
-_ENGLISH = re.compile(r"(?<![\w./])[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}(?![\w./(])")
-
-
-def _english_sentences(text: str) -> list[str]:
-    without_code = re.sub(r"`[^`]*`", "", text)
-    return [m.group(0) for m in _ENGLISH.finditer(without_code)]
 
 
 @pytest.mark.parametrize("key", sorted(PHRASES))
@@ -119,12 +114,17 @@ def test_a_failing_kata_in_chinese_has_no_english_sentence(zh_kata, tmp_path: Pa
         ).encode(),  # test code at the bottom
         b"while True:\n    pass\n",  # a hang at import
         b"import os\nos._exit(3)\n",  # the learner's code ends the process
+        *(  # wrong answers: the checks' own messages
+            (reference + "\n" + (MISTAKES / name).read_text(encoding="utf-8")).encode()
+            for name in ("transposes_in_place.py", "float64_from_numpy.py", "global_manual_seed.py")
+        ),
     ):
         solution.write_bytes(source)
         seen.append(zh_kata("grade", "tensors", "--timeout", "5"))
     text = "\n".join(seen)
     assert "尚未开始" in text and "另存为 UTF-8" in text and "if __name__ == '__main__':" in text
-    assert _english_sentences(text) == [], text
+    assert text.count("第一个未通过的检查") >= 3  # the three wrong answers at least
+    assert untranslated(text) == [], text
 
 
 @pytest.mark.parametrize("command, key", [("grade", "help_grade"), ("hint", "help_hint_all"), ("watch", "help_poll")])
