@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from grader import expect
+from grader.bilingual import Bilingual, Text, both, sentence
 from grader.idx import read_idx
 from grader.observations import Opaque
 
@@ -165,8 +166,18 @@ def _reference_fit(model, train_batches, val_batches, epochs):
 # --- reading what came back -----------------------------------------------------------------------
 
 
-def _show(value) -> str:
-    return f"a {value.type} object" if isinstance(value, Opaque) else repr(value)
+def _show(value, width: int | None = None) -> Text:
+    """What came back, for a message: an object's type, else its repr (its first `width` characters)."""
+    if isinstance(value, Opaque):
+        return both(f"a {value.type} object", f"一个 {value.type} 对象")
+    return repr(value)[:width]
+
+
+def _not_a_float(call: str, kind: str, shown: Text) -> Bilingual:
+    return both(
+        "{call} should return a Python float, got {kind}: {shown}",
+        "{call} 应返回 Python float，实际得到 {kind}：{shown}",
+    ).format(call=call, kind=kind, shown=shown)
 
 
 def _as_number(got: dict, call: str) -> float:
@@ -175,35 +186,47 @@ def _as_number(got: dict, call: str) -> float:
         return value.item()
     if isinstance(value, (int, float)):
         return float(value)
-    raise AssertionError(f"{call} should return a Python float, got {got['type']}: {_show(value)}")
+    raise AssertionError(_not_a_float(call, got["type"], _show(value)))
 
 
-def _float_problem(got: dict, call: str) -> str:
+def _float_problem(got: dict, call: str) -> Text:
     """'' if the call returned a Python float, else a sentence explaining what came back."""
     value = expect.returned(got["value"], name=call)
     if got["is_float"] and isinstance(value, float):
         return ""
     if isinstance(value, torch.Tensor):
-        graph = " that still holds the autograd graph (grad_fn set)" if got["graph"] else ""
-        return (
-            f"{call} should return a Python float, got a tensor{graph}: use loss.item() to take the number "
-            "out of each batch's loss; adding up loss tensors keeps every batch's graph in memory"
+        graph = (
+            both(
+                " that still holds the autograd graph (grad_fn set)", "，而且它还带着自动求导的计算图（grad_fn 已设置）"
+            )
+            if got["graph"]
+            else ""
         )
-    return f"{call} should return a Python float, got {got['type']}: {_show(value)}"
+        return both(
+            "{call} should return a Python float, got a tensor{graph}: use loss.item() to take the number "
+            "out of each batch's loss; adding up loss tensors keeps every batch's graph in memory",
+            "{call} 应返回 Python float，实际得到的是张量{graph}：请用 loss.item() 从每个批次的损失中取出数值；"
+            "把损失张量累加起来，会让每个批次的计算图都留在内存里",
+        ).format(call=call, graph=graph)
+    return _not_a_float(call, got["type"], _show(value))
 
 
 def _pair(got: dict, call: str, floats: bool) -> tuple[float, float]:
     """evaluate's (mean loss, accuracy); with `floats`, each must be a Python float."""
     value = expect.returned(got["value"], name=call)
-    assert got["parts"] is not None, (
-        f"{call} should return a tuple (mean loss, accuracy), got {got['type']}: {_show(value)}"
-    )
+    assert got["parts"] is not None, both(
+        "{call} should return a tuple (mean loss, accuracy), got {kind}: {shown}",
+        "{call} 应返回元组（平均损失，准确率），实际得到 {kind}：{shown}",
+    ).format(call=call, kind=got["type"], shown=_show(value))
     if floats:
-        for part, what in zip(got["parts"], ("the mean loss", "the accuracy")):
-            assert part["is_float"] and isinstance(part["value"], float), (
-                f"{call} should return {what} as a Python float, got {part['type']}: {_show(part['value'])}. "
-                "Use .item() and plain Python arithmetic"
-            )
+        whats = (both("the mean loss", "平均损失"), both("the accuracy", "准确率"))
+        for part, what in zip(got["parts"], whats):
+            assert part["is_float"] and isinstance(part["value"], float), both(
+                "{call} should return {what} as a Python float, got {kind}: {shown}. "
+                "Use .item() and plain Python arithmetic",
+                "{call} 应以 Python float 返回{what}，实际得到 {kind}：{shown}。"
+                "请用 .item() 取出数值，再用普通的 Python 运算来计算",
+            ).format(call=call, what=what, kind=part["type"], shown=_show(part["value"]))
     loss, acc = (_as_number(part, call) for part in got["parts"])
     return loss, acc
 
@@ -211,20 +234,28 @@ def _pair(got: dict, call: str, floats: bool) -> tuple[float, float]:
 def _epochs(got: dict, epochs: int, call: str) -> list[dict]:
     """fit's history: one dict per epoch, each {key: what came back for it}."""
     value = expect.returned(got["value"], name=call)
-    assert got["epochs"] is not None and len(got["epochs"]) == epochs, (
-        f"{call} should return a list with one dict per epoch, got {_show(value):.200}"
-    )
+    assert got["epochs"] is not None and len(got["epochs"]) == epochs, both(
+        "{call} should return a list with one dict per epoch, got {shown}",
+        "{call} 应返回一个列表，每轮一个 dict，实际得到 {shown}",
+    ).format(call=call, shown=_show(value, 200))
     for epoch, entry in enumerate(got["epochs"]):
-        assert entry["entries"] is not None, f"history[{epoch}] should be a dict, got {entry['type']}"
+        assert entry["entries"] is not None, both(
+            f"history[{epoch}] should be a dict, got {entry['type']}",
+            f"history[{epoch}] 应是 dict，实际是 {entry['type']}",
+        )
     return [entry["entries"] for entry in got["epochs"]]
 
 
 def _entry(entries: dict, epoch: int, key: str, float_only: bool) -> float:
-    assert key in entries, f"history[{epoch}] should have the key {key!r}, got keys {sorted(entries)}"
+    assert key in entries, both(
+        f"history[{epoch}] should have the key {key!r}, got keys {sorted(entries)}",
+        f"history[{epoch}] 应包含键 {key!r}，实际的键是 {sorted(entries)}",
+    )
     got = entries[key]
     if float_only:
-        assert got["is_float"] and isinstance(got["value"], float), (
-            f"history[{epoch}][{key!r}] should be a Python float, got {got['type']}"
+        assert got["is_float"] and isinstance(got["value"], float), both(
+            f"history[{epoch}][{key!r}] should be a Python float, got {got['type']}",
+            f"history[{epoch}][{key!r}] 应是 Python float，实际是 {got['type']}",
         )
     return _as_number(got, f"history[{epoch}][{key!r}]")
 
@@ -233,19 +264,28 @@ def _unchanged(params: dict, before: dict) -> bool:
     return all(torch.equal(params[key], value) for key, value in before.items())
 
 
-def _same_params(params: dict, reference: nn.Module, name: str, why: str) -> None:
+def _same_params(params: dict, reference: nn.Module, name: Text, why: Text) -> None:
     for key, want in reference.named_parameters():
-        assert key in params, f"{name}: the model has no parameter {key} any more"
-        expect.close(params[key], want, name=f"{name}: parameter {key}", why=why, rtol=1e-4, atol=1e-6)
+        assert key in params, both(
+            "{name}: the model has no parameter {key} any more", "{name}：模型里已经没有参数 {key} 了"
+        ).format(name=name, key=key)
+        parameter = both("{name}: parameter {key}", "{name}：参数 {key}").format(name=name, key=key)
+        expect.close(params[key], want, name=parameter, why=why, rtol=1e-4, atol=1e-6)
 
 
-def _assert_moved(unmoved: dict, call: str) -> None:
-    assert unmoved["batches"], f"{call} never called the model"
-    assert not unmoved["x"] and not unmoved["y"], (
-        f"{call}: {unmoved['x']} of {unmoved['batches']} inputs x and {unmoved['y']} labels y reached the model and "
-        f"the loss without being moved to the device. Move each batch first: x, y = x.to(device), y.to(device) "
-        f"(the check asks for {_STAND_IN!r}, a stand-in for a GPU, so this shows on any machine)"
+def _assert_moved(unmoved: dict, call: str, hint: Text = "") -> None:
+    """Every batch reached the model moved; `hint` follows `call` in English, ends each message in Chinese."""
+    assert unmoved["batches"], both("{call}{hint} never called the model", "{call} 从未调用模型{hint}").format(
+        call=call, hint=hint
     )
+    assert not unmoved["x"] and not unmoved["y"], both(
+        "{call}{hint}: {x} of {batches} inputs x and {y} labels y reached the model and "
+        "the loss without being moved to the device. Move each batch first: x, y = x.to(device), y.to(device) "
+        "(the check asks for {stand_in}, a stand-in for a GPU, so this shows on any machine)",
+        "{call}：{batches} 个批次中，有 {x} 个批次的输入 x 和 {y} 个批次的标签 y 没有先移动到该设备上，"
+        "就直接进入了模型和损失函数{hint}。请先移动每个批次：x, y = x.to(device), y.to(device)"
+        "（检查指定的设备是 {stand_in}，它是 GPU 的替身，因此在任何机器上都能发现这个问题）",
+    ).format(call=call, hint=hint, x=unmoved["x"], batches=unmoved["batches"], y=unmoved["y"], stand_in=repr(_STAND_IN))
 
 
 def _loader_inputs(arch: str, model: nn.Module, x, y, batch_size: int, **more) -> dict:
@@ -271,7 +311,7 @@ def _steady_loss(model: nn.Module, x, y, batch_size: int) -> float:
 
 def test_train_step_matches_reference(rng):
     """train_step updates the parameters exactly like forward, loss, backward, step, zero_grad
-    train_step 对参数的更新与"前向、损失、反向、step、zero_grad"完全一致"""
+    train_step 对参数的更新与“前向、损失、反向、step、zero_grad”完全一致"""
     model = _model("mlp", rng)
     x, y = _data(rng, _rule(rng), 27)
     batches = _batches(x, y, 16)  # 16, then 11
@@ -284,31 +324,47 @@ def test_train_step_matches_reference(rng):
         for i, ((bx, by), call) in enumerate(zip(batches, calls, strict=True), start=1):
             bx = bx.to(dtype)
             want = _reference_step(reference, bx, by, optimizer)
-            expect.returned(call["out"]["value"], name=f"train_step call {i} ({dtype})")
-            expect.close(call["x"], bx, name=f"x after train_step call {i}", why="train_step must not change its batch")
-            expect.close(call["y"], by, name=f"y after train_step call {i}", why="train_step must not change its batch")
+            expect.returned(
+                call["out"]["value"],
+                name=both(f"train_step call {i} ({dtype})", f"第 {i} 次 train_step 调用（{dtype}）"),
+            )
+            unchanged = both("train_step must not change its batch", "train_step 不能修改传给它的批次")
+            for key, sent in (("x", bx), ("y", by)):
+                name = both(f"{key} after train_step call {i}", f"第 {i} 次调用 train_step 之后的 {key}")
+                expect.close(call[key], sent, name=name, why=unchanged)
             if _unchanged(call["params"], before):
                 raise AssertionError(
-                    f"call {i} of train_step left every parameter unchanged. optimizer.step() must come after "
-                    "loss.backward() (before it there are no gradients yet, or they were just zeroed), and it "
-                    "must be called at all"
+                    both(
+                        f"call {i} of train_step left every parameter unchanged. optimizer.step() must come after "
+                        "loss.backward() (before it there are no gradients yet, or they were just zeroed), and it "
+                        "must be called at all",
+                        f"第 {i} 次调用 train_step 之后，所有参数都没有变化。optimizer.step() 必须在 loss.backward() "
+                        "之后调用（在那之前还没有梯度，或者梯度刚被清零），而且必须真的调用它",
+                    )
                 )
             why = (
-                (
+                both(
                     "the first update is already wrong: compute model(x), then loss_fn(output, y), then "
-                    "loss.backward(), then optimizer.step()"
+                    "loss.backward(), then optimizer.step()",
+                    "第一次更新就已经不对：请依次计算 model(x) 和 loss_fn(output, y)，"
+                    "再调用 loss.backward() 和 optimizer.step()",
                 )
                 if i == 1
-                else (
+                else both(
                     "the first update was right but the second is not: the first batch's gradients were added to "
-                    "the second's. Call optimizer.zero_grad() in every step"
+                    "the second's. Call optimizer.zero_grad() in every step",
+                    "第一次更新正确，第二次却不对：第一个批次的梯度被累加到了第二个批次的梯度上。"
+                    "请在每一步都调用 optimizer.zero_grad()",
                 )
             )
-            _same_params(call["params"], reference, f"after train_step call {i} ({dtype})", why)
+            after = both(f"after train_step call {i} ({dtype})", f"第 {i} 次调用 train_step 之后（{dtype}）")
+            _same_params(call["params"], reference, after, why)
             got = _as_number(call["out"], "train_step(...)")
-            assert _near(got, want), (
+            assert _near(got, want), both(
                 f"train_step call {i} should return this batch's loss {want:.6f}, got {got:.6f}. "
-                "Return the loss computed before the update, as loss.item()"
+                "Return the loss computed before the update, as loss.item()",
+                f"第 {i} 次 train_step 调用应返回这个批次的损失 {want:.6f}，实际得到 {got:.6f}。"
+                "请返回更新之前算出的损失，并写成 loss.item()",
             )
             before = call["params"]
 
@@ -323,9 +379,11 @@ def test_train_step_returns_float(rng):
     assert not problem, problem
     with torch.no_grad():
         want = nn.functional.cross_entropy(model(x), y).item()
-    assert _near(seen["value"], want), (
+    assert _near(seen["value"], want), both(
         f"train_step(...) returned {seen['value']:.6f}, but this batch's loss is {want:.6f}: return the loss "
-        "computed before the update, as loss.item()"
+        "computed before the update, as loss.item()",
+        f"train_step(...) 返回了 {seen['value']:.6f}，但这个批次的损失是 {want:.6f}："
+        "请返回更新之前算出的损失，并写成 loss.item()",
     )
 
 
@@ -353,23 +411,31 @@ def test_train_one_epoch_matches_reference(rng):
     expect.returned(seen["out"]["value"], name="train_one_epoch(...)")
     if _unchanged(seen["params"], _params(model)):
         raise AssertionError(
-            "after train_one_epoch every parameter is unchanged: each batch needs forward, loss, backward and "
-            "then optimizer.step() (step before backward has no gradients to use)"
+            both(
+                "after train_one_epoch every parameter is unchanged: each batch needs forward, loss, backward and "
+                "then optimizer.step() (step before backward has no gradients to use)",
+                "train_one_epoch 之后所有参数都没有变化：每个批次都要依次做前向计算、算损失、反向传播，"
+                "然后调用 optimizer.step()（在 backward 之前调用 step，还没有梯度可用）",
+            )
         )
     _same_params(
         seen["params"],
         reference,
-        "after one epoch",
-        (
+        both("after one epoch", "训练一轮之后"),
+        both(
             "for every batch: forward, loss, backward, step, and zero_grad so gradients do not pile up across "
-            "batches; and use every batch of the loader exactly once"
+            "batches; and use every batch of the loader exactly once",
+            "对每个批次：前向计算、算损失、反向传播、step，再调用 zero_grad，免得梯度在批次之间累积；"
+            "并且 loader 里的每个批次都要恰好用一次",
         ),
     )
     got, want = _as_number(seen["out"], "train_one_epoch(...)"), _mean(losses)
-    assert _near(got, want), (
+    assert _near(got, want), both(
         f"train_one_epoch should return the mean of the 4 batch losses (batches of 16, 16, 16 and 2 samples), "
         f"{want:.6f}, got {got:.6f}. Each batch's loss counts once: add up loss.item() per batch and "
-        "divide by the number of batches"
+        "divide by the number of batches",
+        f"train_one_epoch 应返回 4 个批次损失的平均值（各批次分别有 16、16、16 和 2 个样本），即 {want:.6f}，"
+        f"实际得到 {got:.6f}。每个批次的损失只算一次：把每个批次的 loss.item() 加起来，再除以批次数",
     )
 
 
@@ -383,9 +449,11 @@ def test_train_one_epoch_moves_batches(rng):
     expect.returned(seen["out"]["value"], name=call)
     _assert_moved(seen["unmoved"], call)
     got, want = _as_number(seen["out"], call), _steady_loss(model, x, y, 8)
-    assert _near(got, want), (
+    assert _near(got, want), both(
         f"{call} moved every batch but returned {got:.6f}; the mean of its 3 batch losses is {want:.6f}: "
-        "run train_step once on each moved batch and return the mean of the losses"
+        "run train_step once on each moved batch and return the mean of the losses",
+        f"{call} 移动了每个批次，但返回了 {got:.6f}；它的 3 个批次损失的平均值是 {want:.6f}："
+        "请对每个移动后的批次各运行一次 train_step，并返回这些损失的平均值",
     )
 
 
@@ -398,9 +466,11 @@ def test_train_one_epoch_returns_float(rng):
     problem = _float_problem(seen, "train_one_epoch(...)")
     assert not problem, problem
     want = _steady_loss(model, x, y, 16)
-    assert _near(seen["value"], want), (
+    assert _near(seen["value"], want), both(
         f"train_one_epoch(...) returned {seen['value']:.6f}, but the mean of the 4 batch losses is {want:.6f}: "
-        "run train_step once on each batch and return the mean of the losses"
+        "run train_step once on each batch and return the mean of the losses",
+        f"train_one_epoch(...) 返回了 {seen['value']:.6f}，但 4 个批次损失的平均值是 {want:.6f}："
+        "请对每个批次各运行一次 train_step，并返回这些损失的平均值",
     )
 
 
@@ -414,16 +484,21 @@ def test_train_one_epoch_sets_train_mode(rng):
     seen = yield _loader_inputs("mlp-batchnorm", model, x, y, 16, lr=_STEADY)
     expect.returned(seen["out"]["value"], name="train_one_epoch(...)")
     modes = seen["modes"]
-    assert modes, "train_one_epoch never called the model"
-    assert all(modes), (
+    assert modes, both("train_one_epoch never called the model", "train_one_epoch 从未调用模型")
+    assert all(modes), both(
         f"{modes.count(False)} of {len(modes)} forward passes in train_one_epoch ran in eval mode (dropout "
         "off, batch norm on its running statistics). Call model.train() at the start of "
-        "train_one_epoch: evaluate() left the model in eval mode"
+        "train_one_epoch: evaluate() left the model in eval mode",
+        f"train_one_epoch 的 {len(modes)} 次前向计算中，有 {modes.count(False)} 次是在评估模式下运行的"
+        "（dropout 关闭，batch norm 使用滑动统计量）。请在 train_one_epoch 开头调用 model.train()："
+        "evaluate() 让模型停在了评估模式",
     )
     got, want = _as_number(seen["out"], "train_one_epoch(...)"), _steady_loss(model, x, y, 16)
-    assert _near(got, want), (
+    assert _near(got, want), both(
         f"train_one_epoch(...) returned {got:.6f}; in training mode the mean of its 4 batch losses is {want:.6f}: "
-        "put the model in training mode, then run train_step once on each batch"
+        "put the model in training mode, then run train_step once on each batch",
+        f"train_one_epoch(...) 返回了 {got:.6f}；在训练模式下，它的 4 个批次损失的平均值是 {want:.6f}："
+        "请先把模型切换到训练模式，再对每个批次各运行一次 train_step",
     )
 
 
@@ -445,28 +520,45 @@ def test_evaluate_matches_reference(rng):
 
     model, x, y, want = _draw(make, apart)
     seen = yield _loader_inputs("mlp-dropout", model, x, y, 16)
-    assert len(seen) == 2, f"evaluate should have been called twice, got {len(seen)} results"
+    assert len(seen) == 2, both(
+        f"evaluate should have been called twice, got {len(seen)} results",
+        f"evaluate 应被调用两次，实际得到 {len(seen)} 个结果",
+    )
     for call, got in enumerate(seen, start=1):
         got_loss, got_acc = _pair(got, "evaluate(...)", floats=True)
         if abs(got_loss - want.batch_loss) <= 1e-6 * max(1.0, want.batch_loss) < abs(want.loss - want.batch_loss):
             raise AssertionError(
-                f"evaluate(...) returned mean loss {got_loss:.6f}, the mean of the 3 batch means; the mean loss per "
-                f"sample is {want.loss:.6f}. The last batch has 13 samples, not 16: weight each batch's loss by its "
-                "size (loss.item() * len(y)) and divide by the number of samples"
+                both(
+                    f"evaluate(...) returned mean loss {got_loss:.6f}, the mean of the 3 batch means; the mean loss "
+                    f"per sample is {want.loss:.6f}. The last batch has 13 samples, not 16: weight each batch's loss "
+                    "by its size (loss.item() * len(y)) and divide by the number of samples",
+                    f"evaluate(...) 返回的平均损失是 {got_loss:.6f}，这是 3 个批次均值的平均；按样本算的平均损失是 "
+                    f"{want.loss:.6f}。最后一个批次只有 13 个样本，而不是 16 个：请按批次大小给每个批次的损失加权"
+                    "（loss.item() * len(y)），再除以样本总数",
+                )
             )
-        assert _near(got_loss, want.loss), (
+        assert _near(got_loss, want.loss), both(
             f"evaluate(...) call {call} returned mean loss {got_loss:.6f}, expected {want.loss:.6f} (the model in "
             "eval mode). If it changes from call to call, dropout is still active: call model.eval() first. "
-            "Otherwise check the averaging: the loss per sample over the whole loader"
+            "Otherwise check the averaging: the loss per sample over the whole loader",
+            f"第 {call} 次调用 evaluate(...) 返回的平均损失是 {got_loss:.6f}，应为 {want.loss:.6f}（模型处于评估模式）。"
+            "如果每次调用的结果都不一样，说明 dropout 仍在起作用：请先调用 model.eval()。"
+            "否则请检查求平均的方式：应是整个 loader 上每个样本的平均损失",
         )
         if abs(got_acc - want.batch_acc) <= 1e-6 < abs(want.acc - want.batch_acc):
             raise AssertionError(
-                f"evaluate(...) returned accuracy {got_acc:.4f}, the mean of the 3 batch accuracies; over all 45 "
-                f"samples it is {want.acc:.4f}. Count the correct answers over the whole loader and divide once"
+                both(
+                    f"evaluate(...) returned accuracy {got_acc:.4f}, the mean of the 3 batch accuracies; over all 45 "
+                    f"samples it is {want.acc:.4f}. Count the correct answers over the whole loader and divide once",
+                    f"evaluate(...) 返回的准确率是 {got_acc:.4f}，这是 3 个批次准确率的平均；在全部 45 个样本上，"
+                    f"准确率是 {want.acc:.4f}。请统计整个 loader 上预测正确的样本数，最后只除一次",
+                )
             )
-        assert abs(got_acc - want.acc) <= 1e-6, (
+        assert abs(got_acc - want.acc) <= 1e-6, both(
             f"evaluate(...) call {call} returned accuracy {got_acc:.4f}, expected {want.acc:.4f}: the fraction of "
-            "samples with logits.argmax(dim=1) == y over the whole loader, in eval mode"
+            "samples with logits.argmax(dim=1) == y over the whole loader, in eval mode",
+            f"第 {call} 次调用 evaluate(...) 返回的准确率是 {got_acc:.4f}，应为 {want.acc:.4f}："
+            "即在评估模式下，整个 loader 上满足 logits.argmax(dim=1) == y 的样本所占的比例",
         )
 
 
@@ -481,11 +573,13 @@ def _even_evaluation(rng, samples: int, batch_size: int):
     return _draw(make, lambda drawn: drawn[3].gap > _ARGMAX_GAP)
 
 
-def _assert_measured(got_loss: float, got_acc: float, want: _Measured, call: str, why: str) -> None:
-    assert _near(got_loss, want.loss) and abs(got_acc - want.acc) <= 1e-6, (
+def _assert_measured(got_loss: float, got_acc: float, want: _Measured, call: str, why: Text) -> None:
+    returned = both(
         f"{call} returned (mean loss {got_loss:.6f}, accuracy {got_acc:.4f}), expected ({want.loss:.6f}, "
-        f"{want.acc:.4f}). {why}"
+        f"{want.acc:.4f})",
+        f"{call} 返回了（平均损失 {got_loss:.6f}，准确率 {got_acc:.4f}），应为（{want.loss:.6f}，{want.acc:.4f}）",
     )
+    assert _near(got_loss, want.loss) and abs(got_acc - want.acc) <= 1e-6, sentence(returned, why)
 
 
 def test_evaluate_moves_batches(rng):
@@ -500,8 +594,11 @@ def test_evaluate_moves_batches(rng):
         *_pair(seen["out"], call, floats=False),
         want,
         call,
-        "Every batch was moved; now measure each one: the loss per sample and the fraction of "
-        "correct answers over the whole loader",
+        both(
+            "Every batch was moved; now measure each one: the loss per sample and the fraction of "
+            "correct answers over the whole loader",
+            "每个批次都已移动；接下来要把每个批次都算进去：整个 loader 上每个样本的平均损失，以及预测正确的比例",
+        ),
     )
 
 
@@ -512,17 +609,24 @@ def test_evaluate_no_grad(rng):
     seen = yield _loader_inputs("mlp", model, x, y, 16)
     expect.returned(seen["out"]["value"], name="evaluate(...)")
     grad_modes = seen["grad_modes"]
-    assert grad_modes, "evaluate never called the model"
-    assert not any(grad_modes), (
+    assert grad_modes, both("evaluate never called the model", "evaluate 从未调用模型")
+    assert not any(grad_modes), both(
         f"{sum(grad_modes)} of {len(grad_modes)} forward passes in evaluate built an autograd graph: wrap the loop "
-        "in `with torch.no_grad():` (evaluation needs no gradients; the graph only costs time and memory)"
+        "in `with torch.no_grad():` (evaluation needs no gradients; the graph only costs time and memory)",
+        f"evaluate 的 {len(grad_modes)} 次前向计算中，有 {sum(grad_modes)} 次构建了自动求导的计算图："
+        "请把循环放进 `with torch.no_grad():`（评估不需要梯度，计算图只会白白耗费时间和内存）",
     )
-    assert seen["no_grads"], "evaluate should not compute gradients (no backward())"
+    assert seen["no_grads"], both(
+        "evaluate should not compute gradients (no backward())", "evaluate 不应计算梯度（不要调用 backward()）"
+    )
     _assert_measured(
         *_pair(seen["out"], "evaluate(...)", floats=False),
         want,
         "evaluate(...)",
-        "The loss per sample and the fraction of correct answers over the whole loader, in eval mode",
+        both(
+            "The loss per sample and the fraction of correct answers over the whole loader, in eval mode",
+            "应在评估模式下，计算整个 loader 上每个样本的平均损失和预测正确的比例",
+        ),
     )
 
 
@@ -541,23 +645,38 @@ def test_snapshot_is_a_copy(rng):
     expected = _state(reference)
     if seen["keys"] is None:
         expect.returned(seen["saved"], name="snapshot(model)")
-        raise AssertionError(f"snapshot(model) should return a dict like model.state_dict(), got {seen['type']}")
-    assert set(seen["keys"]) == set(expected), (
-        f"snapshot(model) should have the keys of model.state_dict() {sorted(expected)}, got {seen['keys']}"
+        raise AssertionError(
+            both(
+                f"snapshot(model) should return a dict like model.state_dict(), got {seen['type']}",
+                f"snapshot(model) 应像 model.state_dict() 一样返回 dict，实际得到 {seen['type']}",
+            )
+        )
+    assert set(seen["keys"]) == set(expected), both(
+        f"snapshot(model) should have the keys of model.state_dict() {sorted(expected)}, got {seen['keys']}",
+        f"snapshot(model) 的键应与 model.state_dict() 的键 {sorted(expected)} 相同，实际是 {seen['keys']}",
+    )
+    live = both(
+        "model.state_dict() hands out the live tensors, so training changes them too: copy them "
+        "(copy.deepcopy(model.state_dict()) or {k: v.clone() for k, v in ...})",
+        "model.state_dict() 交出的是模型正在使用的张量本身，训练也会改变它们：请复制一份"
+        "（copy.deepcopy(model.state_dict()) 或 {k: v.clone() for k, v in ...}）",
     )
     for key, want in expected.items():
         expect.matches(
             seen["values"][key],
             want,
-            name=f"snapshot(model)[{key!r}] after two more training steps",
-            why=(
-                "model.state_dict() hands out the live tensors, so training changes them too: copy them "
-                "(copy.deepcopy(model.state_dict()) or {k: v.clone() for k, v in ...})"
+            name=both(
+                f"snapshot(model)[{key!r}] after two more training steps", f"再训练两步之后的 snapshot(model)[{key!r}]"
             ),
+            why=live,
         )
     expect.returned(seen["load"], name="model.load_state_dict(snapshot(model))")
     for key, want in expected.items():
-        expect.close(seen["after_load"][key], want, name=f"model.state_dict()[{key!r}] after load_state_dict(snapshot)")
+        name = both(
+            f"model.state_dict()[{key!r}] after load_state_dict(snapshot)",
+            f"load_state_dict(snapshot) 之后的 model.state_dict()[{key!r}]",
+        )
+        expect.close(seen["after_load"][key], want, name=name)
 
 
 # --- fit ------------------------------------------------------------------------------------------
@@ -604,22 +723,28 @@ def test_fit_keeps_best(rng):
     for epoch, (entries, want) in enumerate(zip(history, want_history), start=1):
         for key, value in want.items():
             got = _entry(entries, epoch - 1, key, float_only=True)
-            assert _near(got, value), (
+            assert _near(got, value), both(
                 f"epoch {epoch}: {key} should be {value:.6f}, got {got:.6f}. Each epoch: train_one_epoch on "
-                "the training loader, then evaluate on the validation loader"
+                "the training loader, then evaluate on the validation loader",
+                f"第 {epoch} 轮：{key} 应为 {value:.6f}，实际是 {got:.6f}。每一轮都要先在训练集的 loader 上运行 "
+                "train_one_epoch，再在验证集的 loader 上运行 evaluate",
             )
+    best_weights = both(
+        f"the lowest val_loss was after epoch {best + 1} of {epochs}, so fit should end with that epoch's "
+        "weights. If you got the last epoch's instead: keep a real copy (snapshot), not model.state_dict() "
+        "itself, and load it back with model.load_state_dict() at the end",
+        f"最低的 val_loss 出现在第 {best + 1} 轮之后（共 {epochs} 轮），所以 fit 结束时模型应当是那一轮的权重。"
+        "如果你得到的是最后一轮的权重：请保存一份真正的副本（snapshot），而不是 model.state_dict() 本身，"
+        "并在最后用 model.load_state_dict() 把它加载回来",
+    )
     for key, want in states[best].items():
         expect.close(
             seen["params"][key],
             want,
-            name=f"the model's {key} after fit",
+            name=both(f"the model's {key} after fit", f"fit 结束后的模型参数 {key}"),
             rtol=1e-4,
             atol=1e-6,
-            why=(
-                f"the lowest val_loss was after epoch {best + 1} of {epochs}, so fit should end with that epoch's "
-                "weights. If you got the last epoch's instead: keep a real copy (snapshot), not model.state_dict() "
-                "itself, and load it back with model.load_state_dict() at the end"
-            ),
+            why=best_weights,
         )
 
 
@@ -669,31 +794,50 @@ def test_fit_best_epoch_rule(rng):
     seen = yield {"rows": rows, "val_y": val_y, "batch_size": _SCRIPT_BATCH}
     history = _epochs(seen["history"], len(rows), f"fit(..., epochs={len(rows)})")
     for epoch, entries in enumerate(history, start=1):
-        assert "val_loss" in entries and "val_acc" in entries, (
-            f"history[{epoch - 1}] should be a dict with val_loss and val_acc, got {seen['history']['value'][epoch - 1]!r:.200}"
+        shown = f"{seen['history']['value'][epoch - 1]!r:.200}"
+        assert "val_loss" in entries and "val_acc" in entries, both(
+            f"history[{epoch - 1}] should be a dict with val_loss and val_acc, got {shown}",
+            f"history[{epoch - 1}] 应是包含 val_loss 和 val_acc 的 dict，实际是 {shown}",
         )
         got = _as_number(entries["val_loss"], f"history[{epoch - 1}]['val_loss']")
-        assert abs(got - want_loss[epoch - 1]) <= 1e-5, (
+        assert abs(got - want_loss[epoch - 1]) <= 1e-5, both(
             f"epoch {epoch}: val_loss should be {want_loss[epoch - 1]:.5f}, got {got:.5f}: evaluate the "
-            "model on val_loader after each epoch's training"
+            "model on val_loader after each epoch's training",
+            f"第 {epoch} 轮：val_loss 应为 {want_loss[epoch - 1]:.5f}，实际是 {got:.5f}："
+            "每一轮训练之后，都要在 val_loader 上评估模型",
         )
     kept = int(seen["tag"])
     losses = ", ".join(f"{v:.3f}" for v in want_loss)
     accuracies = ", ".join(f"{v:.1f}" for v in want_acc)
+    # English: "epoch N has <reason>"; Chinese: "第 N 轮<reason>"
     reasons = {
-        1: "the highest val_acc: the best epoch is the one with the lowest val_loss",
-        4: "a val_loss equal to epoch 2's; on a tie the first epoch wins (compare with <, not <=)",
-        5: "the last epoch: load the best snapshot back at the end",
+        1: both(
+            "the highest val_acc: the best epoch is the one with the lowest val_loss",
+            "的 val_acc 最高，但最佳的一轮是 val_loss 最低的那一轮",
+        ),
+        4: both(
+            "a val_loss equal to epoch 2's; on a tie the first epoch wins (compare with <, not <=)",
+            "的 val_loss 与第 2 轮相同；并列时应取较早的一轮（用 < 比较，而不是 <=）",
+        ),
+        5: both(
+            "the last epoch: load the best snapshot back at the end", "是最后一轮：请在最后把最佳一轮的快照加载回来"
+        ),
     }
-    assert kept == 2, (
-        f"fit ended with epoch {kept}'s weights; expected epoch 2. The val_loss per epoch was {losses} and the "
-        f"val_acc {accuracies}; epoch {kept} has {reasons.get(kept, 'neither the lowest val_loss nor a tie')}"
-    )
+    other = both("neither the lowest val_loss nor a tie", "既不是 val_loss 最低的一轮，也不是与它并列的一轮")
+    assert kept == 2, both(
+        "fit ended with epoch {kept}'s weights; expected epoch 2. The val_loss per epoch was {losses} and the "
+        "val_acc {accuracies}; epoch {kept} has {reason}",
+        "fit 结束时保留的是第 {kept} 轮的权重，应为第 2 轮。各轮的 val_loss 依次为 {losses}，"
+        "val_acc 依次为 {accuracies}；第 {kept} 轮{reason}",
+    ).format(kept=kept, losses=losses, accuracies=accuracies, reason=reasons.get(kept, other))
     expect.close(
         seen["logits"],
         rows[1].log(),
-        name="the model's logits after fit",
-        why="fit should end with epoch 2's weights, loaded back from the snapshot taken then",
+        name=both("the model's logits after fit", "fit 结束后模型输出的 logits"),
+        why=both(
+            "fit should end with epoch 2's weights, loaded back from the snapshot taken then",
+            "fit 结束时模型应当是第 2 轮的权重，即从当时保存的快照中加载回来的权重",
+        ),
     )
 
 
@@ -705,12 +849,18 @@ def test_fit_moves_batches(rng):
     seen = yield _loader_inputs("mlp", model, x, y, 8, lr=_STEADY, epochs=2)
     call = f"fit(..., epochs=2, device={_STAND_IN!r})"
     expect.returned(seen["history"]["value"], name=call)
-    _assert_moved(seen["unmoved"], f"{call} (pass device on to train_one_epoch and evaluate)")
+    _assert_moved(
+        seen["unmoved"],
+        call,
+        both(" (pass device on to train_one_epoch and evaluate)", "（请把 device 传给 train_one_epoch 和 evaluate）"),
+    )
     got = _entry(_epochs(seen["history"], 2, call)[0], 0, "train_loss", float_only=False)
     want = _steady_loss(model, x, y, 8)
-    assert _near(got, want), (
+    assert _near(got, want), both(
         f"{call} moved every batch, but history[0]['train_loss'] is {got:.6f}; the first epoch's mean batch loss "
-        f"is {want:.6f}: each epoch, train_one_epoch(model, train_loader, loss_fn, optimizer, device)"
+        f"is {want:.6f}: each epoch, train_one_epoch(model, train_loader, loss_fn, optimizer, device)",
+        f"{call} 移动了每个批次，但 history[0]['train_loss'] 是 {got:.6f}；第一轮的批次平均损失是 {want:.6f}："
+        "每一轮都应调用 train_one_epoch(model, train_loader, loss_fn, optimizer, device)",
     )
 
 
@@ -732,23 +882,30 @@ def test_fit_mnist(rng, kata_data):
     seen = yield {"arch": "mnist", "state": _state(model), "shuffle_seed": seeds[0], "seed": seeds[1]}
     history = _epochs(seen["history"], 3, "fit(..., epochs=3)")
     best_acc = max(_entry(entries, epoch, "val_acc", float_only=False) for epoch, entries in enumerate(history))
-    assert best_acc >= 0.85, (
+    assert best_acc >= 0.85, both(
         f"after 3 epochs on MNIST the best val_acc in the history (on the 1,000 test images) should be at least "
         f"0.85, got {best_acc:.3f}: "
-        "is the model trained in train mode, evaluated in eval mode, and are gradients zeroed each step?"
+        "is the model trained in train mode, evaluated in eval mode, and are gradients zeroed each step?",
+        f"在 MNIST 上训练 3 轮后，history 中最好的 val_acc（在 1,000 张测试图像上）应至少为 0.85，"
+        f"实际是 {best_acc:.3f}：模型是否在训练模式下训练、在评估模式下评估？每一步是否都清零了梯度？",
     )
     best_loss = min(_entry(entries, epoch, "val_loss", float_only=False) for epoch, entries in enumerate(history))
     trained = _blank("mnist")
     trained.load_state_dict(seen["params"])
     measured = _measure(trained, [_mnist(kata_data, "t10k")])
-    assert _near(measured.loss, best_loss, 1e-4), (
+    assert _near(measured.loss, best_loss, 1e-4), both(
         f"after fit the model's validation loss (in eval mode) is {measured.loss:.5f}, but the best epoch's val_loss "
         f"in the history is {best_loss:.5f}. Either fit did not load the best epoch's weights (a copy made then) "
-        "back into the model at the end, or evaluate measured with dropout on (no model.eval())"
+        "back into the model at the end, or evaluate measured with dropout on (no model.eval())",
+        f"fit 之后，模型在验证集上的损失（评估模式下）是 {measured.loss:.5f}，但 history 中最佳一轮的 val_loss 是 "
+        f"{best_loss:.5f}。要么 fit 在最后没有把最佳一轮的权重（当时保存的副本）加载回模型，"
+        "要么 evaluate 测量时 dropout 仍然开着（没有调用 model.eval()）",
     )
-    assert measured.acc >= 0.85, (
+    assert measured.acc >= 0.85, both(
         f"after fit the model classifies {measured.acc:.3f} of the 1,000 test images correctly (measured by the "
-        "check), below 0.85: fit should end with the weights of its best epoch"
+        "check), below 0.85: fit should end with the weights of its best epoch",
+        f"fit 之后，模型在 1,000 张测试图像上的准确率是 {measured.acc:.3f}（由检查测得），低于 0.85："
+        "fit 结束时模型应当是最佳一轮的权重",
     )
     # No gradient reaches the first layer's weights for pixels blank in every training image, so
     # training from the initial weights this check sent leaves them exactly as they were.
@@ -756,7 +913,13 @@ def test_fit_mnist(rng, kata_data):
     expect.close(
         seen["params"]["0.weight"][:, blank],
         model.state_dict()["0.weight"][:, blank],
-        name="0.weight on the pixels that are blank in every training image",
-        why="no gradient reaches them, so training leaves them at their initial values: train the model "
-        "fit is given, from the weights it has",
+        name=both(
+            "0.weight on the pixels that are blank in every training image",
+            "0.weight 中对应那些在所有训练图像里都是空白的像素的权重",
+        ),
+        why=both(
+            "no gradient reaches them, so training leaves them at their initial values: train the model "
+            "fit is given, from the weights it has",
+            "这些权重得不到任何梯度，训练后应保持初始值不变：请训练传给 fit 的那个模型，并从它现有的权重开始",
+        ),
     )
