@@ -1,11 +1,11 @@
-"""Kata 11 · MNIST — putting it all together (总结步骤).
+"""Kata 11 · MNIST — putting it all together (综合实战).
 
 The whole pipeline on real handwritten digits (a 4,000-image training set and a 1,000-image test
 set): a Dataset and DataLoaders, a model, a loss and an optimizer, a training loop, evaluation, and
 saving the trained weights. Fill in each exercise below. Run `kata grade mnist` to check your work.
 
 在真实的手写数字上（4,000 张训练图像、1,000 张测试图像）走完整个流程：Dataset 和 DataLoader、
-模型、损失函数和优化器、训练循环、评估，以及保存训练好的权重。完成下面的每个练习，然后运行
+模型、损失函数和优化器、训练循环、评估，以及保存训练好的权重。完成下面的每道小题，然后运行
 `kata grade mnist` 检查结果。
 """
 
@@ -27,12 +27,13 @@ def read_idx(path):
     """Given (not an exercise): read a gzip-compressed IDX file (MNIST's format) into a uint8 array.
 
     Images come back as (count, 28, 28), labels as (count,).
-    已给出（不是练习）：把 gzip 压缩的 IDX 文件（MNIST 的格式）读成 uint8 数组。
+    已给出（不是小题）：把 gzip 压缩的 IDX 文件（MNIST 的格式）读成 uint8 数组。
     图像返回形状 (count, 28, 28)，标签返回 (count,)。
     """
     with gzip.open(path, "rb") as f:
         data = f.read()
     dims = data[3]  # the 4th byte of the magic number: 3 for images, 1 for labels
+    # 魔数的第 4 个字节：图像为 3，标签为 1
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
@@ -42,7 +43,7 @@ class MnistDataset(Dataset):
 
     dataset[i] is (image, label): image a float32 tensor of shape (1, 28, 28) with values in [0, 1],
     label an int64 class index (0-9). Read the files once, in __init__, with read_idx and FILES.
-    练习 1：把 `root` 中的 MNIST 子集做成 Dataset（train=True 时 4,000 张，否则 1,000 张）。
+    第 1 小题：把 `root` 中的 MNIST 子集做成 Dataset（train=True 时 4,000 张，否则 1,000 张）。
     dataset[i] 是 (image, label)：image 是形状 (1, 28, 28)、取值在 [0, 1] 的 float32 张量，
     label 是 int64 类别编号（0-9）。在 __init__ 中用 read_idx 和 FILES 只读一次文件。
     """
@@ -53,8 +54,11 @@ class MnistDataset(Dataset):
         labels = read_idx(Path(root) / labels_file)
         # uint8 0..255 -> float32 0..1 (and a channel axis), once for all images: models expect
         # float32, and inputs of order 1 train far better than 0..255.
+        # uint8 0..255 -> float32 0..1（并加上通道维），对所有图像一次完成：模型需要
+        # float32，而且量级为 1 的输入比 0..255 的好训练得多。
         self.images = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
         # CrossEntropyLoss wants int64 class indices.
+        # CrossEntropyLoss 需要 int64 类别索引。
         self.labels = torch.from_numpy(labels.astype(np.int64))
 
     def __len__(self):
@@ -69,12 +73,14 @@ def make_loaders(root, batch_size=64, seed=0):
 
     The training loader shuffles, reproducibly: the same seed gives the same order of batches
     (use a torch.Generator seeded with `seed`). The test loader keeps the dataset's order.
-    练习 2：返回基于 MnistDataset(root, True / False) 的 (train_loader, test_loader)。
+    第 2 小题：返回基于 MnistDataset(root, True / False) 的 (train_loader, test_loader)。
     训练集 loader 要打乱顺序，并且可复现：相同的 seed 给出相同的批次顺序（使用以 `seed` 为种子
     的 torch.Generator）。测试集 loader 保持数据集原有顺序。
     """
     # A private generator makes the shuffle depend on `seed` alone, not on whatever else used
     # the global random state before.
+    # 只属于这个 loader 的生成器让打乱顺序只取决于 `seed`，而不取决于之前
+    # 有哪些代码用过全局随机状态。
     generator = torch.Generator().manual_seed(seed)
     train = DataLoader(MnistDataset(root, train=True), batch_size=batch_size, shuffle=True, generator=generator)
     test = DataLoader(MnistDataset(root, train=False), batch_size=batch_size)
@@ -87,12 +93,13 @@ def build_model():
     Return raw scores (logits), not probabilities: CrossEntropyLoss applies log-softmax itself.
     Any architecture will do if it trains well enough within the time limit: a small MLP, or the
     README's CNN (nn.Conv2d + nn.MaxPool2d, twice) for about 97%.
-    练习 3：一个新的、未训练的分类器：图像 (N, 1, 28, 28)（取值在 [0, 1]）-> logits (N, 10)。
+    第 3 小题：一个新的、未训练的分类器：图像 (N, 1, 28, 28)（取值在 [0, 1]）-> logits (N, 10)。
     返回原始分数（logits），而不是概率：CrossEntropyLoss 自己会做 log-softmax。
     只要能在时限内训练得足够好，任何结构都可以：小型 MLP，或 README 中的 CNN（两次 nn.Conv2d + nn.MaxPool2d），
     后者约 97%。
     """
     # A small MLP: on 4,000 images it reaches over 90% in a few seconds of CPU time.
+    # 小型 MLP：在 4,000 张图像上，几秒 CPU 时间就能达到 90% 以上。
     return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
@@ -102,14 +109,16 @@ def train_model(model, loader, epochs=5, lr=1e-3):
     Use nn.CrossEntropyLoss on the logits and any optimizer, with the learning rate `lr` (Adam with
     the default 1e-3 works well; plain SGD wants about 0.1). Every batch of every epoch counts.
     Put the model in training mode first. Returns a list of `epochs` Python floats.
-    练习 4：在 `loader` 上训练 `model` `epochs` 轮；返回每一轮的平均损失。
+    第 4 小题：在 `loader` 上训练 `model` `epochs` 轮；返回每一轮的平均损失。
     对 logits 使用 nn.CrossEntropyLoss，优化器任选，学习率用 `lr`（Adam 配合默认的 1e-3 效果很好；
     普通 SGD 需要约 0.1）。每一轮的每个批次都要训练。先把模型切换到训练模式。返回包含 `epochs` 个
     Python float 的列表。
     """
     loss_fn = nn.CrossEntropyLoss()  # takes logits: it applies log-softmax itself
+    # 接收 logits：它自己会做 log-softmax
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()  # evaluate() may have left it in eval mode
+    # evaluate() 可能让它停在了评估模式
     history = []
     for _ in range(epochs):
         total, count = 0.0, 0
@@ -119,6 +128,7 @@ def train_model(model, loader, epochs=5, lr=1e-3):
             loss.backward()
             optimizer.step()
             # .item() gives a Python float, so no graph is kept alive across batches.
+            # .item() 给出 Python float，所以不会有计算图跨批次一直存活。
             total += loss.item() * len(labels)
             count += len(labels)
         history.append(total / count)
@@ -130,17 +140,20 @@ def evaluate(model, loader):
     largest logit is the true label, as a Python float.
 
     Evaluate in eval mode and without building autograd graphs.
-    练习 5：`model` 在 `loader` 上的准确率：最大 logit 等于真实标签的图像所占的比例（0.0 到
+    第 5 小题：`model` 在 `loader` 上的准确率：最大 logit 等于真实标签的图像所占的比例（0.0 到
     1.0），返回 Python float。
     在评估模式下、且不构建 autograd 计算图地进行评估。
     """
     model.eval()  # dropout off, batch norm uses its running statistics
+    # 关闭 dropout，batch norm 改用滑动统计量
     correct, count = 0, 0
     with torch.no_grad():  # no graph: faster and less memory
+    # 不建计算图：更快，也更省内存
         for images, labels in loader:
             correct += (model(images).argmax(dim=1) == labels).sum().item()
             count += len(labels)
     # Count over all images: averaging per-batch accuracies would overweight a small last batch.
+    # 对全部图像计数：对各批次的准确率求平均会让较小的最后一个批次权重过大。
     return correct / count
 
 
@@ -149,15 +162,17 @@ def run(root, weights_path, seed=0):
     with build_model() and train it with train_model() on the training loader only (never on the
     test images), save its state_dict to `weights_path`, and return its test accuracy.
 
-    练习 6：完整流程。用 `seed` 设置所有随机种子，创建 loader，用 build_model() 构建模型并用
+    第 6 小题：完整流程。用 `seed` 设置所有随机种子，创建 loader，用 build_model() 构建模型并用
     train_model() 只在训练集 loader 上训练（绝不用测试图像训练），把它的 state_dict 保存到
     `weights_path`，并返回它在测试集上的准确率。
     """
     torch.manual_seed(seed)  # the model's initial weights
+    # 决定模型的初始权重
     train_loader, test_loader = make_loaders(root, batch_size=64, seed=seed)
     model = build_model()
     train_model(model, train_loader, epochs=10, lr=1e-3)
     accuracy = evaluate(model, test_loader)
     # The state_dict, not the model: it loads with weights_only=True into a fresh build_model().
+    # 保存 state_dict 而不是模型：它能用 weights_only=True 加载进新建的 build_model()。
     torch.save(model.state_dict(), weights_path)
     return accuracy
