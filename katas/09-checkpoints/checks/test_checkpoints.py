@@ -17,10 +17,14 @@ from torch import nn
 from torch.torch_version import TorchVersion
 
 from grader import expect
+from grader.bilingual import Text, both, sentence
 from grader.observations import Opaque, Raised
 
 _SAFE_DEFAULT = TorchVersion(torch.__version__) >= "2.6"  # torch.load defaults to weights_only=True
-_SAME = "a state_dict is saved and loaded as it is: same dtype, same values"
+_SAME = both(
+    "a state_dict is saved and loaded as it is: same dtype, same values",
+    "state_dict 应原样保存和加载：dtype 相同，数值也相同",
+)
 
 
 def _net(state):
@@ -59,17 +63,25 @@ def _kind(value):
     return value.type if isinstance(value, Opaque) else type(value).__name__
 
 
-def _same_state(got, want, what):
-    """Every key of `want` is in `got` with equal values and dtypes (parameters and buffers)."""
-    assert isinstance(got, dict), f"{what} should be a dict (a state_dict), got {_kind(got)}"
+def _same_state(got, want, what: Text):
+    """Every key of `want` is in `got` with equal values and dtypes (parameters and buffers).
+
+    `what` in Chinese ends in Latin text (state_dict, code), which the messages follow with a space."""
+    assert isinstance(got, dict), both(
+        "{what} should be a dict (a state_dict), got {kind}", "{what} 应是 dict（即 state_dict），实际是 {kind}"
+    ).format(what=what, kind=_kind(got))
     missing = [k for k in want if k not in got]
     extra = [k for k in got if k not in want]
-    assert not missing and not extra, (
-        f"{what}: expected the keys {list(want)}, got {list(got)} (missing {missing}, unexpected {extra}); "
-        "buffers such as BatchNorm's running_mean are part of model.state_dict(), not of parameters()"
-    )
+    assert not missing and not extra, both(
+        "{what}: expected the keys {want}, got {got} (missing {missing}, unexpected {extra}); "
+        "buffers such as BatchNorm's running_mean are part of model.state_dict(), not of parameters()",
+        "{what}：键应为 {want}，实际是 {got}（缺少 {missing}，多出 {extra}）；"
+        "BatchNorm 的 running_mean 这类 buffer（缓冲区）属于 model.state_dict()，而不属于 parameters()",
+    ).format(what=what, want=list(want), got=list(got), missing=missing, extra=extra)
     for key, value in want.items():
-        expect.matches(got[key], value, name=f"{what}[{key!r}]", why=_SAME)
+        expect.matches(
+            got[key], value, name=both("{what}[{key}]", "{what}[{key}]").format(what=what, key=repr(key)), why=_SAME
+        )
 
 
 def _is_epoch(got, epoch):
@@ -79,14 +91,27 @@ def _is_epoch(got, epoch):
     return isinstance(got, (int, float)) and not isinstance(got, bool) and got == epoch
 
 
-def _file_holds(seen, call, wrote_what):
+def _file_holds(seen, call: str, wrote_what: Text):
     """The object torch.load(path, weights_only=True) read back from the file `call` wrote."""
     expect.returned(seen["out"], name=call)
-    assert seen["wrote"], f"{call} should create the file; no file was written"
+    assert seen["wrote"], both(
+        f"{call} should create the file; no file was written", f"{call} 应创建文件，但没有写出任何文件"
+    )
     loaded = seen["loaded"]
     if isinstance(loaded, Raised) and loaded.type == "UnpicklingError":
-        raise AssertionError(f"torch.load(path, weights_only=True) refused {wrote_what}")
-    return expect.returned(loaded, name=f"torch.load(path, weights_only=True) on the file {call} wrote")
+        raise AssertionError(
+            both(
+                "torch.load(path, weights_only=True) refused {wrote_what}",
+                "torch.load(path, weights_only=True) 拒绝加载{wrote_what}",
+            ).format(wrote_what=wrote_what)
+        )
+    return expect.returned(
+        loaded,
+        name=both(
+            f"torch.load(path, weights_only=True) on the file {call} wrote",
+            f"对 {call} 写出的文件执行 torch.load(path, weights_only=True)",
+        ),
+    )
 
 
 def test_save_weights_writes_state_dict(rng):
@@ -99,14 +124,20 @@ def test_save_weights_writes_state_dict(rng):
         state = _file_holds(
             got,
             "save_weights(model, path)",
-            "the file save_weights wrote: it holds pickled objects, not just tensors. Did you "
-            "torch.save(model, ...)? Save model.state_dict() instead",
+            both(
+                "the file save_weights wrote: it holds pickled objects, not just tensors. Did you "
+                "torch.save(model, ...)? Save model.state_dict() instead",
+                "由 save_weights 写出的文件：其中含有 pickle 序列化的对象，而不只是张量。你是不是用了 "
+                "torch.save(model, ...)？请改为保存 model.state_dict()",
+            ),
         )
-        assert isinstance(state, dict), (
+        assert isinstance(state, dict), both(
             f"the saved file should hold a dict (the state_dict), got {_kind(state)}; "
-            "save model.state_dict(), not the model"
+            "save model.state_dict(), not the model",
+            f"保存的文件里应是一个 dict（即 state_dict），实际是 {_kind(state)}；请保存 model.state_dict()，而不是模型本身",
         )
-        _same_state(state, case["state"], f"the saved state_dict of a {case['dtype']} model")
+        saved = both(f"the saved state_dict of a {case['dtype']} model", f"{case['dtype']} 模型保存下来的 state_dict")
+        _same_state(state, case["state"], saved)
 
 
 def test_load_weights_round_trip(rng):
@@ -116,44 +147,64 @@ def test_load_weights_round_trip(rng):
     sent = {"trained": trained, "fresh": _state(rng, trained=False), "x": torch.randn(5, 4, generator=rng)}
     seen = yield sent
     expect.returned(seen["result"], name="load_weights(model, path)")
-    assert seen["is_model"], (
+    assert seen["is_model"], both(
         f"load_weights(model, path) should return the model it loaded into, got {seen['result_type']}; "
-        "note model.load_state_dict(...) returns a report of keys, not the model"
+        "note model.load_state_dict(...) returns a report of keys, not the model",
+        f"load_weights(model, path) 应返回加载了权重的那个模型，实际返回了 {seen['result_type']}；"
+        "注意 model.load_state_dict(...) 返回的是一份关于键的报告，而不是模型",
     )
-    _same_state(seen["state"], trained, "the model's state_dict after load_weights")
+    _same_state(
+        seen["state"], trained, both("the model's state_dict after load_weights", "load_weights 之后模型的 state_dict")
+    )
     with torch.no_grad():
         want = _net(trained).eval()(sent["x"])
     expect.matches(
         seen["out"],
         want,
-        name="the reloaded model's output in eval mode",
-        why="eval mode uses BatchNorm's running statistics, so they must be restored too",
+        name=both("the reloaded model's output in eval mode", "重新加载后的模型在评估模式下的输出"),
+        why=both(
+            "eval mode uses BatchNorm's running statistics, so they must be restored too",
+            "评估模式下 BatchNorm 用的是它的滑动统计量，所以它们也必须恢复",
+        ),
     )
 
 
-def _refused_hidden_code(trap, what):
+def _refused_hidden_code(trap, what: str):
     """Fail if the function hidden in the file ran, with this torch's default or as on torch 2.4 / 2.5."""
     if trap["default"]["ran"]:
-        raise AssertionError(
-            f"{what} unpickled a file that runs a function while it loads"
-            + (
+        default = (
+            both(
                 " even though this torch defaults to weights_only=True: is weights_only=False (or a pickle_module) "
-                "passed?"
-                if _SAFE_DEFAULT
-                else ""
+                "passed?",
+                "，尽管当前版本的 torch 默认 weights_only=True：是不是传入了 weights_only=False（或 pickle_module）？",
             )
-            + " A checkpoint from the internet could run any code this way. Load with "
-            "torch.load(path, weights_only=True)"
+            if _SAFE_DEFAULT
+            else both(".", "。")
+        )
+        raise AssertionError(
+            both(
+                "{what} unpickled a file that runs a function while it loads{default} A checkpoint from the "
+                "internet could run any code this way. Load with torch.load(path, weights_only=True)",
+                "{what} 反序列化（unpickle）了一个在加载时会执行函数的文件{default}从网上下载的检查点可以借此运行任意代码。"
+                "请用 torch.load(path, weights_only=True) 加载",
+            ).format(what=what, default=default)
         )
     if trap["before-2.6"]["ran"]:
         raise AssertionError(
-            f"{what} relies on torch.load's default: safe from torch 2.6, but torch 2.4 and 2.5 (which this "
-            "course supports) default to weights_only=False and run the function hidden in the file. Pass "
-            "weights_only=True yourself"
+            both(
+                f"{what} relies on torch.load's default: safe from torch 2.6, but torch 2.4 and 2.5 (which this "
+                "course supports) default to weights_only=False and run the function hidden in the file. Pass "
+                "weights_only=True yourself",
+                f"{what} 依赖 torch.load 的默认值：从 torch 2.6 起这是安全的，但 torch 2.4 和 2.5（本课程同样支持）"
+                "默认 weights_only=False，会执行文件中夹带的函数。请自己显式传入 weights_only=True",
+            )
         )
 
 
-_HONEST = "refusing the hidden code only counts when an honest file still loads"
+_HONEST = both(
+    "refusing the hidden code only counts when an honest file still loads",
+    "只有在正常的文件仍能加载时，拒绝夹带的代码才算数",
+)
 
 
 def test_load_weights_is_safe(rng):
@@ -162,8 +213,18 @@ def test_load_weights_is_safe(rng):
     trained = _state(rng)
     seen = yield {"trained": trained, "fresh": _state(rng, trained=False)}
     _refused_hidden_code(seen["trap"], "load_weights")
-    expect.returned(seen["honest"], name="load_weights(model, path) on an honest weights file", why=_HONEST)
-    _same_state(seen["state"], trained, "the model's state_dict after load_weights on an honest file")
+    expect.returned(
+        seen["honest"],
+        name=both(
+            "load_weights(model, path) on an honest weights file", "对正常的权重文件执行 load_weights(model, path)"
+        ),
+        why=_HONEST,
+    )
+    after = both(
+        "the model's state_dict after load_weights on an honest file",
+        "对正常的文件执行 load_weights 之后模型的 state_dict",
+    )
+    _same_state(seen["state"], trained, after)
 
 
 def test_load_weights_strict(rng):
@@ -177,16 +238,25 @@ def test_load_weights_strict(rng):
     }  # no BatchNorm
     matching = _state(rng)
     seen = yield {"other": other, "matching": matching, "fresh": _state(rng, trained=False)}
-    assert isinstance(seen["other"]["out"], Raised), (
+    assert isinstance(seen["other"]["out"], Raised), both(
         "load_weights loaded a file from another architecture without an error (expected an error about "
-        "missing/unexpected keys); strict=False hides such bugs: keep the default strict=True"
+        "missing/unexpected keys); strict=False hides such bugs: keep the default strict=True",
+        "load_weights 加载了一个来自其他模型结构的文件，却没有报错（应当报出缺少或多出键的错误）；"
+        "strict=False 会掩盖这类错误：请保留默认的 strict=True",
     )
     expect.returned(
         seen["matching"]["out"],
-        name="load_weights(model, path) on a file that matches the model",
-        why="strict loading raises on mismatched keys only",
+        name=both(
+            "load_weights(model, path) on a file that matches the model",
+            "对与模型匹配的文件执行 load_weights(model, path)",
+        ),
+        why=both("strict loading raises on mismatched keys only", "严格加载只在键不匹配时才报错"),
     )
-    _same_state(seen["matching"]["state"], matching, "the model's state_dict after load_weights on a matching file")
+    after = both(
+        "the model's state_dict after load_weights on a matching file",
+        "对匹配的文件执行 load_weights 之后模型的 state_dict",
+    )
+    _same_state(seen["matching"]["state"], matching, after)
 
 
 def _adam_state(rng, model_state):
@@ -217,28 +287,47 @@ def test_save_checkpoint_contents(rng):
     checkpoint = _file_holds(
         seen,
         "save_checkpoint(path, model, optimizer, epoch)",
-        "the checkpoint: it holds pickled objects. Store model.state_dict() and "
-        "optimizer.state_dict(), not the model or optimizer themselves",
+        both(
+            "the checkpoint: it holds pickled objects. Store model.state_dict() and "
+            "optimizer.state_dict(), not the model or optimizer themselves",
+            "该检查点：其中含有 pickle 序列化的对象。请保存 model.state_dict() 和 optimizer.state_dict()，"
+            "而不是模型或优化器本身",
+        ),
     )
-    assert isinstance(checkpoint, dict), f"the checkpoint should be a dict, got {_kind(checkpoint)}"
-    assert {"model", "optimizer", "epoch"} <= set(checkpoint), (
-        f'the checkpoint should have the keys "model", "optimizer" and "epoch", got {sorted(map(str, checkpoint))}; '
-        "forgetting the optimizer state makes a resumed run drift"
+    assert isinstance(checkpoint, dict), both(
+        f"the checkpoint should be a dict, got {_kind(checkpoint)}", f"检查点应是 dict，实际是 {_kind(checkpoint)}"
+    )
+    keys = sorted(map(str, checkpoint))
+    assert {"model", "optimizer", "epoch"} <= set(checkpoint), both(
+        f'the checkpoint should have the keys "model", "optimizer" and "epoch", got {keys}; '
+        "forgetting the optimizer state makes a resumed run drift",
+        f'检查点应包含键 "model"、"optimizer" 和 "epoch"，实际是 {keys}；漏掉优化器状态，恢复后的训练就会偏离原来的轨迹',
     )
     epoch = checkpoint["epoch"]
-    assert _is_epoch(epoch, sent["epoch"]), (
-        f'checkpoint["epoch"] should be {sent["epoch"]} (the epoch passed in), got {epoch!r}'
+    assert _is_epoch(epoch, sent["epoch"]), both(
+        f'checkpoint["epoch"] should be {sent["epoch"]} (the epoch passed in), got {epoch!r}',
+        f'checkpoint["epoch"] 应为 {sent["epoch"]}（传入的 epoch），实际是 {epoch!r}',
     )
     _same_state(checkpoint["model"], model, 'checkpoint["model"]')
     saved = checkpoint["optimizer"]
-    assert isinstance(saved, dict) and saved.get("state"), (
+    saved_keys = list(saved)[:5] if isinstance(saved, dict) else "-"
+    assert isinstance(saved, dict) and saved.get("state"), both(
         'checkpoint["optimizer"] should be optimizer.state_dict(), with Adam\'s per-parameter state '
-        f"(step, exp_avg, exp_avg_sq); got {_kind(saved)} with keys {list(saved)[:5] if isinstance(saved, dict) else '-'}"
+        f"(step, exp_avg, exp_avg_sq); got {_kind(saved)} with keys {saved_keys}",
+        'checkpoint["optimizer"] 应是 optimizer.state_dict()，其中含有 Adam 为每个参数保存的状态'
+        f"（step、exp_avg、exp_avg_sq）；实际是 {_kind(saved)}，键为 {saved_keys}",
     )
-    why = "store optimizer.state_dict() as it is: Adam's moments and step counts are what a resumed run needs"
+    why = both(
+        "store optimizer.state_dict() as it is: Adam's moments and step counts are what a resumed run needs",
+        "请原样保存 optimizer.state_dict()：恢复训练需要的正是 Adam 的矩估计和步数",
+    )
     for index, moments in sent["optimizer"].items():
-        assert index in saved["state"], (
-            f'checkpoint["optimizer"]["state"] has no entry for parameter {index}, got {list(saved["state"])}. {why}'
+        assert index in saved["state"], sentence(
+            both(
+                f'checkpoint["optimizer"]["state"] has no entry for parameter {index}, got {list(saved["state"])}',
+                f'checkpoint["optimizer"]["state"] 中没有参数 {index} 的条目，实际的条目是 {list(saved["state"])}',
+            ),
+            why,
         )
         for name, value in moments.items():
             expect.close(
@@ -246,7 +335,13 @@ def test_save_checkpoint_contents(rng):
             )
     groups = saved.get("param_groups")
     assert isinstance(groups, list) and groups and isinstance(groups[0], dict) and groups[0].get("lr") == sent["lr"], (
-        f'checkpoint["optimizer"]["param_groups"] should hold the learning rate {sent["lr"]}. {why}'
+        sentence(
+            both(
+                f'checkpoint["optimizer"]["param_groups"] should hold the learning rate {sent["lr"]}',
+                f'checkpoint["optimizer"]["param_groups"] 中应保存学习率 {sent["lr"]}',
+            ),
+            why,
+        )
     )
 
 
@@ -290,20 +385,25 @@ def test_resume_matches_uninterrupted(rng):
     seen = yield sent
     expect.returned(seen["saved"], name="save_checkpoint(path, model, optimizer, epoch)")
     epoch = expect.returned(seen["epoch"], name="load_checkpoint(path, model, optimizer)")
-    assert _is_epoch(epoch, sent["epoch"]), (
-        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}"
+    assert _is_epoch(epoch, sent["epoch"]), both(
+        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
+        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
     )
     straight = _adam_run(start, batches, sent["lr"])  # six steps in one go
-    assert isinstance(seen["state"], dict) and list(seen["state"]) == list(straight), (
-        "the model's state_dict is malformed"
+    assert isinstance(seen["state"], dict) and list(seen["state"]) == list(straight), both(
+        "the model's state_dict is malformed", "模型的 state_dict 格式有误"
+    )
+    resumed = both(
+        "differs from six uninterrupted steps: was the optimizer state (Adam's moments and "
+        "step count) saved and loaded too?",
+        "与不中断地连续训练六步的结果不同：优化器状态（Adam 的矩估计和步数）是否也一起保存并加载了？",
     )
     for name, want in straight.items():
         expect.close(
             seen["state"][name],
             want,
-            name=f"after resume + 3 steps, {name}",
-            why="differs from six uninterrupted steps: was the optimizer state (Adam's moments and "
-            "step count) saved and loaded too?",
+            name=both(f"after resume + 3 steps, {name}", f"恢复后再训练 3 步，{name}"),
+            why=resumed,
             rtol=1e-6,
             atol=1e-9,
         )
@@ -320,13 +420,20 @@ def test_load_checkpoint_is_safe(rng):
     }
     seen = yield sent
     _refused_hidden_code(seen["trap"], "load_checkpoint")
-    epoch = expect.returned(
-        seen["honest"], name="load_checkpoint(path, model, optimizer) on an honest checkpoint", why=_HONEST
+    honest = both(
+        "load_checkpoint(path, model, optimizer) on an honest checkpoint",
+        "对正常的检查点执行 load_checkpoint(path, model, optimizer)",
     )
-    assert _is_epoch(epoch, sent["epoch"]), (
-        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}"
+    epoch = expect.returned(seen["honest"], name=honest, why=_HONEST)
+    assert _is_epoch(epoch, sent["epoch"]), both(
+        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
+        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
     )
-    _same_state(seen["state"], trained, "the model's state_dict after load_checkpoint on an honest checkpoint")
+    after = both(
+        "the model's state_dict after load_checkpoint on an honest checkpoint",
+        "对正常的检查点执行 load_checkpoint 之后模型的 state_dict",
+    )
+    _same_state(seen["state"], trained, after)
 
 
 def _gpu_state(rng):
@@ -338,23 +445,21 @@ def _gpu_state(rng):
     }
 
 
-def _same_tensors_on(loaded, state, target, call, why):
+def _same_tensors_on(loaded, state, target, call: Text, why: Text):
     """`loaded` is `state` with every tensor on `target` ("meta" keeps shapes and dtypes, not values)."""
-    assert isinstance(loaded, dict) and list(loaded) == list(state), (
-        f"{call} should return the saved state_dict with keys {list(state)}, got "
-        f"{list(loaded) if isinstance(loaded, dict) else _kind(loaded)}"
-    )
+    assert isinstance(loaded, dict) and list(loaded) == list(state), both(
+        "{call} should return the saved state_dict with keys {keys}, got {got}",
+        "{call} 应返回保存的 state_dict，其中的键为 {keys}，实际是 {got}",
+    ).format(call=call, keys=list(state), got=list(loaded) if isinstance(loaded, dict) else _kind(loaded))
     device = torch.device(target)
+    fixed = both(", not a device fixed in the code", "，而不是代码里写死的设备") if device.type != "cpu" else ""
     for key, value in state.items():
-        name = f"{call}[{key!r}]"
+        name = both("{call}[{key}]", "{call}[{key}]").format(call=call, key=repr(key))
         expect.shape(loaded[key], value.shape, name=name)
-        expect.dtype(loaded[key], value.dtype, name=name, why="loading must not change the dtype")
-        expect.device(
-            loaded[key],
-            device,
-            name=name,
-            why=why + (", not a device fixed in the code" if device.type != "cpu" else ""),
+        expect.dtype(
+            loaded[key], value.dtype, name=name, why=both("loading must not change the dtype", "加载不能改变 dtype")
         )
+        expect.device(loaded[key], device, name=name, why=why + fixed)
         if device.type != "meta":
             expect.close(loaded[key], value, name=name, why=why)
 
@@ -370,16 +475,24 @@ def test_load_to_device(rng, device):
     for target, loaded in zip(targets, seen, strict=True):
         call = f"load_to_device(path, {str(target)!r})"
         if isinstance(loaded, Raised):
+            error = f"{loaded.type}: {loaded.message.split('. ')[0]}"
             raise AssertionError(
-                f"{call} failed on a file saved on a GPU: {loaded.type}: {loaded.message.split('. ')[0]}. "
-                "Pass map_location=device to torch.load so the tensors are created there"
+                both(
+                    f"{call} failed on a file saved on a GPU: {error}. "
+                    "Pass map_location=device to torch.load so the tensors are created there",
+                    f"{call} 无法加载在 GPU 上保存的文件：{error}。"
+                    "请给 torch.load 传入 map_location=device，让张量直接创建在该设备上",
+                )
             )
         _same_tensors_on(
             loaded,
             state,
             target,
             call,
-            f"map_location=device puts every tensor on that device while loading (here {str(target)!r})",
+            both(
+                f"map_location=device puts every tensor on that device while loading (here {str(target)!r})",
+                f"map_location=device 会在加载时把每个张量都放到该设备上（这里是 {str(target)!r}）",
+            ),
         )
 
 
@@ -389,23 +502,28 @@ def test_load_to_device_is_safe(rng):
     state = _gpu_state(rng)
     seen = yield {"state": state}
     _refused_hidden_code(seen["trap"], "load_to_device")
-    call = "load_to_device(path, 'cpu') on an honest file"
+    call = both("load_to_device(path, 'cpu') on an honest file", "对正常的文件调用的 load_to_device(path, 'cpu')")
     _same_tensors_on(expect.returned(seen["honest"], name=call, why=_HONEST), state, "cpu", call, why=_HONEST)
 
 
-def _stripped(got, state, prefix, want_keys, why):
+def _stripped(got, state, prefix, want_keys, why: Text):
     """strip_prefix(state, prefix) gave the keys `want_keys` (in order), the same tensors, `state` unchanged."""
     call = f"strip_prefix(state, {prefix!r})" if prefix is not None else "strip_prefix(state)"
     out = expect.returned(got["out"], name=call)
-    assert got["given_unchanged"], (
-        f"{call} changed the dict it was given (its keys are now {got['given_keys']}): build and return a new dict"
+    assert got["given_unchanged"], both(
+        f"{call} changed the dict it was given (its keys are now {got['given_keys']}): build and return a new dict",
+        f"{call} 修改了传给它的 dict（它的键现在是 {got['given_keys']}）：请新建一个 dict 并返回",
     )
-    assert isinstance(out, dict), f"{call} should return a dict, got {_kind(out)}"
-    assert list(out) == want_keys, f"{call} should give the keys {want_keys} in this order, got {list(out)}; {why}"
+    assert isinstance(out, dict), both(
+        f"{call} should return a dict, got {_kind(out)}", f"{call} 应返回 dict，实际是 {_kind(out)}"
+    )
+    assert list(out) == want_keys, both(
+        "{call} should give the keys {want} in this order, got {got}; {why}",
+        "{call} 应按这个顺序给出键 {want}，实际是 {got}；{why}",
+    ).format(call=call, want=want_keys, got=list(out), why=why)
+    unchanged = both("only the keys change; the tensors stay as they were", "只有键会改变，张量保持原样")
     for key, value in zip(want_keys, state.values(), strict=True):
-        expect.matches(
-            out[key], value, name=f"{call}[{key!r}]", why="only the keys change; the tensors stay as they were"
-        )
+        expect.matches(out[key], value, name=f"{call}[{key!r}]", why=unchanged)
 
 
 def test_strip_prefix(rng):
@@ -419,8 +537,10 @@ def test_strip_prefix(rng):
     }
     cases = [{"state": wrapped, "prefix": None}, {"state": compiled, "prefix": "_orig_mod."}]
     seen = yield cases
-    _stripped(seen[0], wrapped, None, list(plain), 'the default prefix is "module."')
-    _stripped(seen[1], compiled, "_orig_mod.", ["fc.weight", "fc.bias"], "use the prefix argument")
+    _stripped(seen[0], wrapped, None, list(plain), both('the default prefix is "module."', '默认的前缀是 "module."'))
+    _stripped(
+        seen[1], compiled, "_orig_mod.", ["fc.weight", "fc.bias"], both("use the prefix argument", "请使用 prefix 参数")
+    )
 
 
 def test_strip_prefix_only_at_start(rng):
@@ -440,6 +560,10 @@ def test_strip_prefix_only_at_start(rng):
         state,
         None,
         ["encoder.module.weight", "submodule.x", "head.module.bias", "submodule.y", "model.mode"],
-        'a prefix is removed only at the start of a key: str.replace("module.", "") also cuts "submodule." and '
-        'inner ".module." parts, and str.lstrip("module.") strips any of those letters, not the word',
+        both(
+            'a prefix is removed only at the start of a key: str.replace("module.", "") also cuts "submodule." and '
+            'inner ".module." parts, and str.lstrip("module.") strips any of those letters, not the word',
+            '前缀只能从键的开头去掉：str.replace("module.", "") 还会切掉 "submodule." 和键中间的 ".module."，'
+            '而 str.lstrip("module.") 去掉的是这几个字母中的任意一个，而不是整个单词',
+        ),
     )
