@@ -18,14 +18,14 @@ import torch
 from grader.bilingual import Bilingual, Text, both, in_language, sentence
 from grader.observations import Opaque, Raised, observed_device
 
-__all__ = ["returned", "is_tensor", "shape", "dtype", "device", "requires_grad", "close", "matches"]
+__all__ = ["subject", "returned", "is_tensor", "shape", "dtype", "device", "requires_grad", "close", "matches"]
 
 
 THE_RESULT = both("the result", "结果")
 THE_CALL = both("the call", "这次调用")
 
 
-def _subject(name: Text) -> Bilingual:
+def subject(name: Text) -> Bilingual:
     """`name` as the subject of a Chinese sentence: a space after Latin text, none after Chinese."""
     chinese = in_language(name, "zh")
     spaced = chinese + " " if chinese and chinese[-1].isascii() else chinese
@@ -44,7 +44,7 @@ def returned(actual, name: Text = THE_CALL, why: Text = ""):
     """`actual` when the learner's call returned (`exercise.attempt`), else a failure naming what it raised."""
     if isinstance(actual, Raised):
         _fail(
-            both("{name} raised {error}", "{name}抛出了 {error}").format(name=_subject(name), error=actual.describe()),
+            both("{name} raised {error}", "{name}抛出了 {error}").format(name=subject(name), error=actual.describe()),
             why,
         )
     return actual
@@ -55,7 +55,7 @@ def is_tensor(actual, name: Text = THE_RESULT, why: Text = "") -> torch.Tensor:
     if not isinstance(actual, torch.Tensor):
         _fail(
             both("{name} should be a torch.Tensor, got {kind}", "{name}应该是 torch.Tensor，实际是 {kind}").format(
-                name=_subject(name), kind=_kind(actual)
+                name=subject(name), kind=_kind(actual)
             ),
             why,
         )
@@ -67,7 +67,7 @@ def shape(actual: torch.Tensor, expected, name: Text = THE_RESULT, why: Text = "
     if tuple(is_tensor(actual, name, why).shape) != expected:
         _fail(
             both("{name} should have shape {want}, got {got}", "{name}的形状应为 {want}，实际是 {got}").format(
-                name=_subject(name), want=expected, got=tuple(actual.shape)
+                name=subject(name), want=expected, got=tuple(actual.shape)
             ),
             why,
         )
@@ -77,7 +77,7 @@ def dtype(actual: torch.Tensor, expected: torch.dtype, name: Text = THE_RESULT, 
     if is_tensor(actual, name, why).dtype != expected:
         _fail(
             both("{name} should have dtype {want}, got {got}", "{name}的 dtype 应为 {want}，实际是 {got}").format(
-                name=_subject(name), want=expected, got=actual.dtype
+                name=subject(name), want=expected, got=actual.dtype
             ),
             why,
         )
@@ -91,7 +91,7 @@ def device(actual: torch.Tensor, expected, name: Text = THE_RESULT, why: Text = 
     if not same:
         _fail(
             both("{name} should be on device {want}, got {got}", "{name}应位于设备 {want} 上，实际在 {got} 上").format(
-                name=_subject(name), want=expected, got=got
+                name=subject(name), want=expected, got=got
             ),
             why,
         )
@@ -103,7 +103,7 @@ def requires_grad(actual: torch.Tensor, expected: bool = True, name: Text = THE_
             both(
                 "{name} should have requires_grad={want}, got {got}",
                 "{name}的 requires_grad 应为 {want}，实际是 {got}",
-            ).format(name=_subject(name), want=expected, got=actual.requires_grad),
+            ).format(name=subject(name), want=expected, got=actual.requires_grad),
             why,
         )
 
@@ -148,7 +148,7 @@ def close(
             both(
                 "{name} has the wrong values: {count} of {total} differ; at index {where} expected {want}, got {got}",
                 "{name}的数值不对：{total} 个中有 {count} 个不同；在下标 {where} 处应为 {want}，实际是 {got}",
-            ).format(name=_subject(name), count=count, total=ok.numel(), where=where, want=expected_text, got=got_text),
+            ).format(name=subject(name), count=count, total=ok.numel(), where=where, want=expected_text, got=got_text),
             why,
         )
 
