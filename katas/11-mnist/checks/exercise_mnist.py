@@ -3,6 +3,7 @@ what it did (items, batches, logits, weights, modes, predictions). It decides no
 judges, with its own copy of the data. The judge sends the data folder's path and the pixels of every
 image a check's own models need, so this half reads no data file itself."""
 
+import signal
 import time
 from pathlib import Path
 
@@ -273,19 +274,73 @@ class _TrainingWatch:
         self.solution.build_model = self.original
 
 
+class CpuBudgetSpent(BaseException):
+    """Raised into run() when the process has used its CPU budget. A BaseException, so neither
+    `attempt` nor a learner's `except Exception:` turns it into a result and trains on."""
+
+
+class _CpuBudget:
+    """Stops the code inside once this process has used `seconds` more of CPU time, all threads
+    together (ITIMER_PROF counts what time.process_time counts), instead of learning it at the end.
+    The timer repeats every second until the block ends, so a bare `except:` that swallows one stop
+    meets the next."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.armed = False
+
+    def _spent(self, signum, frame):
+        if self.armed:
+            raise CpuBudgetSpent
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGPROF, self._spent)
+        self.armed = True
+        signal.setitimer(signal.ITIMER_PROF, self.seconds, 1.0)
+        return self
+
+    def __exit__(self, *exc):
+        # A stop delivered here, before `armed` is off, reaches the caller as one inside the block would;
+        # the finally still turns the timer off, so no stop outlives the block.
+        try:
+            self.armed = False
+        finally:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous)
+
+
 _RUNS = {}
 
 
-def _run_once(solution, root, seed, tmp_path_factory):
-    """run() is the expensive part: the pipeline checks share one run per graded solution."""
+def _run_once(solution, inputs, tmp_path_factory):
+    """run() is the expensive part: the pipeline checks share one run per graded solution. The judge
+    sends the CPU budget; a run that passes it is stopped there (`stopped`), its models kept."""
+    root, seed = Path(inputs["root"]), inputs["seed"]
     key = (id(solution), seed)
     if key not in _RUNS:
         path = tmp_path_factory.mktemp("run") / "weights.pt"
         start = time.process_time()
+        stopped = False
         with _TrainingWatch(solution) as watch:
-            accuracy = attempt(solution.run, root, path, seed=seed)
-        _RUNS[key] = {"accuracy": accuracy, "path": path, "cpu": time.process_time() - start, "watch": watch}
+            try:
+                with _CpuBudget(inputs["cpu_budget"]):
+                    accuracy = attempt(solution.run, root, path, seed=seed)
+            except CpuBudgetSpent:
+                accuracy, stopped = None, True
+        _RUNS[key] = {
+            "accuracy": accuracy,
+            "path": path,
+            "cpu": time.process_time() - start,
+            "stopped": stopped,
+            "watch": watch,
+        }
     return _RUNS[key]
+
+
+def _budget(run):
+    """What the judge needs to tell a run stopped by the CPU budget: its CPU time and how far it trained."""
+    return {"stopped": run["stopped"], "cpu": run["cpu"], "training_images": run["watch"].training_images}
 
 
 def _predictions(model, images):
@@ -303,25 +358,24 @@ def _trained_model(run):
 
 @pytest.mark.timeout(240)
 def test_run_accuracy(solution, inputs, tmp_path_factory):
-    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
+    run = _run_once(solution, inputs, tmp_path_factory)
     model = _trained_model(run)
-    return {
+    return _budget(run) | {
         "accuracy": run["accuracy"],
-        "cpu": run["cpu"],
         "built": len(run["watch"].models),
+        # a stopped run's model too: the judge says how far it got
         "predictions": None if model is None else attempt(_predictions, model, _images(inputs)),
     }
 
 
 @pytest.mark.timeout(240)
 def test_run_trains_on_train_split(solution, inputs, tmp_path_factory):
-    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
+    run = _run_once(solution, inputs, tmp_path_factory)
     watch = run["watch"]
     probes = fingerprints(inputs["pixels"])
-    return {
+    return _budget(run) | {
         "accuracy": run["accuracy"],
         "built": len(watch.models),
-        "training_images": watch.training_images,
         "distinct": len(watch.keys),
         "trained": [row.tobytes() in watch.keys for row in probes],
     }
@@ -370,9 +424,9 @@ def _reloaded_logits(solution, state, images):
 
 @pytest.mark.timeout(240)
 def test_run_saves_weights(solution, inputs, tmp_path_factory):
-    run = _run_once(solution, Path(inputs["root"]), inputs["seed"], tmp_path_factory)
-    seen = {"accuracy": run["accuracy"], "file": run["path"].is_file()}
-    if isinstance(run["accuracy"], Raised) or not seen["file"]:
+    run = _run_once(solution, inputs, tmp_path_factory)
+    seen = _budget(run) | {"accuracy": run["accuracy"], "file": run["path"].is_file()}
+    if run["stopped"] or isinstance(run["accuracy"], Raised) or not seen["file"]:
         return seen
     state = attempt(torch.load, run["path"], weights_only=True)
     seen["state"] = state if isinstance(state, Raised) else type(state).__name__
