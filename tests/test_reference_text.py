@@ -43,6 +43,20 @@ def test_every_comment_of_the_reference_and_the_stub_has_its_chinese_line(kata: 
         )
 
 
+@pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
+def test_every_hint_and_careful_note_of_a_docstring_has_its_chinese_line(kata: Kata):
+    for path in _files(kata, kata.reference) + _files(kata, kata.stub):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node):
+                lines = [line.strip() for line in ast.get_docstring(node).splitlines()]
+                for english, chinese in (("Hint:", "提示："), ("Careful:", "注意：")):
+                    count = sum(line.startswith(english) for line in lines)
+                    assert count == sum(line.startswith(chinese) for line in lines), (
+                        f"{path}: {getattr(node, 'name', 'module')}'s docstring has {count} {english} line(s) "
+                        f"but not as many {chinese} lines"
+                    )
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("kata", KATAS, ids=lambda k: k.id)
 def test_a_reference_in_one_language_is_the_same_program_with_comments_in_that_language(kata: Kata, lang: str):
