@@ -491,7 +491,7 @@ CourseOption = typer.Option(
 @app.command()
 def batch(
     submissions: Path = typer.Argument(
-        ..., help="Folder with one entry per learner: a workspace folder or a .zip of one."
+        ..., metavar="SUBMISSIONS", help="Folder with one entry per learner: a workspace folder or a .zip of one."
     ),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (gradebook.sqlite, grades.csv, exports)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
@@ -573,7 +573,7 @@ def batch(
 
 @app.command()
 def merge(
-    outs: list[Path] = typer.Argument(..., metavar="OUT...", help="The shard outputs of `kata batch --shard`."),
+    outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
     out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -630,6 +630,7 @@ def import_submissions(
     ),
     download: Path = typer.Argument(
         ...,
+        metavar="DOWNLOAD",
         help="The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, or its folder.",
     ),
     out: Path = typer.Option(..., "-o", "--out", help="The submissions folder for `kata batch` (roster.csv inside)."),
