@@ -113,14 +113,14 @@ def _localise_rich_help(lang: str) -> None:
     rich_utils.ERRORS_PANEL_TITLE = say("help_error", lang)
     rich_utils.RICH_HELP = say("help_try", lang, command="[blue]'{command_path} {help_option}'[/]")
     rich_utils.ABORTED_TEXT = say("help_aborted", lang)
-    make_text = rich_utils._make_rich_text
-    if getattr(make_text, "folds", False):
+    make_text = getattr(rich_utils, "_make_rich_text", None)  # typer 0.29's name; older ones: cut as before
+    if make_text is None or getattr(make_text, "folds", False):
         return
 
-    def folding(**kwargs):
+    def folding(*args, **kwargs):
         # rich breaks a table cell's text at spaces only and cuts a longer word with …: Chinese has no
         # spaces, so a help text folds at the cell's edge instead
-        text = make_text(**kwargs)
+        text = make_text(*args, **kwargs)
         if isinstance(text, Text):
             text.overflow = "fold"
         return text

@@ -298,7 +298,7 @@ class _Renderer:
         if _QUOTE.match(line):
             return self.quote(lines, i, columns)
         if _ITEM.match(line):
-            return self.list(lines, i, columns)
+            return self.listing(lines, i, columns)
         if _INDENTED_CODE.match(line):
             end = i
             while end < len(lines) and (_INDENTED_CODE.match(lines[end]) or not lines[end].strip()):
@@ -350,7 +350,7 @@ class _Renderer:
             end += 1
         return end, ["│ " + row for row in self.blocks(inner, columns - 2)]
 
-    def list(self, lines: list[str], i: int, columns: int) -> tuple[int, list[str]]:
+    def listing(self, lines: list[str], i: int, columns: int) -> tuple[int, list[str]]:
         """A list: its items' bodies, each rendered as blocks beside its bullet or number."""
         first = _ITEM.match(lines[i])
         ordered = first[2][0].isdigit()
