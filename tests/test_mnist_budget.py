@@ -54,7 +54,8 @@ def test_a_run_past_its_budget_is_stopped_there(exercise, tmp_path_factory):
     start = time.process_time()
     run = _run(exercise, solution, tmp_path_factory)
     assert run["stopped"] and run["accuracy"] is None
-    assert BUDGET <= run["cpu"] < BUDGET + 1.5 and time.process_time() - start < BUDGET + 1.5
+    # the kernel's CPU timer counts in ticks: it may fire a little before process_time reads the budget
+    assert 0.9 * BUDGET <= run["cpu"] < BUDGET + 1.5 and time.process_time() - start < BUDGET + 1.5
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)  # the timer is off afterwards
     assert signal.getsignal(signal.SIGPROF) == previous
 
