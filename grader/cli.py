@@ -180,6 +180,11 @@ def _space(workspace: Optional[Path]) -> Workspace:
 @app.callback()
 def main(lang: Optional[str] = typer.Option(None, "--lang", help=_h("help_lang"))) -> None:
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
+    _set_language(lang)
+
+
+def _set_language(lang: Optional[str]) -> None:
+    """`--lang` as given (zh or en), else KATA_LANG, else the locale."""
     _Session.lang = detect_language(lang)
     if lang is not None and lang not in ("zh", "en"):
         raise KataError.of("bad_lang", lang=lang)
@@ -406,11 +411,16 @@ def reset(
 
 @app.command(help=_h("help_solution"))
 def solution(
-    kata_id: str = typer.Argument(..., metavar="ID"),
+    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=_h("help_solution_lang")),
 ) -> None:
     """Show the reference solution, once you have full points on the kata."""
+    from grader.reference_text import reference_source
+
+    if lang is not None:
+        _set_language(lang)
     kata = _kata(Catalog.load(katas), kata_id)
     space = _space(workspace)
     if not space.solved(kata):
@@ -420,12 +430,12 @@ def solution(
         raise typer.Exit(1)
     for name in kata.files:
         typer.echo(f"# ===== {name} =====")
-        typer.echo((kata.reference / name).read_text(encoding="utf-8"))
+        typer.echo(reference_source(kata, name, _Session.lang))
 
 
 @app.command()
 def verify(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="[ID]...", help="Kata ids (default: all)."),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help="Kata ids (default: all)."),
     katas: Optional[Path] = KatasOption,
     device: str = DeviceOption,
     mutants: bool = typer.Option(

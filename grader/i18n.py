@@ -267,6 +267,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Show the reference solution, once you have full points on the kata.",
         "zh": "在该练习拿到满分后显示参考答案。",
     },
+    "help_solution_lang": {
+        "en": "The language of the solution's comments: zh or en (default: that of `kata --lang`).",
+        "zh": "参考答案中注释的语言：zh 或 en（默认与 `kata --lang` 相同）。",
+    },
     "help_doctor": {
         "en": "Versions, devices, active sandbox protections and the workspace: paste it into a help request.",
         "zh": "版本、设备、生效的沙箱防护和工作区：求助时把它贴上。",

@@ -99,6 +99,12 @@ def test_learner_walkthrough(kata, learner: Path):
     assert "passed" in listed.stdout and f"{total}/{total}" in listed.stdout
     shown = kata("solution", "tensors")
     assert shown.returncode == 0 and "def flatten_transposed" in shown.stdout
+    # the reference's "why" comments in one language: the learner's, or the one --lang asks for
+    english_why = "# x.t() only swaps strides"
+    assert english_why in shown.stdout and "# x.t() 只交换步长（stride）" not in shown.stdout
+    for chinese in (kata("solution", "tensors", lang="zh"), kata("solution", "tensors", "--lang", "zh")):
+        assert chinese.returncode == 0 and "def flatten_transposed" in chinese.stdout
+        assert english_why not in chinese.stdout and "# x.t() 只交换步长（stride）" in chinese.stdout
 
 
 @pytest.mark.slow
