@@ -37,21 +37,21 @@ if TYPE_CHECKING:
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a bigger notebook (outputs included) is not read
 SETUP = 0  # the exercise number of the cell holding imports and helpers
-_EXERCISE = re.compile(r"^\s*(?:Exercise|练习)\s*(\d+)")
+_EXERCISE = re.compile(r"^\s*(?:Exercise|练习|第)\s*(\d+)")
 _MAGIC_LINE = re.compile(r"^\s*[%!]")
 
 TEXT = {
-    "exercise": {"en": "Exercise {n} · `{name}`", "zh": "练习 {n} · `{name}`"},
+    "exercise": {"en": "Exercise {n} · `{name}`", "zh": "第 {n} 小题 · `{name}`"},
     "setup_title": {"en": "Imports and given code", "zh": "导入与给定代码"},
     "setup_note": {
         "en": "Run this cell first. Cells marked as exercises are what gets graded; "
         "every other cell is yours to explore.",
-        "zh": "先运行这个单元格。标记为练习的单元格才会被评分；其他单元格都可以随意尝试。",
+        "zh": "先运行这个单元格。标记为小题的单元格才会被评分；其他单元格都可以随意尝试。",
     },
     "hint": {
         "en": "Stuck? `%kata hint` shows the next hint for the exercise of your first failing check "
         "(`kata hint {id}` in a terminal).",
-        "zh": "卡住了？运行 `%kata hint` 查看你第一个未通过的检查所在练习的下一条提示（终端中用 `kata hint {id}`）。",
+        "zh": "卡住了？运行 `%kata hint` 查看你第一个未通过的检查所在小题的下一条提示（终端中用 `kata hint {id}`）。",
     },
     "try": {"en": "# Try it here (not graded), e.g.:", "zh": "# 在这里试一试（不计分），例如："},
     "grade_title": {"en": "Grade", "zh": "评分"},

@@ -25,6 +25,7 @@ from typing import Iterator
 from grader.bilingual import untranslated
 from grader.catalog import Alternative, Kata, Mistake
 from grader.mutants import Mutant, kata_mutants
+from grader.reference_text import untranslated as untranslated_comments
 from grader.results import CLEAN, KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
@@ -125,6 +126,11 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
         for where in (kata.stub, kata.reference):
             if not (where / name).is_file():
                 problems.append(f"{where.name}/{name} is missing")
+                continue
+            problems.extend(
+                f"{where.name}/{name}:{comment.line}: the comment needs its Chinese line below it: # {comment.text[:60]}"
+                for comment in untranslated_comments((where / name).read_text(encoding="utf-8"))
+            )
     for check in worker.expected(kata):
         if check.title == check.id or check.title_zh == check.title:
             problems.append(f"{check.id}: needs a docstring with an English title line and a Chinese title line")

@@ -594,7 +594,7 @@ def _moved_to(model, where):
 
 def test_model_device(rng, device):
     """model_device reports where a model's parameters (or buffers) live
-    model_device 报告模型参数（或缓冲区）所在的设备"""
+    model_device 报告模型参数（或 buffer（缓冲区））所在的设备"""
     why = both(
         "ask the model (its first parameter, else its first buffer) instead of assuming where it is",
         "请直接询问模型：先看它的第一个参数，没有参数时再看第一个 buffer（缓冲区），不要想当然地认定它在哪里",

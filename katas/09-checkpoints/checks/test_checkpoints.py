@@ -116,7 +116,7 @@ def _file_holds(seen, call: str, wrote_what: Text):
 
 def test_save_weights_writes_state_dict(rng):
     """save_weights writes the state_dict (parameters and buffers) as plain tensors
-    save_weights 以普通张量保存 state_dict（参数与缓冲区）"""
+    save_weights 以普通张量保存 state_dict（参数与 buffer（缓冲区））"""
     # float64 as well: a save that casts is caught; the int64 batch counter of BatchNorm rides along
     cases = [{"dtype": dtype, "state": _state(rng, dtype)} for dtype in (torch.float32, torch.float64)]
     seen = yield cases
@@ -142,7 +142,7 @@ def test_save_weights_writes_state_dict(rng):
 
 def test_load_weights_round_trip(rng):
     """load_weights restores every parameter and buffer of a fresh model
-    load_weights 把每个参数和缓冲区恢复到一个新模型中"""
+    load_weights 把每个参数和 buffer 恢复到一个新模型中"""
     trained = _state(rng)
     sent = {"trained": trained, "fresh": _state(rng, trained=False), "x": torch.randn(5, 4, generator=rng)}
     seen = yield sent
