@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width, wrap
-from grader.results import NOT_STARTED, points_text
+from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import Limits
 from grader.workspace import Workspace, find_root, workspace_nearby
 
@@ -314,24 +314,30 @@ def grade(
 
 
 class _ProgressLine:
-    """One line on stderr, redrawn each second: which kata, how many of its checks, seconds so far."""
+    """One line on stderr, redrawn each second: which kata, how many of its checks, seconds so far, and
+    the last line the learner's code printed (a training loop's epoch and loss)."""
 
     def __init__(self, lang: str):
         self.lang, self.started = lang, time.monotonic()
         self.state: dict[str, object] = {}  # the kata, and how many of its checks have reported
+        self.printed = ""
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
-    def update(self, job, done: int, total: int) -> None:
+    def update(self, job, done: int, total: int, printed: str) -> None:
         with self.lock:
             self.state = {"id": job.kata.id, "done": done, "total": total}
+            self.printed = safe_text(printed).replace("\n", " ").strip()
         self._draw()
 
     def _draw(self) -> None:
         with self.lock:
             if self.state:
                 seconds = f"{time.monotonic() - self.started:.0f}"
-                sys.stderr.write(f"\r{say('grading_progress', self.lang, seconds=seconds, **self.state)}\033[K")
+                line = say("grading_progress", self.lang, seconds=seconds, **self.state)
+                if self.printed:
+                    line += f" · {self.printed}"
+                sys.stderr.write(f"\r{clip(line, terminal_columns() - 1)}\033[K")
                 sys.stderr.flush()
 
     def _tick(self) -> None:

@@ -30,7 +30,7 @@ def grade_workspace(
     on_progress: Progress | None = None,
 ) -> list[KataResult]:
     """One result per kata of `katas`, in that order; `announce` hears which katas run, before they do,
-    and `on_progress(job, checks_done, checks_total)` each check as it reports."""
+    and `on_progress(job, checks_done, checks_total, printed)` each check as it reports."""
     started = [k for k in katas if space.is_started(k)]
     graded_files = {k.id: fingerprint(space.folder(k), k.files) for k in started}
     if started and announce is not None:

@@ -203,7 +203,7 @@ def grade_many(
     on_progress: Progress | None = None,
 ) -> Iterator[tuple[Job, KataResult]]:
     """Grade every job on the worker; jobs whose files are missing never start a child.
-    `on_progress(job, checks_done, checks_total)` hears each job's checks as they report."""
+    `on_progress(job, checks_done, checks_total, printed)` hears each job's checks as they report."""
     protections = sandbox.protections()  # asked here, in the parent, for the jobs it starts
     runnable = []
     for job in jobs:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # imported when first needed: the zygote starts before this p
 
 __all__ = ["ExpectedCheck", "Job", "JobOutcome", "Worker"]
 
-Progress = Callable[[Job, int, int], None]
+# (job, checks reported, checks in all, the last line its code printed or "")
+Progress = Callable[[Job, int, int, str], None]
 _ZYGOTE_GONE = "the grading process stopped unexpectedly; nothing was graded from here on (see `kata doctor`)"
 
 
@@ -155,7 +156,8 @@ class Worker:
 
     def run_jobs(self, jobs: Iterable[Job], on_progress: Progress | None = None) -> Iterator[JobOutcome]:
         """Grade jobs; yields each outcome, judged, as its child finishes (order not guaranteed).
-        `on_progress(job, checks_done, checks_total)` hears each job's checks as they report."""
+        `on_progress(job, checks_done, checks_total, printed)` hears each job's checks as they report, and
+        the last line its code printed."""
         from grader.observations import encode
 
         self.judges  # noqa: B018 - loads them
@@ -175,7 +177,8 @@ class Worker:
                     self._send(("inputs", key, (json.dumps(encode(judgement.inputs)) + "\n").encode()))
                 elif kind == "progress" and on_progress is not None and in_flight[key][1] is not None:
                     job, judgement = in_flight[key]
-                    on_progress(job, payload, len(judgement.inputs))
+                    done, printed = payload
+                    on_progress(job, done, len(judgement.inputs), printed)
                 elif kind == "outcome":
                     _, judgement = in_flight.pop(key)
                     payload.records = _judged(payload.records, judgement)

@@ -50,6 +50,8 @@ _WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are
 _DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
+PRINTED_LINE_BYTES = 400  # of the learner's last printed line, for the progress line
+PRINTED_LINE_INTERVAL = 0.5  # seconds between two progress messages about printed lines
 _FREE_DISK_FACTOR = 2  # free space wanted before a job starts, in disk budgets
 
 
@@ -135,6 +137,9 @@ class _Running:
     inputs: bytearray = field(default_factory=bytearray)  # what is still to be written to control_fd
     checks_reported: int = 0
     output: _OutputKept = field(default_factory=_OutputKept)
+    unfinished_line: bytes = b""  # what the learner's code printed after its last line end
+    last_line: str = ""  # the last whole line it printed, for the progress line
+    last_line_sent: float = 0.0
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
     exited_at: float | None = None
@@ -355,14 +360,28 @@ class Supervisor:
                 self._report_progress(run)
             else:
                 run.output.add(chunk, run.job.limits.output_kb * 1024)
+                self._note_printed(run, chunk)
         return True
+
+    def _note_printed(self, run: _Running, chunk: bytes) -> None:
+        """The last line the learner's code printed (an epoch's loss...), passed on at most twice a second."""
+        text = run.unfinished_line + chunk
+        *whole, run.unfinished_line = text.split(b"\n")
+        run.unfinished_line = run.unfinished_line[-PRINTED_LINE_BYTES:]
+        line = next((w for w in reversed(whole) if w.strip()), b"")
+        if line:
+            run.last_line = line[-PRINTED_LINE_BYTES:].decode("utf-8", errors="replace").strip()
+        now = time.monotonic()
+        if run.last_line and now - run.last_line_sent >= PRINTED_LINE_INTERVAL:
+            run.last_line_sent = now
+            self.connection.send(("progress", run.key, (run.checks_reported, run.last_line)))
 
     def _report_progress(self, run: _Running) -> None:
         """How many checks of the job have reported, each time that number grows."""
         done = sum(isinstance(e, (CheckReport, Observed)) for e in run.channel.records)
         if done > run.checks_reported:
             run.checks_reported = done
-            self.connection.send(("progress", run.key, done))
+            self.connection.send(("progress", run.key, (done, run.last_line)))
 
     def _finished(self, run: _Running) -> bool:
         now = time.monotonic()

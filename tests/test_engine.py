@@ -168,8 +168,19 @@ def test_progress_hears_each_check_as_it_reports(worker, tensors):
 
     heard = []
     [(_, result)] = grade_many(
-        worker, [Job(tensors, tensors.reference)], lambda job, done, total: heard.append((done, total))
+        worker, [Job(tensors, tensors.reference)], lambda job, done, total, printed: heard.append((done, total))
     )
     total = len(result.checks)
     done = [d for d, _ in heard]  # records read together are heard together
-    assert done == sorted(set(done)) and done[-1] == total and {t for _, t in heard} == {total}
+    assert done == sorted(done) and done[-1] == total and {t for _, t in heard} == {total}
+
+
+def test_progress_passes_on_the_last_line_the_learners_code_printed(worker, tensors, make_submission):
+    from grader.runner import grade_many
+
+    folder = make_submission(
+        'def positive_mask(x):\n    print("epoch 1: loss 0.9")\n    print("epoch 2: loss 0.4\\n\\n")\n    return x > 0'
+    )
+    heard = []
+    list(grade_many(worker, [Job(tensors, folder)], lambda job, done, total, printed: heard.append(printed)))
+    assert "epoch 2: loss 0.4" in heard and all(p in ("", "epoch 1: loss 0.9", "epoch 2: loss 0.4") for p in heard)
