@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 SCHEMA_VERSION = 1
 
@@ -124,8 +124,14 @@ class KataResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "KataResult":
-        fields = {k: v for k, v in data.items() if k not in ("points", "max_points", "checks")}
-        return cls(checks=[CheckResult(**c) for c in data["checks"]], **fields)
+        """A result as `to_dict` wrote it; fields this version does not know (a later one's additions)
+        are left out, fields it added since have their defaults."""
+        return cls(**_known(cls, data, checks=[CheckResult(**_known(CheckResult, c)) for c in data["checks"]]))
+
+
+def _known(kind: type, data: dict, **replacing: object) -> dict:
+    names = {f.name for f in fields(kind)}
+    return {**{k: v for k, v in data.items() if k in names}, **replacing}
 
 
 @dataclass

@@ -104,3 +104,19 @@ def test_the_scorecard_shows_what_a_check_measured_in_the_learners_language():
     english, chinese = (render([result], Catalog.load(), lang) for lang in ("en", "zh"))
     assert "mnist measured: test accuracy 50.0%" in english and "    too low" in english
     assert "mnist 测得：测试准确率 50.0%" in chinese and "    太低" in chinese
+
+
+def test_results_written_before_or_after_these_fields_still_load():
+    from grader.results import KataResult
+
+    check = CheckResult(
+        "c", "t", "t", 0, 1, "failed", "too big", 0.5, "太大", [{"en": "x", "zh": "x", "value": 1.0, "text": "1"}]
+    )
+    data = KataResult("k", 1, "failed", "1 of 1 checks failed", [check], "cpu", "2.13").to_dict()
+    assert KataResult.from_dict(data).checks == [check]
+    older = {**data, "checks": [{k: v for k, v in data["checks"][0].items() if k not in ("message_zh", "figures")}]}
+    assert (
+        KataResult.from_dict(older).checks[0].message_zh == "" and KataResult.from_dict(older).checks[0].figures == []
+    )
+    later = {**data, "graded_by": "a later version", "checks": [{**data["checks"][0], "hint_level": 2}]}
+    assert KataResult.from_dict(later) == KataResult.from_dict(data)
