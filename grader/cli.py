@@ -303,7 +303,7 @@ def grade(
             announce,
             progress.update if sys.stderr.isatty() else None,
         )
-    typer.echo(render(results, catalog, lang, verbose=verbose))
+    typer.echo(render(results, catalog, lang, verbose=verbose, fit_terminal=sys.stdout.isatty()))
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
         typer.echo(say("next_kata", lang, id=following.id))
@@ -760,7 +760,7 @@ def watch(
                 if sys.stdout.isatty() and not after_message:
                     watching.clear_screen()
                 after_message = False
-                typer.echo(render([update], catalog, _Session.lang))
+                typer.echo(render([update], catalog, _Session.lang, fit_terminal=sys.stdout.isatty()))
                 typer.echo(session.footer(keys))
     except KeyboardInterrupt:
         pass

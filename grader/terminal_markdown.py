@@ -205,6 +205,12 @@ def wrap(cells: Line, columns: int) -> list[Line]:
     return lines
 
 
+def fold(text: str, columns: int) -> list[str]:
+    """Plain `text` (no markup) broken into lines of at most `columns` terminal columns, at spaces and
+    between Chinese characters, as a paragraph is."""
+    return ["".join(c.char for c in line) for line in wrap(_cells(text, Style.PLAIN), max(columns, 20))]
+
+
 def _line_width(line: Line) -> int:
     return sum(width(c.char) for c in line)
 

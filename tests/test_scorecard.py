@@ -1,0 +1,44 @@
+"""The scorecard in a terminal: long lines are broken to its width under their own indentation, in
+English and in Chinese, and nothing of the message is lost; in a pipe, lines stay whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.catalog import Catalog
+from grader.i18n import width
+from grader.results import CheckResult, KataResult
+from grader.scorecard import render
+
+ENGLISH = (
+    "linear_forward(x (4, 3), w (5, 3), b (5,), torch.float32) has the wrong values: 20 of 20 differ; at "
+    "index (0, 0) expected 1.25, got -0.5. The product is x @ w.T, then add b (it broadcasts over the rows)"
+)
+CHINESE = (
+    "linear_forward(x (4, 3), w (5, 3), b (5,), torch.float32) 的数值不对：20 个中有 20 个不同；在下标 (0, 0) "
+    "处应为 1.25，实际是 -0.5。先算 x @ w.T，再加上 b（它会沿着每一行广播），不要原地修改输入张量"
+)
+
+
+@pytest.fixture
+def failing() -> KataResult:
+    check = CheckResult("test_linear_forward", "t", "线性层", 0, 2, "failed", ENGLISH, 0.1, CHINESE)
+    return KataResult("tensors", 1, "failed", "1 of 1 checks failed", [check], "cpu", "2.13")
+
+
+@pytest.mark.parametrize("lang, message", [("en", ENGLISH), ("zh", CHINESE)])
+def test_a_terminal_gets_lines_that_fit_under_their_indentation(failing, monkeypatch, lang: str, message: str):
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = render([failing], Catalog.load(), lang, fit_terminal=True).splitlines()
+    assert max(width(line) for line in lines) <= 60
+    start = next(i for i, line in enumerate(lines) if line.startswith("    "))
+    shown = [line for line in lines[start:] if line.startswith("    ")]
+    assert len(shown) >= 3
+    separator = " " if lang == "en" else ""
+    joined = separator.join(line[4:] for line in shown)
+    assert joined.replace(" ", "") == message.replace(" ", "")
+
+
+def test_a_pipe_gets_each_message_line_whole(failing, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert f"    {ENGLISH}" in render([failing], Catalog.load(), "en").splitlines()
