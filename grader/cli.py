@@ -17,6 +17,7 @@ from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width, wrap
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import Limits
+from grader.terminal_markdown import fitting_columns
 from grader.workspace import Workspace, find_root, workspace_nearby
 
 _LIMITS = Limits()  # the defaults of --memory and --disk
@@ -303,7 +304,7 @@ def grade(
             announce,
             progress.update if sys.stderr.isatty() else None,
         )
-    typer.echo(render(results, catalog, lang, verbose=verbose, fit_terminal=sys.stdout.isatty()))
+    typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout)))
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
         typer.echo(say("next_kata", lang, id=following.id))
@@ -373,20 +374,17 @@ def hint(
         if not shown:
             typer.echo(say("no_hints_seen", lang, id=kata.id))
         for seen in shown:
-            typer.echo(seen.heading(kata.id, lang))
-            typer.echo(f"  {seen.text}")
+            typer.echo(seen.shown(kata.id, lang, fitting_columns(sys.stdout)))
         return
     if number is not None:
         again = space.hint_again(kata, lang, number)
         if again is None:
             typer.echo(say("no_hint_yet", lang, n=number, id=kata.id), err=True)
             raise typer.Exit(1)
-        typer.echo(again.heading(kata.id, lang))
-        typer.echo(f"  {again.text}")
+        typer.echo(again.shown(kata.id, lang, fitting_columns(sys.stdout)))
         return
     shown = space.next_hint(kata, lang)
-    typer.echo(shown.heading(kata.id, lang))
-    typer.echo(f"  {shown.text}")
+    typer.echo(shown.shown(kata.id, lang, fitting_columns(sys.stdout)))
     if shown.number == shown.total:
         typer.echo(say("no_more_hints", lang))
 
@@ -760,7 +758,7 @@ def watch(
                 if sys.stdout.isatty() and not after_message:
                     watching.clear_screen()
                 after_message = False
-                typer.echo(render([update], catalog, _Session.lang, fit_terminal=sys.stdout.isatty()))
+                typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout)))
                 typer.echo(session.footer(keys))
     except KeyboardInterrupt:
         pass

@@ -1,6 +1,6 @@
 """The terminal scorecard: one row per kata, then each unfinished kata's first failing check (with
-`verbose`, every check with ✓/✗ and its points). With `fit_terminal`, a long line is broken to
-the terminal's width under its own indentation, instead of where the terminal would cut it.
+`verbose`, every check with ✓/✗ and its points). Given `columns` (a terminal's width), a long line
+is broken there under its own indentation, instead of wherever the terminal would cut it.
 
 Text from the learner's code (messages, printed output) is shown through `safe_text`, so it cannot
 move the cursor, recolour or reorder the terminal. The engine's own messages are English in a
@@ -12,8 +12,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from grader.catalog import Catalog
-from grader.i18n import clip, pick, say, status_word, terminal_columns, translate, width
-from grader.terminal_markdown import fold
+from grader.i18n import clip, pick, say, status_word, terminal_columns, translate
+from grader.terminal_markdown import indented
 from grader.results import JOB_FAILURES, PASSED, SKIPPED, CheckResult, KataResult, points_text, safe_text
 
 OUTPUT_LINES = 10
@@ -23,13 +23,6 @@ _MARKS = {PASSED: "✓", SKIPPED: "–"}
 
 def _message(text: str, lang: str) -> list[str]:
     return translate(safe_text(text), lang).splitlines()[:MESSAGE_LINES]
-
-
-def _indented(lines: list[str], indent: str, columns: int | None) -> list[str]:
-    """Each line after `indent`; with `columns`, folded to fit, its continuations indented alike."""
-    if columns is None:
-        return [indent + line for line in lines]
-    return [indent + part for line in lines for part in fold(line, columns - width(indent))]
 
 
 def measured_line(result: KataResult, lang: str) -> str | None:
@@ -45,10 +38,9 @@ def _check_line(check: CheckResult, lang: str, columns: int) -> str:
 
 
 def render(
-    results: list[KataResult], catalog: Catalog, lang: str, verbose: bool = False, fit_terminal: bool = False
+    results: list[KataResult], catalog: Catalog, lang: str, verbose: bool = False, columns: int | None = None
 ) -> str:
-    columns = terminal_columns()
-    folded = columns if fit_terminal else None
+    folded, columns = columns, columns or terminal_columns()
     rows = [
         [
             r.kata,
@@ -65,7 +57,7 @@ def render(
     headers = [say(k, lang) for k in ("kata", "checks", "points", "status", "time")]
     lines = [tabulate(rows, headers=headers, tablefmt="simple")]
     measured = [line for line in (measured_line(r, lang) for r in results) if line]
-    lines.extend(_indented(measured, "", folded) if fit_terminal else [clip(line, columns) for line in measured])
+    lines.extend(indented(measured, "", folded) if folded else [clip(line, columns) for line in measured])
     for result in results:
         kata = catalog.get(result.kata)
         if verbose:
@@ -83,14 +75,14 @@ def render(
             word=status_word(result.status, lang),
             why=say("status_" + result.status, lang),
         )
-        lines.extend(_indented([status], "", folded))
+        lines.extend(indented([status], "", folded))
         failing = result.first_failure()
         if result.status_message and (failing is None or result.status in JOB_FAILURES):  # say why first
-            lines.extend(_indented(_message(result.status_message, lang), "  ", folded))
+            lines.extend(indented(_message(result.status_message, lang), "  ", folded))
         if failing is not None:
-            lines.extend(_indented([say("first_failure", lang) + failing.localized_title(lang)], "  ", folded))
+            lines.extend(indented([say("first_failure", lang) + failing.localized_title(lang)], "  ", folded))
             message = safe_text(failing.localized_message(lang)).splitlines()[:MESSAGE_LINES]
-            lines.extend(_indented(message, "    ", folded))
+            lines.extend(indented(message, "    ", folded))
         printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")

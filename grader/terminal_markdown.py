@@ -211,6 +211,19 @@ def fold(text: str, columns: int) -> list[str]:
     return ["".join(c.char for c in line) for line in wrap(_cells(text, Style.PLAIN), max(columns, 20))]
 
 
+def indented(lines: list[str], indent: str, columns: int | None) -> list[str]:
+    """Each line after `indent`; with `columns` (a terminal's width), folded to fit, its continuations
+    indented alike; without, whole (a pipe keeps each line for whoever reads it)."""
+    if columns is None:
+        return [indent + line for line in lines]
+    return [indent + part for line in lines for part in fold(line, columns - width(indent))]
+
+
+def fitting_columns(stream: TextIO) -> int | None:
+    """The width to fold text to on `stream`: the terminal's, or None where it is not a terminal."""
+    return terminal_columns() if stream.isatty() else None
+
+
 def _line_width(line: Line) -> int:
     return sum(width(c.char) for c in line)
 

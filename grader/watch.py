@@ -27,6 +27,7 @@ from grader.grading import grade_workspace
 from grader.i18n import say
 from grader.results import KataResult
 from grader.sandbox import Limits
+from grader.terminal_markdown import fitting_columns
 from grader.worker import Worker
 from grader.workspace import Workspace
 
@@ -91,7 +92,7 @@ class WatchSession:
 
     def hint(self) -> str:
         hint = self.space.next_hint(self.kata, self.lang)
-        return f"{hint.heading(self.kata.id, self.lang)}\n  {hint.text}"
+        return hint.shown(self.kata.id, self.lang, fitting_columns(sys.stdout))
 
     def advance(self) -> str:
         """Move to the next kata once this one is at full points; says what happened."""

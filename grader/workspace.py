@@ -87,6 +87,12 @@ class Hint:
             return say("hint", lang, n=self.number, total=self.total, id=kata_id)
         return say("hint_for", lang, n=self.number, total=self.total, id=kata_id, exercise=self.exercise)
 
+    def shown(self, kata_id: str, lang: str, columns: int | None) -> str:
+        """The heading, then the hint indented (folded to `columns`, a terminal's width, when given)."""
+        from grader.terminal_markdown import indented
+
+        return "\n".join([self.heading(kata_id, lang), *indented([self.text], "  ", columns)])
+
 
 class Workspace:
     def __init__(self, root: Path):

@@ -27,9 +27,8 @@ def failing() -> KataResult:
 
 
 @pytest.mark.parametrize("lang, message", [("en", ENGLISH), ("zh", CHINESE)])
-def test_a_terminal_gets_lines_that_fit_under_their_indentation(failing, monkeypatch, lang: str, message: str):
-    monkeypatch.setenv("COLUMNS", "60")
-    lines = render([failing], Catalog.load(), lang, fit_terminal=True).splitlines()
+def test_a_terminal_gets_lines_that_fit_under_their_indentation(failing, lang: str, message: str):
+    lines = render([failing], Catalog.load(), lang, columns=60).splitlines()
     assert max(width(line) for line in lines) <= 60
     start = next(i for i, line in enumerate(lines) if line.startswith("    "))
     shown = [line for line in lines[start:] if line.startswith("    ")]
@@ -42,3 +41,14 @@ def test_a_terminal_gets_lines_that_fit_under_their_indentation(failing, monkeyp
 def test_a_pipe_gets_each_message_line_whole(failing, monkeypatch):
     monkeypatch.setenv("COLUMNS", "60")
     assert f"    {ENGLISH}" in render([failing], Catalog.load(), "en").splitlines()
+
+
+def test_a_hint_folds_under_its_heading_on_a_terminal_and_stays_whole_in_a_pipe():
+    from grader.workspace import Hint
+
+    hint = Hint(1, 3, CHINESE, 3)
+    folded = hint.shown("tensors", "zh", 40).splitlines()
+    assert folded[0] == "tensors 第 3 小题的提示 1/3："
+    assert all(line.startswith("  ") and width(line) <= 40 for line in folded[1:]) and len(folded) > 3
+    assert "".join(line[2:] for line in folded[1:]).replace(" ", "") == CHINESE.replace(" ", "")
+    assert hint.shown("tensors", "zh", None).splitlines()[1] == f"  {CHINESE}"
