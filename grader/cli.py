@@ -14,10 +14,10 @@ from typer.core import TyperGroup
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width, wrap
+from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import Limits
-from grader.terminal_markdown import fitting_columns
+from grader.terminal_markdown import fitting_columns, fold
 from grader.workspace import Workspace, find_root, workspace_nearby
 
 _LIMITS = Limits()  # the defaults of --memory and --disk
@@ -719,7 +719,8 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     # long labels (the protections) wrap at a third of the terminal; the values take the rest
     label_room = min(max(width(label) for label, _ in rows), max(16, terminal_columns() // 3))
     room = max(20, terminal_columns() - label_room - 3)
-    typer.echo(tabulate([(wrap(label, label_room), wrap(value, room)) for label, value in rows], tablefmt="simple"))
+    folded = [("\n".join(fold(label, label_room)), "\n".join(fold(value, room))) for label, value in rows]
+    typer.echo(tabulate(folded, tablefmt="simple"))
 
 
 @app.command(help=_h("help_watch"))

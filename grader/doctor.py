@@ -9,7 +9,8 @@ import platform
 import sys
 from pathlib import Path
 
-from grader.i18n import say
+from grader.i18n import pick, say, status_word, translate
+from grader.results import KataResult
 from grader.workspace import find_root
 
 PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout", "typer", "tabulate", "watchfiles", "wcwidth")
@@ -31,39 +32,58 @@ def _device_rows(lang: str) -> list[tuple[str, str]]:
     rows = []
     for name in present:
         rows.append((say("doctor_device", lang, name=name), devices.describe(name)))
-        rows.append((say("doctor_probe", lang, name=name), probes.get(name, "FAILED: no result")))
-    rows.append((say("doctor_accelerator_api", lang), "yes" if devices.accelerator_api() else "no (older torch)"))
+        rows.append((say("doctor_probe", lang, name=name), _probe_text(probes.get(name), lang)))
+    api = "doctor_yes" if devices.accelerator_api() else "doctor_older_torch"
+    rows.append((say("doctor_accelerator_api", lang), say(api, lang)))
     rows.append((say("doctor_auto", lang), devices.resolve("auto")))
     return rows
+
+
+def _probe_text(result: KataResult | None, lang: str) -> str:
+    """ok and how long it took, or FAILED and why, in the learner's language."""
+    if result is None:
+        return say("doctor_probe_failed", lang, why=say("no_result", lang))
+    if result.full_marks:
+        return say("doctor_probe_ok", lang, seconds=f"{result.duration:.1f}")
+    failing = result.first_failure()
+    why = failing.localized_message(lang) if failing else translate(result.status_message, lang)
+    why = say("doctor_probe_status", lang, status=status_word(result.status, lang), why=why)
+    return say("doctor_probe_failed", lang, why=why)
 
 
 def _protection_rows(lang: str) -> list[tuple[str, str]]:
     from grader import sandbox
 
-    fork = "fork from a warm worker" if sys.platform.startswith("linux") else "fresh spawned process per job"
+    isolation = "doctor_isolation_fork" if sys.platform.startswith("linux") else "doctor_isolation_spawn"
     rows = [
-        (say("doctor_isolation", lang), f"one child per job ({fork}), killed as a process group at the deadline"),
-        (
-            say("doctor_rlimits", lang),
-            "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)"
-            if hasattr(os, "setsid")
-            else "none",
-        ),
+        (say("doctor_isolation", lang), say(isolation, lang)),
+        (say("doctor_rlimits", lang), say("doctor_rlimits_set" if hasattr(os, "setsid") else "doctor_none", lang)),
     ]
     rows += [
-        (say("doctor_protection", lang, name=name), "active" if on else "not active")
+        (
+            say("doctor_protection", lang, name=pick({"en": name, "zh": PROTECTIONS_ZH.get(name, "")}, lang)),
+            say("doctor_active" if on else "doctor_not_active", lang),
+        )
         for name, on in sandbox.protections().items()
     ]
     if sandbox.DROPS_PRIVILEGES and not sandbox.PYTHON_READABLE:
-        rows.append(
-            (
-                say("doctor_install", lang),
-                "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH"
-                + (" (its reads still confined by Landlock)" if sandbox.LANDLOCK else " and CAN READ ANY FILE")
-                + "; fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path",
-            )
-        )
+        confined = "doctor_install_confined" if sandbox.LANDLOCK else "doctor_install_unconfined"
+        rows.append((say("doctor_install", lang), say(confined, lang)))
     return rows
+
+
+# sandbox.protections()'s names are identifiers kept in every result (English); this is how a Chinese
+# learner reads them.
+PROTECTIONS_ZH: dict[str, str] = {
+    "separate process per job, all its processes killed afterwards": "每个作业一个独立进程，结束后杀掉它的所有进程",
+    "memory and disk counted over all of the job's processes": "内存和磁盘用量按作业的全部进程合计",
+    "throwaway user per job": "每个作业一个临时用户",
+    "process cap (fork and thread bombs)": "进程数上限（防 fork 炸弹和线程炸弹）",
+    "no network": "禁止联网",
+    "shared memory (/dev/shm) private to the job and size-capped": "共享内存（/dev/shm）为作业私有且有大小上限",
+    "no signals to other processes": "不能向其他进程发信号",
+    "reads and writes limited to the job folder and the Python install": "读写仅限作业文件夹和 Python 安装目录",
+}
 
 
 def report(workspace: Path | None, lang: str = "en") -> list[tuple[str, str]]:
@@ -77,6 +97,9 @@ def report(workspace: Path | None, lang: str = "en") -> list[tuple[str, str]]:
     rows += _protection_rows(lang)
     root = find_root(workspace)
     rows.append(
-        (say("doctor_workspace", lang), f"{root}" + ("" if (root / ".kata").is_dir() else " (not created yet)"))
+        (
+            say("doctor_workspace", lang),
+            f"{root}" + ("" if (root / ".kata").is_dir() else say("doctor_not_created", lang)),
+        )
     )
     return rows

@@ -331,6 +331,39 @@ PHRASES: dict[str, dict[str, str]] = {
     "doctor_protection": {"en": "protection: {name}", "zh": "防护：{name}"},
     "doctor_install": {"en": "python install", "zh": "Python 安装位置"},
     "doctor_workspace": {"en": "workspace", "zh": "工作区"},
+    "doctor_not_created": {"en": " (not created yet)", "zh": "（尚未创建）"},
+    "doctor_probe_ok": {"en": "ok ({seconds} s)", "zh": "正常（{seconds} 秒）"},
+    "doctor_probe_failed": {"en": "FAILED: {why}", "zh": "失败：{why}"},
+    "doctor_probe_status": {"en": "{status}, {why}", "zh": "{status}，{why}"},
+    "doctor_yes": {"en": "yes", "zh": "有"},
+    "doctor_older_torch": {"en": "no (older torch)", "zh": "没有（torch 版本较旧）"},
+    "doctor_none": {"en": "none", "zh": "无"},
+    "doctor_active": {"en": "active", "zh": "已生效"},
+    "doctor_not_active": {"en": "not active", "zh": "未生效"},
+    "doctor_isolation_fork": {
+        "en": "one child per job (fork from a warm worker), killed as a process group at the deadline",
+        "zh": "每个作业一个子进程（从预热好的工作进程 fork 出来），到时限后整个进程组被杀掉",
+    },
+    "doctor_isolation_spawn": {
+        "en": "one child per job (fresh spawned process per job), killed as a process group at the deadline",
+        "zh": "每个作业一个子进程（每个作业新启动一个进程），到时限后整个进程组被杀掉",
+    },
+    "doctor_rlimits_set": {
+        "en": "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)",
+        "zh": "CPU 秒数、文件大小、不生成 core dump（不限制地址空间：那会让 CUDA 无法工作）",
+    },
+    "doctor_install_confined": {
+        "en": "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH (its reads still "
+        "confined by Landlock); fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path",
+        "zh": "其他用户无法读取，所以每个作业的 uid 保留了 CAP_DAC_READ_SEARCH（它的读取仍受 Landlock 限制）；"
+        "解决办法：安装到所有人可读的文件夹（例如 /opt/venv），或对其路径执行 chmod o+rx",
+    },
+    "doctor_install_unconfined": {
+        "en": "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH and CAN READ ANY FILE; "
+        "fix: install into a world-readable folder (e.g. /opt/venv) or chmod o+rx its path",
+        "zh": "其他用户无法读取，所以每个作业的 uid 保留了 CAP_DAC_READ_SEARCH，可以读取任何文件；"
+        "解决办法：安装到所有人可读的文件夹（例如 /opt/venv），或对其路径执行 chmod o+rx",
+    },
 }
 
 # Engine phrases `translate` knows, most specific first; the slots they fill are translated in turn.
@@ -454,24 +487,6 @@ def clip(text: str, columns: int) -> str:
             break
         out, used = out + char, used + char_width
     return out + "…"
-
-
-def wrap(text: str, columns: int) -> str:
-    """`text` broken into lines of at most `columns` terminal columns, at spaces where it can."""
-    lines, line = [], ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if width(candidate) <= columns:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while width(word) > columns:  # a word (or a run of CJK) wider than a line: cut it
-            chunk = clip(word, columns + 1)[:-1] or word[0]
-            lines.append(chunk)
-            word = word[len(chunk) :]
-        line = word
-    return "\n".join([*lines, line])
 
 
 def terminal_columns() -> int:

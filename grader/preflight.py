@@ -64,12 +64,9 @@ def probe_kata() -> Kata:
     return load_kata(_PROBE / "katas" / "00-probe", _PROBE / "reference")
 
 
-def probe(device_names: list[str], limits: Limits | None = None) -> dict[str, str]:
-    """For each device: 'ok (0.4 s)' or why a job could not compute there."""
+def probe(device_names: list[str], limits: Limits | None = None) -> dict[str, KataResult]:
+    """For each device, the result of a job under the real limits that computes there (full marks: ok)."""
     kata = probe_kata()
     worker = Worker([kata], parallel=1)
     jobs = [Job(kata, kata.reference, name, limits or Limits()) for name in device_names]
-    answers = {}
-    for job, result in grade_many(worker, jobs):
-        answers[job.device] = f"ok ({result.duration:.1f} s)" if result.full_marks else f"FAILED: {_explain(result)}"
-    return answers
+    return {job.device: result for job, result in grade_many(worker, jobs)}

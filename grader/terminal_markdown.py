@@ -208,7 +208,7 @@ def wrap(cells: Line, columns: int) -> list[Line]:
 def fold(text: str, columns: int) -> list[str]:
     """Plain `text` (no markup) broken into lines of at most `columns` terminal columns, at spaces and
     between Chinese characters, as a paragraph is."""
-    return ["".join(c.char for c in line) for line in wrap(_cells(text, Style.PLAIN), max(columns, 20))]
+    return ["".join(c.char for c in line) for line in wrap(_cells(text, Style.PLAIN), max(columns, 8))]
 
 
 def indented(lines: list[str], indent: str, columns: int | None) -> list[str]:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import doctor, preflight
+from grader import doctor, preflight, sandbox
+from grader.bilingual import untranslated
 from grader.i18n import say
+from grader.results import CRASHED, PASSED, CheckResult, KataResult
 
 
 def _rows(text: str) -> dict[str, str]:
@@ -58,25 +60,43 @@ def test_doctor_runs_and_the_cpu_probe_computes(run_doctor):
     assert any(label.startswith("protection: ") for label in rows)
 
 
+def _probed(status: str, message: str = "") -> KataResult:
+    """The probe kata's result on one device, as `preflight.probe` gives it."""
+    check = CheckResult("test_device_computes", "t", "t", 1.0 if status == PASSED else 0.0, 1.0, status, message)
+    return KataResult("probe", 1, status, message, [check], "cpu", "2.13", duration=0.1)
+
+
 def test_doctor_speaks_chinese_and_sees_a_workspace(monkeypatch, tmp_path: Path):
-    monkeypatch.setattr(preflight, "probe", lambda names: {n: "ok (0.1 s)" for n in names})
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
     (tmp_path / ".kata").mkdir()
     rows = dict(doctor.report(tmp_path, "zh"))
-    assert rows[say("doctor_probe", "zh", name="cpu")] == "ok (0.1 s)"
+    assert rows[say("doctor_probe", "zh", name="cpu")] == "正常（0.1 秒）"
     assert rows[say("doctor_workspace", "zh")] == str(tmp_path.resolve())
+    assert not any(
+        untranslated(f"{label} {value}") for label, value in rows.items() if "protection" in label or "防护" in label
+    )
+    shown = [value for label, value in rows.items() if label.startswith("防护：")]
+    assert shown and set(shown) <= {"已生效", "未生效"}
+    assert all(name in doctor.PROTECTIONS_ZH for name in sandbox.protections())
 
 
 def test_a_probe_that_fails_or_gives_no_answer_is_a_row_not_a_crash(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(preflight, "probe", lambda names: {})
     rows = dict(doctor.report(tmp_path, "en"))
-    assert rows["probe cpu"] == "FAILED: no result"
+    assert rows["probe cpu"] == "FAILED: no result was reported for this check"
 
-    monkeypatch.setattr(preflight, "probe", lambda names: {n: "FAILED: crashed (exit 139)" for n in names})
-    assert dict(doctor.report(tmp_path, "en"))["probe cpu"] == "FAILED: crashed (exit 139)"
+    crashed = _probed(CRASHED, "the grading process was killed by SIGSEGV (did your code kill it or crash?)")
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: crashed for n in names})
+    assert dict(doctor.report(tmp_path, "en"))["probe cpu"] == (
+        "FAILED: crashed, the grading process was killed by SIGSEGV (did your code kill it or crash?)"
+    )
+    assert dict(doctor.report(tmp_path, "zh"))[say("doctor_probe", "zh", name="cpu")] == (
+        "失败：崩溃，评分进程被 SIGSEGV 终止（是你的代码终止了它，还是崩溃了？）"
+    )
 
 
 def test_a_missing_package_is_named_missing(monkeypatch, tmp_path: Path):
-    monkeypatch.setattr(preflight, "probe", lambda names: {n: "ok (0.1 s)" for n in names})
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
     monkeypatch.setattr(doctor, "PACKAGES", ("torch", "surely-not-installed-package"))
     rows = dict(doctor.report(tmp_path, "en"))
     assert rows["surely-not-installed-package"] == "MISSING" and rows["torch"] != "MISSING"
