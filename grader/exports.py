@@ -42,7 +42,7 @@ from grader.results import (
 from grader.scorecard import render
 from grader.submissions import Skipped
 
-CLEAN = (PASSED, FAILED)  # kata statuses of a run that ended with answers (check outcomes: results.CLEAN)
+ANSWERED = (PASSED, FAILED)  # kata statuses of a run that ended with answers
 UNSTARTED = (NOT_STARTED, MISSING)
 MAX_ROW = "(max points)"  # grades.csv's first row: each column's maximum, as LMS imports expect
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -91,7 +91,7 @@ def problems(learner: LearnerResult) -> list[str]:
     """Every kata that was not a clean run, and every check stopped inside a clean one (e.g. a timeout)."""
     found = []
     for kata in learner.katas:
-        if kata.status not in CLEAN:
+        if kata.status not in ANSWERED:
             found.append(f"{kata.kata}: {kata.status}")
             continue
         found += [f"{kata.kata}/{c.id}: {c.outcome}" for c in kata.checks if c.outcome in JOB_FAILURES]

@@ -124,7 +124,8 @@ def grade_submission(catalog: Catalog, config: PlatformConfig, submission: Path)
 def _public_output(learner: LearnerResult) -> str:
     """The learner's progress and each kata that did not run cleanly: nothing names a check."""
     return "; ".join(
-        [exports.progress(learner)] + [f"{k.kata}: {k.status}" for k in learner.katas if k.status not in exports.CLEAN]
+        [exports.progress(learner)]
+        + [f"{k.kata}: {k.status}" for k in learner.katas if k.status not in exports.ANSWERED]
     )
 
 

@@ -26,7 +26,7 @@ from grader.bilingual import untranslated
 from grader.catalog import Alternative, Kata, Mistake
 from grader.mutants import Mutant, kata_mutants
 from grader.reference_text import untranslated as untranslated_comments
-from grader.results import CLEAN, KataResult
+from grader.results import CLEAN, PASSED, KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
@@ -166,13 +166,13 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
     if role == "reference":
         verdict.checks = len(result.checks)
         verdict.reference_seconds = result.duration
-        if result.status != "passed":
+        if result.status != PASSED:
             failing = result.first_failure()
             detail = f"{failing.id}: {failing.message}" if failing else result.status_message
             verdict.problems.append(f"reference does not pass ({result.status}): {detail}")
     elif role == "stub":
         for check in result.checks:
-            if check.outcome == "passed":
+            if check.outcome == PASSED:
                 verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
     elif role == "alternative":
         failing = [c for c in result.checks if c.outcome not in CLEAN]
@@ -181,13 +181,13 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
                 f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
                 f"fails {check.id}: {check.message}"
             )
-        if result.status != "passed" and not failing:
+        if result.status != PASSED and not failing:
             verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
     else:
         by_id = {c.id: c for c in result.checks}
         for check_id in case.catches:
             check = by_id.get(check_id)
-            if check is None or check.outcome == "passed":
+            if check is None or check.outcome == PASSED:
                 verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}")
             else:
                 chinese = check.localized_message("zh")

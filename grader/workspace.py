@@ -136,9 +136,13 @@ class Workspace:
             state = self._state()
             answer = change(state)
             handle, temporary = tempfile.mkstemp(dir=self.state_path.parent, prefix="state.", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(state, out, indent=2, ensure_ascii=False)
-            os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(state, out, indent=2, ensure_ascii=False)
+                os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)  # a failed write (a full disk) leaves no litter
+                raise
             return answer
 
     def started(self, catalog: Catalog) -> list[Kata]:

@@ -115,6 +115,7 @@ def test_a_write_that_fails_halfway_leaves_the_old_state_whole(space: Workspace,
     monkeypatch.undo()
     assert space.state_path.read_bytes() == before
     assert space.best(tensors)["points"] == 1
+    assert not list(space.state_path.parent.glob("state.*.tmp"))  # no half-written file left behind
 
 
 def test_an_unreadable_state_file_counts_as_empty(space: Workspace, tensors: Kata):
