@@ -17,7 +17,7 @@ from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import Limits
-from grader.terminal_markdown import fitting_columns, fold
+from grader.terminal_markdown import fitting_columns, fold, for_terminal
 from grader.workspace import Workspace, find_root, workspace_nearby
 
 _LIMITS = Limits()  # the defaults of --memory and --disk
@@ -225,7 +225,6 @@ def start(
 ) -> None:
     """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
     from grader import notebook as notebooks
-    from grader import terminal_markdown
     from grader.api import add_notebook
 
     kata = _kata(Catalog.load(katas), kata_id)
@@ -235,7 +234,7 @@ def start(
     if notebook:
         path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
         report.append((path.name, created))
-    typer.echo(terminal_markdown.for_terminal(kata.readme(lang).read_text(encoding="utf-8"), sys.stdout))
+    typer.echo(for_terminal(kata.readme(lang).read_text(encoding="utf-8"), sys.stdout))
     typer.echo("")
     typer.echo(say("started", lang, id=kata.id, path=space.folder(kata)))
     for name, created in report:
@@ -734,7 +733,7 @@ def watch(
     """Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit."""
     from contextlib import closing
 
-    from grader import devices, terminal_markdown
+    from grader import devices
     from grader import watch as watching
     from grader.scorecard import render
 
@@ -749,7 +748,7 @@ def watch(
             after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):
                 if isinstance(update, watching.Instructions):  # the next kata's README, rendered like `kata start`'s
-                    typer.echo(f"{update.message}\n\n{terminal_markdown.for_terminal(update.markdown, sys.stdout)}")
+                    typer.echo(f"{update.message}\n\n{for_terminal(update.markdown, sys.stdout)}")
                     after_message = True
                     continue
                 if isinstance(update, str):

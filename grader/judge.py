@@ -23,8 +23,9 @@ learner reads it in their language; `kata verify` fails a kata whose messages la
 
 Judge fixtures, by parameter name: `rng` (a torch.Generator), `device` (the job's torch.device),
 `kata_data` (the kata's data folder), `measured` (call it with a label, a value and its text to show
-a figure, such as a test accuracy, in the scorecard, whether the check passes or not). What it cannot do: judge code runs in this process with this
-process's rights; it is the pack author's code, trusted as the checks always were.
+a figure, such as a test accuracy, in the scorecard, whether the check passes or not). What it cannot
+do: judge code runs in this process with this process's rights; it is the pack author's code,
+trusted as the checks always were.
 """
 
 from __future__ import annotations

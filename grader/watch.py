@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
 from typing import Iterable, Iterator, Union
@@ -45,16 +46,12 @@ def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
     return (unfinished or started or list(catalog))[0]
 
 
-class Instructions(str):
-    """A message followed by a kata's instructions: as text, both; for the CLI to render, `markdown` apart."""
+@dataclass(frozen=True)
+class Instructions:
+    """The next kata: a line saying so, and its README (Markdown, for the CLI to render)."""
 
     message: str
     markdown: str
-
-    def __new__(cls, message: str, markdown: str) -> "Instructions":
-        text = super().__new__(cls, f"{message}\n\n{markdown}")
-        text.message, text.markdown = message, markdown
-        return text
 
 
 class WatchSession:
@@ -94,7 +91,7 @@ class WatchSession:
         hint = self.space.next_hint(self.kata, self.lang)
         return hint.shown(self.kata.id, self.lang, fitting_columns(sys.stdout))
 
-    def advance(self) -> str:
+    def advance(self) -> str | Instructions:
         """Move to the next kata once this one is at full points; says what happened."""
         if self.last is None or not self.last.full_marks:
             return say("watch_not_done", self.lang, id=self.kata.id)
@@ -112,7 +109,7 @@ class WatchSession:
         return line + (say("watch_keys", self.lang) if keys else "")
 
 
-def watch_loop(session: WatchSession, events: Iterable[Event]) -> Iterator[KataResult | str]:
+def watch_loop(session: WatchSession, events: Iterable[Event]) -> Iterator[KataResult | str | Instructions]:
     """Grade now, then again after every batch of changes to the kata's files; keys h, n, q act."""
     yield session.grade()
     for event in events:

@@ -25,6 +25,7 @@ from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import pick, say
 from grader.results import PASSED, KataResult
+from grader.terminal_markdown import indented
 from grader.sandbox import files_that_count
 
 STATE_DIR = ".kata"
@@ -89,8 +90,6 @@ class Hint:
 
     def shown(self, kata_id: str, lang: str, columns: int | None) -> str:
         """The heading, then the hint indented (folded to `columns`, a terminal's width, when given)."""
-        from grader.terminal_markdown import indented
-
         return "\n".join([self.heading(kata_id, lang), *indented([self.text], "  ", columns)])
 
 

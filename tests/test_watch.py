@@ -18,7 +18,8 @@ from watchfiles import Change
 
 from grader.catalog import Catalog, builtin_roots
 from grader.sandbox import Limits
-from grader.watch import WatchSession, events, pick_kata, watch_loop
+from grader.results import KataResult
+from grader.watch import Instructions, WatchSession, events, pick_kata, watch_loop
 from grader.workspace import Workspace
 
 
@@ -86,11 +87,12 @@ def test_keys_hint_next_and_quit(session: WatchSession):
 
     updates = list(watch_loop(session, keys()))
     texts = [u for u in updates if isinstance(u, str)]
-    statuses = [(u.kata, u.status) for u in updates if not isinstance(u, str)]
+    [moved] = [u for u in updates if isinstance(u, Instructions)]
+    statuses = [(u.kata, u.status) for u in updates if isinstance(u, KataResult)]
     assert "Finish tensors first" in texts[0]
-    assert texts[1].startswith("Hint 1 of")
-    assert texts[2].startswith("On to again")
-    assert session.kata.readme("en").read_text(encoding="utf-8").strip() in texts[2]  # the next kata's instructions
+    assert texts[1].startswith("Hint 1 of") and len(texts) == 2
+    assert moved.message.startswith("On to again")
+    assert moved.markdown == session.kata.readme("en").read_text(encoding="utf-8").strip()  # the next kata's README
     assert statuses == [("tensors", "failed"), ("tensors", "passed"), ("again", "failed")]
     assert session.kata.id == "again" and session.space.is_started(session.kata)
 
