@@ -380,8 +380,9 @@ def test_to_labels(rng):
     cases = [
         torch.randint(0, 10, (4,), generator=rng).float(),
         torch.randint(0, 10, (2, 3), generator=rng).double(),  # float64 class numbers
-        torch.randint(0, 5, (2, 4, 5), generator=rng).float(),
-    ]  # a per-pixel map of classes
+        torch.randint(0, 5, (2, 4, 5), generator=rng).float(),  # a per-pixel map of classes
+        torch.randint(0, 5, (1, 3, 4), generator=rng).float(),  # a batch of one map: squeeze() would drop N
+    ]
     seen = yield cases
     for x, got in zip(cases, seen, strict=True):
         shape = tuple(x.shape)
@@ -396,9 +397,9 @@ def test_to_labels(rng):
             name=name,
             why=both(
                 "class labels are int64 (.long(), not .int(), which is int32) and keep their shape: "
-                "an (N, H, W) map of classes stays (N, H, W)",
+                "an (N, H, W) map of classes stays (N, H, W), a batch of one too (no squeeze())",
                 "类别标签是 int64（用 .long()，不要用 .int()，后者得到 int32），并保持原来的形状："
-                "(N, H, W) 的类别图仍是 (N, H, W)",
+                "(N, H, W) 的类别图仍是 (N, H, W)，只有一个样本的批次也一样（不要 squeeze()）",
             ),
         )
 
