@@ -470,8 +470,10 @@ def test_loader_seeded(rng):
     if len(epochs) != 2 or epochs[0] == epochs[1]:
         raise AssertionError(
             both(
-                "make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True)",
-                "make_loader 在两个 epoch 中给出了相同的顺序：让 DataLoader 来打乱顺序（shuffle=True）",
+                "make_loader gave the same order in two epochs: let the DataLoader shuffle (shuffle=True), which "
+                "draws a new order every epoch; a permutation drawn once and passed as the sampler repeats",
+                "make_loader 在两个 epoch 中给出了相同的顺序：让 DataLoader 来打乱顺序（shuffle=True），"
+                "它每个 epoch 都会抽取新的顺序；只抽取一次的排列作为 sampler 传入，每个 epoch 都会重复",
             )
         )
     second = [
@@ -611,9 +613,10 @@ def _reference_pad(batch):
 
 _PAD_WHY = both(
     "pad every sequence with zeros to the longest length in this batch (not the first one's length, "
-    "not a fixed length); lengths and labels are int64 tensors",
+    "not a fixed length); lengths and labels are int64 tensors, lengths the sequences' own lengths "
+    "(a token may be 0 itself, so do not count the non-zero entries)",
     "用 0 把每个序列填充（padding）到本批次中最长序列的长度（不是第一个序列的长度，也不是固定长度）；"
-    "lengths 和 labels 都是 int64 张量",
+    "lengths 和 labels 都是 int64 张量，lengths 是各序列本身的长度（词元本身也可能是 0，所以不要数非零元素）",
 )
 
 
@@ -649,8 +652,13 @@ def _collated(out, batch, name: Text):
     return expect.returned(out, name)
 
 
-def _sequence(rng, length):
-    return torch.randint(1, 50, (length,), generator=rng)
+def _sequence(rng, length, zero_last=False):
+    """Tokens 0..49; with zero_last the last one is the token 0 (each batch has such a sequence): a real 0
+    is not padding, so lengths counted from the non-zero entries come out short."""
+    tokens = torch.randint(0, 50, (length,), generator=rng)
+    if zero_last:
+        tokens[-1] = 0
+    return tokens
 
 
 def _label(rng):
@@ -669,7 +677,7 @@ def test_pad_collate(rng):
     pad_collate 把长度不一的序列填充到该批次的最大长度"""
     same = int(torch.randint(1, 6, (), generator=rng))
     all_lengths = [_lengths(rng, 3), _lengths(rng, 5), [same, same], [int(torch.randint(1, 6, (), generator=rng))]]
-    cases = [[(_sequence(rng, k), _label(rng)) for k in lengths] for lengths in all_lengths]
+    cases = [[(_sequence(rng, k, i == 0), _label(rng)) for i, k in enumerate(lengths)] for lengths in all_lengths]
     seen = yield cases
     for batch, got in _one_each(seen, cases, both("the batches", "各个批次")):
         lengths = ", ".join(str(len(s)) for s, _ in batch)
@@ -695,7 +703,7 @@ def test_pad_collate_in_loader(rng):
     n = int(torch.randint(21, 30, (1,), generator=rng))
     n += n % batch_size == 0  # a shorter last batch
     lengths = _lengths(rng, n)
-    items = [(_sequence(rng, k), _label(rng)) for k in lengths]
+    items = [(_sequence(rng, k, i % batch_size == 0), _label(rng)) for i, k in enumerate(lengths)]
     seen = yield {"items": items, "batch_size": batch_size}
     name = f"DataLoader(..., batch_size={batch_size}, collate_fn=pad_collate)"
     batches = _collated(seen, items[:batch_size], name)
@@ -746,7 +754,17 @@ def test_stream_single_process(rng):
         )
     _each_once([i - first if isinstance(i, int) else i for i in items], n, name)
     name = "DataLoader(" + stream + f", batch_size={batch_size}, num_workers=0)"
-    _each_once(_ids(seen["batches"], name, first), n, name)
+    again = _ids(seen["batches"], name, first)
+    if not again:
+        raise AssertionError(
+            both(
+                "{name} gave no items on the second pass over the same stream: every pass calls __iter__ again, so "
+                "it must start afresh (a generator with yield does); a position kept on self is used up after one pass",
+                "对同一个流的第二轮迭代中 {name} 没有产出任何项：每一轮都会重新调用 __iter__，所以它必须从头开始"
+                "（用 yield 的生成器就是这样）；保存在 self 上的位置在迭代一轮之后就用完了",
+            ).format(name=name)
+        )
+    _each_once(again, n, name)
 
 
 def test_stream_workers(rng):
