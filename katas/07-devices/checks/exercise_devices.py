@@ -63,7 +63,8 @@ def _simulate(monkeypatch, available, new_torch, built):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: "cuda" in available)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: int("cuda" in available))
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: "mps" in available)
-    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: "mps" in available)
+    # A torch built with MPS on a Mac that cannot use it (an Intel Mac, an old macOS): built, not available.
+    monkeypatch.setattr(torch.backends.mps, "is_built", lambda: "mps" in available or built == "mps")
     if hasattr(torch, "xpu"):
         monkeypatch.setattr(torch.xpu, "is_available", lambda: "xpu" in available)
         monkeypatch.setattr(torch.xpu, "device_count", lambda: int("xpu" in available))

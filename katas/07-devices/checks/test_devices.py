@@ -160,6 +160,12 @@ BUILT_FOR = both(
     "即使机器上没有这种卡，torch.accelerator.current_accelerator() 也会给出 torch 构建时所针对的加速器："
     "先问 torch.accelerator.is_available()",
 )
+MPS_BUILT = both(
+    "torch.backends.mps.is_built() only says this torch was built with MPS support; whether this Mac can use "
+    "it is torch.backends.mps.is_available()",
+    "torch.backends.mps.is_built() 只说明这个 torch 编译时带有 MPS 支持；这台 Mac 能否使用 MPS，"
+    "要看 torch.backends.mps.is_available()",
+)
 
 # Accelerator types beyond the named backends that torch.accelerator can report (Gaudi, and an
 # out-of-tree backend that keeps its default name); only these travel as devices in observations.
@@ -175,10 +181,10 @@ def _one_of(rng, kinds, **situation):
 def test_pick_device_cpu_fallback(rng):
     """pick_device falls back to "cpu" when no accelerator exists
     没有任何加速器时，pick_device 退回到 "cpu" 设备"""
-    teaching = [_situation(set(), built=built) for built in (None, "cuda", "hpu")]
+    teaching = [_situation(set(), built=built) for built in (None, "cuda", "hpu", "mps")]
     # Machines with one accelerator in between: "cpu" only when there is none.
     drawn = [
-        _situation(set(), built=_draw(rng, (None, "cuda", "xpu", "hpu"))) if kind is None else _situation({kind})
+        _situation(set(), built=_draw(rng, (None, "cuda", "xpu", "hpu", "mps"))) if kind is None else _situation({kind})
         for kind in (_draw(rng, (None,) + ORDER + OTHERS[:1]) for _ in range(10))
     ]
     situations = teaching + drawn
@@ -193,6 +199,8 @@ def test_pick_device_cpu_fallback(rng):
         text = NOTHING_AVAILABLE
         if situation["built"]:
             text += both(" ", "") + BUILT_FOR
+        if situation["built"] == "mps":
+            text += both(" ", "") + MPS_BUILT
         return text
 
     _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
