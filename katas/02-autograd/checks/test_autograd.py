@@ -237,14 +237,18 @@ def test_per_batch_gradients(rng):
     """per_batch_gradients gives each batch's own gradient, even when w.grad starts non-empty
     per_batch_gradients 给出每个批次各自的梯度，即使 w.grad 一开始不为空"""
     cases = []
-    for features, outputs, sizes, dtype in ((3, 1, (4, 4, 4), torch.float32), (5, 2, (3, 7, 1, 2), torch.float64)):
+    for features, outputs, sizes, dtype, old_grad in (
+        (3, 1, (4, 4, 4), torch.float32, True),
+        (5, 2, (3, 7, 1, 2), torch.float64, True),
+        (4, 3, (2, 5, 3), torch.float32, False),  # a fresh parameter: w.grad is None
+    ):
         w = torch.randn(features, outputs, generator=rng, dtype=dtype)
         batches = [
             (torch.randn(n, features, generator=rng, dtype=dtype), torch.randn(n, outputs, generator=rng, dtype=dtype))
             for n in sizes
         ]
-        # w.grad holds an old gradient left over from somewhere else
-        cases.append({"w": w, "w_grad": torch.full_like(w, 100.0), "batches": batches})
+        # w.grad holds an old gradient left over from somewhere else, or none at all
+        cases.append({"w": w, "w_grad": torch.full_like(w, 100.0) if old_grad else None, "batches": batches})
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         w, batches = case["w"], case["batches"]
@@ -256,7 +260,19 @@ def test_per_batch_gradients(rng):
             f"per_batch_gradients(loss_fn, w of shape {shape}, {len(sizes)} batches of {sizes} rows)",
             f"per_batch_gradients(loss_fn, 形状为 {shape} 的 w, {len(sizes)} 个分别有 {sizes} 行的批次)",
         )
-        out = expect.returned(got["out"], name=label)
+        fresh = case["w_grad"] is None
+        out = expect.returned(
+            got["out"],
+            name=label + (both(" with w.grad None", "（w.grad 为 None）") if fresh else ""),
+            why=both(
+                "w.grad may hold an old gradient or be None (a fresh parameter): check for None before "
+                "w.grad.zero_(), or simply set w.grad = None",
+                "w.grad 可能存着旧梯度，也可能是 None（新建的参数）：调用 w.grad.zero_() 之前先判断是否为 None，"
+                "或者直接设 w.grad = None",
+            )
+            if fresh
+            else "",
+        )
         if not isinstance(out, list) or len(out) != len(batches):
             length = got["out_len"] if got["out_len"] is not None else "?"
             raise AssertionError(
