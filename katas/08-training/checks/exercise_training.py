@@ -88,10 +88,15 @@ def test_train_step_matches_reference(solution, inputs, device):
     return seen
 
 
+def _smoothed(inputs):
+    """The judge's loss function: cross-entropy with its label smoothing, so a loss_fn left unused shows."""
+    return nn.CrossEntropyLoss(label_smoothing=inputs["smoothing"])
+
+
 def test_train_step_returns_float(solution, inputs, device):
     model = _model(inputs, device)
     out = attempt(
-        solution.train_step, model, inputs["x"].to(device), inputs["y"].to(device), nn.CrossEntropyLoss(), _sgd(model)
+        solution.train_step, model, inputs["x"].to(device), inputs["y"].to(device), _smoothed(inputs), _sgd(model)
     )
     return _returned(out)
 
@@ -130,7 +135,7 @@ def test_evaluate_no_grad(solution, inputs, device):
     grad_modes = []
     model.register_forward_hook(lambda module, args, output: grad_modes.append(torch.is_grad_enabled()))
     out = attempt(
-        solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), nn.CrossEntropyLoss(), device
+        solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), _smoothed(inputs), device
     )
     return {"out": _pair(out), "grad_modes": grad_modes, "no_grads": all(p.grad is None for p in model.parameters())}
 

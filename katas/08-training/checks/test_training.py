@@ -124,13 +124,14 @@ class _Measured(NamedTuple):
     gap: float  # the smallest gap between the two highest logits of a sample
 
 
-def _stats(forward: Callable, batches) -> _Measured:
-    """What evaluate should find for the logits forward(x) gives, and what its known mistakes find."""
+def _stats(forward: Callable, batches, smoothing: float = 0.0) -> _Measured:
+    """What evaluate should find for the logits forward(x) gives (with cross-entropy of this label
+    smoothing as the loss), and what its known mistakes find."""
     losses, corrects, sizes, gaps = [], [], [], []
     for x, y in batches:
         logits = forward(x)
         top = logits.topk(2, dim=1).values
-        losses.append(nn.functional.cross_entropy(logits, y).item())
+        losses.append(nn.functional.cross_entropy(logits, y, label_smoothing=smoothing).item())
         corrects.append((logits.argmax(dim=1) == y).sum().item())
         sizes.append(len(y))
         gaps.append((top[:, 0] - top[:, 1]).min().item())
@@ -144,10 +145,30 @@ def _stats(forward: Callable, batches) -> _Measured:
     )
 
 
-def _measure(model: nn.Module, batches) -> _Measured:
+def _measure(model: nn.Module, batches, smoothing: float = 0.0) -> _Measured:
     model.eval()
     with torch.no_grad():
-        return _stats(model, batches)
+        return _stats(model, batches, smoothing)
+
+
+def _smoothing(rng) -> float:
+    """A label smoothing for the loss function a check passes: a learner who ignores loss_fn and
+    computes plain cross-entropy gets another loss."""
+    return round(0.05 + 0.3 * float(torch.rand(1, generator=rng)), 3)
+
+
+def _unused_loss_fn(call: str, got: float, plain: float, want: float) -> None:
+    """Fails when `got` is plain cross-entropy (`plain`) where the given loss_fn gives `want`."""
+    if _near(got, plain) and not _near(plain, want, 1e-3):
+        raise AssertionError(
+            both(
+                f"{call} returned {got:.6f}, the plain cross-entropy; the loss_fn it was given (cross-entropy with "
+                f"label smoothing) gives {want:.6f}: compute the loss with the loss_fn argument, not a loss of your "
+                "own choosing",
+                f"{call} 返回了 {got:.6f}，这是普通交叉熵的值；传给它的 loss_fn（带标签平滑的交叉熵）给出的是 "
+                f"{want:.6f}：请用参数 loss_fn 计算损失，而不是自己另选一个损失函数",
+            )
+        )
 
 
 def _reference_fit(model, train_batches, val_batches, epochs):
@@ -374,11 +395,14 @@ def test_train_step_returns_float(rng):
     train_step 以 Python float 返回损失，而不是张量"""
     model = _model("mlp", rng)
     x, y = _data(rng, _rule(rng), 16)
-    seen = yield {"arch": "mlp", "state": _state(model), "x": x, "y": y}
+    smoothing = _smoothing(rng)
+    seen = yield {"arch": "mlp", "state": _state(model), "x": x, "y": y, "smoothing": smoothing}
     problem = _float_problem(seen, "train_step(...)")
     assert not problem, problem
     with torch.no_grad():
-        want = nn.functional.cross_entropy(model(x), y).item()
+        want = nn.functional.cross_entropy(model(x), y, label_smoothing=smoothing).item()
+        plain = nn.functional.cross_entropy(model(x), y).item()
+    _unused_loss_fn("train_step(...)", seen["value"], plain, want)
     assert _near(seen["value"], want), both(
         f"train_step(...) returned {seen['value']:.6f}, but this batch's loss is {want:.6f}: return the loss "
         "computed before the update, as loss.item()",
@@ -562,13 +586,13 @@ def test_evaluate_matches_reference(rng):
         )
 
 
-def _even_evaluation(rng, samples: int, batch_size: int):
+def _even_evaluation(rng, samples: int, batch_size: int, smoothing: float = 0.0):
     """(model, x, y, measured): equal batches, so per sample and per batch agree; no argmax near a tie."""
 
     def make():
         model = _model("mlp", rng)
         x, y = _data(rng, _rule(rng), samples)
-        return model, x, y, _measure(copy.deepcopy(model), _batches(x, y, batch_size))
+        return model, x, y, _measure(copy.deepcopy(model), _batches(x, y, batch_size), smoothing)
 
     return _draw(make, lambda drawn: drawn[3].gap > _ARGMAX_GAP)
 
@@ -605,8 +629,9 @@ def test_evaluate_moves_batches(rng):
 def test_evaluate_no_grad(rng):
     """evaluate runs the model without gradient tracking
     evaluate 在不跟踪梯度的情况下运行模型"""
-    model, x, y, want = _even_evaluation(rng, 32, 16)
-    seen = yield _loader_inputs("mlp", model, x, y, 16)
+    smoothing = _smoothing(rng)
+    model, x, y, want = _even_evaluation(rng, 32, 16, smoothing)
+    seen = yield _loader_inputs("mlp", model, x, y, 16, smoothing=smoothing)
     expect.returned(seen["out"]["value"], name="evaluate(...)")
     grad_modes = seen["grad_modes"]
     assert grad_modes, both("evaluate never called the model", "evaluate 从未调用模型")
@@ -619,8 +644,12 @@ def test_evaluate_no_grad(rng):
     assert seen["no_grads"], both(
         "evaluate should not compute gradients (no backward())", "evaluate 不应计算梯度（不要调用 backward()）"
     )
+    got_loss, got_acc = _pair(seen["out"], "evaluate(...)", floats=False)
+    plain = _measure(copy.deepcopy(model), _batches(x, y, 16)).loss
+    _unused_loss_fn("evaluate(...)", got_loss, plain, want.loss)
     _assert_measured(
-        *_pair(seen["out"], "evaluate(...)", floats=False),
+        got_loss,
+        got_acc,
         want,
         "evaluate(...)",
         both(

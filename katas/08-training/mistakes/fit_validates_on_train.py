@@ -1,0 +1,18 @@
+"""fit evaluates on train_loader instead of val_loader: the best epoch is chosen by the training data
+
+catches: test_fit_keeps_best
+"""
+
+
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
+    history = []
+    best_loss, best_state = float("inf"), None
+    for _ in range(epochs):
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        val_loss, val_acc = evaluate(model, train_loader, loss_fn, device)  # the wrong loader
+        history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
+        if val_loss < best_loss:
+            best_loss, best_state = val_loss, snapshot(model)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history

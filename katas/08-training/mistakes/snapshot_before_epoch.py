@@ -1,0 +1,19 @@
+"""fit takes the snapshot at the start of the epoch, so the "best" weights are the ones before the best epoch's training
+
+catches: test_fit_keeps_best
+"""
+
+
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device="cpu"):
+    history = []
+    best_loss, best_state = float("inf"), None
+    for _ in range(epochs):
+        before = snapshot(model)  # taken before this epoch trains
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+        history.append({"train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc})
+        if val_loss < best_loss:
+            best_loss, best_state = val_loss, before
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
