@@ -213,8 +213,11 @@ def test_classifier_train_eval(solution, inputs):
     seen["again"] = attempt(model, x)
     model.train()
     seen["submodules_training"] = model.center.training and model.mlp.training
-    out = attempt(model, inputs["train_batch"])
-    seen.update(train_out=out, backward=_backward(out, inputs["upstream"]), grads=_grads(layers))
+    x = inputs["train_batch"].clone().requires_grad_(True)
+    out = attempt(model, x)
+    seen.update(
+        train_out=out, backward=_backward(out, inputs["upstream"]), grads=_grads(layers), x_grad=_tensor(x.grad)
+    )
     return seen
 
 

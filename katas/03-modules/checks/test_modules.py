@@ -628,6 +628,26 @@ def test_classifier_train_eval(rng):
         in_training,
         why=EACH_LAYER_ONCE,
     )
+    # ... and on to the input: a model placed before the classifier learns only through x's gradient
+    leaf = train_batch.clone().requires_grad_(True)
+    _mlp_reference(params, leaf - leaf.mean(dim=0)).backward(inputs["upstream"])
+    assert seen["x_grad"] is not None, both(
+        "{label}: no gradient reached the input x: something between x and the mlp cuts the graph "
+        "(.detach(), .data or torch.no_grad() around center(x)); layers placed before the classifier would "
+        "never learn",
+        "{label}：没有梯度传到输入 x：x 与 mlp 之间有操作切断了计算图（center(x) 外的 .detach()、.data "
+        "或 torch.no_grad()）；放在分类器之前的层将永远学不到东西",
+    ).format(label=in_training)
+    expect.close(
+        seen["x_grad"],
+        leaf.grad,
+        name=both("{label}: the gradient of the input x", "{label}：输入 x 的梯度").format(label=in_training),
+        why=both(
+            "the gradient flows through mlp and center back to x: the batch mean depends on x too, so nothing "
+            "on the way is detached",
+            "梯度经过 mlp 和 center 传回 x：批均值也依赖 x，所以途中什么都不能 detach",
+        ),
+    )
 
 
 # --- exercise 4: count_parameters -----------------------------------------------------------------
@@ -1044,19 +1064,24 @@ def test_small_cnn_wrong_size(rng):
     in_size, channels, classes = 28, (8, 16), 10  # SmallCNN's defaults
     params = _layer_params(rng, _cnn_shapes(in_size, channels, classes))
     right = torch.rand(_int(rng, 1, 4), 1, in_size, in_size, generator=rng)
-    seen = yield {"in_size": in_size, "x": torch.rand(2, 1, 32, 32, generator=rng), "params": params, "right": right}
+    # 25·576 numbers are 36 rows of 400: a reshape(-1, 400) that re-cuts the batch raises for no other reason
+    wrong = torch.rand(25 * _int(rng, 1, 2), 1, 32, 32, generator=rng)
+    seen = yield {"in_size": in_size, "x": wrong, "params": params, "right": right}
     out = seen["wrong"]
     if not isinstance(out, Raised):  # any clear error is what the README promises
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else _kind(out)
         raise AssertionError(
             both(
-                f"SmallCNN(in_size=28) accepted a 32×32 image and returned {shape}: the README says it raises, "
-                "because after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 numbers and the Linear takes "
-                "16×5×5 = 400. Size the Linear with conv_output_size from in_size (no LazyLinear, no adaptive "
-                "pooling, no cropping)",
-                f"SmallCNN(in_size=28) 接受了 32×32 的图像，并返回了 {shape}：README 说它应当报错，因为 32×32 的"
-                "图像经过卷积、池化、卷积、池化之后是 16×6×6 = 576 个数，而 Linear 接收的是 16×5×5 = 400 个。"
-                "请根据 in_size 用 conv_output_size 确定 Linear 的大小（不要用 LazyLinear、自适应池化或裁剪）",
+                f"SmallCNN(in_size=28) accepted a batch of {len(wrong)} 32×32 images and returned {shape}: the "
+                "README says it raises, because after conv, pool, conv, pool a 32×32 image is 16×6×6 = 576 "
+                "numbers and the Linear takes 16×5×5 = 400. Size the Linear with conv_output_size from in_size "
+                "(no LazyLinear, no adaptive pooling, no cropping), and flatten each image on its own "
+                "(nn.Flatten() or x.flatten(1), not reshape(-1, 400), which re-cuts the batch into other rows)",
+                f"SmallCNN(in_size=28) 接受了 {len(wrong)} 张 32×32 的图像，并返回了 {shape}：README 说它应当报错，"
+                "因为 32×32 的图像经过卷积、池化、卷积、池化之后是 16×6×6 = 576 个数，而 Linear 接收的是 "
+                "16×5×5 = 400 个。请根据 in_size 用 conv_output_size 确定 Linear 的大小（不要用 LazyLinear、"
+                "自适应池化或裁剪），并逐张展平图像（用 nn.Flatten() 或 x.flatten(1)，不要用 reshape(-1, 400)，"
+                "它会把整个批次重新切成别的行）",
             )
         )
     # ... and the same model still works on a 28×28 batch (with the judge's weights): it refused the size only
