@@ -552,6 +552,7 @@ def test_strip_prefix_only_at_start(rng):
         "head.module.bias",
         "submodule.y",
         "module.model.mode",
+        "module_list.0.weight",  # an nn.ModuleList named module_list: "module" and then not a "."
     ]
     state = {key: torch.randn(1, generator=rng) for key in keys}
     seen = yield {"state": state, "prefix": None}
@@ -559,11 +560,20 @@ def test_strip_prefix_only_at_start(rng):
         seen,
         state,
         None,
-        ["encoder.module.weight", "submodule.x", "head.module.bias", "submodule.y", "model.mode"],
+        [
+            "encoder.module.weight",
+            "submodule.x",
+            "head.module.bias",
+            "submodule.y",
+            "model.mode",
+            "module_list.0.weight",
+        ],
         both(
             'a prefix is removed only at the start of a key: str.replace("module.", "") also cuts "submodule." and '
-            'inner ".module." parts, and str.lstrip("module.") strips any of those letters, not the word',
+            'inner ".module." parts, str.lstrip("module.") strips any of those letters, not the word, and in '
+            're.sub("^" + prefix, ...) the "." matches any character ("module_list.0.weight" loses "module_")',
             '前缀只能从键的开头去掉：str.replace("module.", "") 还会切掉 "submodule." 和键中间的 ".module."，'
-            '而 str.lstrip("module.") 去掉的是这几个字母中的任意一个，而不是整个单词',
+            'str.lstrip("module.") 去掉的是这几个字母中的任意一个，而不是整个单词，'
+            '而在 re.sub("^" + prefix, ...) 中 "." 能匹配任意字符（"module_list.0.weight" 会丢掉 "module_"）',
         ),
     )
