@@ -200,9 +200,10 @@ def test_regression_loss(rng):
 def test_stable_ce_by_hand(rng):
     """stable_cross_entropy matches F.cross_entropy without calling it
     stable_cross_entropy 不调用 F.cross_entropy 也能得到相同结果"""
+    # the float64 batch never holds the last class: a one-hot width taken from the targets is too narrow
     cases = [
-        (torch.randn(rows, classes, generator=rng, dtype=dtype), torch.randint(0, classes, (rows,), generator=rng))
-        for rows, classes, dtype in ((8, 5, torch.float32), (3, 7, torch.float64), (1, 2, torch.float32))
+        (torch.randn(rows, classes, generator=rng, dtype=dtype), torch.randint(0, high, (rows,), generator=rng))
+        for rows, classes, high, dtype in ((8, 5, 5, torch.float32), (3, 7, 6, torch.float64), (1, 2, 2, torch.float32))
     ]
     seen = yield cases
     for (logits, targets), got in zip(cases, seen, strict=True):
@@ -227,8 +228,10 @@ def test_stable_ce_by_hand(rng):
             F.cross_entropy(logits, targets),
             name=name,
             why=both(
-                "logsumexp over the classes minus the target's logit, averaged over the batch, in the logits' dtype",
-                "对各类别求 logsumexp，减去目标类别的 logit，再在批次上取平均，dtype 与 logits 相同",
+                "logsumexp over the classes minus the target's logit, averaged over the batch, in the logits' dtype "
+                "(a class may be absent from the batch: a one-hot needs num_classes=logits.shape[1])",
+                "对各类别求 logsumexp，减去目标类别的 logit，再在批次上取平均，dtype 与 logits 相同"
+                "（批次里可能缺少某个类别：one-hot 需要 num_classes=logits.shape[1]）",
             ),
         )
         _unchanged((logits, targets), got["inputs_after"], name)
@@ -354,8 +357,8 @@ def test_hardest_examples(rng):
         _unchanged((logits, targets), got["inputs_after"], name)
 
 
-def _token_case(rng, batch, steps, classes, pad_index):
-    logits = torch.randn(batch, steps, classes, generator=rng)
+def _token_case(rng, batch, steps, classes, pad_index, dtype):
+    logits = torch.randn(batch, steps, classes, generator=rng, dtype=dtype)
     real = [c for c in range(classes) if c != pad_index]
     targets = torch.tensor(real)[torch.randint(0, len(real), (batch, steps), generator=rng)]
     targets[0, 0] = real[0]  # a real token of class 0 when pad_index is not 0 (position 0 is never a pad)
@@ -387,11 +390,11 @@ def test_masked_token_loss(rng):
     """masked_token_loss averages cross-entropy over the real tokens only
     masked_token_loss 只在真实词元上平均交叉熵"""
     cases = [
-        (*_token_case(rng, batch, steps, classes, pad_index), pad_index, transposed)
-        for (batch, steps, classes, pad_index), transposed in (
-            ((3, 6, 5, 0), False),
-            ((4, 5, 5, 2), False),
-            ((2, 7, 3, 1), True),
+        (*_token_case(rng, batch, steps, classes, pad_index, dtype), pad_index, transposed)
+        for (batch, steps, classes, pad_index), transposed, dtype in (
+            ((3, 6, 5, 0), False, torch.float32),
+            ((4, 5, 5, 2), False, torch.float64),
+            ((2, 7, 3, 1), True, torch.float32),
         )
     ]
     # the exercise lays out the "transposed" ones (B, C, T) and (T, B) in memory, as transposes leave them
@@ -445,8 +448,9 @@ def test_masked_token_loss(rng):
             expected,
             name=name,
             why=both(
-                "the mean cross-entropy over positions whose target is not pad_index, classes on the last axis",
-                "在目标不等于 pad_index 的位置上求交叉熵的均值，类别在最后一维",
+                "the mean cross-entropy over positions whose target is not pad_index, classes on the last axis, "
+                "in the logits' dtype (no .float())",
+                "在目标不等于 pad_index 的位置上求交叉熵的均值，类别在最后一维，dtype 与 logits 相同（不要 .float()）",
             ),
         )
         expect.returned(got["backward"], name=_backward_of(name))
