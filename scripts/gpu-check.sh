@@ -1,10 +1,13 @@
 #!/bin/bash
 # Every device check in one run, for a machine with a GPU and no network.
 #   here (with network):   bash scripts/gpu-check.sh prepare       -> gpu-run/ (wheels, the repo at HEAD)
-#   on the GPU machine:    bash scripts/gpu-check.sh run [early|final]   (results in $OUT)
-# It installs the project's wheel beside the machine's CUDA torch, then: kata doctor, kata grade on
-# cuda and cpu (every reference), kata batch of 12 learners x 11 katas with 8 workers on cuda and
-# cpu (rates, and the two gradebooks compared), kata verify --device cuda, and the test suite.
+#   on the GPU machine:    bash scripts/gpu-check.sh run [checks|tests|all]   (results in $OUT)
+# It installs the project's wheel beside the machine's CUDA torch, then
+#   checks: kata doctor, kata grade on cuda and cpu (every reference), kata batch of 12 learners x 11
+#           katas with 8 workers on cuda and cpu (rates, and the two gradebooks compared), kata verify
+#           --device cuda, and a cold `kata grade tensors` on each device;
+#   tests:  the project's whole test suite (4 processes where pytest-xdist is installed);
+#   all:    both, in that order. One device call has 10 minutes: give checks and tests a call each.
 set -u
 if [ "${1:-}" = prepare ]; then
     set -e
@@ -18,7 +21,7 @@ if [ "${1:-}" = prepare ]; then
     exit 0
 fi
 shift
-MODE=${1:-final}
+MODE=${1:-all}
 REPO=$(pwd)
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 exec > >(tee "$OUT/log.txt") 2>&1
@@ -45,28 +48,27 @@ for kata in Catalog.load().katas:
         shutil.copytree(target, Path("class") / f"learner-{learner:02d}" / kata.id)
 PY
 mkdir -p ws/.kata
-for d in cuda cpu; do
-  stamp "grade --device $d"; /usr/bin/time -f "%e s wall" $K grade $(ls ws) --workspace ws --device $d --json "$OUT/grade-$d.json" | tail -16; echo "exit ${PIPESTATUS[0]}"
-done
-for d in cuda cpu; do
-  stamp "batch --device $d"; /usr/bin/time -f "%e s wall" $K batch class -o "batch-$d" --device $d --workers 8 2>&1 | tail -6
-  cp "batch-$d/grades.csv" "$OUT/batch-$d-grades.csv"; cp "batch-$d/checks.csv" "$OUT/batch-$d-checks.csv"
-done
-stamp compare; $PY "$REPO/gpu-run/compare.py" batch-cuda batch-cpu
-if [ "$MODE" = early ]; then
-  stamp verify-some; $K verify tensors devices checkpoints --device cuda 2>&1 | tail -20
-  cd "$WORK"; stamp pytest-some; cp -r "$REPO/tests" "$WORK/tests"
-  timeout 200 $PY -m pytest -q -x -p no:cacheprovider tests/test_sandbox.py tests/test_devices.py tests/test_markers.py 2>&1 | tail -15
-else
+if [ "$MODE" != tests ]; then
+  for d in cuda cpu; do
+    stamp "grade --device $d"; /usr/bin/time -f "%e s wall" $K grade $(ls ws) --workspace ws --device $d --json "$OUT/grade-$d.json" | tail -16; echo "exit ${PIPESTATUS[0]}"
+  done
+  for d in cuda cpu; do
+    stamp "batch --device $d"; /usr/bin/time -f "%e s wall" $K batch class -o "batch-$d" --device $d --workers 8 2>&1 | tail -6
+    cp "batch-$d/grades.csv" "$OUT/batch-$d-grades.csv"; cp "batch-$d/checks.csv" "$OUT/batch-$d-checks.csv"
+  done
+  stamp compare; $PY "$REPO/gpu-run/compare.py" batch-cuda batch-cpu
   stamp verify-all; /usr/bin/time -f "%e s wall" $K verify --device cuda 2>&1 | tail -40
-  stamp bench-fork; $PY - <<'PY'
+  stamp cold-grade; $PY - <<'PY'
 import subprocess, sys, time
 for device in ("cpu", "cuda"):
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "grader", "grade", "tensors", "--workspace", "ws", "--device", device], capture_output=True)
     print(device, "kata grade tensors", round(time.perf_counter() - started, 2), "s")
 PY
+fi
+if [ "$MODE" != checks ]; then
   stamp pytest-all; mkdir -p /tmp/repo && tar -xf "$REPO/gpu-run/head.tar" -C /tmp/repo && cd /tmp/repo
-  timeout ${PYTEST_BUDGET:-300} $PY -m pytest -q -p no:cacheprovider --timeout 300 2>&1 | tail -30
+  PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n 4")
+  timeout ${PYTEST_BUDGET:-500} $PY -m pytest -q -p no:cacheprovider --timeout 300 $PARALLEL 2>&1 | tail -30
 fi
 stamp end
