@@ -153,7 +153,8 @@ def test_rnn_gradients(solution, inputs):
 
 
 def _layers(inputs):
-    leaf, combine = nn.Linear(3, 4), nn.Linear(8, 4)
+    """The leaf and combine layers of the judge's sizes (a weight is (out_features, in_features))."""
+    leaf, combine = (nn.Linear(*reversed(inputs[name]["weight"].shape)) for name in ("leaf", "combine"))
     leaf.load_state_dict(inputs["leaf"])
     combine.load_state_dict(inputs["combine"])
     return leaf, combine

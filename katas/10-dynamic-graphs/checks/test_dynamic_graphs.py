@@ -467,14 +467,21 @@ def test_rnn_gradients(rng):
 # --- exercise 4: tree_encode ---------------------------------------------------------------------
 
 
-def _tree_case(rng):
+def _tree_case(rng, features):
+    """Layers and 5 leaves of `features` values; the hidden size is drawn."""
+
     def linear(n_in, n_out):
         return {
             "weight": 0.5 * torch.randn(n_out, n_in, generator=rng),
             "bias": 0.5 * torch.randn(n_out, generator=rng),
         }
 
-    return {"leaf": linear(3, 4), "combine": linear(8, 4), "leaves": [torch.randn(3, generator=rng) for _ in range(5)]}
+    hidden = int(torch.randint(3, 7, (1,), generator=rng))
+    return {
+        "leaf": linear(features, hidden),
+        "combine": linear(2 * hidden, hidden),
+        "leaves": [torch.randn(features, generator=rng) for _ in range(5)],
+    }
 
 
 def _layers(case):
@@ -504,7 +511,7 @@ def _tree_name(shape):
 def test_tree_encode(rng):
     """tree_encode follows the shape of each tree
     tree_encode 按照每棵树的形状进行编码"""
-    case = _tree_case(rng)
+    case = _tree_case(rng, features=2)  # a leaf of 2 values: len(tree) == 2 does not tell a pair
     shapes = [0, (0, 1), ((0, 1), 2), (0, (1, 2)), ((0, 1), (2, (3, 4)))]  # int: the index of a leaf
     seen = yield {**case, "shapes": shapes}
     leaf, combine = _layers(case)
@@ -515,9 +522,11 @@ def test_tree_encode(rng):
             name=f"tree_encode({_tree_name(shape)})",
             why=both(
                 "a leaf is tanh(leaf(x)); a pair is tanh(combine(cat([enc(left), enc(right)]))), "
-                "recursively: ((a, b), c) and (a, (b, c)) are different trees",
+                "recursively: ((a, b), c) and (a, (b, c)) are different trees; tell a leaf by its type "
+                "(isinstance(tree, torch.Tensor)), not by len(tree) == 2, which a leaf of 2 values also has",
                 "叶子编码为 tanh(leaf(x))；一对子树编码为 tanh(combine(cat([enc(left), enc(right)])))，"
-                "递归进行：((a, b), c) 和 (a, (b, c)) 是不同的树",
+                "递归进行：((a, b), c) 和 (a, (b, c)) 是不同的树；要按类型识别叶子"
+                "（isinstance(tree, torch.Tensor)），而不是看 len(tree) == 2：有 2 个值的叶子长度也是 2",
             ),
         )
 
@@ -525,7 +534,7 @@ def test_tree_encode(rng):
 def test_tree_encode_gradients(rng):
     """Gradients of tree_encode reach both layers and every leaf
     tree_encode 的梯度传到两个层和每个叶子"""
-    case = _tree_case(rng)
+    case = _tree_case(rng, features=int(torch.randint(3, 7, (1,), generator=rng)))
     shape = (0, ((1, 2), (3, 4)))
     seen = yield {**case, "shape": shape}
     params = {
