@@ -137,9 +137,10 @@ def test_make_optimizer_sgd(rng):
             name,
             both(
                 f"expected torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9); if step 1 matches and "
-                "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate",
+                "step 2 does not, the momentum is missing; if step 1 differs, check the learning rate and "
+                "leave out settings the README does not ask for (weight_decay, nesterov)",
                 f"应与 torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9) 一致；如果第 1 步对而第 2 步不对，"
-                "说明缺了动量；如果第 1 步就不同，请检查学习率",
+                "说明缺了动量；如果第 1 步就不同，请检查学习率，并去掉 README 没有要求的设置（weight_decay、nesterov）",
             ),
         )
 
@@ -163,8 +164,10 @@ def test_make_optimizer_adam(rng):
             case["batches"],
             name,
             both(
-                f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps",
-                f"应与 torch.optim.Adam(model.parameters(), lr={lr}) 一致，betas 和 eps 用默认值",
+                f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps "
+                "(Adam, not AdamW: AdamW's default weight_decay=0.01 shrinks the weights)",
+                f"应与 torch.optim.Adam(model.parameters(), lr={lr}) 一致，betas 和 eps 用默认值"
+                "（用 Adam 而不是 AdamW：AdamW 默认 weight_decay=0.01，会让权重缩小）",
             ),
         )
 
@@ -457,10 +460,12 @@ def _check_update(got, befores, velocities, grads, lr, momentum, label: Text, at
                     both(
                         "{label} left {name} unchanged (expected it to move by up to {moved}) although its velocity "
                         "was updated: `p = p - lr * v` makes a new tensor and only rebinds a local name; change the "
-                        "parameter itself in place (p -= lr * v, or p.sub_(lr * v))",
+                        "parameter itself in place (p -= lr * v, or p.sub_(lr * v)). Or p moved with the old "
+                        "velocity (zeros at first): update v first, then move p with the new v",
                         "{label}没有改变 {name}（它本应最多移动 {moved}），但它的速度已经更新了："
                         "`p = p - lr * v` 会创建一个新张量，只是把局部变量名重新绑定到它上面；"
-                        "请原地修改参数本身（p -= lr * v，或 p.sub_(lr * v)）",
+                        "请原地修改参数本身（p -= lr * v，或 p.sub_(lr * v)）。也可能是 p 用旧的速度移动了"
+                        "（第一次时全为零）：先更新 v，再用新的 v 移动 p",
                     ).format(label=label, name=name, moved=f"{moved:.3g}")
                 )
             raise AssertionError(
