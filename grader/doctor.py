@@ -80,7 +80,7 @@ PROTECTIONS_ZH: dict[str, str] = {
     "throwaway user per job": "每个作业一个临时用户",
     "process cap (fork and thread bombs)": "进程数上限（防 fork 炸弹和线程炸弹）",
     "no network": "禁止联网",
-    "shared memory (/dev/shm) private to the job and size-capped": "共享内存（/dev/shm）为作业私有且有大小上限",
+    "shared memory (/dev/shm, System V) private to the job and size-capped": "共享内存（/dev/shm、System V）为作业私有且有大小上限",
     "no signals to other processes": "不能向其他进程发信号",
     "reads and writes limited to the job folder and the Python install": "读写仅限作业文件夹和 Python 安装目录",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 from dataclasses import dataclass, field
 
 _KILL_ROUNDS = 20
@@ -70,6 +71,46 @@ def memory_mb(pid: int) -> float:
         return 0.0
 
 
+@dataclass(frozen=True)
+class UnlistedFiles:
+    """What a job holds through open files that no folder lists: memfds are memory, deleted files disk.
+    Neither shows in a process's memory figures nor in a walk of the job folder."""
+
+    memory_mb: float = 0.0
+    disk_mb: float = 0.0
+
+
+def unlisted_files(pids: list[int]) -> UnlistedFiles:
+    """Each such file once (by inode), however many of the processes hold it open."""
+    seen: set[tuple[int, int]] = set()
+    memory = disk = 0
+    for pid in pids:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            link = f"/proc/{pid}/fd/{descriptor}"
+            try:
+                target = os.readlink(link)
+                in_memory = target.startswith("/memfd:")
+                if not in_memory and not target.endswith(" (deleted)"):
+                    continue
+                info = os.stat(link)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+                continue
+            if not in_memory and info.st_nlink > 0:
+                continue  # still listed under another name, where the folder walk counts it
+            seen.add((info.st_dev, info.st_ino))
+            if in_memory:
+                memory += info.st_blocks * 512
+            else:
+                disk += info.st_blocks * 512
+    return UnlistedFiles(memory / (1024 * 1024), disk / (1024 * 1024))
+
+
 @dataclass
 class JobProcesses:
     """The processes of the job whose first process is `leader`, running as `uid` (None: shared uid)."""
@@ -94,8 +135,10 @@ class JobProcesses:
         self.known |= members
         return sorted(members)
 
-    def memory_mb(self, table: list[ProcessInfo] | None = None) -> float:
-        return sum(memory_mb(pid) for pid in self.members(table))
+    def usage(self, table: list[ProcessInfo] | None = None) -> tuple[float, UnlistedFiles]:
+        """The memory of all the job's processes (PSS), and what they hold in unlisted files."""
+        members = self.members(table)
+        return sum(memory_mb(pid) for pid in members), unlisted_files(members)
 
     def kill_all(self) -> bool:
         """SIGKILL every process of the job until none is left; False if some survived every round."""

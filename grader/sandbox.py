@@ -141,6 +141,7 @@ def _set_limit(which: int, value: int) -> None:
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 _PR_SET_PDEATHSIG = 1
 _PR_SET_KEEPCAPS = 8
@@ -208,14 +209,29 @@ def _unshare(flags: int) -> bool:
     return _libc().unshare(flags) == 0
 
 
-def _leave_network_unprivileged() -> None:
-    """Without root: a user namespace that maps only our own ids, plus an empty network namespace."""
+def _leave_network_unprivileged(size_mb: int) -> None:
+    """Without root: a user namespace that maps only our own ids, an empty network namespace and an IPC
+    namespace of the job's own."""
     uid, gid = os.getuid(), os.getgid()
-    if not _unshare(_CLONE_NEWUSER | _CLONE_NEWNET):
+    if not _unshare(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWIPC):
         return  # the kernel does not allow it here: the network stays reachable
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as file:
             file.write(text)
+    _cap_system_v_shared_memory(size_mb)
+
+
+def _cap_system_v_shared_memory(size_mb: int) -> None:
+    """In the job's own IPC namespace: its System V segments die with it, and together they stay under
+    the cap (a segment nobody maps shows in no process's memory). The kernel may refuse: then the cap is
+    the machine's."""
+    total = size_mb * 1024 * 1024
+    for name, value in (("shmmax", total), ("shmall", total // os.sysconf("SC_PAGE_SIZE"))):
+        try:
+            with open(f"/proc/sys/kernel/{name}", "w") as file:
+                file.write(str(value))
+        except OSError:
+            pass
 
 
 def _private_shared_memory(size_mb: int) -> bool:
@@ -246,8 +262,10 @@ def _keep_only_read_search() -> None:
 
 
 def _become_throwaway_user(job_dir: Path, uid: int, limits: Limits) -> None:
-    """Root only: no network, the job's own uid that owns just the job folder, a process cap."""
-    _unshare(_CLONE_NEWNET)
+    """Root only: no network, System V IPC of its own, the job's own uid that owns just the job folder,
+    a process cap."""
+    if _unshare(_CLONE_NEWNET | _CLONE_NEWIPC):
+        _cap_system_v_shared_memory(limits.disk_mb)
     _private_shared_memory(limits.disk_mb)
     for path in [job_dir, *job_dir.rglob("*")]:
         os.lchown(path, uid, uid)
@@ -402,7 +420,7 @@ def protections() -> dict[str, bool]:
         "throwaway user per job": DROPS_PRIVILEGES,
         "process cap (fork and thread bombs)": DROPS_PRIVILEGES,
         "no network": CUTS_NETWORK or landlock.NETWORK in LANDLOCK,
-        "shared memory (/dev/shm) private to the job and size-capped": CUTS_NETWORK,
+        "shared memory (/dev/shm, System V) private to the job and size-capped": CUTS_NETWORK,
         "no signals to other processes": DROPS_PRIVILEGES or landlock.SIGNALS in LANDLOCK,
         "reads and writes limited to the job folder and the Python install": landlock.FILES in LANDLOCK,
     }
@@ -432,7 +450,7 @@ def confine(
     if DROPS_PRIVILEGES and uid is not None:
         _become_throwaway_user(job_dir, uid, limits)
     elif sys.platform.startswith("linux"):
-        _leave_network_unprivileged()
+        _leave_network_unprivileged(limits.disk_mb)
         _private_shared_memory(limits.disk_mb)
     os.environ.clear()
     os.environ.update(environment)

@@ -416,9 +416,10 @@ class Supervisor:
         procs.kill_strays(table, self.leaders)
         for run in due:
             run.last_watch = now
-            if run.processes.memory_mb(table) > run.job.limits.memory_mb:
+            memory, unlisted = run.processes.usage(table)
+            if memory + unlisted.memory_mb > run.job.limits.memory_mb:
                 run.killed_for = "oom"
-            elif folder_mb(run.job_dir.root) > run.job.limits.disk_mb:
+            elif folder_mb(run.job_dir.root) + unlisted.disk_mb > run.job.limits.disk_mb:
                 run.killed_for = "disk"
             if run.killed_for:
                 _kill_group(run.pid)

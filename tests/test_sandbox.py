@@ -170,6 +170,62 @@ def test_disk_budget_stops_a_job_that_fills_its_folder(worker, tensors, make_sub
     assert "disk" in result.status_message
 
 
+def test_memory_held_in_memfds_counts(worker, tensors, make_submission):
+    """A memfd that nothing maps shows in no process's memory figures; its pages count all the same."""
+    folder = make_submission(
+        "import os, time\n"
+        "_chunk = os.urandom(2**20) * 6\n"
+        "_held = [os.memfd_create('hidden') for _ in range(16)]\n"
+        "for fd in _held:\n"
+        "    for _ in range(8):\n"
+        "        os.write(fd, _chunk)\n"
+        "time.sleep(30)\n"
+    )
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
+    assert result.status == "oom", result.status_message
+
+
+def test_disk_held_in_deleted_files_counts(worker, tensors, make_submission):
+    """A file deleted while open is in no folder the budget walks; its blocks count all the same."""
+    folder = make_submission(
+        "import os, time\n"
+        "_held = []\n"
+        "for i in range(10):\n"
+        "    out = open(f'gone{i}', 'wb')\n"
+        "    out.write(os.urandom(8 * 2**20))\n"
+        "    out.flush()\n"
+        "    os.unlink(f'gone{i}')\n"
+        "    _held.append(out)\n"
+        "time.sleep(30)\n"
+    )
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, disk_mb=64))
+    assert result.status == "error", result.status_message
+    assert "disk" in result.status_message
+
+
+def _system_v_segments() -> set[str]:
+    with open("/proc/sysvipc/shm") as table:
+        return {line.split()[1] for line in list(table)[1:]}
+
+
+@pytest.mark.skipif(not sandbox.CUTS_NETWORK, reason="needs root with CAP_SYS_ADMIN for namespaces")
+def test_system_v_shared_memory_is_capped_and_dies_with_the_job(worker, tensors, make_submission):
+    """A System V segment outlives its process and is in nobody's memory figures unless mapped."""
+    before = _system_v_segments()
+    folder = make_submission(
+        "import ctypes\n"
+        "_libc = ctypes.CDLL(None, use_errno=True)\n"
+        "_private, _create = 0, 0o1600\n"
+        "print('LARGE', _libc.shmget(_private, ctypes.c_size_t(256 * 2**20), _create))\n"
+        "print('SMALL', _libc.shmget(_private, ctypes.c_size_t(2**20), _create))\n"
+    )
+    result = _graded(worker, tensors, folder, limits=Limits(disk_mb=64))
+    assert result.status == "passed", result.status_message
+    assert "LARGE -1" in result.output  # over the job's cap
+    assert "SMALL -1" not in result.output
+    assert _system_v_segments() <= before  # the small one went with the job's IPC namespace
+
+
 @needs_root
 def test_uids_never_repeat_within_a_pool_and_are_locked_across_pools(tmp_path):
     first, second = UidPool(tmp_path), UidPool(tmp_path)
