@@ -25,6 +25,7 @@ MAX_LINE_BYTES = 96 * 1024 * 1024  # a check's observations (tensors as base64);
 MESSAGE_CHARS = 2000  # the plugin cuts every message to this; a longer one was not made by it
 ID_CHARS = 1000
 MAX_SECONDS = 1e6  # a check's duration: finite, and far above any time limit
+MAX_RECORDS = 4096  # a kata has a few dozen checks: a child that sends more is flooding the zygote
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CUT = " ... (message cut)"
 
@@ -99,22 +100,31 @@ class ParentChannel:
 
     def __init__(self) -> None:
         self.records: list[Event] = []
+        self.reports = 0  # checks that reported so far (progress)
         self._pending = bytearray()
         self._done = False
+        self._void = False  # a malformed record voids the job: what follows is read and dropped
 
     def feed(self, data: bytes) -> None:
+        """Linear in what the child writes: only the new bytes are searched for the end of a line."""
+        if self._void:
+            return
+        searched = len(self._pending)
         self._pending += data
-        while (end := self._pending.find(b"\n")) >= 0:
+        while not self._void and (end := self._pending.find(b"\n", searched)) >= 0:
             line = bytes(self._pending[:end])
             del self._pending[: end + 1]
+            searched = 0
             self._accept(line)
-        if len(self._pending) > MAX_LINE_BYTES:
+        if self._void:
+            self._pending.clear()
+        elif len(self._pending) > MAX_LINE_BYTES:
             self._pending.clear()
             self._flag(Malformed(f"a line longer than {MAX_LINE_BYTES} bytes"))
 
     def _flag(self, event: Malformed) -> None:
-        if not any(isinstance(e, Malformed) for e in self.records):
-            self.records.append(event)
+        self.records.append(event)
+        self._void = True
 
     def _accept(self, line: bytes) -> None:
         try:
@@ -134,7 +144,10 @@ class ParentChannel:
                 raise _Invalid("a check reported as passed by the child (only the judge passes a check)")
         except _Invalid as exc:
             return self._flag(Malformed(str(exc)))
+        if len(self.records) >= MAX_RECORDS:
+            return self._flag(Malformed(f"more than {MAX_RECORDS} records"))
         self._done = isinstance(event, Done)
+        self.reports += isinstance(event, (CheckReport, Observed))
         self.records.append(event)
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from grader import child, devices, launch, procs, sandbox
 from grader.catalog import Kata, load_kata
-from grader.channel import CheckReport, Observed, ParentChannel
+from grader.channel import ParentChannel
 from grader.errors import KataError
 from grader.i18n import say
 from grader.jobs import Job, JobOutcome, Placement
@@ -378,7 +378,7 @@ class Supervisor:
 
     def _report_progress(self, run: _Running) -> None:
         """How many checks of the job have reported, each time that number grows."""
-        done = sum(isinstance(e, (CheckReport, Observed)) for e in run.channel.records)
+        done = run.channel.reports
         if done > run.checks_reported:
             run.checks_reported = done
             self.connection.send(("progress", run.key, (done, run.last_line)))

@@ -19,6 +19,7 @@ import pytest
 from grader import batch, sandbox
 from grader.channel import (
     MAX_LINE_BYTES,
+    MAX_RECORDS,
     MESSAGE_CHARS,
     CheckReport,
     Done,
@@ -126,6 +127,38 @@ def test_a_flood_of_bad_lines_keeps_one_event(channel):
     channel.feed(_line(_check()))
     channel.feed(b"garbage\n" * 10_000 + _line(_check(outcome="passed")) * 10_000)
     assert channel.records[1:] == [Malformed("a line that is not JSON (or holds NaN or Infinity)")]
+
+
+def test_a_flood_of_valid_records_is_capped(channel):
+    channel.feed(_line(_observed()) * (MAX_RECORDS + 10) + _line({"type": "done"}))
+    assert len(channel.records) == MAX_RECORDS + 1
+    assert channel.records[-1] == Malformed(f"more than {MAX_RECORDS} records")
+
+
+def test_reports_count_the_checks_that_reported(channel):
+    channel.feed(_line(_check("test_a")) + _line(_observed("test_b")))
+    channel.feed(_line({"type": "load_error", "message": "boom", "timeout": False}))
+    assert channel.reports == 2
+
+
+class _CountingBuffer(bytearray):
+    """A bytearray that adds up how many bytes `find` was asked to search."""
+
+    searched = 0
+
+    def find(self, sub, start=0, *args):
+        _CountingBuffer.searched += len(self) - start
+        return super().find(sub, start, *args)
+
+
+def test_a_long_line_in_small_reads_is_searched_once(channel):
+    """Each read's bytes are searched once, not the whole unfinished line again on every read."""
+    channel._pending = _CountingBuffer()
+    record = _line(_observed(value=("str", "x" * 4_000_000)))
+    for start in range(0, len(record), 65536):
+        channel.feed(record[start : start + 65536])
+    assert channel.records == [Observed("test_a", ["str", "x" * 4_000_000], 0.25)]
+    assert _CountingBuffer.searched <= 2 * len(record)
 
 
 # --- build_result: decisions on typed events ------------------------------------------------------
