@@ -143,6 +143,7 @@ def test_predict_no_grad(solution, inputs):
                 "grad_mode_inside": list(grad_mode),
                 "grad_after": grad_after,
                 "param_grads_none": all(p.grad is None for p in model.parameters()),
+                "params_require_grad": all(p.requires_grad for p in model.parameters()),
                 "x": _state(x),
             }
         )

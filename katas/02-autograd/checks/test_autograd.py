@@ -544,6 +544,13 @@ def test_predict_no_grad(rng):
         assert got["param_grads_none"], both(
             "predict should not run backward() or touch .grad", "predict 不应调用 backward()，也不应改动 .grad"
         )
+        assert got["params_require_grad"], both(
+            "after {name} the model's parameters no longer require grad: model.requires_grad_(False) freezes the "
+            "caller's model for good, so training after this prediction would stop learning; `with "
+            "torch.no_grad():` alone switches tracking off for the call only",
+            "{name} 之后，模型的参数不再需要梯度：model.requires_grad_(False) 会永久冻结调用者的模型，"
+            "这次预测之后的训练就学不到东西了；只用 `with torch.no_grad():` 就只在这次调用中关闭梯度跟踪",
+        ).format(name=name)
         _unchanged(got["x"], x, requires_grad, None, both("x", "传入的 x"), name)
 
 
