@@ -477,8 +477,8 @@ def test_train_model_loss(rng):
         f"实际得到 {history!r:.80}",
     )
     assert all(isinstance(v, float) for v in history), both(
-        f"the losses should be Python floats (loss.item()), got {[_kind(v) for v in history]}",
-        f"损失应为 Python float（loss.item()），实际是 {[_kind(v) for v in history]}",
+        f"the losses should be Python floats (loss.item()), got `{[_kind(v) for v in history]}`",
+        f"损失应为 Python float（loss.item()），实际是 `{[_kind(v) for v in history]}`",
     )
     logits = seen["logits"]
     assert len(logits) == epochs * batches, both(

@@ -1,0 +1,19 @@
+"""pixels divided by 255 in __init__ and again in __getitem__: values in [0, 1/255], the digits nearly black
+
+catches: test_dataset_train, test_dataset_test
+"""
+
+
+class MnistDataset(Dataset):
+    def __init__(self, root, train=True):
+        images_file, labels_file = FILES[train]
+        images = read_idx(Path(root) / images_file)
+        labels = read_idx(Path(root) / labels_file)
+        self.images = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+        self.labels = torch.from_numpy(labels.astype(np.int64))
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        return self.images[index] / 255, self.labels[index]  # already scaled in __init__
