@@ -459,7 +459,7 @@ def _grade(
     timed_out: list[Job] = []
     with progress.heartbeat():
         for job, result in grade_many(worker, runnable):
-            if retry_timeouts and result.status == TIMEOUT:
+            if retry_timeouts and result.status == TIMEOUT and _late_for_the_machine(result, job.timeout):
                 timed_out.append(job)  # recorded after its second try, alone
                 continue
             _record(book, job, result, results, progress)
@@ -470,6 +470,15 @@ def _grade(
                 result.status_message += " (timed out again when retried alone)"
             _record(book, job, result, results, progress, attempts=2)
     return _Graded(results, len(jobs), reused, len(timed_out))
+
+
+STARVED_SHARE = 0.1  # of its time limit spent waiting for a CPU: a busy machine may have made it late
+
+
+def _late_for_the_machine(result: KataResult, timeout: float) -> bool:
+    """Whether grading a timeout again, alone, could change it: its threads waited for a CPU (or the
+    kernel does not say). A job that sleeps or waits on itself times out alone just the same."""
+    return result.cpu_wait is None or result.cpu_wait >= STARVED_SHARE * timeout
 
 
 def _why_not_started(job: Job, stubs: dict[str, str]) -> str:

@@ -53,6 +53,7 @@ class JobOutcome:
     output: bytes
     duration: float
     dropped_files: tuple[str, ...] = ()  # submission files the job did not copy (not named by the kata)
+    cpu_wait: float | None = None  # at a timeout: seconds its threads waited for a CPU (None: unknown)
 
 
 def device_kind(device: str) -> str:

@@ -111,6 +111,26 @@ def unlisted_files(pids: list[int]) -> UnlistedFiles:
     return UnlistedFiles(memory / (1024 * 1024), disk / (1024 * 1024))
 
 
+def cpu_wait_seconds(pids: list[int]) -> float | None:
+    """How long the threads of these processes were ready to run but waited for a CPU (a busy
+    machine, not the job's own sleeping), from /proc/PID/task/TID/schedstat; None where the kernel
+    keeps no such figure."""
+    waited_ns, found = 0, False
+    for pid in pids:
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/schedstat") as schedstat:
+                    waited_ns += int(schedstat.read().split()[1])
+                found = True
+            except (OSError, ValueError, IndexError):
+                continue
+    return waited_ns / 1e9 if found else None
+
+
 @dataclass
 class JobProcesses:
     """The processes of the job whose first process is `leader`, running as `uid` (None: shared uid)."""

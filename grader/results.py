@@ -97,6 +97,7 @@ class KataResult:
     output: str = ""  # the end of what the learner's code printed, for debugging (never a verdict)
     protections: dict[str, bool] = field(default_factory=dict)  # sandbox protections active for the job
     dropped_files: list[str] = field(default_factory=list)  # submitted files not graded (not named by the kata)
+    cpu_wait: float | None = None  # a timeout's seconds spent waiting for a CPU (a busy machine); None: unknown
 
     @property
     def points(self) -> float:

@@ -175,6 +175,7 @@ def build_result(
         output=safe_text(outcome.output[-OUTPUT_SHOWN_BYTES:].decode("utf-8", errors="replace")),
         protections=dict(protections or {}),
         dropped_files=[safe_text(name) for name in outcome.dropped_files],
+        cpu_wait=None if outcome.cpu_wait is None else round(outcome.cpu_wait, 3),
     )
 
 

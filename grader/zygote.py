@@ -142,6 +142,7 @@ class _Running:
     last_line_sent: float = 0.0
     open_fds: set[int] = field(default_factory=set)
     killed_for: str | None = None
+    cpu_wait: float | None = None  # measured at a timeout (procs.cpu_wait_seconds)
     exited_at: float | None = None
     status: int | None = None
     last_watch: float = 0.0
@@ -388,6 +389,7 @@ class Supervisor:
         if run.status is None:
             if run.killed_for is None and now > run.started + run.startup + run.job.timeout:
                 run.killed_for = "timeout"
+                run.cpu_wait = procs.cpu_wait_seconds(run.processes.members())
                 _kill_group(run.pid)
             pid, status = _try_reap(run.pid)
             if pid:
@@ -470,6 +472,7 @@ class Supervisor:
             output=bytes(run.output),
             duration=(run.exited_at or time.monotonic()) - run.started,
             dropped_files=run.job_dir.dropped,
+            cpu_wait=run.cpu_wait,
         )
 
 

@@ -24,10 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from grader import batch
 from grader.batch import Shard, resolve_shard, shard_of
 from grader.exports import MAX_ROW
 from grader.errors import KataError
 from grader import landlock
+from grader.results import TIMEOUT as TIMEOUT_STATUS
+from grader.results import KataResult
 from grader.sandbox import CUTS_NETWORK, DROPS_PRIVILEGES, LANDLOCK
 
 REPO = Path(__file__).resolve().parents[1]
@@ -348,7 +351,7 @@ def test_killed_batch_resumes(clean, tmp_path):
     katas, clean_submissions, clean_out = clean
     submissions = tmp_path / "class"
     shutil.copytree(clean_submissions, submissions)
-    _learner(submissions, "zz-slow", (ADVERSARIAL / "loop_import.py").read_bytes())  # sorted last
+    _learner(submissions, "zz-slow", (ADVERSARIAL / "spin_on_one_cpu.py").read_bytes())  # sorted last
     out = tmp_path / "out"
     command = [
         sys.executable,
@@ -397,6 +400,27 @@ def test_killed_batch_resumes(clean, tmp_path):
         [*command, "--retry", "timeout", "--no-retry-timeouts"], capture_output=True, text=True, timeout=600
     )
     assert " 1 jobs graded" in retried.stdout, retried.stdout  # only the timeout, not the whole class
+
+
+@pytest.mark.slow
+def test_a_timeout_that_waited_for_no_cpu_is_not_graded_again(tmp_path):
+    """Alone on the machine a sleeping job would time out just the same: it is recorded at once."""
+    katas, submissions = _kata_pack(tmp_path), tmp_path / "class"
+    _learner(submissions, "sleeper", (ADVERSARIAL / "sleep_import.py").read_bytes())
+    graded = _batch(katas, submissions, tmp_path / "out", "--workers", "1")
+    assert graded.returncode == 0, graded.stderr
+    assert "retrying" not in graded.stderr
+    with sqlite3.connect(tmp_path / "out" / "gradebook.sqlite") as db:
+        assert db.execute("SELECT attempts, status FROM results").fetchall() == [(1, "timeout")]
+
+
+def test_only_a_timeout_that_waited_for_a_cpu_is_graded_again_alone():
+    def timed_out(cpu_wait):
+        return KataResult("tensors", 1, TIMEOUT_STATUS, "", [], "cpu", "2", cpu_wait=cpu_wait)
+
+    assert batch._late_for_the_machine(timed_out(1.5), timeout=6.0)
+    assert not batch._late_for_the_machine(timed_out(0.1), timeout=6.0)
+    assert batch._late_for_the_machine(timed_out(None), timeout=6.0)  # the kernel keeps no figure: as before
 
 
 def test_shard_choice():
