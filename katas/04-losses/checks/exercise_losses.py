@@ -4,7 +4,6 @@ Each function returns what the learner's code did (the loss, the gradients that 
 the inputs afterwards); the judge half, test_losses.py, decides. Nothing here knows a right answer.
 """
 
-import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.exercise import attempt
