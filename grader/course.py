@@ -62,6 +62,13 @@ def _number(path: Path, where: str, value: object, low: float, high: float) -> f
     return float(value)
 
 
+def _known_keys(path: Path, prefix: str, table: dict, allowed: set[str]) -> None:
+    """A misspelt key would be ignored without a word: refuse it."""
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise KataError(f"{path}: unknown key '{prefix}{unknown[0]}' (known here: {', '.join(sorted(allowed))})")
+
+
 def load(path: Path, known: set[str]) -> Course:
     """Read and check course.toml; every kata it names must exist (`known`)."""
     try:
@@ -70,22 +77,29 @@ def load(path: Path, known: set[str]) -> Course:
         raise KataError(f"{path}: no such file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KataError(f"{path}: not valid TOML ({exc})") from None
+    _known_keys(path, "", raw, {"visibility", "katas"})
     visibility = raw.get("visibility", "visible")
-    if visibility not in VISIBILITIES:
-        raise KataError(f"{path}: 'visibility' must be one of {', '.join(VISIBILITIES)}")
+    if not isinstance(visibility, str) or visibility not in VISIBILITIES:
+        raise KataError(f"{path}: 'visibility' must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    tables = raw.get("katas", {})
+    if not isinstance(tables, dict):
+        raise KataError(f"{path}: 'katas' must be tables, [katas.<id>], not {tables!r}")
     katas = {}
-    for kata_id, entry in raw.get("katas", {}).items():
+    for kata_id, entry in tables.items():
         if kata_id not in known:
             raise KataError(f"{path}: no kata '{kata_id}' (known: {', '.join(sorted(known))})")
         if not isinstance(entry, dict):
-            raise KataError(f"{path}: 'katas.{kata_id}' must be a table")
+            raise KataError(f"{path}: 'katas.{kata_id}' must be a table, [katas.{kata_id}], not {entry!r}")
+        _known_keys(path, f"katas.{kata_id}.", entry, {"weight", "due", "late_penalty_per_day", "checks"})
         due = entry.get("due")
         if due is not None and (not isinstance(due, datetime) or due.tzinfo is None):
             raise KataError(
                 f"{path}: 'katas.{kata_id}.due' must be a date-time with a time zone, e.g. 2026-03-01T23:59:00+08:00"
             )
         checks = entry.get("checks", {})
-        if not isinstance(checks, dict) or any(v not in VISIBILITIES for v in checks.values()):
+        if not isinstance(checks, dict) or any(
+            not isinstance(v, str) or v not in VISIBILITIES for v in checks.values()
+        ):
             raise KataError(f"{path}: 'katas.{kata_id}.checks' maps check ids to {', '.join(VISIBILITIES)}")
         katas[kata_id] = CourseKata(
             _number(path, f"katas.{kata_id}.weight", entry.get("weight", 1.0), 0, 1e6),

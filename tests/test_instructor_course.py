@@ -38,12 +38,33 @@ def test_course_file_is_checked(tmp_path):
         "[katas.tensors]\nweight = true\n": "'katas.tensors.weight' must be a number",
         '[katas.tensors]\nchecks = { test_x = "sometimes" }\n': "maps check ids",
         'visibility = "public"\n[katas.tensors]\n': "'visibility' must be one of",
-        "weight = 1\n": "no [katas.<id>] table",
+        'visibility = "hidden"\n': "no [katas.<id>] table",
         "[katas\n": "not valid TOML",
     }
     for text, message in bad.items():
         with pytest.raises(KataError, match=message.replace("[", r"\[").replace(".", r"\.")):
             course_module.load(_write(tmp_path, text), {"tensors"})
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("katas = 5\n", "'katas' must be tables"),
+        ('katas = ["tensors"]\n', "'katas' must be tables"),
+        ("[katas]\ntensors = 2\n", "'katas.tensors' must be a table"),
+        ("visibility = 3\n[katas.tensors]\n", "'visibility' must be one of"),
+        ("[katas.tensors]\nchecks = { test_x = 1 }\n", "'katas.tensors.checks' maps check ids"),
+        ("[katas.tensors]\nwieght = 2\n", "unknown key 'katas.tensors.wieght'"),
+        ("weight = 2\n[katas.tensors]\n", "unknown key 'weight'"),
+    ],
+)
+def test_wrong_types_and_unknown_keys_name_the_file_and_key(tmp_path, text, message):
+    """A value of the wrong type is a one-line error, never an AttributeError; a misspelt key is never
+    ignored without a word."""
+    path = _write(tmp_path, text)
+    with pytest.raises(KataError, match=message) as raised:
+        course_module.load(path, {"tensors"})
+    assert str(raised.value).startswith(f"{path}: ") and "\n" not in str(raised.value)
 
 
 def test_late_days_and_final(tmp_path):
