@@ -4,21 +4,25 @@ A learner's entry is `<learner>/<kata-id>/<files>` (a workspace), as a folder or
 top level is that layout or a single folder holding it. Zips are extracted into a private staging
 folder only after every member passed the checks (no `..`, no absolute path, no link, at most
 `MAX_MEMBERS` members and `MAX_UNZIPPED_BYTES` in all, counting the bytes actually written).
-Anything else is `Skipped` with a reason, never an exception.
+Anything else is `Skipped` with a reason, never an exception. A hidden entry (`.git`, a name starting
+with `.`) is never graded, and listed as skipped when it holds kata folders.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import shutil
 import stat
 import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from grader.errors import KataError
 from grader.sandbox import files_that_count
 
 ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name, LMS id; not a learner
@@ -128,13 +132,28 @@ def kata_root(folder: Path, kata_ids: list[str]) -> tuple[Path, list[str]]:
     raise Rejected(f"no kata folder inside (expected e.g. {kata_ids[0]}/)")
 
 
+def _holds_katas(entry: Path, kata_ids: list[str]) -> bool:
+    """Whether a folder looks like a learner's (kata folders inside, maybe in one top folder)."""
+    if entry.is_symlink() or not entry.is_dir():
+        return False
+    try:
+        kata_root(entry, kata_ids)
+    except (Rejected, OSError):
+        return False
+    return True
+
+
 def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Submission], list[Skipped]]:
     """Every gradable learner under `submissions` (zips extracted under `staging`) and the rest."""
     found: dict[str, Submission] = {}
     skipped: list[Skipped] = []
     for entry in sorted(submissions.iterdir(), key=lambda p: os.fsencode(p.name)):
         shown = printable(entry.name)
-        if entry.name.startswith(".") or entry.name in ("__MACOSX", ROSTER):
+        if entry.name in ("__MACOSX", ROSTER):
+            continue
+        if entry.name.startswith("."):  # .git, .ipynb_checkpoints: never graded, named if it holds katas
+            if _holds_katas(entry, kata_ids):
+                skipped.append(Skipped(shown, "a hidden folder (its name starts with '.'): rename it to grade it"))
             continue
         try:
             if entry.is_symlink():
@@ -171,13 +190,61 @@ def content_hash(folder: Path, names: tuple[str, ...]) -> str:
 
 
 def read_roster(submissions: Path) -> dict[str, dict[str, str]]:
-    """`roster.csv` beside the learners (written by `kata import`): learner id -> its other columns."""
+    """`roster.csv` beside the learners (written by `kata import`, maybe edited in Excel): learner id ->
+    its other columns. Anything that would be read wrong is a `KataError` naming the file and line:
+    text that is not UTF-8, no `learner` column, an unnamed or repeated column, a row with more
+    fields than the header, a learner id that is empty or given twice."""
     path = submissions / ROSTER
     if not path.is_file():
         return {}
-    with open(path, newline="", encoding="utf-8-sig") as file:
-        return {
-            row["learner"]: {k: v for k, v in row.items() if k != "learner"}
-            for row in csv.DictReader(file)
-            if row.get("learner")
-        }
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # with or without the BOM Excel's "CSV UTF-8" writes
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise KataError(
+            f'{path}: line {line} is not UTF-8 text: save it as "CSV UTF-8" (in Excel: Save As, CSV UTF-8)'
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        if "learner" not in header:
+            raise KataError(f"{path}: line 1: no 'learner' column (the header is {','.join(header)!r})")
+        unnamed = [n for n, name in enumerate(header, 1) if not name.strip()]
+        if unnamed:
+            raise KataError(f"{path}: line 1: column {unnamed[0]} has no name")
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            raise KataError(f"{path}: line 1: column '{repeated[0]}' is given twice")
+        roster: dict[str, dict[str, str]] = {}
+        first_line: dict[str, int] = {}
+        for fields in reader:
+            if not any(cell.strip() for cell in fields):
+                continue  # a blank row, as spreadsheets leave at the end
+            line = reader.line_num
+            if len(fields) > len(header):
+                raise KataError(
+                    f"{path}: line {line}: {len(fields)} fields, but the header names {len(header)} columns"
+                )
+            row = dict(zip(header, fields + [""] * (len(header) - len(fields))))
+            learner = row.pop("learner")
+            if not learner.strip():
+                raise KataError(f"{path}: line {line}: no learner id")
+            if learner in roster:
+                raise KataError(f"{path}: line {line}: learner '{learner}' is also on line {first_line[learner]}")
+            if row.get("submitted_at") and not _is_iso_time(row["submitted_at"]):
+                raise KataError(
+                    f"{path}: line {line}: submitted_at {row['submitted_at']!r} is not an ISO 8601 time "
+                    "(e.g. 2026-03-01T10:00:00+08:00)"
+                )
+            roster[learner], first_line[learner] = row, line
+    except csv.Error as exc:
+        raise KataError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+    return roster
+
+
+def _is_iso_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
