@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader.errors import KataError
 from grader.i18n import pick
+from grader.sandbox import MAX_TIMEOUT_SECONDS
 
 LANGUAGES = ("en", "zh")
 FORMAT = 1  # kata.toml's `format`: raise it on a change that older graders would misread
@@ -122,6 +123,13 @@ def _field(path: Path, table: dict, name: str, kind: type, default=None):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise KataError(f"{path}: field '{name}' must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _seconds(path: Path, table: dict, name: str, default: float) -> float:
+    value = _field(path, table, name, float, default)
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:
+        raise KataError(f"{path}: field '{name}' must be more than 0 and at most {MAX_TIMEOUT_SECONDS} seconds")
     return value
 
 
@@ -271,8 +279,8 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
         title=_bilingual(path, raw, "title"),
         summary=_bilingual(path, raw, "summary"),
         files=tuple(files),
-        timeout=_field(path, raw, "timeout", float, 60.0),
-        check_timeout=_field(path, raw, "check_timeout", float, 10.0),
+        timeout=_seconds(path, raw, "timeout", 60.0),
+        check_timeout=_seconds(path, raw, "check_timeout", 10.0),
         hints=hints,
         folder=folder,
         reference=reference_root / folder.name,

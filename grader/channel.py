@@ -71,6 +71,12 @@ class LoadError:
 
 
 @dataclass(frozen=True)
+class Started:
+    """The child is set up (confined, its device claimed, its inputs read): learner code runs next.
+    A job that ends without it failed in the grader's hands, before any learner code could run."""
+
+
+@dataclass(frozen=True)
 class Done:
     pass
 
@@ -80,13 +86,14 @@ class Malformed:
     what: str  # written by this module, never the child's own text
 
 
-Event = Union[CheckReport, Observed, LoadError, Done, Malformed]
+Event = Union[Started, CheckReport, Observed, LoadError, Done, Malformed]
 
 # record type -> its fields and their JSON types (exactly these, no more)
 _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "check": {"id": (str,), "outcome": (str,), "message": (str,), "duration": (int, float)},
     "observed": {"id": (str,), "value": (list,), "duration": (int, float)},
     "load_error": {"message": (str,), "timeout": (bool,)},
+    "started": {},
     "done": {},
 }
 
@@ -140,6 +147,8 @@ class ParentChannel:
             event = _parse(kind, record)
             if self._done:
                 raise _Invalid("a record after the end of the job")
+            if isinstance(event, Started) and any(isinstance(e, Started) for e in self.records):
+                raise _Invalid("a second start record")
             if isinstance(event, CheckReport) and event.outcome is Outcome.PASSED:
                 raise _Invalid("a check reported as passed by the child (only the judge passes a check)")
         except _Invalid as exc:
@@ -186,6 +195,8 @@ def _parse(kind: object, fields: dict) -> Event:
         return Observed(fields["id"], fields["value"], float(duration))
     if kind == "load_error":
         return LoadError(fields["message"], fields["timeout"])
+    if kind == "started":
+        return Started()
     return Done()
 
 

@@ -152,6 +152,7 @@ def child_main(
         )
         plugin.set_context(context)
         context.inputs = _read_inputs(control_fd)
+        plugin.emit({"type": "started"})
         _run_exercises(items, context)
         plugin.emit({"type": "done"})
         code = 0

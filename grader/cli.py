@@ -16,7 +16,7 @@ from grader.catalog import Catalog, Kata
 from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
 from grader.results import NOT_STARTED, points_text, safe_text
-from grader.sandbox import Limits
+from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal
 from grader.workspace import Workspace, find_root, workspace_nearby
 
@@ -188,7 +188,7 @@ def _set_language(lang: Optional[str]) -> None:
     """`--lang` as given (zh or en), else KATA_LANG, else the locale."""
     _Session.lang = detect_language(lang)
     if lang is not None and lang not in ("zh", "en"):
-        raise KataError.of("bad_lang", lang=lang)
+        raise KataError.of("bad_lang", given=lang)
 
 
 @app.command("list", help=_h("help_list"))
@@ -263,7 +263,9 @@ def grade(
     ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=_h("help_grade_ids")),
     workspace: Optional[Path] = WorkspaceOption,
     device: str = DeviceOption,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, metavar="SECONDS", help=_h("help_timeout")),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, metavar="SECONDS", help=_h("help_timeout")
+    ),
     json_file: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help=_h("help_json")),
     katas: Optional[Path] = KatasOption,
     everything: bool = typer.Option(False, "--all", help=_h("help_grade_all")),
@@ -510,12 +512,12 @@ def batch(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
     ),
     memory: int = typer.Option(
         _LIMITS.memory_mb,
         "--memory",
-        min=64,
+        min=MIN_MEMORY_MB,
         help="MB of memory a job may use, all its processes together (then: oom).",
     ),
     disk: int = typer.Option(_LIMITS.disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
@@ -666,7 +668,7 @@ def export_gradescope(
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
     ),
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
@@ -691,7 +693,7 @@ def export_prairielearn(
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, help="Seconds per kata (default: the kata's own)."
+        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
     ),
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,

@@ -105,7 +105,12 @@ PHRASES: dict[str, dict[str, str]] = {
     "watch_last": {"en": "That was the last kata. Well done!", "zh": "这是最后一个练习了，干得好！"},
     # CLI errors (the "error: " prefix is itself a phrase)
     "error": {"en": "error: {message}", "zh": "错误：{message}"},
-    "bad_lang": {"en": "--lang must be zh or en, not '{lang}'", "zh": "--lang 只能是 zh 或 en，不能是 '{lang}'"},
+    "grader_failed": {
+        "en": "the grader could not set up a grading job on this machine ({reason}); nothing was recorded: "
+        "run `kata doctor`",
+        "zh": "评分程序无法在这台机器上准备评分作业（{reason}）；没有记录任何成绩：请运行 `kata doctor`",
+    },
+    "bad_lang": {"en": "--lang must be zh or en, not '{given}'", "zh": "--lang 只能是 zh 或 en，不能是 '{given}'"},
     "no_started": {
         "en": "no started katas in {root}; run `kata start {first}` first",
         "zh": "{root} 中还没有开始任何练习；请先运行 `kata start {first}`",

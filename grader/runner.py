@@ -21,7 +21,8 @@ import torch
 
 from grader import sandbox
 from grader.catalog import Kata
-from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome
+from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome, Started
+from grader.errors import KataError
 from grader.jobs import device_skip_reason
 from grader.results import (
     CLEAN,
@@ -73,8 +74,25 @@ def _unknown_or_repeated(outcome: JobOutcome, expected: list[ExpectedCheck]) -> 
     return None
 
 
+class GraderFailure(KataError):
+    """A job that ended before its learner code could run: the machine's or the grader's failure,
+    never recorded as the learner's."""
+
+
+def _setup_failure(outcome: JobOutcome) -> str:
+    """Why a job ended before it started, for the instructor or learner who must fix the machine."""
+    if outcome.killed_for == "oom":
+        return f"the job's memory limit of {outcome.job.limits.memory_mb} MB is too small for the grader itself"
+    if outcome.killed_for is not None:
+        return f"stopped for {outcome.killed_for} while it was being set up"
+    said = outcome.output.decode("utf-8", errors="replace").strip().splitlines()
+    return safe_text(said[-1]) if said else f"the grading process ended with {outcome.exit_code or outcome.signal}"
+
+
 def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict | None:
     events = outcome.records
+    if not any(isinstance(e, Started) for e in events):  # learner code runs only after the child says so
+        raise GraderFailure.of("grader_failed", reason=_setup_failure(outcome))
     problem = next((e for e in events if isinstance(e, Malformed)), None)  # the first one names it
     malformed = problem.what if problem is not None else _unknown_or_repeated(outcome, expected)
     if malformed is not None:

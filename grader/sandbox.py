@@ -37,6 +37,8 @@ from grader import landlock
 
 MAX_COPIED_BYTES = 50 * 1024 * 1024
 DEFAULT_MEMORY_MB = 3072
+MIN_MEMORY_MB = 256  # a forked job with torch loaded; below this the grader itself runs out, not the learner
+MAX_TIMEOUT_SECONDS = 24 * 3600  # a time limit must be finite: it becomes a CPU-seconds rlimit
 
 
 @dataclass(frozen=True)

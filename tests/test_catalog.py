@@ -41,6 +41,8 @@ def test_loads_a_pack(pack: Path):
         ('files = ["tensors.py"]', "files = []", "field 'files'"),
         ('zh = "张量', 'zz = "张量', "field 'title.zh' must be a non-empty string"),
         ("timeout = 60", "timeout = [1]", "field 'timeout' must be float"),
+        ("timeout = 60", "timeout = -1", "field 'timeout' must be more than 0"),
+        ("timeout = 60", "timeout = inf", "field 'timeout' must be more than 0 and at most 86400"),
         ("[title]", '[[mistakes]]\nid = "x"\n[title]', "field 'mistakes' is no longer read"),
         ("[title]", "[title", "not valid TOML"),
     ],

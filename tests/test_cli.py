@@ -375,3 +375,18 @@ def test_concurrent_state_updates_are_never_lost(tmp_path: Path):
     state = json.loads(space.state_path.read_text(encoding="utf-8"))
     assert sorted(state["last"]) == ids and sorted(state["best"]) == ids
     assert not list(space.state_path.parent.glob("*.tmp"))
+
+
+def test_limits_that_cannot_be_enforced_are_refused_before_grading(kata, learner):
+    kata("start", "tensors")
+    for option in (("--timeout", "inf"), ("--timeout", "1e300"), ("--timeout", "nan")):
+        refused = kata("grade", "--all", *option)
+        assert refused.returncode == 2 and "--timeout" in refused.stderr, option
+    state = learner / "kata-workspace" / ".kata" / "state.json"
+    assert not state.exists() or '"last"' not in state.read_text(encoding="utf-8")  # nothing graded, nothing kept
+
+
+def test_an_unknown_language_is_one_line(kata):
+    for args in (("list",), ("solution", "tensors")):
+        said = kata(*args, lang="fr")
+        assert said.returncode == 2 and said.stderr == "error: --lang must be zh or en, not 'fr'\n", said.stderr

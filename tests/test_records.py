@@ -28,9 +28,10 @@ from grader.channel import (
     Observed,
     Outcome,
     ParentChannel,
+    Started,
 )
 from grader.gradebook import Gradebook, Key
-from grader.runner import SKIPPED_BY_SUBMISSION, build_result, grade
+from grader.runner import SKIPPED_BY_SUBMISSION, GraderFailure, build_result, grade
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome
 
@@ -161,6 +162,26 @@ def test_a_long_line_in_small_reads_is_searched_once(channel):
     assert _CountingBuffer.searched <= 2 * len(record)
 
 
+def test_the_start_record_is_typed_and_said_once(channel):
+    channel.feed(_line({"type": "started"}) + _line(_check()))
+    assert channel.records[0] == Started()
+    channel.feed(_line({"type": "started"}))
+    assert channel.records[-1] == Malformed("a second start record")
+
+
+def test_a_job_that_never_started_is_the_graders_failure_not_the_learners(tensors):
+    """No learner code ran before the start record: whatever ended the job, the learner did not."""
+    job = Job(tensors, Path("."), "cpu", Limits(memory_mb=300))
+    said = b"grading child failed: OverflowError: cannot convert float infinity to integer\n"
+    for killed_for, output, reason in (
+        (None, said, "OverflowError: cannot convert float infinity to integer"),
+        ("oom", b"", "memory limit of 300 MB is too small for the grader itself"),
+    ):
+        outcome = JobOutcome(job, [], 70, None, killed_for, output, 0.5)
+        with pytest.raises(GraderFailure, match=reason):
+            build_result(tensors, EXPECTED, outcome)
+
+
 # --- build_result: decisions on typed events ------------------------------------------------------
 
 
@@ -173,7 +194,8 @@ EXPECTED = [
 
 def _outcome(tensors, events: list, device: str = "cpu", output: bytes = b"") -> JobOutcome:
     job = Job(tensors, Path("."), device, Limits())
-    return JobOutcome(job=job, records=events, exit_code=0, signal=None, killed_for=None, output=output, duration=0.5)
+    records = [Started(), *events]  # the child was set up: what follows is the learner's code
+    return JobOutcome(job=job, records=records, exit_code=0, signal=None, killed_for=None, output=output, duration=0.5)
 
 
 def _passed(check_id: str) -> CheckReport:

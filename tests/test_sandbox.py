@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader import procs, sandbox
-from grader.runner import grade
+from grader.runner import GraderFailure, grade
 from grader.sandbox import Limits
 from grader.uids import UidPool
 
@@ -168,6 +168,12 @@ def test_disk_budget_stops_a_job_that_fills_its_folder(worker, tensors, make_sub
     result = _graded(worker, tensors, folder, limits=Limits(timeout=20, disk_mb=64))
     assert result.status == "error", result.status_message
     assert "disk" in result.status_message
+
+
+def test_a_job_the_grader_cannot_set_up_is_not_the_learners_failure(worker, tensors):
+    """Confinement fails before any learner code runs (here: a time limit no rlimit can hold)."""
+    with pytest.raises(GraderFailure, match="could not set up a grading job.*OverflowError"):
+        _graded(worker, tensors, tensors.reference, limits=Limits(timeout=float("inf")))
 
 
 def test_memory_held_in_memfds_counts(worker, tensors, make_submission):
