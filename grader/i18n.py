@@ -188,6 +188,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "every_check_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
     "n_failed": {"en": "{failing} of {total} checks failed", "zh": "{total} 项检查中有 {failing} 项未通过"},
     "missing_file": {"en": "missing file: {names}", "zh": "缺少文件：{names}"},
+    "files_too_large": {
+        "en": "{names} too large to grade: a kata's files may hold {limit} MB together",
+        "zh": "{names} 太大，无法评分：一个练习的文件合计最多 {limit} MB",
+    },
     "missing_files": {"en": "missing files: {names}", "zh": "缺少文件：{names}"},
     "stopped_after": {
         "en": "stopped after {seconds} s (an endless loop or a hang?)",
@@ -397,6 +401,7 @@ _ENGINE_KEYS = (
     "n_failed",
     "missing_files",
     "missing_file",
+    "files_too_large",
     "stopped_after",
     "stopped_memory",
     "stopped_disk",

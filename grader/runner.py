@@ -23,6 +23,7 @@ from grader import sandbox
 from grader.catalog import Kata
 from grader.channel import CheckReport, Done, LoadError, Malformed, Outcome, Started
 from grader.errors import KataError
+from grader.i18n import say
 from grader.jobs import device_skip_reason
 from grader.results import (
     CLEAN,
@@ -43,6 +44,15 @@ from grader.worker import ExpectedCheck, Job, JobOutcome, Progress, Worker
 
 OUTPUT_SHOWN_BYTES = 2000
 SKIPPED_BY_SUBMISSION = "skipped by the submission"
+
+
+def too_large(kata: Kata, solution_dir: Path) -> str | None:
+    """Why the kata's files are too large to copy into a job, or None (a notebook counts by its cells)."""
+    counted = [p for p in sandbox.files_that_count(solution_dir, kata.files) if p.suffix != ".ipynb"]
+    if sum(p.stat().st_size for p in counted) <= sandbox.MAX_COPIED_BYTES:
+        return None
+    names = ", ".join(p.name for p in counted)
+    return say("files_too_large", "en", names=names, limit=sandbox.MAX_COPIED_BYTES // (1024 * 1024))
 
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
@@ -227,9 +237,12 @@ def grade_many(
     runnable = []
     for job in jobs:
         missing = missing_files(job.kata, job.solution_dir)
+        oversized = None if missing else too_large(job.kata, job.solution_dir)
         if missing:
             message = f"missing file{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, message)
+        elif oversized:
+            yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, oversized)
         else:
             runnable.append(job)
     for outcome in worker.run_jobs(runnable, on_progress):

@@ -170,6 +170,12 @@ def test_disk_budget_stops_a_job_that_fills_its_folder(worker, tensors, make_sub
     assert "disk" in result.status_message
 
 
+def test_a_file_too_large_to_copy_is_said_to_be_so_not_missing(worker, tensors, make_submission):
+    folder = make_submission("#" + "x" * (sandbox.MAX_COPIED_BYTES + 10) + "\n")
+    result = _graded(worker, tensors, folder)
+    assert result.status == "error" and "tensors.py too large to grade" in result.status_message
+
+
 def test_a_job_the_grader_cannot_set_up_is_not_the_learners_failure(worker, tensors):
     """Confinement fails before any learner code runs (here: a time limit no rlimit can hold)."""
     with pytest.raises(GraderFailure, match="could not set up a grading job.*OverflowError"):
