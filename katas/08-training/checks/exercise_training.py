@@ -224,14 +224,34 @@ def _moves_to_stand_in(args, kwargs):
     return device is not None and device.type == _STAND_IN
 
 
+class _OnStandIn(torch.Tensor):
+    """A batch (and what is computed from it) on the stand-in device. Like a tensor on a GPU it does
+    not turn into a NumPy array until it is copied back with `.cpu()` or `.to("cpu")`; everything else
+    works as on the CPU, where its values really are."""
+
+    def numpy(self, *args, **kwargs):
+        raise TypeError(
+            f"can't convert {_STAND_IN} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+            "memory first."
+        )
+
+    def cpu(self, *args, **kwargs):
+        return super().cpu(*args, **kwargs).as_subclass(torch.Tensor)
+
+    def to(self, *args, **kwargs):
+        device = torch._C._nn._parse_to(*args, **kwargs)[0]
+        moved = super().to(*args, **kwargs)
+        return moved.as_subclass(torch.Tensor) if device is not None and device.type == "cpu" else moved
+
+
 class _LoaderTensor(torch.Tensor):
-    """A batch tensor as the loader hands it out. `.to("meta")` returns it as a plain tensor, the
+    """A batch tensor as the loader hands it out. `.to("meta")` returns it as an _OnStandIn, the
     stand-in for its copy on that device; any other `.to(...)` keeps this type, so the model can tell
     a batch that never went to `device`."""
 
     def to(self, *args, **kwargs):
         if _moves_to_stand_in(args, kwargs):
-            return self.as_subclass(torch.Tensor)
+            return self.as_subclass(_OnStandIn)
         return super().to(*args, **kwargs)
 
 

@@ -294,6 +294,14 @@ def _same_params(params: dict, reference: nn.Module, name: Text, why: Text) -> N
         expect.close(params[key], want, name=parameter, why=why, rtol=1e-4, atol=1e-6)
 
 
+_ON_STAND_IN = both(
+    f"The batches moved to {_STAND_IN!r} stand in for batches on a GPU: tensor operations and .item() work on them, "
+    "but like GPU tensors they need .cpu() before .numpy()",
+    f"移动到 {_STAND_IN!r} 的批次是 GPU 上批次的替身：张量运算和 .item() 都能用，"
+    "但和 GPU 上的张量一样，要先 .cpu() 才能 .numpy()",
+)
+
+
 def _assert_moved(unmoved: dict, call: str, hint: Text = "") -> None:
     """Every batch reached the model moved; `hint` follows `call` in English, ends each message in Chinese."""
     assert unmoved["batches"], both("{call}{hint} never called the model", "{call} 从未调用模型{hint}").format(
@@ -470,7 +478,7 @@ def test_train_one_epoch_moves_batches(rng):
     x, y = _data(rng, _rule(rng), 24)
     seen = yield _loader_inputs("mlp", model, x, y, 8, lr=_STEADY)
     call = f"train_one_epoch(..., device={_STAND_IN!r})"
-    expect.returned(seen["out"]["value"], name=call)
+    expect.returned(seen["out"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(seen["unmoved"], call)
     got, want = _as_number(seen["out"], call), _steady_loss(model, x, y, 8)
     assert _near(got, want), both(
@@ -612,7 +620,7 @@ def test_evaluate_moves_batches(rng):
     model, x, y, want = _even_evaluation(rng, 24, 8)
     seen = yield _loader_inputs("mlp", model, x, y, 8)
     call = f"evaluate(..., device=torch.device({_STAND_IN!r}))"
-    expect.returned(seen["out"]["value"], name=call)
+    expect.returned(seen["out"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(seen["unmoved"], call)
     _assert_measured(
         *_pair(seen["out"], call, floats=False),
@@ -877,7 +885,7 @@ def test_fit_moves_batches(rng):
     x, y = _data(rng, _rule(rng), 24)
     seen = yield _loader_inputs("mlp", model, x, y, 8, lr=_STEADY, epochs=2)
     call = f"fit(..., epochs=2, device={_STAND_IN!r})"
-    expect.returned(seen["history"]["value"], name=call)
+    expect.returned(seen["history"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(
         seen["unmoved"],
         call,
