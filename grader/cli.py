@@ -170,6 +170,8 @@ def _kata(catalog: Catalog, kata_id: str) -> Kata:
 
 def _space(workspace: Optional[Path]) -> Workspace:
     """The learner's workspace; when there is none here but one nearby, say where it is instead."""
+    if workspace is not None and workspace.exists() and not workspace.is_dir():
+        raise KataError.of("workspace_is_file", path=workspace)
     space = Workspace(find_root(workspace))
     if workspace is None and not space.root.is_dir():
         found = workspace_nearby()
@@ -280,6 +282,12 @@ def grade(
     started = space.started(catalog)
     if not ids and not started:
         raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id)
+    if json_file is not None and not json_file.resolve().parent.is_dir():
+        raise KataError.of("json_no_folder", file=json_file, folder=json_file.resolve().parent)
+    if device != "auto":  # a device asked for is checked before anything else, even with nothing to grade
+        from grader import devices
+
+        devices.resolve(device)
     regrade = everything or json_file is not None  # a JSON file holds every started kata
     selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
     if not selected:

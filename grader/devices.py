@@ -119,7 +119,7 @@ def resolve(requested: str) -> str:
     several: the worker spreads jobs over them; with one, it is that device."""
     requested = requested.strip().lower()
     if not _DEVICE.match(requested):
-        raise KataError(f"unknown device '{requested}'; use auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu")
+        raise KataError.of("unknown_device", device=requested)
     present = [d.name for d in available()]
     if requested == "auto":
         accelerators = [name for name in present if name != "cpu"]
@@ -131,7 +131,7 @@ def resolve(requested: str) -> str:
         return "cpu"
     of_kind = [name for name in present if name.split(":")[0] == kind]
     if not of_kind or (index and requested not in present):
-        raise KataError(f"device '{requested}' is not present here; present: {', '.join(present)}")
+        raise KataError.of("device_absent", device=requested, present=", ".join(present))
     if index or len(of_kind) == 1:
         return requested if index else of_kind[0]
     return kind

@@ -115,6 +115,22 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "no started katas in {root}; run `kata start {first}` first",
         "zh": "{root} 中还没有开始任何练习；请先运行 `kata start {first}`",
     },
+    "unknown_device": {
+        "en": "unknown device '{device}'; use auto, cpu, cuda, cuda:N, mps, xpu, npu or mlu",
+        "zh": "未知设备 '{device}'；可用 auto、cpu、cuda、cuda:N、mps、xpu、npu 或 mlu",
+    },
+    "device_absent": {
+        "en": "device '{device}' is not present here; present: {present}",
+        "zh": "这台机器上没有设备 '{device}'；现有设备：{present}",
+    },
+    "workspace_is_file": {
+        "en": "-w {path} is a file; give the folder your katas are in",
+        "zh": "-w {path} 是一个文件；请给出练习所在的文件夹",
+    },
+    "json_no_folder": {
+        "en": "--json {file}: there is no folder {folder} to write it in",
+        "zh": "--json {file}：用来保存它的文件夹 {folder} 不存在",
+    },
     "katas_elsewhere": {
         "en": "no katas in {root}; your katas are in {found}: cd there or pass -w {found}",
         "zh": "{root} 中没有练习；你的练习在 {found}：请先 cd 到那里，或加上 -w {found}",

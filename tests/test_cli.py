@@ -390,3 +390,15 @@ def test_an_unknown_language_is_one_line(kata):
     for args in (("list",), ("solution", "tensors")):
         said = kata(*args, lang="fr")
         assert said.returncode == 2 and said.stderr == "error: --lang must be zh or en, not 'fr'\n", said.stderr
+
+
+def test_arguments_are_checked_before_anything_is_graded(kata, learner):
+    kata("start", "tensors")
+    for args, said in (
+        (("--device", "bogus"), "error: unknown device 'bogus'"),
+        (("--json", str(learner / "nowhere" / "x.json")), "there is no folder"),
+        (("-w", "/etc/passwd"), "-w /etc/passwd is a file"),
+    ):
+        refused = kata("grade", *args)
+        assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
+    assert "未知设备 'bogus'" in kata("grade", "--device", "bogus", lang="zh").stderr
