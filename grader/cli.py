@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, say, status_word, terminal_columns, translate, width
+from grader.i18n import clip, detect_language, os_reason, say, status_word, terminal_columns, translate, width
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal
@@ -39,7 +39,7 @@ class _App(typer.Typer):
         except KataError as exc:
             typer.echo(say("error", _Session.lang, message=_explain(exc)), err=True)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            reason = os_reason(exc, _Session.lang)
             message = say("file_error", _Session.lang, reason=reason, file=exc.filename) if exc.filename else reason
             typer.echo(say("error", _Session.lang, message=message), err=True)
         raise SystemExit(2)
@@ -560,6 +560,8 @@ def batch(
     from grader import course as course_module
     from grader import devices
 
+    if out.resolve().is_relative_to(submissions.resolve()):  # the next run would take the exports for a learner
+        raise KataError.of("out_in_submissions", out=out, submissions=submissions)
     catalog = Catalog.load(katas)
     chosen = batch_module.resolve_shard(shard, shards)
     course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None

@@ -12,6 +12,7 @@ text) is shown as it is.
 
 from __future__ import annotations
 
+import errno
 import locale
 import os
 import re
@@ -122,6 +123,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "device_absent": {
         "en": "device '{device}' is not present here; present: {present}",
         "zh": "这台机器上没有设备 '{device}'；现有设备：{present}",
+    },
+    "out_in_submissions": {
+        "en": "-o {out} is inside the submissions folder {submissions}; write the grades elsewhere",
+        "zh": "-o {out} 在提交文件夹 {submissions} 之内；请把成绩写到别处",
     },
     "workspace_is_file": {
         "en": "-w {path} is a file; give the folder your katas are in",
@@ -453,6 +458,29 @@ def detect_language(option: str | None = None) -> str:
 def pick(table: Mapping[str, T], lang: str) -> T:
     """The `lang` entry of a table of languages, else its English one: the one language fallback."""
     return table.get(lang) or table["en"]
+
+
+# What the system says of a failed file operation, by errno (its own words are English)
+_OS_REASONS_ZH = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许此操作",
+    errno.ENOENT: "没有这个文件或文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "文件系统是只读的",
+    errno.EEXIST: "已经存在",
+    errno.ENOTDIR: "不是文件夹",
+    errno.EISDIR: "是一个文件夹",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.ENOTEMPTY: "文件夹不是空的",
+}
+
+
+def os_reason(error: OSError, lang: str) -> str:
+    """Why a file operation failed, in `lang` where the errno is a known one."""
+    if lang == "zh" and error.errno in _OS_REASONS_ZH:
+        return _OS_REASONS_ZH[error.errno]
+    return error.strerror or str(error)
 
 
 def say(key: str, lang: str, **values) -> str:

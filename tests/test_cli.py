@@ -402,3 +402,17 @@ def test_arguments_are_checked_before_anything_is_graded(kata, learner):
         refused = kata("grade", *args)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
     assert "未知设备 'bogus'" in kata("grade", "--device", "bogus", lang="zh").stderr
+
+
+def test_a_file_error_is_said_in_the_learners_language(kata, learner):
+    (learner / "a-file").write_text("not a folder")
+    for lang, reason in (("en", "Not a directory"), ("zh", "不是文件夹")):
+        said = kata("start", "tensors", "-w", str(learner / "a-file" / "ws"), lang=lang)
+        assert said.returncode == 2 and reason in said.stderr and said.stderr.count("\n") == 1, said.stderr
+
+
+def test_batch_refuses_to_write_its_grades_among_the_submissions(kata, learner):
+    (learner / "class" / "alice").mkdir(parents=True)
+    refused = kata("batch", str(learner / "class"), "-o", str(learner / "class" / "grades"))
+    assert refused.returncode == 2 and "inside the submissions folder" in refused.stderr
+    assert not (learner / "class" / "grades").exists()
