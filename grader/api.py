@@ -107,7 +107,7 @@ def setup(
 ) -> Settings:
     """Remember the kata, workspace, language and pack for the calls that follow."""
     if lang is not None and lang not in ("en", "zh"):
-        raise KataError(f"lang must be zh or en, not '{lang}'")
+        raise KataError.of("bad_lang", given=lang)
     catalog = _catalog(katas)
     if kata is not None:
         catalog.get(kata)  # an unknown id fails here, not at the first grade
@@ -192,7 +192,7 @@ def make_notebook(
     kata = _kata(_catalog(katas), kata_id, lang)
     space = Workspace(_root(workspace))
     if not space.is_started(kata):
-        raise KataError(f"{kata.id} is not started in {space.root}; run `kata start {kata.id} --notebook`")
+        raise KataError.of("not_started_notebook", id=kata.id, root=space.root)
     path = notebook.write(kata, space.folder(kata), lang, graded_from_notebook=False)
     return Started(kata.id, kata.text(kata.title, lang), space.folder(kata), [(path.name, True)], path, lang)
 
@@ -225,7 +225,7 @@ def reset(
     kata = _kata(_catalog(katas), kata_id, lang)
     space = Workspace(_root(workspace))
     if not space.is_started(kata):
-        raise KataError(f"{kata.id} is not started in {space.root}; nothing to reset")
+        raise KataError.of("not_started_reset", id=kata.id, root=space.root)
     return reset_kata(kata, space, lang)
 
 
@@ -496,7 +496,7 @@ def grade(
         if finished.returncode not in (0, 1) or not out.is_file():
             lines = [line for line in finished.stderr.splitlines() if line.strip()]
             reason = lines[-1].removeprefix("error: ") if lines else f"exit code {finished.returncode}"
-            raise KataError(f"grading did not finish: {reason}")
+            raise KataError.of("grading_unfinished", reason=reason)
         data = json.loads(out.read_text(encoding="utf-8"))
     results = [KataResult.from_dict(k) for k in data["katas"]]
     titles = {k.id: k.text(k.title, lang) for k in chosen}

@@ -124,6 +124,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "device '{device}' is not present here; present: {present}",
         "zh": "这台机器上没有设备 '{device}'；现有设备：{present}",
     },
+    "not_started_notebook": {
+        "en": "{id} is not started in {root}; run `kata start {id} --notebook`",
+        "zh": "{id} 在 {root} 中尚未开始；请运行 `kata start {id} --notebook`",
+    },
+    "notebook_exists": {
+        "en": "{path} exists; rename or delete it to build a new one",
+        "zh": "{path} 已经存在；请先重命名或删除它，再生成新的笔记本",
+    },
+    "grading_unfinished": {"en": "grading did not finish: {reason}", "zh": "评分没有完成：{reason}"},
     "out_in_submissions": {
         "en": "-o {out} is inside the submissions folder {submissions}; write the grades elsewhere",
         "zh": "-o {out} 在提交文件夹 {submissions} 之内；请把成绩写到别处",

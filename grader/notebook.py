@@ -243,7 +243,7 @@ def write(kata: Kata, folder: Path, lang: str, graded_from_notebook: bool) -> Pa
 
     path = notebook_path(folder)
     if path.exists():
-        raise KataError(f"{path} exists; rename or delete it to build a new one")
+        raise KataError.of("notebook_exists", path=path)
     notebook = build(kata, lang, parts_for(kata, folder / kata.files[0]), graded_from_notebook)
     with open(path, "x", encoding="utf-8") as file:  # "x": a notebook made meanwhile is never replaced
         nbformat.write(notebook, file)
