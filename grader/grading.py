@@ -4,7 +4,8 @@ The katas started in the workspace each run as a job on the given (warm) worker;
 is `not-started` without a run. Each graded result is recorded with the fingerprint of its files as
 they were before the job copied them, so a save during grading is graded again next time. The caller
 creates the worker first (its zygote imports torch while the caller does), so this module, which
-imports the engine, is imported after it.
+imports the engine, is imported after it. A result that cannot be recorded (a read-only or full disk)
+still counts: the results say why (`unsaved`), for the caller to show after them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from grader.results import KataResult
 from grader.runner import grade_many, not_started_result
 from grader.sandbox import Limits
 from grader.worker import Job, Progress, Worker
-from grader.workspace import Workspace, fingerprint
+from grader.workspace import StateNotSaved, Workspace, fingerprint
+
+
+class Graded(list[KataResult]):
+    """The results of `grade_workspace`, in order, and why they could not all be recorded (None: they were)."""
+
+    unsaved: StateNotSaved | None = None
 
 
 def grade_workspace(
@@ -28,7 +35,7 @@ def grade_workspace(
     limits: Limits,
     announce: Callable[[list[Kata]], None] | None = None,
     on_progress: Progress | None = None,
-) -> list[KataResult]:
+) -> Graded:
     """One result per kata of `katas`, in that order; `announce` hears which katas run, before they do,
     and `on_progress(job, checks_done, checks_total, printed)` each check as it reports."""
     started = [k for k in katas if space.is_started(k)]
@@ -39,12 +46,15 @@ def grade_workspace(
         job.kata.id: result
         for job, result in grade_many(worker, [Job(k, space.folder(k), device, limits) for k in started], on_progress)
     }
-    results = []
+    results = Graded()
     for kata in katas:
         result = by_kata.get(kata.id)
         if result is None:
             result = not_started_result(worker, kata, device, say("not_started_run", "en", id=kata.id))
         else:
-            space.record(result, graded_files[kata.id])
+            try:
+                space.record(result, graded_files[kata.id])
+            except StateNotSaved as exc:  # the grade stands: it is shown, then that it was not kept
+                results.unsaved = results.unsaved or exc
         results.append(result)
     return results

@@ -6,6 +6,12 @@ The state file remembers, per kata, the best result (which gates `kata solution`
 hints seen on each exercise's ladder. A stored result counts only for the kata version it graded:
 new checks make old points stale. Every change to it is a locked read-modify-write ending in an
 atomic rename, so two `kata` commands at once never lose an update or leave half a file.
+
+Nothing the learner made is ever overwritten: each reset backs up into a folder of its own, every
+file is written through a temporary file renamed into place (a full disk leaves no empty file behind),
+and a state file that cannot be read, or holds entries of the wrong type, is set aside as
+`state.json.corrupt-<time>` (its good entries kept) with one line on stderr, never silently replaced.
+A state that cannot be written raises `StateNotSaved`, which names the state file and says why.
 """
 
 from __future__ import annotations
@@ -13,17 +19,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
+import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from grader.bilingual import Bilingual, Text, both, in_language
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import pick, say
+from grader.i18n import detect_language, pick, say
 from grader.results import PASSED, KataResult
 from grader.terminal_markdown import indented
 from grader.sandbox import files_that_count
@@ -76,6 +85,195 @@ def fingerprint(folder: Path, names: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+# -- writing without losing anything ----------------------------------------------------------------
+
+
+def _claim(parent: Path, stem: str, make: Callable[[Path], None]) -> Path:
+    """A new path `<stem>-<time>` under `parent` (then `-2`, `-3`... within one second), created by `make`,
+    which fails with FileExistsError on a path that exists: no two callers ever get the same one."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, n = parent / f"{stem}-{stamp}", 1
+    while True:
+        try:
+            make(path)
+            return path
+        except FileExistsError:
+            n += 1
+            path = parent / f"{stem}-{stamp}-{n}"
+
+
+def _new_folder(path: Path) -> None:
+    path.mkdir(parents=True)
+
+
+def _new_file(path: Path) -> None:
+    path.open("x").close()
+
+
+def _copy(source: Path, destination: Path, keep_stat: bool = False) -> None:
+    """Copy `source` over `destination` through a temporary file beside it, renamed into place: a failed
+    write (a full disk) leaves neither an empty or partial `destination` nor the temporary file, and its
+    error names `destination`. `keep_stat`: the mode and times too (a backup)."""
+    with open(source, "rb") as reading:  # an unreadable source is named by its own error
+        temporary = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.tmp")
+        created = False
+        try:
+            with open(temporary, "xb") as out:  # a new file's mode, not the package's (perhaps read-only) one
+                created = True
+                shutil.copyfileobj(reading, out)
+            if keep_stat:
+                shutil.copystat(source, temporary)
+            os.replace(temporary, destination)
+        except OSError as exc:
+            if created:
+                temporary.unlink(missing_ok=True)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(destination)) from exc
+
+
+# -- the state file's shape --------------------------------------------------------------------------
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, float) or _integer(value)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_BEST_FIELDS = {"points": _number, "max_points": _number, "status": _text, "version": _integer}
+_LAST_FIELDS = {**_BEST_FIELDS, "fingerprint": _text_or_none, "first_failure": _text_or_none}
+
+
+def _result_entry(fields: dict[str, Callable[[object], bool]]) -> Callable[[object], bool]:
+    """A stored result: an object whose fields have their types (a missing field reads as not known)."""
+    return lambda entry: isinstance(entry, dict) and all(good(entry[f]) for f, good in fields.items() if f in entry)
+
+
+def _hints_entry(entry: object) -> bool:
+    """A kata's hints seen: a count per ladder (a bare count is the format from before per-exercise ladders)."""
+    return _count(entry) or (isinstance(entry, dict) and all(_count(n) for n in entry.values()))
+
+
+# Each section maps a kata id to an entry of its shape; other keys are kept as they are (a later version's).
+_SECTIONS: dict[str, Callable[[object], bool]] = {
+    "best": _result_entry(_BEST_FIELDS),
+    "last": _result_entry(_LAST_FIELDS),
+    "hints_used": _hints_entry,
+}
+
+
+def _typed(state: dict) -> tuple[dict, tuple[str, ...]]:
+    """`state` without its entries of the wrong type, and their names (`best`, `last.tensors`)."""
+    kept: dict = {}
+    dropped: list[str] = []
+    for key, value in state.items():
+        good = _SECTIONS.get(key)
+        if good is None:
+            kept[key] = value
+        elif not isinstance(value, dict):
+            dropped.append(key)
+        else:
+            kept[key] = {kata: entry for kata, entry in value.items() if good(entry)}
+            dropped += [f"{key}.{kata}" for kata in value if kata not in kept[key]]
+    return kept, tuple(dropped)
+
+
+_WARNING = both("warning: ", "警告：")
+
+
+@dataclass(frozen=True)
+class _Damage:
+    """What is wrong with a state file: it cannot be used at all (`reason`), or some of its entries have the
+    wrong type (`dropped`; `raw` is the file as it was)."""
+
+    reason: Text | None = None
+    dropped: tuple[str, ...] = ()
+    raw: bytes = b""
+
+    def _problem(self, path: Path) -> Bilingual:
+        if self.reason is not None:
+            return both("could not read {path} ({reason})", "无法读取 {path}（{reason}）").format(
+                path=path, reason=self.reason
+            )
+        entries = ", ".join(f"`{name}`" for name in self.dropped)
+        return both(
+            "{path} holds {n} entries of the wrong type ({entries})", "{path} 中有 {n} 个类型错误的条目（{entries}）"
+        ).format(path=path, n=len(self.dropped), entries=entries)
+
+    def set_aside(self, path: Path, aside: Path) -> Bilingual:
+        if self.reason is not None:
+            tail = both(
+                "{problem}: moved it to {aside} and went on with no saved progress",
+                "{problem}：已把它移到 {aside}，并在没有已保存进度的情况下继续",
+            )
+        else:
+            tail = both(
+                "{problem}: left them out; the file as it was is kept in {aside}",
+                "{problem}：已忽略这些条目；原文件保存在 {aside}",
+            )
+        return tail.format(problem=self._problem(path), aside=aside)
+
+    def left(self, path: Path, why: OSError) -> Bilingual:
+        return both(
+            "{problem}, and could not move it aside ({why}): it stays as it is and no progress is saved until "
+            "it is fixed or removed",
+            "{problem}，也无法把它移开（{why}）：文件保持原样，在修复或删除它之前不会保存任何进度",
+        ).format(problem=self._problem(path), why=why.strerror or str(why))
+
+
+def _read(path: Path) -> tuple[dict, _Damage | None]:
+    """The state stored at `path` (empty where there is none) without its entries of the wrong type, and
+    what was wrong with it (None: nothing)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}, None
+    except OSError as exc:
+        return {}, _Damage(reason=exc.strerror or str(exc))
+    try:
+        state = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}, _Damage(reason=both("not UTF-8 text", "不是 UTF-8 文本"))
+    except (ValueError, RecursionError):
+        return {}, _Damage(reason=both("not valid JSON", "不是有效的 JSON"))
+    if not isinstance(state, dict):
+        return {}, _Damage(reason=both("not a JSON object", "不是 JSON 对象"))
+    kept, dropped = _typed(state)
+    return kept, (_Damage(dropped=dropped, raw=raw) if dropped else None)
+
+
+class StateNotSaved(OSError):
+    """The state file could not be written, so this command's progress (a grade, a hint seen) is not kept.
+    An OSError naming the state file (not a temporary one), so a command that lets it through still says
+    it in one line."""
+
+    def __init__(self, path: Path, cause: OSError):
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+
+    @property
+    def message(self) -> Bilingual:
+        return both(
+            "warning: progress could not be saved to {path} ({reason})", "警告：进度未能保存到 {path}（{reason}）"
+        ).format(path=self.filename, reason=self.strerror)
+
+    def say(self, lang: str) -> str:
+        """The one line a command shows after its output, in `lang`."""
+        return in_language(self.message, lang)
+
+
 @dataclass(frozen=True)
 class Hint:
     number: int
@@ -94,9 +292,11 @@ class Hint:
 
 
 class Workspace:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, lang: str | None = None):
         self.root = Path(root)
         self.state_path = self.root / STATE_DIR / "state.json"
+        self.lang = lang  # of the warnings it prints (None: KATA_LANG, else the locale)
+        self._warned: set[str] = set()
 
     def folder(self, kata: Kata) -> Path:
         return self.root / kata.id
@@ -106,12 +306,52 @@ class Workspace:
 
     # -- state ----------------------------------------------------------------------------------
 
+    def _warn(self, message: Bilingual) -> None:
+        """One line on stderr, once per command for each problem; the command goes on."""
+        if message.en not in self._warned:
+            self._warned.add(message.en)
+            print(in_language(_WARNING + message, self.lang or detect_language()), file=sys.stderr)
+
     def _state(self) -> dict:
+        """The stored state, every entry of its type; a damaged file is set aside first, or, where it cannot
+        be (a read-only workspace), read as far as it can be and left untouched."""
+        state, damage = _read(self.state_path)
+        if damage is None:
+            return state
         try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-            return state if isinstance(state, dict) else {}
-        except (OSError, ValueError):
-            return {}
+            with self._locked():
+                return self._repaired()
+        except OSError as exc:
+            self._warn(damage.left(self.state_path, exc))  # said once even when `_repaired` said it first
+            return state
+
+    def _repaired(self) -> dict:
+        """The stored state, with the lock held: a damaged file is set aside first, and said so."""
+        state, damage = _read(self.state_path)  # again: another command may have set it aside meanwhile
+        if damage is None:
+            return state
+        try:
+            aside = self._set_aside(damage, state)
+        except OSError as exc:
+            self._warn(damage.left(self.state_path, exc))
+            raise
+        self._warn(damage.set_aside(self.state_path, aside))
+        return state
+
+    def _set_aside(self, damage: _Damage, good: dict) -> Path:
+        """Move a file that cannot be read to a name of its own; one with entries of the wrong type is copied
+        there and replaced by its `good` entries. Returns where the file as it was now is."""
+        aside = _claim(self.state_path.parent, f"{self.state_path.name}.corrupt", _new_file)
+        try:
+            if damage.reason is not None:
+                os.replace(self.state_path, aside)  # whole and unread: it may be fixable by hand
+            else:
+                aside.write_bytes(damage.raw)
+                self._write(good)
+        except OSError:
+            aside.unlink(missing_ok=True)  # the placeholder, or a copy of a file still in place
+            raise
+        return aside
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -129,20 +369,28 @@ class Workspace:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def _write(self, state: dict) -> None:
+        """Write the whole state through a temporary file renamed into place (the lock held)."""
+        handle, temporary = tempfile.mkstemp(dir=self.state_path.parent, prefix="state.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(state, out, indent=2, ensure_ascii=False)
+            os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)  # a failed write (a full disk) leaves no litter
+            raise
+
     def _update(self, change: Callable[[dict], object]) -> object:
-        """Apply `change` to the state under the lock and write it atomically; returns what it returned."""
-        with self._locked():
-            state = self._state()
-            answer = change(state)
-            handle, temporary = tempfile.mkstemp(dir=self.state_path.parent, prefix="state.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(state, out, indent=2, ensure_ascii=False)
-                os.replace(temporary, self.state_path)  # atomic: a crash never leaves half a state file
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)  # a failed write (a full disk) leaves no litter
-                raise
-            return answer
+        """Apply `change` to the state under the lock and write it atomically; returns what it returned.
+        Raises StateNotSaved when the state cannot be written (or a damaged one cannot be set aside)."""
+        try:
+            with self._locked():
+                state = self._repaired()
+                answer = change(state)
+                self._write(state)
+                return answer
+        except OSError as exc:
+            raise StateNotSaved(self.state_path, exc) from exc
 
     def started(self, catalog: Catalog) -> list[Kata]:
         return [k for k in catalog if self.is_started(k)]
@@ -218,30 +466,40 @@ class Workspace:
         report = []
         for name in kata.files:
             destination = target / name
-            if destination.exists():
-                report.append((name, False))
-            else:
-                shutil.copyfile(kata.stub / name, destination)
-                report.append((name, True))
+            created = not destination.exists()
+            if created:
+                _copy(kata.stub / name, destination)
+            report.append((name, created))
         return report
 
     def reset(self, kata: Kata) -> Path:
-        """Back up the learner's files, put the stub back and start the kata's hints and last result
-        afresh (the best result stays: it unlocked the solution). Returns the backup folder."""
+        """Back up the learner's files into a folder of this reset's own, start the kata's hints and last
+        result afresh (the best result stays: it unlocked the solution), then put the stub back. Each step
+        is whole before the next begins, so a failure (a full disk) leaves the learner's files as they were.
+        Returns the backup folder."""
         target = self.folder(kata)
-        backup = self.root / STATE_DIR / "backups" / f"{kata.id}-{time.strftime('%Y%m%d-%H%M%S')}"
-        backup.mkdir(parents=True, exist_ok=True)
-        for name in kata.files:
-            if (target / name).exists():
-                shutil.copy2(target / name, backup / name)
-                (target / name).unlink()
-        self.start(kata)
+        backup = _claim(self.root / STATE_DIR / "backups", kata.id, _new_folder)
+        copied: list[Path] = []
+        try:
+            for name in kata.files:
+                if (target / name).exists():
+                    _copy(target / name, backup / name, keep_stat=True)
+                    copied.append(backup / name)
+        except OSError:
+            with suppress(OSError):  # a partial backup must not pass for one: the files are still in place
+                for path in copied:
+                    path.unlink()
+                backup.rmdir()
+            raise
 
         def forget(state: dict) -> None:
             state.get("hints_used", {}).pop(kata.id, None)
             state.get("last", {}).pop(kata.id, None)
 
         self._update(forget)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in kata.files:
+            _copy(kata.stub / name, target / name)  # one rename each: the learner's file is never missing
         return backup
 
     # -- hints ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from grader.catalog import Kata
 from grader.results import CheckResult, KataResult
-from grader.workspace import Workspace, fingerprint
+from grader.workspace import StateNotSaved, Workspace, fingerprint
 
 
 def _result(kata: Kata, points: list[float], version: int | None = None) -> KataResult:
@@ -110,19 +110,23 @@ def test_a_write_that_fails_halfway_leaves_the_old_state_whole(space: Workspace,
         raise OSError("disk full")
 
     monkeypatch.setattr("grader.workspace.json.dump", half_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(StateNotSaved) as raised:
         space.record(_result(tensors, [1, 1]))
+    assert raised.value.filename == str(space.state_path)  # the state file, not the temporary one
     monkeypatch.undo()
     assert space.state_path.read_bytes() == before
     assert space.best(tensors)["points"] == 1
     assert not list(space.state_path.parent.glob("state.*.tmp"))  # no half-written file left behind
 
 
-def test_an_unreadable_state_file_counts_as_empty(space: Workspace, tensors: Kata):
+def test_an_unreadable_state_file_is_set_aside_and_counts_as_empty(space: Workspace, tensors: Kata, capsys):
     space.state_path.write_text("{half a fi", encoding="utf-8")
     assert space.best(tensors) is None
     space.record(_result(tensors, [1]))
     assert space.best(tensors)["points"] == 1
+    [aside] = space.state_path.parent.glob("state.json.corrupt-*")
+    assert aside.read_text(encoding="utf-8") == "{half a fi"  # kept whole, never written over
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_solved_needs_full_points_stored_for_the_current_version(space: Workspace, tensors: Kata):
