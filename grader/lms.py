@@ -32,10 +32,16 @@ from grader.errors import KataError
 
 ROSTER = submissions.ROSTER
 SYSTEMS = ("canvas", "moodle", "gradescope")
+_DOWNLOADS = {  # what each platform calls its bulk download
+    "canvas": "a Canvas 'Download Submissions' zip",
+    "moodle": "a Moodle 'Download all submissions' zip",
+    "gradescope": "a Gradescope 'Export Submissions' zip",
+}
 _GRADESCOPE_METADATA = "submission_metadata.yml"
 _GRADESCOPE_TIME = re.compile(
     r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? ?(?P<zone>[+-]\d\d:\d\d)$"
 )
+_TOP_KEY = re.compile(r"""^(?:[^\s:'"#][^:'"]*|'[^']+'|"[^"]+"):\s*$""")  # `submission_101:`
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?:(?P<key>\w+):\s*(?P<value>.*)$")
 _CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
@@ -59,9 +65,11 @@ class Imported:
     skipped: list[submissions.Skipped]
 
 
-def gradescope_submitters(metadata: str) -> dict[str, dict[str, str]]:
+def gradescope_submitters(metadata: str, source: str = _GRADESCOPE_METADATA) -> dict[str, dict[str, str]]:
     """`submission_<id>` -> its first submitter's `name`, `sid` and `email`, from Gradescope's metadata
-    (YAML with Ruby symbol keys; only this fixed shape is read, no YAML library needed)."""
+    (YAML with Ruby symbol keys; only this fixed shape is read, no YAML library needed). Text not in that
+    shape is a `KataError` naming `source` and the line, never an empty answer."""
+    _check_shape(metadata, source)
     found: dict[str, dict[str, str]] = {}
     current = None
     for line in metadata.splitlines():
@@ -76,6 +84,35 @@ def gradescope_submitters(metadata: str) -> dict[str, dict[str, str]]:
         if stamp:
             who["submitted_at"] = f"{stamp['date']}T{stamp['time']}{stamp['zone']}"
     return found
+
+
+def _check_shape(metadata: str, source: str) -> None:
+    """The shape Gradescope writes: a top-level `submission_<id>:` per submission, its fields indented
+    with spaces below it. Anything else (a damaged or hand-edited file) would read as no submitters."""
+    keys = 0
+    for number, line in enumerate(metadata.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped in ("---", "..."):
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if "\t" in indent:
+            problem = "a tab in the indentation"
+        elif indent and keys:
+            continue
+        elif indent:
+            problem = "an indented line before the first submission"
+        elif _TOP_KEY.match(line):
+            keys += 1
+            continue
+        else:
+            problem = f"{_clip(stripped)!r} is not a 'submission_<id>:' line"
+        raise KataError(f"{source}: line {number}: invalid YAML for Gradescope's export ({problem})")
+    if not keys:
+        raise KataError(f"{source}: invalid YAML for Gradescope's export (no 'submission_<id>:' in it)")
+
+
+def _clip(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str] | None:
@@ -109,23 +146,29 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
     """Every learner of the download (a zip, extracted safely, or its folder) with their files."""
     if system not in SYSTEMS:
         raise KataError(f"import from {', '.join(SYSTEMS)}, not '{system}'")
+    folder = download
     if download.is_file():
         try:
             submissions.extract_zip(download, staging)
         except submissions.Rejected as why:
             raise KataError(f"{download}: {why}") from None
-        download = staging
+        folder = staging
     elif not download.is_dir():
         raise KataError(f"{download}: no such file or folder")
     learners: dict[str, Learner] = {}
     skipped = []
     if system == "gradescope":
-        metadata = next(download.rglob(_GRADESCOPE_METADATA), None)
+        metadata = next(folder.rglob(_GRADESCOPE_METADATA), None)
         if metadata is None:
             raise KataError(f"{download}: no {_GRADESCOPE_METADATA} (is it Gradescope's 'Export Submissions' zip?)")
-        return _gradescope(metadata.parent, gradescope_submitters(metadata.read_text(encoding="utf-8")))
-    for path in sorted(p for p in download.rglob("*") if p.is_file() and not p.is_symlink()):
-        relative = PurePosixPath(path.relative_to(download).as_posix())
+        shown = f"{download}: {metadata.relative_to(folder).as_posix()}"  # the download's name, never staging's
+        try:
+            text = metadata.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise KataError(f"{shown}: not UTF-8 text (is it Gradescope's own file?)") from None
+        return _gradescope(metadata.parent, gradescope_submitters(text, shown), shown)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        relative = PurePosixPath(path.relative_to(folder).as_posix())
         parsed = _parse(system, relative)
         if parsed is None:
             skipped.append(submissions.Skipped(str(relative), f"not named as a {system} submission"))
@@ -137,8 +180,9 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
     return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
 
 
-def _gradescope(root: Path, submitters: dict[str, dict[str, str]]) -> Imported:
+def _gradescope(root: Path, submitters: dict[str, dict[str, str]], source: str) -> Imported:
     learners, skipped = [], []
+    first: dict[str, str] = {}  # learner id -> the submission folder that gave it
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
         who = submitters.get(folder.name)
         if not who or not (who.get("sid") or who.get("email")):
@@ -148,6 +192,12 @@ def _gradescope(root: Path, submitters: dict[str, dict[str, str]]) -> Imported:
         if "/" in lms_id or "\\" in lms_id or lms_id.startswith("."):
             skipped.append(submissions.Skipped(folder.name, f"the submitter id {lms_id!r} is no usable learner id"))
             continue
+        if lms_id in first:  # one learner folder each: a second would overwrite the first
+            raise KataError(
+                f"{source}: {first[lms_id]} and {folder.name} have the same submitter '{lms_id}': "
+                "keep one of them in the download, then import again"
+            )
+        first[lms_id] = folder.name
         files = [
             (path.relative_to(folder).as_posix(), path)
             for path in sorted(folder.rglob("*"))
@@ -215,4 +265,10 @@ def import_download(
 ) -> tuple[Imported, list[submissions.Skipped]]:
     with tempfile.TemporaryDirectory(prefix="kata-import-") as staging:
         imported = read_download(system, download, Path(staging))
+        if not imported.learners:
+            example = f"; e.g. {imported.skipped[0].entry}: {imported.skipped[0].reason}" if imported.skipped else ""
+            raise KataError(
+                f"{download}: no learner in it: it does not look like {_DOWNLOADS[system]} "
+                f"({len(imported.skipped)} entries skipped{example})"
+            )
         return imported, write_submissions(imported, katas, out)

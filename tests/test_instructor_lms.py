@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 import zipfile
@@ -175,3 +176,72 @@ def test_roster_columns_reach_grades_csv(tensors, tmp_path):
         header, maximum, row = list(csv.reader(file))
     assert header[:4] == ["learner", "name", "lms_id", "late"] and row[:4] == ["canvas-99", "张三", "99", "yes"]
     assert maximum[:4] == [exports.MAX_ROW, "", "", ""]
+
+
+def _gradescope_export(tmp_path: Path, tensors: str, metadata: str, folders: list[str]) -> Path:
+    export = tmp_path / "assignment_7_export"
+    for folder in folders:
+        (export / folder).mkdir(parents=True)
+        (export / folder / tensors).write_bytes(f"# {folder}\n".encode())
+    (export / "submission_metadata.yml").write_text(metadata, encoding="utf-8")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in export.rglob("*"):
+            zf.write(path, path.relative_to(tmp_path).as_posix())
+    return archive
+
+
+@pytest.mark.parametrize(
+    "metadata, problem",
+    [
+        ("submission_101: [\n  :submitters:\n", "line 1: invalid YAML"),
+        ("---\n  :submitters:\nsubmission_101:\n", "line 2: invalid YAML"),
+        ("submission_101:\n\t:submitters:\n", "line 2: invalid YAML for Gradescope's export (a tab"),
+        ("<html><body>Sign in</body></html>\n", "line 1: invalid YAML"),
+        ("---\n", "invalid YAML for Gradescope's export (no 'submission_<id>:'"),
+    ],
+)
+def test_gradescope_metadata_that_is_not_valid_yaml_is_named(katas, tmp_path, metadata, problem):
+    """Never 'no submitter' for every submission and 0 learners: the file itself is at fault."""
+    archive = _gradescope_export(tmp_path, _file_of(katas, "tensors"), metadata, ["submission_101"])
+    with pytest.raises(KataError, match=re.escape(problem)) as raised:
+        lms.import_download("gradescope", archive, katas, tmp_path / "out")
+    assert str(raised.value).startswith(f"{archive}: assignment_7_export/submission_metadata.yml: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_gradescope_submissions_of_one_learner_are_refused(katas, tmp_path):
+    metadata = GRADESCOPE_METADATA.replace(":sid: ''", ":sid: '2024001'")  # 102 is Jane's too now
+    archive = _gradescope_export(tmp_path, _file_of(katas, "tensors"), metadata, ["submission_101", "submission_102"])
+    with pytest.raises(KataError, match="submission_101 and submission_102 have the same submitter '2024001'"):
+        lms.import_download("gradescope", archive, katas, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("system, platform", [("moodle", "Moodle"), ("canvas", "Canvas"), ("gradescope", "Gradescope")])
+def test_a_download_of_another_platform_is_an_error_naming_the_download(katas, tmp_path, system, platform):
+    tensors = _file_of(katas, "tensors")
+    metadata = "submission_1:\n  :submitters: []\n"  # Gradescope's, but the folders are not its
+    archive = tmp_path / "download.zip"
+    archive.write_bytes(
+        _workspace_zip({f"smithjohn_1234_5678_{tensors}": b"# john\n", "submission_metadata.yml": metadata.encode()})
+        if system != "canvas"
+        else _workspace_zip({f"Ann Lee_42_assignsubmission_file_{tensors}": b"# ann\n"})
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "import", system, str(archive), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.strip().count("\n") == 0 and f"{archive}: no learner in it" in run.stderr
+    assert f"does not look like a {platform} " in run.stderr and "kata-import-" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plain_zip_given_as_gradescope_is_named_by_the_download(katas, tmp_path):
+    archive = tmp_path / "workspace.zip"
+    archive.write_bytes(_workspace_zip({"tensors/tensors.py": b"# x\n"}))
+    with pytest.raises(KataError) as raised:
+        lms.import_download("gradescope", archive, katas, tmp_path / "out")
+    assert str(raised.value).startswith(f"{archive}: no submission_metadata.yml")
