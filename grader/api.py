@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -133,7 +134,7 @@ class Started:
         lines = [say("started", self.lang, id=self.kata, path=self.folder)]
         lines += [f"  {name}: {_say('created' if made else 'kept', self.lang)}" for name, made in self.files]
         if self.notebook is not None:
-            lines.append(notebook.say("written", self.lang, path=self.notebook))
+            lines.append(notebook.say("written", self.lang, path=self.notebook, quoted=shlex.quote(str(self.notebook))))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

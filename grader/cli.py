@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import threading
 import time
@@ -243,7 +244,8 @@ def start(
         if not created:
             typer.echo("  " + say("kept", lang, file=name, id=kata.id))
     if notebook:
-        typer.echo(notebooks.say("written", lang, path=notebooks.notebook_path(space.folder(kata))))
+        written = notebooks.notebook_path(space.folder(kata))
+        typer.echo(notebooks.say("written", lang, path=written, quoted=shlex.quote(str(written))))
     else:
         typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
 

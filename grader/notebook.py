@@ -61,8 +61,8 @@ TEXT = {
         "zh": "请先保存笔记本（Ctrl+S / ⌘S）：评分程序在隔离的进程中读取已保存的文件，且只读取练习单元格。",
     },
     "written": {
-        "en": "Notebook: {path} (open it with `jupyter lab {path}`)",
-        "zh": "笔记本：{path}（用 `jupyter lab {path}` 打开）",
+        "en": "Notebook: {path} (open it with `jupyter lab {quoted}`)",
+        "zh": "笔记本：{path}（用 `jupyter lab {quoted}` 打开）",
     },
     "graded_from": {"en": "graded from {file}", "zh": "评分文件：{file}"},
 }
