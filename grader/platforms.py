@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
 import stat
 import sys
@@ -248,6 +249,7 @@ def _copy_pack(katas: list[Kata], dest: Path) -> None:
 
 def _copy_project(dest: Path) -> None:
     """This package's source, to install in the platform's image."""
+    dest.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(_PROJECT / name, dest / name)
     shutil.copytree(_PROJECT / "grader", dest / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -266,22 +268,28 @@ def _torch_version() -> str:
 
 def build_gradescope(katas: list[Kata], config: PlatformConfig, out: Path) -> Path:
     """The autograder zip, setup.sh and run_autograder at its root."""
+    if out.is_dir():
+        raise KataError(f"{out}: a folder; -o names the zip to write, e.g. {out / 'autograder.zip'}")
     with tempfile.TemporaryDirectory(prefix="kata-gradescope-") as tmp:
         root = Path(tmp)
         _executable(root / "setup.sh", SETUP_SH.format(torch=_torch_version()))
         _executable(root / "run_autograder", RUN_AUTOGRADER.format(config=CONFIG))
         (root / CONFIG).write_text(config.to_json(), encoding="utf-8")
         _copy_pack(katas, root / "pack")
-        (root / "torch-katas").mkdir()
         _copy_project(root / "torch-katas")
         out.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
-                    info.external_attr = (path.stat().st_mode & 0o777) << 16
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, path.read_bytes())
+        partial = out.with_name(f".{out.name}.partial")  # replaces an earlier export only once complete
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(root.rglob("*")):
+                    if path.is_file():
+                        info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+                        info.external_attr = (path.stat().st_mode & 0o777) << 16
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        zf.writestr(info, path.read_bytes())
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
     return out
 
 
@@ -317,47 +325,73 @@ def parse(data):
 
 
 def build_prairielearn(katas: list[Kata], config: PlatformConfig, out: Path, image: str) -> list[Path]:
-    """One question folder per kata under `out/questions/`, and the grading image's Dockerfile."""
-    questions = []
-    for kata in katas:
-        qid = out / "questions" / f"kata-{kata.id}"
-        if qid.exists():
-            shutil.rmtree(qid)
-        (qid / "tests").mkdir(parents=True)
-        info = {
-            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"torch-katas/{kata.id}")),
-            "type": "v3",
-            "title": kata.title["en"],
-            "topic": "PyTorch",
-            "tags": ["torch-katas", kata.id],
-            "singleVariant": True,
-            "gradingMethod": "External",
-            "externalGradingOptions": {
-                "enabled": True,
-                "image": image,
-                "entrypoint": "/grade/tests/run.sh",
-                "timeout": int(config.timeout or kata.timeout) + 60,  # room for the pre-flight
-            },
-        }
-        (qid / "info.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (qid / "question.html").write_text(_question_html(kata), encoding="utf-8")
-        (qid / "server.py").write_text(SERVER_PY.format(files=list(kata.files)), encoding="utf-8")
-        shutil.copytree(kata.folder / "stub", qid / "clientFilesQuestion" / "stub")
-        single = PlatformConfig(
-            [kata.id],
-            config.visibility,
-            {k: v for k, v in config.checks.items() if k.startswith(f"{kata.id}/")},
-            config.timeout,
-            config.memory_mb,
-        )
-        (qid / "tests" / CONFIG).write_text(single.to_json(), encoding="utf-8")
-        _executable(qid / "tests" / "run.sh", RUN_PRAIRIELEARN.format(config=CONFIG))
-        _copy_pack([kata], qid / "tests" / "pack")
-        questions.append(qid)
-    (out / "torch-katas").mkdir(parents=True, exist_ok=True)
-    _copy_project(out / "torch-katas")
-    (out / "Dockerfile").write_text(DOCKERFILE.format(torch=_torch_version()), encoding="utf-8")
+    """One question folder per kata under `out/questions/`, and the grading image's Dockerfile.
+
+    The export owns `questions/kata-<id>/` of the katas it exports, `torch-katas/` and `Dockerfile`:
+    everything is built in a staging folder first, then replaces those, so that exporting again into
+    the same folder works and a failed export leaves the earlier one whole."""
+    if out.exists() and not out.is_dir():
+        raise KataError(f"{out}: not a folder; -o names the folder to export into")
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".kata-export-", dir=out))
+    try:
+        for kata in katas:
+            _prairielearn_question(kata, config, image, staging / "questions" / f"kata-{kata.id}")
+        _copy_project(staging / "torch-katas")
+        (staging / "Dockerfile").write_text(DOCKERFILE.format(torch=_torch_version()), encoding="utf-8")
+        (out / "questions").mkdir(exist_ok=True)
+        questions = []
+        for kata in katas:
+            name = Path("questions") / f"kata-{kata.id}"
+            _replace(staging / name, out / name)
+            questions.append(out / name)
+        _replace(staging / "torch-katas", out / "torch-katas")
+        _replace(staging / "Dockerfile", out / "Dockerfile")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return questions
+
+
+def _replace(new: Path, old: Path) -> None:
+    """Put `new` where `old` is, whatever `old` was (a folder, a file, a link or nothing)."""
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old)
+    elif old.exists() or old.is_symlink():
+        old.unlink()
+    os.replace(new, old)
+
+
+def _prairielearn_question(kata: Kata, config: PlatformConfig, image: str, qid: Path) -> None:
+    (qid / "tests").mkdir(parents=True)
+    info = {
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"torch-katas/{kata.id}")),
+        "type": "v3",
+        "title": kata.title["en"],
+        "topic": "PyTorch",
+        "tags": ["torch-katas", kata.id],
+        "singleVariant": True,
+        "gradingMethod": "External",
+        "externalGradingOptions": {
+            "enabled": True,
+            "image": image,
+            "entrypoint": "/grade/tests/run.sh",
+            "timeout": int(config.timeout or kata.timeout) + 60,  # room for the pre-flight
+        },
+    }
+    (qid / "info.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (qid / "question.html").write_text(_question_html(kata), encoding="utf-8")
+    (qid / "server.py").write_text(SERVER_PY.format(files=list(kata.files)), encoding="utf-8")
+    shutil.copytree(kata.folder / "stub", qid / "clientFilesQuestion" / "stub")
+    single = PlatformConfig(
+        [kata.id],
+        config.visibility,
+        {k: v for k, v in config.checks.items() if k.startswith(f"{kata.id}/")},
+        config.timeout,
+        config.memory_mb,
+    )
+    (qid / "tests" / CONFIG).write_text(single.to_json(), encoding="utf-8")
+    _executable(qid / "tests" / "run.sh", RUN_PRAIRIELEARN.format(config=CONFIG))
+    _copy_pack([kata], qid / "tests" / "pack")
 
 
 def main(argv: list[str] | None = None) -> int:

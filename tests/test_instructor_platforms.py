@@ -24,6 +24,7 @@ import pytest
 
 from grader import platforms
 from grader.catalog import load_kata
+from grader.errors import KataError
 from grader.worker import Worker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -231,3 +232,34 @@ def test_export_takes_visibility_from_the_course_file_and_the_command_line(pack,
         config = json.loads(zf.read(platforms.CONFIG))
     assert config["katas"] == [kata.id] and config["visibility"] == "after_published"
     assert config["checks"] == {f"{kata.id}/{checks[0]}": "hidden", f"{kata.id}/{checks[1]}": "visible"}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_exporting_again_into_the_same_place_replaces_what_the_export_owns(pack, tmp_path):
+    """A second export into the folder of the first works; what is not the export's is left alone."""
+    kata, _ = pack
+    out = tmp_path / "pl"
+    platforms.build_prairielearn([kata], _config(pack), out, "example/grader")
+    first = _tree(out)
+    (out / "questions" / "my-own-question").mkdir()
+    (out / "questions" / "my-own-question" / "info.json").write_text("{}")
+    (out / "questions" / f"kata-{kata.id}" / "stale.txt").write_text("from an older export")
+    (out / "torch-katas" / "grader" / "stale.py").write_text("")
+    [question] = platforms.build_prairielearn([kata], _config(pack), out, "example/other-image")
+    assert json.loads((question / "info.json").read_text())["externalGradingOptions"]["image"] == "example/other-image"
+    second = _tree(out)
+    assert (out / "questions" / "my-own-question" / "info.json").read_text() == "{}"
+    del second["questions/my-own-question/info.json"]
+    assert sorted(second) == sorted(first) and not [p for p in out.iterdir() if p.name.startswith(".")]
+
+    archive = tmp_path / "autograder.zip"
+    platforms.build_gradescope([kata], _config(pack), archive)
+    platforms.build_gradescope([kata], _config(pack), archive)
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.testzip() is None and "run_autograder" in zf.namelist()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    with pytest.raises(KataError, match="a folder; -o names the zip"):
+        platforms.build_gradescope([kata], _config(pack), out)
