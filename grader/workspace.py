@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Iterator
 from grader.bilingual import Bilingual, Text, both, in_language
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import detect_language, pick, say
+from grader.i18n import detect_language, os_reason, pick, say
 from grader.results import PASSED, KataResult
 from grader.terminal_markdown import indented
 from grader.sandbox import files_that_count
@@ -194,6 +194,11 @@ def _typed(state: dict) -> tuple[dict, tuple[str, ...]]:
 _WARNING = both("warning: ", "警告：")
 
 
+def _why(error: OSError) -> Bilingual:
+    """Why a file operation failed, in both languages."""
+    return Bilingual(os_reason(error, "en"), os_reason(error, "zh"))
+
+
 @dataclass(frozen=True)
 class _Damage:
     """What is wrong with a state file: it cannot be used at all (`reason`), or some of its entries have the
@@ -210,8 +215,8 @@ class _Damage:
             )
         entries = ", ".join(f"`{name}`" for name in self.dropped)
         return both(
-            "{path} holds {n} entries of the wrong type ({entries})", "{path} 中有 {n} 个类型错误的条目（{entries}）"
-        ).format(path=path, n=len(self.dropped), entries=entries)
+            "{path} holds entries of the wrong type ({entries})", "{path} 中有类型错误的条目（{entries}）"
+        ).format(path=path, entries=entries)
 
     def set_aside(self, path: Path, aside: Path) -> Bilingual:
         if self.reason is not None:
@@ -231,7 +236,7 @@ class _Damage:
             "{problem}, and could not move it aside ({why}): it stays as it is and no progress is saved until "
             "it is fixed or removed",
             "{problem}，也无法把它移开（{why}）：文件保持原样，在修复或删除它之前不会保存任何进度",
-        ).format(problem=self._problem(path), why=why.strerror or str(why))
+        ).format(problem=self._problem(path), why=_why(why))
 
 
 def _read(path: Path) -> tuple[dict, _Damage | None]:
@@ -242,7 +247,7 @@ def _read(path: Path) -> tuple[dict, _Damage | None]:
     except FileNotFoundError:
         return {}, None
     except OSError as exc:
-        return {}, _Damage(reason=exc.strerror or str(exc))
+        return {}, _Damage(reason=_why(exc))
     try:
         state = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -267,7 +272,7 @@ class StateNotSaved(OSError):
     def message(self) -> Bilingual:
         return both(
             "warning: progress could not be saved to {path} ({reason})", "警告：进度未能保存到 {path}（{reason}）"
-        ).format(path=self.filename, reason=self.strerror)
+        ).format(path=self.filename, reason=_why(self))
 
     def say(self, lang: str) -> str:
         """The one line a command shows after its output, in `lang`."""
@@ -542,7 +547,8 @@ class Workspace:
         shown = []
         for key, exercise, table in ladders:
             hints = pick(table, lang)
-            shown += [Hint(n, len(hints), hints[n - 1], exercise) for n in range(1, int(used.get(key, 0)) + 1)]
+            seen = min(used.get(key, 0), len(hints))  # a new kata version may have fewer hints
+            shown += [Hint(n, len(hints), hints[n - 1], exercise) for n in range(1, seen + 1)]
         return shown
 
     def hint_again(self, kata: Kata, lang: str, number: int) -> Hint | None:
@@ -550,7 +556,7 @@ class Workspace:
         state = self._state()
         key, exercise, hints = self._ladder(kata, state, lang)
         used = state.get("hints_used", {}).get(kata.id)
-        seen = int(used.get(key, 0)) if isinstance(used, dict) else 0
+        seen = min(used.get(key, 0), len(hints)) if isinstance(used, dict) else 0  # fewer hints in a new version
         if not 1 <= number <= seen:
             return None
         return Hint(number, len(hints), hints[number - 1], exercise)

@@ -228,6 +228,16 @@ def test_entries_of_the_wrong_type_are_dropped_and_the_file_kept(
     assert capsys.readouterr().err == "" and len(_asides(space)) == 1
 
 
+def test_more_hints_seen_than_the_ladder_holds_shows_the_ladder(space: Workspace, tensors: Kata, capsys):
+    """A new kata version may have fewer hints than the learner saw: the counts stored are no error."""
+    ladders = [("", tensors.hints), *((str(e.exercise), e.hints) for e in tensors.exercise_hints)]
+    space.state_path.write_text(json.dumps({"hints_used": {"tensors": {key: 99 for key, _ in ladders}}}))
+    seen = space.seen_hints(tensors, "en")
+    assert len(seen) == sum(len(hints["en"]) for key, hints in ladders if hints)
+    assert space.hint_again(tensors, "en", 99) is None
+    assert capsys.readouterr().err == ""
+
+
 def test_a_truncated_state_file_is_set_aside_not_overwritten(space: Workspace, tensors: Kata, capsys):
     space.state_path.write_text('{"best": {"tensors": {"points": 2, "status": "pass', encoding="utf-8")
     space.record(_result(tensors, [1]))
