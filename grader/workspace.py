@@ -124,10 +124,12 @@ def _copy(source: Path, destination: Path, keep_stat: bool = False) -> None:
             if keep_stat:
                 shutil.copystat(source, temporary)
             os.replace(temporary, destination)
-        except OSError as exc:
+        except BaseException as exc:  # an interrupt too: no temporary file is left behind
             if created:
                 temporary.unlink(missing_ok=True)
-            raise OSError(exc.errno, exc.strerror or str(exc), str(destination)) from exc
+            if isinstance(exc, OSError):
+                raise OSError(exc.errno, exc.strerror or str(exc), str(destination)) from exc
+            raise
 
 
 # -- the state file's shape --------------------------------------------------------------------------

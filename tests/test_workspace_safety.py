@@ -181,6 +181,18 @@ def test_start_on_a_full_disk_leaves_no_empty_stub_and_names_the_file(tmp_path: 
     assert destination.read_bytes() == (tensors.stub / "tensors.py").read_bytes()
 
 
+def test_an_interrupted_start_leaves_no_temporary_file(tmp_path: Path, tensors: Kata, monkeypatch):
+    def interrupted(source, destination, *args):
+        destination.write(source.read(10))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ws.shutil, "copyfileobj", interrupted)
+    space = Workspace(tmp_path / "kata-workspace")
+    with pytest.raises(KeyboardInterrupt):
+        space.start(tensors)
+    assert not _all_files(space.folder(tensors))
+
+
 def test_start_gives_the_stub_a_new_files_mode_not_the_packages(tmp_path: Path, tensors: Kata):
     """An installed package may be read-only; the learner's copy is a new file like any other, editable."""
     folder = tmp_path / "pack" / tensors.folder.name
@@ -339,9 +351,10 @@ def test_grading_keeps_every_result_when_the_state_cannot_be_written(
 def test_the_command_says_one_line_and_goes_on(tmp_path: Path, stored: str, command: list[str]):
     root = tmp_path / "kata-workspace"
     run = [sys.executable, "-m", "grader", "--lang", "en"]
-    subprocess.run([*run, "start", "tensors"], cwd=tmp_path, capture_output=True, check=True, timeout=120)
+    env = {**os.environ, "KATA_LANG": "en"}
+    subprocess.run([*run, "start", "tensors"], cwd=tmp_path, capture_output=True, check=True, timeout=120, env=env)
     (root / ".kata" / "state.json").write_text(stored, encoding="utf-8")
-    done = subprocess.run([*run, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*run, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert "Traceback" not in done.stderr
     assert done.returncode == (1 if command[0] == "solution" else 0), done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("warning: ")] == done.stderr.splitlines()[:1]
