@@ -695,11 +695,23 @@ def test_evaluate_no_grad(rng):
 # --- exercise 6: run -----------------------------------------------------------------------------
 
 
+NOISE = 16  # of 255: a model that learned digits does not notice (the reference: 0.923 -> 0.922)
+
+
 def _test_set(rng):
     """The pixels of all 1,000 test images in an order of rng's; their labels stay here."""
     pixels, labels = _split(False)
     order = torch.randperm(len(labels), generator=rng)
     return pixels[order], labels[order]
+
+
+def _unseen_test_set(rng):
+    """The test images as no file holds them: each pixel moved by up to ±NOISE, drawn per job. The test
+    files are public (the child reads them too), so a model that looks their pixels up in a table would
+    otherwise score what it never learned."""
+    pixels, labels = _test_set(rng)
+    noise = torch.randint(-NOISE, NOISE + 1, pixels.shape, generator=rng)
+    return (pixels.long() + noise).clamp(0, 255).to(torch.uint8), labels
 
 
 def _ran(seen):
@@ -765,7 +777,7 @@ def _accuracy_so_far(predictions, labels) -> float | None:
 def test_run_accuracy(rng, measured):
     """run trains the whole pipeline to at least 88% test accuracy within the time budget
     run 在时间预算内训练完整流程，测试准确率至少 88%"""
-    pixels, labels = _test_set(rng)
+    pixels, labels = _unseen_test_set(rng)
     seen = yield _run_inputs(pixels)
     if seen["stopped"]:
         so_far = _accuracy_so_far(seen["predictions"], labels)
@@ -791,12 +803,14 @@ def test_run_accuracy(rng, measured):
         "请减少训练轮数或换一个更小的模型",
     )
     assert accuracy >= THRESHOLD, both(
-        f"the model {RUN} trained classifies {accuracy:.4f} of the 1,000 test images correctly; at least "
+        f"the model {RUN} trained classifies {accuracy:.4f} of the 1,000 test images (each pixel moved by up to "
+        f"±{NOISE} of 255) correctly; at least "
         f"{THRESHOLD} is expected (the README's MLP with Adam at lr=1e-3 for 10 epochs gets about 0.92, its CNN "
         "about 0.97). Usual causes: a missing optimizer.zero_grad() (gradients pile up across batches), a "
         "learning rate too small for the optimizer (SGD wants about 0.1, Adam 1e-3), too few epochs, unnormalised "
         "(0-255) images, or a softmax before CrossEntropyLoss",
-        f"{RUN} 训练出的模型在 1,000 张测试图像上的准确率为 {accuracy:.4f}，至少需要 {THRESHOLD}"
+        f"{RUN} 训练出的模型在 1,000 张测试图像（每个像素随机改动至多 ±{NOISE}/255）上的准确率为 {accuracy:.4f}，"
+        f"至少需要 {THRESHOLD}"
         "（README 中的 MLP 用 Adam、lr=1e-3 训练 10 轮约为 0.92，README 中的 CNN 约为 0.97）。"
         "常见原因：缺少 optimizer.zero_grad()（梯度在批次之间不断累加）、学习率对所用优化器来说太小"
         "（SGD 约需 0.1，Adam 约 1e-3）、训练轮数太少、图像未归一化（仍为 0-255），"
