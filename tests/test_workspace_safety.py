@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from grader import workspace as ws
+from grader.bilingual import untranslated
 from grader.catalog import Kata
 from grader.results import CheckResult, KataResult
 from grader.workspace import Workspace
@@ -271,7 +272,7 @@ def test_the_warning_speaks_the_learners_language(
     space.state_path.write_text("[1, 2]", encoding="utf-8")
     space.best(tensors)
     warning = capsys.readouterr().err
-    assert warning.startswith("警告：无法读取") and "不是 JSON 对象" in warning
+    assert warning.startswith("警告：无法读取") and "不是 JSON 对象" in warning and not untranslated(warning)
 
 
 def test_an_unreadable_state_file_is_set_aside_not_overwritten(
@@ -315,7 +316,7 @@ def test_a_state_that_cannot_be_written_names_the_state_file(space: Workspace, t
         raised.value.say("en")
         == f"warning: progress could not be saved to {space.state_path} (No space left on device)"
     )
-    assert raised.value.say("zh").startswith("警告：进度未能保存到")
+    assert raised.value.say("zh").startswith("警告：进度未能保存到") and not untranslated(raised.value.say("zh"))
     assert space.best(tensors)["points"] == 1
     assert not list(space.state_path.parent.glob("state.*.tmp"))
 
