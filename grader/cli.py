@@ -173,7 +173,7 @@ def _space(workspace: Optional[Path]) -> Workspace:
     """The learner's workspace; when there is none here but one nearby, say where it is instead."""
     if workspace is not None and workspace.exists() and not workspace.is_dir():
         raise KataError.of("workspace_is_file", path=workspace)
-    space = Workspace(find_root(workspace))
+    space = Workspace(find_root(workspace), _Session.lang)
     if workspace is None and not space.root.is_dir():
         found = workspace_nearby()
         if found is not None:
@@ -231,7 +231,7 @@ def start(
     from grader.api import add_notebook
 
     kata = _kata(Catalog.load(katas), kata_id)
-    space = Workspace(find_root(workspace))
+    space = Workspace(find_root(workspace), _Session.lang)
     lang = _Session.lang
     report = space.start(kata)
     if notebook:
@@ -316,6 +316,8 @@ def grade(
             progress.update if sys.stderr.isatty() else None,
         )
     typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout)))
+    if results.unsaved is not None:
+        typer.echo(results.unsaved.say(lang), err=True)
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
         typer.echo(say("next_kata", lang, id=following.id))
@@ -773,6 +775,8 @@ def watch(
                     watching.clear_screen()
                 after_message = False
                 typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout)))
+                if session.unsaved is not None:
+                    typer.echo(session.unsaved.say(_Session.lang), err=True)
                 typer.echo(session.footer(keys))
     except KeyboardInterrupt:
         pass

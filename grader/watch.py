@@ -30,7 +30,7 @@ from grader.results import KataResult
 from grader.sandbox import Limits
 from grader.terminal_markdown import fitting_columns
 from grader.worker import Worker
-from grader.workspace import Workspace
+from grader.workspace import StateNotSaved, Workspace
 
 Change = tuple[object, str]  # watchfiles' (Change, path)
 Event = Union[set[Change], str]  # one debounced batch of file changes, or one key press
@@ -69,6 +69,7 @@ class WatchSession:
         self.catalog, self.space, self.device, self.lang = catalog, space, device, lang
         self.limits = limits or Limits()
         self.last: KataResult | None = None
+        self.unsaved: StateNotSaved | None = None  # why the last grade could not be recorded
         self._switch(kata)
 
     def _switch(self, kata: Kata) -> None:
@@ -78,7 +79,8 @@ class WatchSession:
         self.last = None
 
     def grade(self) -> KataResult:
-        [self.last] = grade_workspace(self.worker, self.space, [self.kata], self.device, self.limits)
+        graded = grade_workspace(self.worker, self.space, [self.kata], self.device, self.limits)
+        [self.last], self.unsaved = graded, graded.unsaved
         return self.last
 
     def touches(self, changes: set[Change]) -> bool:
