@@ -80,16 +80,20 @@ class UnlistedFiles:
     disk_mb: float = 0.0
 
 
+def _listing(pid: int, folder: str) -> list[str]:
+    """The names in /proc/PID/<folder>; none when the process is gone or out of reach."""
+    try:
+        return os.listdir(f"/proc/{pid}/{folder}")
+    except OSError:
+        return []
+
+
 def unlisted_files(pids: list[int]) -> UnlistedFiles:
     """Each such file once (by inode), however many of the processes hold it open."""
     seen: set[tuple[int, int]] = set()
     memory = disk = 0
     for pid in pids:
-        try:
-            descriptors = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        for descriptor in descriptors:
+        for descriptor in _listing(pid, "fd"):
             link = f"/proc/{pid}/fd/{descriptor}"
             try:
                 target = os.readlink(link)
@@ -117,11 +121,7 @@ def cpu_wait_seconds(pids: list[int]) -> float | None:
     keeps no such figure."""
     waited_ns, found = 0, False
     for pid in pids:
-        try:
-            threads = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for thread in threads:
+        for thread in _listing(pid, "task"):
             try:
                 with open(f"/proc/{pid}/task/{thread}/schedstat") as schedstat:
                     waited_ns += int(schedstat.read().split()[1])
