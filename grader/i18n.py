@@ -218,6 +218,20 @@ PHRASES: dict[str, dict[str, str]] = {
     "every_check_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
     "n_failed": {"en": "{failing} of {total} checks failed", "zh": "{total} 项检查中有 {failing} 项未通过"},
     "missing_file": {"en": "missing file: {names}", "zh": "缺少文件：{names}"},
+    "notebook_too_large": {
+        "en": "{file} is larger than {limit} MB (clear its outputs)",
+        "zh": "{file} 超过 {limit} MB（请清除它的输出）",
+    },
+    "notebook_no_cells": {"en": "{file} has no list of cells", "zh": "{file} 里没有单元格列表"},
+    "notebook_unreadable": {
+        "en": "{file} is not a notebook Jupyter can read ({error})",
+        "zh": "{file} 不是 Jupyter 能读取的笔记本（{error}）",
+    },
+    "notebook_no_exercises": {
+        "en": "{file} has no exercise cells (code cells whose metadata is {metadata}); "
+        "`kata notebook` builds a notebook that has them",
+        "zh": "{file} 里没有小题单元格（元数据为 {metadata} 的代码单元格）；`kata notebook` 会生成带有这些单元格的笔记本",
+    },
     "files_too_large": {
         "en": "{names} too large to grade: a kata's files may hold {limit} MB together",
         "zh": "{names} 太大，无法评分：一个练习的文件合计最多 {limit} MB",
@@ -432,6 +446,10 @@ _ENGINE_KEYS = (
     "missing_files",
     "missing_file",
     "files_too_large",
+    "notebook_too_large",
+    "notebook_no_cells",
+    "notebook_unreadable",
+    "notebook_no_exercises",
     "stopped_after",
     "stopped_memory",
     "stopped_disk",

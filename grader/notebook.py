@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from grader import i18n
 from grader.i18n import pick
 
 if TYPE_CHECKING:
@@ -253,23 +254,28 @@ def write(kata: Kata, folder: Path, lang: str, graded_from_notebook: bool) -> Pa
 # --- reading a notebook to grade it ------------------------------------------------------------
 
 
+def _english(key: str, **values: object) -> str:
+    """An engine phrase as results keep it, in English (the scorecard says it in the learner's language)."""
+    return i18n.say(key, "en", **values)
+
+
 def read(path: Path):
     """The notebook at `path` as nbformat v4, or NotebookError saying why not."""
     import nbformat
 
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB (clear its outputs)")
+            raise NotebookError(_english("notebook_too_large", file=path.name, limit=MAX_NOTEBOOK_BYTES // 2**20))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a schema warning is no reason to refuse the learner's code
             notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         if not isinstance(notebook.get("cells"), list):
-            raise NotebookError(f"{path.name} has no list of cells")
+            raise NotebookError(_english("notebook_no_cells", file=path.name))
         return notebook
     except NotebookError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a learner's file holds, the grader goes on
-        raise NotebookError(f"{path.name} is not a notebook Jupyter can read ({type(exc).__name__})") from None
+        raise NotebookError(_english("notebook_unreadable", file=path.name, error=type(exc).__name__)) from None
 
 
 def _exercise_of(cell: object) -> int | None:
@@ -341,8 +347,8 @@ def __kata_run_cells(namespace, cells, problem):
     import __future__
     import os
 
-    if problem:
-        raise ImportError(problem)
+    if problem:  # the grader's words on the learner's notebook, not an error of the cells' code
+        raise ImportError(problem, path={notebook!r})
     future = 0
     for feature in __future__.all_feature_names:
         future |= getattr(__future__, feature).compiler_flag
@@ -379,10 +385,7 @@ def write_solution(notebook_file: Path, target: Path, module_name: str) -> int:
     except NotebookError as exc:
         problem = str(exc)
     if not problem and not cells:
-        problem = (
-            f"{notebook_file.name} has no exercise cells (code cells whose metadata is "
-            '{"kata": {"exercise": N}}); `kata notebook` builds a notebook that has them'
-        )
+        problem = _english("notebook_no_exercises", file=notebook_file.name, metadata='{"kata": {"exercise": N}}')
     written = 0
     listed = []
     for cell in cells:

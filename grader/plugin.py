@@ -31,6 +31,7 @@ import pytest
 
 from grader.channel import clip
 from grader.i18n import say
+from grader.notebook import NOTEBOOK_SUFFIX
 from grader.observations import ObservationError, encode
 from grader.results import safe_text
 
@@ -105,6 +106,8 @@ def _describe_load_failure(file_name: str, exc: BaseException) -> str:
         return say("exit_at_import", "en", file=file_name, code=repr(exc.code))
     if isinstance(exc, pytest.skip.Exception):
         return say("skip_at_import", "en", file=file_name)
+    if isinstance(exc, ImportError) and (exc.path or "").endswith(NOTEBOOK_SUFFIX):
+        return text_of(exc)  # the notebook loader's own words: no line of the learner's code to name
     detail = _at(text_of(exc), learner_frame(exc.__traceback__))
     return say("raised_at_import", "en", file=file_name, error=type(exc).__name__, detail=detail)
 

@@ -163,6 +163,7 @@ def test_an_unreadable_notebook_or_one_without_exercise_cells_is_an_error(tmp_pa
     (broken / "tensors.ipynb").write_text("{not json")
     result = grade(tensors, broken, worker=worker)
     assert result.status == "error" and "not a notebook Jupyter can read" in result.status_message
+    assert result.status_message.startswith("tensors.ipynb ")  # the notebook, not a line of the grader's loader
     untagged = _notebook_folder(tmp_path / "untagged", tensors, _parts(tensors, _reference(tensors)))
     nb = nbformat.read(untagged / "tensors.ipynb", 4)
     for cell in nb.cells:
@@ -170,6 +171,7 @@ def test_an_unreadable_notebook_or_one_without_exercise_cells_is_an_error(tmp_pa
     _save(nb, untagged / "tensors.ipynb")
     result = grade(tensors, untagged, worker=worker)
     assert result.status == "error" and "has no exercise cells" in result.status_message
+    assert "tensors.py" not in result.status_message
 
 
 def _touch(path: Path, seconds: float) -> None:
