@@ -564,10 +564,10 @@ def batch(
     from grader import course as course_module
     from grader import devices
 
-    if out.resolve().is_relative_to(submissions.resolve()):  # the next run would take the exports for a learner
-        raise KataError.of("out_in_submissions", out=out, submissions=submissions)
     catalog = Catalog.load(katas)
     chosen = batch_module.resolve_shard(shard, shards)
+    if out.resolve().is_relative_to(submissions.resolve()):  # the next run would take the exports for a learner
+        raise KataError.of("out_in_submissions", out=out, submissions=submissions)
     course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
     selected = catalog.select(only or (list(course.katas) if course else None))
     regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
