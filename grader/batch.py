@@ -16,8 +16,10 @@ device (preflight.py): if that falls short of full marks, the machine is broken,
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -31,7 +33,7 @@ from typing import Iterator, Mapping, TextIO
 import torch  # its version only: the parent never runs a tensor op
 
 from grader import course as course_module
-from grader import exports, preflight, sandbox, submissions
+from grader import exports, gradebook, preflight, sandbox, submissions
 from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import Course
 from grader.errors import KataError
@@ -276,6 +278,7 @@ def run(
     """Grade `katas` for this shard's learners; export every kata the gradebook holds (from `catalog`)."""
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
+    roster = submissions.read_roster(submissions_dir)  # before anyone is graded: a bad roster stops here
     regrade = regrade or Regrade(force=force)
     check_isolation(require_isolation, stream)
     if any(k.folder.parent.resolve() == builtin_roots()[0].resolve() for k in katas):
@@ -315,7 +318,6 @@ def run(
             learners = _with_missing(book, found, columns, found_results)
         finally:
             book.close()
-        roster = submissions.read_roster(submissions_dir)
         late = _course_columns(course, found, columns, learners, roster) if course else None
     exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel, roster=roster, course=late)
     exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
@@ -533,18 +535,80 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en") -> l
             owner[learner] = out
     if dest.resolve() in {o.resolve() for o in outs}:
         raise KataError("-o must be a new folder, not one of the shard outputs")
-    dest.mkdir(parents=True, exist_ok=True)
+    # every input is read and checked before anything is written
+    books = [out / "gradebook.sqlite" for out in outs]
+    _same_grading(outs, [gradebook.gradings(book, set(s["learners"])) for book, s in zip(books, shards)])
     learners: list[LearnerResult] = []
     skipped: dict[str, submissions.Skipped] = {}
-    book = Gradebook(dest / "gradebook.sqlite")
-    try:
-        for out in outs:
+    for out in outs:
+        try:
             learners += exports.read_grades(out)
             skipped.update({s.entry: s for s in exports.read_skipped(out)})
-            book.copy_from(out / "gradebook.sqlite")
-    finally:
-        book.close()
+        except (ValueError, KeyError, TypeError, csv.Error) as exc:  # damaged: never merged half
+            raise KataError(f"{out}: grades.json or skipped.csv is damaged ({exc!r}); grade that shard again") from None
+    created = not dest.exists()
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        _merge_gradebooks(books, dest / "gradebook.sqlite")
+    except BaseException:
+        if created:  # nothing half-merged is left behind
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
     learners.sort(key=lambda lr: lr.learner)
     exports.write_all(dest, learners, Catalog([catalog.get(k) for k in kata_ids]), lang, list(skipped.values()))
     exports.write_shard(dest, 0, 1, [lr.learner for lr in learners], kata_ids)
     return learners
+
+
+def _same_grading(outs: list[Path], gradings: list[dict[str, set[gradebook.Grading]]]) -> None:
+    """Refuse shards whose results for one kata come from other checks (kata version) or another setup."""
+    first: dict[str, tuple[Path, set[gradebook.Grading]]] = {}
+    for out, by_kata in zip(outs, gradings):
+        for kata, ways in sorted(by_kata.items()):
+            if kata not in first:
+                first[kata] = (out, ways)
+                continue
+            other, known = first[kata]
+            if ways == known:
+                continue
+            label, prefix, name = next(
+                (part for part in _GRADING_PARTS if _values(known, part[2]) != _values(ways, part[2])),
+                _GRADING_PARTS[-1],  # only the combinations differ: the setups say it
+            )
+            raise KataError(
+                f"{other} and {out} graded {kata} with different {label}: {prefix}{_values(known, name)} in one, "
+                f"{prefix}{_values(ways, name)} in the other; grade them again with the same pack and options"
+            )
+
+
+def _values(ways: set[gradebook.Grading], name: str) -> str:
+    return ", ".join(sorted({str(getattr(way, name)) for way in ways}))
+
+
+# what may differ between two shards' results for a kata, in the order an instructor would look:
+# (what it is, how a value is shown, the Grading field)
+_GRADING_PARTS = (
+    ("kata versions", "version ", "kata_version"),
+    ("devices", "", "device"),
+    ("torch versions", "torch ", "torch_version"),
+    ("limits (--timeout, --memory or --disk)", "setup ", "setup"),
+)
+
+
+def _merge_gradebooks(books: list[Path], dest: Path) -> None:
+    """One gradebook of every shard's rows, written aside and moved into place only once complete."""
+    partial = dest.with_name(f".{dest.name}.merging")
+    for stale in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        stale.unlink(missing_ok=True)
+    try:
+        book = Gradebook(partial)
+        try:
+            for path in books:
+                book.copy_from(path)
+        finally:
+            book.close()
+        for stale in (Path(f"{dest}-wal"), Path(f"{dest}-shm")):  # never beside another database
+            stale.unlink(missing_ok=True)
+        os.replace(partial, dest)
+    finally:
+        partial.unlink(missing_ok=True)
