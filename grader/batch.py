@@ -288,6 +288,7 @@ def run(
         )
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
+    Gradebook(out / "gradebook.sqlite").close()  # a damaged gradebook stops the batch before the pre-flight
     with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:
         # a learner counts with any kata folder the exports show, not only those graded now
         found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], Path(staging))

@@ -368,6 +368,8 @@ def read_shard(out: Path) -> dict:
         data = json.loads((out / "shard.json").read_text(encoding="utf-8"))
         if not (isinstance(data["shard"], int) and isinstance(data["shards"], int)):
             raise ValueError("shard and shards must be whole numbers")
+        if not (isinstance(data["learners"], list) and isinstance(data["katas"], list)):
+            raise ValueError("learners and katas must be lists")
         return data
     except FileNotFoundError:
         raise KataError(f"{out}: no shard.json (is it a `kata batch` output?)") from None
