@@ -578,32 +578,85 @@ def test_predict_restores_grad_mode(rng):
     )
 
 
-def test_to_numpy(rng):
+_STAND_IN = "meta"  # the device the stand-in tensors report (exercise_autograd.py)
+
+
+def _not_copied_back(name: Text, stand_in: bool, text: str) -> Text:
+    """The message for a tensor off the CPU (a stand-in, or on the job's accelerator) that reached
+    .numpy() or np.asarray without .cpu()."""
+    about = (
+        both(
+            " This t stands in for a GPU tensor on any grader: its values are real, its .device says {device}, "
+            "and like a GPU tensor it refuses .numpy() until it is copied back.",
+            "这里的 t 在任何评分机器上都是 GPU 张量的替身：它的数值是真实的，.device 显示为 {device}，"
+            "而且和 GPU 张量一样，要先复制回来才能 .numpy()。",
+        ).format(device=repr(_STAND_IN))
+        if stand_in
+        else ""
+    )
+    return both(
+        "{name} raised TypeError: {text} NumPy cannot read GPU memory: copy t to the CPU first, "
+        "t.detach().cpu().numpy().{about}",
+        "{name} 抛出了 TypeError: {text} NumPy 无法读取 GPU 显存：要先把 t 复制到 CPU，"
+        "即 t.detach().cpu().numpy()。{about}",
+    ).format(name=name, text=text, about=about)
+
+
+def test_to_numpy(rng, device):
     """to_numpy returns a NumPy array with t's values, shape and dtype, even when t requires grad
     to_numpy 返回与 t 值、形状、dtype 相同的 NumPy 数组，即使 t requires_grad"""
     values = torch.randn(3, 4, generator=rng)
-    cases = (  # (label, how the exercise half makes t from the values, the values)
-        (both("a float32 tensor that requires grad", "需要梯度的 float32 张量"), "leaf", values),
-        (both("a computed float32 tensor (x * 2)", "计算得到的 float32 张量（x * 2）"), "computed", values),
-        (both("a plain float32 tensor", "普通的 float32 张量"), "plain", values),
+    rows, columns = (int(n) for n in torch.randint(2, 6, (2,), generator=rng))
+    cases = (  # (label, how the exercise half makes t from the values, where t is, the values)
+        (both("a float32 tensor that requires grad", "需要梯度的 float32 张量"), "leaf", "device", values),
+        (both("a computed float32 tensor (x * 2)", "计算得到的 float32 张量（x * 2）"), "computed", "device", values),
+        (both("a plain float32 tensor", "普通的 float32 张量"), "plain", "device", values),
         (
             both("a float64 tensor of shape (5,) that requires grad", "需要梯度、形状为 (5,) 的 float64 张量"),
             "leaf",
+            "device",
             torch.randn(5, generator=rng, dtype=torch.float64),
         ),
         (
             both("an int64 tensor of shape (2, 3, 1)", "形状为 (2, 3, 1) 的 int64 张量"),
             "plain",
+            "device",
             torch.randint(-9, 9, (2, 3, 1), generator=rng),
         ),
         (
             both("a 0-d float64 tensor", "0 维的 float64 张量"),
             "plain",
+            "device",
             torch.randn((), generator=rng, dtype=torch.float64),
         ),
+        # Tensors that refuse .numpy() as GPU tensors do, so a missing .cpu() fails on every grader.
+        (
+            both("a float32 tensor that requires grad, on a stand-in GPU", "位于替身 GPU 上、需要梯度的 float32 张量"),
+            "leaf",
+            "stand-in",
+            torch.randn(rows, columns, generator=rng),
+        ),
+        (
+            both(
+                f"a plain int64 tensor of shape ({rows},), on a stand-in GPU",
+                f"位于替身 GPU 上、形状为 ({rows},) 的普通 int64 张量",
+            ),
+            "plain",
+            "stand-in",
+            torch.randint(-9, 9, (rows,), generator=rng),
+        ),
+        (
+            both(
+                "a computed float64 tensor (x * 2), on a stand-in GPU",
+                "位于替身 GPU 上、计算得到的 float64 张量（x * 2）",
+            ),
+            "computed",
+            "stand-in",
+            torch.randn(columns, rows, generator=rng, dtype=torch.float64),
+        ),
     )
-    seen = yield [(kind, t) for _, kind, t in cases]
-    for (label, kind, t), got in zip(cases, seen, strict=True):
+    seen = yield [(kind, where, t) for _, kind, where, t in cases]
+    for (label, kind, where, t), got in zip(cases, seen, strict=True):
         want = (t * 2 if kind == "computed" else t).numpy()
         requires_grad = kind != "plain"
         out = got["out"]
@@ -618,6 +671,10 @@ def test_to_numpy(rng):
                     "所以要先调用 .detach().cpu()，再调用 .numpy()",
                 ).format(name=name, text=repr(text), plain=text.rstrip("."))  # 。 ends it in Chinese
             )
+        off_cpu = where == "stand-in" or device.type != "cpu"
+        if isinstance(out, Raised) and out.type == "TypeError" and off_cpu:
+            text = out.message.splitlines()[0] if out.message else ""
+            raise AssertionError(_not_copied_back(name, where == "stand-in", text))
         expect.returned(out, name=name)
         assert isinstance(out, np.ndarray), both(
             "{name} should return a numpy.ndarray, got {kind}", "{name} 应返回 numpy.ndarray，实际返回的是 {kind}"
