@@ -291,8 +291,21 @@ _RNN_WHY = both(
 )
 
 
-def _rnn_case(rng, kind="RNNCell", lengths=(7, 1, 4, 2, 5), max_len=7, dtype=torch.float32, on_device=False):
-    """A cell's weights and a padded batch: 5 sequences (not max_len of them), zeros on the padding."""
+_STAND_IN = "meta"  # the device the stand-in tensors report (exercise_dynamic_graphs.py)
+_ON_STAND_IN = both(
+    ". Here x, lengths and the cell's parameters stand in for tensors on a GPU, on any grader: their values are "
+    f"real and their .device says {_STAND_IN!r}; like GPU tensors they refuse to be mixed with CPU tensors, so "
+    "make every tensor you need on x.device (x.new_zeros, or device=x.device)",
+    f"。这里的 x、lengths 和 RNN 单元的参数在任何评分机器上都是 GPU 张量的替身：数值是真实的，.device 显示为 {_STAND_IN!r}；"
+    "和 GPU 张量一样，它们不能与 CPU 张量混用，所以你需要的每个张量都要建在 x.device 上（x.new_zeros，或 device=x.device）",
+)
+
+
+def _rnn_case(
+    rng, kind="RNNCell", lengths=(7, 1, 4, 2, 5), max_len=7, dtype=torch.float32, on_device=False, stand_in=False
+):
+    """A cell's weights and a padded batch: 5 sequences (not max_len of them), zeros on the padding;
+    on the job's device, or (stand_in) with the cell on a stand-in GPU (exercise_dynamic_graphs.py)."""
     gates = 4 * (3 if kind == "GRUCell" else 1)
     weights = {
         name: torch.rand(shape, generator=rng) - 0.5
@@ -306,7 +319,7 @@ def _rnn_case(rng, kind="RNNCell", lengths=(7, 1, 4, 2, 5), max_len=7, dtype=tor
     lengths = torch.tensor(lengths)[torch.randperm(len(lengths), generator=rng)]
     x = torch.randn(len(lengths), max_len, 3, generator=rng, dtype=dtype)
     x[_padding(lengths, max_len)] = 0.0
-    return {"kind": kind, "weights": weights, "x": x, "lengths": lengths, "on_device": on_device}
+    return {"kind": kind, "weights": weights, "x": x, "lengths": lengths, "on_device": on_device, "stand_in": stand_in}
 
 
 def _padding(lengths, max_len):
@@ -353,25 +366,39 @@ def test_rnn_last_hidden(rng, device):
         _rnn_case(rng, dtype=_F64),
         _rnn_case(rng, "GRUCell", lengths=(3, 1, 2), max_len=5),  # every row padded at the end
         _rnn_case(rng, on_device=True),
+        # On a stand-in GPU, so that a state made on the CPU fails on every grader, as on a GPU.
+        _rnn_case(rng, "GRUCell", lengths=(6, 2, 5, 1, 3), max_len=6, stand_in=True),
     ]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
-        where = device if case["on_device"] else torch.device("cpu")
-        what, x, out = _rnn_call(case, where), case["x"], got["out"]
-        if isinstance(out, Raised) and out.type == "RuntimeError" and (x.dtype != torch.float32 or where.type != "cpu"):
+        stand_in = case["stand_in"]
+        where = device if case["on_device"] else torch.device("cpu")  # a stand-in's values come back on the CPU
+        what, x, out = _rnn_call(case, _STAND_IN if stand_in else where), case["x"], got["out"]
+        off_cpu = stand_in or where.type != "cpu"
+        if isinstance(out, Raised) and out.type == "RuntimeError" and (x.dtype != torch.float32 or off_cpu):
             raise AssertionError(
                 both(
                     "{what} raised RuntimeError: {first}. With x in {dtype} on {device}, the starting state must "
-                    "match x's dtype and device: h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)",
+                    "match x's dtype and device: h = x.new_zeros(batch, cell.hidden_size), not torch.zeros(...)"
+                    "{about}",
                     "{what} 抛出了 RuntimeError: {first}。x 是位于 {device} 的 {dtype}，初始状态必须与 x 的 dtype "
-                    "和设备一致：用 h = x.new_zeros(batch, cell.hidden_size)，而不是 torch.zeros(...)",
+                    "和设备一致：用 h = x.new_zeros(batch, cell.hidden_size)，而不是 torch.zeros(...){about}",
                 ).format(
                     what=what,
                     first=out.message.splitlines()[0][:160] if out.message else "",
                     dtype=x.dtype,
-                    device=where.type,
+                    device=_STAND_IN if stand_in else where.type,
+                    about=_ON_STAND_IN if stand_in else "",
                 )
             )
+        if stand_in:
+            expect.returned(out, name=what)
+            assert got["on_stand_in"], both(
+                "{what} returned its result on the CPU, not on x's device: return the state on x's device "
+                "(no .cpu() at the end){about}",
+                "{what} 返回的结果在 CPU 上，而不在 x 所在的设备上：返回的状态应留在 x 的设备上"
+                "（最后不要 .cpu()）{about}",
+            ).format(what=what, about=_ON_STAND_IN)
         with torch.no_grad():
             want = _rnn_reference(_cell(case), x, case["lengths"])
         _matches_on(expect.returned(out, name=what), want, where, name=what, why=_RNN_WHY)
