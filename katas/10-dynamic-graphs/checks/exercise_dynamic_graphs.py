@@ -4,7 +4,7 @@ requires_grad flags. Nothing here decides; test_dynamic_graphs.py judges.
 
 Layers cannot travel, so the judge sends their weights and the cells and linear layers are built
 here; a learner's RepeatNet initialises itself, and its parameters travel back so the judge can
-recompute its forward. Trees travel as nested tuples of leaf indices and are rebuilt from the leaves.
+recompute its forward (the forward check loads the judge's weights into it). Trees travel as nested tuples of leaf indices and are rebuilt from the leaves.
 """
 
 import torch
@@ -85,10 +85,11 @@ def test_repeat_net_forward(solution, inputs):
         if isinstance(net, Raised):
             seen.append({"net": net})
             continue
-        parameters = _parameters(net)
+        names = [name for name, _ in net.named_parameters()]
+        loaded = attempt(net.load_state_dict, case["weights"])
         with torch.no_grad():
-            outs = [attempt(net, case["x"], depth) for depth in case["depths"]]
-        seen.append({"net": None, "parameters": parameters, "outs": outs})
+            outs = [] if isinstance(loaded, Raised) else [attempt(net, case["x"], depth) for depth in case["depths"]]
+        seen.append({"net": None, "names": names, "loaded": loaded, "outs": outs})
     return seen
 
 

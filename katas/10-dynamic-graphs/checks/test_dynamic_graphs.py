@@ -154,6 +154,17 @@ def _repeat_reference(w, x, depth):
     return F.linear(h, w["last.weight"], w["last.bias"])
 
 
+def _repeat_weights(rng, n_in, hidden, n_out):
+    """Weights for RepeatNet(n_in, hidden, n_out) by parameter name. Output 0 is negative for every
+    input (a non-positive last.weight row on relu's non-negative h, a negative bias), so a relu after
+    the last layer always shows."""
+    shapes = ((hidden, n_in), (hidden,), (hidden, hidden), (hidden,), (n_out, hidden), (n_out,))
+    weights = {name: torch.rand(shape, generator=rng) - 0.5 for name, shape in zip(_REPEAT_KEYS, shapes, strict=True)}
+    weights["last.weight"][0] = -weights["last.weight"][0].abs()
+    weights["last.bias"][0] = -weights["last.bias"][0].abs() - 0.1
+    return weights
+
+
 def _built(got, call):
     """The names of the net's parameters, once RepeatNet(...) was built; fails where they are not the README's."""
     expect.returned(got["net"], name=call)
@@ -220,16 +231,28 @@ def test_repeat_net_forward(rng):
     """RepeatNet applies the same middle layer depth times
     RepeatNet 把同一个 middle 层应用 depth 次"""
     cases = [
-        {"sizes": sizes, "x": torch.randn(batch, sizes[0], generator=rng), "depths": [0, 1, 3, 2]}
+        {
+            "sizes": sizes,
+            "weights": _repeat_weights(rng, *sizes),
+            "x": torch.randn(batch, sizes[0], generator=rng),
+            "depths": [0, 1, 3, 2],
+        }
         for sizes, batch in zip(_REPEAT_SIZES, (5, 1))
     ]  # the depth may change from call to call
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         sizes, x = case["sizes"], case["x"]
         _built(got, f"RepeatNet{sizes}")
+        expect.returned(
+            got["loaded"],
+            name=both(
+                "RepeatNet{sizes}.load_state_dict(weights of the README's shapes)",
+                "RepeatNet{sizes}.load_state_dict(形状符合 README 的权重)",
+            ).format(sizes=sizes),
+        )
         for depth, out in zip(case["depths"], got["outs"], strict=True):
             with torch.no_grad():
-                want = _repeat_reference(got["parameters"], x, depth)
+                want = _repeat_reference(case["weights"], x, depth)
             expect.matches(
                 out,
                 want,
