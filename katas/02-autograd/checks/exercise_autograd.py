@@ -8,6 +8,7 @@ they are built here; test_autograd.py holds its own copy of each formula to comp
 import torch
 
 from grader.exercise import attempt
+from grader.stand_in import StandIn
 
 # The scalar functions the judge names, as in test_autograd.py's _FUNCTIONS.
 FUNCTIONS = {
@@ -161,49 +162,11 @@ def test_predict_restores_grad_mode(solution, inputs):
     return {"out": out, "grad_after": grad_after}
 
 
-# --- a stand-in for a GPU tensor: its values live on the CPU, but NumPy is refused until it is copied back
-
-_STAND_IN = "meta"  # the device it reports, as test_autograd.py's _STAND_IN
-
-
-def _refuse_numpy():
-    raise TypeError(
-        f"can't convert {_STAND_IN} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
-        "memory first."
-    )
-
-
-class _OnStandIn(torch.Tensor):
-    """A tensor that behaves like one on a GPU where NumPy is concerned, on any grader: `.numpy()` and
-    `np.asarray` refuse it until `.cpu()` or `.to("cpu")` copies it back (`.numpy(force=True)` copies
-    it itself); its `.device` is not the CPU, so a learner who tests the device copies it. Everything
-    else works as on the CPU, where its values really are; what is computed from it stays a stand-in."""
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func == torch.Tensor.device.__get__:
-            return torch.device(_STAND_IN)
-        if func == torch.Tensor.is_cpu.__get__:
-            return False
-        if func is torch.Tensor.__array__ or (func is torch.Tensor.numpy and not kwargs.get("force", False)):
-            _refuse_numpy()
-        out = super().__torch_function__(func, types, args, kwargs)
-        if isinstance(out, _OnStandIn) and (
-            func is torch.Tensor.cpu or (func is torch.Tensor.to and _to_cpu(args, kwargs))
-        ):
-            return out.as_subclass(torch.Tensor)
-        return out
-
-
-def _to_cpu(args, kwargs):
-    """Whether a call `tensor.to(*args[1:], **kwargs)` names the CPU as its device."""
-    device = torch._C._nn._parse_to(*args[1:], **kwargs)[0]
-    return device is not None and device.type == "cpu"
+# --- a stand-in for a GPU tensor (grader/stand_in.py): NumPy is refused until it is copied back
 
 
 def _numpy_case(kind, where, values, device):
-    t = values.as_subclass(_OnStandIn) if where == "stand-in" else values.to(device)
+    t = values.as_subclass(StandIn) if where == "stand-in" else values.to(device)
     if kind == "leaf":
         return t.requires_grad_(True)
     if kind == "computed":

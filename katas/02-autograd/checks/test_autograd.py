@@ -8,6 +8,7 @@ import torch
 from grader import expect
 from grader.bilingual import Text, both
 from grader.observations import Raised
+from grader.stand_in import STAND_IN
 
 # The scalar functions by the name the exercise half knows them, with their derivatives worked out
 # by hand (None: only checked against finite differences).
@@ -578,9 +579,6 @@ def test_predict_restores_grad_mode(rng):
     )
 
 
-_STAND_IN = "meta"  # the device the stand-in tensors report (exercise_autograd.py)
-
-
 def _not_copied_back(name: Text, stand_in: bool, text: str) -> Text:
     """The message for a tensor off the CPU (a stand-in, or on the job's accelerator) that reached
     .numpy() or np.asarray without .cpu()."""
@@ -590,7 +588,7 @@ def _not_copied_back(name: Text, stand_in: bool, text: str) -> Text:
             "and like a GPU tensor it refuses .numpy() until it is copied back.",
             "这里的 t 在任何评分机器上都是 GPU 张量的替身：它的数值是真实的，.device 显示为 {device}，"
             "而且和 GPU 张量一样，要先复制回来才能 .numpy()。",
-        ).format(device=repr(_STAND_IN))
+        ).format(device=repr(STAND_IN))
         if stand_in
         else ""
     )

@@ -15,6 +15,7 @@ from torch import nn
 
 from grader.exercise import attempt
 from grader.idx import read_idx
+from grader.stand_in import STAND_IN, refuse_numpy
 
 
 # The architectures the judge names, as in test_training.py's _ARCHITECTURES.
@@ -216,12 +217,10 @@ def test_fit_best_epoch_rule(solution, inputs):
 
 # --- a stand-in device: "meta" that keeps the data ------------------------------------------------
 
-_STAND_IN = "meta"
-
 
 def _moves_to_stand_in(args, kwargs):
     device = torch._C._nn._parse_to(*args, **kwargs)[0]
-    return device is not None and device.type == _STAND_IN
+    return device is not None and device.type == STAND_IN
 
 
 class _OnStandIn(torch.Tensor):
@@ -230,10 +229,7 @@ class _OnStandIn(torch.Tensor):
     works as on the CPU, where its values really are."""
 
     def numpy(self, *args, **kwargs):
-        raise TypeError(
-            f"can't convert {_STAND_IN} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
-            "memory first."
-        )
+        refuse_numpy()
 
     def cpu(self, *args, **kwargs):
         return super().cpu(*args, **kwargs).as_subclass(torch.Tensor)
@@ -285,20 +281,20 @@ def _stand_in_setup(inputs):
 
 def test_train_one_epoch_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    out = attempt(solution.train_one_epoch, model, loader, loss_fn, _sgd(model, inputs["lr"]), _STAND_IN)
+    out = attempt(solution.train_one_epoch, model, loader, loss_fn, _sgd(model, inputs["lr"]), STAND_IN)
     return {"unmoved": unmoved, "out": _returned(out)}
 
 
 def test_evaluate_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    out = attempt(solution.evaluate, model, loader, loss_fn, torch.device(_STAND_IN))
+    out = attempt(solution.evaluate, model, loader, loss_fn, torch.device(STAND_IN))
     return {"unmoved": unmoved, "out": _pair(out)}
 
 
 def test_fit_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
     history = attempt(
-        solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"], _STAND_IN
+        solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"], STAND_IN
     )
     return {"unmoved": unmoved, "history": _history(history)}
 

@@ -21,8 +21,8 @@ from grader import expect
 from grader.bilingual import Bilingual, Text, both, sentence
 from grader.idx import read_idx
 from grader.observations import Opaque
+from grader.stand_in import STAND_IN
 
-_STAND_IN = "meta"  # the device the moves_batches checks ask for (exercise_training.py)
 
 # The architectures by the name the exercise half knows them (its _ARCHITECTURES).
 _ARCHITECTURES = {
@@ -295,9 +295,9 @@ def _same_params(params: dict, reference: nn.Module, name: Text, why: Text) -> N
 
 
 _ON_STAND_IN = both(
-    f"The batches moved to {_STAND_IN!r} stand in for batches on a GPU: tensor operations and .item() work on them, "
+    f"The batches moved to {STAND_IN!r} stand in for batches on a GPU: tensor operations and .item() work on them, "
     "but like GPU tensors they need .cpu() before .numpy()",
-    f"移动到 {_STAND_IN!r} 的批次是 GPU 上批次的替身：张量运算和 .item() 都能用，"
+    f"移动到 {STAND_IN!r} 的批次是 GPU 上批次的替身：张量运算和 .item() 都能用，"
     "但和 GPU 上的张量一样，要先 .cpu() 才能 .numpy()",
 )
 
@@ -314,7 +314,7 @@ def _assert_moved(unmoved: dict, call: str, hint: Text = "") -> None:
         "{call}：{batches} 个批次中，有 {x} 个批次的输入 x 和 {y} 个批次的标签 y 没有先移动到该设备上，"
         "就直接进入了模型和损失函数{hint}。请先移动每个批次：x, y = x.to(device), y.to(device)"
         "（检查指定的设备是 {stand_in}，它是 GPU 的替身，因此在任何机器上都能发现这个问题）",
-    ).format(call=call, hint=hint, x=unmoved["x"], batches=unmoved["batches"], y=unmoved["y"], stand_in=repr(_STAND_IN))
+    ).format(call=call, hint=hint, x=unmoved["x"], batches=unmoved["batches"], y=unmoved["y"], stand_in=repr(STAND_IN))
 
 
 def _loader_inputs(arch: str, model: nn.Module, x, y, batch_size: int, **more) -> dict:
@@ -477,7 +477,7 @@ def test_train_one_epoch_moves_batches(rng):
     model = _model("mlp", rng)
     x, y = _data(rng, _rule(rng), 24)
     seen = yield _loader_inputs("mlp", model, x, y, 8, lr=_STEADY)
-    call = f"train_one_epoch(..., device={_STAND_IN!r})"
+    call = f"train_one_epoch(..., device={STAND_IN!r})"
     expect.returned(seen["out"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(seen["unmoved"], call)
     got, want = _as_number(seen["out"], call), _steady_loss(model, x, y, 8)
@@ -619,7 +619,7 @@ def test_evaluate_moves_batches(rng):
     evaluate 把每个批次移动到给定的设备上"""
     model, x, y, want = _even_evaluation(rng, 24, 8)
     seen = yield _loader_inputs("mlp", model, x, y, 8)
-    call = f"evaluate(..., device=torch.device({_STAND_IN!r}))"
+    call = f"evaluate(..., device=torch.device({STAND_IN!r}))"
     expect.returned(seen["out"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(seen["unmoved"], call)
     _assert_measured(
@@ -884,7 +884,7 @@ def test_fit_moves_batches(rng):
     model = _model("mlp", rng)
     x, y = _data(rng, _rule(rng), 24)
     seen = yield _loader_inputs("mlp", model, x, y, 8, lr=_STEADY, epochs=2)
-    call = f"fit(..., epochs=2, device={_STAND_IN!r})"
+    call = f"fit(..., epochs=2, device={STAND_IN!r})"
     expect.returned(seen["history"]["value"], name=call, why=_ON_STAND_IN)
     _assert_moved(
         seen["unmoved"],

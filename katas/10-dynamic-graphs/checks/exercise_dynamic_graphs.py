@@ -14,6 +14,7 @@ from torch.overrides import TorchFunctionMode
 
 from grader.exercise import attempt
 from grader.observations import Raised
+from grader.stand_in import STAND_IN, StandInStrict, plain, target, tensors_in
 
 
 def _grad(t):
@@ -119,59 +120,10 @@ def _cell(case, device="cpu"):
     return cell.to(device=device, dtype=case["x"].dtype)
 
 
-# A stand-in for a GPU, on any grader: x, lengths and the cell's parameters hold their values on the
-# CPU but report the device "meta", and like tensors on a GPU they refuse to be mixed with CPU tensors.
-# Factories and .to() that name their device make more stand-ins, so `device=x.device` works and a
-# state made without it fails, as on a GPU.
-
-_STAND_IN = "meta"  # as test_dynamic_graphs.py's _STAND_IN
-# Calls that accept CPU tensors next to GPU ones: CPU index tensors, values copied in, moves.
-_MAY_MIX = {torch.Tensor.__getitem__, torch.Tensor.__setitem__, torch.Tensor.copy_, torch.Tensor.to}
-
-
-def _tensors(values):
-    for value in values:
-        if isinstance(value, torch.Tensor):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from _tensors(value)
-
-
-class _OnStandIn(torch.Tensor):
-    """A tensor on the stand-in device (see above); what is computed from it stays one."""
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func == torch.Tensor.device.__get__:
-            return torch.device(_STAND_IN)
-        if func == torch.Tensor.is_cpu.__get__:
-            return False
-        # As on a GPU, CPU tensors other than 0-d ones (scalars) may not join an operation.
-        if func not in _MAY_MIX and any(
-            not isinstance(t, _OnStandIn) and t.dim() > 0 for t in _tensors([*args, *kwargs.values()])
-        ):
-            raise RuntimeError(
-                f"Expected all tensors to be on the same device, but found at least two devices, {_STAND_IN} and cpu!"
-            )
-        out = super().__torch_function__(func, types, args, kwargs)
-        if func is torch.Tensor.cpu or (func is torch.Tensor.to and _target(args, kwargs) == "cpu"):
-            return _plain(out)
-        return out
-
-
-def _plain(value):
-    """A stand-in as the CPU tensor it really is (anything else as it is)."""
-    return value.as_subclass(torch.Tensor) if isinstance(value, _OnStandIn) else value
-
-
-def _target(args, kwargs):
-    """The device type a call `tensor.to(*args[1:], **kwargs)` moves to ('meta' for a stand-in like
-    another tensor), or None."""
-    if any(isinstance(t, _OnStandIn) for t in _tensors([*args[1:], *kwargs.values()])):
-        return _STAND_IN
-    device = torch._C._nn._parse_to(*args[1:], **kwargs)[0]
-    return None if device is None else device.type
+# A stand-in for a GPU, on any grader (grader/stand_in.py): x, lengths and the cell's parameters hold
+# their values on the CPU but report the device STAND_IN, and like tensors on a GPU they refuse to be
+# mixed with CPU tensors. Factories and .to() that name their device make more stand-ins, so
+# `device=x.device` works and a state made without it fails, as on a GPU.
 
 
 class _StandInDevice(TorchFunctionMode):
@@ -180,22 +132,26 @@ class _StandInDevice(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if func is torch.Tensor.to and _target(args, kwargs) == _STAND_IN and not isinstance(args[0], _OnStandIn):
-            dtype = next((t.dtype for t in _tensors([*args[1:], *kwargs.values()])), None)
+        if func is torch.Tensor.to and target(args, kwargs) == STAND_IN and not isinstance(args[0], StandInStrict):
+            dtype = next((t.dtype for t in tensors_in([*args[1:], *kwargs.values()])), None)
             dtype = dtype or torch._C._nn._parse_to(*args[1:], **kwargs)[1]
-            return args[0].to(dtype=dtype).as_subclass(_OnStandIn)
-        if func is torch.Tensor.type_as and isinstance(args[1], _OnStandIn) and not isinstance(args[0], _OnStandIn):
-            return args[0].type_as(_plain(args[1])).as_subclass(_OnStandIn)
+            return args[0].to(dtype=dtype).as_subclass(StandInStrict)
+        if (
+            func is torch.Tensor.type_as
+            and isinstance(args[1], StandInStrict)
+            and not isinstance(args[0], StandInStrict)
+        ):
+            return args[0].type_as(plain(args[1])).as_subclass(StandInStrict)
         device = kwargs.get("device")
-        if device is not None and torch.device(device).type == _STAND_IN:
-            return func(*args, **{**kwargs, "device": "cpu"}).as_subclass(_OnStandIn)
+        if device is not None and torch.device(device).type == STAND_IN:
+            return func(*args, **{**kwargs, "device": "cpu"}).as_subclass(StandInStrict)
         return func(*args, **kwargs)
 
 
 def _stand_in_cell(cell):
     """The cell with its parameters on the stand-in device."""
     for name, p in list(cell.named_parameters()):
-        setattr(cell, name, nn.Parameter(p.detach().as_subclass(_OnStandIn), requires_grad=p.requires_grad))
+        setattr(cell, name, nn.Parameter(p.detach().as_subclass(StandInStrict), requires_grad=p.requires_grad))
     return cell
 
 
@@ -203,10 +159,10 @@ def _rnn_on_stand_in(solution, case):
     """rnn_last_hidden on the stand-in device; values come back as CPU tensors, with whether the
     result was still on the stand-in device."""
     cell = _stand_in_cell(_cell(case))
-    x, lengths = (case[key].clone().as_subclass(_OnStandIn) for key in ("x", "lengths"))
+    x, lengths = (case[key].clone().as_subclass(StandInStrict) for key in ("x", "lengths"))
     with torch.no_grad(), _StandInDevice():
         out = attempt(solution.rnn_last_hidden, cell, x, lengths)
-    return {"out": _plain(out), "x_after": _plain(x), "on_stand_in": isinstance(out, _OnStandIn)}
+    return {"out": plain(out), "x_after": plain(x), "on_stand_in": isinstance(out, StandInStrict)}
 
 
 def test_rnn_last_hidden(solution, inputs, device):

@@ -13,6 +13,7 @@ from torch.nn import functional as F
 from grader import expect
 from grader.bilingual import Bilingual, Text, both
 from grader.observations import Raised
+from grader.stand_in import STAND_IN
 
 _F64 = torch.float64
 
@@ -314,12 +315,11 @@ _RNN_WHY = both(
 )
 
 
-_STAND_IN = "meta"  # the device the stand-in tensors report (exercise_dynamic_graphs.py)
 _ON_STAND_IN = both(
     ". Here x, lengths and the cell's parameters stand in for tensors on a GPU, on any grader: their values are "
-    f"real and their .device says {_STAND_IN!r}; like GPU tensors they refuse to be mixed with CPU tensors, so "
+    f"real and their .device says {STAND_IN!r}; like GPU tensors they refuse to be mixed with CPU tensors, so "
     "make every tensor you need on x.device (x.new_zeros, or device=x.device)",
-    f"。这里的 x、lengths 和 RNN 单元的参数在任何评分机器上都是 GPU 张量的替身：数值是真实的，.device 显示为 {_STAND_IN!r}；"
+    f"。这里的 x、lengths 和 RNN 单元的参数在任何评分机器上都是 GPU 张量的替身：数值是真实的，.device 显示为 {STAND_IN!r}；"
     "和 GPU 张量一样，它们不能与 CPU 张量混用，所以你需要的每个张量都要建在 x.device 上（x.new_zeros，或 device=x.device）",
 )
 
@@ -396,7 +396,7 @@ def test_rnn_last_hidden(rng, device):
     for case, got in zip(cases, seen, strict=True):
         stand_in = case["stand_in"]
         where = device if case["on_device"] else torch.device("cpu")  # a stand-in's values come back on the CPU
-        what, x, out = _rnn_call(case, _STAND_IN if stand_in else where), case["x"], got["out"]
+        what, x, out = _rnn_call(case, STAND_IN if stand_in else where), case["x"], got["out"]
         off_cpu = stand_in or where.type != "cpu"
         if isinstance(out, Raised) and out.type == "RuntimeError" and (x.dtype != torch.float32 or off_cpu):
             raise AssertionError(
@@ -410,7 +410,7 @@ def test_rnn_last_hidden(rng, device):
                     what=what,
                     first=out.message.splitlines()[0][:160] if out.message else "",
                     dtype=x.dtype,
-                    device=_STAND_IN if stand_in else where.type,
+                    device=STAND_IN if stand_in else where.type,
                     about=_ON_STAND_IN if stand_in else "",
                 )
             )
