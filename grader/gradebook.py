@@ -50,22 +50,17 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
-COLUMNS = (
-    "learner",
-    "kata",
-    "content_hash",
-    "kata_version",
-    "setup",
-    "graded_at",
-    "device",
-    "torch_version",
-    "duration",
-    "status",
-    "points",
-    "max_points",
-    "attempts",
-    "result",
-)
+def _schema_columns() -> tuple[str, ...]:
+    """The results table's columns, in order, as `_SCHEMA` makes them: the schema is the one list."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute(_SCHEMA)
+        return tuple(row[1] for row in db.execute("PRAGMA table_info(results)"))
+    finally:
+        db.close()
+
+
+COLUMNS = _schema_columns()
 
 
 class Key(NamedTuple):

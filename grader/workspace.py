@@ -140,7 +140,7 @@ def _integer(value: object) -> bool:
 
 
 def _count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return _integer(value) and value >= 0
 
 
 def _number(value: object) -> bool:
