@@ -84,9 +84,10 @@ def test_move_to(solution, inputs, device):
         for x in inputs["cases"]
     ]
     x, upstream = inputs["gradient"]["x"], inputs["gradient"]["upstream"]
+    on_meta = attempt(solution.move_to, x, "meta")  # another device than x's: a real copy, in the graph or not
     moved = attempt(solution.move_to, x, device)
     backward = attempt(lambda: (moved * upstream.to(moved.device)).sum().backward())
-    return {"cases": cases, "gradient": {"moved": moved, "backward": backward, "grad": x.grad}}
+    return {"cases": cases, "gradient": {"on_meta": on_meta, "moved": moved, "backward": backward, "grad": x.grad}}
 
 
 def test_random_tensors(solution, inputs):

@@ -175,6 +175,11 @@ def test_linear_forward(rng):
                 torch.randn(n_out, generator=rng, dtype=dtype),
             )
         )
+    # float64 values near 4096 whose bias cancels the large part: float32 keeps them to about 5e-4 only,
+    # so a detour through float32 (cast back or not) can never pass for float64 arithmetic
+    x = 4096 + torch.randn(5, 4, generator=rng, dtype=torch.float64)
+    w = torch.randn(3, 4, generator=rng, dtype=torch.float64)
+    cases.append((x, w, torch.randn(3, generator=rng, dtype=torch.float64) - 4096 * w.sum(dim=1)))
     gradient, expected_grads = _gradient_case(
         rng,
         torch.nn.functional.linear,
@@ -183,6 +188,8 @@ def test_linear_forward(rng):
     seen = yield {"cases": cases, "gradient": gradient}
     for (x, w, b), got in zip(cases, seen["cases"], strict=True):
         name = f"linear_forward(x {tuple(x.shape)}, w {tuple(w.shape)}, b {tuple(b.shape)}, {x.dtype})"
+        if x.dtype == torch.float64 and x.min() > 4000:
+            name = both(f"{name}, x near 4096", f"{name}，x 的值在 4096 附近")
         expect.returned(
             got["out"],
             name=name,
@@ -209,8 +216,10 @@ def test_linear_forward(rng):
             torch.nn.functional.linear(x, w, b),
             name=name,
             why=both(
-                "x is (batch, in), w is (out, in): the product is x @ w.T, then add b (it broadcasts)",
-                "x 的形状是 (batch, in)，w 的形状是 (out, in)：乘积是 x @ w.T，再加上 b（b 会广播）",
+                "x is (batch, in), w is (out, in): the product is x @ w.T, then add b (it broadcasts); "
+                "compute in the inputs' dtype (float32 keeps only about 7 digits of a float64 value)",
+                "x 的形状是 (batch, in)，w 的形状是 (out, in)：乘积是 x @ w.T，再加上 b（b 会广播）；"
+                "请用输入的 dtype 计算（float32 只能保留 float64 数值的大约 7 位有效数字）",
             ),
         )
     _gradients_flow(
@@ -465,19 +474,18 @@ def test_move_to(rng, device):
         expect.dtype(got["on_device"], x_case.dtype, name=name, why=keep_dtype)
         expect.close(got["on_device"], x_case, name=name)
     got = seen["gradient"]
+    cut = both(
+        "x.to(device) stays in x's graph; torch.tensor(x, ...), x.detach() and a move under torch.no_grad() "
+        "copy the values but cut the graph, so nothing would reach the weights",
+        "x.to(device) 仍在 x 的计算图中；torch.tensor(x, ...)、x.detach() 以及在 torch.no_grad() 下移动，"
+        "虽然复制了数值，却切断了计算图，梯度就传不到权重了",
+    )
+    name = both('move_to(x that requires grad, "meta")', 'move_to(需要梯度的 x, "meta")')
+    expect.returned(got["on_meta"], name=name)
+    expect.requires_grad(got["on_meta"], True, name=name, why=cut)
     name = both(f"move_to(x that requires grad, {target!r})", f"move_to(需要梯度的 x, {target!r})")
     expect.returned(got["moved"], name=name)
-    expect.requires_grad(
-        got["moved"],
-        True,
-        name=name,
-        why=both(
-            "x.to(device) stays in x's graph; torch.tensor(x, ...) and x.detach() copy the values "
-            "but cut the graph, so nothing would reach the weights",
-            "x.to(device) 仍在 x 的计算图中；torch.tensor(x, ...) 和 x.detach() 虽然复制了数值，"
-            "却切断了计算图，梯度就传不到权重了",
-        ),
-    )
+    expect.requires_grad(got["moved"], True, name=name, why=cut)
     expect.returned(
         got["backward"],
         name=both("backward() through the result of {name}", "对 {name} 的结果调用 backward()").format(name=name),
