@@ -21,7 +21,6 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -289,9 +288,9 @@ def run(
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     Gradebook(out / "gradebook.sqlite").close()  # a damaged gradebook stops the batch before the pre-flight
-    with tempfile.TemporaryDirectory(prefix="kata-batch-") as staging:
+    with submissions.staging_folder() as staging:
         # a learner counts with any kata folder the exports show, not only those graded now
-        found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], Path(staging))
+        found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], staging)
         for entry in skipped:  # at the start, so that a long batch does not hide them
             stream.write(f"skipped {entry.entry}: {entry.reason}\n")
         unknown = sorted(regrade.learners - {s.learner for s in found})

@@ -6,6 +6,12 @@ folder only after every member passed the checks (no `..`, no absolute path, no 
 `MAX_MEMBERS` members and `MAX_UNZIPPED_BYTES` in all, counting the bytes actually written).
 Anything else is `Skipped` with a reason, never an exception. A hidden entry (`.git`, a name starting
 with `.`) is never graded, and listed as skipped when it holds kata folders.
+
+Each zip is extracted into a folder named by its position, never by the learner id: on a
+case-insensitive disk (macOS, Windows) `Alice.zip` and `alice.zip` would otherwise share one folder
+and both learners be graded on one's files. The staging folder records its owner process, so that a
+batch killed with `kill -9` leaves nothing for long: the next batch removes staging folders whose
+owner is gone.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ import os
 import shutil
 import stat
 import time
+import tempfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from grader.errors import KataError
 from grader.sandbox import files_that_count
@@ -28,6 +37,9 @@ from grader.sandbox import files_that_count
 ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name, LMS id; not a learner
 MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+STAGING_PREFIX = "kata-batch-"
+_OWNER = "owner"  # inside a staging folder: "<pid> <start time>" of the batch that made it
+_UNOWNED_AGE = 24 * 3600  # seconds: a staging folder without an owner file (older versions) is stale after this
 
 
 @dataclass
@@ -165,16 +177,84 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
             if learner in found:
                 raise Rejected(f"learner '{learner}' has both a folder and a zip")
             if is_zip:
-                target = staging / learner
-                shutil.rmtree(target, ignore_errors=True)
+                target = staging / f"zip-{len(found) + len(skipped)}"  # never the learner id: see the docstring
                 target.mkdir(parents=True)
-                extract_zip(entry, target)
+                try:
+                    extract_zip(entry, target)
+                except Rejected:
+                    shutil.rmtree(target, ignore_errors=True)  # a bomb's first 50 MB go now, not at the end
+                    raise
                 entry = target
             root, katas = kata_root(entry, kata_ids)
             found[learner] = Submission(learner, root, katas)
         except Rejected as why:
             skipped.append(Skipped(shown, str(why)))
     return list(found.values()), skipped
+
+
+def _process_identity(pid: int) -> str:
+    """`<pid> <start time>`: the start time (Linux: /proc) tells a reused pid from the owner."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return f"{pid} {fields[19]}"  # field 22 of stat(5), counted after the command name
+    except (OSError, IndexError):
+        return f"{pid} "
+
+
+def _owner_alive(identity: str) -> bool:
+    pid_text, _, started = identity.strip().partition(" ")
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: never ours to judge
+    return not started or _process_identity(pid) == f"{pid} {started}"
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove this user's staging folders under `parent` whose batch is gone (killed with kill -9):
+    the owner process has exited (or its pid now belongs to another process), or, without an owner
+    file, the folder is a day old. Another running batch's folder is never touched."""
+    removed = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            info = entry.lstat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            owner = entry / _OWNER
+            if owner.is_file():
+                if _owner_alive(owner.read_text(encoding="ascii", errors="replace")):
+                    continue
+            elif time.time() - info.st_mtime < _UNOWNED_AGE:
+                continue  # maybe a batch that has not written its owner file yet
+        except OSError:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+@contextmanager
+def staging_folder(parent: Path | None = None) -> Iterator[Path]:
+    """A private folder (mode 0700) for the extracted zips, removed on exit; stale ones go first."""
+    parent = Path(parent or tempfile.gettempdir())
+    remove_stale_staging(parent)
+    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    try:
+        (folder / _OWNER).write_text(_process_identity(os.getpid()), encoding="ascii")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def content_hash(folder: Path, names: tuple[str, ...]) -> str:

@@ -1,0 +1,101 @@
+"""Where `kata batch` extracts the class's zips: one folder per zip whatever the learner ids' case, and
+no staging folder left for long by a batch killed with `kill -9`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from grader import submissions
+
+
+def _zip(path: Path, text: str) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tensors/tensors.py", text)
+
+
+def test_learner_ids_that_differ_only_in_case_never_share_a_staging_folder(tmp_path):
+    # on a case-insensitive disk (macOS, Windows) a folder named by the learner id would be shared, and
+    # both learners graded on the last one's files
+    classroom, staging = tmp_path / "class", tmp_path / "staging"
+    classroom.mkdir()
+    staging.mkdir()
+    _zip(classroom / "Alice.zip", "# Alice's work\n")
+    _zip(classroom / "alice.zip", "# alice's work\n")
+    found, skipped = submissions.find(classroom, ["tensors"], staging)
+    assert not skipped
+    roots = {s.learner: s.root for s in found}
+    assert len({str(root).casefold() for root in roots.values()}) == 2
+    assert (roots["Alice"] / "tensors" / "tensors.py").read_text() == "# Alice's work\n"
+    assert (roots["alice"] / "tensors" / "tensors.py").read_text() == "# alice's work\n"
+
+
+def test_a_rejected_zip_is_removed_from_staging_at_once(tmp_path):
+    classroom, staging = tmp_path / "class", tmp_path / "staging"
+    classroom.mkdir()
+    staging.mkdir()
+    with zipfile.ZipFile(classroom / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("tensors/tensors.py", "x = 1\n")
+        archive.writestr("tensors/big.bin", b"\0" * (submissions.MAX_UNZIPPED_BYTES + 1))
+    found, skipped = submissions.find(classroom, ["tensors"], staging)
+    assert not found and [s.entry for s in skipped] == ["bomb.zip"]
+    assert list(staging.iterdir()) == []
+
+
+_KILLED_BATCH = """
+import os, signal, sys
+from pathlib import Path
+from grader import submissions
+with submissions.staging_folder(Path(sys.argv[1])) as folder:
+    (folder / "zip-0").mkdir()
+    print(folder, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_later_batch_removes_the_staging_folder_of_a_killed_one(tmp_path):
+    killed = subprocess.run([sys.executable, "-c", _KILLED_BATCH, str(tmp_path)], capture_output=True, text=True)
+    assert killed.returncode == -9
+    left = Path(killed.stdout.strip())
+    assert left.is_dir()  # what kill -9 leaves
+    with submissions.staging_folder(tmp_path) as mine:
+        assert not left.exists()
+        assert mine.is_dir()
+    assert not mine.exists()
+
+
+def test_a_running_batch_keeps_its_staging_folder(tmp_path):
+    with submissions.staging_folder(tmp_path) as first:
+        with submissions.staging_folder(tmp_path) as second:
+            assert first.is_dir() and second.is_dir()  # one batch never removes another's
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.2)  # /proc knows its start time
+        other = tmp_path / f"{submissions.STAGING_PREFIX}other"
+        other.mkdir()
+        (other / "owner").write_text(submissions._process_identity(sleeper.pid))
+        reused = tmp_path / f"{submissions.STAGING_PREFIX}reused"
+        reused.mkdir()  # the owner's pid now belongs to another process: a different start time
+        (reused / "owner").write_text(f"{sleeper.pid} 1")
+        assert submissions.remove_stale_staging(tmp_path) == [reused] or not Path("/proc/self/stat").exists()
+        assert other.is_dir()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_staging_folder_without_an_owner_is_removed_only_once_a_day_old(tmp_path):
+    fresh = tmp_path / f"{submissions.STAGING_PREFIX}fresh"
+    old = tmp_path / f"{submissions.STAGING_PREFIX}old"
+    unrelated = tmp_path / "kata-grade-old"
+    for folder in (fresh, old, unrelated):
+        folder.mkdir()
+    day_ago = time.time() - 25 * 3600
+    for folder in (old, unrelated):
+        os.utime(folder, (day_ago, day_ago))
+    assert submissions.remove_stale_staging(tmp_path) == [old]
+    assert fresh.is_dir() and unrelated.is_dir()
