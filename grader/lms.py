@@ -13,8 +13,12 @@ Each LMS names the files of its "download all submissions" zip after the learner
 The learner id is the LMS's id (`canvas-<user id>`, `moodle-<participant id>`, `gradescope-<sid or
 email>`: what its grade import matches on), and `roster.csv` beside the submissions maps it to the
 name, email and late flag. A file
-named by a kata goes to `<learner>/<kata-id>/`; an uploaded zip is extracted with the same checks as
-`kata batch` (no `..`, links or bombs) and must hold a workspace. Anything else is listed as skipped.
+named by a kata (or its notebook, `<kata-id>.ipynb`) goes to `<learner>/<kata-id>/`; an uploaded zip
+is extracted with the same checks as `kata batch` (no `..`, links or bombs) and must hold a
+workspace. Anything else is listed as skipped. When a learner uploaded one file more than once, the
+newest is graded: Canvas numbers uploads (the submission id, then `-<n>`) in the order they came, as
+numbers, so `_10_` is newer than `_9_` and `tensors-10.py` than `tensors-2.py`; the older copies are
+listed as skipped.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader import submissions
+from grader.notebook import NOTEBOOK_SUFFIX
 from grader.catalog import Kata
 from grader.errors import KataError
 
@@ -45,7 +50,7 @@ _TOP_KEY = re.compile(r"""^(?:[^\s:'"#][^:'"]*|'[^']+'|"[^"]+"):\s*$""")  # `sub
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?:(?P<key>\w+):\s*(?P<value>.*)$")
 _CANVAS = re.compile(r"^(?P<name>[^_]*)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_?(?P<file>.*)$")
-_RESUBMITTED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
+_RESUBMITTED = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)(?P<suffix>\.[^.]+)$")
 
 
 @dataclass
@@ -115,17 +120,18 @@ def _clip(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str] | None:
-    """(name, LMS id, late, file name) from a path of the download, or None when it is not a submission."""
+def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str, int] | None:
+    """(name, LMS id, late, file name, upload number) from a path of the download, or None when it is
+    not a submission. The upload number orders one learner's uploads (Canvas: the submission id)."""
     if system == "canvas":
         match = _CANVAS.match(relative.name)
-        return (match["name"], match["id"], bool(match["late"]), match["file"]) if match else None
+        return (match["name"], match["id"], bool(match["late"]), match["file"], int(match["sub"])) if match else None
     head = relative.parts[0]
     match = _MOODLE.match(head)
     if not match:
         return None
     inner = "/".join(relative.parts[1:]) if len(relative.parts) > 1 else match["file"]
-    return (match["name"], match["id"], False, inner) if inner else None
+    return (match["name"], match["id"], False, inner, 0) if inner else None
 
 
 def _kata_of(name: str, katas: list[Kata]) -> tuple[Kata, str] | None:
@@ -137,9 +143,16 @@ def _kata_of(name: str, katas: list[Kata]) -> tuple[Kata, str] | None:
         candidates.append(resubmitted["stem"] + resubmitted["suffix"])
     for candidate in candidates:
         for kata in katas:
-            if candidate in kata.files:
+            if candidate in kata.files or candidate == kata.id + NOTEBOOK_SUFFIX:
                 return kata, candidate
     return None
+
+
+def _upload_order(upload: int, file_name: str) -> tuple[int, int]:
+    """Oldest first: the upload number, then a resubmitted copy's `-<n>` (`tensors-10.py` is newer than
+    `tensors-2.py`, and both than `tensors.py`)."""
+    resubmitted = _RESUBMITTED.match(PurePosixPath(file_name).name)
+    return upload, int(resubmitted["n"]) if resubmitted else 0
 
 
 def read_download(system: str, download: Path, staging: Path) -> Imported:
@@ -167,16 +180,19 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
         except UnicodeDecodeError:
             raise KataError(f"{shown}: not UTF-8 text (is it Gradescope's own file?)") from None
         return _gradescope(metadata.parent, gradescope_submitters(text, shown), shown)
+    uploads: dict[str, list[tuple[tuple[int, int], str, Path]]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         relative = PurePosixPath(path.relative_to(folder).as_posix())
         parsed = _parse(system, relative)
         if parsed is None:
             skipped.append(submissions.Skipped(str(relative), f"not named as a {system} submission"))
             continue
-        name, lms_id, late, file_name = parsed
+        name, lms_id, late, file_name, upload = parsed
         learner = learners.setdefault(lms_id, Learner(f"{system}-{lms_id}", name, lms_id))
         learner.late |= late
-        learner.files.append((file_name, path))
+        uploads.setdefault(lms_id, []).append((_upload_order(upload, file_name), file_name, path))
+    for lms_id, files in uploads.items():  # oldest first: a newer upload of a file replaces an older one
+        learners[lms_id].files = [(file_name, path) for _, file_name, path in sorted(files, key=lambda f: f[0])]
     return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
 
 
@@ -225,6 +241,7 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
         if folder.exists():
             shutil.rmtree(folder)  # a new download replaces the learner's files, never mixes with them
         folder.mkdir()
+        placed_from: dict[Path, str] = {}  # where a file went -> the upload that put it there
         for file_name, path in learner.files:
             if file_name.lower().endswith(".zip"):
                 try:
@@ -241,8 +258,16 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
                 skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", "no kata names this file"))
                 continue
             kata, name = placed
-            (folder / kata.id).mkdir(exist_ok=True)
-            shutil.copy2(path, folder / kata.id / name)  # its time tells whether it was late
+            target = folder / kata.id / name
+            if target in placed_from:  # files come oldest first: this upload replaces that one
+                skipped.append(
+                    submissions.Skipped(
+                        f"{learner.id}: {placed_from[target]}", f"an older upload of {name}, not graded"
+                    )
+                )
+            placed_from[target] = file_name
+            target.parent.mkdir(exist_ok=True)
+            shutil.copy2(path, target)  # its time tells whether it was late
     with open(out / ROSTER, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["learner", "name", "email", "lms_id", "late", "submitted_at"])

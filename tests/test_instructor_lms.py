@@ -47,6 +47,37 @@ def _roster(out: Path) -> dict[str, dict[str, str]]:
         return {row["learner"]: row for row in csv.DictReader(file)}
 
 
+def test_canvas_resubmissions_grade_the_newest_upload(katas, tmp_path):
+    # Canvas numbers uploads in the order they came; as text "_10_" sorts before "_9_" and
+    # "tensors-10.py" before "tensors-2.py", which graded an older file
+    tensors = _file_of(katas, "tensors")
+    stem = Path(tensors).stem
+    members = {
+        f"smithjohn_1234_9_{tensors}": b"# first\n",
+        f"smithjohn_1234_10_{stem}-1.py": b"# newest\n",
+        f"wangwu_77_90_{tensors}": b"# first\n",
+        f"wangwu_77_90_{stem}-2.py": b"# third\n",
+        f"wangwu_77_90_{stem}-10.py": b"# newest\n",
+    }
+    (tmp_path / "canvas.zip").write_bytes(_workspace_zip(members))
+    out = tmp_path / "submissions"
+    _, skipped = lms.import_download("canvas", tmp_path / "canvas.zip", katas, out)
+    for learner in ("canvas-1234", "canvas-77"):
+        assert (out / learner / "tensors" / tensors).read_bytes() == b"# newest\n"
+    older = {s.entry for s in skipped if s.reason == f"an older upload of {tensors}, not graded"}
+    assert older == {f"canvas-1234: {tensors}", f"canvas-77: {tensors}", f"canvas-77: {stem}-2.py"}
+
+
+def test_an_uploaded_notebook_is_imported_for_its_kata(katas, tmp_path):
+    members = {"zhangsan_LATE_99_100_tensors.ipynb": b"{}", "leeann_77_300_tensors-1.ipynb": b"{}"}
+    (tmp_path / "canvas.zip").write_bytes(_workspace_zip(members))
+    out = tmp_path / "submissions"
+    _, skipped = lms.import_download("canvas", tmp_path / "canvas.zip", katas, out)
+    assert not skipped
+    assert (out / "canvas-99" / "tensors" / "tensors.ipynb").read_bytes() == b"{}"
+    assert (out / "canvas-77" / "tensors" / "tensors.ipynb").read_bytes() == b"{}"
+
+
 def test_canvas_download(katas, tmp_path):
     tensors, autograd = _file_of(katas, "tensors"), _file_of(katas, "autograd")
     members = {
