@@ -575,15 +575,14 @@ def _as_device(value, call: Text):
     expect.returned(value, name=call)
     if isinstance(value, torch.device):
         return value
-    try:
-        if isinstance(value, str):
-            return torch.device(value)
-    except RuntimeError:
-        pass
+    # A string such as "meta" would still work in .to(), but callers read model_device(m).type / .index.
     raise AssertionError(
-        both("{call} should return a torch.device, got {what}", "{call} 应返回 torch.device，实际得到 {what}").format(
-            call=call, what=_what(value)
-        )
+        both(
+            "{call} should return a torch.device, got {what}: return the tensor's .device itself "
+            '(and torch.device("cpu") for a model without tensors), not its string',
+            "{call} 应返回 torch.device，实际得到 {what}：请直接返回张量的 .device"
+            '（没有张量的模型返回 torch.device("cpu")），不要返回它的字符串',
+        ).format(call=call, what=_what(value))
     )
 
 
@@ -766,6 +765,7 @@ def test_supported_dtype(rng):
         (torch.device("mps"), torch.float64),
         ("mps", torch.float32),
         ("mps", torch.float16),
+        ("mps:0", torch.bfloat16),
         ("mps", torch.int64),
         ("cpu", torch.float64),
         (torch.device("cuda", 1), torch.float64),

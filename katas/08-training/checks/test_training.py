@@ -724,8 +724,11 @@ def test_fit_keeps_best(rng):
     fit 逐轮记录 float 类型的历史，并在结束时恢复最佳一轮的权重"""
     epochs = 4
 
+    # Batch norm normalises with the batch's statistics in training mode and with its running ones in
+    # eval mode, deterministically: a fit that leaves the model in eval mode after evaluate trains
+    # epochs 2 and later differently.
     def make():
-        model, rule = _model("mlp", rng), _rule(rng)
+        model, rule = _model("mlp-batchnorm", rng), _rule(rng)
         train = _data(rng, rule, 60)  # batches of 16, 16, 16 and 12
         # a validation set whose labels follow the opposite rule: the more the model learns, the worse
         # it scores there, so the best epoch is often an early one
@@ -747,7 +750,7 @@ def test_fit_keeps_best(rng):
     val_losses = [h["val_loss"] for h in want_history]
     best = val_losses.index(min(val_losses))
     seen = yield {
-        "arch": "mlp",
+        "arch": "mlp-batchnorm",
         "state": _state(model),
         "train_x": train_x,
         "train_y": train_y,
@@ -760,12 +763,22 @@ def test_fit_keeps_best(rng):
     for epoch, (entries, want) in enumerate(zip(history, want_history), start=1):
         for key, value in want.items():
             got = _entry(entries, epoch - 1, key, float_only=True)
+            mode = (
+                both(
+                    " (the model has batch norm: after evaluate's model.eval(), each epoch must train in "
+                    "training mode again, which train_one_epoch's model.train() does)",
+                    "（模型带有批归一化：evaluate 调用 model.eval() 之后，每一轮都必须重新在训练模式下训练，"
+                    "train_one_epoch 中的 model.train() 正是做这件事的）",
+                )
+                if key == "train_loss" and epoch > 1
+                else ""
+            )
             assert _near(got, value), both(
                 f"epoch {epoch}: {key} should be {value:.6f}, got {got:.6f}. Each epoch: train_one_epoch on "
-                "the training loader, then evaluate on the validation loader",
+                "the training loader, then evaluate on the validation loader{mode}",
                 f"第 {epoch} 轮：{key} 应为 {value:.6f}，实际是 {got:.6f}。每一轮都要先在训练集的 loader 上运行 "
-                "train_one_epoch，再在验证集的 loader 上运行 evaluate",
-            )
+                "train_one_epoch，再在验证集的 loader 上运行 evaluate{mode}",
+            ).format(mode=mode)
     best_weights = both(
         f"the lowest val_loss was after epoch {best + 1} of {epochs}, so fit should end with that epoch's "
         "weights. If you got the last epoch's instead: keep a real copy (snapshot), not model.state_dict() "

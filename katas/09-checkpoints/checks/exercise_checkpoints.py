@@ -185,6 +185,21 @@ def test_load_checkpoint_is_safe(solution, inputs, tmp_path, monkeypatch):
     return {"trap": trap, "honest": epoch, "state": _state(net)}
 
 
+def test_load_checkpoint_strict(solution, inputs, tmp_path):
+    prefixed = _checkpoint(inputs["trained"], inputs["epoch"])
+    prefixed["model"] = {f"module.{key}": value for key, value in prefixed["model"].items()}
+    prefixed_path = tmp_path / "from_data_parallel.pt"
+    torch.save(prefixed, prefixed_path)
+    matching_path = tmp_path / "matching.pt"
+    torch.save(_checkpoint(inputs["trained"], inputs["epoch"]), matching_path)
+    matching, net = _load_checkpoint(solution, inputs["fresh"], matching_path)
+    return {
+        "prefixed": _load_checkpoint(solution, inputs["fresh"], prefixed_path)[0],
+        "matching": matching,
+        "state": _state(net),
+    }
+
+
 def _gpu_saved_file(state, path, monkeypatch):
     """A state_dict file whose tensors are tagged as saved on a GPU, made without a GPU.
 

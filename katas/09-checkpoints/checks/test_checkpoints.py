@@ -436,6 +436,43 @@ def test_load_checkpoint_is_safe(rng):
     _same_state(seen["state"], trained, after)
 
 
+def test_load_checkpoint_strict(rng):
+    """load_checkpoint raises on a checkpoint whose model keys do not match the model
+    load_checkpoint 在检查点中模型的键与模型不匹配时报错"""
+    trained = _state(rng)
+    sent = {
+        "trained": trained,
+        "fresh": _state(rng, trained=False),
+        "epoch": int(torch.randint(2, 100, (), generator=rng)),
+    }
+    seen = yield sent
+    assert isinstance(seen["prefixed"], Raised), both(
+        'load_checkpoint loaded a checkpoint whose model keys all start with "module." (saved from '
+        "nn.DataParallel) without an error, so the model kept its own weights and nothing was resumed; "
+        "strict=False hides such bugs: keep the default strict=True",
+        'load_checkpoint 加载了一个模型键全部以 "module." 开头的检查点（由 nn.DataParallel 保存），却没有报错，'
+        "于是模型保留了自己原来的权重，什么也没有恢复；strict=False 会掩盖这类错误：请保留默认的 strict=True",
+    )
+    matching = both(
+        "load_checkpoint(path, model, optimizer) on a checkpoint that matches the model",
+        "对与模型匹配的检查点执行 load_checkpoint(path, model, optimizer)",
+    )
+    epoch = expect.returned(
+        seen["matching"],
+        name=matching,
+        why=both("strict loading raises on mismatched keys only", "严格加载只在键不匹配时才报错"),
+    )
+    assert _is_epoch(epoch, sent["epoch"]), both(
+        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
+        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
+    )
+    after = both(
+        "the model's state_dict after load_checkpoint on a matching checkpoint",
+        "对匹配的检查点执行 load_checkpoint 之后模型的 state_dict",
+    )
+    _same_state(seen["state"], trained, after)
+
+
 def _gpu_state(rng):
     return {
         "weight": torch.randn(3, 2, generator=rng),

@@ -713,10 +713,16 @@ def test_newton_sqrt_gradient(rng):
     """Gradients flow through every Newton step: d sqrt(a) / da = 1 / (2 sqrt(a))
     梯度流过牛顿法的每一步：d sqrt(a) / da = 1 / (2 sqrt(a))"""
     # [1.0]: the start (a + 1) / 2 = 1 is already the root, so no step runs and the gradient is the start's
-    cases = [_newton_inputs(rng, _F64), torch.tensor([1.0], dtype=_F64)]
+    cases = [{"a": _newton_inputs(rng, _F64), "tol": None}, {"a": torch.tensor([1.0], dtype=_F64), "tol": None}]
+    # A coarse tol stops before convergence, where the gradient through every step differs from that of
+    # the last step alone (earlier steps detached or run under no_grad): 0.29 against 0.2 for a = 4.
+    # One element each, as in test_newton_sqrt_steps.
+    coarse = [([4.0], 0.5)] + [([2 + 50 * float(torch.rand((), generator=rng, dtype=_F64))], tol) for tol in (0.5, 0.1)]
+    cases += [{"a": torch.tensor(values, dtype=_F64), "tol": tol} for values, tol in coarse]
     seen = yield cases
-    for values, got in zip(cases, seen, strict=True):
-        call = f"newton_sqrt({_show(values)})"
+    for case, got in zip(cases, seen, strict=True):
+        values, tol = case["a"], case["tol"]
+        call = f"newton_sqrt({_show(values)})" if tol is None else f"newton_sqrt({_show(values)}, tol={tol})"
         expect.requires_grad(
             got["out"],
             True,
@@ -737,11 +743,28 @@ def test_newton_sqrt_gradient(rng):
                 ).format(error=got["backward"].type)
             )
         name = _a_grad_after(call)
+        if tol is None:
+            expect.close(
+                _gradient_of(got["grad"], name),
+                0.5 / values.sqrt(),
+                name=name,
+                rtol=1e-4,
+                atol=0.0,
+                why=both("the gradient should approach 1 / (2 sqrt(a))", "梯度应接近 1 / (2 sqrt(a))"),
+            )
+            continue
+        a = values.clone().requires_grad_(True)
+        _newton(a, tol).sum().backward()
         expect.close(
             _gradient_of(got["grad"], name),
-            0.5 / values.sqrt(),
+            a.grad,
             name=name,
-            rtol=1e-4,
+            rtol=1e-8,
             atol=0.0,
-            why=both("the gradient should approach 1 / (2 sqrt(a))", "梯度应接近 1 / (2 sqrt(a))"),
+            why=both(
+                "with a coarse tol the iteration stops before it converges, and the gradient must follow every "
+                "step taken, the start included: no .detach(), torch.no_grad() or .data on the earlier steps",
+                "tol 较粗时迭代在收敛之前就会停下，梯度必须沿着实际走过的每一步（包括起点）传回："
+                "不要对前面的步骤使用 .detach()、torch.no_grad() 或 .data",
+            ),
         )
