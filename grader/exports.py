@@ -6,7 +6,9 @@ already (runner.py); each writer makes its text safe again (`safe_text`) rather 
 then safe for its format: CSV cells that a spreadsheet would run as a formula get a leading quote
 and none is longer than a spreadsheet's cell, XML replaces what XML cannot hold, JSON has no NaN,
 a feedback file's code fence is longer than any run of backticks inside it, and a learner id that
-is no plain file name is written under a hash.
+is no plain file name, or that a case-insensitive disk (macOS, Windows) would take for another
+learner's (`Alice`, `alice`), is written under a hash. Each file is written aside and then moved into
+place, so that a batch stopped while writing (Ctrl-C, a full disk) never leaves half a grades.csv.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import csv
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Iterator
 from urllib.parse import quote
 
 from grader import report, results
@@ -71,7 +77,36 @@ def file_name(learner: str) -> str:
         and len(name.encode("utf-8")) <= _FILE_NAME_BYTES
     ):
         return name
+    return _hashed(learner)
+
+
+def _hashed(learner: str) -> str:
     return "learner-" + hashlib.sha256(learner.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def feedback_names(learners: list[str]) -> dict[str, str]:
+    """Each learner's feedback file name (`file_name`), except that ids one case- or
+    normalization-insensitive disk would take for one file (`Alice` and `alice`) all go under a hash:
+    copied to such a disk, one learner's feedback would replace another's."""
+    plain = {learner: file_name(learner) for learner in learners}
+    folded = Counter(_folded(name) for name in plain.values())
+    return {learner: name if folded[_folded(name)] == 1 else _hashed(learner) for learner, name in plain.items()}
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+@contextmanager
+def _replacing(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A text file written aside and moved over `path` only once complete."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "w", newline="", encoding=encoding) as file:
+            yield file
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _num(value: float) -> str:
@@ -135,22 +170,34 @@ def write_all(
     write_grades_json(out / "grades.json", learners)
     write_skipped(out / "skipped.csv", skipped, encoding)
     write_prairielearn_csv(out / "prairielearn_scores.csv", learners, encoding)
-    shutil.rmtree(out / "feedback", ignore_errors=True)  # no stale learner from an earlier run
-    for learner in learners:
-        name = file_name(learner.learner)
-        feedback = out / "feedback" / f"{name}.md"
-        feedback.parent.mkdir(parents=True, exist_ok=True)
-        feedback.write_text(feedback_markdown(learner, catalog, lang), encoding="utf-8")
+    names = feedback_names([lr.learner for lr in learners])
+    _write_feedback(out / "feedback", learners, names, catalog, lang)
     write_junit(out / "junit.xml", learners)
-    links = {lr.learner: f"feedback/{quote(file_name(lr.learner))}.md" for lr in learners}
+    links = {lr.learner: f"feedback/{quote(names[lr.learner])}.md" for lr in learners}
     statuses = {lr.learner: status_column(lr) for lr in learners}
-    (out / "report.html").write_text(report.html(learners, catalog, skipped, links, statuses), encoding="utf-8")
+    with _replacing(out / "report.html") as file:
+        file.write(report.html(learners, catalog, skipped, links, statuses))
+
+
+def _write_feedback(
+    folder: Path, learners: list[LearnerResult], names: dict[str, str], catalog: Catalog, lang: str
+) -> None:
+    """Every learner's feedback file, in a new folder that then replaces the old one: no stale learner
+    from an earlier run, and never a folder half of this run and half of the last."""
+    fresh = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    for learner in learners:
+        (fresh / f"{names[learner.learner]}.md").write_text(feedback_markdown(learner, catalog, lang), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(fresh, folder)
 
 
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(safe_data(data), indent=2, ensure_ascii=False, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
+    with _replacing(path) as file:
+        file.write(text + "\n")
 
 
 def write_grades_csv(
@@ -164,7 +211,7 @@ def write_grades_csv(
     roster = roster or {}
     extra = list(dict.fromkeys(column for row in roster.values() for column in row))
     after = ["late_days", "final"] if course else []
-    with open(path, "w", newline="", encoding=encoding) as file:
+    with _replacing(path, encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["learner", *extra, *kata_ids, "total", "max_total", "status", *after])
         maxima = [kata_maximum(learners, k) for k in kata_ids]
@@ -197,7 +244,7 @@ def write_grades_csv(
 
 
 def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
-    with open(path, "w", newline="", encoding=encoding) as file:
+    with _replacing(path, encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["learner", "kata", "check", "outcome", "points", "max_points", "message"])
         for learner in learners:
@@ -228,7 +275,7 @@ def read_grades(out: Path) -> list[LearnerResult]:
 
 
 def write_skipped(path: Path, skipped: list[Skipped], encoding: str = "utf-8") -> None:
-    with open(path, "w", newline="", encoding=encoding) as file:
+    with _replacing(path, encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["entry", "reason"])
         for entry in sorted(skipped, key=lambda s: s.entry):
@@ -281,7 +328,7 @@ def _fenced(body: str) -> str:
 def write_prairielearn_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
     """PrairieLearn's score upload (an assessment's "Upload new question scores"): one row per learner
     and kata; `qid` is the question `kata export prairielearn` builds, `uid` the learner id."""
-    with open(path, "w", newline="", encoding=encoding) as file:
+    with _replacing(path, encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["uid", "instance", "qid", "score_perc", "feedback"])
         for learner in learners:
@@ -348,7 +395,8 @@ def write_junit(path: Path, learners: list[LearnerResult]) -> None:
     suites.set("failures", str(totals["failure"]))
     suites.set("errors", str(totals["error"]))
     suites.set("time", _seconds(totals["time"]))
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    with _replacing(path) as file:
+        ET.ElementTree(suites).write(file, encoding="unicode", xml_declaration=True)
 
 
 def _duration(value: float) -> float:
