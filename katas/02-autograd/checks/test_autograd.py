@@ -432,11 +432,21 @@ def test_gradient_descent_path(rng):
                     "x.grad 上，所以每一步都要清空它（x.grad = None 或 x.grad.zero_()）",
                 ).format(name=name)
             )
+        # float64 steps repeat the judge's path to ~1e-15 (each step contracts errors), while any detour
+        # through float32 starts ~1e-8 away: x0 itself does not fit in float32
+        if x0.dtype == torch.float64 and not torch.allclose(out, x, rtol=1e-10, atol=1e-12):
+            assert not torch.allclose(out, x, rtol=1e-5, atol=1e-6), both(
+                "{name} is off by about float32's precision: keep x in x0's dtype (float64 here) for the whole "
+                "descent; a .float() copy, cast back or not, loses float64's digits",
+                "{name} 的误差大约是 float32 的精度：整个下降过程中 x 都要保持 x0 的 dtype（这里是 float64）；"
+                "用 .float() 得到的副本，不管最后有没有转回来，都会丢失 float64 的有效数字",
+            ).format(name=name)
         expect.close(
             out,
             x,
             name=name,
-            rtol=1e-5 if x0.dtype == torch.float32 else None,
+            rtol=1e-5 if x0.dtype == torch.float32 else 1e-10,
+            atol=None if x0.dtype == torch.float32 else 1e-12,
             why=both(
                 "each step needs a fresh forward pass f(x) at the current x, then backward(), then the update "
                 "under torch.no_grad(); the graph of an earlier step describes an old x",
