@@ -365,7 +365,15 @@ def test_run_accuracy(solution, inputs, tmp_path_factory):
         "built": len(run["watch"].models),
         # a stopped run's model too: the judge says how far it got
         "predictions": None if model is None else attempt(_predictions, model, _images(inputs)),
+        "untrained": attempt(_untrained_predictions, solution, inputs),
     }
+
+
+def _untrained_predictions(solution, inputs):
+    """The predictions of a fresh build_model() that never trains, on the same images: its accuracy
+    must come from training, not from what the model can read or was given."""
+    torch.manual_seed(inputs["init_seed"])
+    return _predictions(solution.build_model(), _images(inputs))
 
 
 @pytest.mark.timeout(240)

@@ -27,6 +27,7 @@ THRESHOLD = 0.88  # the reference reaches about 0.92 (see the README)
 CPU_BUDGET = 60.0  # seconds of CPU time (one thread) that run() may use
 SEED = 0  # run()'s seed in the pipeline checks (the README promises seed=0)
 RUN = f"run(root, weights_path, seed={SEED})"
+UNTRAINED_MAX = 0.5  # a randomly initialised network guesses (about 0.1); a lookup scores as if trained
 TRAINING_IMAGES = 4000  # in the training split: how many epochs a stopped run() trained for
 NEVER_RAN = both("{function} never ran the model", "{function} 从未运行模型")
 
@@ -778,7 +779,7 @@ def test_run_accuracy(rng, measured):
     """run trains the whole pipeline to at least 88% test accuracy within the time budget
     run 在时间预算内训练完整流程，测试准确率至少 88%"""
     pixels, labels = _unseen_test_set(rng)
-    seen = yield _run_inputs(pixels)
+    seen = yield _run_inputs(pixels) | {"init_seed": _randint(rng, 0, 10_000)}
     if seen["stopped"]:
         so_far = _accuracy_so_far(seen["predictions"], labels)
         if so_far is not None:
@@ -801,6 +802,20 @@ def test_run_accuracy(rng, measured):
         f"{CPU_BUDGET:g} s on one thread: use fewer epochs or a smaller model",
         f"{RUN} 用了 {seen['cpu']:.1f} 秒 CPU 时间（用 time.process_time 测量）；预算是单线程 {CPU_BUDGET:g} 秒："
         "请减少训练轮数或换一个更小的模型",
+    )
+    untrained = _predicted_accuracy(
+        expect.returned(seen["untrained"], name=both("a fresh build_model()", "新建的 build_model()")),
+        labels,
+        both("a fresh, untrained build_model()", "新建的、未训练的 build_model()"),
+    )
+    assert untrained <= UNTRAINED_MAX, both(
+        f"a fresh build_model() that never trained already classifies {untrained:.4f} of the 1,000 test images "
+        f"correctly (the trained one {accuracy:.4f}); an untrained network guesses, near 0.1. The accuracy must "
+        "come from training: build_model() returns a new untrained network, which neither loads weights trained "
+        "elsewhere nor looks the answers up in the public test files",
+        f"一个从未训练过的新 build_model() 已经能正确分类 1,000 张测试图像中的 {untrained:.4f}"
+        f"（训练后的模型为 {accuracy:.4f}）；未经训练的网络只能瞎猜，准确率约为 0.1。准确率必须来自训练："
+        "build_model() 应返回一个新的、未训练的网络，既不加载别处训练好的权重，也不在公开的测试文件中查找答案",
     )
     assert accuracy >= THRESHOLD, both(
         f"the model {RUN} trained classifies {accuracy:.4f} of the 1,000 test images (each pixel moved by up to "
