@@ -27,7 +27,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, TextIO
+from typing import Iterable, Iterator, Mapping, TextIO
 
 import torch  # its version only: the parent never runs a tensor op
 
@@ -293,6 +293,9 @@ def run(
         found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], staging)
         for entry in skipped:  # at the start, so that a long batch does not hide them
             stream.write(f"skipped {entry.entry}: {entry.reason}\n")
+        absent = submissions.roster_only(roster, found, skipped, staging)
+        _say_roster(roster, found, absent, stream)
+        found += absent
         unknown = sorted(regrade.learners - {s.learner for s in found})
         if unknown:
             raise KataError(f"--learner: no submission for {', '.join(unknown)}")
@@ -332,6 +335,33 @@ def run(
         graded.retried,
         in_class,
     )
+
+
+def _say_roster(
+    roster: dict[str, dict[str, str]],
+    found: list[submissions.Submission],
+    absent: list[submissions.Submission],
+    stream: TextIO,
+) -> None:
+    """One line each: roster learners without an entry (graded as not submitted), learners without a
+    roster row (a typo in either shows here)."""
+    if not roster:
+        return
+    if absent:
+        stream.write(
+            f"{submissions.ROSTER}: {len(absent)} learner{'s' if len(absent) != 1 else ''} without an entry, "
+            f"graded as not submitted: {_some(s.learner for s in absent)}\n"
+        )
+    unlisted = [s.learner for s in found if s.learner not in roster]
+    if unlisted:
+        stream.write(
+            f"{submissions.ROSTER}: no row for {len(unlisted)} learner{'s' if len(unlisted) != 1 else ''}: {_some(unlisted)}\n"
+        )
+
+
+def _some(names: Iterable[str], shown: int = 10) -> str:
+    names = list(names)
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def _course_columns(

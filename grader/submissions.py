@@ -257,6 +257,23 @@ def staging_folder(parent: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def roster_only(
+    roster: dict[str, dict[str, str]], found: list[Submission], skipped: list[Skipped], staging: Path
+) -> list[Submission]:
+    """The roster's learners with no entry in the folder, each as an empty submission: every kata is
+    then `not-started` ("not submitted"), 0 points, so every roster row gets a grade to upload. A
+    learner whose entry was skipped (`carol.zip` unreadable) is left out: that entry needs a look,
+    not a 0."""
+    have = {s.learner for s in found} | {name for s in skipped for name in (s.entry, _without_zip(s.entry))}
+    empty = staging / "no-entry"
+    empty.mkdir(exist_ok=True)
+    return [Submission(learner, empty) for learner in sorted(roster) if learner not in have]
+
+
+def _without_zip(entry: str) -> str:
+    return entry[:-4] if entry.lower().endswith(".zip") else entry
+
+
 def content_hash(folder: Path, names: tuple[str, ...]) -> str:
     """sha256 over exactly the files a grading job copies (names and bytes): one definition of
     "the files that count" (sandbox.files_that_count) for the gradebook key and the job."""

@@ -8,6 +8,7 @@ without a word; shards graded with other checks or another setup are never merge
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import subprocess
 import sys
@@ -203,3 +204,21 @@ def test_a_damaged_grades_json_in_a_shard_is_named_and_nothing_is_written(tensor
         batch.merge(outs, tmp_path / "all", Catalog([tensors]))
     assert str(raised.value).startswith(f"{outs[1]}: ")
     assert not (tmp_path / "all").exists()
+
+
+def test_roster_learners_without_an_entry_are_graded_as_not_submitted(tmp_path):
+    # every roster row gets a grade to upload; a learner whose entry was skipped needs a look, not a 0
+    roster = {name: {"name": name.title()} for name in ("alice", "carol", "ghost")}
+    found = [submissions.Submission("alice", tmp_path / "alice", ["tensors"])]
+    skipped = [submissions.Skipped("carol.zip", "not a readable zip")]
+    (tmp_path / "staging").mkdir()
+    absent = submissions.roster_only(roster, found, skipped, tmp_path / "staging")
+    assert [s.learner for s in absent] == ["ghost"]
+    assert not absent[0].folder("tensors").exists()  # so the batch says "not submitted", without a run
+    said = io.StringIO()
+    found.append(submissions.Submission("bob", tmp_path / "bob", ["tensors"]))
+    batch._say_roster(roster, found, absent, said)
+    assert said.getvalue().splitlines() == [
+        "roster.csv: 1 learner without an entry, graded as not submitted: ghost",
+        "roster.csv: no row for 1 learner: bob",
+    ]
