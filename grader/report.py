@@ -180,7 +180,8 @@ def html(
     skipped_rows = "".join(f"<li>{_text(s.entry)}: {_text(s.reason)}</li>" for s in skipped)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kata batch report</title>
-<style>body{{font-family:sans-serif;max-width:75em;margin:2em auto}}rect.bar{{fill:#4a7fb5}}rect.full{{fill:#3a9a5b}}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:sans-serif;max-width:75em;margin:2em auto;padding:0 1em}}div.wide{{overflow-x:auto}}rect.bar{{fill:#4a7fb5}}rect.full{{fill:#3a9a5b}}
 svg text{{font-size:10px;text-anchor:middle}}table{{border-collapse:collapse}}th{{cursor:pointer;background:#eee}}
 td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}td.n{{text-align:right}}</style></head><body>
 <h1>Class report</h1><p>{len(learners)} learners graded, {len(skipped)} entries skipped.</p>
@@ -188,14 +189,14 @@ td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}td.n{{text-align
 <h2>Learners</h2>
 <p><label>Filter: <input id="filter" type="search" placeholder="learner, status…"></label>
 (click a column heading to sort)</p>
-<table id="learners" class="sortable"><thead><tr><th>learner</th>{heads}<th class="n">total</th><th>status</th>
+<div class="wide"><table id="learners" class="sortable"><thead><tr><th>learner</th>{heads}<th class="n">total</th><th>status</th>
 <th class="n">seconds</th><th>protections not active</th></tr></thead>
-<tbody>{_learner_rows(learners, kata_ids, feedback, statuses)}</tbody></table>
+<tbody>{_learner_rows(learners, kata_ids, feedback, statuses)}</tbody></table></div>
 <h2>Katas</h2>
 {"".join(sections)}
 <h2>Checks failed most (among learners who started the kata)</h2>
-<table class="sortable"><thead><tr><th>kata</th><th>check</th><th class="n">learners failing</th>
-<th>most common message</th></tr></thead><tbody>{_most_failed(learners)}</tbody></table>
+<div class="wide"><table class="sortable"><thead><tr><th>kata</th><th>check</th><th class="n">learners failing</th>
+<th>most common message</th></tr></thead><tbody>{_most_failed(learners)}</tbody></table></div>
 <h2>Skipped entries</h2><ul>{skipped_rows or "<li>none</li>"}</ul>
 <script>{_SCRIPT}</script>
 </body></html>

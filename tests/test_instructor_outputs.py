@@ -62,3 +62,13 @@ def test_a_batch_stopped_while_writing_exports_leaves_the_earlier_ones_whole(tmp
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert after == before  # nothing half-written, and no partial file left beside them
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == feedback_before
+
+
+def test_the_report_fits_a_narrow_window(tmp_path, catalog):
+    # a phone or a half-screen window: the page is laid out for its width and the wide tables scroll
+    # sideways inside the page instead of running off its edge (seen in headless Chromium at 400 px)
+    exports.write_all(tmp_path, [_learner("张三", 2)], catalog, "en", [])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "div.wide{overflow-x:auto}" in page
+    assert page.count('<div class="wide"><table') == page.count("<table") == 2
