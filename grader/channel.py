@@ -26,6 +26,9 @@ MESSAGE_CHARS = 2000  # the plugin cuts every message to this; a longer one was 
 ID_CHARS = 1000
 MAX_SECONDS = 1e6  # a check's duration: finite, and far above any time limit
 MAX_RECORDS = 4096  # a kata has a few dozen checks: a child that sends more is flooding the zygote
+# All of a job's observations together: the zygote and the `kata` process hold them until judged, outside
+# every process of the job that the memory limit counts.
+MAX_OBSERVED_BYTES = 128 * 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CUT = " ... (message cut)"
 
@@ -103,11 +106,18 @@ class _Invalid(Exception):
 
 
 class ParentChannel:
-    """The zygote's end: feed it what the child wrote; read `records` (typed events) when the child is gone."""
+    """The zygote's end: feed it what the child wrote; read `records` (typed events) when the child is gone.
 
-    def __init__(self) -> None:
+    With `ids` (the job's check names), a report for another id or a second one for the same id is
+    malformed at once, so a child cannot pile up records for the zygote to hold."""
+
+    def __init__(self, ids: frozenset[str] | None = None) -> None:
         self.records: list[Event] = []
         self.reports = 0  # checks that reported so far (progress)
+        self.started = False
+        self._ids = ids
+        self._reported: set[str] = set()
+        self._observed_bytes = 0
         self._pending = bytearray()
         self._done = False
         self._void = False  # a malformed record voids the job: what follows is read and dropped
@@ -147,17 +157,33 @@ class ParentChannel:
             event = _parse(kind, record)
             if self._done:
                 raise _Invalid("a record after the end of the job")
-            if isinstance(event, Started) and any(isinstance(e, Started) for e in self.records):
+            if isinstance(event, Started) and self.started:
                 raise _Invalid("a second start record")
             if isinstance(event, CheckReport) and event.outcome is Outcome.PASSED:
                 raise _Invalid("a check reported as passed by the child (only the judge passes a check)")
+            if isinstance(event, (CheckReport, Observed)):
+                self._count_report(event.id)
+            if isinstance(event, Observed):
+                self._observed_bytes += len(line)
+                if self._observed_bytes > MAX_OBSERVED_BYTES:
+                    raise _Invalid(f"more than {MAX_OBSERVED_BYTES // (1024 * 1024)} MiB of observations")
         except _Invalid as exc:
             return self._flag(Malformed(str(exc)))
         if len(self.records) >= MAX_RECORDS:
             return self._flag(Malformed(f"more than {MAX_RECORDS} records"))
+        self.started |= isinstance(event, Started)
         self._done = isinstance(event, Done)
         self.reports += isinstance(event, (CheckReport, Observed))
         self.records.append(event)
+
+    def _count_report(self, check_id: str) -> None:
+        if self._ids is None:
+            return
+        if check_id not in self._ids:
+            raise _Invalid("a result for a check that does not exist")
+        if check_id in self._reported:
+            raise _Invalid(f"{check_id[:80]} was reported twice")
+        self._reported.add(check_id)
 
 
 def _no_constant(name: str) -> None:

@@ -134,11 +134,15 @@ def close(
     atol = default_atol if atol is None else atol
     got = actual.detach().cpu()
     want = expected.detach().cpu()
-    if want.is_floating_point() or got.is_floating_point():
+    if want.is_complex() or got.is_complex():
+        got, want = got.to(torch.complex128), want.to(torch.complex128)
+        ok = torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    elif want.is_floating_point() or got.is_floating_point():
         got, want = got.double(), want.double()
         ok = torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        ok = got == want.to(got.dtype)
+    else:  # both widened: a bool or a narrower type that wraps round never equals what it cannot hold
+        common = torch.promote_types(got.dtype, want.dtype)
+        ok = got.to(common) == want.to(common)
     if not bool(ok.all()):
         bad = (~ok).nonzero()[0].tolist()
         where = tuple(bad) if len(bad) > 1 else bad[0] if bad else ()

@@ -257,7 +257,7 @@ class _Decoder:
                 if not (isinstance(pair, list) and len(pair) == 2):
                     raise ObservationError("a dict entry that is not a [key, value] pair")
                 key = self.decode(pair[0], depth + 1)
-                if not isinstance(key, (str, int, float, bool, type(None), tuple, torch.dtype)):
+                if not _can_be_key(key):
                     raise ObservationError("a dict key of a kind that cannot be a key")
                 result[key] = self.decode(pair[1], depth + 1)
             return result
@@ -267,6 +267,13 @@ class _Decoder:
         self.items += n
         if self.items > MAX_ITEMS:
             raise ObservationError(f"more than {MAX_ITEMS} items in one value")
+
+
+def _can_be_key(key: Any) -> bool:
+    """A key Python's dicts take: a tuple only of such keys (a list or array in one is unhashable)."""
+    if isinstance(key, tuple):
+        return all(_can_be_key(item) for item in key)
+    return isinstance(key, (str, int, float, bool, type(None), torch.dtype))
 
 
 def _number(kind: type, text: str) -> int | float:
@@ -315,8 +322,8 @@ def _decode_tensor(payload: Any) -> torch.Tensor:
     raw = _shape_and_data(shape, data, itemsize)
     numel = math.prod(shape)
     where = _device(device)
-    if str(where) == "meta":
-        tensor = torch.empty(shape, dtype=dtype)
+    if str(where) == "meta":  # no data: zeros, never uninitialised memory of the judge's process
+        tensor = torch.zeros(shape, dtype=dtype)
     else:
         if len(raw) != numel * itemsize:
             raise ObservationError("a tensor whose data does not match its shape and dtype")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import pwd
 import site
 import resource
 import shutil
@@ -144,7 +145,7 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWIPC = 0x08000000
-_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+_MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
 _PR_SET_PDEATHSIG = 1
 _PR_SET_KEEPCAPS = 8
 _PR_SET_NO_NEW_PRIVS = 38
@@ -236,16 +237,41 @@ def _cap_system_v_shared_memory(size_mb: int) -> None:
             pass
 
 
-def _private_shared_memory(size_mb: int) -> bool:
-    """A /dev/shm of the job's own, capped in size: DataLoader workers and semaphores need one, and
-    the machine's is shared by every job. Needs CAP_SYS_ADMIN (root, or inside a user namespace)."""
+def _private_mounts(job_dir: Path, size_mb: int, uid: int, gid: int) -> None:
+    """A mount namespace of the job's own (needs CAP_SYS_ADMIN: root, or inside a user namespace)
+    for a private /dev/shm and, where needed, a passwd entry. Without one, neither is made: a mount
+    would change the whole machine's."""
     libc = _libc()
-    if not _unshare(_CLONE_NEWNS):
-        return False
-    if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-        return False
+    if not _unshare(_CLONE_NEWNS) or libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return
+    # DataLoader workers and semaphores need a /dev/shm; the machine's is shared by every job
     options = f"size={size_mb}m,mode=1777".encode()
-    return libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+    libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV, options)
+    _name_the_user(job_dir, uid, gid)
+
+
+def _name_the_user(job_dir: Path, uid: int, gid: int) -> None:
+    """The job's own /etc/passwd and /etc/group, with an entry for a uid that has none (a throwaway
+    uid never has one): code that calls pwd.getpwuid or expands ~user, as torch's caches and getpass
+    may, then works. The copies are root's and read-only to the job."""
+    try:
+        pwd.getpwuid(uid)
+        return
+    except KeyError:
+        pass
+    name, folder = f"kata{uid}", job_dir / "etc"
+    folder.mkdir(exist_ok=True)
+    entries = {"passwd": f"{name}:x:{uid}:{gid}:kata job:{job_dir / 'home'}:/bin/sh\n", "group": f"{name}:x:{gid}:\n"}
+    for file, entry in entries.items():
+        system = Path("/etc") / file
+        try:
+            text = system.read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError:
+            continue
+        copy = folder / file
+        copy.write_text(text + ("" if not text or text.endswith("\n") else "\n") + entry, errors="surrogateescape")
+        copy.chmod(0o644)
+        _libc().mount(str(copy).encode(), str(system).encode(), None, _MS_BIND, None)
 
 
 def _keep_only_read_search() -> None:
@@ -268,9 +294,9 @@ def _become_throwaway_user(job_dir: Path, uid: int, limits: Limits) -> None:
     a process cap."""
     if _unshare(_CLONE_NEWNET | _CLONE_NEWIPC):
         _cap_system_v_shared_memory(limits.disk_mb)
-    _private_shared_memory(limits.disk_mb)
     for path in [job_dir, *job_dir.rglob("*")]:
         os.lchown(path, uid, uid)
+    _private_mounts(job_dir, limits.disk_mb, uid, uid)  # after the chown: the passwd copy stays root's
     _set_limit(resource.RLIMIT_NPROC, limits.processes)
     libc = _libc()
     if KEEPS_READ_SEARCH:
@@ -453,7 +479,7 @@ def confine(
         _become_throwaway_user(job_dir, uid, limits)
     elif sys.platform.startswith("linux"):
         _leave_network_unprivileged(limits.disk_mb)
-        _private_shared_memory(limits.disk_mb)
+        _private_mounts(job_dir, limits.disk_mb, os.getuid(), os.getgid())
     os.environ.clear()
     os.environ.update(environment)
     tempfile.tempdir = environment["TMPDIR"]

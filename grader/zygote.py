@@ -50,6 +50,9 @@ _WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are
 _DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
+# Until its start record: confinement, the device, and the inputs, which wait for the `kata` process
+# (busy judging other jobs, maybe). The learner's time limit starts with the start record.
+_SETUP_SECONDS = 60.0
 PRINTED_LINE_BYTES = 400  # of the learner's last printed line, for the progress line
 PRINTED_LINE_INTERVAL = 0.5  # seconds between two progress messages about printed lines
 _FREE_DISK_FACTOR = 2  # free space wanted before a job starts, in disk budgets
@@ -148,7 +151,8 @@ class _Running:
     last_watch: float = 0.0
     channel_fd: int = -1
     output_fd: int = -1
-    startup: float = 0.0  # extra seconds before the deadline (spawned children start cold)
+    startup: float = 0.0  # extra seconds for setting up (spawned children start cold)
+    began: float | None = None  # when the start record came: learner code runs from here on
     pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
 
 
@@ -178,23 +182,40 @@ class Supervisor:
         self.selector.register(self.connection.fileno(), selectors.EVENT_READ, None)
         try:
             while True:
-                while self.pending and len(self.running) < self.parallel:
-                    key, job = self.pending.popleft()
-                    try:
-                        run = self._start(key, job)
-                    except KataError as exc:
-                        self.connection.send(("error", key, str(exc)))
-                        continue
-                    self.connection.send(("started", key, run.placement.device))
+                self._start_pending()
                 if not self._pump():
                     return
-                for run in list(self.running.values()):
-                    if self._finished(run):
-                        del self.running[run.pid]
-                        self.connection.send(("outcome", run.key, self._outcome(run)))
+                self._send_finished()
         finally:
             self._cancel()
             self.selector.close()
+
+    # no job's state outlives these calls in a local of serve(), which every forked child inherits
+    def _start_pending(self) -> None:
+        while self.pending and len(self.running) < self.parallel:
+            key, job = self.pending.popleft()
+            try:
+                device = self._start(key, job).placement.device
+            except KataError as exc:
+                self.connection.send(("error", key, str(exc)))
+                continue
+            self.connection.send(("started", key, device))
+
+    def _send_finished(self) -> None:
+        for run in list(self.running.values()):
+            if self._finished(run):
+                del self.running[run.pid]
+                self.connection.send(("outcome", run.key, self._outcome(run)))
+
+    def _forget_other_jobs(self) -> None:
+        """In a new child, before learner code: the jobs beside it (their learners' paths, what they
+        printed and observed) are no longer reachable from any object. Their bytes may still lie in
+        freed memory, which only code reading its own process's raw memory could find."""
+        self.running.clear()
+        self.pending.clear()
+        # The selector's keys hold every running job. It lives on in a reference cycle, so its map is
+        # emptied in place: unregister() would change the epoll set this child shares with the zygote.
+        self.selector._fd_to_key.clear()
 
     def _requests(self) -> bool:
         """Handle what the `kata` process sent; False once it has gone."""
@@ -285,6 +306,7 @@ class Supervisor:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
             if pid == 0:
+                self._forget_other_jobs()
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 child.stdin_from_devnull()
                 os.dup2(output_w, 1)
@@ -305,7 +327,7 @@ class Supervisor:
             job_dir,
             placement,
             procs.JobProcesses(pid, placement.uid),
-            ParentChannel(),
+            ParentChannel(frozenset(item.name for item in self.collection.items[job.kata.id])),
             time.monotonic(),
             control_w,
             open_fds={channel_r, output_r},
@@ -335,7 +357,7 @@ class Supervisor:
         """One round of select(); False once the `kata` process has gone."""
         self._watch()
         now = time.monotonic()
-        deadlines = [r.started + r.startup + r.job.timeout for r in self.running.values() if r.killed_for is None]
+        deadlines = [_deadline(r) for r in self.running.values() if r.killed_for is None]
         wait = max(0.0, min([_POLL_SECONDS, *(d - now for d in deadlines)]))
         for key, _ in self.selector.select(wait):
             run: _Running | None = key.data
@@ -358,6 +380,8 @@ class Supervisor:
                 run.open_fds.discard(key.fd)
             elif key.fd == run.channel_fd:
                 run.channel.feed(chunk)
+                if run.began is None and run.channel.started:
+                    run.began = time.monotonic()
                 self._report_progress(run)
             else:
                 run.output.add(chunk, run.job.limits.output_kb * 1024)
@@ -387,7 +411,7 @@ class Supervisor:
     def _finished(self, run: _Running) -> bool:
         now = time.monotonic()
         if run.status is None:
-            if run.killed_for is None and now > run.started + run.startup + run.job.timeout:
+            if run.killed_for is None and now > _deadline(run):
                 run.killed_for = "timeout"
                 run.cpu_wait = procs.cpu_wait_seconds(run.processes.members())
                 _kill_group(run.pid)
@@ -474,6 +498,13 @@ class Supervisor:
             dropped_files=run.job_dir.dropped,
             cpu_wait=run.cpu_wait,
         )
+
+
+def _deadline(run: _Running) -> float:
+    """The job's time limit counts from its start record; until then only setting up may take long."""
+    if run.began is None:
+        return run.started + run.startup + _SETUP_SECONDS
+    return run.began + run.job.timeout
 
 
 def _pidfd_open(pid: int) -> int:

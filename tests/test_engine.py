@@ -3,7 +3,9 @@ and a correct submission graded right after on the same warm worker is unaffecte
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,21 @@ def test_patching_the_childs_process_changes_no_verdict(patch, worker, tensors, 
     broken = next(c for c in result.checks if c.id == "test_to_float_tensor")
     assert broken.points == 0 and "should be a torch.Tensor, got int" in broken.message
     assert result.status == "failed" and result.points <= _full(worker, tensors) - broken.max_points
+
+
+def test_the_time_limit_starts_when_learner_code_can_run(worker, tensors, monkeypatch):
+    """The `kata` process may be slow to send a job its inputs (judging other jobs): that wait is the
+    machine's, so it counts neither as the learner's time nor as a failure to set the job up."""
+    kata = dataclasses.replace(tensors, timeout=5.0)
+    making = worker._judgement
+
+    def slow_judgement(*args):
+        time.sleep(kata.timeout + 1)
+        return making(*args)
+
+    monkeypatch.setattr(worker, "_judgement", slow_judgement)
+    result = _grade(worker, kata, kata.reference)
+    assert result.status == "passed", result.status_message
 
 
 def test_missing_file_is_an_error(worker, tensors, tmp_path):

@@ -170,6 +170,20 @@ def test_integers_compare_exactly():
     assert "differ" in _fails(expect.close, torch.tensor([1_000_001]), torch.tensor([1_000_000]))
 
 
+@pytest.mark.parametrize(
+    ("got", "want"),
+    [
+        (torch.tensor([False, True, True]), torch.tensor([0, 3, 5])),  # bool: every nonzero value is True
+        (torch.tensor([44], dtype=torch.uint8), torch.tensor([300])),  # 300 wraps round to 44 in uint8
+        (torch.tensor([44], dtype=torch.int8), torch.tensor([300])),
+        (torch.tensor([1 + 1j]), torch.tensor([1.0])),  # the imaginary part is not thrown away
+    ],
+)
+def test_a_narrower_or_other_kind_of_number_is_not_cast_into_agreement(got, want):
+    """Values are compared in a type that holds both: a lossy cast of the expectation passes nothing."""
+    assert "differ" in _fails(expect.close, got, want)
+
+
 # --- devices --------------------------------------------------------------------------------------
 
 

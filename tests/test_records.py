@@ -15,10 +15,12 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader import batch, sandbox
 from grader.channel import (
     MAX_LINE_BYTES,
+    MAX_OBSERVED_BYTES,
     MAX_RECORDS,
     MESSAGE_CHARS,
     CheckReport,
@@ -31,6 +33,7 @@ from grader.channel import (
     Started,
 )
 from grader.gradebook import Gradebook, Key
+from grader.observations import ObservationError, decode
 from grader.runner import SKIPPED_BY_SUBMISSION, GraderFailure, build_result, grade
 from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome
@@ -167,6 +170,47 @@ def test_the_start_record_is_typed_and_said_once(channel):
     assert channel.records[0] == Started()
     channel.feed(_line({"type": "started"}))
     assert channel.records[-1] == Malformed("a second start record")
+
+
+def test_a_report_for_a_check_the_job_does_not_have_is_malformed_at_once():
+    channel = ParentChannel(frozenset({"test_a", "test_b"}))
+    channel.feed(_line(_observed("test_a")) + _line(_check("test_b")) + _line(_observed("test_c")))
+    assert channel.records[-1] == Malformed("a result for a check that does not exist")
+
+
+def test_a_second_report_for_one_check_is_malformed_at_once():
+    """So a child cannot pile up records for the zygote to hold, one per check at most."""
+    channel = ParentChannel(frozenset({"test_a", "test_b"}))
+    channel.feed(_line(_observed("test_a")) + _line(_check("test_a")) + _line(_observed("test_b")))
+    assert channel.records == [Observed("test_a", ["int", "3"], 0.25), Malformed("test_a was reported twice")]
+
+
+def test_observations_past_the_jobs_budget_void_it():
+    """The zygote and the `kata` process hold observations outside the job's memory limit: capped."""
+    channel = ParentChannel()
+    record = _line(_observed(value=("str", "x" * (MAX_OBSERVED_BYTES // 4))))
+    for _ in range(4):
+        channel.feed(record)
+    assert len(channel.records) == 4
+    assert channel.records[-1] == Malformed(f"more than {MAX_OBSERVED_BYTES // 2**20} MiB of observations")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [["list", []], ["dict", []], ["ndarray", ["int8", [1], "AA=="]], ["tuple", [["int", "1"], ["list", []]]]],
+    ids=["list", "dict", "array", "nested"],
+)
+def test_a_dict_key_python_cannot_hash_is_malformed_not_a_crash(key):
+    with pytest.raises(ObservationError, match="cannot be a key"):
+        decode(["dict", [[["tuple", [key]], ["none", None]]]])
+
+
+def test_a_meta_tensor_arrives_as_zeros_not_as_the_judges_old_memory():
+    for _ in range(20):
+        garbage = torch.full((4096,), 7.0)
+        del garbage
+        seen = decode(["tensor", ["float32", [4096], "meta", False, ""]])
+        assert not seen.any()
 
 
 def test_a_job_that_never_started_is_the_graders_failure_not_the_learners(tensors):
@@ -331,6 +375,20 @@ def test_a_forged_record_with_a_surrogate_is_a_malformed_result(worker, tensors,
     result = grade(tensors, folder, worker=worker)
     assert result.status == "error" and result.points == 0
     assert result.status_message.startswith("malformed result: check.message is not valid UTF-8 text")
+
+
+def test_an_observation_the_judge_cannot_decode_fails_its_check_never_the_grader(worker, tensors, make_submission):
+    folder = make_submission((ADVERSARIAL / "unhashable_key.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "failed" and result.points == 0, result.status_message
+    assert all("cannot be a key" in c.message for c in result.checks if c.max_points), result.checks
+
+
+def test_a_flood_of_observations_voids_the_job_before_the_grader_holds_it(worker, tensors, make_submission):
+    folder = make_submission((ADVERSARIAL / "observation_flood.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "error" and result.points == 0
+    assert result.status_message.startswith("malformed result: more than 128 MiB of observations")
 
 
 def test_hostile_messages_and_output_fail_normally_with_safe_text(worker, tensors, make_submission):

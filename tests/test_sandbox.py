@@ -18,6 +18,8 @@ from grader.runner import GraderFailure, grade
 from grader.sandbox import Limits
 from grader.uids import UidPool
 
+ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+
 needs_landlock = pytest.mark.skipif(not sandbox.LANDLOCK, reason="the kernel has no Landlock")
 needs_root = pytest.mark.skipif(not sandbox.DROPS_PRIVILEGES, reason="needs root with CAP_SETUID to drop to a uid")
 
@@ -56,6 +58,49 @@ def test_cpu_jobs_see_no_accelerator_and_no_instructor_secret(worker, tensors, m
     assert "STDIN b''" in result.output  # stdin is /dev/null, never the instructor's terminal
 
 
+def test_cpu_jobs_hide_every_accelerator_runtime(worker, tensors, make_submission, monkeypatch):
+    """Each runtime's visibility variable, set by the instructor's shell, is overridden for a CPU job."""
+    hidden = sandbox._HIDE_ACCELERATORS
+    for name in hidden:
+        monkeypatch.setenv(name, "0")
+    folder = make_submission(
+        "import os, torch\n"
+        f"for _name in {sorted(hidden)!r}:\n"
+        "    print('HIDDEN', _name, repr(os.environ.get(_name)))\n"
+        "print('CUDA', torch.cuda.is_available(), torch.cuda.device_count())\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    for name, value in hidden.items():
+        assert f"HIDDEN {name} {value!r}" in result.output
+    assert "CUDA False 0" in result.output
+    environment = sandbox.job_environment({name: "0" for name in hidden}, Path("/job"), "cuda:0", None, Limits())
+    assert all(environment[name] == "0" for name in hidden)  # an accelerator job keeps the instructor's choice
+
+
+def test_a_uid_without_a_passwd_entry_can_ask_who_it_is(worker, tensors, make_submission):
+    """The throwaway uid is in no passwd file: code that looks it up (getpass, pwd, ~user, torch's
+    cache folders) finds the job's own entry, made for this job alone."""
+    before = Path("/etc/passwd").read_bytes()
+    folder = make_submission(
+        "import getpass, grp, os, pwd\n"
+        "import torch.hub\n"
+        "print('USER', getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name)\n"
+        "print('HOME', os.path.expanduser('~' + getpass.getuser()) == os.path.expanduser('~') == os.environ['HOME'])\n"
+        "print('CACHES', torch.hub.get_dir().startswith(os.environ['HOME']), os.environ['TORCHINDUCTOR_CACHE_DIR'].startswith(os.environ['TMPDIR']))\n"
+        "try:\n    open('/etc/passwd', 'a').write('root2::0:0::/:/bin/sh')\n    print('PASSWD written')\n"
+        "except OSError:\n    print('PASSWD read-only')\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    user = result.output.split("USER ")[1].splitlines()[0].split()
+    assert len(set(user)) == 1, user  # getpass, pwd and grp agree
+    assert "HOME True" in result.output and "CACHES True True" in result.output
+    if sandbox.DROPS_PRIVILEGES:
+        assert user[0].startswith("kata") and "PASSWD read-only" in result.output
+    assert Path("/etc/passwd").read_bytes() == before  # the entry lives in the job's mount namespace only
+
+
 def test_only_the_files_the_kata_names_are_copied(worker, tensors, make_submission):
     folder = make_submission("print('HELPER', __import__('importlib.util').util.find_spec('helper'))\n")
     (folder / "helper.py").write_text("X = 1\n")
@@ -67,6 +112,22 @@ def test_only_the_files_the_kata_names_are_copied(worker, tensors, make_submissi
     )
     assert result.status == "passed", result.status_message
     assert "HELPER None" in result.output
+
+
+def test_a_job_finds_nothing_of_the_jobs_running_beside_it(tensors, make_submission):
+    """A child is a copy of the zygote: the zygote's state for the jobs beside it (whose folders name
+    their learners, whose records hold what they printed and observed) is dropped before learner code runs."""
+    from grader.runner import grade_many
+    from grader.worker import Job, Worker
+
+    worker = Worker([tensors], parallel=2)  # first, as `kata grade` does: its zygote never saw the jobs
+    classmate = make_submission("import time\ntime.sleep(2)\n", name="classmate-alice")
+    attacker = make_submission((ADVERSARIAL / "classmate_in_memory.py").read_text(), name="attacker")
+    jobs = [Job(tensors, classmate, "cpu", Limits()), Job(tensors, attacker, "cpu", Limits())]
+    results = {job.solution_dir.name: result for job, result in grade_many(worker, jobs)}
+    assert results["attacker"].status == "passed", results["attacker"].status_message
+    assert f"JOB SEEN {attacker}" in results["attacker"].output  # the probe works: it finds its own job
+    assert "classmate-alice" not in results["attacker"].output
 
 
 def test_dropped_files_are_reported(tensors, make_submission):
