@@ -323,7 +323,9 @@ def run(
             book.close()
         late = _course_columns(course, found, columns, learners, roster) if course else None
     exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel, roster=roster, course=late)
-    exports.write_shard(out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns])
+    exports.write_shard(
+        out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns], roster, late
+    )
     return BatchSummary(
         learners,
         skipped,
@@ -537,8 +539,9 @@ def _record(
     progress.update(result, _label(job))
 
 
-def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en") -> list[LearnerResult]:
-    """Combine shard outputs into `dest`, refusing overlaps (a learner twice) and gaps (a shard missing)."""
+def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en", excel: bool = False) -> list[LearnerResult]:
+    """Combine shard outputs into `dest`, refusing overlaps (a learner twice) and gaps (a shard missing);
+    the roster and course columns the shards saved reach the merged grades.csv."""
     shards = [exports.read_shard(out) for out in outs]
     counts = {s["shards"] for s in shards}
     if len(counts) != 1:
@@ -585,8 +588,10 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en") -> l
             shutil.rmtree(dest, ignore_errors=True)
         raise
     learners.sort(key=lambda lr: lr.learner)
-    exports.write_all(dest, learners, Catalog([catalog.get(k) for k in kata_ids]), lang, list(skipped.values()))
-    exports.write_shard(dest, 0, 1, [lr.learner for lr in learners], kata_ids)
+    roster, course = exports.shard_roster(shards), exports.shard_course(shards)
+    columns = Catalog([catalog.get(k) for k in kata_ids])
+    exports.write_all(dest, learners, columns, lang, list(skipped.values()), excel=excel, roster=roster, course=course)
+    exports.write_shard(dest, 0, 1, [lr.learner for lr in learners], kata_ids, roster, course)
     return learners
 
 

@@ -407,8 +407,38 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
-def write_shard(out: Path, index: int, count: int, learners: list[str], kata_ids: list[str]) -> None:
-    _write_json(out / "shard.json", {"shard": index, "shards": count, "katas": kata_ids, "learners": sorted(learners)})
+def write_shard(
+    out: Path,
+    index: int,
+    count: int,
+    learners: list[str],
+    kata_ids: list[str],
+    roster: dict[str, dict[str, str]] | None = None,
+    course: CourseColumns | None = None,
+) -> None:
+    """Which shard this is and its learners; with them, the roster rows and course columns of those
+    learners, so that `kata merge` writes the same grades.csv as one machine would."""
+    data: dict[str, object] = {"shard": index, "shards": count, "katas": kata_ids, "learners": sorted(learners)}
+    if roster:
+        data["roster"] = {learner: roster[learner] for learner in sorted(learners) if learner in roster}
+    if course:
+        data["course"] = {"rows": course.rows, "final_max": course.final_max}
+    _write_json(out / "shard.json", data)
+
+
+def shard_roster(shards: list[dict]) -> dict[str, dict[str, str]]:
+    """The roster rows every shard saved (`write_shard`), one mapping."""
+    return {learner: dict(row) for shard in shards for learner, row in shard.get("roster", {}).items()}
+
+
+def shard_course(shards: list[dict]) -> CourseColumns | None:
+    """The course columns every shard saved, with the largest maximum `final` (a shard whose learners
+    started no kata may know a smaller one); None when no shard was graded with a course."""
+    saved = [shard["course"] for shard in shards if shard.get("course")]
+    if not saved:
+        return None
+    rows = {learner: dict(row) for course in saved for learner, row in course["rows"].items()}
+    return CourseColumns(rows, max((course["final_max"] for course in saved), key=float))
 
 
 def read_shard(out: Path) -> dict:
@@ -418,6 +448,8 @@ def read_shard(out: Path) -> dict:
             raise ValueError("shard and shards must be whole numbers")
         if not (isinstance(data["learners"], list) and isinstance(data["katas"], list)):
             raise ValueError("learners and katas must be lists")
+        if not isinstance(data.get("roster", {}), dict) or not isinstance(data.get("course") or {}, dict):
+            raise ValueError("roster and course must be objects")
         return data
     except FileNotFoundError:
         raise KataError(f"{out}: no shard.json (is it a `kata batch` output?)") from None

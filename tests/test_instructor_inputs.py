@@ -8,6 +8,7 @@ without a word; shards graded with other checks or another setup are never merge
 
 from __future__ import annotations
 
+import csv
 import io
 import sqlite3
 import subprocess
@@ -112,6 +113,26 @@ def _shard(tmp_path: Path, tensors, index: int, learner: str, **grading) -> Path
     exports.write_all(out, [LearnerResult(learner, [result])], Catalog([tensors]), "en", [])
     exports.write_shard(out, index, 2, [learner], [tensors.id])
     return out
+
+
+def test_a_merge_keeps_the_roster_and_course_columns_of_every_shard(tensors, tmp_path):
+    # a one-machine run's grades.csv has the roster's name, email... and the course's late_days and
+    # final: a merge of its shards lost them
+    outs = []
+    for index, learner, name in ((0, "alice", "Alice A"), (1, "张三", "张三")):
+        out = _shard(tmp_path, tensors, index, learner)
+        roster = {learner: {"name": name, "email": f"{index}@example.org"}}
+        course = exports.CourseColumns({learner: {"late_days": f"tensors: {index}", "final": "2"}}, final_max="22")
+        exports.write_shard(out, index, 2, [learner], [tensors.id], roster, course)
+        outs.append(out)
+    batch.merge(outs, tmp_path / "all", Catalog([tensors]), excel=True)
+    data = (tmp_path / "all" / "grades.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # --excel
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["learner", "name", "email", tensors.id, "total", "max_total", "status", "late_days", "final"]
+    assert rows[1][-1] == "22"
+    assert rows[2][:3] == ["alice", "Alice A", "0@example.org"] and rows[2][-2:] == ["tensors: 0", "2"]
+    assert rows[3][:3] == ["张三", "张三", "1@example.org"] and rows[3][-2:] == ["tensors: 1", "2"]
 
 
 def test_shards_graded_alike_merge(tensors, tmp_path):
