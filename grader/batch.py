@@ -20,6 +20,7 @@ import csv
 import hashlib
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -288,7 +289,7 @@ def run(
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     Gradebook(out / "gradebook.sqlite").close()  # a damaged gradebook stops the batch before the pre-flight
-    with submissions.staging_folder() as staging:
+    with _terminate_as_interrupt(), submissions.staging_folder() as staging:
         # a learner counts with any kata folder the exports show, not only those graded now
         found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], staging)
         for entry in skipped:  # at the start, so that a long batch does not hide them
@@ -337,6 +338,25 @@ def run(
         graded.retried,
         in_class,
     )
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (scancel, a Slurm time limit, `kill`, a pod's eviction) stops the batch as Ctrl-C does:
+    the results so far are committed and the staging folder is removed. Python's default would end
+    the process on the spot and leave the learners' extracted zips in TMPDIR."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler: a caller's thread keeps the default
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _say_roster(

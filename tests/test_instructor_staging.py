@@ -99,3 +99,27 @@ def test_a_staging_folder_without_an_owner_is_removed_only_once_a_day_old(tmp_pa
         os.utime(folder, (day_ago, day_ago))
     assert submissions.remove_stale_staging(tmp_path) == [old]
     assert fresh.is_dir() and unrelated.is_dir()
+
+
+_TERMINATED_BATCH = """
+import os, signal, sys, time
+from pathlib import Path
+from grader import batch, submissions
+try:
+    with batch._terminate_as_interrupt(), submissions.staging_folder(Path(sys.argv[1])) as folder:
+        print(folder, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_sigterm_stops_a_batch_as_ctrl_c_does(tmp_path):
+    # scancel, a Slurm time limit or a pod's eviction send SIGTERM: Python's default ended the process
+    # on the spot, leaving the learners' extracted zips in TMPDIR
+    stopped = subprocess.run(
+        [sys.executable, "-c", _TERMINATED_BATCH, str(tmp_path)], capture_output=True, text=True, timeout=20
+    )
+    assert stopped.returncode == 130, stopped.stderr
+    assert not Path(stopped.stdout.strip()).exists()
