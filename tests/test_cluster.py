@@ -513,3 +513,32 @@ def test_manifest_script_grades_its_index_and_resumes(course, tmp_path):
     assert {k: v for k, v in _grade_rows(shard / "grades.csv").items() if k in members} == {
         k: expected[k] for k in members
     }
+
+
+def test_a_task_resumes_from_the_copy_a_stopped_save_left(tmp_path):
+    # save() moves GRADES/shard-I aside, then the new copy into place: a task killed between the two
+    # moves leaves only shard-I.old, and the rerun started from nothing instead of from that copy
+    grades, bin_dir = tmp_path / "grades", tmp_path / "bin"
+    (grades / "shard-0.old").mkdir(parents=True)
+    (grades / "shard-0.old" / "gradebook.sqlite").write_text("saved results\n")
+    bin_dir.mkdir()
+    fake = bin_dir / "kata"  # stands in for `kata batch`: records what the task started from
+    fake.write_text(
+        "#!/bin/bash\nwhile (($#)); do [[ $1 == -o ]] && out=$2; shift; done\n"
+        'cat "$out/gradebook.sqlite" > "$out/started-from" 2>/dev/null || echo nothing > "$out/started-from"\n'
+    )
+    fake.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "SLURM_ARRAY_TASK_ID": "0",
+        "SLURM_JOB_ID": "7",
+        "SLURM_CPUS_PER_TASK": "1",
+        "TMPDIR": str(tmp_path),
+    }
+    task = subprocess.run(
+        ["bash", str(SBATCH), str(tmp_path), str(grades), "1"], env=env, capture_output=True, text=True
+    )
+    assert task.returncode == 0, task.stderr
+    assert (grades / "shard-0" / "started-from").read_text() == "saved results\n"
+    assert not (grades / "shard-0.old").exists()
