@@ -101,12 +101,22 @@ def test_repeat_net_gradients(solution, inputs):
     parameters = _parameters(net)
     out = attempt(net, inputs["x"], inputs["depth"])
     backward = attempt(lambda: F.mse_loss(out, inputs["target"]).backward()) if isinstance(out, torch.Tensor) else None
+    grads = {name: _grad(p) for name, p in net.named_parameters()}
+    # A training loop's next call: the same x at another depth, after zero_grad.
+    net.zero_grad()
+    again = attempt(net, inputs["x"], inputs["depth_again"])
+    backward_again = (
+        attempt(lambda: F.mse_loss(again, inputs["target"]).backward()) if isinstance(again, torch.Tensor) else None
+    )
     return {
         "net": None,
         "parameters": parameters,
         "out": out,
         "backward": backward,
-        "grads": {name: _grad(p) for name, p in net.named_parameters()},
+        "grads": grads,
+        "out_again": again,
+        "backward_again": backward_again,
+        "grads_again": {name: _grad(p) for name, p in net.named_parameters()},
     }
 
 

@@ -278,16 +278,45 @@ def test_repeat_net_gradients(rng):
         "x": torch.randn(5, 3, generator=rng),
         "target": torch.randn(5, 2, generator=rng),
         "depth": 3,
+        "depth_again": (1, 2, 4, 5)[int(torch.randint(4, (1,), generator=rng))],
     }
     seen = yield sent
     depth = sent["depth"]
     _built(seen, "RepeatNet(3, 6, 2)")
     expect.returned(seen["out"], name=f"RepeatNet(3, 6, 2)(x, depth={depth})")
     expect.returned(seen["backward"], name=both("backward() of the loss", "损失的 backward()"))
-    copies = {name: p.detach().clone().requires_grad_(True) for name, p in seen["parameters"].items()}
+    _repeat_grads_match(seen["parameters"], seen["grads"], sent, depth)
+    # The same x again at another depth: a graph kept from the first call (a cached first(x)) was
+    # freed by the first backward, and its values are stale once the weights change.
+    again = sent["depth_again"]
+    call = f"RepeatNet(3, 6, 2)(x, depth={again})"
+    expect.returned(
+        seen["out_again"],
+        name=both(
+            "{call}, called after a first forward and backward on the same x",
+            "在同一个 x 上先做过一次前向和反向传播之后，{call}",
+        ).format(call=call),
+    )
+    if isinstance(seen["backward_again"], Raised):
+        raise AssertionError(
+            both(
+                "the second backward, after {call} on the same x, raised {error}: each forward must build its own "
+                "graph from the inputs; keep no tensor from an earlier call (such as a cached first(x)), since "
+                "backward frees the graph behind it",
+                "在同一个 x 上调用 {call} 之后，第二次 backward 抛出了 {error}：每次前向传播都必须从输入出发构建自己的"
+                "计算图；不要保留上一次调用得到的张量（例如缓存的 first(x)），因为 backward 会释放它背后的计算图",
+            ).format(call=call, error=seen["backward_again"].describe())
+        )
+    expect.returned(seen["backward_again"], name=both("backward() of the second loss", "第二个损失的 backward()"))
+    _repeat_grads_match(seen["parameters"], seen["grads_again"], sent, again)
+
+
+def _repeat_grads_match(parameters, grads, sent, depth):
+    """The observed gradients are those of one forward at `depth` and one backward, from `parameters`."""
+    copies = {name: p.detach().clone().requires_grad_(True) for name, p in parameters.items()}
     F.mse_loss(_repeat_reference(copies, sent["x"], depth), sent["target"]).backward()
     for name in ["middle.weight", "middle.bias", "first.weight", "first.bias", "last.weight", "last.bias"]:
-        grad = seen["grads"].get(name)
+        grad = grads.get(name)
         assert grad is not None, both(
             "{name}.grad is None after backward at depth={depth}: that layer was not used in forward "
             "(was a new layer created inside forward instead?)",
