@@ -7,7 +7,8 @@ writes, prints or leaves behind counts otherwise, and nothing is ever unpickled.
 
 Every line is validated here before anything reads it: strict UTF-8, JSON without NaN or Infinity,
 a known record type with exactly its fields and their types, strings within size and without
-surrogates, durations from 0 to MAX_SECONDS, and nothing after `done`. What comes out is typed
+surrogates, durations from 0 to MAX_SECONDS, one report per check of the job, at most
+MAX_OBSERVED_BYTES of observations in all, and nothing after `done`. What comes out is typed
 events: `CheckReport`, `Observed`, `LoadError`, `Done`, and `Malformed` for what broke a rule (the
 first only, so a flood stays small). The runner decides on these types; it never reads a message
 to decide.

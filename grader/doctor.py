@@ -77,6 +77,7 @@ def _protection_rows(lang: str) -> list[tuple[str, str]]:
 PROTECTIONS_ZH: dict[str, str] = {
     "separate process per job, all its processes killed afterwards": "每个作业一个独立进程，结束后杀掉它的所有进程",
     "memory and disk counted over all of the job's processes": "内存和磁盘用量按作业的全部进程合计",
+    "data queued in the job's sockets counted in its memory": "作业套接字中排队的数据计入其内存用量",
     "throwaway user per job": "每个作业一个临时用户",
     "process cap (fork and thread bombs)": "进程数上限（防 fork 炸弹和线程炸弹）",
     "no network": "禁止联网",

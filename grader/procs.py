@@ -5,13 +5,20 @@ uid while it runs), else those in its session, their descendants, and anything s
 before. The worker is also a child subreaper (`adopt_orphans`): a process whose parent dies is
 handed to the worker instead of init, so a double fork with `setsid` cannot hide; `kill_strays`
 kills and reaps every such orphan.
+
+What a job's sockets hold queued is kernel memory in no process's figures: `SocketBuffers` reads
+it from inside the job's own network namespace (sock_diag), where every socket the job makes lives.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import socket
 import stat
+import struct
+import threading
 from dataclasses import dataclass, field
 
 _KILL_ROUNDS = 20
@@ -179,8 +186,6 @@ class JobProcesses:
 
 def adopt_orphans() -> bool:
     """Make this process the child subreaper of everything it starts (Linux 3.4+)."""
-    import ctypes
-
     return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 
 
@@ -220,3 +225,110 @@ def _reap_zombies(pids: list[int]) -> None:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
+
+
+# --- socket buffers: memory that no process's figures show --------------------------------------
+
+_CLONE_NEWNET = 0x40000000
+_NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY = 4, 20
+_NLM_F_REQUEST, _NLM_F_DUMP, _NLMSG_DONE, _NLMSG_ERROR = 0x1, 0x300, 3, 2
+_UDIAG_SHOW_RQLEN, _UNIX_DIAG_RQLEN = 0x10, 4
+_DIAG_MESSAGE = struct.Struct("=BBBBIII")  # unix_diag_msg: family, type, state, pad, inode, cookie
+_RTA_ALIGN = 4
+
+
+class SocketBuffers:
+    """What the job's Unix sockets hold queued, read with sock_diag from inside its own network
+    namespace (which every socket its processes make belongs to). Data written into a socket lives
+    in the kernel: no process's memory figures show it, and a closed sender's data stays queued in
+    its peer, about 8 MiB per socket. Each socket counts what waits in its receive queue and what it
+    has sent but its peer has not read: a pair still open counts its data twice, an upper bound."""
+
+    def __init__(self, diag: socket.socket):
+        self._diag = diag
+
+    @classmethod
+    def of(cls, pid: int) -> SocketBuffers | None:
+        """For the job whose process is `pid`; None where it shares this process's network
+        namespace (its sockets cannot be told from the machine's) or the namespace is out of reach."""
+        try:
+            if os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat("/proc/self/ns/net").st_ino:
+                return None
+            namespace = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        made: list[socket.socket] = []
+
+        def enter() -> None:  # setns moves only this short-lived thread, never the zygote
+            if ctypes.CDLL(None, use_errno=True).setns(namespace, _CLONE_NEWNET) == 0:
+                made.append(socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG))
+
+        thread = threading.Thread(target=enter)
+        thread.start()
+        thread.join()
+        os.close(namespace)
+        return cls(made[0]) if made else None
+
+    def queued_mb(self) -> float:
+        request = struct.pack("=BBHIIIII", socket.AF_UNIX, 0, 0, 0xFFFFFFFF, 0, _UDIAG_SHOW_RQLEN, 0, 0)
+        header = struct.pack("=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0)
+        total = 0
+        try:
+            self._diag.send(header + request)
+            while True:
+                data = self._diag.recv(1 << 16)
+                for kind, payload in _netlink_messages(data):
+                    if kind in (_NLMSG_DONE, _NLMSG_ERROR):
+                        return total / (1024 * 1024)
+                    total += _queued_bytes(payload)
+                if not data:
+                    return total / (1024 * 1024)
+        except OSError:
+            return total / (1024 * 1024)
+
+    def close(self) -> None:
+        self._diag.close()
+
+
+def _netlink_messages(data: bytes):
+    offset = 0
+    while offset + 16 <= len(data):
+        length, kind = struct.unpack_from("=IH", data, offset)
+        if length < 16:
+            return
+        yield kind, data[offset + 16 : offset + length]
+        offset += (length + _RTA_ALIGN - 1) & ~(_RTA_ALIGN - 1)
+
+
+def _queued_bytes(payload: bytes) -> int:
+    """From a unix_diag_msg's UNIX_DIAG_RQLEN attribute: what waits to be read and what was sent
+    (a listening socket's figure is its backlog count, no bytes). A datagram socket says only the size
+    of its first waiting datagram: each of the others may hold the most one datagram can."""
+    if len(payload) < _DIAG_MESSAGE.size:
+        return 0
+    kind_of_socket, state = payload[1], payload[2]
+    offset = _DIAG_MESSAGE.size
+    while offset + 4 <= len(payload):
+        length, kind = struct.unpack_from("=HH", payload, offset)
+        if length < 4:
+            return 0
+        if kind == _UNIX_DIAG_RQLEN and length >= 12 and state != _TCP_LISTEN:
+            receive, send = struct.unpack_from("=II", payload, offset + 4)
+            if kind_of_socket == socket.SOCK_DGRAM and receive:
+                receive += _DATAGRAM_QUEUE * _LARGEST_DATAGRAM
+            return receive + send
+        offset += (length + _RTA_ALIGN - 1) & ~(_RTA_ALIGN - 1)
+    return 0
+
+
+def _sysctl(name: str, default: int) -> int:
+    try:
+        with open(f"/proc/sys/{name}") as file:
+            return int(file.read())
+    except (OSError, ValueError):
+        return default
+
+
+_TCP_LISTEN = 10
+_DATAGRAM_QUEUE = _sysctl("net/unix/max_dgram_qlen", 10) + 1  # the kernel lets one more in
+_LARGEST_DATAGRAM = 2 * _sysctl("net/core/wmem_max", 212992)  # SO_SNDBUF doubles what it is given

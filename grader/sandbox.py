@@ -6,7 +6,8 @@ calls `confine`: a new session (so the parent can kill the process group), rlimi
 file size, no core dumps; no address-space cap, which breaks CUDA and other accelerator runtimes),
 one thread, an allow-listed environment in which `--device cpu` hides every accelerator, and the
 private copy as working folder. As root, the child also leaves the network (a fresh network
-namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap.
+namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap;
+in a mount namespace of its own it gets a private /dev/shm and a passwd entry for that uid.
 That uid keeps one capability, CAP_DAC_READ_SEARCH, to read the interpreter and a private pack's
 checks where other users may not: only where Landlock confines its reads, or where the Python
 install itself is unreadable to other users (e.g. under /root). Last, Landlock (where the kernel has it, root or not)
@@ -445,6 +446,7 @@ def protections() -> dict[str, bool]:
     return {
         "separate process per job, all its processes killed afterwards": True,
         "memory and disk counted over all of the job's processes": PROCESS_TABLE,
+        "data queued in the job's sockets counted in its memory": PROCESS_TABLE and CUTS_NETWORK,
         "throwaway user per job": DROPS_PRIVILEGES,
         "process cap (fork and thread bombs)": DROPS_PRIVILEGES,
         "no network": CUTS_NETWORK or landlock.NETWORK in LANDLOCK,

@@ -12,8 +12,11 @@ Each job: a concrete device, a throwaway uid (root), a share of device memory (`
 folder with only the kata's files, three pipes (results, output, control), then a fork (or a spawned
 `python -m grader.child` where fork is unsafe). One select() loop reads results and output (the
 head and tail of the output are kept), measures memory over all of each job's processes and the
-size of its folder, and kills a job at its deadline or past a limit. The zygote is the child
-subreaper: every process of a job dies before its result is sent and its uid is reused.
+size of its folder, and kills a job at its deadline or past a limit. The deadline counts from the
+child's start record (learner code runs only after it): the wait for the judge's inputs is the
+machine's time, not the learner's. The zygote is the child subreaper: every process of a job dies
+before its result is sent and its uid is reused. A forked child drops the zygote's state for the
+jobs beside it before learner code runs.
 
 Fork safety: this process never runs a tensor op or touches an accelerator; it only imports.
 """
@@ -153,6 +156,7 @@ class _Running:
     output_fd: int = -1
     startup: float = 0.0  # extra seconds for setting up (spawned children start cold)
     began: float | None = None  # when the start record came: learner code runs from here on
+    sockets: procs.SocketBuffers | None = None  # what its sockets hold queued (its own network namespace)
     pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
 
 
@@ -382,6 +386,7 @@ class Supervisor:
                 run.channel.feed(chunk)
                 if run.began is None and run.channel.started:
                     run.began = time.monotonic()
+                    run.sockets = procs.SocketBuffers.of(run.pid)
                 self._report_progress(run)
             else:
                 run.output.add(chunk, run.job.limits.output_kb * 1024)
@@ -443,7 +448,8 @@ class Supervisor:
         for run in due:
             run.last_watch = now
             memory, unlisted = run.processes.usage(table)
-            if memory + unlisted.memory_mb > run.job.limits.memory_mb:
+            queued = run.sockets.queued_mb() if run.sockets is not None else 0.0
+            if memory + unlisted.memory_mb + queued > run.job.limits.memory_mb:
                 run.killed_for = "oom"
             elif folder_mb(run.job_dir.root) + unlisted.disk_mb > run.job.limits.disk_mb:
                 run.killed_for = "disk"
@@ -464,6 +470,9 @@ class Supervisor:
 
     def _close(self, run: _Running) -> None:
         self._drop_pidfd(run)
+        if run.sockets is not None:
+            run.sockets.close()
+            run.sockets = None
         for fd in list(run.open_fds):
             self._forget(fd)
         run.open_fds.clear()

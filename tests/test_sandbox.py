@@ -276,6 +276,29 @@ def test_disk_held_in_deleted_files_counts(worker, tensors, make_submission):
     assert "disk" in result.status_message
 
 
+@pytest.mark.skipif(not sandbox.CUTS_NETWORK, reason="needs root with CAP_SYS_ADMIN for namespaces")
+@pytest.mark.parametrize("attack", ["socket_buffers", "datagram_queue"])
+def test_data_queued_in_sockets_counts(worker, tensors, make_submission, attack):
+    """Socket queues live in the kernel, in no process's memory figures: the job's own network
+    namespace holds every socket it makes, and what they hold counts."""
+    folder = make_submission((ADVERSARIAL / f"{attack}.py").read_text())
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
+    assert result.status == "oom", result.status_message
+
+
+def test_a_few_sockets_with_a_little_data_stay_far_below_the_limit(worker, tensors, make_submission):
+    """A few sockets with a little data (what multiprocessing and DataLoader workers use) stay far
+    below any limit."""
+    folder = make_submission(
+        "import socket\n_pairs = [socket.socketpair() for _ in range(50)]\n"
+        "for _a, _b in _pairs:\n    _a.send(b'x' * 4096)\n"
+        "_d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n_d.bind('\\0kata-small')\n"
+        "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x' * 100, '\\0kata-small')\n"
+    )
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
+    assert result.status == "passed", result.status_message
+
+
 def _system_v_segments() -> set[str]:
     with open("/proc/sysvipc/shm") as table:
         return {line.split()[1] for line in list(table)[1:]}
