@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
@@ -32,17 +32,39 @@ def _explain(exc: KataError) -> str:
 
 class _App(typer.Typer):
     """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback: the
-    one place that does, so commands raise `KataError` and let it through."""
+    one place that does, so commands raise `KataError` and let it through. Usage errors (a missing
+    argument, an unknown option) are said here too, in the learner's language: click is run with
+    `standalone_mode=False`, so they reach this wrapper instead of being printed in English."""
+
+    def command(self, *args, **kwargs):
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
+        from typer import _click
+        from typer.exceptions import Abort
+
         try:
-            return super().__call__(*args, **kwargs)
+            code = super().__call__(*args, standalone_mode=False, **kwargs)
         except KataError as exc:
             typer.echo(say("error", _Session.lang, message=_explain(exc)), err=True)
+        except _click.exceptions.NoArgsIsHelpError:
+            raise SystemExit(2) from None  # the help is already shown
+        except _click.exceptions.UsageError as exc:
+            _show_usage_error(exc, _help_language())
+        except Abort:  # a prompt answered with Ctrl-C or Ctrl-D
+            from typer import rich_utils
+
+            _localise_rich_help(_help_language())
+            typer.echo("", err=True)  # off the prompt's line
+            rich_utils.rich_abort_error()
+            raise SystemExit(1) from None
         except OSError as exc:
             reason = os_reason(exc, _Session.lang)
             message = say("file_error", _Session.lang, reason=reason, file=exc.filename) if exc.filename else reason
             typer.echo(say("error", _Session.lang, message=message), err=True)
+        else:
+            raise SystemExit(code if isinstance(code, int) else 0)
         raise SystemExit(2)
 
 
@@ -131,8 +153,45 @@ def _localise_rich_help(lang: str) -> None:
     rich_utils._make_rich_text = folding
 
 
+class _ExtraArguments(Exception):
+    """Words on the command line that no parameter takes (click only gives them as a sentence)."""
+
+    def __init__(self, extra: list[str]):
+        super().__init__(" ".join(extra))
+        self.extra = extra
+
+
+class _UnknownCommand(Exception):
+    """A command name the group does not have, and the close ones."""
+
+    def __init__(self, name: str, close: list[str]):
+        super().__init__(name)
+        self.name, self.close = name, close
+
+
+class _Command(TyperCommand):
+    """Every command: a `_Context`, and extra words on the command line as a typed error."""
+
+    context_class = _Context
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        from typer import _click
+
+        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True
+        try:
+            rest = super().parse_args(ctx, args)
+        except _click.exceptions.UsageError as exc:
+            exc.ctx = exc.ctx or ctx  # the parser's own errors come without one: the usage line needs it
+            raise
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise _usage_error(ctx, _ExtraArguments(rest))
+        return rest
+
+
 class _Group(TyperGroup):
-    """The app's command groups: each command's context is a `_Context`."""
+    """The app's command groups: each command's context is a `_Context`; an unknown command is typed."""
 
     context_class = _Context
 
@@ -140,6 +199,77 @@ class _Group(TyperGroup):
         super().__init__(**settings)
         for command in self.commands.values():
             command.context_class = _Context
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]):
+        import difflib
+
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            close = difflib.get_close_matches(args[0], list(self.commands))
+            raise _usage_error(ctx, _UnknownCommand(args[0], close))
+        return super().resolve_command(ctx, args)
+
+
+def _usage_error(ctx: typer.Context, cause: Exception):
+    """click's UsageError for `cause`, which `_usage_text` says in the learner's language."""
+    from typer import _click
+
+    error = _click.exceptions.UsageError(str(cause), ctx)
+    error.__cause__ = cause
+    return error
+
+
+def _show_usage_error(exc, lang: str) -> None:
+    """The usage line, where to find help, and what was wrong, as typer draws them, in `lang`."""
+    from typer import _click, rich_utils
+
+    _localise_rich_help(lang)
+    rich_utils.rich_format_error(_click.exceptions.UsageError(_usage_text(exc, lang), getattr(exc, "ctx", None)))
+    raise SystemExit(exc.exit_code)
+
+
+def _usage_text(exc, lang: str) -> str:
+    """What was wrong on the command line, from the exception's type and fields (click words its own
+    sentences in English only); one it does not know keeps click's words."""
+    from typer._click import exceptions as click
+
+    cause = exc.__cause__
+    if isinstance(cause, _ExtraArguments):
+        return say("usage_extra", lang, extra=" ".join(cause.extra))
+    if isinstance(cause, _UnknownCommand):
+        maybe = say("usage_maybe", lang, choices=", ".join(cause.close)) if cause.close else ""
+        return say("usage_no_command", lang, name=cause.name) + maybe
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        key = "usage_missing_option" if exc.param.param_type_name == "option" else "usage_missing_argument"
+        return say(key, lang, name=exc.param.get_error_hint())
+    if isinstance(exc, click.NoSuchOption):
+        maybe = say("usage_maybe", lang, choices=", ".join(exc.possibilities)) if exc.possibilities else ""
+        return say("usage_no_option", lang, option=exc.option_name) + maybe
+    if isinstance(exc, click.BadOptionUsage) and exc.ctx is not None:
+        flags = [p for p in exc.ctx.command.get_params(exc.ctx) if exc.option_name in getattr(p, "opts", ())]
+        key = "usage_no_value" if flags and getattr(flags[0], "is_flag", False) else "usage_needs_value"
+        return say(key, lang, option=exc.option_name)
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        return _bad_value(exc, lang)
+    return exc.format_message()
+
+
+def _bad_value(exc, lang: str) -> str:
+    """A value a parameter refused: the bound it broke or the kind of value it needs, when typer's
+    validation error says so in its fields."""
+    errors = getattr(exc.__cause__, "errors", None)
+    error = errors()[0] if callable(errors) and errors() else {}
+    kind, bounds = error.get("type"), error.get("ctx") or {}
+    name, value = exc.param.get_error_hint(), repr(error.get("input", ""))
+    text = say("usage_bad_value", lang, name=name, value=value)
+    if kind == "greater_than_equal":
+        return text + say("usage_at_least", lang, bound=f"{bounds.get('ge'):g}")
+    if kind == "less_than_equal":
+        return text + say("usage_at_most", lang, bound=f"{bounds.get('le'):g}")
+    if kind == "int_parsing":
+        return text + say("usage_integer", lang)
+    if kind == "float_parsing":
+        return text + say("usage_number", lang)
+    return text + say("usage_invalid", lang)
 
 
 app = _App(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=_h("help_app"))
@@ -170,9 +300,12 @@ def _kata(catalog: Catalog, kata_id: str) -> Kata:
 
 
 def _space(workspace: Optional[Path]) -> Workspace:
-    """The learner's workspace; when there is none here but one nearby, say where it is instead."""
+    """The learner's workspace; when there is none here but one nearby, say where it is instead. A `-w`
+    folder that does not exist is refused (a typo), never created: only `kata start` makes a workspace."""
     if workspace is not None and workspace.exists() and not workspace.is_dir():
         raise KataError.of("workspace_is_file", path=workspace)
+    if workspace is not None and not workspace.exists():
+        raise KataError.of("no_workspace", path=workspace)
     space = Workspace(find_root(workspace), _Session.lang)
     if workspace is None and not space.root.is_dir():
         found = workspace_nearby()
@@ -290,7 +423,8 @@ def grade(
         from grader import devices
 
         devices.resolve(device)
-    regrade = everything or json_file is not None  # a JSON file holds every started kata
+    # a JSON file holds every started kata; -v asks to see every check, which "nothing changed" would not show
+    regrade = everything or json_file is not None or verbose
     selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
     if not selected:
         typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
@@ -301,19 +435,9 @@ def grade(
     from grader.results import LearnerResult
     from grader.scorecard import render
 
-    def announce(running: list[Kata]) -> None:
-        if sys.stderr.isatty():  # a long grade (mnist) is not a blank screen
-            typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
-
     with _ProgressLine(lang) as progress:
         results = grade_workspace(
-            worker,
-            space,
-            selected,
-            devices.resolve(device),
-            Limits(timeout=timeout),
-            announce,
-            progress.update if sys.stderr.isatty() else None,
+            worker, space, selected, devices.resolve(device), Limits(timeout=timeout), _announcer(lang), progress
         )
     typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout)))
     if results.unsaved is not None:
@@ -327,9 +451,19 @@ def grade(
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
 
 
+def _announcer(lang: str):
+    """Says which katas start grading, on a terminal only: a long grade (mnist) is not a blank screen."""
+
+    def announce(running: list[Kata]) -> None:
+        typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
+
+    return announce if sys.stderr.isatty() else None
+
+
 class _ProgressLine:
     """One line on stderr, redrawn each second: which kata, how many of its checks, seconds so far, and
-    the last line the learner's code printed (a training loop's epoch and loss)."""
+    the last line the learner's code printed (a training loop's epoch and loss). Entered, it is the
+    progress callback on a terminal, else None."""
 
     def __init__(self, lang: str):
         self.lang, self.started = lang, time.monotonic()
@@ -358,10 +492,11 @@ class _ProgressLine:
         while not self.stop.wait(1.0):
             self._draw()
 
-    def __enter__(self) -> "_ProgressLine":
-        if sys.stderr.isatty():
-            threading.Thread(target=self._tick, daemon=True).start()
-        return self
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        threading.Thread(target=self._tick, daemon=True).start()
+        return self.update
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
@@ -760,6 +895,7 @@ def watch(
         session = watching.WatchSession(
             catalog, space, watching.pick_kata(catalog, space, kata_id), devices.resolve(device), lang=_Session.lang
         )
+        session.announce, session.progress = _announcer(_Session.lang), lambda: _ProgressLine(_Session.lang)
         with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
             after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):
@@ -777,6 +913,6 @@ def watch(
                 typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout)))
                 if session.unsaved is not None:
                     typer.echo(session.unsaved.say(_Session.lang), err=True)
-                typer.echo(session.footer(keys))
+                typer.echo(session.footer(keys, fitting_columns(sys.stdout)))
     except KeyboardInterrupt:
         pass

@@ -84,6 +84,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "You have not seen hint {n} yet: run `kata hint {id}` to reveal the next one.",
         "zh": "你还没有看过第 {n} 条提示：运行 `kata hint {id}` 查看下一条。",
     },
+    "hint_beyond": {
+        "en": "there is no hint {n} for {id} here: these hints go up to {total}",
+        "zh": "{id} 这里没有第 {n} 条提示：这组提示只有 {total} 条",
+    },
     "no_hints_seen": {
         "en": "No hints seen for {id} yet: run `kata hint {id}`.",
         "zh": "还没有查看过 {id} 的提示：运行 `kata hint {id}`。",
@@ -137,9 +141,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "-o {out} is inside the submissions folder {submissions}; write the grades elsewhere",
         "zh": "-o {out} 在提交文件夹 {submissions} 之内；请把成绩写到别处",
     },
+    "out_is_file": {
+        "en": "-o {out} is a file; give the folder the grades go to",
+        "zh": "-o {out} 是一个文件；请给出存放成绩的文件夹",
+    },
     "workspace_is_file": {
         "en": "-w {path} is a file; give the folder your katas are in",
         "zh": "-w {path} 是一个文件；请给出练习所在的文件夹",
+    },
+    "no_workspace": {
+        "en": "-w {path}: there is no such folder; `kata start ID -w {path}` makes a workspace there",
+        "zh": "-w {path}：没有这个文件夹；`kata start ID -w {path}` 会在那里创建工作区",
     },
     "json_no_folder": {
         "en": "--json {file}: there is no folder {folder} to write it in",
@@ -293,8 +305,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "要评分的练习（默认：自上次评分后文件有改动的已开始练习）。",
     },
     "help_grade_all": {
-        "en": "Grade every started kata, changed or not (so does --json).",
-        "zh": "为所有已开始的练习评分，无论是否有改动（--json 也是如此）。",
+        "en": "Grade every started kata, changed or not (so do --json and -v).",
+        "zh": "为所有已开始的练习评分，无论是否有改动（--json 和 -v 也是如此）。",
     },
     "help_verbose": {"en": "List every check with ✓/✗ and its points.", "zh": "列出每一项检查（✓/✗）及其得分。"},
     "help_timeout": {
@@ -371,6 +383,21 @@ PHRASES: dict[str, dict[str, str]] = {
     "help_error": {"en": "Error", "zh": "错误"},
     "help_try": {"en": "Try {command} for help.", "zh": "运行 {command} 查看帮助。"},
     "help_aborted": {"en": "Aborted.", "zh": "已中止。"},
+    # usage errors, said from click's typed exceptions (cli.py `_usage_text`)
+    "usage_missing_argument": {"en": "Missing argument {name}.", "zh": "缺少参数 {name}。"},
+    "usage_missing_option": {"en": "Missing option {name}.", "zh": "缺少选项 {name}。"},
+    "usage_no_option": {"en": "No such option: {option}.", "zh": "没有 {option} 这个选项。"},
+    "usage_no_command": {"en": "No such command '{name}'.", "zh": "没有 '{name}' 这个命令。"},
+    "usage_maybe": {"en": " Did you mean {choices}?", "zh": "你是想用 {choices} 吗？"},
+    "usage_extra": {"en": "Unexpected extra argument(s): {extra}.", "zh": "多出了参数：{extra}。"},
+    "usage_needs_value": {"en": "Option {option} needs a value.", "zh": "选项 {option} 后面需要一个值。"},
+    "usage_no_value": {"en": "Option {option} takes no value.", "zh": "选项 {option} 不接受值。"},
+    "usage_bad_value": {"en": "Invalid value for {name}: {value}", "zh": "{name} 的值 {value} 无效"},
+    "usage_at_least": {"en": " (at least {bound}).", "zh": "（至少为 {bound}）。"},
+    "usage_at_most": {"en": " (at most {bound}).", "zh": "（至多为 {bound}）。"},
+    "usage_integer": {"en": " (a whole number is needed).", "zh": "（需要一个整数）。"},
+    "usage_number": {"en": " (a number is needed).", "zh": "（需要一个数字）。"},
+    "usage_invalid": {"en": ".", "zh": "。"},
     # doctor labels
     "doctor_python": {"en": "python", "zh": "Python"},
     "doctor_platform": {"en": "platform", "zh": "平台"},

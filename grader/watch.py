@@ -17,19 +17,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
-from typing import Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator, Union
 
 from grader.catalog import Catalog, Kata
 from grader.grading import grade_workspace
 from grader.i18n import say
 from grader.results import KataResult
 from grader.sandbox import Limits
-from grader.terminal_markdown import fitting_columns
-from grader.worker import Worker
+from grader.terminal_markdown import fitting_columns, indented
+from grader.worker import Progress, Worker
 from grader.workspace import StateNotSaved, Workspace
 
 Change = tuple[object, str]  # watchfiles' (Change, path)
@@ -68,6 +68,10 @@ class WatchSession:
     ):
         self.catalog, self.space, self.device, self.lang = catalog, space, device, lang
         self.limits = limits or Limits()
+        # how a grading in progress shows itself (the CLI's progress line on a terminal): a save is
+        # never met by silence while a slow kata grades
+        self.announce: Callable[[list[Kata]], None] | None = None
+        self.progress: Callable[[], AbstractContextManager[Progress | None]] = nullcontext
         self.last: KataResult | None = None
         self.unsaved: StateNotSaved | None = None  # why the last grade could not be recorded
         self._switch(kata)
@@ -79,7 +83,10 @@ class WatchSession:
         self.last = None
 
     def grade(self) -> KataResult:
-        graded = grade_workspace(self.worker, self.space, [self.kata], self.device, self.limits)
+        with self.progress() as progress:
+            graded = grade_workspace(
+                self.worker, self.space, [self.kata], self.device, self.limits, self.announce, progress
+            )
         [self.last], self.unsaved = graded, graded.unsaved
         return self.last
 
@@ -106,9 +113,11 @@ class WatchSession:
             self.kata.readme(self.lang).read_text(encoding="utf-8").rstrip(),
         )
 
-    def footer(self, keys: bool) -> str:
+    def footer(self, keys: bool, columns: int | None = None) -> str:
+        """What is watched and the keys; folded at spaces to `columns` (a terminal's width) when given."""
         line = say("watch_footer", self.lang, path=self.space.folder(self.kata))
-        return line + (say("watch_keys", self.lang) if keys else "")
+        line += say("watch_keys", self.lang) if keys else ""
+        return "\n".join(indented([line], "", columns))
 
 
 def watch_loop(session: WatchSession, events: Iterable[Event]) -> Iterator[KataResult | str | Instructions]:

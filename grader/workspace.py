@@ -554,9 +554,12 @@ class Workspace:
         return shown
 
     def hint_again(self, kata: Kata, lang: str, number: int) -> Hint | None:
-        """Hint `number` of the current ladder again, if it was shown already; None otherwise."""
+        """Hint `number` of the current ladder again, if it was shown already; None otherwise. A number
+        past the ladder's end is a KataError: no `kata hint` will ever reveal it."""
         state = self._state()
         key, exercise, hints = self._ladder(kata, state, lang)
+        if number > len(hints):
+            raise KataError.of("hint_beyond", n=number, id=kata.id, total=len(hints))
         used = state.get("hints_used", {}).get(kata.id)
         seen = min(used.get(key, 0), len(hints)) if isinstance(used, dict) else 0  # fewer hints in a new version
         if not 1 <= number <= seen:

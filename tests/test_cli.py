@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,6 +134,8 @@ def test_bare_grade_skips_unchanged_katas_and_suggests_the_next(kata, learner: P
     assert again.returncode == 0 and "Nothing changed" in again.stdout and "tensors" in again.stdout
     forced = kata("grade", "--all")
     assert forced.returncode == 0 and "passed" in forced.stdout and "Nothing changed" not in forced.stdout
+    verbose = kata("grade", "-v")  # asks to see every check: grades again rather than say nothing changed
+    assert verbose.returncode == 0 and "✓" in verbose.stdout and "Nothing changed" not in verbose.stdout
     _solution(learner).write_text(_reference() + "\n# edited\n", encoding="utf-8")
     changed = kata("grade")
     assert "Nothing changed" not in changed.stdout and "passed" in changed.stdout
@@ -173,6 +176,9 @@ def test_hint_ladder_goes_one_step_each_time(kata, tensors: Kata):
     assert f"Hint {total} of {total}" in last.stdout and "last hint" in last.stdout
     again = kata("hint", "tensors", "1")
     assert again.returncode == 0 and ladder[0] in again.stdout
+    for lang, said in (("en", f"there is no hint {total + 1} for tensors"), ("zh", f"没有第 {total + 1} 条提示")):
+        beyond = kata("hint", "tensors", str(total + 1), lang=lang)  # no `kata hint` will ever reveal it
+        assert beyond.returncode == 2 and said in beyond.stderr and beyond.stderr.count("\n") == 1, beyond.stderr
 
 
 @pytest.mark.slow
@@ -402,6 +408,59 @@ def test_arguments_are_checked_before_anything_is_graded(kata, learner):
         refused = kata("grade", *args)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
     assert "未知设备 'bogus'" in kata("grade", "--device", "bogus", lang="zh").stderr
+
+
+def test_a_workspace_that_does_not_exist_is_refused_not_made(kata, learner):
+    typo = learner / "kata-worksapce"
+    for args in (("list",), ("grade",), ("hint", "tensors"), ("reset", "tensors"), ("solution", "tensors")):
+        for lang, said in (("en", "there is no such folder"), ("zh", "没有这个文件夹")):
+            refused = kata(*args, "-w", str(typo), lang=lang)
+            assert refused.returncode == 2 and said in refused.stderr, (args, refused.stderr)
+            assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    watched = subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "watch", "-w", str(typo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert watched.returncode == 2 and "there is no such folder" in watched.stderr, watched.stderr
+    assert not typo.exists()
+
+
+@pytest.mark.parametrize(
+    "args, english, chinese",
+    [
+        (("hint",), "Missing argument 'ID'.", "缺少参数 'ID'。"),
+        (("hint", "tensors", "0"), "Invalid value for 'N': '0' (at least 1).", "'N' 的值 '0' 无效（至少为 1）。"),
+        (("hint", "tensors", "two"), "(a whole number is needed)", "（需要一个整数）"),
+        (("grade", "--timeout", "x"), "(a number is needed)", "（需要一个数字）"),
+        (("doctor", "-w"), "Option -w needs a value.", "选项 -w 后面需要一个值。"),  # doctor: no --katas after it
+        (("grade", "--all=yes"), "Option --all takes no value.", "选项 --all 不接受值。"),
+        (("hint", "tensors", "--al"), "No such option: --al. Did you mean --all", "没有 --al 这个选项。你是想用 --all"),
+        (("grad",), "No such command 'grad'. Did you mean grade?", "没有 'grad' 这个命令。你是想用 grade 吗？"),
+        (("list", "tensors"), "Unexpected extra argument(s): tensors.", "多出了参数：tensors。"),
+        (("batch", "x"), "Missing option '-o' / '--out'.", "缺少选项 '-o' / '--out'。"),
+    ],
+)
+def test_usage_errors_are_said_in_the_learners_language(kata, args, english, chinese):
+    from grader.bilingual import untranslated
+
+    for lang, said in (("en", english), ("zh", chinese)):
+        out = kata(*args, lang=lang)
+        panel = " ".join(line for line in out.stderr.splitlines() if "│" in line)  # the error's own words
+        shown = re.sub(r"[\s│]+", " ", panel)
+        assert out.returncode == 2 and said in shown and "Traceback" not in out.stderr, out.stderr
+        assert lang == "en" or not untranslated(panel), out.stderr
+
+
+def test_a_prompt_ended_by_eof_or_ctrl_c_is_aborted_in_the_learners_language(kata, learner):
+    kata("start", "tensors")
+    _solution(learner).write_text("# my work\n")
+    for lang, said in (("en", "Aborted."), ("zh", "已中止。")):
+        aborted = kata("reset", "tensors", input="", lang=lang)  # stdin ends at the question
+        assert aborted.returncode == 1 and said in aborted.stderr and "Traceback" not in aborted.stderr
+    assert _solution(learner).read_text() == "# my work\n"
 
 
 def test_a_file_error_is_said_in_the_learners_language(kata, learner):

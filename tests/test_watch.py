@@ -5,6 +5,7 @@ the real command in a pseudo-terminal: first scorecard, a save, the refreshed sc
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from watchfiles import Change
 
 from grader.catalog import Catalog, builtin_roots
+from grader.i18n import width
 from grader.sandbox import Limits
 from grader.results import KataResult
 from grader.watch import Instructions, WatchSession, events, pick_kata, watch_loop
@@ -118,6 +120,33 @@ def test_pick_kata_counts_full_points_only_for_the_current_kata_version(pack: Ca
     assert pick_kata(pack, space, None).id == "again"
 
 
+def test_a_grading_in_progress_is_announced_and_reports_its_checks(session: WatchSession):
+    from contextlib import contextmanager
+
+    heard, checks = [], []
+
+    @contextmanager
+    def progress():
+        yield lambda job, done, total, printed: checks.append((done, total))
+
+    session.announce, session.progress = heard.append, progress
+    session.grade()
+    assert [[k.id for k in katas] for katas in heard] == [["tensors"]]
+    assert checks and checks[-1][0] == checks[-1][1]  # every check reported, the last one included
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_footer_folds_to_the_terminal(pack: Catalog, tmp_path: Path, lang: str):
+    session = WatchSession(
+        pack, Workspace(tmp_path / "a long folder name" / "workspace"), pack.get("tensors"), lang=lang
+    )
+    whole = session.footer(keys=True)
+    folded = session.footer(keys=True, columns=40)
+    assert "\n" not in whole and len(folded.splitlines()) > 1
+    assert all(width(line) <= 40 for line in folded.splitlines()), folded
+    assert "".join(folded.split()) == "".join(whole.split())  # only the line breaks differ
+
+
 def test_events_reports_a_saved_file(tmp_path: Path):
     target = tmp_path / "tensors.py"
     received = threading.Event()
@@ -181,6 +210,7 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
     shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
     shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
     workspace = tmp_path / "workspace"
+    workspace.mkdir()  # watch starts the kata in it; a -w folder that does not exist is refused
     terminal = _Terminal(
         [
             sys.executable,
@@ -198,7 +228,7 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
         tmp_path,
     )
     try:
-        first = terminal.read_until("q quit")
+        first = terminal.read_until("quit")  # the footer's end, however it folded
         assert first and "\x1b[2J" in first and "first failing check" in first and "not started yet" in first
         reference = (reference_root / "01-tensors" / "tensors.py").read_text(encoding="utf-8")
         after_first, refreshed = len(terminal.seen), None
@@ -207,8 +237,11 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
             refreshed = terminal.read_until("All graded katas at full points.", 15, start=after_first)
             if refreshed:
                 break
-        refreshed = terminal.read_until("q quit", 60, start=after_first)
+        refreshed = terminal.read_until("quit", 60, start=after_first)
         assert refreshed and "\x1b[2J" in refreshed
+        assert "grading tensors" in refreshed  # a save is answered at once, before its scorecard
+        shown = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", refreshed)
+        assert all(width(line) <= 100 for line in re.split(r"[\r\n]", shown)), shown  # COLUMNS=100
         assert "passed" in refreshed and "first failing check" not in refreshed
         os.write(terminal.master, b"q")
         assert terminal.process.wait(30) == 0
