@@ -33,10 +33,11 @@ class RunningCenter(nn.Module):
 
 
 def count_parameters(model):
-    total = 0
+    total, counted = 0, set()
     for module in model.modules():  # each module once; recurse=False: its own parameters only
         for p in module.parameters(recurse=False):
-            if p.requires_grad:
+            if p.requires_grad and id(p) not in counted:  # a weight tied between modules counts once
+                counted.add(id(p))
                 total += p.numel()
     return total
 

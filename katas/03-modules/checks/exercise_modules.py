@@ -230,7 +230,13 @@ def test_count_parameters(solution, inputs):
     shared = nn.Linear(n, n)
     frozen = nn.Linear(k, n).requires_grad_(False)
     model = nn.Sequential(frozen, nn.BatchNorm1d(n), shared, nn.ReLU(), shared)
-    return {"simple": attempt(solution.count_parameters, simple), "model": attempt(solution.count_parameters, model)}
+    first, second = nn.Linear(inputs["tied"], inputs["tied"]), nn.Linear(inputs["tied"], inputs["tied"])
+    second.weight = first.weight  # tied weights: two modules, one parameter
+    return {
+        "simple": attempt(solution.count_parameters, simple),
+        "model": attempt(solution.count_parameters, model),
+        "tied": attempt(solution.count_parameters, nn.Sequential(first, nn.Tanh(), second)),
+    }
 
 
 # --- exercises 5 and 6: conv_output_size and SmallCNN ---------------------------------------------

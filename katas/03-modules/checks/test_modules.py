@@ -661,7 +661,8 @@ def test_count_parameters(rng):
     frozen_in = _int(rng, 2, 40)
     if frozen_in >= width:  # never the width, so each wrong count below has a total of its own
         frozen_in += 1
-    seen = yield {"simple": simple, "width": width, "frozen_in": frozen_in}
+    tied = _int(rng, 3, 40)
+    seen = yield {"simple": simple, "width": width, "frozen_in": frozen_in, "tied": tied}
 
     n_in, n_out = simple
     out = expect.returned(seen["simple"], name=f"count_parameters(nn.Linear({n_in}, {n_out}))")
@@ -712,6 +713,24 @@ def test_count_parameters(rng):
         "count p.numel() for p in model.parameters() if p.requires_grad",
         "请对 model.parameters() 中 requires_grad 为 True 的每个参数 p 累加 p.numel()",
     )
+    assert out == want, both(
+        "{call} should be {want}, got {out}: {diagnosis}", "{call} 应为 {want}，实际是 {out}：{diagnosis}"
+    ).format(call=call, want=want, out=out, diagnosis=diagnosis.get(out, default))
+
+    # nn.Sequential(Linear(tied, tied), Tanh, Linear(tied, tied)) whose second weight is the first one's
+    want = tied * tied + 2 * tied
+    call = both(
+        f"count_parameters(two nn.Linear({tied}, {tied}) layers sharing one weight)",
+        f"count_parameters(共享同一个权重的两个 nn.Linear({tied}, {tied}) 层)",
+    )
+    out = expect.returned(seen["tied"], name=call)
+    diagnosis = {
+        want + tied * tied: both(
+            "the tied weight was counted once per module that holds it: model.parameters() lists each "
+            "parameter once, however many modules share it",
+            "被共享的权重在持有它的每个模块里各算了一次：无论有多少个模块共享它，model.parameters() 只列出一次",
+        )
+    }
     assert out == want, both(
         "{call} should be {want}, got {out}: {diagnosis}", "{call} 应为 {want}，实际是 {out}：{diagnosis}"
     ).format(call=call, want=want, out=out, diagnosis=diagnosis.get(out, default))
