@@ -287,6 +287,8 @@ def run(
             "grade a course with a private pack, --katas PATH (see docs/AUTHORING.md)\n"
         )
     started = time.monotonic()
+    if out.exists() and not out.is_dir():
+        raise KataError.of("out_is_file", out=out)
     out.mkdir(parents=True, exist_ok=True)
     Gradebook(out / "gradebook.sqlite").close()  # a damaged gradebook stops the batch before the pre-flight
     with _terminate_as_interrupt(), submissions.staging_folder() as staging:
@@ -588,6 +590,8 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en", exce
             owner[learner] = out
     if dest.resolve() in {o.resolve() for o in outs}:
         raise KataError("-o must be a new folder, not one of the shard outputs")
+    if dest.exists() and not dest.is_dir():
+        raise KataError.of("out_is_file", out=dest)
     # every input is read and checked before anything is written
     books = [out / "gradebook.sqlite" for out in outs]
     _same_grading(outs, [gradebook.gradings(book, set(s["learners"])) for book, s in zip(books, shards)])

@@ -243,3 +243,24 @@ def test_roster_learners_without_an_entry_are_graded_as_not_submitted(tmp_path):
         "roster.csv: 1 learner without an entry, graded as not submitted: ghost",
         "roster.csv: no row for 1 learner: bob",
     ]
+
+
+def test_an_output_that_is_a_file_is_a_one_line_error(tensors, tmp_path):
+    # it was "error: File exists (grades)", which does not say what to change
+    (tmp_path / "class").mkdir()
+    (tmp_path / "grades").write_text("not a folder")
+    with pytest.raises(KataError, match=r"-o .*grades is a file; give the folder the grades go to") as raised:
+        batch.run(
+            tmp_path / "class",
+            tmp_path / "grades",
+            [tensors],
+            workers=1,
+            device="cpu",
+            limits=Limits(),
+            shard=Shard(0, 1),
+        )
+    assert raised.value.key == "out_is_file"
+    outs = [_shard(tmp_path, tensors, 0, "alice"), _shard(tmp_path, tensors, 1, "bob")]
+    with pytest.raises(KataError) as raised:
+        batch.merge(outs, tmp_path / "grades", Catalog([tensors]))
+    assert raised.value.key == "out_is_file"
