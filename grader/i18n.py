@@ -383,7 +383,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "help_error": {"en": "Error", "zh": "错误"},
     "help_try": {"en": "Try {command} for help.", "zh": "运行 {command} 查看帮助。"},
     "help_aborted": {"en": "Aborted.", "zh": "已中止。"},
-    # usage errors, said from click's typed exceptions (cli.py `_usage_text`)
+    # usage errors, said from click's typed exceptions (cli.py `_usage_text`) and by `%kata` (magic.py)
+    "magic_command": {
+        "en": "%kata {name}: no such command; the commands are: {commands}",
+        "zh": "%kata {name}：没有这个命令；可用的命令有：{commands}",
+    },
+    "magic_bad_timeout": {
+        "en": "--timeout {value}: a number of seconds is needed",
+        "zh": "--timeout {value}：需要一个秒数",
+    },
     "usage_missing_argument": {"en": "Missing argument {name}.", "zh": "缺少参数 {name}。"},
     "usage_missing_option": {"en": "Missing option {name}.", "zh": "缺少选项 {name}。"},
     "usage_no_option": {"en": "No such option: {option}.", "zh": "没有 {option} 这个选项。"},

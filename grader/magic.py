@@ -15,13 +15,19 @@ import sys
 
 from grader import api
 from grader.errors import KataError
+from grader.i18n import detect_language, os_reason, say, translate
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting the kernel's process."""
+    """argparse that raises instead of exiting the kernel's process. The mistakes a learner makes most
+    (an unknown command, a missing or extra word, a value of the wrong kind) are caught by `run` from
+    typed facts and said in their language; argparse's own (English) sentence is the rest."""
 
     def error(self, message: str):
         raise KataError(f"{self.prog}: {message}")
+
+
+_COMMANDS = ("setup", "grade", "hint", "start", "notebook", "reset", "list")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,24 +36,42 @@ def parser() -> argparse.ArgumentParser:
     setup = commands.add_parser("setup", add_help=False)
     setup.add_argument("kata", nargs="?")
     setup.add_argument("-w", "--workspace")
-    setup.add_argument("--lang", choices=("en", "zh"))
+    setup.add_argument("--lang")  # checked by api.setup, in both languages
     setup.add_argument("--katas")
     grade = commands.add_parser("grade", add_help=False)
     grade.add_argument("ids", nargs="*")
     grade.add_argument("--device", default="auto")
-    grade.add_argument("--timeout", type=float)
+    grade.add_argument("--timeout")  # a number, converted by `run`
     for name in ("hint", "start", "notebook", "reset"):
         command = commands.add_parser(name, add_help=False)
-        command.add_argument("kata", nargs="?" if name == "hint" else None)
+        command.add_argument("kata", nargs="?")  # required but by hint, checked by `run`
     commands.choices["start"].add_argument("--notebook", action="store_true")
     commands.choices["reset"].add_argument("-y", "--yes", action="store_true")
     commands.add_parser("list", add_help=False)
     return top
 
 
+def _parsed(line: str) -> argparse.Namespace:
+    """The `%kata` line's command and arguments; a KataError with a catalogue key for the usual mistakes."""
+    words = shlex.split(line)
+    if not words or words[0] not in _COMMANDS:
+        raise KataError.of("magic_command", name=words[0] if words else "", commands=", ".join(_COMMANDS))
+    args, extra = parser().parse_known_args(words)
+    if extra:
+        raise KataError.of("usage_extra", extra=" ".join(extra))
+    if args.command in ("start", "notebook", "reset") and args.kata is None:
+        raise KataError.of("usage_missing_argument", name="ID")
+    if args.command == "grade" and args.timeout is not None:
+        try:
+            args.timeout = float(args.timeout)
+        except ValueError:
+            raise KataError.of("magic_bad_timeout", value=args.timeout) from None
+    return args
+
+
 def run(line: str) -> object:
     """Parse one `%kata` line and call the API; returns what the cell shows."""
-    args = parser().parse_args(shlex.split(line))
+    args = _parsed(line)
     if args.command == "setup":
         return _Note(api.setup(args.kata, args.workspace, args.lang, args.katas).describe())
     if args.command == "grade":
@@ -73,12 +97,15 @@ class _Note(str):
 
 
 def kata(line: str) -> object:
+    lang = detect_language(api.SETTINGS.lang)  # the notebook's, from its `%kata setup` line
     try:
         return run(line)
     except KataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        message = say(exc.key, lang, **exc.values) if exc.key else translate(str(exc), lang)
     except OSError as exc:
-        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        reason = os_reason(exc, lang)
+        message = say("file_error", lang, reason=reason, file=exc.filename) if exc.filename else reason
+    print(say("error", lang, message=message), file=sys.stderr)
     return None
 
 

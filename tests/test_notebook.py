@@ -262,12 +262,34 @@ def test_the_magic_parses_and_never_prompts(tmp_path: Path, capsys):
     refusal = magic.kata("reset tensors")
     assert "%kata reset tensors --yes" in refusal and (ws / "tensors" / "tensors.ipynb").is_file()
     assert magic.kata("grade --nonsense") is None
-    assert "unrecognized arguments" in capsys.readouterr().err
+    assert capsys.readouterr().err == "错误：多出了参数：--nonsense。\n"  # the notebook's language
     hint = magic.kata("hint")
     assert isinstance(hint, api.Hint) and hint.number == 1 and "提示" in hint._repr_html_()
     listing = magic.kata("list")
     assert "tensors" in listing._repr_html_() and "已开始" in listing._repr_html_()
     api.setup()  # leave no settings behind for other tests
+
+
+@pytest.mark.parametrize(
+    "line, english, chinese",
+    [
+        ("hint nosuch", "error: unknown kata 'nosuch'", "错误：没有名为 'nosuch' 的练习"),
+        ("bogus", "error: %kata bogus: no such command", "错误：%kata bogus：没有这个命令"),
+        ("hint tensors 3", "error: Unexpected extra argument(s): 3.", "错误：多出了参数：3。"),
+        ("start", "error: Missing argument ID.", "错误：缺少参数 ID。"),
+        ("grade --timeout soon", "error: --timeout soon: a number of seconds", "错误：--timeout soon：需要一个秒数"),
+        ("setup --lang fr", "error: --lang must be zh or en", "错误：--lang 只能是 zh 或 en"),
+    ],
+)
+def test_a_magic_mistake_is_one_line_in_the_notebooks_language(tmp_path: Path, capsys, line, english, chinese):
+    from grader import magic
+
+    for lang, said in (("en", english), ("zh", chinese)):
+        magic.kata(f"setup tensors --workspace {tmp_path / 'ws'} --lang {lang}")
+        capsys.readouterr()
+        assert magic.kata(line) is None
+        err = capsys.readouterr().err
+        assert err.startswith(said) and err.count("\n") == 1, err
 
 
 @pytest.fixture(autouse=True)
