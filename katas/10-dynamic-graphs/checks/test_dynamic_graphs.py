@@ -298,6 +298,8 @@ def test_repeat_net_gradients(rng):
         ).format(call=call),
     )
     if isinstance(seen["backward_again"], Raised):
+        raised = seen["backward_again"]
+        first = raised.message.split(" (")[0].split(". ")[0]  # torch's first sentence: the rest is advice
         raise AssertionError(
             both(
                 "the second backward, after {call} on the same x, raised {error}: each forward must build its own "
@@ -305,7 +307,7 @@ def test_repeat_net_gradients(rng):
                 "backward frees the graph behind it",
                 "在同一个 x 上调用 {call} 之后，第二次 backward 抛出了 {error}：每次前向传播都必须从输入出发构建自己的"
                 "计算图；不要保留上一次调用得到的张量（例如缓存的 first(x)），因为 backward 会释放它背后的计算图",
-            ).format(call=call, error=seen["backward_again"].describe())
+            ).format(call=call, error=f"{raised.type}: {first}")
         )
     expect.returned(seen["backward_again"], name=both("backward() of the second loss", "第二个损失的 backward()"))
     _repeat_grads_match(seen["parameters"], seen["grads_again"], sent, again)
