@@ -73,9 +73,14 @@ def _learner_id(entry: Path) -> str:
         os.fsencode(name).decode("utf-8")
     except UnicodeDecodeError:
         raise Rejected("the name is not valid UTF-8; rename it") from None
-    if not name.isprintable() or name.startswith(".") or not name.strip():
+    if not usable_id(name):
         raise Rejected("the name is not usable as a learner id")
     return name
+
+
+def usable_id(name: str) -> bool:
+    """Printable, not hidden (`.x`), not blank: a learner id every export can hold."""
+    return name.isprintable() and not name.startswith(".") and bool(name.strip())
 
 
 def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
@@ -267,7 +272,7 @@ def roster_only(
     have = {s.learner for s in found} | {name for s in skipped for name in (s.entry, _without_zip(s.entry))}
     empty = staging / "no-entry"
     empty.mkdir(exist_ok=True)
-    return [Submission(learner, empty) for learner in sorted(roster) if learner not in have]
+    return [Submission(learner, empty) for learner in sorted(roster) if learner not in have and usable_id(learner)]
 
 
 def _without_zip(entry: str) -> str:

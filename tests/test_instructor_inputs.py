@@ -229,7 +229,7 @@ def test_a_damaged_grades_json_in_a_shard_is_named_and_nothing_is_written(tensor
 
 def test_roster_learners_without_an_entry_are_graded_as_not_submitted(tmp_path):
     # every roster row gets a grade to upload; a learner whose entry was skipped needs a look, not a 0
-    roster = {name: {"name": name.title()} for name in ("alice", "carol", "ghost")}
+    roster = {name: {"name": name.title()} for name in ("alice", "carol", "ghost", ".hidden", "new\nline")}
     found = [submissions.Submission("alice", tmp_path / "alice", ["tensors"])]
     skipped = [submissions.Skipped("carol.zip", "not a readable zip")]
     (tmp_path / "staging").mkdir()
