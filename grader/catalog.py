@@ -10,6 +10,7 @@ kata.toml or mistake file is a `KataError` naming the file and the field, never 
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -113,6 +114,44 @@ class Kata:
 
     def text(self, table: dict[str, str], lang: str) -> str:
         return pick(table, lang)
+
+
+# Every key kata.toml may hold, per table: any other one is a typo (`check_timout`) that would
+# otherwise leave a default in force without a word. `id`, `order` and `mistakes` are read only to
+# refuse them with a message of their own.
+_KEYS = {
+    "": {"format", "version", "files", "timeout", "check_timeout", "data", "title", "summary", "hints"}
+    | {"equivalent_mutants", "id", "order", "mistakes"},
+    "title": set(LANGUAGES),
+    "summary": set(LANGUAGES),
+    "hints": {*LANGUAGES, "exercises"},
+    "hints.exercises": {"exercise", "checks", *LANGUAGES},
+    "equivalent_mutants": {"id", "reason"},
+}
+
+
+def _unknown_keys(path: Path, raw: dict) -> None:
+    """Refuse a key kata.toml does not have, naming the closest one it does."""
+    tables: list[tuple[str, str, dict]] = [("", "", raw)]
+    for name in ("title", "summary", "hints"):
+        if isinstance(raw.get(name), dict):
+            tables.append((name, name, raw[name]))
+    hints = raw.get("hints")
+    entries = hints.get("exercises") if isinstance(hints, dict) else None
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict):
+            tables.append(("hints.exercises", f"hints.exercises[{i}]", entry))
+    mutants = raw.get("equivalent_mutants")
+    for i, entry in enumerate(mutants if isinstance(mutants, list) else []):
+        if isinstance(entry, dict):
+            tables.append(("equivalent_mutants", f"equivalent_mutants[{i}]", entry))
+    for kind, where, table in tables:
+        for key in table:
+            if key not in _KEYS[kind]:
+                name = f"{where}.{key}" if where else key
+                close = difflib.get_close_matches(key, sorted(_KEYS[kind]), n=1)
+                advice = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(_KEYS[kind]))}"
+                raise KataError(f"{path}: unknown field '{name}' ({advice})")
 
 
 def _field(path: Path, table: dict, name: str, kind: type, default=None):
@@ -258,6 +297,7 @@ def load_kata(folder: Path, reference_root: Path) -> Kata:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KataError(f"{path}: not valid TOML ({exc})") from None
     _format(path, raw)
+    _unknown_keys(path, raw)
     _derived(path, raw, "id", kata_id)
     _derived(path, raw, "order", order)
     files = _field(path, raw, "files", list)

@@ -15,15 +15,20 @@ catalog's job, so it gets a small module of its own.)
 from __future__ import annotations
 
 import ast
+import random
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+
+import numpy as np
+import torch
 
 from grader.bilingual import untranslated
-from grader.catalog import Alternative, Kata, Mistake
+from grader.catalog import Alternative, Catalog, Kata, Mistake, builtin_roots
+from grader.judge import CheckBug, Judgement, load_checks
 from grader.mutants import Mutant, kata_mutants
 from grader.reference_text import untranslated as untranslated_comments
 from grader.results import CLEAN, PASSED, KataResult
@@ -152,6 +157,144 @@ def _static_problems(kata: Kata, worker: Worker) -> list[str]:
     return problems
 
 
+_DECIDING_CALLS = frozenset({"allclose", "isclose", "equal", "assert_close", "assert_allclose", "array_equal"})
+_DECIDING_MODULES = ("grader.expect", "grader.judge", "torch.testing", "numpy.testing")
+
+
+def _deciding(node: ast.AST) -> str | None:
+    """What in one node of an exercise half compares with a right answer, if anything does."""
+    if isinstance(node, ast.Assert):
+        return "an assert"
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return f"a call of {name}()" if name in _DECIDING_CALLS else None
+    if isinstance(node, ast.Import):
+        modules = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module:
+        modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    else:
+        return None
+    used = [m for m in modules if m.startswith(_DECIDING_MODULES)]
+    return f"an import of {used[0]}" if used else None
+
+
+def exercise_problems(kata: Kata) -> list[str]:
+    """An exercise half runs in the learner's process: it records what the learner's code did and
+    decides nothing, since a verdict made there is one the learner's code can change."""
+    problems = []
+    for path in sorted(kata.checks.glob("exercise_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            what = _deciding(node)
+            if what:
+                problems.append(
+                    f"{path.name}:{node.lineno}: the exercise half decides ({what}): return what the "
+                    "learner's code did and compare in the judge half (test_*.py)"
+                )
+    return problems
+
+
+def _own_yields(function: ast.FunctionDef) -> Iterator[tuple[ast.AST, bool]]:
+    """Each yield of `function` itself (not of a nested function), and whether a loop holds it."""
+    stack: list[tuple[ast.AST, bool]] = [(child, False) for child in ast.iter_child_nodes(function)]
+    while stack:
+        node, looped = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            yield node, looped
+        inner = looped or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+def yield_problems(kata: Kata) -> list[str]:
+    """A judge yields its inputs exactly once: the engine sends it one set of observations."""
+    problems = []
+    for path in sorted(kata.checks.glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            found = list(_own_yields(node))
+            if len(found) > 1:
+                lines = ", ".join(str(y.lineno) for y, _ in sorted(found, key=lambda f: f[0].lineno))
+                problems.append(
+                    f"{node.name} yields {len(found)} times (lines {lines}): a judge yields its inputs once"
+                )
+            elif found and found[0][1]:
+                problems.append(f"{node.name} yields inside a loop (line {found[0][0].lineno}): a judge yields once")
+    return problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two sets of a check's inputs are equal, value for value."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        both_tensors = isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+        return both_tensors and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.cpu(), b.cpu())
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an object without a plain truth value for == is not the same
+        return False
+
+
+def _inputs(kata: Kata, checks: list, session_seed: int) -> dict[str, Any]:
+    """Each check's inputs for one session, with the global random generators started as in any
+    fresh `kata` process (torch's default seed is fixed): a judge that uses them repeats itself."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        random.seed(0)
+        np.random.seed(0)
+        try:
+            judgement = Judgement(checks, "verify", "cpu", kata.data if kata.data.is_dir() else None, session_seed)
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+    judgement.close()
+    return judgement.inputs
+
+
+def fixed_input_problems(kata: Kata) -> list[str]:
+    """Each check's inputs change with the session's seed: inputs that are the same in every job
+    give answers that are the same in every job, and another learner's answers then pass."""
+    checks = load_checks(kata)
+    try:
+        first, second = (_inputs(kata, checks, seed) for seed in (1, 2))
+    except CheckBug as exc:
+        return [f"a judge half is broken: {exc}"]
+    return [
+        f"{check.id}: its inputs are the same in every job: draw them from the `rng` fixture "
+        "(torch.randn(..., generator=rng)), not from torch.manual_seed or the global generator"
+        for check in checks
+        if _same(first[check.id], second[check.id])
+    ]
+
+
+def builtin_clash_problems(kata: Kata) -> list[str]:
+    """A private kata named like a built-in one with other files: a learner's workspace folder and a
+    submission's folder of that name would be graded against the wrong kata."""
+    builtin_katas, _ = builtin_roots()
+    if kata.folder.parent.resolve() == builtin_katas.resolve():
+        return []
+    builtin = {k.id: k for k in Catalog.load()}.get(kata.id)
+    if builtin is None or builtin.files == kata.files:
+        return []
+    return [
+        f"the id {kata.id!r} is a built-in kata's, whose files are {list(builtin.files)}: a workspace or "
+        f"submission folder {kata.id}/ would mean either kata; rename the folder NN-<another id>"
+    ]
+
+
+def authoring_problems(kata: Kata) -> list[str]:
+    """What a check file can get wrong that grading would accept silently or stop at."""
+    return yield_problems(kata) + exercise_problems(kata) + builtin_clash_problems(kata)
+
+
 def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:
     """A copy of the reference with `patch` appended to `file` (later definitions win)."""
     target = root / label
@@ -209,7 +352,11 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
     worker = Worker(katas, parallel=parallel)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
         for kata in katas:
-            verdict = KataVerdict(kata, _static_problems(kata, worker))
+            verdict = KataVerdict(kata, _static_problems(kata, worker) + authoring_problems(kata))
+            if yield_problems(kata):  # the engine stops at such a judge: report it instead of grading
+                yield verdict
+                continue
+            verdict.problems.extend(fixed_input_problems(kata))
             jobs = [
                 Job(kata, kata.reference, device, Limits(), ("reference", None)),
                 Job(kata, kata.stub, device, Limits(), ("stub", None)),
@@ -223,8 +370,11 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
                     kata, alternative.file, alternative.patch, f"alternative-{alternative.name}", root
                 )
                 jobs.append(Job(kata, folder, device, Limits(), ("alternative", alternative)))
-            for job, result in grade_many(worker, jobs):
-                _judge(verdict, *job.tag, result)
+            try:
+                for job, result in grade_many(worker, jobs):
+                    _judge(verdict, *job.tag, result)
+            except CheckBug as exc:  # e.g. a yield that only some inputs reach
+                verdict.problems.append(f"a judge half is broken: {exc}")
             yield verdict
 
 

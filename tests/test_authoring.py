@@ -1,0 +1,197 @@
+"""What a kata author gets wrong that grading would accept silently or stop at with a traceback:
+inputs that do not change with the seed, a judge that yields twice, an exercise half that decides, a
+private kata named like a built-in one. `kata verify` names each of them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import Catalog, Kata, builtin_roots
+from grader.verify import (
+    builtin_clash_problems,
+    exercise_problems,
+    fixed_input_problems,
+    verify,
+    yield_problems,
+)
+
+BUILTIN = Catalog.load().katas
+
+JUDGE = '''
+import torch
+
+from grader.bilingual import both
+
+
+def test_double(rng):
+    """Doubles a tensor
+    张量加倍"""
+    x = {inputs}
+    got = yield x
+    assert torch.equal(got, x * 2), both("double(x) should equal x * 2", "double(x) 应等于 x * 2")
+'''
+
+EXERCISE = """
+from grader.exercise import attempt
+
+
+def test_double(solution, inputs):
+    return attempt(solution.double, inputs)
+"""
+
+
+def _pack(
+    root: Path, folder: str = "01-tiny", files: str = "tiny.py", inputs: str = "torch.randn(5, generator=rng)"
+) -> Kata:
+    """A one-check kata pack in `root`: katas/<folder>/ and reference/<folder>/."""
+    kata = root / "katas" / folder
+    for part in ("stub", "checks"):
+        (kata / part).mkdir(parents=True)
+    (root / "reference" / folder).mkdir(parents=True)
+    (kata / "kata.toml").write_text(
+        f'files = ["{files}"]\n[title]\nen = "Tiny"\nzh = "小"\n[summary]\nen = "Tiny"\nzh = "小"\n'
+        '[hints]\nen = ["Double it."]\nzh = ["加倍。"]\n',
+        encoding="utf-8",
+    )
+    (kata / "README.md").write_text("Double a tensor.\n", encoding="utf-8")
+    (kata / "README.zh.md").write_text("张量加倍。\n", encoding="utf-8")
+    (kata / "stub" / files).write_text('def double(x):\n    raise NotImplementedError("exercise 1: double")\n')
+    (root / "reference" / folder / files).write_text("def double(x):\n    return x * 2\n")
+    (kata / "checks" / "test_tiny.py").write_text(JUDGE.format(inputs=inputs), encoding="utf-8")
+    (kata / "checks" / "exercise_tiny.py").write_text(EXERCISE, encoding="utf-8")
+    [loaded] = Catalog.load(root / "katas").katas
+    return loaded
+
+
+def _rewrite(kata: Kata, name: str, old: str, new: str) -> None:
+    path = kata.checks / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --- inputs that do not change with the seed: another job's answers would pass -----------------
+
+
+def test_inputs_drawn_from_rng_change_with_the_seed(tmp_path: Path):
+    assert fixed_input_problems(_pack(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        "(torch.manual_seed(0), torch.randn(5))[1]",  # a fixed seed instead of the rng fixture
+        "torch.randn(5)",  # the global generator: its start seed is the same in every process
+        "torch.arange(5.0)",  # no randomness at all
+    ],
+)
+def test_inputs_the_same_in_every_job_are_a_problem(tmp_path: Path, inputs: str):
+    [problem] = fixed_input_problems(_pack(tmp_path, inputs=inputs))
+    assert problem.startswith("test_double: its inputs are the same in every job")
+
+
+def test_the_global_generators_are_left_as_they_were(tmp_path: Path):
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fixed_input_problems(_pack(tmp_path, inputs="torch.randn(5)"))
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("kata", BUILTIN, ids=[k.id for k in BUILTIN])
+@pytest.mark.slow
+def test_builtin_inputs_change_with_the_seed(kata: Kata):
+    assert fixed_input_problems(kata) == []
+
+
+# --- a judge that yields more than once: the engine stops at it ---------------------------------
+
+
+def test_a_judge_that_yields_twice_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "    got = yield x\n", "    got = yield x\n    again = yield x\n")
+    [problem] = yield_problems(kata)
+    assert problem.startswith("test_double yields 2 times (lines 11, 12)")
+
+
+def test_a_judge_that_yields_in_a_loop_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "    got = yield x\n", "    for _ in range(2):\n        got = yield x\n")
+    [problem] = yield_problems(kata)
+    assert problem.startswith("test_double yields inside a loop (line 12)")
+
+
+def test_a_yield_in_a_helper_of_the_judge_is_its_own(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "import torch\n", "import torch\n\n\ndef _gen():\n    yield 1\n    yield 2\n")
+    assert yield_problems(kata) == []
+
+
+@pytest.mark.slow
+def test_verify_reports_a_judge_that_yields_twice_without_a_traceback(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "    got = yield x\n", "    got = yield x\n    again = yield x\n")
+    [verdict] = verify([kata])
+    assert not verdict.ok and verdict.problems[0].startswith("test_double yields 2 times")
+
+
+# --- an exercise half that decides: a verdict the learner's process could change ----------------
+
+
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        ("    assert out is not None\n", "an assert"),
+        ("    ok = torch.allclose(out, inputs * 2)\n", "a call of allclose()"),
+        ("    from torch.testing import assert_close\n", "an import of torch.testing"),
+        ("    from grader import expect\n", "an import of grader.expect"),
+    ],
+)
+def test_an_exercise_half_that_decides_is_named(tmp_path: Path, body: str, what: str):
+    kata = _pack(tmp_path)
+    _rewrite(
+        kata,
+        "exercise_tiny.py",
+        "    return attempt(solution.double, inputs)\n",
+        "    import torch\n    out = attempt(solution.double, inputs)\n" + body + "    return out\n",
+    )
+    [problem] = exercise_problems(kata)
+    assert problem.startswith("exercise_tiny.py:") and f"the exercise half decides ({what})" in problem
+
+
+def test_an_exercise_half_that_observes_passes(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(
+        kata,
+        "exercise_tiny.py",
+        "    return attempt(solution.double, inputs)\n",
+        "    out = attempt(solution.double, inputs)\n    return {'out': out, 'same': out is inputs}\n",
+    )
+    assert exercise_problems(kata) == []
+
+
+@pytest.mark.parametrize("kata", BUILTIN, ids=[k.id for k in BUILTIN])
+def test_builtin_exercise_halves_observe(kata: Kata):
+    assert exercise_problems(kata) == [] and yield_problems(kata) == []
+
+
+# --- a private kata named like a built-in one ---------------------------------------------------
+
+
+def test_a_private_kata_with_a_builtin_id_and_other_files_is_named(tmp_path: Path):
+    [problem] = builtin_clash_problems(_pack(tmp_path, folder="01-tensors", files="softmax.py"))
+    assert problem.startswith("the id 'tensors' is a built-in kata's, whose files are ['tensors.py']")
+
+
+def test_a_copy_of_a_builtin_kata_keeps_its_id(tmp_path: Path):
+    katas_root, reference_root = builtin_roots()
+    shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
+    shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
+    [kata] = Catalog.load(tmp_path / "katas").katas
+    assert builtin_clash_problems(kata) == []
+    assert builtin_clash_problems(Catalog.load().get("tensors")) == []
