@@ -535,6 +535,8 @@ def hint(
     typer.echo(shown.shown(kata.id, lang, fitting_columns(sys.stdout)))
     if shown.number == shown.total:
         typer.echo(say("no_more_hints", lang))
+    if shown.unsaved is not None:
+        typer.echo(shown.unsaved.say(lang), err=True)
 
 
 @app.command(help=_h("help_reset"))

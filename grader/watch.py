@@ -98,7 +98,8 @@ class WatchSession:
 
     def hint(self) -> str:
         hint = self.space.next_hint(self.kata, self.lang)
-        return hint.shown(self.kata.id, self.lang, fitting_columns(sys.stdout))
+        shown = hint.shown(self.kata.id, self.lang, fitting_columns(sys.stdout))
+        return shown if hint.unsaved is None else f"{shown}\n{hint.unsaved.say(self.lang)}"
 
     def advance(self) -> str | Instructions:
         """Move to the next kata once this one is at full points; says what happened."""

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -287,6 +287,7 @@ class Hint:
     total: int
     text: str
     exercise: int | None  # None: the kata's own ladder
+    unsaved: StateNotSaved | None = field(default=None, compare=False)  # why the step was not kept
 
     def heading(self, kata_id: str, lang: str) -> str:
         if self.exercise is None:
@@ -538,7 +539,10 @@ class Workspace:
             used[key] = number
             return Hint(number, len(hints), hints[number - 1], exercise)
 
-        return self._update(climb)
+        try:
+            return self._update(climb)
+        except StateNotSaved as exc:  # a read-only workspace still gets its hint; the ladder stays put
+            return replace(climb(self._state()), unsaved=exc)
 
     def seen_hints(self, kata: Kata, lang: str) -> list[Hint]:
         """Every hint already shown, ladder by ladder (the kata's own first, then by exercise)."""

@@ -22,6 +22,7 @@ import pytest
 from grader import workspace as ws
 from grader.bilingual import untranslated
 from grader.catalog import Kata
+from grader.errors import KataError
 from grader.results import CheckResult, KataResult
 from grader.workspace import Workspace
 
@@ -247,7 +248,9 @@ def test_more_hints_seen_than_the_ladder_holds_shows_the_ladder(space: Workspace
     space.state_path.write_text(json.dumps({"hints_used": {"tensors": {key: 99 for key, _ in ladders}}}))
     seen = space.seen_hints(tensors, "en")
     assert len(seen) == sum(len(hints["en"]) for key, hints in ladders if hints)
-    assert space.hint_again(tensors, "en", 99) is None
+    with pytest.raises(KataError) as beyond:  # past the ladder: said as such, no IndexError
+        space.hint_again(tensors, "en", 99)
+    assert beyond.value.key == "hint_beyond" and beyond.value.values["n"] == 99
     assert capsys.readouterr().err == ""
 
 
@@ -335,6 +338,17 @@ def test_grading_keeps_every_result_when_the_state_cannot_be_written(
 
     disk.read_only.clear()
     assert grading.grade_workspace(None, space, [tensors], "cpu", None).unsaved is None
+
+
+def test_a_hint_is_shown_when_the_state_cannot_be_written(space: Workspace, tensors: Kata, disk: _FaultyDisk):
+    first = space.next_hint(tensors, "en")
+    disk.read_only.append(space.state_path.parent.absolute())
+    again = space.next_hint(tensors, "en")  # a read-only workspace: the hint, and why its step is not kept
+    assert again.number == first.number + 1 and again.text
+    assert isinstance(again.unsaved, ws.StateNotSaved) and again.unsaved.filename == str(space.state_path)
+    assert space.next_hint(tensors, "en").number == again.number  # the ladder did not move
+    disk.read_only.clear()
+    assert space.next_hint(tensors, "en").unsaved is None
 
 
 # -- through the command ----------------------------------------------------------------------------
