@@ -6,8 +6,9 @@ before. The worker is also a child subreaper (`adopt_orphans`): a process whose 
 handed to the worker instead of init, so a double fork with `setsid` cannot hide; `kill_strays`
 kills and reaps every such orphan.
 
-What a job's sockets hold queued is kernel memory in no process's figures: `SocketBuffers` reads
-it from inside the job's own network namespace (sock_diag), where every socket the job makes lives.
+What a job's sockets hold queued and the files on its own /dev/shm are memory in no process's
+figures: `SocketBuffers` reads the first from inside the job's own network namespace (sock_diag),
+where every socket the job makes lives, and `private_shm_mb` the second through the job's root.
 """
 
 from __future__ import annotations
@@ -225,6 +226,21 @@ def _reap_zombies(pids: list[int]) -> None:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
+
+
+def private_shm_mb(pid: int) -> float:
+    """What the files on the job's own /dev/shm (a tmpfs: memory) take, mapped or not; 0 where the
+    job sees the machine's /dev/shm, whose other users it must not be charged for."""
+    try:
+        if os.stat(f"/proc/{pid}/ns/mnt").st_ino == os.stat("/proc/self/ns/mnt").st_ino:
+            return 0.0
+        theirs = f"/proc/{pid}/root/dev/shm"
+        if os.stat(theirs).st_dev == os.stat("/dev/shm").st_dev:
+            return 0.0
+        usage = os.statvfs(theirs)
+    except OSError:
+        return 0.0
+    return (usage.f_blocks - usage.f_bfree) * usage.f_frsize / (1024 * 1024)
 
 
 # --- socket buffers: memory that no process's figures show --------------------------------------

@@ -3,7 +3,8 @@
 The parent prepares a private folder per job (`prepare_job_dir`: a copy of only the files the kata
 names, with its own HOME and TMPDIR) and leases a throwaway uid for it (uids.py). The child then
 calls `confine`: a new session (so the parent can kill the process group), rlimits (CPU seconds,
-file size, no core dumps; no address-space cap, which breaks CUDA and other accelerator runtimes),
+file size, open files, no core dumps; each soft and hard, so learner code cannot raise them back; no
+address-space cap, which breaks CUDA and other accelerator runtimes),
 one thread, an allow-listed environment in which `--device cpu` hides every accelerator, and the
 private copy as working folder. As root, the child also leaves the network (a fresh network
 namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap;
@@ -54,6 +55,7 @@ class Limits:
     output_kb: int = 64  # learner output kept for diagnostics; the rest is read and dropped
     threads: int = 1
     processes: int = 16  # RLIMIT_NPROC for the throwaway user (root only): stops fork and thread bombs
+    open_files: int = 4096  # per process: bounds what pipes and other kernel objects can hold unseen
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,13 @@ def remove_job_dir(root: Path) -> None:
 
 
 def _set_limit(which: int, value: int) -> None:
+    """Soft and hard limit both: a process may raise its soft limit up to the hard one, so a hard
+    limit left higher would be the learner's to take."""
     _, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     try:
-        resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+        resource.setrlimit(which, (value, value))
     except (ValueError, OSError):
         pass  # a platform that refuses a limit keeps its default; the parent still kills on time
 
@@ -474,6 +478,7 @@ def confine(
     mib = 1024 * 1024
     _set_limit(resource.RLIMIT_CORE, 0)
     _set_limit(resource.RLIMIT_FSIZE, limits.file_size_mb * mib)
+    _set_limit(resource.RLIMIT_NOFILE, limits.open_files)
     used = resource.getrusage(resource.RUSAGE_SELF)  # a spawned child already spent some on imports
     _set_limit(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + timeout * max(1, limits.threads)) + 2)
     environment = job_environment(dict(os.environ), job_dir, device, uid if DROPS_PRIVILEGES else None, limits)

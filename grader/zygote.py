@@ -448,8 +448,8 @@ class Supervisor:
         for run in due:
             run.last_watch = now
             memory, unlisted = run.processes.usage(table)
-            queued = run.sockets.queued_mb() if run.sockets is not None else 0.0
-            if memory + unlisted.memory_mb + queued > run.job.limits.memory_mb:
+            kernel = procs.private_shm_mb(run.pid) + (run.sockets.queued_mb() if run.sockets is not None else 0.0)
+            if memory + unlisted.memory_mb + kernel > run.job.limits.memory_mb:
                 run.killed_for = "oom"
             elif folder_mb(run.job_dir.root) + unlisted.disk_mb > run.job.limits.disk_mb:
                 run.killed_for = "disk"

@@ -180,6 +180,18 @@ def test_learner_code_cannot_signal_the_grader(worker, tensors, make_submission)
     assert "KILL denied" in result.output
 
 
+@needs_root
+def test_a_job_cannot_raise_its_limits_back(worker, tensors, make_submission):
+    """Each limit is set soft and hard: a process may raise its soft limit up to the hard one."""
+    folder = make_submission((ADVERSARIAL / "raise_limits.py").read_text())
+    limits = Limits()
+    result = _graded(worker, tensors, folder, limits=limits)
+    assert result.status == "passed", result.status_message
+    assert int(result.output.split("FORKED ")[1].split()[0]) < limits.processes
+    assert int(result.output.split("OPENED ")[1].split()[0]) < limits.open_files
+    assert f"LIMIT RLIMIT_FSIZE ({limits.file_size_mb * 2**20}, {limits.file_size_mb * 2**20})" in result.output
+
+
 def test_memory_counts_every_process_of_the_job(worker, tensors, make_submission):
     folder = make_submission(
         "import os, time\n"
@@ -277,12 +289,13 @@ def test_disk_held_in_deleted_files_counts(worker, tensors, make_submission):
 
 
 @pytest.mark.skipif(not sandbox.CUTS_NETWORK, reason="needs root with CAP_SYS_ADMIN for namespaces")
-@pytest.mark.parametrize("attack", ["socket_buffers", "datagram_queue"])
-def test_data_queued_in_sockets_counts(worker, tensors, make_submission, attack):
-    """Socket queues live in the kernel, in no process's memory figures: the job's own network
-    namespace holds every socket it makes, and what they hold counts."""
+@pytest.mark.parametrize(("attack", "memory_mb"), [("socket_buffers", 500), ("datagram_queue", 500), ("shm_fill", 300)])
+def test_memory_held_in_the_kernel_counts(worker, tensors, make_submission, attack, memory_mb):
+    """Socket queues and files on /dev/shm (a tmpfs) live in the kernel, in no process's memory
+    figures: the job's own network namespace holds every socket it makes and its own mount namespace
+    its /dev/shm, and what they hold counts."""
     folder = make_submission((ADVERSARIAL / f"{attack}.py").read_text())
-    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=memory_mb))
     assert result.status == "oom", result.status_message
 
 
