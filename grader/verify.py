@@ -225,6 +225,37 @@ def yield_problems(kata: Kata) -> list[str]:
     return problems
 
 
+# Where each marker is read: the judge decides points and devices, the child's pytest the time limit.
+_MARKER_HALF = {"points": "test", "cpu_only": "test", "accelerator_only": "test", "timeout": "exercise"}
+
+
+def _markers(function: ast.FunctionDef) -> Iterator[tuple[str, int]]:
+    """The `pytest.mark.<name>` decorators of a function, with their lines."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and ast.unparse(target.value).endswith("mark"):
+            yield target.attr, decorator.lineno
+
+
+def marker_problems(kata: Kata) -> list[str]:
+    """A marker on the half that does not read it is ignored without a word (a timeout on the judge,
+    points on the exercise)."""
+    problems = []
+    for half in ("test", "exercise"):
+        for path in sorted(kata.checks.glob(f"{half}_*.py")):
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if not isinstance(node, ast.FunctionDef):
+                    continue
+                for name, line in _markers(node):
+                    wanted = _MARKER_HALF.get(name, half)
+                    if wanted != half:
+                        problems.append(
+                            f"{path.name}:{line}: @pytest.mark.{name} on {node.name} is read only in the "
+                            f"{'judge' if wanted == 'test' else 'exercise'} half ({wanted}_*.py): move it there"
+                        )
+    return problems
+
+
 def _same(a: Any, b: Any) -> bool:
     """Whether two sets of a check's inputs are equal, value for value."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
@@ -292,7 +323,7 @@ def builtin_clash_problems(kata: Kata) -> list[str]:
 
 def authoring_problems(kata: Kata) -> list[str]:
     """What a check file can get wrong that grading would accept silently or stop at."""
-    return yield_problems(kata) + exercise_problems(kata) + builtin_clash_problems(kata)
+    return yield_problems(kata) + exercise_problems(kata) + marker_problems(kata) + builtin_clash_problems(kata)
 
 
 def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:

@@ -14,6 +14,7 @@ from grader.verify import (
     builtin_clash_problems,
     exercise_problems,
     fixed_input_problems,
+    marker_problems,
     verify,
     yield_problems,
 )
@@ -177,7 +178,7 @@ def test_an_exercise_half_that_observes_passes(tmp_path: Path):
 
 @pytest.mark.parametrize("kata", BUILTIN, ids=[k.id for k in BUILTIN])
 def test_builtin_exercise_halves_observe(kata: Kata):
-    assert exercise_problems(kata) == [] and yield_problems(kata) == []
+    assert exercise_problems(kata) == [] and yield_problems(kata) == [] and marker_problems(kata) == []
 
 
 # --- a private kata named like a built-in one ---------------------------------------------------
@@ -195,3 +196,29 @@ def test_a_copy_of_a_builtin_kata_keeps_its_id(tmp_path: Path):
     [kata] = Catalog.load(tmp_path / "katas").katas
     assert builtin_clash_problems(kata) == []
     assert builtin_clash_problems(Catalog.load().get("tensors")) == []
+
+
+# --- a marker on the half that does not read it ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, old, new, half",
+    [
+        ("test_tiny.py", "def test_double(rng)", "@pytest.mark.timeout(30)\ndef test_double(rng)", "exercise"),
+        ("exercise_tiny.py", "def test_double(", "@pytest.mark.points(3)\ndef test_double(", "judge"),
+        ("exercise_tiny.py", "def test_double(", "@pytest.mark.cpu_only\ndef test_double(", "judge"),
+    ],
+)
+def test_a_marker_on_the_wrong_half_is_named(tmp_path: Path, name: str, old: str, new: str, half: str):
+    kata = _pack(tmp_path)
+    _rewrite(kata, name, "\n", "\nimport pytest\n")
+    _rewrite(kata, name, old, new)
+    [problem] = marker_problems(kata)
+    assert problem.startswith(f"{name}:") and f"is read only in the {half} half" in problem
+
+
+def test_markers_on_their_own_half_pass(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "def test_double(rng)", "@pytest.mark.points(2)\ndef test_double(rng)")
+    _rewrite(kata, "exercise_tiny.py", "def test_double(", "@pytest.mark.timeout(30)\ndef test_double(")
+    assert marker_problems(kata) == []
