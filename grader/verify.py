@@ -256,6 +256,41 @@ def marker_problems(kata: Kata) -> list[str]:
     return problems
 
 
+SLOW_SHARE = 0.5  # of a time limit that the reference may use: a slower machine or solution needs the rest
+
+
+def check_limits(kata: Kata) -> dict[str, float]:
+    """Each check's time limit: its exercise half's @pytest.mark.timeout(n), else kata.toml's check_timeout."""
+    limits: dict[str, float] = {}
+    for path in sorted(kata.checks.glob("exercise_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("mark.timeout"):
+                    if decorator.args and isinstance(decorator.args[0], ast.Constant):
+                        limits[node.name] = float(decorator.args[0].value)
+    return limits
+
+
+def slow_problems(kata: Kata, reference: KataResult) -> list[str]:
+    """The reference must leave room under every time limit, or correct answers time out elsewhere."""
+    limits = check_limits(kata)
+    problems = [
+        f"{check.id} took {check.duration:.1f} s of its {limits.get(check.id, kata.check_timeout):g} s limit on "
+        "the reference: a slower machine or solution would time out (make it cheaper, or raise the limit: "
+        "@pytest.mark.timeout(n) on the exercise half)"
+        for check in reference.checks
+        if check.duration > SLOW_SHARE * limits.get(check.id, kata.check_timeout)
+    ]
+    if reference.duration > SLOW_SHARE * kata.timeout:
+        problems.append(
+            f"the reference took {reference.duration:.1f} s of the kata's {kata.timeout:g} s timeout: "
+            "a slower machine or solution would time out (raise timeout in kata.toml, or make the checks cheaper)"
+        )
+    return problems
+
+
 def _same(a: Any, b: Any) -> bool:
     """Whether two sets of a check's inputs are equal, value for value."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
@@ -340,6 +375,7 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
     if role == "reference":
         verdict.checks = len(result.checks)
         verdict.reference_seconds = result.duration
+        verdict.problems.extend(slow_problems(verdict.kata, result))
         if result.status != PASSED:
             failing = result.first_failure()
             detail = f"{failing.id}: {failing.message}" if failing else result.status_message

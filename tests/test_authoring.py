@@ -12,9 +12,11 @@ import pytest
 from grader.catalog import Catalog, Kata, builtin_roots
 from grader.verify import (
     builtin_clash_problems,
+    check_limits,
     exercise_problems,
     fixed_input_problems,
     marker_problems,
+    slow_problems,
     verify,
     yield_problems,
 )
@@ -222,3 +224,33 @@ def test_markers_on_their_own_half_pass(tmp_path: Path):
     _rewrite(kata, "test_tiny.py", "def test_double(rng)", "@pytest.mark.points(2)\ndef test_double(rng)")
     _rewrite(kata, "exercise_tiny.py", "def test_double(", "@pytest.mark.timeout(30)\ndef test_double(")
     assert marker_problems(kata) == []
+
+
+# --- a check that uses most of its time limit on the reference -----------------------------------
+
+
+def _reference_result(kata: Kata, durations: dict[str, float], total: float):
+    from grader.results import CheckResult, KataResult
+
+    checks = [CheckResult(i, i, i, 1, 1, "passed", duration=d) for i, d in durations.items()]
+    return KataResult(kata.id, kata.version, "passed", "", checks, "cpu", "2", duration=total)
+
+
+def test_a_slow_check_on_the_reference_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)  # check_timeout: 10 s by default
+    [problem] = slow_problems(kata, _reference_result(kata, {"test_double": 6.0}, 6.5))
+    assert problem.startswith("test_double took 6.0 s of its 10 s limit on the reference")
+    assert slow_problems(kata, _reference_result(kata, {"test_double": 4.0}, 4.5)) == []
+
+
+def test_a_timeout_marker_gives_the_check_its_own_limit(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "exercise_tiny.py", "def test_double(", "@pytest.mark.timeout(60)\ndef test_double(")
+    assert check_limits(kata) == {"test_double": 60.0}
+    assert slow_problems(kata, _reference_result(kata, {"test_double": 20.0}, 21.0)) == []
+
+
+def test_a_reference_that_uses_most_of_the_kata_timeout_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)  # timeout: 60 s by default
+    [problem] = slow_problems(kata, _reference_result(kata, {"test_double": 1.0}, 40.0))
+    assert problem.startswith("the reference took 40.0 s of the kata's 60 s timeout")
