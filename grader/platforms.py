@@ -41,7 +41,7 @@ from grader.catalog import Catalog, Kata
 from grader.course import VISIBILITIES
 from grader.errors import KataError
 from grader.results import LearnerResult, safe_data, safe_text
-from grader.sandbox import Limits
+from grader.sandbox import Limits, files_that_count
 
 CONFIG = "platform.json"
 _PROJECT = Path(__file__).resolve().parent.parent  # the source tree that setup.sh installs
@@ -98,13 +98,24 @@ def parse_visibility(default: str, settings: list[str], checks: dict[str, list[s
 
 
 def _kata_folder(submission: Path, kata: Kata) -> Path:
-    """Where this kata's files are: `<kata-id>/` (maybe inside one top folder), else the top level."""
+    """Where this kata's files are: `<kata-id>/` (maybe inside one top folder), else the top level,
+    else the one visible folder at the top (a zip of `homework/tensors.py`, maybe with `__MACOSX/`
+    beside it, uploads as that folder: its files were left ungraded, 0 points)."""
     try:
         root, found = submissions.kata_root(submission, [kata.id])
         if kata.id in found:
             return root / kata.id
     except (submissions.Rejected, OSError):
         pass
+    if files_that_count(submission, kata.files):
+        return submission
+    try:
+        children = [c for c in submission.iterdir() if not c.name.startswith((".", "__MACOSX"))]
+    except OSError:
+        return submission
+    if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
+        if files_that_count(children[0], kata.files):
+            return children[0]
     return submission
 
 

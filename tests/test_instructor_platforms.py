@@ -263,3 +263,18 @@ def test_exporting_again_into_the_same_place_replaces_what_the_export_owns(pack,
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     with pytest.raises(KataError, match="a folder; -o names the zip"):
         platforms.build_gradescope([kata], _config(pack), out)
+
+
+def test_a_submission_zipped_in_one_folder_is_found(pack, tmp_path):
+    # a zip of `homework/tensors.py` (with macOS's __MACOSX/ beside it) arrives as that folder: the
+    # kata's file was not at the top, so it was never graded (0 points)
+    kata, _ = pack
+    (tmp_path / "homework").mkdir()
+    (tmp_path / "homework" / kata.files[0]).write_text("# the learner's work\n")
+    (tmp_path / "__MACOSX" / "homework").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "homework" / f"._{kata.files[0]}").write_text("resource fork")
+    assert platforms._kata_folder(tmp_path, kata) == tmp_path / "homework"
+    (tmp_path / "other").mkdir()  # two folders: which one is the work is not for the grader to guess
+    assert platforms._kata_folder(tmp_path, kata) == tmp_path
+    (tmp_path / kata.files[0]).write_text("# at the top\n")  # the top level wins
+    assert platforms._kata_folder(tmp_path, kata) == tmp_path
