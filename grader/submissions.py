@@ -19,12 +19,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import lzma
 import os
 import shutil
 import stat
 import time
 import tempfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +39,7 @@ from grader.sandbox import files_that_count
 ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name, LMS id; not a learner
 MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+_ENCRYPTED = 0x1  # a zip member's general purpose flag: zipfile raises RuntimeError when asked to read it
 STAGING_PREFIX = "kata-batch-"
 _OWNER = "owner"  # inside a staging folder: "<pid> <start time>" of the batch that made it
 _UNOWNED_AGE = 24 * 3600  # seconds: a staging folder without an owner file (older versions) is stale after this
@@ -92,6 +95,8 @@ def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
         raise Rejected(f"zip member {name!r} points outside the folder (../)")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise Rejected(f"zip member {name!r} is a symbolic link")
+    if info.flag_bits & _ENCRYPTED:
+        raise Rejected(f"zip member {name!r} is password-protected: ask for a zip without a password")
     return path
 
 
@@ -120,7 +125,7 @@ def extract_zip(archive: Path, target: Path) -> None:
                             raise Rejected(f"zip unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB")
                         out.write(chunk)
                 _keep_time(destination, info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error, lzma.LZMAError) as exc:
         raise Rejected(f"not a readable zip ({exc})") from None
     except OSError as exc:
         raise Rejected(f"could not be extracted ({exc.strerror or exc})") from None

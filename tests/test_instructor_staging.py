@@ -123,3 +123,40 @@ def test_sigterm_stops_a_batch_as_ctrl_c_does(tmp_path):
     )
     assert stopped.returncode == 130, stopped.stderr
     assert not Path(stopped.stdout.strip()).exists()
+
+
+def _damaged(path: Path, how: str) -> None:
+    """A zip with a password (its members flagged encrypted) or with damaged compressed data."""
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("tensors/tensors.py", "x = 1\n" * 1000)
+    data = bytearray(buffer.getvalue())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    if how == "password":
+        data[local + 6] |= 1
+        data[central + 8] |= 1
+    else:
+        start = local + 30 + len("tensors/tensors.py")
+        for offset in range(start, start + 20):
+            data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_with_a_password_or_damaged_data_is_skipped_not_a_crash(tmp_path):
+    # zipfile raises RuntimeError (a password) and zlib.error (damaged data): both stopped the whole
+    # class's batch with a traceback
+    classroom, staging = tmp_path / "class", tmp_path / "staging"
+    (classroom / "alice" / "tensors").mkdir(parents=True)
+    staging.mkdir()
+    _damaged(classroom / "locked.zip", "password")
+    _damaged(classroom / "broken.zip", "data")
+    found, skipped = submissions.find(classroom, ["tensors"], staging)
+    assert [s.learner for s in found] == ["alice"]
+    reasons = {s.entry: s.reason for s in skipped}
+    assert (
+        reasons["locked.zip"]
+        == "zip member 'tensors/tensors.py' is password-protected: ask for a zip without a password"
+    )
+    assert reasons["broken.zip"].startswith("not a readable zip")
