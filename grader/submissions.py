@@ -199,6 +199,8 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
             found[learner] = Submission(learner, root, katas)
         except Rejected as why:
             skipped.append(Skipped(shown, str(why)))
+        except OSError as exc:  # a folder this user may not read, a name too long...: that entry only
+            skipped.append(Skipped(shown, f"could not be read ({exc.strerror or exc})"))
     return list(found.values()), skipped
 
 

@@ -160,3 +160,21 @@ def test_a_zip_with_a_password_or_damaged_data_is_skipped_not_a_crash(tmp_path):
         == "zip member 'tensors/tensors.py' is password-protected: ask for a zip without a password"
     )
     assert reasons["broken.zip"].startswith("not a readable zip")
+
+
+def test_a_learner_folder_that_cannot_be_read_is_skipped_not_a_crash(tmp_path, monkeypatch):
+    # e.g. a folder copied with other owners' permissions: iterdir raises PermissionError
+    classroom = tmp_path / "class"
+    for learner in ("alice", "bob"):
+        (classroom / learner / "tensors").mkdir(parents=True)
+    real = submissions.kata_root
+
+    def unreadable(folder: Path, kata_ids: list[str]):
+        if folder.name == "bob":
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real(folder, kata_ids)
+
+    monkeypatch.setattr(submissions, "kata_root", unreadable)
+    found, skipped = submissions.find(classroom, ["tensors"], tmp_path)
+    assert [s.learner for s in found] == ["alice"]
+    assert skipped == [submissions.Skipped("bob", "could not be read (Permission denied)")]
