@@ -159,7 +159,9 @@ class Progress:
         rate = self.ran / elapsed
         eta = f"ETA {(self.to_run - self.ran) / rate:.0f}s" if self.ran else "ETA after the first results"
         kinds = ", ".join(f"{n} {status}" for status, n in sorted(self.kinds.items(), key=_status_order))
-        line = f"graded {self.done}/{self.total} jobs · {rate:.1f}/s · {eta} · {kinds}"
+        # no rate or ETA when no job runs learner code (every kata not started): there is nothing to time
+        timing = f" · {rate:.1f}/s · {eta}" if self.to_run else ""
+        line = f"graded {self.done}/{self.total} jobs{timing} · {kinds}"
         end = "\n" if not self.live or self.done == self.total else ""
         self.stream.write(("\r" if self.live else "") + line + end)
         self.stream.flush()

@@ -152,6 +152,15 @@ def test_progress_counts_kinds_apart_and_waits_for_a_real_job_before_an_eta(tens
     assert last.endswith("1 failed, 1 not-started, 1 timeout")
 
 
+def test_progress_of_jobs_that_run_no_learner_code_shows_no_rate_or_eta(tensors):
+    # every kata not started (a rerun that only adds roster learners, say): "0.0/s · ETA after the
+    # first results" on the last line said a wait that never comes
+    stream = io.StringIO()
+    progress = Progress(1, [], stream, every=0)
+    progress.update(_kata(tensors, "not-started", ["failed"]), "ghost/tensors")
+    assert stream.getvalue() == "graded 1/1 jobs · 1 not-started\n"
+
+
 def test_heartbeat_names_the_job_that_runs_longest(tensors):
     stream = io.StringIO()
     progress = Progress(3, ["a/tensors", "b/tensors", "c/tensors"], stream, every=0, quiet=0)
