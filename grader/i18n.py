@@ -184,6 +184,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{file} has a syntax error at line {line}: {detail}",
         "zh": "{file} 第 {line} 行有语法错误：{detail}",
     },
+    # where a notebook cell's syntax error is (notebook.py's loader writes the English)
+    "notebook_cell_line": {
+        "en": "{detail} ({notebook}, exercise {n}, cell {cell}, line {line})",
+        "zh": "{detail}（{notebook}，第 {n} 小题，第 {cell} 个单元格，第 {line} 行）",
+    },
+    "notebook_setup_line": {
+        "en": "{detail} ({notebook}, setup cell, cell {cell}, line {line})",
+        "zh": "{detail}（{notebook}，导入与给定代码单元格，第 {cell} 个单元格，第 {line} 行）",
+    },
     "not_utf8": {
         "en": "{file} is not saved as UTF-8 (byte {position} cannot be read): re-save it as UTF-8 in your editor "
         '(in VS Code: click the encoding in the status bar, then "Save with Encoding" → UTF-8)',
@@ -255,6 +264,7 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "stopped_memory": {"en": "stopped for using more than {mb} MB of memory", "zh": "内存用量超过 {mb} MB，已被终止"},
     "stopped_disk": {"en": "stopped for writing more than {mb} MB of disk", "zh": "写入磁盘超过 {mb} MB，已被终止"},
+    "stopped_deep": {"en": "stopped for nesting folders more than {depth} deep", "zh": "文件夹嵌套超过 {depth} 层，已被终止"},
     "killed_by": {
         "en": "the grading process was killed by {signal} (did your code kill it or crash?)",
         "zh": "评分进程被 {signal} 终止（是你的代码终止了它，还是崩溃了？）",
@@ -461,6 +471,8 @@ _ENGINE_KEYS = (
     "not_utf8",
     "missing_function",
     "syntax_error",
+    "notebook_cell_line",
+    "notebook_setup_line",
     "exit_at_import",
     "skip_at_import",
     "raised_at_import",
@@ -488,6 +500,7 @@ _ENGINE_KEYS = (
     "stopped_after",
     "stopped_memory",
     "stopped_disk",
+    "stopped_deep",
     "killed_by",
     "exited_early",
     "check_oom",

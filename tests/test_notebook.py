@@ -19,6 +19,7 @@ import pytest
 
 from grader import api, notebook
 from grader.catalog import Catalog, Kata
+from grader.i18n import translate
 from grader.runner import grade, missing_files
 from grader.sandbox import files_that_count
 
@@ -142,6 +143,8 @@ def test_a_syntax_error_names_the_exercise_cell_and_line(tmp_path: Path, tensors
     assert result.status == "error" and result.points == 0
     line = len(parts[3].source.splitlines())  # the unclosed `return (` is the cell's last line
     assert f"tensors.ipynb, exercise 3, cell {index}, line {line}" in result.status_message, result.status_message
+    chinese = translate(result.status_message, "zh")  # the place in the learner's language too
+    assert f"（tensors.ipynb，第 3 小题，第 {index} 个单元格，第 {line} 行）" in chinese, chinese
 
 
 def test_exploration_cells_outputs_and_magics_are_never_graded(tmp_path: Path, tensors: Kata, worker):
