@@ -4,6 +4,11 @@ check on its own, every known mistake fails each check it names, and every corre
 `ast`, never imported), stub and reference define the same public functions, classes and methods
 with the same parameters, so that `diff stub/x.py reference/x.py` is the lesson.
 
+It also proves what grading would accept silently: every check fails when the reference's answers are
+judged as answers to other inputs (a replay), each check's inputs change with the session's seed,
+each judge yields once, exercise halves decide nothing, markers sit on the half that reads them, the
+reference leaves room under every time limit, and a private kata does not take a built-in's id.
+
 `mutation_test` (`kata verify --mutants`) grades every mutant of the reference (grader.mutants) as
 one job on the same warm worker: a mutant is killed when it loses any point. The score leaves out
 the mutants a kata declares equivalent (`[[equivalent_mutants]]` in kata.toml).
@@ -361,6 +366,38 @@ def authoring_problems(kata: Kata) -> list[str]:
     return yield_problems(kata) + exercise_problems(kata) + marker_problems(kata) + builtin_clash_problems(kata)
 
 
+class _Replayed:
+    """A job's judge that gives the child one set of inputs and judges what it observed as the
+    answers to another set: what a learner replaying another job's answers would get."""
+
+    def __init__(self, sent: Judgement, judged: Judgement):
+        self.inputs = sent.inputs
+        sent.close()
+        self.judged = judged
+
+    @property
+    def pending(self) -> dict:
+        return self.judged.pending
+
+    def verdict(self, check_id: str, data: Any, duration: float):
+        return self.judged.verdict(check_id, data, duration)
+
+    def close(self) -> None:
+        self.judged.close()
+
+
+class _VerifyWorker(Worker):
+    """The grading worker, whose jobs tagged "replay" are judged against other inputs than they got."""
+
+    def _judgement(self, key: int, job: Job, device: str):
+        sent = super()._judgement(key, job, device)
+        if not (isinstance(job.tag, tuple) and job.tag[0] == "replay"):
+            return sent
+        checks = [c for c in self.judges[job.kata.id] if c.id in sent.inputs]
+        data = job.kata.data if job.kata.data.is_dir() else None
+        return _Replayed(sent, Judgement(checks, f"verify-replay-{key}", device, data))
+
+
 def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:
     """A copy of the reference with `patch` appended to `file` (later definitions win)."""
     target = root / label
@@ -384,6 +421,13 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
         for check in result.checks:
             if check.outcome == PASSED:
                 verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
+    elif role == "replay":
+        for check in result.checks:
+            if check.outcome == PASSED:
+                verdict.problems.append(
+                    f"{check.id} passes the reference's answers to other inputs: it cannot tell a right "
+                    "answer from a replayed one (compare with values computed from the inputs it yielded)"
+                )
     elif role == "alternative":
         failing = [c for c in result.checks if c.outcome not in CLEAN]
         for check in failing:
@@ -416,7 +460,7 @@ def _language_problems(case: Mistake, check_id: str, english: str, chinese: str)
 
 
 def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterator[KataVerdict]:
-    worker = Worker(katas, parallel=parallel)
+    worker = _VerifyWorker(katas, parallel=parallel)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
         for kata in katas:
             verdict = KataVerdict(kata, _static_problems(kata, worker) + authoring_problems(kata))
@@ -427,6 +471,7 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
             jobs = [
                 Job(kata, kata.reference, device, Limits(), ("reference", None)),
                 Job(kata, kata.stub, device, Limits(), ("stub", None)),
+                Job(kata, kata.reference, device, Limits(), ("replay", None)),
             ]
             root = Path(scratch) / kata.id
             for mistake in kata.mistakes:

@@ -254,3 +254,23 @@ def test_a_reference_that_uses_most_of_the_kata_timeout_is_named(tmp_path: Path)
     kata = _pack(tmp_path)  # timeout: 60 s by default
     [problem] = slow_problems(kata, _reference_result(kata, {"test_double": 1.0}, 40.0))
     assert problem.startswith("the reference took 40.0 s of the kata's 60 s timeout")
+
+
+# --- a check that cannot fail: it passes answers made for other inputs --------------------------
+
+
+@pytest.mark.slow
+def test_a_check_that_passes_replayed_answers_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "torch.equal(got, x * 2)", "torch.equal(got, got)")
+    [verdict] = verify([kata])
+    assert verdict.problems == [
+        "test_double passes the reference's answers to other inputs: it cannot tell a right answer from a "
+        "replayed one (compare with values computed from the inputs it yielded)"
+    ]
+
+
+@pytest.mark.slow
+def test_a_check_of_the_inputs_it_yielded_passes_verify(tmp_path: Path):
+    [verdict] = verify([_pack(tmp_path)])
+    assert verdict.ok, verdict.problems
