@@ -114,6 +114,8 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
         return _Verdict(OOM, f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
     if outcome.killed_for == "disk":
         return _Verdict(ERROR, f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
+    if outcome.killed_for == "deep":
+        return _Verdict(ERROR, f"stopped for nesting folders more than {sandbox.MAX_FOLDER_DEPTH} deep")
     if not any(isinstance(e, Done) for e in events):
         if outcome.signal is not None:
             name = (

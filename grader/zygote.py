@@ -45,7 +45,7 @@ from grader.channel import ParentChannel
 from grader.errors import KataError
 from grader.i18n import say
 from grader.jobs import Job, JobOutcome, Placement
-from grader.sandbox import JobDir, Limits, folder_mb, prepare_job_dir, remove_job_dir
+from grader.sandbox import FolderTooDeep, JobDir, Limits, folder_mb, prepare_job_dir, remove_job_dir
 from grader.uids import UidPool
 
 _POLL_SECONDS = 0.05
@@ -451,8 +451,8 @@ class Supervisor:
             kernel = procs.private_shm_mb(run.pid) + (run.sockets.queued_mb() if run.sockets is not None else 0.0)
             if memory + unlisted.memory_mb + kernel > run.job.limits.memory_mb:
                 run.killed_for = "oom"
-            elif folder_mb(run.job_dir.root) + unlisted.disk_mb > run.job.limits.disk_mb:
-                run.killed_for = "disk"
+            else:
+                run.killed_for = _over_disk(run, unlisted.disk_mb)
             if run.killed_for:
                 _kill_group(run.pid)
                 run.processes.kill_all()
@@ -507,6 +507,15 @@ class Supervisor:
             dropped_files=run.job_dir.dropped,
             cpu_wait=run.cpu_wait,
         )
+
+
+def _over_disk(run: _Running, unlisted_mb: float) -> str | None:
+    """ "disk" past the job's disk budget, "deep" past the folder depth a walk may go (jobs.py)."""
+    try:
+        written = folder_mb(run.job_dir.root)
+    except FolderTooDeep:
+        return "deep"
+    return "disk" if written + unlisted_mb > run.job.limits.disk_mb else None
 
 
 def _deadline(run: _Running) -> float:

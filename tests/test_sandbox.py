@@ -243,6 +243,29 @@ def test_disk_budget_stops_a_job_that_fills_its_folder(worker, tensors, make_sub
     assert "disk" in result.status_message
 
 
+def test_folders_nested_past_what_a_walk_can_follow_stop_the_job_not_the_grader(worker, tensors, make_submission):
+    """Python 3.11's folder walks recurse once per level: 1,500 levels in the job's own folder once
+    killed the zygote (nothing graded from there on). Now the job stops and its folder still goes."""
+    folder = make_submission((ADVERSARIAL / "deep_folders.py").read_text())
+    result = _graded(worker, tensors, folder)
+    assert result.status == "error" and "nesting folders" in result.status_message, result.status_message
+    assert not Path(result.output.split("FOLDER ")[1].split()[0]).exists()
+    assert _graded(worker, tensors, tensors.reference).status == "passed"
+
+
+def test_a_submission_nested_deeper_than_a_walk_can_follow_still_grades(worker, tensors, make_submission):
+    """The files left behind are listed without recursion (a deep submission once killed the zygote)."""
+    folder = make_submission()
+    here = folder
+    for _ in range(1500):
+        here = here / "d"
+        here.mkdir()  # one level at a time: os.makedirs recurses too
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    sandbox.remove_job_dir(folder / "d")
+    assert not (folder / "d").exists()
+
+
 def test_a_file_too_large_to_copy_is_said_to_be_so_not_missing(worker, tensors, make_submission):
     folder = make_submission("#" + "x" * (sandbox.MAX_COPIED_BYTES + 10) + "\n")
     result = _graded(worker, tensors, folder)
