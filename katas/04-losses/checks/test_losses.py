@@ -315,13 +315,18 @@ def test_stable_ce_gradient(rng):
     )
 
 
-def _well_ranked_case(rng, rows, classes, dtype):
-    """Logits whose per-sample losses are far enough apart that every correct way ranks them alike."""
+def _well_ranked_case(rng, rows, classes, dtype, ks):
+    """Logits whose per-sample losses are far enough apart that every correct way ranks them alike, and
+    whose k hardest samples (for every k asked) are not the k lowest target logits: the loss also
+    depends on the other classes' logits, and a ranking by the target's logit alone must always fail."""
     while True:
         logits = torch.randn(rows, classes, generator=rng, dtype=dtype) * 2
         targets = torch.randint(0, classes, (rows,), generator=rng)
         losses = F.cross_entropy(logits, targets, reduction="none")
-        if rows < 2 or bool(losses.sort().values.diff().min() > 1e-3):
+        target_logits = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+        separated = rows < 2 or bool(losses.sort().values.diff().min() > 1e-3)
+        by_target = all(torch.equal(losses.topk(k).indices, target_logits.topk(k, largest=False).indices) for k in ks)
+        if separated and not by_target:
             return logits, targets
 
 
@@ -329,7 +334,7 @@ def test_hardest_examples(rng):
     """hardest_examples returns the indices of the k largest per-sample losses, largest first
     hardest_examples 按从大到小返回逐样本损失最大的 k 个下标"""
     cases = [
-        (*_well_ranked_case(rng, rows, classes, dtype), ks)
+        (*_well_ranked_case(rng, rows, classes, dtype, ks), ks)
         for rows, classes, dtype, ks in ((10, 4, torch.float32, (3, 1)), (7, 3, torch.float64, (7, 2)))
     ]
     seen = yield cases
@@ -358,13 +363,22 @@ def test_hardest_examples(rng):
 
 
 def _token_case(rng, batch, steps, classes, pad_index, dtype):
-    logits = torch.randn(batch, steps, classes, generator=rng, dtype=dtype)
-    real = [c for c in range(classes) if c != pad_index]
-    targets = torch.tensor(real)[torch.randint(0, len(real), (batch, steps), generator=rng)]
-    targets[0, 0] = real[0]  # a real token of class 0 when pad_index is not 0 (position 0 is never a pad)
-    for row, length in enumerate(torch.randint(1, steps, (batch,), generator=rng).tolist()):
-        targets[row, length:] = pad_index  # padding at the end of each sequence
-    return logits, targets
+    """Padded sequences of distinct lengths (1 to steps − 1), drawn until the mean of each sequence's mean
+    is clearly not the mean over tokens: an equal weight per sequence must always fail."""
+    while True:
+        logits = torch.randn(batch, steps, classes, generator=rng, dtype=dtype)
+        real = [c for c in range(classes) if c != pad_index]
+        targets = torch.tensor(real)[torch.randint(0, len(real), (batch, steps), generator=rng)]
+        targets[0, 0] = real[0]  # a real token of class 0 when pad_index is not 0 (position 0 is never a pad)
+        lengths = (torch.randperm(steps - 1, generator=rng)[:batch] + 1).tolist()
+        for row, length in enumerate(lengths):
+            targets[row, length:] = pad_index  # padding at the end of each sequence
+        per_token = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+        mask = targets != pad_index
+        token_mean = per_token[mask].mean()
+        sequence_means = (per_token * mask).sum(dim=1) / mask.sum(dim=1)
+        if abs(sequence_means.mean() - token_mean) > 1e-3:
+            return logits, targets
 
 
 def _token_error_tip(raised: Raised) -> Bilingual:
