@@ -77,12 +77,14 @@ def render(
         )
         lines.extend(indented([status], "", folded))
         failing = result.first_failure()
-        if result.status_message and (failing is None or result.status in JOB_FAILURES):  # say why first
+        said = result.status_message and (failing is None or result.status in JOB_FAILURES)
+        if said:  # why the job failed, first
             lines.extend(indented(_message(result.status_message, lang), "  ", folded))
         if failing is not None:
             lines.extend(indented([say("first_failure", lang) + failing.localized_title(lang)], "  ", folded))
-            message = safe_text(failing.localized_message(lang)).splitlines()[:MESSAGE_LINES]
-            lines.extend(indented(message, "    ", folded))
+            if not (said and failing.message == result.status_message):  # a load error once, not twice
+                message = safe_text(failing.localized_message(lang)).splitlines()[:MESSAGE_LINES]
+                lines.extend(indented(message, "    ", folded))
         printed = safe_text(result.output).strip().splitlines()[-OUTPUT_LINES:]
         if printed:
             lines.append(f"  {say('printed', lang)}")

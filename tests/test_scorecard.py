@@ -38,6 +38,17 @@ def test_a_terminal_gets_lines_that_fit_under_their_indentation(failing, lang: s
     assert joined.replace(" ", "") == message.replace(" ", "")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_load_error_is_said_once_not_again_under_the_first_check(lang: str):
+    why = "tensors.py has a syntax error at line 113: invalid syntax"
+    checks = [CheckResult(f"test_{n}", "t", "t", 0, 1, "error", why) for n in range(3)]
+    broken = KataResult("tensors", 1, "error", why, checks, "cpu", "2.13")
+    shown = render([broken], Catalog.load(), lang)
+    assert shown.count("113") == 1, shown  # the reason, then the first failing check's title only
+    other = KataResult("tensors", 1, "error", why, [CheckResult("test_0", "t", "t", 0, 1, "error", "other")], "", "")
+    assert "other" in render([other], Catalog.load(), lang)  # a check's own different message stays
+
+
 def test_a_pipe_gets_each_message_line_whole(failing, monkeypatch):
     monkeypatch.setenv("COLUMNS", "60")
     assert f"    {ENGLISH}" in render([failing], Catalog.load(), "en").splitlines()
