@@ -390,9 +390,12 @@ def make_notebook(
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """Write ID/ID.ipynb for a started kata from your current file; graded while saved after the .py."""
+    from grader import notebook as notebooks
     from grader.api import make_notebook as write_notebook
 
-    typer.echo(str(write_notebook(kata_id, workspace, _Session.lang, katas)))
+    written = write_notebook(kata_id, workspace, _Session.lang, katas).notebook
+    # the notebook's path and how to open it; not "Started ...": the kata was started before
+    typer.echo(notebooks.say("written", _Session.lang, path=written, quoted=shlex.quote(str(written))))
 
 
 @app.command(help=_h("help_grade"))

@@ -250,6 +250,8 @@ def test_kata_notebook_needs_a_started_kata_and_keeps_the_learner_code(tmp_path:
     )
     made = _kata("notebook", "tensors", "-w", str(ws))
     assert made.returncode == 0, made.stderr
+    shown = made.stdout.splitlines()  # where the notebook is and how to open it; the kata was started before
+    assert len(shown) == 1 and str(ws / "tensors" / "tensors.ipynb") in shown[0] and "jupyter lab" in shown[0], shown
     nb = nbformat.read(ws / "tensors" / "tensors.ipynb", 4)
     first = next(c for c in nb.cells if c.metadata.get("kata", {}).get("exercise") == 1)
     assert "torch.as_tensor(data, dtype=torch.float32)" in first.source
