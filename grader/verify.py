@@ -20,8 +20,10 @@ catalog's job, so it gets a small module of its own.)
 from __future__ import annotations
 
 import ast
+import builtins
 import random
 import shutil
+import symtable
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -296,6 +298,48 @@ def slow_problems(kata: Kata, reference: KataResult) -> list[str]:
     return problems
 
 
+_MODULE_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__builtins__"}
+
+
+def undefined_names(source: str) -> list[str]:
+    """Names a module's code reads that nothing in it defines (nor builtins): a NameError waiting."""
+    top = symtable.symtable(source, "patched", "exec")
+    defined = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    found: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            unbound = symbol.is_global() if table is not top else not (symbol.is_assigned() or symbol.is_imported())
+            if symbol.is_referenced() and unbound and name not in defined and name not in _MODULE_NAMES:
+                found.add(name)
+        tables.extend(table.get_children())
+    return sorted(found)
+
+
+def patch_problems(kata: Kata) -> list[str]:
+    """A mistake or alternative runs appended to the reference: a name neither defines raises
+    NameError, and a mistake then fails its checks for that reason, not for the mistake it shows."""
+    problems = []
+    for label, case in [("mistake", m) for m in kata.mistakes] + [("alternative", a) for a in kata.alternatives]:
+        name = case.id if label == "mistake" else case.name
+        try:
+            source = (
+                (kata.reference / case.file).read_text(encoding="utf-8") + "\n" + case.patch.read_text(encoding="utf-8")
+            )
+            missing = undefined_names(source)
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
+            problems.append(f"{label} {name}: {case.patch.name} with the reference does not compile: {exc}")
+            continue
+        if missing:
+            problems.append(
+                f"{label} {name}: {case.patch.name} uses {', '.join(missing)}, which neither it nor the reference "
+                "defines (a NameError, not the mistake, would fail the checks): import it in the patch"
+            )
+    return problems
+
+
 def _same(a: Any, b: Any) -> bool:
     """Whether two sets of a check's inputs are equal, value for value."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
@@ -363,7 +407,13 @@ def builtin_clash_problems(kata: Kata) -> list[str]:
 
 def authoring_problems(kata: Kata) -> list[str]:
     """What a check file can get wrong that grading would accept silently or stop at."""
-    return yield_problems(kata) + exercise_problems(kata) + marker_problems(kata) + builtin_clash_problems(kata)
+    return (
+        yield_problems(kata)
+        + exercise_problems(kata)
+        + marker_problems(kata)
+        + patch_problems(kata)
+        + builtin_clash_problems(kata)
+    )
 
 
 class _Replayed:

@@ -16,6 +16,7 @@ from grader.verify import (
     exercise_problems,
     fixed_input_problems,
     marker_problems,
+    patch_problems,
     slow_problems,
     verify,
     yield_problems,
@@ -274,3 +275,48 @@ def test_a_check_that_passes_replayed_answers_is_named(tmp_path: Path):
 def test_a_check_of_the_inputs_it_yielded_passes_verify(tmp_path: Path):
     [verdict] = verify([_pack(tmp_path)])
     assert verdict.ok, verdict.problems
+
+
+# --- a mistake that fails by a NameError, not by the mistake it shows ---------------------------
+
+
+def _add_patch(kata: Kata, folder: str, name: str, source: str) -> Kata:
+    (kata.folder / folder).mkdir(exist_ok=True)
+    (kata.folder / folder / name).write_text(source, encoding="utf-8")
+    return Catalog.load(kata.folder.parent).get(kata.id)
+
+
+def test_a_mistake_using_a_name_nobody_imports_is_named(tmp_path: Path):
+    kata = _add_patch(
+        _pack(tmp_path),
+        "mistakes",
+        "via_numpy.py",
+        '"""through NumPy\n\ncatches: test_double\n"""\n\n\ndef double(x):\n    return np.asarray(x) * 2\n',
+    )
+    [problem] = patch_problems(kata)
+    assert problem.startswith("mistake via-numpy: via_numpy.py uses np, which neither it nor the reference defines")
+
+
+def test_an_alternative_that_imports_what_it_uses_passes(tmp_path: Path):
+    kata = _add_patch(
+        _pack(tmp_path),
+        "alternatives",
+        "via_numpy.py",
+        '"""through NumPy"""\n\nimport numpy as np\n\n\ndef double(x):\n    return np.asarray(x) * 2\n',
+    )
+    assert patch_problems(kata) == []
+
+
+@pytest.mark.parametrize(
+    "source, names",
+    [
+        ("import torch\n\n\ndef f(x):\n    return F.relu(torch.abs(x))\n", ["F"]),
+        ("def f(x):\n    y = 2\n    return [y * v for v in x] + list(range(3))\n", []),
+        ("class A:\n    k = 1\n\n    def m(self):\n        return A.k + B\n", ["B"]),
+        ("x = undefined_at_top\n", ["undefined_at_top"]),
+    ],
+)
+def test_undefined_names(source: str, names: list[str]):
+    from grader.verify import undefined_names
+
+    assert undefined_names(source) == names
