@@ -492,11 +492,23 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
         for check_id in case.catches:
             check = by_id.get(check_id)
             if check is None or check.outcome == PASSED:
-                verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}")
+                verdict.problems.append(
+                    f"mistake {case.id} ({case.about}) is not caught by {check_id}{_instead(result)}"
+                )
             else:
                 chinese = check.localized_message("zh")
                 verdict.problems.extend(_language_problems(case, check_id, check.message, chinese))
                 verdict.caught.append(Caught(case.id, check_id, check.message, chinese))
+
+
+def _instead(result: KataResult) -> str:
+    """Which checks a mistake does fail, for an author whose `catches:` names another one."""
+    failing = [c.id for c in result.checks if c.outcome not in CLEAN]
+    if failing:
+        return f" (it fails {', '.join(failing)} instead)"
+    if result.status != PASSED:
+        return f" (it ends {result.status}: {result.status_message})"
+    return " (it earns full marks: no check catches it)"
 
 
 def _language_problems(case: Mistake, check_id: str, english: str, chinese: str) -> list[str]:

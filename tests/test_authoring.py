@@ -320,3 +320,18 @@ def test_undefined_names(source: str, names: list[str]):
     from grader.verify import undefined_names
 
     assert undefined_names(source) == names
+
+
+# --- a mistake caught by another check than the one it names -----------------------------------
+
+
+def test_a_mistake_names_the_checks_it_fails_instead():
+    from grader.results import CheckResult, KataResult
+    from grader.verify import _instead
+
+    checks = [CheckResult("test_a", "a", "a", 0, 1, "failed"), CheckResult("test_b", "b", "b", 1, 1, "passed")]
+    assert _instead(KataResult("k", 1, "failed", "", checks, "cpu", "2")) == " (it fails test_a instead)"
+    checks[0] = CheckResult("test_a", "a", "a", 1, 1, "passed")
+    assert (
+        _instead(KataResult("k", 1, "passed", "", checks, "cpu", "2")) == " (it earns full marks: no check catches it)"
+    )
