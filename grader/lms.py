@@ -288,8 +288,8 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
 def import_download(
     system: str, download: Path, katas: list[Kata], out: Path
 ) -> tuple[Imported, list[submissions.Skipped]]:
-    with tempfile.TemporaryDirectory(prefix="kata-import-") as staging:
-        imported = read_download(system, download, Path(staging))
+    with submissions.staging_folder(prefix="kata-import-") as staging:
+        imported = read_download(system, download, staging / "download")  # beside the owner file
         if not imported.learners:
             example = f"; e.g. {imported.skipped[0].entry}: {imported.skipped[0].reason}" if imported.skipped else ""
             raise KataError(

@@ -29,7 +29,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -281,8 +280,9 @@ def build_gradescope(katas: list[Kata], config: PlatformConfig, out: Path) -> Pa
     """The autograder zip, setup.sh and run_autograder at its root."""
     if out.is_dir():
         raise KataError(f"{out}: a folder; -o names the zip to write, e.g. {out / 'autograder.zip'}")
-    with tempfile.TemporaryDirectory(prefix="kata-gradescope-") as tmp:
-        root = Path(tmp)
+    with submissions.staging_folder(prefix="kata-gradescope-") as tmp:
+        root = tmp / "autograder"  # beside the staging folder's owner file, never in the zip
+        root.mkdir()
         _executable(root / "setup.sh", SETUP_SH.format(torch=_torch_version()))
         _executable(root / "run_autograder", RUN_AUTOGRADER.format(config=CONFIG))
         (root / CONFIG).write_text(config.to_json(), encoding="utf-8")
@@ -344,8 +344,8 @@ def build_prairielearn(katas: list[Kata], config: PlatformConfig, out: Path, ima
     if out.exists() and not out.is_dir():
         raise KataError(f"{out}: not a folder; -o names the folder to export into")
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kata-export-", dir=out))
-    try:
+    # in `out`, so that the moves below stay on one disk; one left by a killed export goes next time
+    with submissions.staging_folder(out, prefix=".kata-export-") as staging:
         for kata in katas:
             _prairielearn_question(kata, config, image, staging / "questions" / f"kata-{kata.id}")
         _copy_project(staging / "torch-katas")
@@ -358,8 +358,6 @@ def build_prairielearn(katas: list[Kata], config: PlatformConfig, out: Path, ima
             questions.append(out / name)
         _replace(staging / "torch-katas", out / "torch-katas")
         _replace(staging / "Dockerfile", out / "Dockerfile")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return questions
 
 

@@ -227,7 +227,7 @@ def _owner_alive(identity: str) -> bool:
     return not started or _process_identity(pid) == f"{pid} {started}"
 
 
-def remove_stale_staging(parent: Path) -> list[Path]:
+def remove_stale_staging(parent: Path, prefix: str = STAGING_PREFIX) -> list[Path]:
     """Remove this user's staging folders under `parent` whose batch is gone (killed with kill -9):
     the owner process has exited (or its pid now belongs to another process), or, without an owner
     file, the folder is a day old. Another running batch's folder is never touched."""
@@ -237,7 +237,7 @@ def remove_stale_staging(parent: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(STAGING_PREFIX):
+        if not entry.name.startswith(prefix):
             continue
         try:
             info = entry.lstat()
@@ -257,11 +257,12 @@ def remove_stale_staging(parent: Path) -> list[Path]:
 
 
 @contextmanager
-def staging_folder(parent: Path | None = None) -> Iterator[Path]:
-    """A private folder (mode 0700) for the extracted zips, removed on exit; stale ones go first."""
+def staging_folder(parent: Path | None = None, prefix: str = STAGING_PREFIX) -> Iterator[Path]:
+    """A private folder (mode 0700) for the extracted zips (or an export being built), removed on
+    exit; stale ones of the same prefix go first."""
     parent = Path(parent or tempfile.gettempdir())
-    remove_stale_staging(parent)
-    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    remove_stale_staging(parent, prefix)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
         (folder / _OWNER).write_text(_process_identity(os.getpid()), encoding="ascii")
         yield folder

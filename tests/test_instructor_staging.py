@@ -178,3 +178,15 @@ def test_a_learner_folder_that_cannot_be_read_is_skipped_not_a_crash(tmp_path, m
     found, skipped = submissions.find(classroom, ["tensors"], tmp_path)
     assert [s.learner for s in found] == ["alice"]
     assert skipped == [submissions.Skipped("bob", "could not be read (Permission denied)")]
+
+
+def test_stale_staging_of_one_kind_is_all_a_run_removes(tmp_path):
+    # kata import and the exports stage in folders of their own prefix: a killed one is removed by
+    # the next run of the same kind, and never a folder of another kind
+    killed = subprocess.run([sys.executable, "-c", _KILLED_BATCH, str(tmp_path)], capture_output=True, text=True)
+    batch_left = Path(killed.stdout.strip())
+    export_left = tmp_path / ".kata-export-left"
+    export_left.mkdir()
+    (export_left / "owner").write_text(batch_left.joinpath("owner").read_text())  # the same dead process
+    with submissions.staging_folder(tmp_path, prefix=".kata-export-"):
+        assert not export_left.exists() and batch_left.is_dir()
