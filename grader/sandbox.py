@@ -57,7 +57,8 @@ class Limits:
     output_kb: int = 64  # learner output kept for diagnostics; the rest is read and dropped
     threads: int = 1
     processes: int = 16  # RLIMIT_NPROC for the throwaway user (root only): stops fork and thread bombs
-    open_files: int = 4096  # per process: bounds what pipes and other kernel objects can hold unseen
+    open_files: int = 1024  # per process (the usual default): bounds what pipes and other kernel objects
+    # hold unseen, and what the zygote reads of a job's open files at each watch
 
 
 @dataclass(frozen=True)
