@@ -515,7 +515,8 @@ def test_manifest_script_grades_its_index_and_resumes(course, tmp_path):
     }
 
 
-def test_a_task_resumes_from_the_copy_a_stopped_save_left(tmp_path):
+@pytest.mark.parametrize("recipe", ["slurm", "kubernetes"])
+def test_a_task_resumes_from_the_copy_a_stopped_save_left(recipe, tmp_path):
     # save() moves GRADES/shard-I aside, then the new copy into place: a task killed between the two
     # moves leaves only shard-I.old, and the rerun started from nothing instead of from that copy
     grades, bin_dir = tmp_path / "grades", tmp_path / "bin"
@@ -528,17 +529,17 @@ def test_a_task_resumes_from_the_copy_a_stopped_save_left(tmp_path):
         'cat "$out/gradebook.sqlite" > "$out/started-from" 2>/dev/null || echo nothing > "$out/started-from"\n'
     )
     fake.chmod(0o755)
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "SLURM_ARRAY_TASK_ID": "0",
-        "SLURM_JOB_ID": "7",
-        "SLURM_CPUS_PER_TASK": "1",
-        "TMPDIR": str(tmp_path),
-    }
-    task = subprocess.run(
-        ["bash", str(SBATCH), str(tmp_path), str(grades), "1"], env=env, capture_output=True, text=True
-    )
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TMPDIR": str(tmp_path)}
+    if recipe == "slurm":
+        env.update(SLURM_ARRAY_TASK_ID="0", SLURM_JOB_ID="7", SLURM_CPUS_PER_TASK="1")
+        command = ["bash", str(SBATCH), str(tmp_path), str(grades), "1"]
+    else:
+        _, container = _container(_manifest())
+        env.update({e["name"]: e["value"] for e in container["env"]})
+        env.update(SUBMISSIONS=str(tmp_path), GRADES=str(grades), SCRATCH=str(tmp_path / "scratch"))
+        env.update(JOB_COMPLETION_INDEX="0", WORKERS="1", KATA_OPTIONS="")
+        command = [*container["command"], container["args"][0]]
+    task = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert task.returncode == 0, task.stderr
     assert (grades / "shard-0" / "started-from").read_text() == "saved results\n"
     assert not (grades / "shard-0.old").exists()
