@@ -36,7 +36,7 @@ import torch
 from grader.bilingual import untranslated
 from grader.catalog import Alternative, Catalog, Kata, Mistake, builtin_roots
 from grader.judge import CheckBug, Judgement, load_checks
-from grader.mutants import Mutant, kata_mutants
+from grader.mutants import Mutant, kata_mutants, learner_functions
 from grader.reference_text import untranslated as untranslated_comments
 from grader.results import CLEAN, PASSED, KataResult
 from grader.runner import grade_many
@@ -405,6 +405,21 @@ def builtin_clash_problems(kata: Kata) -> list[str]:
     ]
 
 
+def stub_problems(kata: Kata) -> list[str]:
+    """The stub marks each exercise with raise NotImplementedError("exercise N: <name>"): the scorecard
+    then says "not started yet", and `--mutants` knows which code is the learner's to mutate."""
+    for name in kata.files:
+        try:
+            if learner_functions((kata.stub / name).read_text(encoding="utf-8")):
+                return []
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            return []  # a missing or broken stub is named by the interface checks
+    return [
+        'no function of the stub raises NotImplementedError("exercise N: <name>"): the scorecard cannot '
+        "say an exercise is not started, and kata verify --mutants finds nothing to mutate"
+    ]
+
+
 def authoring_problems(kata: Kata) -> list[str]:
     """What a check file can get wrong that grading would accept silently or stop at."""
     return (
@@ -412,6 +427,7 @@ def authoring_problems(kata: Kata) -> list[str]:
         + exercise_problems(kata)
         + marker_problems(kata)
         + patch_problems(kata)
+        + stub_problems(kata)
         + builtin_clash_problems(kata)
     )
 
@@ -628,6 +644,8 @@ def _mutation_report(kata: Kata, worker: Worker, device: str, threshold: float, 
         report.problems.append(f"reference does not pass ({reference.status}): mutation testing needs it to")
         return report
     mutants = kata_mutants(kata)
+    if not mutants:
+        report.problems.extend(stub_problems(kata) or ["the reference has no mutants: nothing to measure"])
     known = {m.id for m in mutants}
     for declared in kata.equivalent_mutants:
         if declared.id in known:

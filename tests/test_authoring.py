@@ -18,6 +18,7 @@ from grader.verify import (
     marker_problems,
     patch_problems,
     slow_problems,
+    stub_problems,
     verify,
     yield_problems,
 )
@@ -182,6 +183,7 @@ def test_an_exercise_half_that_observes_passes(tmp_path: Path):
 @pytest.mark.parametrize("kata", BUILTIN, ids=[k.id for k in BUILTIN])
 def test_builtin_exercise_halves_observe(kata: Kata):
     assert exercise_problems(kata) == [] and yield_problems(kata) == [] and marker_problems(kata) == []
+    assert stub_problems(kata) == [] and builtin_clash_problems(kata) == []
 
 
 # --- a private kata named like a built-in one ---------------------------------------------------
@@ -335,3 +337,25 @@ def test_a_mistake_names_the_checks_it_fails_instead():
     assert (
         _instead(KataResult("k", 1, "passed", "", checks, "cpu", "2")) == " (it earns full marks: no check catches it)"
     )
+
+
+# --- a stub without the exercise markers: nothing to mutate, nothing "not started" --------------
+
+
+def test_a_stub_without_exercise_markers_is_named(tmp_path: Path):
+    kata = _pack(tmp_path)
+    assert stub_problems(kata) == []
+    (kata.stub / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("TODO")\n')
+    [problem] = stub_problems(kata)
+    assert problem.startswith('no function of the stub raises NotImplementedError("exercise N: <name>")')
+
+
+@pytest.mark.slow
+def test_mutation_testing_with_nothing_to_mutate_fails(tmp_path: Path):
+    from grader.verify import mutation_test
+
+    kata = _pack(tmp_path)
+    (kata.stub / "tiny.py").write_text('def double(x):\n    raise NotImplementedError("TODO")\n')
+    [report] = mutation_test([kata])
+    assert report.total == 0 and not report.ok
+    assert report.problems[0].startswith("no function of the stub raises")
