@@ -443,6 +443,8 @@ def grade(
             worker, space, selected, devices.resolve(device), Limits(timeout=timeout), _announcer(lang), progress
         )
     typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout)))
+    for note in _ignored_scripts(results, catalog, space, lang):
+        typer.echo(note)
     if results.unsaved is not None:
         typer.echo(results.unsaved.say(lang), err=True)
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
@@ -461,6 +463,20 @@ def _announcer(lang: str):
         typer.echo(say("grading", lang, ids=", ".join(k.id for k in running)), err=True)
 
     return announce if sys.stderr.isatty() else None
+
+
+def _ignored_scripts(results, catalog: Catalog, space: Workspace, lang: str) -> list[str]:
+    """A note for each kata graded from its notebook although its .py was saved later."""
+    from grader import notebook as notebooks
+
+    notes = []
+    for result in results:
+        kata = catalog.get(result.kata)
+        script = notebooks.ignored_script(space.folder(kata), kata.files)
+        if script is not None:
+            notebook = notebooks.notebook_path(space.folder(kata)).name
+            notes.append(notebooks.say("script_ignored", lang, id=kata.id, notebook=notebook, script=script.name))
+    return notes
 
 
 class _ProgressLine:
@@ -916,6 +932,8 @@ def watch(
                     watching.clear_screen()
                 after_message = False
                 typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout)))
+                for note in _ignored_scripts([update], catalog, space, _Session.lang):
+                    typer.echo(note)
                 if session.unsaved is not None:
                     typer.echo(session.unsaved.say(_Session.lang), err=True)
                 typer.echo(session.footer(keys, fitting_columns(sys.stdout)))

@@ -66,6 +66,11 @@ TEXT = {
         "zh": "笔记本：{path}（用 `jupyter lab {quoted}` 打开）",
     },
     "graded_from": {"en": "graded from {file}", "zh": "评分文件：{file}"},
+    "script_ignored": {
+        "en": "note: {id} is graded from {notebook} (it was started with --notebook); {script}, saved later, "
+        "is not graded",
+        "zh": "注意：{id} 以 {notebook} 评分（它是用 --notebook 开始的）；之后保存的 {script} 不计分",
+    },
 }
 
 
@@ -321,6 +326,16 @@ def _wants_notebook(path: Path) -> bool:
     except NotebookError:
         return False
     return isinstance(kata, dict) and kata.get("graded_from_notebook") is True
+
+
+def ignored_script(folder: Path, names: tuple[str, ...]) -> Path | None:
+    """The kata's file `names[0]` when it was saved after the notebook that is graded in its place (a
+    kata started with --notebook): a learner who went back to the .py hears that it does not count."""
+    chosen = graded_notebook(folder, names)
+    script = folder / names[0] if names else None
+    if chosen is None or script is None or not script.is_file() or script.is_symlink():
+        return None
+    return script if script.stat().st_mtime_ns > chosen.stat().st_mtime_ns else None
 
 
 def graded_notebook(folder: Path, names: tuple[str, ...]) -> Path | None:

@@ -258,6 +258,20 @@ def test_kata_notebook_needs_a_started_kata_and_keeps_the_learner_code(tmp_path:
     assert notebook.metadata(ws / "tensors" / "tensors.ipynb")["graded_from_notebook"] is False
 
 
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_py_saved_after_the_notebook_that_wins_is_named_as_ignored(tmp_path: Path, tensors: Kata, marked: bool):
+    folder = tmp_path / "tensors"
+    folder.mkdir()
+    shutil.copy(tensors.stub / "tensors.py", folder / "tensors.py")
+    written = notebook.write(tensors, folder, "en", graded_from_notebook=marked)
+    script = folder / "tensors.py"
+    os.utime(script, ns=(written.stat().st_mtime_ns + 10**9,) * 2)  # the .py saved a second later
+    # started with --notebook: the notebook is still graded, and the .py is named; else the .py is graded
+    assert notebook.ignored_script(folder, tensors.files) == (script if marked else None)
+    os.utime(written, ns=(script.stat().st_mtime_ns + 10**9,) * 2)  # the notebook saved last
+    assert notebook.ignored_script(folder, tensors.files) is None
+
+
 def test_the_magic_parses_and_never_prompts(tmp_path: Path, capsys):
     from grader import magic
 

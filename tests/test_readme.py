@@ -24,3 +24,19 @@ def test_every_command_is_documented():
 def test_the_test_command_is_what_ci_runs():
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert "python -m pytest -q" in README and ci.rstrip().endswith("python -m pytest -q")
+
+
+ZH_README = (Path(__file__).resolve().parents[1] / "README.zh.md").read_text(encoding="utf-8")
+LEARNER_COMMANDS = ("list", "start", "grade", "hint", "reset", "solution", "watch", "notebook", "doctor")
+
+
+def test_the_chinese_readme_holds_what_a_learner_needs():
+    """A Chinese learner reads README.zh.md only: every learner command and the Jupyter section are there,
+    and README.md's sections are English (a Chinese one there is missed by both readers)."""
+    import re
+
+    for name in LEARNER_COMMANDS:
+        assert re.search(rf"kata (--lang zh )?{name}\b", ZH_README), f"README.zh.md lacks `kata {name}`"
+    assert "## 在 Jupyter 中练习" in ZH_README and "%kata grade" in ZH_README
+    headings = [line for line in README.splitlines() if line.startswith("#")]
+    assert not [h for h in headings if re.search(r"[\u4e00-\u9fff]", h)], headings
