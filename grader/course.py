@@ -42,9 +42,14 @@ class Course:
     visibility: str = "visible"
 
     def late_days(self, kata: str, submitted: datetime | None) -> int:
-        """Started days past the due date (0 when on time, not due, or of unknown time)."""
+        """Started days past the due date (0 when on time, not due, or of unknown time). A time without
+        a zone (a roster's `2026-03-01T23:00:00`) is read in the due date's zone, the course's own."""
         due = self.katas[kata].due if kata in self.katas else None
-        if due is None or submitted is None or submitted <= due:
+        if due is None or submitted is None:
+            return 0
+        if submitted.tzinfo is None:
+            submitted = submitted.replace(tzinfo=due.tzinfo)
+        if submitted <= due:
             return 0
         return math.ceil((submitted - due).total_seconds() / 86400)
 
@@ -113,11 +118,11 @@ def load(path: Path, known: set[str]) -> Course:
 
 
 def submitted_at(files: list[Path], roster_time: str = "") -> datetime | None:
-    """The LMS's timestamp (ISO 8601) when known, else the newest modification time of the files."""
+    """The LMS's timestamp (ISO 8601, maybe without a zone: `Course.late_days` reads it in the due
+    date's) when known, else the newest modification time of the files."""
     if roster_time:
         try:
-            when = datetime.fromisoformat(roster_time)
-            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+            return datetime.fromisoformat(roster_time)
         except ValueError:
             raise KataError(f"roster.csv: submitted_at '{roster_time}' is not an ISO 8601 time") from None
     times = [p.stat().st_mtime for p in files if p.is_file()]

@@ -85,6 +85,19 @@ def test_late_days_and_final(tmp_path):
     assert course.final("autograd", 7, 0) == 7
 
 
+def test_a_roster_time_without_a_zone_is_read_in_the_due_dates_zone(tmp_path):
+    # read as UTC, "23:00" on the due day of a course due 23:59 +08:00 was 07:00 the next day there:
+    # a day late, and a quarter of the kata's points lost for a submission on time
+    course = course_module.load(
+        _write(tmp_path, "[katas.tensors]\ndue = 2026-03-01T23:59:00+08:00\nlate_penalty_per_day = 0.25\n"),
+        {"tensors"},
+    )
+    on_time = course_module.submitted_at([], "2026-03-01T23:00:00")
+    assert course.late_days("tensors", on_time) == 0
+    assert course.late_days("tensors", course_module.submitted_at([], "2026-03-02T00:30:00")) == 1
+    assert course.late_days("tensors", course_module.submitted_at([], "2026-03-01T23:00:00+00:00")) == 1
+
+
 def test_submission_time_from_the_lms_else_the_files(tmp_path):
     file = tmp_path / "tensors.py"
     file.write_text("x = 1\n")
