@@ -405,6 +405,33 @@ def builtin_clash_problems(kata: Kata) -> list[str]:
     ]
 
 
+def _one_language(node: ast.AST) -> str | None:
+    """What in one node of a judge half gives a learner a message in one language only, if anything."""
+    literal = (ast.Constant, ast.JoinedStr)
+    if isinstance(node, ast.Assert):
+        if node.msg is None:
+            return "an assert without a message"
+        return "an assert whose message is a plain string" if isinstance(node.msg, literal) else None
+    if isinstance(node, ast.Call):
+        if any(kw.arg == "why" and isinstance(kw.value, literal) for kw in node.keywords):
+            return "why= a plain string"
+        if ast.unparse(node.func) == "AssertionError" and node.args and isinstance(node.args[0], literal):
+            return "an AssertionError with a plain string"
+    return None
+
+
+def message_problems(kata: Kata) -> list[str]:
+    """Every message a learner reads exists in both languages: `both(en, zh)`, not a plain string
+    (found here before any mistake happens to trip it)."""
+    problems = []
+    for path in sorted(kata.checks.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            what = _one_language(node)
+            if what:
+                problems.append(f"{path.name}:{node.lineno}: {what}: give the learner both(en, zh)")
+    return problems
+
+
 def stub_problems(kata: Kata) -> list[str]:
     """The stub marks each exercise with raise NotImplementedError("exercise N: <name>"): the scorecard
     then says "not started yet", and `--mutants` knows which code is the learner's to mutate."""
@@ -427,6 +454,7 @@ def authoring_problems(kata: Kata) -> list[str]:
         + exercise_problems(kata)
         + marker_problems(kata)
         + patch_problems(kata)
+        + message_problems(kata)
         + stub_problems(kata)
         + builtin_clash_problems(kata)
     )

@@ -16,6 +16,7 @@ from grader.verify import (
     exercise_problems,
     fixed_input_problems,
     marker_problems,
+    message_problems,
     patch_problems,
     slow_problems,
     stub_problems,
@@ -183,7 +184,7 @@ def test_an_exercise_half_that_observes_passes(tmp_path: Path):
 @pytest.mark.parametrize("kata", BUILTIN, ids=[k.id for k in BUILTIN])
 def test_builtin_exercise_halves_observe(kata: Kata):
     assert exercise_problems(kata) == [] and yield_problems(kata) == [] and marker_problems(kata) == []
-    assert stub_problems(kata) == [] and builtin_clash_problems(kata) == []
+    assert stub_problems(kata) == [] and builtin_clash_problems(kata) == [] and message_problems(kata) == []
 
 
 # --- a private kata named like a built-in one ---------------------------------------------------
@@ -359,3 +360,29 @@ def test_mutation_testing_with_nothing_to_mutate_fails(tmp_path: Path):
     [report] = mutation_test([kata])
     assert report.total == 0 and not report.ok
     assert report.problems[0].startswith("no function of the stub raises")
+
+
+# --- a message in one language, found before a mistake trips it ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "new, what",
+    [
+        ("assert torch.equal(got, x * 2)\n", "an assert without a message"),
+        (
+            'assert torch.equal(got, x * 2), "double(x) should equal x * 2"\n',
+            "an assert whose message is a plain string",
+        ),
+        ('assert torch.equal(got, x * 2), f"double(x) gave {got}"\n', "an assert whose message is a plain string"),
+        ('expect.matches(got, x * 2, name="double(x)", why="multiply by two")\n', "why= a plain string"),
+        ('raise AssertionError("wrong")\n', "an AssertionError with a plain string"),
+    ],
+)
+def test_a_message_in_one_language_is_named(tmp_path: Path, new: str, what: str):
+    kata = _pack(tmp_path)
+    assert message_problems(kata) == []
+    text = (kata.checks / "test_tiny.py").read_text(encoding="utf-8")
+    start = text.index("    assert torch.equal")
+    (kata.checks / "test_tiny.py").write_text(text[:start] + "    " + new, encoding="utf-8")
+    [problem] = message_problems(kata)
+    assert problem == f"test_tiny.py:12: {what}: give the learner both(en, zh)"

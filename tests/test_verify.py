@@ -26,13 +26,17 @@ def test_kata_verifies(kata):
 TINY_CHECK = '''
 import torch
 
+from grader.bilingual import both
+
 
 def test_double(rng):
     """Doubles a tensor
     张量加倍"""
     x = torch.randn(5, generator=rng)
     got = yield x
-    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), "double(x) should equal x * 2"
+    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), both(
+        "double(x) should equal x * 2", "double(x) 应等于 x * 2"
+    )
 '''
 
 TINY_EXERCISE = """
