@@ -420,6 +420,28 @@ def _one_language(node: ast.AST) -> str | None:
     return None
 
 
+def judge_import_problems(kata: Kata) -> list[str]:
+    """The judge runs in the `kata` process, which never runs learner code: importing a module named
+    like a learner's file would run whichever such file is on the path (the learner's, in a workspace)."""
+    learner = {Path(name).stem for name in kata.files}
+    problems = []
+    for path in sorted(kata.checks.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules = [node.module]
+            else:
+                continue
+            problems.extend(
+                f"{path.name}:{node.lineno}: the judge half imports {module}, a learner's file: compute what "
+                "to expect with torch in the judge, and call learner code only in the exercise half"
+                for module in modules
+                if module.split(".")[0] in learner
+            )
+    return problems
+
+
 def message_problems(kata: Kata) -> list[str]:
     """Every message a learner reads exists in both languages: `both(en, zh)`, not a plain string
     (found here before any mistake happens to trip it)."""
@@ -455,6 +477,7 @@ def authoring_problems(kata: Kata) -> list[str]:
         + marker_problems(kata)
         + patch_problems(kata)
         + message_problems(kata)
+        + judge_import_problems(kata)
         + stub_problems(kata)
         + builtin_clash_problems(kata)
     )

@@ -15,6 +15,7 @@ from grader.verify import (
     check_limits,
     exercise_problems,
     fixed_input_problems,
+    judge_import_problems,
     marker_problems,
     message_problems,
     patch_problems,
@@ -185,6 +186,7 @@ def test_an_exercise_half_that_observes_passes(tmp_path: Path):
 def test_builtin_exercise_halves_observe(kata: Kata):
     assert exercise_problems(kata) == [] and yield_problems(kata) == [] and marker_problems(kata) == []
     assert stub_problems(kata) == [] and builtin_clash_problems(kata) == [] and message_problems(kata) == []
+    assert judge_import_problems(kata) == []
 
 
 # --- a private kata named like a built-in one ---------------------------------------------------
@@ -386,3 +388,15 @@ def test_a_message_in_one_language_is_named(tmp_path: Path, new: str, what: str)
     (kata.checks / "test_tiny.py").write_text(text[:start] + "    " + new, encoding="utf-8")
     [problem] = message_problems(kata)
     assert problem == f"test_tiny.py:12: {what}: give the learner both(en, zh)"
+
+
+# --- a judge half that imports a learner's file -----------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["import tiny\n", "from tiny import double\n", "import tiny.sub as t\n"])
+def test_a_judge_importing_a_learner_file_is_named(tmp_path: Path, line: str):
+    kata = _pack(tmp_path)
+    assert judge_import_problems(kata) == []
+    _rewrite(kata, "test_tiny.py", "import torch\n", "import torch\n" + line)
+    [problem] = judge_import_problems(kata)
+    assert problem.startswith("test_tiny.py:3: the judge half imports tiny")
