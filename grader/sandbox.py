@@ -499,6 +499,17 @@ def inactive_protections() -> list[str]:
     return [name for name, active in protections().items() if not active]
 
 
+def _first_to_go_when_memory_runs_out() -> None:
+    """If the machine runs out of memory before the watch stops a job (memory it cannot see, or
+    faster than it looks), the kernel kills a job's process, never the `kata` process or the zygote
+    that grade everyone. Only raised, never lowered: the job cannot take it back."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as file:
+            file.write("1000")
+    except OSError:
+        pass  # no such file outside Linux
+
+
 class ConfinementFailed(RuntimeError):
     """A protection this machine offers could not be applied: never grade without it."""
 
@@ -517,6 +528,7 @@ def confine(
     used = resource.getrusage(resource.RUSAGE_SELF)  # a spawned child already spent some on imports
     _set_limit(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + timeout * max(1, limits.threads)) + 2)
     environment = job_environment(dict(os.environ), job_dir, device, uid if DROPS_PRIVILEGES else None, limits)
+    _first_to_go_when_memory_runs_out()  # before the uid changes: then /proc/self is root's
     if DROPS_PRIVILEGES and uid is not None:
         _become_throwaway_user(job_dir, uid, limits)
     elif sys.platform.startswith("linux"):

@@ -192,6 +192,21 @@ def test_a_job_cannot_raise_its_limits_back(worker, tensors, make_submission):
     assert f"LIMIT RLIMIT_FSIZE ({limits.file_size_mb * 2**20}, {limits.file_size_mb * 2**20})" in result.output
 
 
+@pytest.mark.skipif(not Path("/proc/self/oom_score_adj").exists(), reason="the kernel has no OOM score")
+def test_the_kernel_kills_a_job_before_the_grader_when_memory_runs_out(worker, tensors, make_submission):
+    folder = make_submission(
+        "_path = '/proc/self/oom_score_adj'\n"
+        "print('SCORE', open(_path).read().strip())\n"
+        "try:\n    open(_path, 'w').write('-1000')\n    print('LOWERED', open(_path).read().strip())\n"
+        "except OSError:\n    print('LOWERED refused')\n"
+    )
+    result = _graded(worker, tensors, folder)
+    assert result.status == "passed", result.status_message
+    assert "SCORE 1000" in result.output
+    if sandbox.DROPS_PRIVILEGES:
+        assert "LOWERED refused" in result.output
+
+
 def test_memory_counts_every_process_of_the_job(worker, tensors, make_submission):
     folder = make_submission(
         "import os, time\n"
