@@ -422,6 +422,8 @@ def grade(
         raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id)
     if json_file is not None and not json_file.resolve().parent.is_dir():
         raise KataError.of("json_no_folder", file=json_file, folder=json_file.resolve().parent)
+    if json_file is not None and json_file.is_dir():  # refused before grading, not after the scorecard
+        raise KataError.of("json_is_folder", file=json_file)
     if device != "auto":  # a device asked for is checked before anything else, even with nothing to grade
         from grader import devices
 

@@ -153,6 +153,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "-w {path}: there is no such folder; `kata start ID -w {path}` makes a workspace there",
         "zh": "-w {path}：没有这个文件夹；`kata start ID -w {path}` 会在那里创建工作区",
     },
+    "json_is_folder": {
+        "en": "--json {file} is a folder; give the name of a file to write",
+        "zh": "--json {file} 是一个文件夹；请给出要写入的文件名",
+    },
     "json_no_folder": {
         "en": "--json {file}: there is no folder {folder} to write it in",
         "zh": "--json {file}：用来保存它的文件夹 {folder} 不存在",

@@ -404,10 +404,20 @@ def test_arguments_are_checked_before_anything_is_graded(kata, learner):
         (("--device", "bogus"), "error: unknown device 'bogus'"),
         (("--json", str(learner / "nowhere" / "x.json")), "there is no folder"),
         (("-w", "/etc/passwd"), "-w /etc/passwd is a file"),
+        (("--json", str(learner)), "is a folder; give the name of a file"),
     ):
         refused = kata("grade", *args)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
     assert "未知设备 'bogus'" in kata("grade", "--device", "bogus", lang="zh").stderr
+
+
+def test_w_on_a_katas_folder_means_its_workspace(kata, learner):
+    kata("start", "tensors")
+    folder = learner / "kata-workspace" / "tensors"
+    listed = kata("list", "-w", str(folder))  # not a new workspace nested in the kata's folder
+    [row] = [line for line in listed.stdout.splitlines() if " tensors " in line]
+    assert listed.returncode == 0 and "started" in row and "not-started" not in row, listed.stdout
+    assert not (folder / ".kata").exists() and not (folder / "tensors").exists()
 
 
 def test_a_workspace_that_does_not_exist_is_refused_not_made(kata, learner):
