@@ -4,8 +4,8 @@ The header says which sandbox protections were active for the jobs graded (from 
 one row per learner (points per kata, total, status, duration, protections not active, a link to the
 learner's feedback file) that the script sorts by any column and filters by text; without scripts the
 table is still there, sorted by learner. Per kata: a histogram of points (full marks in a bar of its
-own) and the count of each status; then the checks failed most among the learners who started the
-kata. Every piece of text is made safe (`safe_text`), then HTML-escaped; the script reads only the
+own) and the count of each status; then the checks failed most among the learners whose kata ran to
+the end. Every piece of text is made safe (`safe_text`), then HTML-escaped; the script reads only the
 table's cells, never data written into code.
 """
 
@@ -15,12 +15,12 @@ from collections import Counter
 from html import escape
 
 from grader.catalog import Catalog
-from grader.results import CLEAN, MISSING, NOT_STARTED, LearnerResult, safe_text
+from grader.results import CLEAN, FAILED, PASSED, LearnerResult, safe_text
 from grader.submissions import Skipped
 
 _BINS = 10  # below full marks; full marks get an 11th bar
 _WIDTH, _HEIGHT, _TOP, _BOTTOM = 396, 140, 14, 16
-UNSTARTED = (NOT_STARTED, MISSING)
+RAN = (PASSED, FAILED)  # kata statuses of a run that ended with answers
 
 
 def bins(points: list[float], max_points: float) -> list[int]:
@@ -105,14 +105,16 @@ def _learner_rows(
 
 
 def _most_failed(learners: list[LearnerResult]) -> str:
-    """The checks failed most among the learners who started the kata, with the most common message."""
+    """The checks failed most among the learners whose kata ran to the end (passed or failed), with the
+    most common message: a kata stopped whole (timeout, crash, load error) would count as failing every
+    check and its one message would crowd out the class's real mistakes; the status counts show it."""
     failing: Counter = Counter()
     started: Counter = Counter()
     messages: dict[tuple[str, str], Counter] = {}
     titles: dict[tuple[str, str], str] = {}
     for learner in learners:
         for kata in learner.katas:
-            if kata.status in UNSTARTED:
+            if kata.status not in RAN:  # a kata stopped whole (a timeout at import) fails every check alike
                 continue
             started[kata.kata] += 1
             for check in kata.checks:
@@ -194,7 +196,7 @@ td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}td.n{{text-align
 <tbody>{_learner_rows(learners, kata_ids, feedback, statuses)}</tbody></table></div>
 <h2>Katas</h2>
 {"".join(sections)}
-<h2>Checks failed most (among learners who started the kata)</h2>
+<h2>Checks failed most (among learners whose kata ran to the end)</h2>
 <div class="wide"><table class="sortable"><thead><tr><th>kata</th><th>check</th><th class="n">learners failing</th>
 <th>most common message</th></tr></thead><tbody>{_most_failed(learners)}</tbody></table></div>
 <h2>Skipped entries</h2><ul>{skipped_rows or "<li>none</li>"}</ul>

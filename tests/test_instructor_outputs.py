@@ -72,3 +72,23 @@ def test_the_report_fits_a_narrow_window(tmp_path, catalog):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "div.wide{overflow-x:auto}" in page
     assert page.count('<div class="wide"><table') == page.count("<table") == 2
+
+
+def test_checks_failed_most_count_wrong_answers_not_katas_stopped_whole(tmp_path, catalog):
+    # one learner's timeout at import made every check "failing" with the timeout's message, above
+    # the check the class really gets wrong
+    def kata(status: str, outcomes: dict[str, str], message: str) -> KataResult:
+        checks = [CheckResult(c, f"{c} works", f"{c} 正确", 0.0, 1.0, o, message) for c, o in outcomes.items()]
+        return KataResult("alpha", 3, status, "", checks, "cpu", "2.13")
+
+    learners = [
+        LearnerResult("ann", [kata("failed", {"test_a": "passed", "test_b": "failed"}, "b is wrong")]),
+        LearnerResult("bo", [kata("failed", {"test_a": "passed", "test_b": "failed"}, "b is wrong")]),
+        LearnerResult("cy", [kata("timeout", {"test_a": "timeout", "test_b": "timeout"}, "did not finish importing")]),
+    ]
+    exports.write_all(tmp_path, learners, catalog, "en", [])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    table = page.split("<h2>Checks failed most", 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<tr><td>alpha</td><td>([^<]*)</td><td class=\"n\">([^<]*)</td><td>([^<]*)</td>", table) == [
+        ("test_b works", "2 of 2", "b is wrong")
+    ]
