@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -483,24 +483,37 @@ def authoring_problems(kata: Kata) -> list[str]:
     )
 
 
+_REPLAY_DRAWS = 8  # other input sets tried per check: small input spaces (an int in 1..100) can repeat
+
+
 class _Replayed:
     """A job's judge that gives the child one set of inputs and judges what it observed as the
-    answers to another set: what a learner replaying another job's answers would get."""
+    answers to another set: what a learner replaying another job's answers would get. Each check is
+    judged on the first other set whose inputs differ from the ones sent (`draw(i)` makes set i)."""
 
-    def __init__(self, sent: Judgement, judged: Judgement):
+    def __init__(self, sent: Judgement, draw: Callable[[int], Judgement]):
         self.inputs = sent.inputs
         sent.close()
-        self.judged = judged
+        self.drawn: list[Judgement] = []
+        self.judge_of: dict[str, Judgement] = {}
+        for check_id, inputs in self.inputs.items():
+            for i in range(_REPLAY_DRAWS):
+                if i == len(self.drawn):
+                    self.drawn.append(draw(i))
+                if not _same(self.drawn[i].inputs[check_id], inputs) or i == _REPLAY_DRAWS - 1:
+                    self.judge_of[check_id] = self.drawn[i]
+                    break
 
     @property
     def pending(self) -> dict:
-        return self.judged.pending
+        return {c: j.pending[c] for c, j in self.judge_of.items() if c in j.pending}
 
     def verdict(self, check_id: str, data: Any, duration: float):
-        return self.judged.verdict(check_id, data, duration)
+        return self.judge_of[check_id].verdict(check_id, data, duration)
 
     def close(self) -> None:
-        self.judged.close()
+        for judgement in self.drawn:
+            judgement.close()
 
 
 class _VerifyWorker(Worker):
@@ -512,7 +525,7 @@ class _VerifyWorker(Worker):
             return sent
         checks = [c for c in self.judges[job.kata.id] if c.id in sent.inputs]
         data = job.kata.data if job.kata.data.is_dir() else None
-        return _Replayed(sent, Judgement(checks, f"verify-replay-{key}", device, data))
+        return _Replayed(sent, lambda i: Judgement(checks, f"verify-replay-{key}-{i}", device, data))
 
 
 def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:

@@ -400,3 +400,28 @@ def test_a_judge_importing_a_learner_file_is_named(tmp_path: Path, line: str):
     _rewrite(kata, "test_tiny.py", "import torch\n", "import torch\n" + line)
     [problem] = judge_import_problems(kata)
     assert problem.startswith("test_tiny.py:3: the judge half imports tiny")
+
+
+class _FakeJudgement:
+    def __init__(self, inputs: dict):
+        self.inputs = inputs
+        self.pending = dict.fromkeys(inputs)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_replay_judges_each_check_on_inputs_other_than_those_sent():
+    """An input space as small as an int in 1..100 repeats now and then: a replay that drew the
+    same inputs would pass a sound check and blame it."""
+    from grader.verify import _Replayed
+
+    draws = [_FakeJudgement({"a": 5, "b": 1}), _FakeJudgement({"a": 7, "b": 1}), _FakeJudgement({"a": 7, "b": 2})]
+    sent = _FakeJudgement({"a": 5, "b": 1})
+    replayed = _Replayed(sent, lambda i: draws[i])
+    assert sent.closed and replayed.inputs == {"a": 5, "b": 1}
+    assert replayed.judge_of == {"a": draws[1], "b": draws[2]}
+    assert replayed.pending.keys() == {"a", "b"}
+    replayed.close()
+    assert all(d.closed for d in draws)

@@ -240,13 +240,15 @@ def test_private_helpers_are_the_authors_business(pack: Path):
 TINY_CHECK = '''
 import torch
 
+from grader.bilingual import both
+
 
 def test_double(rng):
     """Doubles a number
     数字加倍"""
     n = int(torch.randint(1, 100, (1,), generator=rng))
     seen = yield n
-    assert seen == 2 * n, f"double({n}) should be {2 * n}"
+    assert seen == 2 * n, both("double({n}) should be {twice}", "double({n}) 应为 {twice}").format(n=n, twice=2 * n)
 '''
 
 TINY_EXERCISE = """
