@@ -84,6 +84,7 @@ PROTECTIONS_ZH: dict[str, str] = {
     "shared memory (/dev/shm, System V) private to the job and size-capped": "共享内存（/dev/shm、System V）为作业私有且有大小上限",
     "no signals to other processes": "不能向其他进程发信号",
     "reads and writes limited to the job folder and the Python install": "读写仅限作业文件夹和 Python 安装目录",
+    "no namespaces of its own (which could hide sockets from the memory count)": "不能创建自己的命名空间（否则可藏起套接字，逃过内存统计）",
 }
 
 

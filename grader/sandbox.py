@@ -13,7 +13,8 @@ That uid keeps one capability, CAP_DAC_READ_SEARCH, to read the interpreter and 
 checks where other users may not: only where Landlock confines its reads, or where the Python
 install itself is unreadable to other users (e.g. under /root). Last, Landlock (where the kernel has it, root or not)
 limits every file access to the job folder (read-write) and the Python install and the kata's data
-(read-only), blocks TCP and blocks signals to processes outside the job. Memory and disk are
+(read-only), blocks TCP and blocks signals to processes outside the job; a seccomp filter refuses
+namespaces of the job's own. A job's processes are the kernel's first choice when memory runs out. Memory and disk are
 watched from the parent, over all of the job's processes (procs.py).
 
 `protections()` says which of these this machine really applies; every result records it.
@@ -492,11 +493,75 @@ def protections() -> dict[str, bool]:
         "shared memory (/dev/shm, System V) private to the job and size-capped": CUTS_NETWORK,
         "no signals to other processes": DROPS_PRIVILEGES or landlock.SIGNALS in LANDLOCK,
         "reads and writes limited to the job folder and the Python install": landlock.FILES in LANDLOCK,
+        "no namespaces of its own (which could hide sockets from the memory count)": _SECCOMP_ARCH is not None,
     }
 
 
 def inactive_protections() -> list[str]:
     return [name for name, active in protections().items() if not active]
+
+
+# --- no namespaces of its own: seccomp ------------------------------------------------------------
+# A job that made a user namespace could make a network namespace in it, whose sockets the watch
+# does not read (procs.SocketBuffers reads the job's own). A seccomp filter refuses namespace flags
+# to unshare and clone, refuses setns, and makes clone3 (whose flags it cannot read) say ENOSYS, so
+# the C library falls back to clone.
+_NAMESPACE_FLAGS = 0x10000000 | 0x40000000 | 0x00020000 | 0x08000000 | 0x04000000 | 0x20000000 | 0x02000000
+_SYSCALLS = {  # machine -> (audit arch, unshare, clone, clone3, setns)
+    "x86_64": (0xC000003E, 272, 56, 435, 308),
+    "aarch64": (0xC00000B7, 97, 220, 435, 268),
+}
+
+
+def _kernel_has_seccomp() -> bool:
+    try:
+        with open("/proc/self/status") as status:
+            return any(line.startswith("Seccomp:") for line in status)
+    except OSError:
+        return False
+
+
+_SECCOMP_ARCH = _SYSCALLS.get(os.uname().machine) if _kernel_has_seccomp() else None
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def _no_new_namespaces() -> bool:
+    """Install the filter (after NO_NEW_PRIVS, which lets an unprivileged process do so)."""
+    if _SECCOMP_ARCH is None:
+        return False
+    arch, unshare, clone, clone3, setns = _SECCOMP_ARCH
+    ld_abs, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JSET|K, RET|K
+    refuse, missing = _RET_ERRNO | errno.EPERM, _RET_ERRNO | errno.ENOSYS
+    program = [
+        (ld_abs, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, arch),
+        (ret, 0, 0, refuse),  # another ABI (x32, a compat one): nothing this filter can read
+        (ld_abs, 0, 0, 0),  # seccomp_data.nr
+        (jeq, 0, 1, clone3),
+        (ret, 0, 0, missing),
+        (jeq, 0, 1, setns),
+        (ret, 0, 0, refuse),
+        (jeq, 1, 0, unshare),
+        (jeq, 0, 3, clone),
+        (ld_abs, 0, 0, 16),  # the low half of args[0]: the flags of unshare and clone
+        (jset, 0, 1, _NAMESPACE_FLAGS),
+        (ret, 0, 0, refuse),
+        (ret, 0, 0, _RET_ALLOW),
+    ]
+    if os.uname().machine == "x86_64":  # x32 system calls share the arch value: refuse them
+        program[3:3] = [(ld_abs, 0, 0, 0), (0x35, 0, 1, 0x40000000), (ret, 0, 0, refuse)]  # JMP|JGE|K
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*(Filter(*instruction) for instruction in program))
+    libc = _libc()
+    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    return libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(Program(len(program), filters)), 0, 0) == 0
 
 
 def _first_to_go_when_memory_runs_out() -> None:
@@ -547,6 +612,8 @@ def confine(
         enforced = landlock.restrict([*readable_paths(), *readable], writable_paths(job_dir))
         if enforced != LANDLOCK:
             raise ConfinementFailed(f"Landlock applied {sorted(enforced)} of {sorted(LANDLOCK)}")
+    if _SECCOMP_ARCH is not None and not _no_new_namespaces():
+        raise ConfinementFailed("the seccomp filter against new namespaces was refused")
     import torch
 
     torch.set_num_threads(limits.threads)

@@ -192,6 +192,20 @@ def test_a_job_cannot_raise_its_limits_back(worker, tensors, make_submission):
     assert f"LIMIT RLIMIT_FSIZE ({limits.file_size_mb * 2**20}, {limits.file_size_mb * 2**20})" in result.output
 
 
+@pytest.mark.skipif(
+    not sandbox.protections()["no namespaces of its own (which could hide sockets from the memory count)"],
+    reason="no seccomp filter for this machine",
+)
+@pytest.mark.parametrize("attack", ["nested_network", "nested_namespace"])
+def test_a_job_cannot_make_namespaces_of_its_own(worker, tensors, make_submission, attack):
+    """A user namespace, then a network namespace in it, would hold sockets the watch does not read
+    (and a mount namespace a tmpfs, where Landlock did not refuse the mount)."""
+    folder = make_submission((ADVERSARIAL / f"{attack}.py").read_text())
+    result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
+    assert result.status == "passed", result.status_message
+    assert "UNSHARE refused 1" in result.output  # EPERM
+
+
 @pytest.mark.skipif(not Path("/proc/self/oom_score_adj").exists(), reason="the kernel has no OOM score")
 def test_the_kernel_kills_a_job_before_the_grader_when_memory_runs_out(worker, tensors, make_submission):
     folder = make_submission(
