@@ -341,6 +341,15 @@ def builtin_roots() -> tuple[Path, Path]:
     raise KataError("the built-in katas are missing from this installation; reinstall torch-katas")
 
 
+def _pack_advice(folder: Path) -> str:
+    """Where the katas are when --katas names the pack's top folder or one kata's folder instead."""
+    if (folder / "katas").is_dir():
+        return f"; --katas names the folder of kata folders: {folder / 'katas'}"
+    if (folder / "kata.toml").is_file():
+        return f"; this is one kata's folder: --katas {folder.parent}"
+    return ""
+
+
 class Catalog:
     """Every kata under one folder, in order. `--katas PATH` points at a private pack."""
 
@@ -362,7 +371,7 @@ class Catalog:
             if folder.is_dir() and _FOLDER.match(folder.name):
                 katas.append(load_kata(folder, reference_root))
         if not katas:
-            raise KataError(f"{katas_root}: no katas found (expected folders named NN-<id>)")
+            raise KataError(f"{katas_root}: no katas found (expected folders named NN-<id>){_pack_advice(katas_root)}")
         seen: set[str] = set()
         for kata in katas:
             if kata.id in seen:

@@ -70,3 +70,10 @@ def test_unknown_id_lists_the_known_ones(pack: Path):
 def test_empty_folder_is_an_error(tmp_path: Path):
     with pytest.raises(KataError, match="no katas found"):
         Catalog.load(tmp_path)
+
+
+def test_katas_naming_the_pack_or_one_kata_says_where_the_katas_are(pack: Path):
+    with pytest.raises(KataError, match=r"--katas names the folder of kata folders: .*/katas$"):
+        Catalog.load(pack.parent)
+    with pytest.raises(KataError, match=r"this is one kata's folder: --katas .*/katas$"):
+        Catalog.load(pack / "01-tensors")
