@@ -3,6 +3,8 @@
 catches: test_load_weights_is_safe
 """
 
+from pathlib import Path
+
 
 def load_weights(model, path):
     state = torch.load(path, weights_only=False)
