@@ -217,7 +217,8 @@ zh = ["第三题：第一步", "第三题：第二步"]
         assert f"Hint {number} of {total}" in climbed.stdout and ladder[number - 1] in climbed.stdout
     assert "last hint" in kata("hint", "tensors").stdout
     assert exercise.hints["zh"][0] in kata("hint", "tensors", "1", lang="zh").stdout
-    assert kata("hint", "tensors", str(total + 1)).returncode == 1  # never shown: nothing to show again
+    beyond = kata("hint", "tensors", str(total + 1))  # past the ladder: no hint will ever have that number
+    assert beyond.returncode == 2 and f"these hints go up to {total}" in beyond.stderr, beyond.stderr
     shown = kata("hint", "tensors", "--all").stdout
     assert all(h in shown for h in ladder) and not any(h in shown for h in others)
 
