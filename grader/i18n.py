@@ -96,6 +96,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The solution to {id} unlocks once you have full points on it (now {points}).",
         "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。",
     },
+    "locked_new_version": {
+        "en": "The checks of {id} changed since your {points}: run `kata grade {id}`; its solution unlocks at "
+        "full points.",
+        "zh": "{id} 的检查在你得到 {points} 之后有了变化：请运行 `kata grade {id}`，满分后即可查看参考答案。",
+    },
     "reset_question": {
         "en": "Replace your files in {path} with the stub?",
         "zh": "要用初始代码替换 {path} 中的文件吗？",

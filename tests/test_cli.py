@@ -412,6 +412,20 @@ def test_arguments_are_checked_before_anything_is_graded(kata, learner):
     assert "未知设备 'bogus'" in kata("grade", "--device", "bogus", lang="zh").stderr
 
 
+def test_a_solution_earned_on_older_checks_says_to_grade_again(kata, learner, tensors: Kata):
+    kata("start", "tensors")
+    _solution(learner).write_text(_reference(), encoding="utf-8")
+    assert kata("grade", "tensors").returncode == 0
+    state_file = learner / "kata-workspace" / ".kata" / "state.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    for record in ("best", "last"):
+        state[record]["tensors"]["version"] = tensors.version - 1  # full points on the checks before a change
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    locked = kata("solution", "tensors")
+    assert locked.returncode == 1 and "changed since your" in locked.stderr and "`kata grade tensors`" in locked.stderr
+    assert kata("grade", "tensors").returncode == 0 and kata("solution", "tensors").returncode == 0
+
+
 def test_w_on_a_katas_folder_means_its_workspace(kata, learner):
     kata("start", "tensors")
     folder = learner / "kata-workspace" / "tensors"
