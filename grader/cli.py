@@ -18,7 +18,7 @@ from grader.errors import KataError
 from grader.i18n import clip, detect_language, os_reason, say, status_word, terminal_columns, translate, width
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
-from grader.terminal_markdown import fitting_columns, fold, for_terminal
+from grader.terminal_markdown import fitting_columns, fold, for_terminal, indented
 from grader.workspace import Workspace, find_root, workspace_nearby
 
 _LIMITS = Limits()  # the defaults of --memory and --disk
@@ -477,7 +477,8 @@ def _ignored_scripts(results, catalog: Catalog, space: Workspace, lang: str) -> 
         script = notebooks.ignored_script(space.folder(kata), kata.files)
         if script is not None:
             notebook = notebooks.notebook_path(space.folder(kata)).name
-            notes.append(notebooks.say("script_ignored", lang, id=kata.id, notebook=notebook, script=script.name))
+            note = notebooks.say("script_ignored", lang, id=kata.id, notebook=notebook, script=script.name)
+            notes += indented([note], "", fitting_columns(sys.stdout))
     return notes
 
 
