@@ -611,7 +611,7 @@ def solution(
         typer.echo(reference_source(kata, name, _Session.lang))
 
 
-@app.command()
+@app.command(help=_h("help_verify"))
 def verify(
     ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help="Kata ids (default: all)."),
     katas: Optional[Path] = KatasOption,
@@ -676,7 +676,7 @@ CourseOption = typer.Option(
 )
 
 
-@app.command()
+@app.command(help=_h("help_batch"))
 def batch(
     submissions: Path = typer.Argument(
         ..., metavar="SUBMISSIONS", help="Folder with one entry per learner: a workspace folder or a .zip of one."
@@ -761,7 +761,7 @@ def batch(
         typer.echo(f"shard {summary.shard} holds none of the {summary.in_class} learners", err=True)
 
 
-@app.command()
+@app.command(help=_h("help_merge"))
 def merge(
     outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
     out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
@@ -778,7 +778,7 @@ def merge(
 export_app = typer.Typer(
     cls=_Group,
     no_args_is_help=True,
-    help="Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.",
+    help=_h("help_export"),
 )
 app.add_typer(export_app, name="export")
 VisibilityOption = typer.Option(
@@ -813,7 +813,7 @@ def _platform_config(
     return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
 
 
-@app.command("import")
+@app.command("import", help=_h("help_import"))
 def import_submissions(
     system: str = typer.Argument(
         ..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."

@@ -359,6 +359,29 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Versions, devices, active sandbox protections and the workspace: paste it into a help request.",
         "zh": "版本、设备、生效的沙箱防护和工作区：求助时把它贴上。",
     },
+    # the instructor and author commands, as the command list of `kata --help` shows them
+    "help_verify": {
+        "en": "Prove katas right: reference and alternatives full marks, stub fails every check, each known "
+        "mistake caught.",
+        "zh": "验证练习本身：参考答案和其他正确写法得满分，初始代码每项检查都不通过，每个已知错误都被发现。",
+    },
+    "help_batch": {
+        "en": "Grade a whole class unattended; rerun to grade only what changed. Exit 1 when the folder holds "
+        "no learner.",
+        "zh": "无人值守地为全班评分；再次运行只评有改动的部分。文件夹中没有学员时退出码为 1。",
+    },
+    "help_merge": {
+        "en": "Combine shard outputs into one, refusing overlaps and gaps.",
+        "zh": "把各分片的输出合并为一份，拒绝重叠和缺漏。",
+    },
+    "help_import": {
+        "en": "Turn an LMS bulk download into `kata batch` input: one folder per learner, and roster.csv.",
+        "zh": "把 LMS 的批量下载转换为 `kata batch` 的输入：每位学员一个文件夹，外加 roster.csv。",
+    },
+    "help_export": {
+        "en": "Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.",
+        "zh": "生成评分平台运行的内容：Gradescope 自动评分包、PrairieLearn 题目。",
+    },
     "help_watch": {
         "en": "Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit.",
         "zh": "每次保存都重新评分。按键：h 下一条提示，n 完成后进入下一个练习，q 退出。",

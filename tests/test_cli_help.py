@@ -184,6 +184,14 @@ def test_help_follows_kata_lang_for_the_command_list_and_start():
     assert not [kind for kind in TYPER_TYPES if kind in start.stdout + main.stdout]
 
 
+def test_the_chinese_command_list_holds_no_english_sentence():
+    from grader.bilingual import untranslated
+
+    main = kata("--lang", "zh", "--help").stdout
+    commands = main[main.index(say("help_commands", "zh")) :]  # the instructor commands' lines included
+    assert "verify" in commands and "export" in commands and not untranslated(commands), commands
+
+
 def test_english_help_keeps_the_english_words_and_plain_metavars():
     out = kata("--lang", "en", "hint", "--help")
     assert "Usage: kata hint [OPTIONS] {ID} [N]" in out.stdout and "Arguments" in out.stdout
