@@ -47,14 +47,15 @@ def _is_workspace(folder: Path) -> bool:
 
 
 def find_root(explicit: Path | None = None, start: Path | None = None) -> Path:
-    """`-w DIR` (or the workspace inside it, or the one it is inside: `-w kata-workspace/tensors` means
-    that workspace, never a new one nested in a kata's folder), else the nearest workspace upward, else
+    """`-w DIR` (or the workspace inside it, or the one it is in: `-w kata-workspace/tensors` means that
+    workspace, never a new one nested in a kata's folder), else the nearest workspace upward, else
     `./kata-workspace`."""
     if explicit is not None:
         folder = Path(explicit).resolve()
         if _is_workspace(folder) or _is_workspace(folder / DEFAULT_NAME):
             return folder if _is_workspace(folder) else folder / DEFAULT_NAME
-        return next((above for above in folder.parents if _is_workspace(above)), folder)
+        # a folder right inside a workspace (a kata's): that workspace; a new folder: `kata start -w` makes one
+        return folder.parent if folder.is_dir() and _is_workspace(folder.parent) else folder
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if _is_workspace(folder):

@@ -12,7 +12,7 @@ import pytest
 
 from grader.catalog import Kata
 from grader.results import CheckResult, KataResult
-from grader.workspace import StateNotSaved, Workspace, fingerprint
+from grader.workspace import StateNotSaved, Workspace, find_root, fingerprint
 
 
 def _result(kata: Kata, points: list[float], version: int | None = None) -> KataResult:
@@ -157,3 +157,14 @@ def test_a_grade_of_the_files_as_they_are_is_unchanged_until_they_change(space: 
     assert space.changed(tensors)
     space.record(_result(tensors, [1]))  # no fingerprint known: grade again next time
     assert space.changed(tensors)
+
+
+def test_w_names_a_workspace_the_folder_holding_one_or_a_katas_folder_in_one(tmp_path: Path):
+    root = tmp_path / "kata-workspace"
+    (root / ".kata").mkdir(parents=True)
+    (root / "tensors").mkdir()
+    assert find_root(root) == root and find_root(tmp_path) == root
+    assert find_root(root / "tensors") == root  # not a new workspace nested in the kata's folder
+    assert find_root(root / "new") == root / "new"  # a folder that does not exist yet: `kata start` makes it
+    (tmp_path / "elsewhere").mkdir()
+    assert find_root(tmp_path / "elsewhere") == tmp_path / "elsewhere"
