@@ -3,6 +3,8 @@
 catches: test_to_numpy
 """
 
+import numpy as np
+
 
 def to_numpy(t):
     return np.array(t.tolist())
