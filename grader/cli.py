@@ -52,6 +52,9 @@ class _App(typer.Typer):
             raise SystemExit(2) from None  # the help is already shown
         except _click.exceptions.UsageError as exc:
             _show_usage_error(exc, _help_language())
+        except _click.exceptions.ClickException as exc:  # none of ours raises another kind: click's words
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
         except Abort:  # a prompt answered with Ctrl-C or Ctrl-D
             from typer import rich_utils
 
