@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -34,6 +35,7 @@ from grader import submissions
 from grader.notebook import NOTEBOOK_SUFFIX
 from grader.catalog import Kata
 from grader.errors import KataError
+from grader.sandbox import walk
 
 ROSTER = submissions.ROSTER
 SYSTEMS = ("canvas", "moodle", "gradescope")
@@ -171,7 +173,8 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
     learners: dict[str, Learner] = {}
     skipped = []
     if system == "gradescope":
-        metadata = next(folder.rglob(_GRADESCOPE_METADATA), None)
+        found = [p for p in _files(folder) if p.name == _GRADESCOPE_METADATA]
+        metadata = min(found, key=lambda p: len(p.parts), default=None)  # the export's own, not a learner's
         if metadata is None:
             raise KataError(f"{download}: no {_GRADESCOPE_METADATA} (is it Gradescope's 'Export Submissions' zip?)")
         shown = f"{download}: {metadata.relative_to(folder).as_posix()}"  # the download's name, never staging's
@@ -181,7 +184,7 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
             raise KataError(f"{shown}: not UTF-8 text (is it Gradescope's own file?)") from None
         return _gradescope(metadata.parent, gradescope_submitters(text, shown), shown)
     uploads: dict[str, list[tuple[tuple[int, int], str, Path]]] = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+    for path in _files(folder):
         relative = PurePosixPath(path.relative_to(folder).as_posix())
         parsed = _parse(system, relative)
         if parsed is None:
@@ -194,6 +197,12 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
     for lms_id, files in uploads.items():  # oldest first: a newer upload of a file replaces an older one
         learners[lms_id].files = [(file_name, path) for _, file_name, path in sorted(files, key=lambda f: f[0])]
     return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
+
+
+def _files(folder: Path) -> list[Path]:
+    """The regular files beneath `folder`, sorted, links left out, however deep a download nests
+    (Path.rglob recurses once per level and fails past Python's recursion limit)."""
+    return sorted(folder / relative for relative, info in walk(folder) if stat.S_ISREG(info.st_mode))
 
 
 def _gradescope(root: Path, submitters: dict[str, dict[str, str]], source: str) -> Imported:
@@ -214,11 +223,7 @@ def _gradescope(root: Path, submitters: dict[str, dict[str, str]], source: str) 
                 "keep one of them in the download, then import again"
             )
         first[lms_id] = folder.name
-        files = [
-            (path.relative_to(folder).as_posix(), path)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and not path.is_symlink()
-        ]
+        files = [(path.relative_to(folder).as_posix(), path) for path in _files(folder)]
         learners.append(
             Learner(
                 f"gradescope-{lms_id}",

@@ -35,7 +35,7 @@ from grader.sandbox import CUTS_NETWORK, DROPS_PRIVILEGES, LANDLOCK
 
 REPO = Path(__file__).resolve().parents[1]
 ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
-TIMEOUT = "6"
+TIMEOUT = "10"  # the attacks that must end as timeouts wait this long; less made slow ones flaky on a busy machine
 ROOT = DROPS_PRIVILEGES  # root with the capabilities to run learner code as a throwaway user
 
 # adversarial file -> the status its kata must end with (0 points in every case)

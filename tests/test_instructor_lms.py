@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import exports, lms, submissions
+from grader import exports, lms, sandbox, submissions
 from grader.catalog import Catalog
 from grader.errors import KataError
 
@@ -129,6 +129,26 @@ def test_moodle_download_in_folders_and_flat(katas, tmp_path):
     assert (out / "moodle-41" / "tensors" / tensors).read_bytes() == b"# zhang\n"
     assert (out / "moodle-42" / "tensors" / tensors).read_bytes() == b"# ann\n"
     assert [s.entry for s in skipped] == ["moodle-42: onlinetext.html"]
+
+
+def test_a_download_nested_past_the_recursion_limit_imports_what_it_can(katas, tmp_path):
+    """Path.rglob recursed once per level: 1,500 nested folders stopped the import with RecursionError."""
+    tensors = _file_of(katas, "tensors")
+    download = tmp_path / "moodle"
+    folder = download / "Ann Lee_42_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    (folder / tensors).write_bytes(b"# ann\n")
+    here = download / "Bo_43_assignsubmission_file_"
+    here.mkdir()
+    for _ in range(1500):
+        here = here / "d"
+        here.mkdir()  # one level at a time: os.makedirs recurses too
+    try:
+        imported, _ = lms.import_download("moodle", download, katas, tmp_path / "submissions")
+    finally:
+        sandbox.remove_job_dir(download / "Bo_43_assignsubmission_file_")  # pytest's own cleanup recurses
+    assert [lr.id for lr in imported.learners] == ["moodle-42"]
+    assert (tmp_path / "submissions" / "moodle-42" / "tensors" / tensors).read_bytes() == b"# ann\n"
 
 
 GRADESCOPE_METADATA = """---
