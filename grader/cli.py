@@ -542,6 +542,8 @@ def hint(
     kata = _kata(Catalog.load(katas), kata_id)
     lang = _Session.lang
     space = _space(workspace)
+    if not space.is_started(kata):  # a hint would be for no work, and would leave a stray workspace here
+        raise KataError.of("not_started_hint", id=kata.id, root=space.root)
     if every:
         shown = space.seen_hints(kata, lang)
         if not shown:

@@ -174,6 +174,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{id} is not started in {root}; nothing to reset",
         "zh": "{id} 在 {root} 中尚未开始，无需重置",
     },
+    "not_started_hint": {
+        "en": "{id} is not started in {root}; run `kata start {id}` first (its hints follow your first failing check)",
+        "zh": "{id} 在 {root} 中尚未开始；请先运行 `kata start {id}`（提示跟随你第一个未通过的检查）",
+    },
     "not_started_run": {"en": "not started: run `kata start {id}`", "zh": "尚未开始：运行 `kata start {id}`"},
     "unknown_kata": {
         "en": "unknown kata '{id}'; the katas are: {known}",

@@ -426,6 +426,13 @@ def test_a_solution_earned_on_older_checks_says_to_grade_again(kata, learner, te
     assert kata("grade", "tensors").returncode == 0 and kata("solution", "tensors").returncode == 0
 
 
+def test_a_hint_for_a_kata_not_started_says_to_start_it_and_makes_nothing(kata, learner):
+    for lang, said in (("en", "run `kata start tensors` first"), ("zh", "请先运行 `kata start tensors`")):
+        refused = kata("hint", "tensors", lang=lang)
+        assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1
+    assert not (learner / "kata-workspace").exists()  # no stray workspace from a hint
+
+
 def test_w_on_a_katas_folder_means_its_workspace(kata, learner):
     kata("start", "tensors")
     folder = learner / "kata-workspace" / "tensors"
