@@ -22,6 +22,7 @@ import io
 import lzma
 import os
 import shutil
+import socket
 import stat
 import time
 import tempfile
@@ -41,7 +42,7 @@ MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 _ENCRYPTED = 0x1  # a zip member's general purpose flag: zipfile raises RuntimeError when asked to read it
 STAGING_PREFIX = "kata-batch-"
-_OWNER = "owner"  # inside a staging folder: "<pid> <start time>" of the batch that made it
+_OWNER = "owner"  # inside a staging folder: "<host> <pid> <start time>" of the batch that made it
 _UNOWNED_AGE = 24 * 3600  # seconds: a staging folder without an owner file (older versions) is stale after this
 
 
@@ -205,16 +206,21 @@ def find(submissions: Path, kata_ids: list[str], staging: Path) -> tuple[list[Su
 
 
 def _process_identity(pid: int) -> str:
-    """`<pid> <start time>`: the start time (Linux: /proc) tells a reused pid from the owner."""
+    """`<host> <pid> <start time>`: the start time (Linux: /proc) tells a reused pid from the owner;
+    the host, a process of this machine from one of another that shares the folder (a cluster's
+    shared TMPDIR or output folder)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return f"{pid} {fields[19]}"  # field 22 of stat(5), counted after the command name
+        started = fields[19]  # field 22 of stat(5), counted after the command name
     except (OSError, IndexError):
-        return f"{pid} "
+        started = ""
+    return f"{socket.gethostname()} {pid} {started}".rstrip()
 
 
 def _owner_alive(identity: str) -> bool:
-    pid_text, _, started = identity.strip().partition(" ")
+    host, pid_text, started = (identity.split() + ["", "", ""])[:3]
+    if host != socket.gethostname():
+        return True  # a process of another machine: this one cannot tell whether it still runs
     if not pid_text.isdigit():
         return False
     pid = int(pid_text)
@@ -224,7 +230,7 @@ def _owner_alive(identity: str) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: never ours to judge
-    return not started or _process_identity(pid) == f"{pid} {started}"
+    return not started or _process_identity(pid) == identity.strip()
 
 
 def remove_stale_staging(parent: Path, prefix: str = STAGING_PREFIX) -> list[Path]:

@@ -4,6 +4,7 @@ no staging folder left for long by a batch killed with `kill -9`."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -80,9 +81,12 @@ def test_a_running_batch_keeps_its_staging_folder(tmp_path):
         (other / "owner").write_text(submissions._process_identity(sleeper.pid))
         reused = tmp_path / f"{submissions.STAGING_PREFIX}reused"
         reused.mkdir()  # the owner's pid now belongs to another process: a different start time
-        (reused / "owner").write_text(f"{sleeper.pid} 1")
+        (reused / "owner").write_text(f"{socket.gethostname()} {sleeper.pid} 1")
+        elsewhere = tmp_path / f"{submissions.STAGING_PREFIX}elsewhere"
+        elsewhere.mkdir()  # a batch on another machine sharing the folder: its pid means nothing here
+        (elsewhere / "owner").write_text(f"other-{socket.gethostname()} {2**22 + 1} 1")
         assert submissions.remove_stale_staging(tmp_path) == [reused] or not Path("/proc/self/stat").exists()
-        assert other.is_dir()
+        assert other.is_dir() and elsewhere.is_dir()
     finally:
         sleeper.kill()
         sleeper.wait()
