@@ -180,8 +180,8 @@ class Worker:
                     done, printed = payload
                     on_progress(job, done, len(judgement.inputs), printed)
                 elif kind == "outcome":
-                    _, judgement = in_flight.pop(key)
-                    payload.records = _judged(payload.records, judgement)
+                    job, judgement = in_flight.pop(key)
+                    payload.records = _judged(job.kata, payload.records, judgement)
                     yield payload
                 elif kind == "error":
                     in_flight.pop(key)
@@ -200,7 +200,7 @@ class Worker:
             return judge.Judgement(checks, _job_key(job), device, kata.data if kata.data.is_dir() else None)
         except judge.CheckBug as exc:
             self._send(("abort", key, None))
-            raise KataError(f"{kata.id}: a check is broken: {exc}") from None
+            raise _broken(kata, exc) from None
 
     def _cancel(self) -> None:
         """Stop every job of this run in the zygote and wait until it has (their outcomes are dropped)."""
@@ -248,8 +248,15 @@ def _pair(kata: Kata, judged: list[str], exercised: list[str]) -> None:
         raise KataError(f"{kata.checks}: two checks share a name; check names must be unique")
 
 
-def _judged(records: list[Event], judgement: judge.Judgement | None) -> list[Event]:
+def _broken(kata: Kata, bug: judge.CheckBug) -> KataError:
+    """A check's own bug stops grading: it says nothing about the learner's code."""
+    return KataError(f"{kata.id}: a check is broken: {bug}")
+
+
+def _judged(kata: Kata, records: list[Event], judgement: judge.Judgement | None) -> list[Event]:
     """The child's observations turned into the judge's verdicts; everything else as it came."""
+    from grader import judge
+
     if judgement is None:  # the job never got its inputs: nothing it sent can pass
         return [e for e in records if not isinstance(e, Observed)]
     events: list[Event] = []
@@ -257,7 +264,11 @@ def _judged(records: list[Event], judgement: judge.Judgement | None) -> list[Eve
         if not isinstance(event, Observed):
             events.append(event)
         elif event.id in judgement.pending:
-            events.append(judgement.verdict(event.id, event.value, event.duration))
+            try:
+                events.append(judgement.verdict(event.id, event.value, event.duration))
+            except judge.CheckBug as exc:
+                judgement.close()
+                raise _broken(kata, exc) from None
         else:
             events.append(Malformed("observations for a check that was not asked for, or twice"))
     judgement.close()

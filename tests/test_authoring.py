@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from grader import runner
 from grader.catalog import Catalog, Kata, builtin_roots
+from grader.errors import KataError
 from grader.verify import (
     builtin_clash_problems,
     check_limits,
@@ -145,6 +147,16 @@ def test_verify_reports_a_judge_that_yields_twice_without_a_traceback(tmp_path: 
     _rewrite(kata, "test_tiny.py", "    got = yield x\n", "    got = yield x\n    again = yield x\n")
     [verdict] = verify([kata])
     assert not verdict.ok and verdict.problems[0].startswith("test_double yields 2 times")
+
+
+@pytest.mark.slow
+def test_grading_with_a_judge_that_yields_twice_stops_with_a_kata_error(tmp_path: Path):
+    """The second yield shows only once the observations come back: grading stops there, as for any
+    broken check, never with a traceback and never as the learner's failure."""
+    kata = _pack(tmp_path)
+    _rewrite(kata, "test_tiny.py", "    got = yield x\n", "    got = yield x\n    again = yield x\n")
+    with pytest.raises(KataError, match="tiny: a check is broken: test_double yields more than once"):
+        runner.grade(kata, tmp_path / "reference" / "01-tiny")
 
 
 # --- an exercise half that decides: a verdict the learner's process could change ----------------
