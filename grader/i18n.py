@@ -277,7 +277,10 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "stopped_memory": {"en": "stopped for using more than {mb} MB of memory", "zh": "内存用量超过 {mb} MB，已被终止"},
     "stopped_disk": {"en": "stopped for writing more than {mb} MB of disk", "zh": "写入磁盘超过 {mb} MB，已被终止"},
-    "stopped_deep": {"en": "stopped for nesting folders more than {depth} deep", "zh": "文件夹嵌套超过 {depth} 层，已被终止"},
+    "stopped_deep": {
+        "en": "stopped for nesting folders more than {depth} deep",
+        "zh": "文件夹嵌套超过 {depth} 层，已被终止",
+    },
     "killed_by": {
         "en": "the grading process was killed by {signal} (did your code kill it or crash?)",
         "zh": "评分进程被 {signal} 终止（是你的代码终止了它，还是崩溃了？）",
@@ -294,6 +297,23 @@ PHRASES: dict[str, dict[str, str]] = {
     "tampering": {"en": "tampering detected: {reason}; no points awarded", "zh": "检测到篡改：{reason}；不计分"},
     "malformed": {"en": "malformed result: {reason}; no points awarded", "zh": "结果格式错误：{reason}；不计分"},
     "replaced": {"en": "the submission replaced {names}", "zh": "提交的代码替换了 {names}"},
+    # what cannot travel from the child to the judge (observations.py), and the check message around it
+    "cannot_send": {
+        "en": "what your code returned cannot be sent to the judge: {reason}",
+        "zh": "你的代码返回的值无法传给评判程序：{reason}",
+    },
+    "value_too_deep": {"en": "a value nested deeper than {n} levels", "zh": "嵌套超过 {n} 层的值"},
+    "value_too_many": {"en": "more than {n} items in one value", "zh": "一个值里有超过 {n} 个元素"},
+    "tensor_dtype": {
+        "en": "a tensor of dtype {dtype}, which does not travel",
+        "zh": "dtype 为 {dtype} 的张量，无法传送",
+    },
+    "array_dtype": {
+        "en": "a NumPy array of dtype {dtype}, which does not travel",
+        "zh": "dtype 为 {dtype} 的 NumPy 数组，无法传送",
+    },
+    "tensor_too_big": {"en": "a tensor of more than {size} MiB", "zh": "超过 {size} MiB 的张量"},
+    "array_too_big": {"en": "an array of more than {size} MiB", "zh": "超过 {size} MiB 的数组"},
     # --help of the learner's commands and options
     "help_app": {
         "en": "PyTorch katas with an isolated grader. Start with `kata start tensors`.",
@@ -549,6 +569,13 @@ _ENGINE_KEYS = (
     "katas_elsewhere",
     "not_started_reset",
     "lines_dropped",
+    "cannot_send",
+    "value_too_deep",
+    "value_too_many",
+    "tensor_dtype",
+    "array_dtype",
+    "tensor_too_big",
+    "array_too_big",
 )
 # Slots holding text that may itself be an engine phrase (the rest are names, numbers, paths).
 _NESTED = {"message", "detail", "reason"}

@@ -49,6 +49,7 @@ from grader.bilingual import Bilingual, Text, both, in_language
 from grader.catalog import Kata
 from grader.channel import CheckReport, Outcome, clip
 from grader.errors import KataError
+from grader.i18n import translate
 from grader.launch import JUDGE_MODULE_PREFIX, SEED_VARIABLE
 from grader.observations import ObservationError, Raised, decode
 
@@ -195,7 +196,10 @@ class Judgement:
             generator.close()
             return report(
                 Outcome.FAILED,
-                both(f"the results of this check are malformed ({exc})", f"这项检查的结果格式错误（{exc}）"),
+                both(
+                    f"the results of this check are malformed ({exc})",
+                    f"这项检查的结果格式错误（{translate(str(exc), 'zh')}）",
+                ),
             )
         try:
             generator.send(value)

@@ -137,7 +137,7 @@ class _Encoder:
 
     def encode(self, value: Any, depth: int) -> list:
         if depth > MAX_DEPTH:
-            raise ObservationError(f"a value nested deeper than {MAX_DEPTH} levels")
+            raise ObservationError(say("value_too_deep", "en", n=MAX_DEPTH))
         if value is None:
             return ["none", None]
         if isinstance(value, bool):
@@ -172,13 +172,13 @@ class _Encoder:
     def _count(self, n: int) -> None:
         self.items += n
         if self.items > MAX_ITEMS:
-            raise ObservationError(f"more than {MAX_ITEMS} items in one value")
+            raise ObservationError(say("value_too_many", "en", n=MAX_ITEMS))
 
 
 def _encode_tensor(tensor: torch.Tensor) -> list:
     dtype = str(tensor.dtype).removeprefix("torch.")
     if dtype not in _DTYPES:
-        raise ObservationError(f"a tensor of dtype {tensor.dtype}, which does not travel")
+        raise ObservationError(say("tensor_dtype", "en", dtype=tensor.dtype))
     if tensor.device.type == "meta":
         data = b""
     else:
@@ -187,7 +187,7 @@ def _encode_tensor(tensor: torch.Tensor) -> list:
             flat = flat.view(torch.int16)
         data = flat.numpy().tobytes()
     if len(data) > MAX_TENSOR_BYTES:
-        raise ObservationError(f"a tensor of more than {MAX_TENSOR_BYTES // (1024 * 1024)} MiB")
+        raise ObservationError(say("tensor_too_big", "en", size=MAX_TENSOR_BYTES // (1024 * 1024)))
     return [
         dtype,
         list(tensor.shape),
@@ -199,10 +199,10 @@ def _encode_tensor(tensor: torch.Tensor) -> list:
 
 def _encode_array(array: np.ndarray) -> list:
     if array.dtype.name not in _ARRAY_DTYPES:
-        raise ObservationError(f"a NumPy array of dtype {array.dtype}, which does not travel")
+        raise ObservationError(say("array_dtype", "en", dtype=array.dtype))
     data = np.ascontiguousarray(array).tobytes()
     if len(data) > MAX_TENSOR_BYTES:
-        raise ObservationError(f"an array of more than {MAX_TENSOR_BYTES // (1024 * 1024)} MiB")
+        raise ObservationError(say("array_too_big", "en", size=MAX_TENSOR_BYTES // (1024 * 1024)))
     return [array.dtype.name, list(array.shape), base64.b64encode(data).decode("ascii")]
 
 
@@ -220,7 +220,7 @@ class _Decoder:
 
     def decode(self, data: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise ObservationError(f"a value nested deeper than {MAX_DEPTH} levels")
+            raise ObservationError(say("value_too_deep", "en", n=MAX_DEPTH))
         if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)):
             raise ObservationError("a value that is not a [kind, payload] pair")
         tag, payload = data
@@ -266,7 +266,7 @@ class _Decoder:
     def _count(self, n: int) -> None:
         self.items += n
         if self.items > MAX_ITEMS:
-            raise ObservationError(f"more than {MAX_ITEMS} items in one value")
+            raise ObservationError(say("value_too_many", "en", n=MAX_ITEMS))
 
 
 def _can_be_key(key: Any) -> bool:

@@ -318,7 +318,7 @@ def _observed_record(item: pytest.Item, state: dict) -> dict:
             "id": item.name,
             "outcome": "failed",
             "duration": state["duration"],
-            "message": clip(f"what your code returned cannot be sent to the judge: {exc}"),
+            "message": clip(say("cannot_send", "en", reason=exc)),
         }
 
 

@@ -138,3 +138,17 @@ def test_help_speaks_the_language_asked_for(command: str, key: str):
             env={**os.environ, "COLUMNS": "300"},
         )
         assert out.returncode == 0 and say(key, lang) in out.stdout, out.stdout
+
+
+def test_a_value_too_large_to_reach_the_judge_is_said_in_chinese():
+    """The child's message for what cannot travel (a tensor a wrong broadcast made huge) is an engine
+    message: a Chinese learner reads it whole in Chinese."""
+    import torch
+
+    from grader.observations import MAX_TENSOR_BYTES, ObservationError, encode
+
+    with pytest.raises(ObservationError) as caught:
+        encode(torch.zeros(MAX_TENSOR_BYTES // 4 + 1))
+    message = i18n.say("cannot_send", "en", reason=caught.value)
+    size = MAX_TENSOR_BYTES // (1024 * 1024)
+    assert i18n.translate(message, "zh") == f"你的代码返回的值无法传给评判程序：超过 {size} MiB 的张量"
