@@ -780,7 +780,7 @@ def merge(
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 
-export_app = typer.Typer(
+export_app = _App(  # its commands are `_Command`s too
     cls=_Group,
     no_args_is_help=True,
     help=_h("help_export"),

@@ -472,6 +472,7 @@ def test_a_workspace_that_does_not_exist_is_refused_not_made(kata, learner):
         (("hint", "tensors", "--al"), "No such option: --al. Did you mean --all", "没有 --al 这个选项。你是想用 --all"),
         (("grad",), "No such command 'grad'. Did you mean grade?", "没有 'grad' 这个命令。你是想用 grade 吗？"),
         (("list", "tensors"), "Unexpected extra argument(s): tensors.", "多出了参数：tensors。"),
+        (("export", "gradescope", "x"), "Unexpected extra argument(s): x.", "多出了参数：x。"),  # a sub-command
         (("batch", "x"), "Missing option '-o' / '--out'.", "缺少选项 '-o' / '--out'。"),
     ],
 )
