@@ -662,11 +662,16 @@ def verify(
     else:
         for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
             mark = "ok  " if verdict.ok else "FAIL"
-            typer.echo(
-                f"{mark} {verdict.kata.id}: {verdict.checks} checks, {len(verdict.kata.mistakes)} known "
-                f"mistakes caught, {len(verdict.kata.alternatives)} alternatives at full marks, "
-                f"reference graded in {verdict.reference_seconds:.2f} s"
-            )
+            kata = verdict.kata
+            if verdict.graded:
+                full_marks = len(kata.alternatives) - len(verdict.failed_alternatives)
+                typer.echo(
+                    f"{mark} {kata.id}: {verdict.checks} checks, {verdict.mistakes_caught}/{len(kata.mistakes)} "
+                    f"known mistakes caught, {full_marks}/{len(kata.alternatives)} alternatives at full marks, "
+                    f"reference graded in {verdict.reference_seconds:.2f} s"
+                )
+            else:
+                typer.echo(f"{mark} {kata.id}: not graded (its check files have problems)")
             for caught in verdict.caught if verbose else ():
                 message = caught.message_zh if _Session.lang == "zh" else caught.message
                 typer.echo(f"     {caught.mistake} → {caught.check}: {message.splitlines()[0]}")

@@ -26,6 +26,7 @@ import shutil
 import symtable
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -41,7 +42,7 @@ from grader.reference_text import untranslated as untranslated_comments
 from grader.results import CLEAN, PASSED, KataResult
 from grader.runner import grade_many
 from grader.sandbox import Limits
-from grader.worker import Job, Worker
+from grader.worker import BrokenCheck, Job, Worker
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,18 @@ class KataVerdict:
     checks: int = 0
     reference_seconds: float = 0.0
     caught: list[Caught] = field(default_factory=list)
+    failed_alternatives: set[str] = field(default_factory=set)
+    graded: bool = False  # the reference ran (verify stops before grading at a broken check file)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def mistakes_caught(self) -> int:
+        """Known mistakes that every check their `catches:` names failed."""
+        hits = Counter(c.mistake for c in self.caught)
+        return sum(hits[m.id] == len(m.catches) for m in self.kata.mistakes)
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
@@ -542,6 +551,7 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
     if role == "reference":
         verdict.checks = len(result.checks)
         verdict.reference_seconds = result.duration
+        verdict.graded = True
         verdict.problems.extend(slow_problems(verdict.kata, result))
         if result.status != PASSED:
             failing = result.first_failure()
@@ -560,6 +570,8 @@ def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, 
                 )
     elif role == "alternative":
         failing = [c for c in result.checks if c.outcome not in CLEAN]
+        if failing or result.status != PASSED:
+            verdict.failed_alternatives.add(case.name)
         for check in failing:
             verdict.problems.append(
                 f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
@@ -627,7 +639,7 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
             try:
                 for job, result in grade_many(worker, jobs):
                     _judge(verdict, *job.tag, result)
-            except CheckBug as exc:  # e.g. a yield that only some inputs reach
+            except BrokenCheck as exc:  # e.g. a yield that only some inputs reach
                 verdict.problems.append(f"a judge half is broken: {exc}")
             yield verdict
 

@@ -248,9 +248,12 @@ def _pair(kata: Kata, judged: list[str], exercised: list[str]) -> None:
         raise KataError(f"{kata.checks}: two checks share a name; check names must be unique")
 
 
-def _broken(kata: Kata, bug: judge.CheckBug) -> KataError:
+class BrokenCheck(KataError):
     """A check's own bug stops grading: it says nothing about the learner's code."""
-    return KataError(f"{kata.id}: a check is broken: {bug}")
+
+
+def _broken(kata: Kata, bug: judge.CheckBug) -> BrokenCheck:
+    return BrokenCheck(f"{kata.id}: a check is broken: {bug}")
 
 
 def _judged(kata: Kata, records: list[Event], judgement: judge.Judgement | None) -> list[Event]:

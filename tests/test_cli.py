@@ -356,7 +356,21 @@ def test_verify_proves_the_tensors_kata(kata, tensors: Kata):
     out = kata("verify")
     assert out.returncode == 0, out.stdout
     assert "ok   tensors: " in out.stdout
-    assert f"{len(tensors.mistakes)} known mistakes caught" in out.stdout
+    total = len(tensors.mistakes)
+    assert f"{total}/{total} known mistakes caught" in out.stdout
+
+
+@pytest.mark.slow
+def test_verify_counts_only_the_mistakes_it_caught(kata, pack: Path):
+    """A mistake that earns full marks is one not caught: the summary line counts what was proved."""
+    (pack / "01-tensors" / "mistakes" / "zz_correct_after_all.py").write_text(
+        '"""the reference again\n\ncatches: test_move_to\n"""\n', encoding="utf-8"
+    )
+    out = kata("verify", "tensors")
+    total = len(list((pack / "01-tensors" / "mistakes").glob("*.py")))
+    assert out.returncode == 1
+    assert "FAIL tensors: " in out.stdout and f"{total - 1}/{total} known mistakes caught" in out.stdout
+    assert "mistake zz-correct-after-all (the reference again) is not caught by test_move_to" in out.stdout
 
 
 def test_concurrent_state_updates_are_never_lost(tmp_path: Path):

@@ -145,9 +145,16 @@ def test_a_message_without_chinese_fails_verify(tmp_path):
     }
     # a kata (a pack of its own: judge modules are loaded once per path) whose message is English only
     plain = _tiny_pack(tmp_path / "plain", {}).katas[0]
+    english_only = TINY_CHECK.replace(
+        'both(\n        "double(x) should equal x * 2", "double(x) 应等于 x * 2"\n    )',
+        '"double(x) should equal x * 2"',
+    )
+    assert english_only != TINY_CHECK
+    (plain.checks / "test_doubling.py").write_text(english_only, encoding="utf-8")
     (plain.checks.parent / "mistakes").mkdir()
     (plain.checks.parent / "mistakes" / "plain_english.py").write_text((mistakes / "plain_english.py").read_text())
     [verdict] = verify(Catalog.load(tmp_path / "plain" / "katas").katas)
-    assert verdict.problems == [
-        "mistake plain-english: test_double's message has no Chinese (give `both(en, zh)`): double(x) should equal x * 2"
+    assert verdict.problems == [  # named from the source before any mistake trips it, then as a learner reads it
+        "test_doubling.py:12: an assert whose message is a plain string: give the learner both(en, zh)",
+        "mistake plain-english: test_double's message has no Chinese (give `both(en, zh)`): double(x) should equal x * 2",
     ]
