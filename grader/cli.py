@@ -742,22 +742,26 @@ def batch(
     course = course_module.load(course_file, {k.id for k in catalog}) if course_file else None
     selected = catalog.select(only or (list(course.katas) if course else None))
     regrade = batch_module.Regrade(force, batch_module.parse_retry(retry), frozenset(learner or ()))
-    summary = batch_module.run(
-        submissions,
-        out,
-        selected,
-        workers=workers or os.cpu_count() or 1,
-        device=devices.resolve(device),
-        limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
-        shard=chosen,
-        lang=_Session.lang,
-        require_isolation=require_isolation,
-        regrade=regrade,
-        catalog=catalog,
-        retry_timeouts=retry_timeouts,
-        excel=excel,
-        course=course,
-    )
+    try:
+        summary = batch_module.run(
+            submissions,
+            out,
+            selected,
+            workers=workers or os.cpu_count() or 1,
+            device=devices.resolve(device),
+            limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
+            shard=chosen,
+            lang=_Session.lang,
+            require_isolation=require_isolation,
+            regrade=regrade,
+            catalog=catalog,
+            retry_timeouts=retry_timeouts,
+            excel=excel,
+            course=course,
+        )
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler: exit 130 as before, but not in silence
+        typer.echo(f"\n{say('batch_stopped', _Session.lang, out=out)}", err=True)
+        raise
     kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
     typer.echo(
         f"shard {summary.shard}: {len(summary.learners)} learners, {summary.graded} jobs graded "
@@ -776,12 +780,15 @@ def merge(
     outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
     out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
     katas: Optional[Path] = KatasOption,
+    excel: bool = typer.Option(
+        False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."
+    ),
 ) -> None:
     """Combine shard outputs into one, refusing overlaps and gaps."""
     from grader.batch import merge as merge_outputs
 
     catalog = Catalog.load(katas)
-    learners = merge_outputs(outs, out, catalog, _Session.lang)
+    learners = merge_outputs(outs, out, catalog, _Session.lang, excel=excel)
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 

@@ -297,6 +297,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "tampering": {"en": "tampering detected: {reason}; no points awarded", "zh": "检测到篡改：{reason}；不计分"},
     "malformed": {"en": "malformed result: {reason}; no points awarded", "zh": "结果格式错误：{reason}；不计分"},
     "replaced": {"en": "the submission replaced {names}", "zh": "提交的代码替换了 {names}"},
+    "batch_stopped": {
+        "en": "stopped: the results graded so far are saved in {out}; run the same command again to grade the rest",
+        "zh": "已停止：已评分的结果保存在 {out}；再次运行同一条命令即可评完其余部分",
+    },
     # what cannot travel from the child to the judge (observations.py), and the check message around it
     "cannot_send": {
         "en": "what your code returned cannot be sent to the judge: {reason}",

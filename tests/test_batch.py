@@ -343,6 +343,10 @@ def test_three_shards_merged_equal_single_run(clean, tmp_path):
     assert done.returncode == 0, done.stderr
     for name in ("grades.csv", "checks.csv", "skipped.csv"):
         assert (tmp_path / "merged" / name).read_bytes() == (clean_out / name).read_bytes(), name
+    excel = subprocess.run([*merge, *map(str, outs), "--excel"], capture_output=True, text=True)
+    assert excel.returncode == 0, excel.stderr
+    grades = (tmp_path / "merged" / "grades.csv").read_bytes()
+    assert grades == b"\xef\xbb\xbf" + (clean_out / "grades.csv").read_bytes()  # a byte order mark for Excel
 
 
 @pytest.mark.slow
@@ -403,6 +407,36 @@ def test_killed_batch_resumes(clean, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_batch_stopped_by_sigterm_says_so_and_a_rerun_finishes(clean, tmp_path):
+    """scancel or a time limit (SIGTERM) stops a batch as Ctrl-C does: exit 130 and one line saying
+    what was kept and what to do, never a silent stop."""
+    katas, clean_submissions, clean_out = clean
+    submissions = tmp_path / "class"
+    shutil.copytree(clean_submissions, submissions)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out), "--katas", str(katas)]
+    command += ["--timeout", TIMEOUT, "--workers", "1"]
+    stopped = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database, committed = out / "gradebook.sqlite", 0
+    while stopped.poll() is None and committed < 1:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(database) as db:
+                committed = db.execute("SELECT count(*) FROM results").fetchone()[0]
+        except sqlite3.OperationalError:
+            pass  # not there yet
+    stopped.send_signal(signal.SIGTERM)
+    _, err = stopped.communicate(timeout=120)
+    assert committed >= 1, "the batch finished before it could be stopped"
+    assert stopped.returncode == 130, err
+    assert err.rstrip().splitlines()[-1] == (
+        f"stopped: the results graded so far are saved in {out}; run the same command again to grade the rest"
+    )
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _rows(out / "grades.csv") == _rows(clean_out / "grades.csv")
+
+
 def test_a_timeout_that_waited_for_no_cpu_is_not_graded_again(tmp_path):
     """Alone on the machine a sleeping job would time out just the same: it is recorded at once."""
     katas, submissions = _kata_pack(tmp_path), tmp_path / "class"
