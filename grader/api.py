@@ -118,6 +118,12 @@ def setup(
     return SETTINGS
 
 
+def _pretty_as_text(self, printer, cycle: bool) -> None:
+    """Plain IPython (a terminal, not Jupyter's HTML) shows the same text as print(). Each class sets it
+    in its own body: IPython takes a class's own dataclass __repr__ before an inherited _repr_pretty_."""
+    printer.text(str(self))
+
+
 # --- start and notebooks -------------------------------------------------------------------------
 
 
@@ -129,6 +135,8 @@ class Started:
     files: list[tuple[str, bool]]  # (file, created now)
     notebook: Path | None
     lang: str
+
+    _repr_pretty_ = _pretty_as_text
 
     def __str__(self) -> str:
         lines = [say("started", self.lang, id=self.kata, path=self.folder)]
@@ -271,6 +279,8 @@ class Hint:
     def heading(self) -> str:
         return WorkspaceHint(self.number, self.total, self.text, self.exercise).heading(self.kata, self.lang)
 
+    _repr_pretty_ = _pretty_as_text
+
     def __str__(self) -> str:
         last = f"\n{say('no_more_hints', self.lang)}" if self.number == self.total else ""
         return f"{self.heading}\n  {self.text}{last}"
@@ -309,6 +319,8 @@ class KataRow:
 class KataList:
     rows: list[KataRow]
     lang: str
+
+    _repr_pretty_ = _pretty_as_text
 
     def __str__(self) -> str:
         return "\n".join(f"{r.order:>2} {r.kata:<15} {r.status:<12} {r.points:>7}  {r.title}" for r in self.rows)
@@ -366,12 +378,20 @@ class Scorecard:
     def full_marks(self) -> bool:
         return all(r.full_marks for r in self.results)
 
+    _repr_pretty_ = _pretty_as_text
+
     def __str__(self) -> str:
         lines = []
         for r in self.results:
             lines.append(
-                f"{r.kata}: {points_text(r.points, r.max_points)} {status_word(r.status, self.lang)} "
-                f"({say('status_' + r.status, self.lang)})"
+                say(
+                    "scorecard_kata_line",
+                    self.lang,
+                    kata=r.kata,
+                    points=points_text(r.points, r.max_points),
+                    status=status_word(r.status, self.lang),
+                    why=say("status_" + r.status, self.lang),
+                )
             )
             measured = measured_line(r, self.lang)
             if measured:
@@ -381,11 +401,8 @@ class Scorecard:
                 lines.append(f"  {say('first_failure', self.lang)}{failing.localized_title(self.lang)}")
                 lines += [f"    {line}" for line in safe_text(failing.localized_message(self.lang)).splitlines()[:8]]
                 lines.append("  " + _say("hint_command", self.lang, id=r.kata))
-        lines.append(f"{say('total', self.lang)}: {points_text(self.points, self.max_points)}")
+        lines.append(say("scorecard_total_line", self.lang, points=points_text(self.points, self.max_points)))
         return "\n".join(lines)
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
 
     def _repr_html_(self) -> str:
         return "".join(self._kata_html(r) for r in self.results)
@@ -496,7 +513,9 @@ def grade(
         )
         if finished.returncode not in (0, 1) or not out.is_file():
             lines = [line for line in finished.stderr.splitlines() if line.strip()]
-            reason = lines[-1].removeprefix("error: ") if lines else f"exit code {finished.returncode}"
+            reason = (
+                lines[-1].removeprefix(say("error", lang, message="")) if lines else f"exit code {finished.returncode}"
+            )
             raise KataError.of("grading_unfinished", reason=reason)
         data = json.loads(out.read_text(encoding="utf-8"))
     results = [KataResult.from_dict(k) for k in data["katas"]]

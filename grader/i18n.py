@@ -34,6 +34,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "time": {"en": "time", "zh": "用时"},
     "order": {"en": "#", "zh": "#"},
     "total": {"en": "total", "zh": "总计"},
+    "scorecard_kata_line": {"en": "{kata}: {points} {status} ({why})", "zh": "{kata}：{points} {status}（{why}）"},
+    "scorecard_total_line": {"en": "total: {points}", "zh": "总计：{points}"},
     "first_failure": {"en": "first failing check: ", "zh": "第一个未通过的检查："},
     "printed": {"en": "your code printed (last lines):", "zh": "你的代码输出（最后几行）："},
     "hint_pointer": {"en": "stuck? run `kata hint {id}`", "zh": "卡住了？运行 `kata hint {id}`"},

@@ -311,6 +311,29 @@ def test_a_magic_mistake_is_one_line_in_the_notebooks_language(tmp_path: Path, c
         assert err.startswith(said) and err.count("\n") == 1, err
 
 
+def test_the_python_api_speaks_chinese_in_a_plain_ipython_too(tmp_path: Path, capsys):
+    """Plain IPython (no HTML) shows what print() shows, with Chinese punctuation; an error from the
+    grading process is said once, not as '错误：……：错误：……'."""
+    from IPython.lib.pretty import pretty
+
+    from grader import magic
+
+    magic.kata(f"setup tensors --workspace {tmp_path / 'ws'} --lang zh")
+    started = magic.kata("start tensors")
+    assert pretty(started) == str(started) and "tensors" in pretty(started)
+    hint = magic.kata("hint")
+    assert pretty(hint) == str(hint) and "提示" in pretty(hint)
+    assert pretty(magic.kata("list")).startswith(" 1 tensors")
+    card = magic.kata("grade")
+    text = pretty(card)
+    assert text == str(card) and text.splitlines()[0].startswith("tensors：0/") and "（" in text
+    assert text.splitlines()[-1].startswith("总计：0/")
+    capsys.readouterr()
+    assert magic.kata("grade --device nosuch") is None
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and err.count("错误：") == 1 and err.count("\n") == 1, err
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings(monkeypatch, tmp_path: Path):
     monkeypatch.chdir(tmp_path)
