@@ -401,6 +401,12 @@ def make_notebook(
     typer.echo(notebooks.say("written", _Session.lang, path=written, quoted=shlex.quote(str(written))))
 
 
+def _again(workspace: Optional[Path], katas: Optional[Path]) -> str:
+    """The options a suggested command must repeat to reach the same katas and workspace."""
+    given = [("-w", workspace), ("--katas", katas)]
+    return "".join(f" {flag} {shlex.quote(str(path))}" for flag, path in given if path is not None)
+
+
 @app.command(help=_h("help_grade"))
 def grade(
     ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=_h("help_grade_ids")),
@@ -447,14 +453,15 @@ def grade(
         results = grade_workspace(
             worker, space, selected, devices.resolve(device), Limits(timeout=timeout), _announcer(lang), progress
         )
-    typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout)))
+    again = _again(workspace, katas)
+    typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout), again=again))
     for note in _ignored_scripts(results, catalog, space, lang):
         typer.echo(note)
     if results.unsaved is not None:
         typer.echo(results.unsaved.say(lang), err=True)
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
     if following is not None:
-        typer.echo(say("next_kata", lang, id=following.id))
+        typer.echo(say("next_kata", lang, id=following.id + again))
     if json_file is not None:
         learner = LearnerResult(space.root.name, results)
         json_file.write_text(json.dumps(learner.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
@@ -953,7 +960,8 @@ def watch(
                 if sys.stdout.isatty() and not after_message:
                     watching.clear_screen()
                 after_message = False
-                typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout)))
+                again = _again(workspace, katas)
+                typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout), again=again))
                 for note in _ignored_scripts([update], catalog, space, _Session.lang):
                     typer.echo(note)
                 if session.unsaved is not None:

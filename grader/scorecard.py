@@ -38,8 +38,14 @@ def _check_line(check: CheckResult, lang: str, columns: int) -> str:
 
 
 def render(
-    results: list[KataResult], catalog: Catalog, lang: str, verbose: bool = False, columns: int | None = None
+    results: list[KataResult],
+    catalog: Catalog,
+    lang: str,
+    verbose: bool = False,
+    columns: int | None = None,
+    again: str = "",
 ) -> str:
+    """The scorecard; `again` is what the suggested commands repeat of the learner's own (` -w DIR`)."""
     folded, columns = columns, columns or terminal_columns()
     rows = [
         [
@@ -90,7 +96,7 @@ def render(
             lines.append(f"  {say('printed', lang)}")
             # the learner's own lines as printed; only the grader's dropped-lines marker is translated
             lines.extend(f"    | {translate(line, lang, ('lines_dropped',))}" for line in printed)
-        lines.append("  " + say("hint_pointer", lang, id=result.kata))
+        lines.append("  " + say("hint_pointer", lang, id=result.kata + again))
     if results and all(r.full_marks for r in results):
         lines.append("")
         lines.append(say("all_done", lang))
