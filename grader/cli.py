@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from grader.catalog import Catalog, Kata
+from grader.cli_app import App, Group, Session, help_text
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, os_reason, say, status_word, terminal_columns, translate, width
+from grader.i18n import clip, detect_language, say, status_word, terminal_columns, width
 from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal, indented
@@ -24,266 +24,13 @@ from grader.workspace import Workspace, find_root, workspace_nearby
 _LIMITS = Limits()  # the defaults of --memory and --disk
 
 
-def _explain(exc: KataError) -> str:
-    """A KataError in the learner's language: from its catalogue key, else its (English) text translated."""
-    lang = _Session.lang
-    return say(exc.key, lang, **exc.values) if exc.key else translate(str(exc), lang)
+app = App(
+    cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=help_text("help_app")
+)
 
-
-class _App(typer.Typer):
-    """Turns the errors a user can cause or fix into one line and exit code 2, never a traceback: the
-    one place that does, so commands raise `KataError` and let it through. Usage errors (a missing
-    argument, an unknown option) are said here too, in the learner's language: click is run with
-    `standalone_mode=False`, so they reach this wrapper instead of being printed in English."""
-
-    def command(self, *args, **kwargs):
-        kwargs.setdefault("cls", _Command)
-        return super().command(*args, **kwargs)
-
-    def __call__(self, *args, **kwargs):
-        from typer import _click
-        from typer.exceptions import Abort
-
-        try:
-            code = super().__call__(*args, standalone_mode=False, **kwargs)
-        except KataError as exc:
-            typer.echo(say("error", _Session.lang, message=_explain(exc)), err=True)
-        except _click.exceptions.NoArgsIsHelpError:
-            raise SystemExit(2) from None  # the help is already shown
-        except _click.exceptions.UsageError as exc:
-            _show_usage_error(exc, _help_language())
-        except _click.exceptions.ClickException as exc:  # none of ours raises another kind: click's words
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        except Abort:  # a prompt answered with Ctrl-C or Ctrl-D
-            from typer import rich_utils
-
-            _localise_rich_help(_help_language())
-            typer.echo("", err=True)  # off the prompt's line
-            rich_utils.rich_abort_error()
-            raise SystemExit(1) from None
-        except OSError as exc:
-            reason = os_reason(exc, _Session.lang)
-            message = say("file_error", _Session.lang, reason=reason, file=exc.filename) if exc.filename else reason
-            typer.echo(say("error", _Session.lang, message=message), err=True)
-        else:
-            raise SystemExit(code if isinstance(code, int) else 0)
-        raise SystemExit(2)
-
-
-def _help_language() -> str:
-    """--help is built before the options are parsed, so its language comes from the command line itself."""
-    args = sys.argv[1:]
-    for i, arg in enumerate(args):
-        if arg.startswith("--lang="):
-            return detect_language(arg.partition("=")[2])
-        if arg == "--lang" and i + 1 < len(args):
-            return detect_language(args[i + 1])
-    return detect_language(None)
-
-
-def _h(key: str) -> str:
-    """A learner-facing --help text from the catalogue."""
-    return say(key, _help_language())
-
-
-class _Formatter(typer.Context.formatter_class):
-    """click's help formatter, with "Usage:" in the learner's language. The usage line is the first thing
-    typer draws on a help page or above a usage error, so the words it draws next are set here too: only
-    then, since loading typer's rich_utils costs a command ~0.4 s."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: Optional[str] = None) -> None:
-        lang = _help_language()
-        _localise_rich_help(lang)
-        super().write_usage(prog, args, say("help_usage", lang) if prefix is None else prefix)
-
-
-class _Context(typer.Context):
-    """Every command's context: its --help speaks the learner's language and shows plain metavars."""
-
-    formatter_class = _Formatter
-
-    def __init__(self, command, *args, **kwargs) -> None:
-        super().__init__(command, *args, **kwargs)
-        help_option = command.get_help_option(self)
-        if help_option is not None:
-            help_option.help = say("help_help", _help_language())
-        for param in command.get_params(self):
-            _plain_metavar(param)
-
-
-def _plain_metavar(param) -> None:
-    """A metavar a learner reads as a word (ID, PATH; nothing for a flag), not typer's type (<list[str]>, <bool>)."""
-    from typer import core
-
-    if isinstance(param, core.TyperArgument):
-        param.display_type_rich = _no_type  # its name (ID) already says what it takes
-    elif isinstance(param, core.TyperOption) and param.metavar is None:
-        # a flag takes no value; any other option is named after itself (--out OUT)
-        param.metavar = "" if param.is_flag else max(param.opts, key=len).lstrip("-").upper()
-
-
-def _no_type(ctx: typer.Context) -> None:
-    return None
-
-
-def _localise_rich_help(lang: str) -> None:
-    """The words typer's rich help draws around our texts (module constants it reads each time it draws)."""
-    from rich.text import Text
-    from typer import rich_utils
-
-    rich_utils.ARGUMENTS_PANEL_TITLE = say("help_arguments", lang)
-    rich_utils.OPTIONS_PANEL_TITLE = say("help_options", lang)
-    rich_utils.COMMANDS_PANEL_TITLE = say("help_commands", lang)
-    rich_utils.DEFAULT_STRING = say("help_default", lang, value="{}")
-    rich_utils.REQUIRED_LONG_STRING = say("help_required", lang)
-    rich_utils.ERRORS_PANEL_TITLE = say("help_error", lang)
-    rich_utils.RICH_HELP = say("help_try", lang, command="[blue]'{command_path} {help_option}'[/]")
-    rich_utils.ABORTED_TEXT = say("help_aborted", lang)
-    make_text = getattr(rich_utils, "_make_rich_text", None)  # typer 0.29's name; older ones: cut as before
-    if make_text is None or getattr(make_text, "folds", False):
-        return
-
-    def folding(*args, **kwargs):
-        # rich breaks a table cell's text at spaces only and cuts a longer word with …: Chinese has no
-        # spaces, so a help text folds at the cell's edge instead
-        text = make_text(*args, **kwargs)
-        if isinstance(text, Text):
-            text.overflow = "fold"
-        return text
-
-    folding.folds = True
-    rich_utils._make_rich_text = folding
-
-
-class _ExtraArguments(Exception):
-    """Words on the command line that no parameter takes (click only gives them as a sentence)."""
-
-    def __init__(self, extra: list[str]):
-        super().__init__(" ".join(extra))
-        self.extra = extra
-
-
-class _UnknownCommand(Exception):
-    """A command name the group does not have, and the close ones."""
-
-    def __init__(self, name: str, close: list[str]):
-        super().__init__(name)
-        self.name, self.close = name, close
-
-
-class _Command(TyperCommand):
-    """Every command: a `_Context`, and extra words on the command line as a typed error."""
-
-    context_class = _Context
-
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        from typer import _click
-
-        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True
-        try:
-            rest = super().parse_args(ctx, args)
-        except _click.exceptions.UsageError as exc:
-            exc.ctx = exc.ctx or ctx  # the parser's own errors come without one: the usage line needs it
-            raise
-        finally:
-            ctx.allow_extra_args = allowed
-        if rest and not allowed and not ctx.resilient_parsing:
-            raise _usage_error(ctx, _ExtraArguments(rest))
-        return rest
-
-
-class _Group(TyperGroup):
-    """The app's command groups: each command's context is a `_Context`; an unknown command is typed."""
-
-    context_class = _Context
-
-    def __init__(self, **settings) -> None:
-        super().__init__(**settings)
-        for command in self.commands.values():
-            command.context_class = _Context
-
-    def resolve_command(self, ctx: typer.Context, args: list[str]):
-        import difflib
-
-        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
-            close = difflib.get_close_matches(args[0], list(self.commands))
-            raise _usage_error(ctx, _UnknownCommand(args[0], close))
-        return super().resolve_command(ctx, args)
-
-
-def _usage_error(ctx: typer.Context, cause: Exception):
-    """click's UsageError for `cause`, which `_usage_text` says in the learner's language."""
-    from typer import _click
-
-    error = _click.exceptions.UsageError(str(cause), ctx)
-    error.__cause__ = cause
-    return error
-
-
-def _show_usage_error(exc, lang: str) -> None:
-    """The usage line, where to find help, and what was wrong, as typer draws them, in `lang`."""
-    from typer import _click, rich_utils
-
-    _localise_rich_help(lang)
-    rich_utils.rich_format_error(_click.exceptions.UsageError(_usage_text(exc, lang), getattr(exc, "ctx", None)))
-    raise SystemExit(exc.exit_code)
-
-
-def _usage_text(exc, lang: str) -> str:
-    """What was wrong on the command line, from the exception's type and fields (click words its own
-    sentences in English only); one it does not know keeps click's words."""
-    from typer._click import exceptions as click
-
-    cause = exc.__cause__
-    if isinstance(cause, _ExtraArguments):
-        return say("usage_extra", lang, extra=" ".join(cause.extra))
-    if isinstance(cause, _UnknownCommand):
-        maybe = say("usage_maybe", lang, choices=", ".join(cause.close)) if cause.close else ""
-        return say("usage_no_command", lang, name=cause.name) + maybe
-    if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        key = "usage_missing_option" if exc.param.param_type_name == "option" else "usage_missing_argument"
-        return say(key, lang, name=exc.param.get_error_hint())
-    if isinstance(exc, click.NoSuchOption):
-        maybe = say("usage_maybe", lang, choices=", ".join(exc.possibilities)) if exc.possibilities else ""
-        return say("usage_no_option", lang, option=exc.option_name) + maybe
-    if isinstance(exc, click.BadOptionUsage) and exc.ctx is not None:
-        flags = [p for p in exc.ctx.command.get_params(exc.ctx) if exc.option_name in getattr(p, "opts", ())]
-        key = "usage_no_value" if flags and getattr(flags[0], "is_flag", False) else "usage_needs_value"
-        return say(key, lang, option=exc.option_name)
-    if isinstance(exc, click.BadParameter) and exc.param is not None:
-        return _bad_value(exc, lang)
-    return exc.format_message()
-
-
-def _bad_value(exc, lang: str) -> str:
-    """A value a parameter refused: the bound it broke or the kind of value it needs, when typer's
-    validation error says so in its fields."""
-    errors = getattr(exc.__cause__, "errors", None)
-    error = errors()[0] if callable(errors) and errors() else {}
-    kind, bounds = error.get("type"), error.get("ctx") or {}
-    name, value = exc.param.get_error_hint(), repr(error.get("input", ""))
-    text = say("usage_bad_value", lang, name=name, value=value)
-    if kind == "greater_than_equal":
-        return text + say("usage_at_least", lang, bound=f"{bounds.get('ge'):g}")
-    if kind == "less_than_equal":
-        return text + say("usage_at_most", lang, bound=f"{bounds.get('le'):g}")
-    if kind == "int_parsing":
-        return text + say("usage_integer", lang)
-    if kind == "float_parsing":
-        return text + say("usage_number", lang)
-    return text + say("usage_invalid", lang)
-
-
-app = _App(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=_h("help_app"))
-
-KatasOption = typer.Option(None, "--katas", metavar="PATH", help=_h("help_katas"))
-WorkspaceOption = typer.Option(None, "-w", "--workspace", metavar="PATH", help=_h("help_workspace"))
-DeviceOption = typer.Option("auto", "--device", metavar="DEVICE", help=_h("help_device"))
-
-
-class _Session:
-    lang = "en"
+KatasOption = typer.Option(None, "--katas", metavar="PATH", help=help_text("help_katas"))
+WorkspaceOption = typer.Option(None, "-w", "--workspace", metavar="PATH", help=help_text("help_workspace"))
+DeviceOption = typer.Option("auto", "--device", metavar="DEVICE", help=help_text("help_device"))
 
 
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
@@ -309,7 +56,7 @@ def _space(workspace: Optional[Path]) -> Workspace:
         raise KataError.of("workspace_is_file", path=workspace)
     if workspace is not None and not workspace.exists():
         raise KataError.of("no_workspace", path=workspace)
-    space = Workspace(find_root(workspace), _Session.lang)
+    space = Workspace(find_root(workspace), Session.lang)
     if workspace is None and not space.root.is_dir():
         found = workspace_nearby()
         if found is not None:
@@ -318,26 +65,26 @@ def _space(workspace: Optional[Path]) -> Workspace:
 
 
 @app.callback()
-def main(lang: Optional[str] = typer.Option(None, "--lang", help=_h("help_lang"))) -> None:
+def main(lang: Optional[str] = typer.Option(None, "--lang", help=help_text("help_lang"))) -> None:
     """PyTorch katas: `kata start tensors`, edit the file, `kata grade`."""
     _set_language(lang)
 
 
 def _set_language(lang: Optional[str]) -> None:
     """`--lang` as given (zh or en), else KATA_LANG, else the locale."""
-    _Session.lang = detect_language(lang)
+    Session.lang = detect_language(lang)
     if lang is not None and lang not in ("zh", "en"):
         raise KataError.of("bad_lang", given=lang)
 
 
-@app.command("list", help=_h("help_list"))
+@app.command("list", help=help_text("help_list"))
 def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = WorkspaceOption) -> None:
     """Every kata: order, id, title, your status and points so far."""
     from tabulate import tabulate
 
     catalog = Catalog.load(katas)
     space = _space(workspace)
-    lang = _Session.lang
+    lang = Session.lang
     rows = []
     for kata in catalog:
         last = space.last(kata)  # since the last start or reset
@@ -355,20 +102,20 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     typer.echo(tabulate(rows, headers=headers, tablefmt="simple"))
 
 
-@app.command(help=_h("help_start"))
+@app.command(help=help_text("help_start"))
 def start(
-    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_start_id")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_start_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
-    notebook: bool = typer.Option(False, "--notebook", help=_h("help_notebook")),
+    notebook: bool = typer.Option(False, "--notebook", help=help_text("help_notebook")),
 ) -> None:
     """Copy the kata's stub into your workspace (never overwriting your files) and show its instructions."""
     from grader import notebook as notebooks
     from grader.api import add_notebook
 
     kata = _kata(Catalog.load(katas), kata_id)
-    space = Workspace(find_root(workspace), _Session.lang)
-    lang = _Session.lang
+    space = Workspace(find_root(workspace), Session.lang)
+    lang = Session.lang
     report = space.start(kata)
     if notebook:
         path, created = add_notebook(kata, space, lang, graded_from_notebook=True)
@@ -386,9 +133,9 @@ def start(
         typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
 
 
-@app.command("notebook", help=_h("help_make_notebook"))
+@app.command("notebook", help=help_text("help_make_notebook"))
 def make_notebook(
-    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_kata_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -396,9 +143,9 @@ def make_notebook(
     from grader import notebook as notebooks
     from grader.api import make_notebook as write_notebook
 
-    written = write_notebook(kata_id, workspace, _Session.lang, katas).notebook
+    written = write_notebook(kata_id, workspace, Session.lang, katas).notebook
     # the notebook's path and how to open it; not "Started ...": the kata was started before
-    typer.echo(notebooks.say("written", _Session.lang, path=written, quoted=shlex.quote(str(written))))
+    typer.echo(notebooks.say("written", Session.lang, path=written, quoted=shlex.quote(str(written))))
 
 
 def _again(workspace: Optional[Path], katas: Optional[Path]) -> str:
@@ -407,25 +154,25 @@ def _again(workspace: Optional[Path], katas: Optional[Path]) -> str:
     return "".join(f" {flag} {shlex.quote(str(path))}" for flag, path in given if path is not None)
 
 
-@app.command(help=_h("help_grade"))
+@app.command(help=help_text("help_grade"))
 def grade(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=_h("help_grade_ids")),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=help_text("help_grade_ids")),
     workspace: Optional[Path] = WorkspaceOption,
     device: str = DeviceOption,
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, metavar="SECONDS", help=_h("help_timeout")
+        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, metavar="SECONDS", help=help_text("help_timeout")
     ),
-    json_file: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help=_h("help_json")),
+    json_file: Optional[Path] = typer.Option(None, "--json", metavar="FILE", help=help_text("help_json")),
     katas: Optional[Path] = KatasOption,
-    everything: bool = typer.Option(False, "--all", help=_h("help_grade_all")),
-    verbose: bool = typer.Option(False, "-v", "--verbose", help=_h("help_verbose")),
+    everything: bool = typer.Option(False, "--all", help=help_text("help_grade_all")),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help=help_text("help_verbose")),
 ) -> None:
     """Grade your katas in isolated processes and print a scorecard. Exit 0 only at full points."""
     from grader.worker import Worker
 
     catalog = Catalog.load(katas)
     space = _space(workspace)
-    lang = _Session.lang
+    lang = Session.lang
     started = space.started(catalog)
     if not ids and not started:
         raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id)
@@ -537,17 +284,17 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
-@app.command(help=_h("help_hint"))
+@app.command(help=help_text("help_hint"))
 def hint(
-    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
-    number: Optional[int] = typer.Argument(None, metavar="N", min=1, help=_h("help_hint_n")),
-    every: bool = typer.Option(False, "--all", help=_h("help_hint_all")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_kata_id")),
+    number: Optional[int] = typer.Argument(None, metavar="N", min=1, help=help_text("help_hint_n")),
+    every: bool = typer.Option(False, "--all", help=help_text("help_hint_all")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """The next hint for the exercise of your first failing check (each call goes one step further)."""
     kata = _kata(Catalog.load(katas), kata_id)
-    lang = _Session.lang
+    lang = Session.lang
     space = _space(workspace)
     if not space.is_started(kata):  # a hint would be for no work, and would leave a stray workspace here
         raise KataError.of("not_started_hint", id=kata.id, root=space.root)
@@ -573,10 +320,10 @@ def hint(
         typer.echo(shown.unsaved.say(lang), err=True)
 
 
-@app.command(help=_h("help_reset"))
+@app.command(help=help_text("help_reset"))
 def reset(
-    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
-    yes: bool = typer.Option(False, "--yes", "-y", help=_h("help_yes")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_kata_id")),
+    yes: bool = typer.Option(False, "--yes", "-y", help=help_text("help_yes")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -589,20 +336,20 @@ def reset(
     from grader.notebook import in_notebook
 
     if not yes and in_notebook():  # `!kata reset` in a notebook: a prompt there never gets an answer
-        raise KataError(reset_refusal(kata.id, space.root, _Session.lang, katas, command="!kata"))
-    if not yes and not typer.confirm(say("reset_question", _Session.lang, path=space.folder(kata))):
-        typer.echo(say("reset_declined", _Session.lang))
+        raise KataError(reset_refusal(kata.id, space.root, Session.lang, katas, command="!kata"))
+    if not yes and not typer.confirm(say("reset_question", Session.lang, path=space.folder(kata))):
+        typer.echo(say("reset_declined", Session.lang))
         raise typer.Exit(1)
-    backup = reset_kata(kata, space, _Session.lang)
-    typer.echo(say("reset_done", _Session.lang, id=kata.id, backup=backup))
+    backup = reset_kata(kata, space, Session.lang)
+    typer.echo(say("reset_done", Session.lang, id=kata.id, backup=backup))
 
 
-@app.command(help=_h("help_solution"))
+@app.command(help=help_text("help_solution"))
 def solution(
-    kata_id: str = typer.Argument(..., metavar="ID", help=_h("help_kata_id")),
+    kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_kata_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
-    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=_h("help_solution_lang")),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=help_text("help_solution_lang")),
 ) -> None:
     """Show the reference solution, once you have full points on the kata."""
     from grader.reference_text import reference_source
@@ -616,14 +363,14 @@ def solution(
         points = points_text(best["points"], best["max_points"]) if best else "-"
         # points of an earlier version of the checks do not unlock it: say so, not "now 11/11"
         key = "locked_new_version" if best and best.get("version") != kata.version else "locked"
-        typer.echo(say(key, _Session.lang, id=kata.id, points=points), err=True)
+        typer.echo(say(key, Session.lang, id=kata.id, points=points), err=True)
         raise typer.Exit(1)
     for name in kata.files:
         typer.echo(f"# ===== {name} =====")
-        typer.echo(reference_source(kata, name, _Session.lang))
+        typer.echo(reference_source(kata, name, Session.lang))
 
 
-@app.command(help=_h("help_verify"))
+@app.command(help=help_text("help_verify"))
 def verify(
     ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help="Kata ids (default: all)."),
     katas: Optional[Path] = KatasOption,
@@ -680,7 +427,7 @@ def verify(
             else:
                 typer.echo(f"{mark} {kata.id}: not graded (its check files have problems)")
             for caught in verdict.caught if verbose else ():
-                message = caught.message_zh if _Session.lang == "zh" else caught.message
+                message = caught.message_zh if Session.lang == "zh" else caught.message
                 typer.echo(f"     {caught.mistake} → {caught.check}: {message.splitlines()[0]}")
             for problem in verdict.problems:
                 typer.echo(f"     - {problem}")
@@ -693,7 +440,7 @@ CourseOption = typer.Option(
 )
 
 
-@app.command(help=_h("help_batch"))
+@app.command(help=help_text("help_batch"))
 def batch(
     submissions: Path = typer.Argument(
         ..., metavar="SUBMISSIONS", help="Folder with one entry per learner: a workspace folder or a .zip of one."
@@ -758,7 +505,7 @@ def batch(
             device=devices.resolve(device),
             limits=Limits(timeout=timeout, memory_mb=memory, disk_mb=disk),
             shard=chosen,
-            lang=_Session.lang,
+            lang=Session.lang,
             require_isolation=require_isolation,
             regrade=regrade,
             catalog=catalog,
@@ -767,7 +514,7 @@ def batch(
             course=course,
         )
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler: exit 130 as before, but not in silence
-        typer.echo(f"\n{say('batch_stopped', _Session.lang, out=out)}", err=True)
+        typer.echo(f"\n{say('batch_stopped', Session.lang, out=out)}", err=True)
         raise
     kinds = ", ".join(f"{n} {status}" for status, n in sorted(summary.kinds.items()))
     typer.echo(
@@ -782,7 +529,7 @@ def batch(
         typer.echo(f"shard {summary.shard} holds none of the {summary.in_class} learners", err=True)
 
 
-@app.command(help=_h("help_merge"))
+@app.command(help=help_text("help_merge"))
 def merge(
     outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
     out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
@@ -795,14 +542,14 @@ def merge(
     from grader.batch import merge as merge_outputs
 
     catalog = Catalog.load(katas)
-    learners = merge_outputs(outs, out, catalog, _Session.lang, excel=excel)
+    learners = merge_outputs(outs, out, catalog, Session.lang, excel=excel)
     typer.echo(f"merged {len(outs)} outputs: {len(learners)} learners -> {out}")
 
 
-export_app = _App(  # its commands are `_Command`s too
-    cls=_Group,
+export_app = App(  # its commands are `_Command`s too
+    cls=Group,
     no_args_is_help=True,
-    help=_h("help_export"),
+    help=help_text("help_export"),
 )
 app.add_typer(export_app, name="export")
 VisibilityOption = typer.Option(
@@ -837,7 +584,7 @@ def _platform_config(
     return selected, platforms.PlatformConfig([k.id for k in selected], default, chosen, timeout)
 
 
-@app.command("import", help=_h("help_import"))
+@app.command("import", help=help_text("help_import"))
 def import_submissions(
     system: str = typer.Argument(
         ..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."
@@ -908,14 +655,14 @@ def export_prairielearn(
     )
 
 
-@app.command(help=_h("help_doctor"))
+@app.command(help=help_text("help_doctor"))
 def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     """Versions, devices, active sandbox protections and the workspace: paste it into a help request."""
     from tabulate import tabulate
 
     from grader.doctor import report
 
-    rows = report(workspace, _Session.lang)
+    rows = report(workspace, Session.lang)
     # long labels (the protections) wrap at a third of the terminal; the values take the rest
     label_room = min(max(width(label) for label, _ in rows), max(16, terminal_columns() // 3))
     room = max(20, terminal_columns() - label_room - 3)
@@ -923,11 +670,11 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
     typer.echo(tabulate(folded, tablefmt="simple"))
 
 
-@app.command(help=_h("help_watch"))
+@app.command(help=help_text("help_watch"))
 def watch(
-    kata_id: Optional[str] = typer.Argument(None, metavar="ID", help=_h("help_watch_id")),
+    kata_id: Optional[str] = typer.Argument(None, metavar="ID", help=help_text("help_watch_id")),
     workspace: Optional[Path] = WorkspaceOption,
-    poll: bool = typer.Option(False, "--poll", help=_h("help_poll")),
+    poll: bool = typer.Option(False, "--poll", help=help_text("help_poll")),
     device: str = DeviceOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -943,9 +690,9 @@ def watch(
     keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
     try:
         session = watching.WatchSession(
-            catalog, space, watching.pick_kata(catalog, space, kata_id), devices.resolve(device), lang=_Session.lang
+            catalog, space, watching.pick_kata(catalog, space, kata_id), devices.resolve(device), lang=Session.lang
         )
-        session.announce, session.progress = _announcer(_Session.lang), lambda: _ProgressLine(_Session.lang)
+        session.announce, session.progress = _announcer(Session.lang), lambda: _ProgressLine(Session.lang)
         with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
             after_message = False  # a hint or the next kata's instructions stay on screen until the next save
             for update in watching.watch_loop(session, stream):
@@ -961,11 +708,11 @@ def watch(
                     watching.clear_screen()
                 after_message = False
                 again = _again(workspace, katas)
-                typer.echo(render([update], catalog, _Session.lang, columns=fitting_columns(sys.stdout), again=again))
-                for note in _ignored_scripts([update], catalog, space, _Session.lang):
+                typer.echo(render([update], catalog, Session.lang, columns=fitting_columns(sys.stdout), again=again))
+                for note in _ignored_scripts([update], catalog, space, Session.lang):
                     typer.echo(note)
                 if session.unsaved is not None:
-                    typer.echo(session.unsaved.say(_Session.lang), err=True)
+                    typer.echo(session.unsaved.say(Session.lang), err=True)
                 typer.echo(session.footer(keys, fitting_columns(sys.stdout)))
     except KeyboardInterrupt:
         pass

@@ -455,7 +455,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "help_error": {"en": "Error", "zh": "错误"},
     "help_try": {"en": "Try {command} for help.", "zh": "运行 {command} 查看帮助。"},
     "help_aborted": {"en": "Aborted.", "zh": "已中止。"},
-    # usage errors, said from click's typed exceptions (cli.py `_usage_text`) and by `%kata` (magic.py)
+    # usage errors, said from click's typed exceptions (cli_app.py `_usage_text`) and by `%kata` (magic.py)
     "magic_command": {
         "en": "%kata {name}: no such command; the commands are: {commands}",
         "zh": "%kata {name}：没有这个命令；可用的命令有：{commands}",
