@@ -12,7 +12,7 @@ import pytest
 from grader import runner
 from grader.catalog import Catalog, Kata, builtin_roots
 from grader.errors import KataError
-from grader.verify import (
+from grader.authoring import (
     builtin_clash_problems,
     check_limits,
     exercise_problems,
@@ -23,9 +23,9 @@ from grader.verify import (
     patch_problems,
     slow_problems,
     stub_problems,
-    verify,
     yield_problems,
 )
+from grader.verify import verify
 
 BUILTIN = Catalog.load().katas
 
@@ -334,7 +334,7 @@ def test_an_alternative_that_imports_what_it_uses_passes(tmp_path: Path):
     ],
 )
 def test_undefined_names(source: str, names: list[str]):
-    from grader.verify import undefined_names
+    from grader.authoring import undefined_names
 
     assert undefined_names(source) == names
 

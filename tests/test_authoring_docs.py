@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from grader.catalog import Catalog
-from grader.verify import exercise_problems, fixed_input_problems, marker_problems, yield_problems
+from grader.authoring import exercise_problems, fixed_input_problems, marker_problems, yield_problems
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "AUTHORING.md"
 
