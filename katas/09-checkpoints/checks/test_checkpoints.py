@@ -91,6 +91,13 @@ def _is_epoch(got, epoch):
     return isinstance(got, (int, float)) and not isinstance(got, bool) and got == epoch
 
 
+def _returns_epoch(got, epoch) -> None:
+    assert _is_epoch(got, epoch), both(
+        f"load_checkpoint should return the saved epoch {epoch}, got {got!r}",
+        f"load_checkpoint 应返回保存时的 epoch {epoch}，实际是 {got!r}",
+    )
+
+
 def _file_holds(seen, call: str, wrote_what: Text):
     """The object torch.load(path, weights_only=True) read back from the file `call` wrote."""
     expect.returned(seen["out"], name=call)
@@ -385,10 +392,7 @@ def test_resume_matches_uninterrupted(rng):
     seen = yield sent
     expect.returned(seen["saved"], name="save_checkpoint(path, model, optimizer, epoch)")
     epoch = expect.returned(seen["epoch"], name="load_checkpoint(path, model, optimizer)")
-    assert _is_epoch(epoch, sent["epoch"]), both(
-        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
-        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
-    )
+    _returns_epoch(epoch, sent["epoch"])
     straight = _adam_run(start, batches, sent["lr"])  # six steps in one go
     assert isinstance(seen["state"], dict) and list(seen["state"]) == list(straight), both(
         "the model's state_dict is malformed", "模型的 state_dict 格式有误"
@@ -425,10 +429,7 @@ def test_load_checkpoint_is_safe(rng):
         "对正常的检查点执行 load_checkpoint(path, model, optimizer)",
     )
     epoch = expect.returned(seen["honest"], name=honest, why=_HONEST)
-    assert _is_epoch(epoch, sent["epoch"]), both(
-        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
-        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
-    )
+    _returns_epoch(epoch, sent["epoch"])
     after = both(
         "the model's state_dict after load_checkpoint on an honest checkpoint",
         "对正常的检查点执行 load_checkpoint 之后模型的 state_dict",
@@ -462,10 +463,7 @@ def test_load_checkpoint_strict(rng):
         name=matching,
         why=both("strict loading raises on mismatched keys only", "严格加载只在键不匹配时才报错"),
     )
-    assert _is_epoch(epoch, sent["epoch"]), both(
-        f"load_checkpoint should return the saved epoch {sent['epoch']}, got {epoch!r}",
-        f"load_checkpoint 应返回保存时的 epoch {sent['epoch']}，实际是 {epoch!r}",
-    )
+    _returns_epoch(epoch, sent["epoch"])
     after = both(
         "the model's state_dict after load_checkpoint on a matching checkpoint",
         "对匹配的检查点执行 load_checkpoint 之后模型的 state_dict",
