@@ -134,14 +134,14 @@ def recorded(catalog) -> dict[str, list[str]]:
     streams: dict[str, list[str]] = {}
     real = worker_module._judged
 
-    def keep(records, judgement):
+    def keep(kata, records, judgement):
         lines = [
             json.dumps({"type": "observed", "id": e.id, "value": e.value, "duration": e.duration})
             for e in records
             if isinstance(e, Observed)
         ]
         streams[judgement_kata[id(judgement)]] = lines
-        return real(records, judgement)
+        return real(kata, records, judgement)
 
     judgement_kata: dict[int, str] = {}
     real_judgement = Worker._judgement
