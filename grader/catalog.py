@@ -383,8 +383,8 @@ class Catalog:
         try:
             return self._by_id[kata_id]
         except KeyError:
-            known = ", ".join(self._by_id)
-            raise KataError(f"unknown kata '{kata_id}'; the katas are: {known}") from None
+            # a catalogue key, so that the CLI says it in the learner's language without parsing the text
+            raise KataError.of("unknown_kata", id=kata_id, known=", ".join(self._by_id)) from None
 
     def select(self, ids: list[str] | None) -> list[Kata]:
         return [self.get(i) for i in ids] if ids else list(self.katas)

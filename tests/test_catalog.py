@@ -63,8 +63,9 @@ def test_malformed_toml_names_file_and_field(pack: Path, old: str, new: str, mes
 
 
 def test_unknown_id_lists_the_known_ones(pack: Path):
-    with pytest.raises(KataError, match="unknown kata 'nope'; the katas are: tensors"):
+    with pytest.raises(KataError, match="unknown kata 'nope'; the katas are: tensors") as error:
         Catalog.load(pack).get("nope")
+    assert error.value.key == "unknown_kata"  # said in Chinese from its key, not by matching its English text
 
 
 def test_empty_folder_is_an_error(tmp_path: Path):
