@@ -516,23 +516,37 @@ def test_random_tensors(rng):
         }  # another part of the program's seed
         for shape in ((3, 4), (5,), (2, 3, 7))
     ]
+    # the first call again: the same seed must give the same tensors (a generator kept between calls would not)
+    cases.append({**cases[0], "global_seed": int(torch.randint(2**31 - 1, (1,), generator=rng))})
     seen = yield cases
-    for case, got in zip(cases, seen, strict=True):
+    for index, (case, got) in enumerate(zip(cases, seen, strict=True)):
         shape, seed = case["shape"], case["seed"]
-        name = f"random_tensors({shape}, seed={seed})"
+        call = f"random_tensors({shape}, seed={seed})"
+        again = index == len(cases) - 1
+        name = both(f"{call}, called a second time", f"第二次调用的 {call}") if again else call
+        # a repeated call that differs has kept its generator between calls
+        repeat = (
+            both(
+                ". The same seed must give the same tensors on every call: create the generator inside "
+                "the function each time instead of keeping one between calls",
+                "。相同的 seed 每次调用都必须给出相同的张量：请在函数内每次新建生成器，不要在两次调用之间保留同一个生成器",
+            )
+            if again
+            else both("", "")
+        )
         out = expect.returned(got["out"], name=name)
         assert torch.equal(got["global_state"], torch.Generator().manual_seed(case["global_seed"]).get_state()), both(
-            f"{name} changed the global random state: torch.manual_seed (or an unseeded torch.rand) inside it "
+            "{name} changed the global random state: torch.manual_seed (or an unseeded torch.rand) inside it "
             "changes the randomness of every other part of the program. Create "
             "torch.Generator().manual_seed(seed) and pass generator=... to torch.rand and torch.randn",
-            f"{name} 改动了全局随机数状态：在函数内调用 torch.manual_seed（或不传生成器的 torch.rand）"
+            "{name} 改动了全局随机数状态：在函数内调用 torch.manual_seed（或不传生成器的 torch.rand）"
             "会影响程序中所有其他地方的随机性。请创建 torch.Generator().manual_seed(seed)，"
             "并把 generator=... 传给 torch.rand 和 torch.randn",
-        )
+        ).format(name=name)
         assert isinstance(out, (tuple, list)) and len(out) == 2, both(
-            f"{name} should return a pair (uniform, normal), got {_kind(out)}",
-            f"{name} 应返回一对张量 (uniform, normal)，实际返回的是 {_kind(out)}",
-        )
+            "{name} should return a pair (uniform, normal), got {kind}",
+            "{name} 应返回一对张量 (uniform, normal)，实际返回的是 {kind}",
+        ).format(name=name, kind=_kind(out))
         generator = torch.Generator().manual_seed(seed)
         want_uniform = torch.rand(shape, generator=generator)
         want_normal = torch.randn(shape, generator=generator)
@@ -540,22 +554,24 @@ def test_random_tensors(rng):
         expect.matches(
             uniform,
             want_uniform,
-            name=both(f"the uniform tensor of {name}", f"{name} 的均匀分布张量"),
+            name=both("the uniform tensor of {name}", "{name} 的均匀分布张量").format(name=name),
             why=both(
                 "draw it first, with torch.rand(shape, generator=g) from a generator seeded with seed "
                 "(values in [0, 1); torch.randn would give normal values)",
                 "先生成它：用以 seed 为种子的生成器调用 torch.rand(shape, generator=g)"
                 "（取值在 [0, 1) 内；torch.randn 给出的是正态分布的值）",
-            ),
+            )
+            + repeat,
         )
         expect.matches(
             normal,
             want_normal,
-            name=both(f"the normal tensor of {name}", f"{name} 的正态分布张量"),
+            name=both("the normal tensor of {name}", "{name} 的正态分布张量").format(name=name),
             why=both(
                 "draw it second, with torch.randn(shape, generator=g) from the same generator: a second "
                 "generator seeded again would start the stream over",
                 "接着用同一个生成器调用 torch.randn(shape, generator=g) 生成它：若再用同一种子新建一个生成器，"
                 "随机数序列会从头开始",
-            ),
+            )
+            + repeat,
         )
