@@ -51,18 +51,25 @@ class _NotInstalled(importlib.abc.MetaPathFinder):
         return None
 
 
-def _simulate(monkeypatch, available, new_torch, built):
+def _simulate(monkeypatch, available, new_torch, built, installed):
     """Pretend that exactly the accelerator types in `available` exist.
 
     new_torch=False pretends to be a torch older than 2.6, which has no torch.accelerator.
     built: the accelerator this torch was built for (None: a CPU-only build). Like the real
     torch.accelerator, current_accelerator() reports it even where no such card is present (a CUDA
     build on a machine without a GPU), while is_available() says False.
+    installed: "npu" / "mlu" whose plug-in is installed on a machine without its card: torch.npu
+    exists there, and its is_available() says False.
     """
     available = set(available)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: "cuda" in available)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: int("cuda" in available))
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: "mps" in available)
+    # torch.mps.is_available() (newer torch) asks the same question as torch.backends.mps.is_available().
+    if hasattr(torch.mps, "is_available"):
+        monkeypatch.setattr(torch.mps, "is_available", lambda: "mps" in available)
+    if hasattr(torch.mps, "device_count"):
+        monkeypatch.setattr(torch.mps, "device_count", lambda: int("mps" in available))
     # A torch built with MPS on a Mac that cannot use it (an Intel Mac, an old macOS): built, not available.
     monkeypatch.setattr(torch.backends.mps, "is_built", lambda: "mps" in available or built == "mps")
     if hasattr(torch, "xpu"):
@@ -70,9 +77,12 @@ def _simulate(monkeypatch, available, new_torch, built):
         monkeypatch.setattr(torch.xpu, "device_count", lambda: int("xpu" in available))
     missing = []
     for kind in ("npu", "mlu"):
-        if kind in available:
+        if kind in available or kind in installed:
             # What torch_npu / torch_mlu register: torch.npu (torch.mlu) with is_available() and friends.
-            backend = SimpleNamespace(is_available=lambda: True, device_count=lambda: 1, current_device=lambda: 0)
+            card = kind in available
+            backend = SimpleNamespace(
+                is_available=lambda card=card: card, device_count=lambda card=card: int(card), current_device=lambda: 0
+            )
             package = types.ModuleType(f"torch_{kind}")
             setattr(package, kind, backend)
             monkeypatch.setattr(torch, kind, backend, raising=False)
@@ -106,7 +116,7 @@ def _picks(solution, monkeypatch, situations):
     seen = []
     for situation in situations:
         with monkeypatch.context() as patch:
-            _simulate(patch, situation["available"], situation["new_torch"], situation["built"])
+            _simulate(patch, situation["available"], situation["new_torch"], situation["built"], situation["installed"])
             seen.append(attempt(solution.pick_device))
     return seen
 

@@ -45,12 +45,12 @@ def _spaced(text):
     return f" {text}" if text[0].isascii() else text
 
 
-def _situation(available, new_torch=True, built=None):
+def _situation(available, new_torch=True, built=None, installed=()):
     """A machine for the exercise to simulate. built: the accelerator torch was built for (default:
-    the first one available)."""
+    the first one available). installed: "npu" / "mlu" whose plug-in is installed without its card."""
     available = sorted(available)
     first = next((kind for kind in ORDER if kind in available), None) or next(iter(available), None)
-    return {"available": available, "new_torch": new_torch, "built": built or first}
+    return {"available": available, "new_torch": new_torch, "built": built or first, "installed": sorted(installed)}
 
 
 def _describe(situation) -> Text:
@@ -63,10 +63,15 @@ def _describe(situation) -> Text:
         if (built and built not in available)
         else ""
     )
-    english = f"with {what} available{build}" + (
-        "" if situation["new_torch"] else " on a torch without torch.accelerator"
+    plugins = [f"torch_{kind}" for kind in situation["installed"]]
+    english = (
+        f"with {what} available{build}"
+        + ("" if situation["new_torch"] else " on a torch without torch.accelerator")
+        + (f" ({' and '.join(plugins)} installed, but no such card)" if plugins else "")
     )
     parts = [f"{' 和 '.join(available)} 可用" if available else "没有任何加速器可用"]
+    if plugins:
+        parts.append(f"装了 {' 和 '.join(plugins)} 却没有这种卡")
     if build:
         parts.append(f"torch 为 {built} 而构建（torch.accelerator.current_accelerator() 返回 {built!r}）")
     if not situation["new_torch"]:
@@ -236,22 +241,33 @@ def test_pick_device_npu_mlu(rng):
     """pick_device finds Ascend NPU and Cambricon MLU and returns them as strings
     pick_device 能找到昇腾 NPU 和寒武纪 MLU，并以字符串返回"""
     situations = [_situation({kind}) for kind in ("npu", "mlu")]
-    situations += [_one_of(rng, (None, "npu", "mlu")) for _ in range(14)]
+    # The plug-in installed on a machine without its card (a build server, a laptop): torch.npu exists there.
+    situations += [_situation(set(), installed={kind}) for kind in ("npu", "mlu")]
+    situations += [_one_of(rng, (None, "npu", "mlu")) for _ in range(10)]
+    for _ in range(4):  # one plug-in without its card, beside a card or alone
+        kind = _draw(rng, ("npu", "mlu"))
+        beside = _draw(rng, ((), ("cuda",), ("mlu",) if kind == "npu" else ("npu",)))
+        situations.append(_situation(set(beside), installed={kind}))
     seen = yield from _in_random_order(rng, situations)
-    _expect_picks(
-        situations,
-        seen,
-        [_first_available(s) for s in situations],
-        lambda s: (
-            both(
-                f"With torch_{s['available'][0]} installed, torch.{s['available'][0]}.is_available() says whether "
-                "the card is there.",
-                f"装好 torch_{s['available'][0]} 后，torch.{s['available'][0]}.is_available() 会告诉你这张卡在不在。",
+
+    def why(situation):
+        if situation["installed"]:
+            kind = situation["installed"][0]
+            return both(
+                f"torch.{kind} exists as soon as torch_{kind} is installed, card or no card: "
+                f"call torch.{kind}.is_available() instead of only checking that torch.{kind} exists.",
+                f"只要装了 torch_{kind}，不管有没有卡，torch.{kind} 都存在："
+                f"请调用 torch.{kind}.is_available()，而不是只检查 torch.{kind} 是否存在。",
             )
-            if s["available"]
-            else NOTHING_AVAILABLE
-        ),
-    )
+        if situation["available"]:
+            kind = situation["available"][0]
+            return both(
+                f"With torch_{kind} installed, torch.{kind}.is_available() says whether the card is there.",
+                f"装好 torch_{kind} 后，torch.{kind}.is_available() 会告诉你这张卡在不在。",
+            )
+        return NOTHING_AVAILABLE
+
+    _expect_picks(situations, seen, [_first_available(s) for s in situations], why)
 
 
 def test_pick_device_priority(rng):
@@ -382,7 +398,10 @@ def _check_moved(got, want, target, path: Text):
             target,
             name=path,
             why=both(
-                "every tensor in the batch must be moved with .to(device)", "批次中的每个张量都必须用 .to(device) 移动"
+                "every tensor in the batch must be moved with .to(device), and its result used: a tensor's "
+                ".to() returns a moved copy and leaves the tensor where it was (only a module's .to() moves it in place)",
+                "批次中的每个张量都必须用 .to(device) 移动，并且要使用它的返回值：张量的 .to() 返回移动后的副本，"
+                "原张量留在原处（只有模块的 .to() 会原地移动模块）",
             ),
         )
         expect.shape(got, want.shape, name=path)
@@ -562,8 +581,10 @@ def test_move_batch_real(rng, device):
         torch.ones_like(weights),
         name=both("the gradient reaching the original tensor", "传回原张量的梯度"),
         why=both(
-            "the moved tensor should stay connected to the one in the batch",
-            "移动后的张量应与批次中的原张量在计算图中保持相连",
+            "the moved tensor should stay connected to the one in the batch: .to(device) keeps that link, while "
+            "copy.deepcopy, .detach(), .data or torch.tensor(t) make a new leaf that no gradient leaves",
+            "移动后的张量应与批次中的原张量在计算图中保持相连：.to(device) 会保留这种连接，而 copy.deepcopy、"
+            ".detach()、.data 或 torch.tensor(t) 都会生成一个新的叶子张量，梯度传不回原张量",
         ),
     )
 
@@ -669,8 +690,10 @@ def _prediction(out, model_moved, what: Text):
         raise AssertionError(
             both(
                 "{call} failed: {first}. The model and its input must be on "
-                "the same device: move x to the model's device before calling the model",
-                "{call} 出错，RuntimeError: {first}。模型和它的输入必须在同一个设备上：调用模型之前，先把 x 移到模型所在的设备上",
+                "the same device: move x to the model's device before calling the model, and keep the result "
+                "(x = x.to(...)): a tensor's .to() returns a moved copy",
+                "{call} 出错，RuntimeError: {first}。模型和它的输入必须在同一个设备上：调用模型之前，先把 x 移到模型所在的设备上，"
+                "并保留返回值（x = x.to(...)）：张量的 .to() 返回的是移动后的副本",
             ).format(call=call, first=first)
         )
     return expect.returned(out, name=call)
