@@ -33,10 +33,35 @@ def _device_rows(lang: str) -> list[tuple[str, str]]:
     for name in present:
         rows.append((say("doctor_device", lang, name=name), devices.describe(name)))
         rows.append((say("doctor_probe", lang, name=name), _probe_text(probes.get(name), lang)))
+    if any(name.startswith("cuda") for name in present):
+        rows.append((pick(_GPU_WATCH, lang), _gpu_watch_text(lang)))
     api = "doctor_yes" if devices.accelerator_api() else "doctor_older_torch"
     rows.append((say("doctor_accelerator_api", lang), say(api, lang)))
     rows.append((say("doctor_auto", lang), devices.resolve("auto")))
     return rows
+
+
+_GPU_WATCH = {
+    "en": "GPU memory share watched from outside the job (NVML)",
+    "zh": "从作业外监视其 GPU 显存份额（NVML）",
+}
+_GPU_WATCH_STATES = {
+    "no_nvml": {"en": "not active: no NVIDIA management library (NVML)", "zh": "未生效：没有 NVIDIA 管理库（NVML）"},
+    "ids_differ": {
+        "en": "not active: NVML lists other process ids (a container with process ids of its own?)",
+        "zh": "未生效：NVML 列出的进程号与这里的不同（容器有自己的进程号？）",
+    },
+    "unchecked": {"en": "not checked: CUDA did not start", "zh": "未检查：CUDA 未能启动"},
+}
+
+
+def _gpu_watch_text(lang: str) -> str:
+    from grader import device_memory
+
+    state = device_memory.check_watch()
+    if state is device_memory.Watch.ACTIVE:
+        return say("doctor_active", lang)
+    return pick(_GPU_WATCH_STATES[state.value], lang)
 
 
 def _probe_text(result: KataResult | None, lang: str) -> str:

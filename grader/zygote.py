@@ -12,7 +12,9 @@ Each job: a concrete device, a throwaway uid (root), a share of device memory (`
 folder with only the kata's files, three pipes (results, output, control), then a fork (or a spawned
 `python -m grader.child` where fork is unsafe). One select() loop reads results and output (the
 head and tail of the output are kept), measures memory over all of each job's processes and the
-size of its folder, and kills a job at its deadline or past a limit. The deadline counts from the
+size of its folder, and kills a job at its deadline or past a limit. On an NVIDIA GPU it also adds up
+what the job's processes hold there (device_memory.py: NVML, read by a sampler process of its own),
+since learner code can raise the share it was given inside the job. The deadline counts from the
 child's start record (learner code runs only after it): the wait for the judge's inputs is the
 machine's time, not the learner's. The zygote is the child subreaper: every process of a job dies
 before its result is sent and its uid is reused. A forked child drops the zygote's state for the
@@ -39,7 +41,7 @@ from functools import cached_property
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from grader import child, devices, launch, procs, sandbox
+from grader import child, device_memory, devices, launch, procs, sandbox
 from grader.catalog import Kata, load_kata
 from grader.channel import ParentChannel
 from grader.errors import KataError
@@ -193,6 +195,8 @@ class Supervisor:
         finally:
             self._cancel()
             self.selector.close()
+            if self._gpu_memory is not None:
+                self._gpu_memory.close()
 
     # no job's state outlives these calls in a local of serve(), which every forked child inherits
     def _start_pending(self) -> None:
@@ -273,6 +277,16 @@ class Supervisor:
         self.running.clear()
 
     @cached_property
+    def _gpu_memory(self) -> device_memory.DeviceMemory | None:
+        """Started on the first NVIDIA job; None where NVML cannot be read."""
+        return device_memory.DeviceMemory.start()
+
+    def _helpers(self) -> set[int]:
+        """This process's own children that are no job: never killed as strays."""
+        sampler = self.__dict__.get("_gpu_memory")
+        return {sampler.pid} if sampler is not None else set()
+
+    @cached_property
     def _present_devices(self) -> list[str]:
         """Asked once per zygote (it probes every backend), on the first accelerator job."""
         return [d.name for d in devices.available()]
@@ -351,7 +365,7 @@ class Supervisor:
         """Every process of the job dies before its uid is reused or its result recorded."""
         run.processes.kill_all()
         self.leaders.discard(run.pid)
-        procs.kill_strays(procs.scan(), self.leaders)
+        procs.kill_strays(procs.scan(), self.leaders | self._helpers())
         if self.uids is not None and run.placement.uid is not None:
             self.uids.release(run.placement.uid)
         self.busy[run.placement.device] -= 1
@@ -444,18 +458,27 @@ class Supervisor:
         if not due:
             return
         table = procs.scan()
-        procs.kill_strays(table, self.leaders)
+        procs.kill_strays(table, self.leaders | self._helpers())
+        gpus = self._gpu_samples(due)
         for run in due:
             run.last_watch = now
             memory, unlisted = run.processes.usage(table)
             kernel = procs.private_shm_mb(run.pid) + (run.sockets.queued_mb() if run.sockets is not None else 0.0)
             if memory + unlisted.memory_mb + kernel > run.job.limits.memory_mb:
                 run.killed_for = "oom"
+            elif _over_gpu_share(run, gpus, table):
+                run.killed_for = "oom"
             else:
                 run.killed_for = _over_disk(run, unlisted.disk_mb)
             if run.killed_for:
                 _kill_group(run.pid)
                 run.processes.kill_all()
+
+    def _gpu_samples(self, due: list[_Running]) -> list[device_memory.GpuSample]:
+        """What every process holds on the NVIDIA GPUs, asked only while a job runs on one."""
+        if not any(_on_nvidia(run) for run in due) or self._gpu_memory is None:
+            return []
+        return self._gpu_memory.sample() or []
 
     def _drain(self, run: _Running) -> None:
         for fd in list(run.open_fds):
@@ -507,6 +530,17 @@ class Supervisor:
             dropped_files=run.job_dir.dropped,
             cpu_wait=run.cpu_wait,
         )
+
+
+def _on_nvidia(run: _Running) -> bool:
+    return run.placement.device.split(":")[0] == "cuda" and run.placement.memory_fraction is not None
+
+
+def _over_gpu_share(run: _Running, gpus: list[device_memory.GpuSample], table: list[procs.ProcessInfo]) -> bool:
+    """Past its share of a GPU, seen from outside: learner code may have raised the share it was given."""
+    if not gpus or not _on_nvidia(run):
+        return False
+    return device_memory.over_share(gpus, run.processes.members(table), run.placement.memory_fraction)
 
 
 def _over_disk(run: _Running, unlisted_mb: float) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import doctor, preflight, sandbox
+from grader import device_memory, devices, doctor, preflight, sandbox
 from grader.bilingual import untranslated
 from grader.i18n import say
 from grader.results import CRASHED, PASSED, CheckResult, KataResult
@@ -100,3 +100,26 @@ def test_a_missing_package_is_named_missing(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(doctor, "PACKAGES", ("torch", "surely-not-installed-package"))
     rows = dict(doctor.report(tmp_path, "en"))
     assert rows["surely-not-installed-package"] == "MISSING" and rows["torch"] != "MISSING"
+
+
+@pytest.mark.parametrize(
+    ("state", "en", "zh"),
+    [
+        ("ACTIVE", "active", "已生效"),
+        ("NO_NVML", "not active: no NVIDIA management library (NVML)", "未生效：没有 NVIDIA 管理库（NVML）"),
+        ("UNCHECKED", "not checked: CUDA did not start", "未检查：CUDA 未能启动"),
+    ],
+)
+def test_a_gpu_machine_says_whether_its_memory_share_is_watched(monkeypatch, tmp_path: Path, state, en, zh):
+    monkeypatch.setattr(devices, "available", lambda: [devices.DeviceInfo("cpu"), devices.DeviceInfo("cuda:0")])
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
+    monkeypatch.setattr(device_memory, "check_watch", lambda: device_memory.Watch[state])
+    label = "GPU memory share watched from outside the job (NVML)"
+    assert dict(doctor.report(tmp_path, "en"))[label] == en
+    assert dict(doctor.report(tmp_path, "zh"))["从作业外监视其 GPU 显存份额（NVML）"] == zh
+
+
+def test_a_machine_without_a_gpu_has_no_gpu_watch_row(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
+    monkeypatch.setattr(devices, "available", lambda: [devices.DeviceInfo("cpu")])
+    assert not any("NVML" in label for label in dict(doctor.report(tmp_path, "en")))
