@@ -5,7 +5,8 @@
 # It installs the project's wheel beside the machine's CUDA torch, then
 #   checks: kata doctor, kata grade on cuda and cpu (every reference), kata batch of 12 learners x 11
 #           katas with 8 workers on cuda and cpu (rates, and the two gradebooks compared), kata verify
-#           --device cuda, and a cold `kata grade tensors` on each device;
+#           --device cuda, a learner past their GPU memory share (oom alone), and a cold `kata grade
+#           tensors` on each device;
 #   tests:  the project's whole test suite (4 processes where pytest-xdist is installed);
 #   all:    both, in that order. One device call has 10 minutes: give checks and tests a call each.
 set -u
@@ -57,6 +58,19 @@ if [ "$MODE" != tests ]; then
     cp "batch-$d/grades.csv" "$OUT/batch-$d-grades.csv"; cp "batch-$d/checks.csv" "$OUT/batch-$d-checks.csv"
   done
   stamp compare; $PY "$REPO/gpu-run/compare.py" batch-cuda batch-cpu
+  # a learner who raises the share of GPU memory their job was given and fills half the GPU: oom for
+  # that learner alone (the watch from outside the job), full marks for the classmates beside it
+  stamp gpu-share; mkdir -p share
+  for learner in 1 2 3; do mkdir -p "share/ok-$learner/tensors"; cp ws/tensors/tensors.py "share/ok-$learner/tensors/"; done
+  mkdir -p share/hog/tensors; { cat ws/tensors/tensors.py; cat <<'HOG'
+import time
+import torch
+torch.cuda.set_per_process_memory_fraction(1.0)
+_held = torch.empty(torch.cuda.get_device_properties(0).total_memory // 2, dtype=torch.uint8, device="cuda")
+time.sleep(10)
+HOG
+  } > share/hog/tensors/tensors.py
+  $K batch share -o batch-share --device cuda --workers 8 --only tensors 2>&1 | tail -4; cat batch-share/grades.csv
   stamp verify-all; /usr/bin/time -f "%e s wall" $K verify --device cuda 2>&1 | tail -40
   stamp cold-grade; $PY - <<'PY'
 import subprocess, sys, time
