@@ -17,6 +17,7 @@ import torch
 from grader.errors import KataError
 
 PRIORITY = ("cuda", "mps", "xpu", "npu", "mlu")
+DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
 _DEVICE = re.compile(r"^(auto|cpu|cuda|mps|xpu|npu|mlu)(:\d+)?$")
 
 
@@ -104,12 +105,18 @@ def claim(device: str, memory_fraction: float | None) -> None:
     module = torch.mps if kind == "mps" else _backend_module(kind)
     if index and hasattr(module, "set_device"):
         module.set_device(int(index))
-    limit = getattr(module, "set_per_process_memory_fraction", None)
+    limit = memory_share_call(kind)
     if memory_fraction is not None and limit is not None:
         if kind == "mps":
             limit(memory_fraction)
         else:
             limit(memory_fraction, int(index or 0))
+
+
+def memory_share_call(kind: str):
+    """The backend's cap on one process's share of a device's memory, or None where this torch has none."""
+    module = torch.mps if kind == "mps" else _backend_module(kind)
+    return getattr(module, "set_per_process_memory_fraction", None)
 
 
 def resolve(requested: str) -> str:

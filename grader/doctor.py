@@ -33,6 +33,12 @@ def _device_rows(lang: str) -> list[tuple[str, str]]:
     for name in present:
         rows.append((say("doctor_device", lang, name=name), devices.describe(name)))
         rows.append((say("doctor_probe", lang, name=name), _probe_text(probes.get(name), lang)))
+    for kind in dict.fromkeys(name.split(":")[0] for name in present if name != "cpu"):
+        shared = "set" if devices.memory_share_call(kind) is not None else "absent"
+        share = round(100 * devices.DEVICE_MEMORY_SHARE)
+        rows.append(
+            (pick(_MEMORY_SHARE, lang).format(kind=kind), pick(_MEMORY_SHARE_STATES[shared], lang).format(share=share))
+        )
     if any(name.startswith("cuda") for name in present):
         rows.append((pick(_GPU_WATCH, lang), _gpu_watch_text(lang)))
     api = "doctor_yes" if devices.accelerator_api() else "doctor_older_torch"
@@ -41,6 +47,17 @@ def _device_rows(lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+_MEMORY_SHARE = {"en": "memory share per job on {kind}", "zh": "每个作业在 {kind} 上的显存份额"}
+_MEMORY_SHARE_STATES = {
+    "set": {
+        "en": "set inside each job (jobs on one device split {share} % of its memory)",
+        "zh": "在每个作业内设置（同一设备上的作业平分其 {share}% 的显存）",
+    },
+    "absent": {
+        "en": "not active: this torch cannot cap a process's share of this device",
+        "zh": "未生效：这个 torch 无法限制单个进程在该设备上的显存份额",
+    },
+}
 _GPU_WATCH = {
     "en": "GPU memory share watched from outside the job (NVML)",
     "zh": "从作业外监视其 GPU 显存份额（NVML）",

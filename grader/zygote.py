@@ -52,7 +52,6 @@ from grader.uids import UidPool
 
 _POLL_SECONDS = 0.05
 _WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are measured
-_DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
 # Until its start record: confinement, the device, and the inputs, which wait for the `kata` process
@@ -302,7 +301,7 @@ class Supervisor:
             job.device if index or kind == "mps" else min(present or [f"{kind}:0"], key=lambda d: self.busy.get(d, 0))
         )
         sharing = math.ceil(self.parallel / max(1, len(present))) if not index else self.parallel
-        return Placement(device, uid, _DEVICE_MEMORY_SHARE / max(1, sharing))
+        return Placement(device, uid, devices.DEVICE_MEMORY_SHARE / max(1, sharing))
 
     def _start(self, key: int, job: Job) -> _Running:
         _check_free_disk(job.limits)

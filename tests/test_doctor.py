@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from grader import device_memory, devices, doctor, preflight, sandbox
 from grader.bilingual import untranslated
@@ -123,3 +124,15 @@ def test_a_machine_without_a_gpu_has_no_gpu_watch_row(monkeypatch, tmp_path: Pat
     monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
     monkeypatch.setattr(devices, "available", lambda: [devices.DeviceInfo("cpu")])
     assert not any("NVML" in label for label in dict(doctor.report(tmp_path, "en")))
+
+
+def test_each_accelerator_kind_says_whether_a_job_gets_a_share_of_its_memory(monkeypatch, tmp_path: Path):
+    present = [devices.DeviceInfo(name) for name in ("cpu", "xpu:0", "xpu:1", "mps")]
+    monkeypatch.setattr(devices, "available", lambda: present)
+    monkeypatch.setattr(preflight, "probe", lambda names: {n: _probed(PASSED) for n in names})
+    monkeypatch.delattr(torch.xpu, "set_per_process_memory_fraction")
+    rows = dict(doctor.report(tmp_path, "en"))
+    assert rows["memory share per job on xpu"].startswith("not active: this torch cannot cap")
+    assert rows["memory share per job on mps"].startswith("set inside each job")
+    assert not any("NVML" in label for label in rows)  # no NVIDIA GPU: nothing to watch from outside
+    assert dict(doctor.report(tmp_path, "zh"))["每个作业在 xpu 上的显存份额"].startswith("未生效")
