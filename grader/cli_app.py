@@ -11,19 +11,13 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from grader.errors import KataError
-from grader.i18n import detect_language, os_reason, say, translate
+from grader.i18n import detect_language, error_line, say
 
 
 class Session:
     """What the command line chose for this run: the learner's language (`--lang`, else KATA_LANG, else the locale)."""
 
     lang = "en"
-
-
-def _explain(exc: KataError) -> str:
-    """A KataError in the learner's language: from its catalogue key, else its (English) text translated."""
-    lang = Session.lang
-    return say(exc.key, lang, **exc.values) if exc.key else translate(str(exc), lang)
 
 
 class App(typer.Typer):
@@ -42,8 +36,8 @@ class App(typer.Typer):
 
         try:
             code = super().__call__(*args, standalone_mode=False, **kwargs)
-        except KataError as exc:
-            typer.echo(say("error", Session.lang, message=_explain(exc)), err=True)
+        except (KataError, OSError) as exc:
+            typer.echo(error_line(exc, Session.lang), err=True)
         except _click.exceptions.NoArgsIsHelpError:
             raise SystemExit(2) from None  # the help is already shown
         except _click.exceptions.UsageError as exc:
@@ -58,10 +52,6 @@ class App(typer.Typer):
             typer.echo("", err=True)  # off the prompt's line
             rich_utils.rich_abort_error()
             raise SystemExit(1) from None
-        except OSError as exc:
-            reason = os_reason(exc, Session.lang)
-            message = say("file_error", Session.lang, reason=reason, file=exc.filename) if exc.filename else reason
-            typer.echo(say("error", Session.lang, message=message), err=True)
         else:
             raise SystemExit(code if isinstance(code, int) else 0)
         raise SystemExit(2)

@@ -18,9 +18,12 @@ import os
 import re
 import shutil
 from functools import lru_cache
-from typing import Mapping, TypeVar
+from typing import TYPE_CHECKING, Mapping, TypeVar
 
 from wcwidth import wcswidth
+
+if TYPE_CHECKING:
+    from grader.errors import KataError
 
 T = TypeVar("T")
 
@@ -629,6 +632,17 @@ def os_reason(error: OSError, lang: str) -> str:
 
 def say(key: str, lang: str, **values) -> str:
     return pick(PHRASES[key], lang).format(**values)
+
+
+def error_line(error: KataError | OSError, lang: str) -> str:
+    """The one line `kata` and `%kata` print for an error the user can fix, in `lang`: a KataError from
+    its catalogue key (else its English text translated), a failed file operation from its errno."""
+    if isinstance(error, OSError):
+        reason = os_reason(error, lang)
+        message = say("file_error", lang, reason=reason, file=error.filename) if error.filename else reason
+    else:
+        message = say(error.key, lang, **error.values) if error.key else translate(str(error), lang)
+    return say("error", lang, message=message)
 
 
 def status_word(status: str, lang: str) -> str:

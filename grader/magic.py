@@ -15,7 +15,7 @@ import sys
 
 from grader import api
 from grader.errors import KataError
-from grader.i18n import detect_language, os_reason, say, translate
+from grader.i18n import detect_language, error_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,12 +100,8 @@ def kata(line: str) -> object:
     lang = detect_language(api.SETTINGS.lang)  # the notebook's, from its `%kata setup` line
     try:
         return run(line)
-    except KataError as exc:
-        message = say(exc.key, lang, **exc.values) if exc.key else translate(str(exc), lang)
-    except OSError as exc:
-        reason = os_reason(exc, lang)
-        message = say("file_error", lang, reason=reason, file=exc.filename) if exc.filename else reason
-    print(say("error", lang, message=message), file=sys.stderr)
+    except (KataError, OSError) as exc:
+        print(error_line(exc, lang), file=sys.stderr)
     return None
 
 
