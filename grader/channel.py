@@ -8,7 +8,10 @@ writes, prints or leaves behind counts otherwise, and nothing is ever unpickled.
 Every line is validated here before anything reads it: strict UTF-8, JSON without NaN or Infinity,
 a known record type with exactly its fields and their types, strings within size and without
 surrogates, durations from 0 to MAX_SECONDS, one report per check of the job, at most
-MAX_OBSERVED_BYTES of observations in all, and nothing after `done`. What comes out is typed
+MAX_OBSERVED_BYTES of observations in all, at most MAX_JSON_VALUES values in all (counted before a
+line is parsed: a byte of JSON can become 20 of Python objects), observations nested at most
+MAX_VALUE_DEPTH arrays deep (the zygote pickles them on to the `kata` process), and nothing after
+`done`. What comes out is typed
 events: `CheckReport`, `Observed`, `LoadError`, `Done`, and `Malformed` for what broke a rule (the
 first only, so a flood stays small). The runner decides on these types; it never reads a message
 to decide.
@@ -30,7 +33,17 @@ MAX_RECORDS = 4096  # a kata has a few dozen checks: a child that sends more is 
 # All of a job's observations together: the zygote and the `kata` process hold them until judged, outside
 # every process of the job that the memory limit counts.
 MAX_OBSERVED_BYTES = 128 * 1024 * 1024
+# Parsed JSON held by the zygote and the `kata` process, outside every limit of the job: an empty
+# list, 3 bytes of JSON, is 64 bytes of Python. The encoder's largest value (observations.MAX_ITEMS
+# entries, each a tensor of 16 dimensions: 24 JSON values) stays under this; an attacker's 2 million
+# empty lists (each counts twice, after its "[" and its ",") take ~130 MB.
+MAX_JSON_VALUES = 4_000_000
+# An observation nests at most 33 values (observations.MAX_DEPTH), each at most 3 JSON arrays deep
+# (a dict entry, a tensor's shape); pickle fails near 500, which would stop the zygote.
+MAX_VALUE_DEPTH = 128
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_VALUE_STARTS = (b"[", b"{", b",", b":")
 _CUT = " ... (message cut)"
 
 
@@ -119,6 +132,7 @@ class ParentChannel:
         self._ids = ids
         self._reported: set[str] = set()
         self._observed_bytes = 0
+        self._values = 0  # JSON values parsed so far (MAX_JSON_VALUES)
         self._pending = bytearray()
         self._done = False
         self._void = False  # a malformed record voids the job: what follows is read and dropped
@@ -145,6 +159,9 @@ class ParentChannel:
         self._void = True
 
     def _accept(self, line: bytes) -> None:
+        self._values += _json_values(line, MAX_JSON_VALUES - self._values)
+        if self._values > MAX_JSON_VALUES:
+            return self._flag(Malformed(f"more than {MAX_JSON_VALUES} values in the job's records"))
         try:
             record = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
         except UnicodeDecodeError:
@@ -187,6 +204,32 @@ class ParentChannel:
         self._reported.add(check_id)
 
 
+def _json_values(line: bytes, room: int) -> int:
+    """At least as many as the values json.loads would make of `line` (each starts a line or follows
+    one of `[{,:`), exact enough to stay within `room` when it can: the characters of its strings are
+    counted only while that is cheap, and stripped (a regex, linear) when it is not."""
+    rough = 1 + sum(line.count(start) for start in _VALUE_STARTS)
+    if rough <= room:
+        return rough
+    bare = _JSON_STRING.sub(b"", line)
+    return 1 + sum(bare.count(start) for start in _VALUE_STARTS)
+
+
+def _nested_too_deep(value: list) -> bool:
+    """Deeper than MAX_VALUE_DEPTH arrays, or holding a JSON object (the encoder never makes one)."""
+    stack = [(value, 1)]
+    while stack:
+        items, depth = stack.pop()
+        if depth > MAX_VALUE_DEPTH:
+            return True
+        for item in items:
+            if isinstance(item, dict):
+                return True
+            if isinstance(item, list):
+                stack.append((item, depth + 1))
+    return False
+
+
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number a record may hold")
 
@@ -219,6 +262,8 @@ def _parse(kind: object, fields: dict) -> Event:
         duration = fields["duration"]
         if not 0 <= duration <= MAX_SECONDS:
             raise _Invalid(f"observed.duration is not a number of seconds from 0 to {MAX_SECONDS:g}")
+        if _nested_too_deep(fields["value"]):
+            raise _Invalid(f"observations nested more than {MAX_VALUE_DEPTH} deep, or holding an object")
         return Observed(fields["id"], fields["value"], float(duration))
     if kind == "load_error":
         return LoadError(fields["message"], fields["timeout"])

@@ -19,9 +19,11 @@ import torch
 
 from grader import batch, sandbox
 from grader.channel import (
+    MAX_JSON_VALUES,
     MAX_LINE_BYTES,
     MAX_OBSERVED_BYTES,
     MAX_RECORDS,
+    MAX_VALUE_DEPTH,
     MESSAGE_CHARS,
     CheckReport,
     Done,
@@ -193,6 +195,49 @@ def test_observations_past_the_jobs_budget_void_it():
         channel.feed(record)
     assert len(channel.records) == 4
     assert channel.records[-1] == Malformed(f"more than {MAX_OBSERVED_BYTES // 2**20} MiB of observations")
+
+
+def _nested(depth: int) -> list:
+    value: list = ["none", None]
+    for _ in range(depth // 2):
+        value = ["list", [value]]
+    return value
+
+
+def test_observations_nested_past_the_bound_are_malformed_before_anything_pickles_them():
+    """The zygote sends records on as a pickle, which fails near 500 levels (it stopped the zygote)."""
+    channel = ParentChannel()
+    channel.feed(_line(_observed(value=_nested(MAX_VALUE_DEPTH - 2))))
+    assert isinstance(channel.records[-1], Observed)
+    channel = ParentChannel()
+    channel.feed(b'{"type": "observed", "id": "t", "value": ' + b"[" * 600 + b"]" * 600 + b', "duration": 0}\n')
+    assert channel.records == [Malformed(f"observations nested more than {MAX_VALUE_DEPTH} deep, or holding an object")]
+
+
+def test_an_object_inside_observations_is_malformed():
+    """The encoder never makes one; objects nested in each other would dodge the depth bound."""
+    channel = ParentChannel()
+    channel.feed(_line(_observed(value=("str", {"a": {"a": {}}}))))
+    assert isinstance(channel.records[0], Malformed)
+
+
+def test_values_past_the_jobs_budget_void_it_before_they_are_parsed():
+    """90 MB of empty lists took 3.9 GB of the zygote: values are counted in the bytes, then parsed."""
+    channel = ParentChannel()
+    lists = MAX_JSON_VALUES // 4  # "[]," counts twice: a value may start after "[" and after ","
+    half = b'{"type": "observed", "id": "t", "value": [' + b"[]," * lists + b'[]], "duration": 0}\n'
+    channel.feed(half)
+    assert isinstance(channel.records[0], Observed)
+    channel.feed(half.replace(b'"t"', b'"u"'))
+    assert channel.records[-1] == Malformed(f"more than {MAX_JSON_VALUES} values in the job's records")
+
+
+def test_commas_and_brackets_inside_strings_are_not_values():
+    """A learner's text full of commas (a CSV line, a tensor's repr) is one value, however long."""
+    channel = ParentChannel()
+    text = "[1, 2]," * (MAX_JSON_VALUES // 3)
+    channel.feed(_line(_observed(value=("str", text))) + _line(_observed("test_b", value=("str", text))))
+    assert [type(e) for e in channel.records] == [Observed, Observed]
 
 
 @pytest.mark.parametrize(
@@ -389,6 +434,23 @@ def test_a_flood_of_observations_voids_the_job_before_the_grader_holds_it(worker
     result = grade(tensors, folder, worker=worker)
     assert result.status == "error" and result.points == 0
     assert result.status_message.startswith("malformed result: more than 128 MiB of observations")
+
+
+def test_deeply_nested_observations_void_the_job_and_the_zygote_grades_on(worker, tensors, make_submission):
+    """They stopped the zygote (pickle's recursion limit), and every classmate's grading with it."""
+    folder = make_submission((ADVERSARIAL / "deep_observation.py").read_text(), name="deep")
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "error" and result.points == 0
+    assert result.status_message.startswith("malformed result: observations nested more than")
+    honest = grade(tensors, make_submission(name="honest"), worker=worker)
+    assert honest.status == "passed", honest.status_message
+
+
+def test_a_flood_of_json_values_voids_the_job_before_the_zygote_parses_it(worker, tensors, make_submission):
+    folder = make_submission((ADVERSARIAL / "value_flood.py").read_text())
+    result = grade(tensors, folder, worker=worker)
+    assert result.status == "error" and result.points == 0
+    assert result.status_message.startswith(f"malformed result: more than {MAX_JSON_VALUES} values")
 
 
 def test_hostile_messages_and_output_fail_normally_with_safe_text(worker, tensors, make_submission):
