@@ -111,10 +111,8 @@ def resolve_shard(shard: str | None, shards: int | None, env: Mapping[str, str] 
     return Shard(index, count)
 
 
-def _env_int(env: Mapping[str, str], name: str, default: int | None = None) -> int:
+def _env_int(env: Mapping[str, str], name: str) -> int:
     value = env.get(name)
-    if value is None and default is not None:
-        return default
     if value is None or not value.strip().isdigit():
         raise KataError(f"environment variable {name} must be a whole number, not {value!r}")
     return int(value)
@@ -267,7 +265,6 @@ def run(
     device: str,
     limits: Limits,
     shard: Shard,
-    force: bool = False,
     lang: str = "en",
     stream: TextIO = sys.stderr,
     require_isolation: bool = False,
@@ -281,7 +278,7 @@ def run(
     if not submissions_dir.is_dir():
         raise KataError(f"{submissions_dir}: no such folder")
     roster = submissions.read_roster(submissions_dir)  # before anyone is graded: a bad roster stops here
-    regrade = regrade or Regrade(force=force)
+    regrade = regrade or Regrade()
     check_isolation(require_isolation, stream)
     if any(k.folder.parent.resolve() == builtin_roots()[0].resolve() for k in katas):
         stream.write(
