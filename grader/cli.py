@@ -539,7 +539,7 @@ def merge(
     ),
 ) -> None:
     """Combine shard outputs into one, refusing overlaps and gaps."""
-    from grader.batch import merge as merge_outputs
+    from grader.merge import merge as merge_outputs
 
     catalog = Catalog.load(katas)
     learners = merge_outputs(outs, out, catalog, Session.lang, excel=excel)

@@ -22,6 +22,7 @@ from grader.batch import Shard
 from grader.catalog import Catalog
 from grader.errors import KataError
 from grader.gradebook import Gradebook, Key
+from grader.merge import merge
 from grader.results import PASSED, KataResult, LearnerResult
 from grader.sandbox import Limits
 
@@ -125,7 +126,7 @@ def test_a_merge_keeps_the_roster_and_course_columns_of_every_shard(tensors, tmp
         course = exports.CourseColumns({learner: {"late_days": f"tensors: {index}", "final": "2"}}, final_max="22")
         exports.write_shard(out, index, 2, [learner], [tensors.id], roster, course)
         outs.append(out)
-    batch.merge(outs, tmp_path / "all", Catalog([tensors]), excel=True)
+    merge(outs, tmp_path / "all", Catalog([tensors]), excel=True)
     data = (tmp_path / "all" / "grades.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # --excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -137,7 +138,7 @@ def test_a_merge_keeps_the_roster_and_course_columns_of_every_shard(tensors, tmp
 
 def test_shards_graded_alike_merge(tensors, tmp_path):
     outs = [_shard(tmp_path, tensors, 0, "alice"), _shard(tmp_path, tensors, 1, "bob")]
-    merged = batch.merge(outs, tmp_path / "all", Catalog([tensors]))
+    merged = merge(outs, tmp_path / "all", Catalog([tensors]))
     assert [lr.learner for lr in merged] == ["alice", "bob"]
     with sqlite3.connect(tmp_path / "all" / "gradebook.sqlite") as db:
         assert sorted(row[0] for row in db.execute("SELECT learner FROM results")) == ["alice", "bob"]
@@ -156,7 +157,7 @@ def test_shards_graded_alike_merge(tensors, tmp_path):
 def test_shards_graded_differently_are_refused(tensors, tmp_path, grading, difference):
     outs = [_shard(tmp_path, tensors, 0, "alice", **grading), _shard(tmp_path, tensors, 1, "bob")]
     with pytest.raises(KataError) as raised:
-        batch.merge(outs, tmp_path / "all", Catalog([tensors]))
+        merge(outs, tmp_path / "all", Catalog([tensors]))
     message = str(raised.value)
     assert message.startswith(f"{outs[0]} and {outs[1]} graded {tensors.id} with different ")
     assert difference.format(version=tensors.version) in message and "\n" not in message
@@ -170,7 +171,7 @@ def test_an_older_result_of_another_setup_does_not_count(tensors, tmp_path):
     result = KataResult(tensors.id, tensors.version, PASSED, "", [], "cpu", "2.13.0")
     book.put(Key("alice", tensors.id, "a" * 64, tensors.version, "setup-a"), result)
     book.close()
-    assert [lr.learner for lr in batch.merge(outs, tmp_path / "all", Catalog([tensors]))] == ["alice", "bob"]
+    assert [lr.learner for lr in merge(outs, tmp_path / "all", Catalog([tensors]))] == ["alice", "bob"]
 
 
 def _cut_short(path: Path) -> None:
@@ -222,7 +223,7 @@ def test_a_damaged_grades_json_in_a_shard_is_named_and_nothing_is_written(tensor
     grades = outs[1] / "grades.json"
     grades.write_bytes(grades.read_bytes()[:100])  # cut short
     with pytest.raises(KataError, match="grades.json or skipped.csv is damaged") as raised:
-        batch.merge(outs, tmp_path / "all", Catalog([tensors]))
+        merge(outs, tmp_path / "all", Catalog([tensors]))
     assert str(raised.value).startswith(f"{outs[1]}: ")
     assert not (tmp_path / "all").exists()
 
@@ -262,5 +263,5 @@ def test_an_output_that_is_a_file_is_a_one_line_error(tensors, tmp_path):
     assert raised.value.key == "out_is_file"
     outs = [_shard(tmp_path, tensors, 0, "alice"), _shard(tmp_path, tensors, 1, "bob")]
     with pytest.raises(KataError) as raised:
-        batch.merge(outs, tmp_path / "grades", Catalog([tensors]))
+        merge(outs, tmp_path / "grades", Catalog([tensors]))
     assert raised.value.key == "out_is_file"
