@@ -31,6 +31,13 @@ app = App(
 KatasOption = typer.Option(None, "--katas", metavar="PATH", help=help_text("help_katas"))
 WorkspaceOption = typer.Option(None, "-w", "--workspace", metavar="PATH", help=help_text("help_workspace"))
 DeviceOption = typer.Option("auto", "--device", metavar="DEVICE", help=help_text("help_device"))
+# the instructor's options that several commands take: one definition, so their help cannot drift apart
+KataTimeoutOption = typer.Option(
+    None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
+)
+WorkersOption = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores).")
+OnlyOption = typer.Option(None, "--only", help="Grade only this kata (repeatable).")
+ExcelOption = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8.")
 
 
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
@@ -381,7 +388,7 @@ def verify(
     threshold: float = typer.Option(
         90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."
     ),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
+    workers: Optional[int] = WorkersOption,
     verbose: bool = typer.Option(
         False, "-v", "--verbose", help="List each known mistake with the message its check gives a learner."
     ),
@@ -446,11 +453,9 @@ def batch(
         ..., metavar="SUBMISSIONS", help="Folder with one entry per learner: a workspace folder or a .zip of one."
     ),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (gradebook.sqlite, grades.csv, exports)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores)."),
+    workers: Optional[int] = WorkersOption,
     device: str = DeviceOption,
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
-    ),
+    timeout: Optional[float] = KataTimeoutOption,
     memory: int = typer.Option(
         _LIMITS.memory_mb,
         "--memory",
@@ -462,7 +467,7 @@ def batch(
         False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."
     ),
     katas: Optional[Path] = KatasOption,
-    only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
+    only: Optional[list[str]] = OnlyOption,
     shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
     shards: Optional[int] = typer.Option(
         None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."
@@ -477,9 +482,7 @@ def batch(
         "--retry-timeouts/--no-retry-timeouts",
         help="Grade a timed-out job once more, alone, before recording it.",
     ),
-    excel: bool = typer.Option(
-        False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."
-    ),
+    excel: bool = ExcelOption,
     course_file: Optional[Path] = CourseOption,
 ) -> None:
     """Grade a whole class unattended; rerun to grade only what changed. Exit 1 when the folder holds no learner."""
@@ -534,9 +537,7 @@ def merge(
     outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
     out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
     katas: Optional[Path] = KatasOption,
-    excel: bool = typer.Option(
-        False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8."
-    ),
+    excel: bool = ExcelOption,
 ) -> None:
     """Combine shard outputs into one, refusing overlaps and gaps."""
     from grader.merge import merge as merge_outputs
@@ -610,12 +611,10 @@ def import_submissions(
 @export_app.command("gradescope")
 def export_gradescope(
     out: Path = typer.Option(Path("autograder.zip"), "-o", "--out", help="The autograder zip to write."),
-    only: Optional[list[str]] = typer.Option(None, "--only", help="Grade only this kata (repeatable)."),
+    only: Optional[list[str]] = OnlyOption,
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
-    ),
+    timeout: Optional[float] = KataTimeoutOption,
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
@@ -638,9 +637,7 @@ def export_prairielearn(
     only: Optional[list[str]] = typer.Option(None, "--only", help="Export only this kata (repeatable)."),
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
-    timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
-    ),
+    timeout: Optional[float] = KataTimeoutOption,
     course_file: Optional[Path] = CourseOption,
     katas: Optional[Path] = KatasOption,
 ) -> None:
