@@ -232,8 +232,11 @@ def test_count_parameters(solution, inputs):
     model = nn.Sequential(frozen, nn.BatchNorm1d(n), shared, nn.ReLU(), shared)
     first, second = nn.Linear(inputs["tied"], inputs["tied"]), nn.Linear(inputs["tied"], inputs["tied"])
     second.weight = first.weight  # tied weights: two modules, one parameter
+    simple_count = attempt(solution.count_parameters, simple)
     return {
-        "simple": attempt(solution.count_parameters, simple),
+        "simple": simple_count,
+        # a NumPy integer travels as its Python value: its own type name goes with it
+        "simple_type": f"{type(simple_count).__module__}.{type(simple_count).__name__}",
         "model": attempt(solution.count_parameters, model),
         "tied": attempt(solution.count_parameters, nn.Sequential(first, nn.Tanh(), second)),
     }

@@ -670,6 +670,12 @@ def test_count_parameters(rng):
         f"count_parameters should return a Python int, got {_kind(out)}: sum p.numel() over the parameters",
         f"count_parameters 应返回 Python int，实际是 {_kind(out)}：对所有参数的 p.numel() 求和",
     )
+    assert seen["simple_type"] == "builtins.int", both(
+        "count_parameters(nn.Linear({n_in}, {n_out})) returned a {kind}, not a Python int: np.prod(p.shape) "
+        "gives NumPy integers (and 1.0, a float, for a 0-d parameter); sum p.numel(), or convert with int()",
+        "count_parameters(nn.Linear({n_in}, {n_out})) 返回的是 {kind}，不是 Python int：np.prod(p.shape) "
+        "得到的是 NumPy 整数（0 维参数还会得到浮点数 1.0）；请对 p.numel() 求和，或用 int() 转换",
+    ).format(n_in=n_in, n_out=n_out, kind=seen["simple_type"])
     assert out == n_in * n_out + n_out, both(
         f"count_parameters(nn.Linear({n_in}, {n_out})) should be {n_in * n_out + n_out} "
         f"({n_in * n_out} weights + {n_out} biases), got {out}",
