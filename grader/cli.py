@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 import typer
 
@@ -20,6 +20,12 @@ from grader.results import NOT_STARTED, points_text, safe_text
 from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal, indented
 from grader.workspace import Workspace, find_root, workspace_nearby
+
+if TYPE_CHECKING:
+    from grader.platforms import PlatformConfig
+    from grader.results import KataResult
+    from grader.verify import KataVerdict, MutationReport
+    from grader.worker import Job
 
 _LIMITS = Limits()  # the defaults of --memory and --disk
 
@@ -222,7 +228,7 @@ def grade(
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
 
 
-def _announcer(lang: str):
+def _announcer(lang: str) -> Callable[[list[Kata]], None] | None:
     """Says which katas start grading, on a terminal only: a long grade (mnist) is not a blank screen."""
 
     def announce(running: list[Kata]) -> None:
@@ -231,7 +237,7 @@ def _announcer(lang: str):
     return announce if sys.stderr.isatty() else None
 
 
-def _ignored_scripts(results, catalog: Catalog, space: Workspace, lang: str) -> list[str]:
+def _ignored_scripts(results: Iterable[KataResult], catalog: Catalog, space: Workspace, lang: str) -> list[str]:
     """A note for each kata graded from its notebook although its .py was saved later."""
     from grader import notebook as notebooks
 
@@ -258,7 +264,7 @@ class _ProgressLine:
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
-    def update(self, job, done: int, total: int, printed: str) -> None:
+    def update(self, job: Job, done: int, total: int, printed: str) -> None:
         with self.lock:
             self.state = {"id": job.kata.id, "done": done, "total": total}
             self.printed = safe_text(printed).replace("\n", " ").strip()
@@ -403,43 +409,52 @@ def verify(
     catalog = Catalog.load(katas)
     selected = [_kata(catalog, i) for i in ids] if ids else list(catalog)
     workers = workers or os.cpu_count() or 1
-    all_ok = True
     if mutants:
-        for report in mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold):
-            mark = "ok  " if report.ok else "FAIL"
-            typer.echo(
-                f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
-                f"({report.score:.1f} %, threshold {report.threshold:g} %), "
-                f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s"
-            )
-            for survivor in report.survivors:
-                typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
-                typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
-            for equivalent in report.equivalents:
-                typer.echo(f"     equivalent {equivalent.mutant.id}: {report.equivalent[equivalent.mutant.id]}")
-            for problem in report.problems:
-                typer.echo(f"     - {problem}")
-            all_ok &= report.ok
+        reports = mutation_test(selected, devices.resolve(device), parallel=workers, threshold=threshold)
+        all_ok = all([_show_mutation_report(report) for report in reports])  # a list: every kata is shown
     else:
-        for verdict in run_verify(selected, devices.resolve(device), parallel=workers):
-            mark = "ok  " if verdict.ok else "FAIL"
-            kata = verdict.kata
-            if verdict.graded:
-                full_marks = len(kata.alternatives) - len(verdict.failed_alternatives)
-                typer.echo(
-                    f"{mark} {kata.id}: {verdict.checks} checks, {verdict.mistakes_caught}/{len(kata.mistakes)} "
-                    f"known mistakes caught, {full_marks}/{len(kata.alternatives)} alternatives at full marks, "
-                    f"reference graded in {verdict.reference_seconds:.2f} s"
-                )
-            else:
-                typer.echo(f"{mark} {kata.id}: not graded (its check files have problems)")
-            for caught in verdict.caught if verbose else ():
-                message = caught.message_zh if Session.lang == "zh" else caught.message
-                typer.echo(f"     {caught.mistake} → {caught.check}: {message.splitlines()[0]}")
-            for problem in verdict.problems:
-                typer.echo(f"     - {problem}")
-            all_ok &= verdict.ok
+        verdicts = run_verify(selected, devices.resolve(device), parallel=workers)
+        all_ok = all([_show_verdict(verdict, verbose) for verdict in verdicts])
     raise typer.Exit(0 if all_ok else 1)
+
+
+def _show_mutation_report(report: MutationReport) -> bool:
+    """One kata's mutation score, then each surviving mutant's diff; whether it met the threshold."""
+    mark = "ok  " if report.ok else "FAIL"
+    typer.echo(
+        f"{mark} {report.kata.id}: {report.killed}/{report.total} mutants killed "
+        f"({report.score:.1f} %, threshold {report.threshold:g} %), "
+        f"{len(report.equivalents)} equivalent, {report.seconds:.1f} s"
+    )
+    for survivor in report.survivors:
+        typer.echo(f"     survived {survivor.mutant.id} (line {survivor.mutant.line})")
+        typer.echo("".join(f"       {line}" for line in survivor.diff.splitlines(keepends=True)).rstrip())
+    for equivalent in report.equivalents:
+        typer.echo(f"     equivalent {equivalent.mutant.id}: {report.equivalent[equivalent.mutant.id]}")
+    for problem in report.problems:
+        typer.echo(f"     - {problem}")
+    return report.ok
+
+
+def _show_verdict(verdict: KataVerdict, verbose: bool) -> bool:
+    """One kata's summary line, each caught mistake with `verbose`, then its problems; whether it is right."""
+    mark = "ok  " if verdict.ok else "FAIL"
+    kata = verdict.kata
+    if verdict.graded:
+        full_marks = len(kata.alternatives) - len(verdict.failed_alternatives)
+        typer.echo(
+            f"{mark} {kata.id}: {verdict.checks} checks, {verdict.mistakes_caught}/{len(kata.mistakes)} "
+            f"known mistakes caught, {full_marks}/{len(kata.alternatives)} alternatives at full marks, "
+            f"reference graded in {verdict.reference_seconds:.2f} s"
+        )
+    else:
+        typer.echo(f"{mark} {kata.id}: not graded (its check files have problems)")
+    for caught in verdict.caught if verbose else ():
+        message = caught.message_zh if Session.lang == "zh" else caught.message
+        typer.echo(f"     {caught.mistake} → {caught.check}: {message.splitlines()[0]}")
+    for problem in verdict.problems:
+        typer.echo(f"     - {problem}")
+    return verdict.ok
 
 
 CourseOption = typer.Option(
@@ -568,7 +583,9 @@ def _platform_config(
     checks: Optional[list[str]],
     timeout: Optional[float],
     course_file: Optional[Path],
-):
+) -> tuple[list[Kata], PlatformConfig]:
+    """The katas an export holds and its settings: --only, else the course file's katas; each check's
+    visibility from the course file, then --visibility and --check, which win."""
     from grader import course as course_module
     from grader import platforms
     from grader.worker import Worker
