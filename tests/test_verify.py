@@ -93,21 +93,10 @@ def test_alternatives_must_earn_full_marks(tmp_path):
     assert "double(x) should equal x * 2" in verdict.problems[1]
 
 
-BILINGUAL_CHECK = '''
-import torch
-
-from grader.bilingual import both
-
-
-def test_double(rng):
-    """Doubles a tensor
-    张量加倍"""
-    x = torch.randn(5, generator=rng)
-    got = yield x
-    assert isinstance(got, torch.Tensor) and torch.equal(got, x * 2), both(
-        "double(x) should equal x * 2", "double(x) 应等于 x * 2"
-    )
-
+# the tiny check, and one whose Chinese message keeps English words
+BILINGUAL_CHECK = (
+    TINY_CHECK
+    + '''
 
 def test_sign(rng):
     """Keeps the sign
@@ -116,6 +105,7 @@ def test_sign(rng):
     got = yield x
     assert torch.equal(got.sign(), x.sign()), both("the sign flipped", "符号 flipped by the call itself")
 '''
+)
 
 
 @pytest.mark.slow
