@@ -125,11 +125,14 @@ class FolderTooDeep(Exception):
     """Folders nested past MAX_FOLDER_DEPTH (or a path past the system's length limit)."""
 
 
-def walk(root: Path, strict: bool = False):
+def walk(root: Path, strict: bool = False, reopen: bool = False):
     """(path relative to `root` in POSIX form, lstat) for everything beneath `root`, without following
     links and without recursion: Python 3.11's os.walk, Path.rglob and shutil.rmtree recurse once per
     level and fail with RecursionError on a deep enough tree, which learner code can make in its own
-    folder. Past MAX_FOLDER_DEPTH: with `strict`, FolderTooDeep; else those levels are left out."""
+    folder. Past MAX_FOLDER_DEPTH: with `strict`, FolderTooDeep; else those levels are left out.
+    With `reopen` (a job's folder), a folder its code closed to its owner is opened again first."""
+    if reopen:
+        _reopen(root)
     pending = [("", 0)]
     while pending:
         relative, depth = pending.pop()
@@ -138,6 +141,8 @@ def walk(root: Path, strict: bool = False):
         except OSError as exc:
             if strict and exc.errno == errno.ENAMETOOLONG:
                 raise FolderTooDeep from None
+            if strict and exc.errno == errno.EACCES:
+                raise FolderClosed from None
             continue
         for entry in entries:
             try:
@@ -147,19 +152,43 @@ def walk(root: Path, strict: bool = False):
             path = f"{relative}/{entry.name}" if relative else entry.name
             yield path, info
             if stat.S_ISDIR(info.st_mode):
+                if reopen:
+                    _reopen(root / path, info)
                 if depth + 1 < MAX_FOLDER_DEPTH:
                     pending.append((path, depth + 1))
                 elif strict:
                     raise FolderTooDeep
 
 
+class FolderClosed(Exception):
+    """A folder of the job that the grader cannot read, even after opening it again."""
+
+
+def _reopen(folder: Path, info: os.stat_result | None = None) -> None:
+    """Owner rights back on a job's folder (`chmod 000` by its code). Without root the grader is that
+    owner and would otherwise neither measure what the folder holds nor remove it."""
+    try:
+        mode = stat.S_IMODE((info or os.lstat(folder)).st_mode)
+        if mode & 0o700 != 0o700:
+            os.chmod(folder, mode | 0o700)
+    except OSError:
+        pass
+
+
 def folder_mb(root: Path) -> float:
-    """Bytes allocated beneath `root` (what the job wrote), in MiB; FolderTooDeep past the depth limit."""
-    return sum(info.st_blocks * 512 for _, info in walk(root, strict=True)) / (1024 * 1024)
+    """Bytes allocated beneath `root` (what the job wrote), in MiB; FolderTooDeep past the depth limit.
+    A folder that stays closed to the grader (the job closes it again as fast as it is opened) is
+    what the job hides from this count: infinite, so the job stops."""
+    try:
+        return sum(info.st_blocks * 512 for _, info in walk(root, strict=True, reopen=True)) / (1024 * 1024)
+    except FolderClosed:
+        return math.inf
 
 
 def remove_job_dir(root: Path) -> None:
     """Removed however deep it goes: rm walks with open folders, not recursion or whole paths."""
+    for _ in walk(root, reopen=True):
+        pass  # every folder open to its owner, so that rm can empty it without root
     rm = shutil.which("rm", path="/usr/bin:/bin")
     if rm is not None:
         subprocess.run([rm, "-rf", "--", str(root)], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

@@ -295,6 +295,58 @@ def test_a_submission_nested_deeper_than_a_walk_can_follow_still_grades(worker, 
     assert not (folder / "d").exists()
 
 
+def _as_the_folders_owner(check) -> None:
+    """Run `check()` as a user without root, who owns the folders it makes (as the grader without
+    root owns its jobs' folders): in a forked child that drops to `nobody` where we are root."""
+    if os.geteuid() != 0:
+        check()
+        return
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setresgid(65534, 65534, 65534)
+            os.setresuid(65534, 65534, 65534)
+            check()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the check failed as an unprivileged owner"
+
+
+def test_a_folder_a_job_closes_to_its_owner_is_measured_and_removed_without_root():
+    """Without root the grader owns a job's folder and has no more rights than its code: `chmod 000`
+    on a folder hid what it held from the disk watch (unbounded disk) and left it behind in TMPDIR."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kata-test-owner-"))
+    os.chmod(base, 0o777)
+    shut = base / "shut" / "locked"  # stands for a folder the job closes again as fast as it is opened
+    shut.mkdir(parents=True)
+    os.chmod(shut, 0 if os.geteuid() == 0 else 0o700)
+
+    def check() -> None:
+        if os.geteuid() != 0 and os.stat(shut).st_uid == 0:
+            assert sandbox.folder_mb(base / "shut") == float("inf")
+        job = base / "job"
+        hidden = job / "tmp" / "hidden"
+        hidden.mkdir(parents=True)
+        (hidden / "data").write_bytes(os.urandom(3 * 2**20))
+        os.chmod(hidden, 0)
+        assert sandbox.folder_mb(job) >= 3
+        os.chmod(hidden, 0)
+        os.chmod(job, 0)
+        sandbox.remove_job_dir(job)
+        assert not os.path.lexists(job)
+
+    try:
+        _as_the_folders_owner(check)
+    finally:
+        sandbox.remove_job_dir(base)
+
+
 def test_a_file_too_large_to_copy_is_said_to_be_so_not_missing(worker, tensors, make_submission):
     folder = make_submission("#" + "x" * (sandbox.MAX_COPIED_BYTES + 10) + "\n")
     result = _graded(worker, tensors, folder)
