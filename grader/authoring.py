@@ -24,6 +24,12 @@ from grader.mutants import learner_functions
 from grader.results import KataResult
 
 
+def _check_files(kata: Kata, half: str) -> Iterator[tuple[Path, ast.Module]]:
+    """Each of the kata's check files of one half ("test": the judge, "exercise"), parsed, in name order."""
+    for path in sorted(kata.checks.glob(f"{half}_*.py")):
+        yield path, ast.parse(path.read_text(encoding="utf-8"))
+
+
 _DECIDING_CALLS = frozenset({"allclose", "isclose", "equal", "assert_close", "assert_allclose", "array_equal"})
 _DECIDING_MODULES = ("grader.expect", "grader.judge", "torch.testing", "numpy.testing")
 
@@ -50,8 +56,8 @@ def exercise_problems(kata: Kata) -> list[str]:
     """An exercise half runs in the learner's process: it records what the learner's code did and
     decides nothing, since a verdict made there is one the learner's code can change."""
     problems = []
-    for path in sorted(kata.checks.glob("exercise_*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in _check_files(kata, "exercise"):
+        for node in ast.walk(tree):
             what = _deciding(node)
             if what:
                 problems.append(
@@ -77,8 +83,8 @@ def _own_yields(function: ast.FunctionDef) -> Iterator[tuple[ast.AST, bool]]:
 def yield_problems(kata: Kata) -> list[str]:
     """A judge yields its inputs exactly once: the engine sends it one set of observations."""
     problems = []
-    for path in sorted(kata.checks.glob("test_*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for _, tree in _check_files(kata, "test"):
+        for node in tree.body:
             if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
                 continue
             found = list(_own_yields(node))
@@ -109,8 +115,8 @@ def marker_problems(kata: Kata) -> list[str]:
     points on the exercise)."""
     problems = []
     for half in ("test", "exercise"):
-        for path in sorted(kata.checks.glob(f"{half}_*.py")):
-            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for path, tree in _check_files(kata, half):
+            for node in tree.body:
                 if not isinstance(node, ast.FunctionDef):
                     continue
                 for name, line in _markers(node):
@@ -129,8 +135,8 @@ SLOW_SHARE = 0.5  # of a time limit that the reference may use: a slower machine
 def check_limits(kata: Kata) -> dict[str, float]:
     """Each check's time limit: its exercise half's @pytest.mark.timeout(n), else kata.toml's check_timeout."""
     limits: dict[str, float] = {}
-    for path in sorted(kata.checks.glob("exercise_*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for _, tree in _check_files(kata, "exercise"):
+        for node in tree.body:
             if not isinstance(node, ast.FunctionDef):
                 continue
             for decorator in node.decorator_list:
@@ -285,8 +291,8 @@ def judge_import_problems(kata: Kata) -> list[str]:
     like a learner's file would run whichever such file is on the path (the learner's, in a workspace)."""
     learner = {Path(name).stem for name in kata.files}
     problems = []
-    for path in sorted(kata.checks.glob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in _check_files(kata, "test"):
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -306,8 +312,8 @@ def message_problems(kata: Kata) -> list[str]:
     """Every message a learner reads exists in both languages: `both(en, zh)`, not a plain string
     (found here before any mistake happens to trip it)."""
     problems = []
-    for path in sorted(kata.checks.glob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in _check_files(kata, "test"):
+        for node in ast.walk(tree):
             what = _one_language(node)
             if what:
                 problems.append(f"{path.name}:{node.lineno}: {what}: give the learner both(en, zh)")
