@@ -25,29 +25,7 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en", exce
     """Combine shard outputs into `dest`, refusing overlaps (a learner twice) and gaps (a shard missing);
     the roster and course columns the shards saved reach the merged grades.csv."""
     shards = [exports.read_shard(out) for out in outs]
-    counts = {s["shards"] for s in shards}
-    if len(counts) != 1:
-        raise KataError(f"the outputs come from different shard counts: {sorted(counts)}")
-    count = counts.pop()
-    indices = [s["shard"] for s in shards]
-    twice = sorted({i for i in indices if indices.count(i) > 1})
-    if twice:
-        raise KataError(f"overlap: shard {twice[0]}/{count} is given twice")
-    missing = sorted(set(range(count)) - set(indices))
-    if missing:
-        raise KataError(
-            f"gap: shard{'s' if len(missing) > 1 else ''} {', '.join(f'{i}/{count}' for i in missing)} missing"
-        )
-    kata_lists = {tuple(s["katas"]) for s in shards}
-    if len(kata_lists) != 1:
-        raise KataError("the outputs graded different katas; rerun them with the same --only")
-    kata_ids = list(kata_lists.pop())
-    owner: dict[str, Path] = {}
-    for out, shard in zip(outs, shards):
-        for learner in shard["learners"]:
-            if learner in owner:
-                raise KataError(f"overlap: learner '{learner}' is in both {owner[learner]} and {out}")
-            owner[learner] = out
+    kata_ids = _covered_once(outs, shards)
     if dest.resolve() in {o.resolve() for o in outs}:
         raise KataError("-o must be a new folder, not one of the shard outputs")
     if dest.exists() and not dest.is_dir():
@@ -77,6 +55,35 @@ def merge(outs: list[Path], dest: Path, catalog: Catalog, lang: str = "en", exce
     exports.write_all(dest, learners, columns, lang, list(skipped.values()), excel=excel, roster=roster, course=course)
     exports.write_shard(dest, 0, 1, [lr.learner for lr in learners], kata_ids, roster, course)
     return learners
+
+
+def _covered_once(outs: list[Path], shards: list[dict]) -> list[str]:
+    """The katas the shards graded, once they are every shard of one count, each given once, graded
+    with the same katas and holding no learner twice; else a KataError saying which."""
+    counts = {s["shards"] for s in shards}
+    if len(counts) != 1:
+        raise KataError(f"the outputs come from different shard counts: {sorted(counts)}")
+    count = counts.pop()
+    indices = [s["shard"] for s in shards]
+    twice = sorted({i for i in indices if indices.count(i) > 1})
+    if twice:
+        raise KataError(f"overlap: shard {twice[0]}/{count} is given twice")
+    missing = sorted(set(range(count)) - set(indices))
+    if missing:
+        raise KataError(
+            f"gap: shard{'s' if len(missing) > 1 else ''} {', '.join(f'{i}/{count}' for i in missing)} missing"
+        )
+    kata_lists = {tuple(s["katas"]) for s in shards}
+    if len(kata_lists) != 1:
+        raise KataError("the outputs graded different katas; rerun them with the same --only")
+    kata_ids = list(kata_lists.pop())
+    owner: dict[str, Path] = {}
+    for out, shard in zip(outs, shards):
+        for learner in shard["learners"]:
+            if learner in owner:
+                raise KataError(f"overlap: learner '{learner}' is in both {owner[learner]} and {out}")
+            owner[learner] = out
+    return kata_ids
 
 
 def _same_grading(outs: list[Path], gradings: list[dict[str, set[gradebook.Grading]]]) -> None:
