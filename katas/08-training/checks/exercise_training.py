@@ -135,10 +135,17 @@ def test_evaluate_no_grad(solution, inputs, device):
     model = _model(inputs, device)
     grad_modes = []
     model.register_forward_hook(lambda module, args, output: grad_modes.append(torch.is_grad_enabled()))
-    out = attempt(
-        solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), _smoothed(inputs), device
-    )
-    return {"out": _pair(out), "grad_modes": grad_modes, "no_grads": all(p.grad is None for p in model.parameters())}
+    loss_fn = _smoothed(inputs)
+    out = attempt(solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), loss_fn, device)
+    grad_after = torch.is_grad_enabled()
+    torch.set_grad_enabled(True)  # as it was before the call, for whatever runs next in this child
+    return {
+        "out": _pair(out),
+        "grad_modes": grad_modes,
+        "no_grads": all(p.grad is None for p in model.parameters()),
+        "grad_after": grad_after,
+        "reduction_after": loss_fn.reduction,
+    }
 
 
 def _step(model, x, y, optimizer):

@@ -635,12 +635,29 @@ def test_evaluate_moves_batches(rng):
 
 
 def test_evaluate_no_grad(rng):
-    """evaluate runs the model without gradient tracking
-    evaluate 在不跟踪梯度的情况下运行模型"""
+    """evaluate runs the model without gradient tracking, and leaves grad mode and loss_fn as they were
+    evaluate 在不跟踪梯度的情况下运行模型，并让梯度模式和 loss_fn 保持原样"""
     smoothing = _smoothing(rng)
     model, x, y, want = _even_evaluation(rng, 32, 16, smoothing)
     seen = yield _loader_inputs("mlp", model, x, y, 16, smoothing=smoothing)
     expect.returned(seen["out"]["value"], name="evaluate(...)")
+    assert seen["grad_after"], both(
+        "after evaluate(...) returned, gradients were still switched off, so the next train_step has no graph "
+        "to run backward through. torch.set_grad_enabled(False) lasts until it is switched back: use "
+        "`with torch.no_grad():`, which switches gradients back on when the block ends",
+        "evaluate(...) 返回之后，梯度计算仍处于关闭状态，于是下一次 train_step 没有计算图可供反向传播。"
+        "torch.set_grad_enabled(False) 会一直生效，直到再被打开：请用 `with torch.no_grad():`，"
+        "代码块结束时它会自动重新打开梯度计算",
+    )
+    reduction = seen["reduction_after"]
+    assert reduction == "mean", both(
+        f"evaluate(...) changed the loss function it was given: loss_fn.reduction was 'mean', now {reduction!r}. "
+        "fit trains with the same loss_fn after each evaluate, so every later step would use that reduction. "
+        "Leave loss_fn as it is: weight each batch's mean loss by len(y) instead",
+        f"evaluate(...) 改动了传给它的损失函数：loss_fn.reduction 原来是 'mean'，现在是 {reduction!r}。"
+        "fit 在每次 evaluate 之后还用同一个 loss_fn 训练，于是之后的每一步都会用这种 reduction。"
+        "请不要改动 loss_fn：改为按 len(y) 给每个批次的平均损失加权",
+    )
     grad_modes = seen["grad_modes"]
     assert grad_modes, both("evaluate never called the model", "evaluate 从未调用模型")
     assert not any(grad_modes), both(
