@@ -65,7 +65,6 @@ TEXT = {
         "en": "Notebook: {path} (open it with `jupyter lab {quoted}`)",
         "zh": "笔记本：{path}（用 `jupyter lab {quoted}` 打开）",
     },
-    "graded_from": {"en": "graded from {file}", "zh": "评分文件：{file}"},
     "script_ignored": {
         "en": "note: {id} is graded from {notebook} (it was started with --notebook); {script}, saved later, "
         "is not graded",
