@@ -4,9 +4,11 @@ Each function returns what the learner's code did (the loss, the gradients that 
 the inputs afterwards); the judge half, test_losses.py, decides. Nothing here knows a right answer.
 """
 
+import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.exercise import attempt
+from grader.stand_in import StandInStrict, plain
 
 # F.cross_entropy, and the op it calls: nn.CrossEntropyLoss goes through both
 _BUILTIN_CROSS_ENTROPY = frozenset({"cross_entropy", "cross_entropy_loss"})
@@ -97,4 +99,37 @@ def test_masked_token_loss(solution, inputs):
         logits.requires_grad_(True)
         got = _loss_and_gradient(solution.masked_token_loss, logits, targets, case["pad_index"])
         seen.append({**got, "inputs_after": [logits, targets]})
+    return seen
+
+
+# --- every loss on a stand-in GPU (grader/stand_in.py): a CPU tensor made inside, or labels moved to the
+# CPU, fail here as they do on a GPU
+
+
+def _cpu_tensor_type(args: tuple, kwargs: dict) -> bool:
+    """Whether `t.type(...)` names a CPU tensor type (torch.LongTensor or "torch.LongTensor"), which
+    copies a GPU tensor to the CPU; a dtype such as torch.long keeps the device."""
+    wanted = args[0] if args else kwargs.get("dtype")
+    if isinstance(wanted, type):
+        wanted = f"{wanted.__module__}.{wanted.__name__}"
+    return isinstance(wanted, str) and wanted.startswith("torch.") and wanted.count(".") == 1
+
+
+class _OnGpu(StandInStrict):
+    """A strict stand-in for which `.type(torch.LongTensor)` lands on the CPU, as it does from a GPU."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        out = super().__torch_function__(func, types, args, kwargs)
+        if func is torch.Tensor.type and _cpu_tensor_type(args[1:], kwargs or {}):
+            return plain(out)
+        return out
+
+
+def test_losses_stay_on_device(solution, inputs):
+    seen = {}
+    for name, args in inputs.items():
+        out = attempt(getattr(solution, name), *[a.as_subclass(_OnGpu) if torch.is_tensor(a) else a for a in args])
+        device = out.device.type if isinstance(out, torch.Tensor) else None
+        seen[name] = {"out": plain(out), "device": device}
     return seen

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from grader import expect
 from grader.bilingual import Bilingual, Text, both
 from grader.observations import Raised
+from grader.stand_in import STAND_IN
 
 THE_LOGITS = both("the logits", "logits")
 BATCH_MEAN = both("return the mean over the batch: a scalar", "请返回批次上的均值：一个标量")
@@ -61,6 +62,11 @@ def _scalar_near(out, value, atol):
 
 def _classification_case(rng, rows, classes, dtype=torch.float32):
     return torch.randn(rows, classes, generator=rng, dtype=dtype) * 3, torch.randint(0, classes, (rows,), generator=rng)
+
+
+def _draw(rng, low: int, high: int) -> int:
+    """An int in [low, high], from the job's rng."""
+    return int(torch.randint(low, high + 1, (1,), generator=rng))
 
 
 _LABEL_KINDS = (("int64", torch.int64), ("int32", torch.int32), ("float32", torch.float32), ("float64", torch.float64))
@@ -478,3 +484,51 @@ def test_masked_token_loss(rng):
             "{name}：填充位置收到了梯度；它们不应对损失有任何影响",
         ).format(name=name)
         _unchanged((logits, targets), got["inputs_after"], name)
+
+
+def test_losses_stay_on_device(rng):
+    """every loss is computed where the logits are (a stand-in GPU here)
+    每个损失都在 logits 所在的设备上计算（这里是替身 GPU）"""
+    logits, labels = _classification_case(rng, _draw(rng, 3, 9), _draw(rng, 2, 6))
+    big, targets = _classification_case(rng, _draw(rng, 3, 9), _draw(rng, 2, 6), torch.float64)
+    rows = _draw(rng, 3, 9)
+    batch, steps, classes = _draw(rng, 2, 4), _draw(rng, 3, 7), _draw(rng, 2, 6)
+    pad_index = _draw(rng, 0, classes - 1)
+    tokens = torch.randint(0, classes, (batch, steps), generator=rng)
+    tokens[:, 1:][torch.rand(batch, steps - 1, generator=rng) < 0.4] = pad_index  # position 0 stays a real token
+    tokens[:, 0][tokens[:, 0] == pad_index] = (pad_index + 1) % classes
+    token_logits = torch.randn(batch, steps, classes, generator=rng)
+    inputs = {
+        "classification_loss": (logits, labels.float()),  # float labels: the conversion must keep the device
+        "regression_loss": (torch.randn(rows, 1, generator=rng), torch.randn(rows, generator=rng)),
+        "stable_cross_entropy": (big * 1000, targets),
+        "masked_token_loss": (token_logits, tokens, pad_index),
+    }
+    expected = {
+        "classification_loss": F.cross_entropy(logits, labels),
+        "regression_loss": F.mse_loss(inputs["regression_loss"][0].view(-1), inputs["regression_loss"][1]),
+        "stable_cross_entropy": F.cross_entropy(big * 1000, targets),
+        "masked_token_loss": F.cross_entropy(
+            token_logits.reshape(-1, classes), tokens.reshape(-1), ignore_index=pad_index
+        ),
+    }
+    seen = yield inputs
+    why = both(
+        "on a GPU every tensor of one operation must be on the same device: convert with .long() or .to(torch.long), "
+        "which keep the device (.type(torch.LongTensor) copies to the CPU), and make any new tensor with "
+        "device=logits.device (or zeros_like / new_zeros)",
+        "在 GPU 上，一次运算中的所有张量都必须在同一设备上：请用 .long() 或 .to(torch.long) 转换，它们会保留设备"
+        "（.type(torch.LongTensor) 会复制到 CPU）；新建张量时请传 device=logits.device（或用 zeros_like / new_zeros）",
+    )
+    for name, want in expected.items():
+        call = both(
+            "{name}(...) on tensors of a stand-in GPU (device {device!r})",
+            "在替身 GPU（设备 {device!r}）的张量上调用 {name}(...)",
+        ).format(name=name, device=STAND_IN)
+        got = seen[name]
+        out = expect.returned(got["out"], name=call, why=why)
+        assert got["device"] == STAND_IN, both(
+            "{call} returned a loss on the device {got!r}, expected the logits' device: {why}",
+            "{call} 返回的损失位于设备 {got!r}，应位于 logits 所在的设备：{why}",
+        ).format(call=call, got=got["device"], why=why)
+        expect.close(out, want, name=call)
