@@ -5,13 +5,17 @@ exceptions and the catalogue (click words its own sentences in English only)."""
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from grader.errors import KataError
 from grader.i18n import detect_language, error_line, say
+
+if TYPE_CHECKING:
+    from typer._click.core import Command, Parameter
+    from typer._click.exceptions import BadParameter, UsageError
 
 
 class Session:
@@ -26,11 +30,11 @@ class App(typer.Typer):
     argument, an unknown option) are said here too, in the learner's language: click is run with
     `standalone_mode=False`, so they reach this wrapper instead of being printed in English."""
 
-    def command(self, *args, **kwargs):
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
         kwargs.setdefault("cls", _Command)
         return super().command(*args, **kwargs)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
         from typer import _click
         from typer.exceptions import Abort
 
@@ -89,7 +93,7 @@ class _Context(typer.Context):
 
     formatter_class = _Formatter
 
-    def __init__(self, command, *args, **kwargs) -> None:
+    def __init__(self, command: Command, *args: Any, **kwargs: Any) -> None:
         super().__init__(command, *args, **kwargs)
         help_option = command.get_help_option(self)
         if help_option is not None:
@@ -98,7 +102,7 @@ class _Context(typer.Context):
             _plain_metavar(param)
 
 
-def _plain_metavar(param) -> None:
+def _plain_metavar(param: Parameter) -> None:
     """A metavar a learner reads as a word (ID, PATH; nothing for a flag), not typer's type (<list[str]>, <bool>)."""
     from typer import core
 
@@ -189,7 +193,7 @@ class Group(TyperGroup):
         for command in self.commands.values():
             command.context_class = _Context
 
-    def resolve_command(self, ctx: typer.Context, args: list[str]):
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         import difflib
 
         if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
@@ -198,7 +202,7 @@ class Group(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-def _usage_error(ctx: typer.Context, cause: Exception):
+def _usage_error(ctx: typer.Context, cause: Exception) -> UsageError:
     """click's UsageError for `cause`, which `_usage_text` says in the learner's language."""
     from typer import _click
 
@@ -207,7 +211,7 @@ def _usage_error(ctx: typer.Context, cause: Exception):
     return error
 
 
-def _show_usage_error(exc, lang: str) -> None:
+def _show_usage_error(exc: UsageError, lang: str) -> NoReturn:
     """The usage line, where to find help, and what was wrong, as typer draws them, in `lang`."""
     from typer import _click, rich_utils
 
@@ -216,7 +220,7 @@ def _show_usage_error(exc, lang: str) -> None:
     raise SystemExit(exc.exit_code)
 
 
-def _usage_text(exc, lang: str) -> str:
+def _usage_text(exc: UsageError, lang: str) -> str:
     """What was wrong on the command line, from the exception's type and fields (click words its own
     sentences in English only); one it does not know keeps click's words."""
     from typer._click import exceptions as click
@@ -242,7 +246,7 @@ def _usage_text(exc, lang: str) -> str:
     return exc.format_message()
 
 
-def _bad_value(exc, lang: str) -> str:
+def _bad_value(exc: BadParameter, lang: str) -> str:
     """A value a parameter refused: the bound it broke or the kind of value it needs, when typer's
     validation error says so in its fields."""
     errors = getattr(exc.__cause__, "errors", None)

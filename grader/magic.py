@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from grader import api
 from grader.errors import KataError
 from grader.i18n import detect_language, error_line
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     (an unknown command, a missing or extra word, a value of the wrong kind) are caught by `run` from
     typed facts and said in their language; argparse's own (English) sentence is the rest."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise KataError(f"{self.prog}: {message}")
 
 
@@ -105,5 +109,5 @@ def kata(line: str) -> object:
     return None
 
 
-def register(ipython) -> None:
+def register(ipython: InteractiveShell) -> None:
     ipython.register_magic_function(kata, magic_kind="line", magic_name="kata")

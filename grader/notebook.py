@@ -33,6 +33,8 @@ from grader import i18n
 from grader.i18n import pick
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from grader.catalog import Kata
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -194,7 +196,7 @@ def _try_it(part: Part, lang: str) -> str:
     return f"{say('try', lang)}\n# {part.name}({', '.join(args)})"
 
 
-def build(kata: Kata, lang: str, parts: list[Part], graded_from_notebook: bool):
+def build(kata: Kata, lang: str, parts: list[Part], graded_from_notebook: bool) -> NotebookNode:
     """The kata as an nbformat v4 notebook. `graded_from_notebook` (kata start --notebook) makes the
     notebook the graded file even when the .py is newer."""
     import nbformat
@@ -263,7 +265,7 @@ def _english(key: str, **values: object) -> str:
     return i18n.say(key, "en", **values)
 
 
-def read(path: Path):
+def read(path: Path) -> NotebookNode:
     """The notebook at `path` as nbformat v4, or NotebookError saying why not."""
     import nbformat
 
@@ -308,7 +310,7 @@ def _without_magics(source: str) -> str:
         return blanked
 
 
-def solution_cells(notebook) -> list[SolutionCell]:
+def solution_cells(notebook: Mapping) -> list[SolutionCell]:
     """The tagged code cells, in notebook order."""
     cells = []
     for index, cell in enumerate(notebook["cells"], 1):
