@@ -19,9 +19,26 @@ from grader.exercise import attempt
 _BEFORE_2_6 = "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"
 
 
-def _net(state):
+class _Watched(nn.Sequential):
+    """nn.Sequential that records a move to another device (model.cpu(), model.to("cpu"), ...).
+
+    On a CPU grader such a move changes nothing visible, so each one is tried on a "meta" probe: a
+    function that copies the probe off "meta" would move the model's tensors to another device on a GPU."""
+
+    moved_away = False
+
+    def _apply(self, fn, recurse=True):
+        try:
+            stays = fn(torch.empty(0, device="meta")).device.type == "meta"
+        except Exception:  # copying out of "meta" raises (.cpu(), .to("cpu"), .cuda() on a CPU-only torch)
+            stays = False
+        self.moved_away = self.moved_away or not stays
+        return super()._apply(fn, recurse)
+
+
+def _net(state, kind=nn.Sequential):
     """The checks' model (parameters and BatchNorm buffers), holding `state`."""
-    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    net = kind(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
     net.to(state["0.weight"].dtype)
     net.load_state_dict(state)
     return net
@@ -81,8 +98,9 @@ def test_save_weights_writes_state_dict(solution, inputs, tmp_path):
     seen = []
     for case in inputs:
         path = tmp_path / f"weights-{case['dtype']}.pt".replace("torch.", "")
-        out = attempt(solution.save_weights, _net(case["state"]), path)
-        seen.append({"out": out, "wrote": path.is_file(), "loaded": _load_file(path)})
+        net = _net(case["state"], kind=_Watched)
+        out = attempt(solution.save_weights, net, path)
+        seen.append({"out": out, "wrote": path.is_file(), "loaded": _load_file(path), "moved": net.moved_away})
     return seen
 
 
@@ -157,8 +175,11 @@ def test_resume_matches_uninterrupted(solution, inputs, tmp_path, device):
     resumed = _net(inputs["other"]).to(device)  # a new process would start from fresh objects
     optimizer = _adam(resumed, inputs["lr"])
     epoch = attempt(solution.load_checkpoint, path, resumed, optimizer)
+    # The optimizer updates the parameter objects it was built with: are they still the model's?
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    kept = len(held) == len(list(resumed.parameters())) and all(p is q for p, q in zip(held, resumed.parameters()))
     _steps(resumed, optimizer, batches[3:])
-    return {"saved": saved, "epoch": epoch, "state": _state(resumed)}
+    return {"saved": saved, "epoch": epoch, "state": _state(resumed), "parameters_kept": kept}
 
 
 def _checkpoint(state, epoch):

@@ -128,6 +128,17 @@ def test_save_weights_writes_state_dict(rng):
     cases = [{"dtype": dtype, "state": _state(rng, dtype)} for dtype in (torch.float32, torch.float64)]
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
+        expect.returned(got["out"], name="save_weights(model, path)")
+        assert not got["moved"], both(
+            "save_weights(model, path) moved the model to another device (model.cpu() or model.to(...)): "
+            "a module's .cpu() / .to() moves the module itself, so a model trained on a GPU would be on the CPU "
+            "after saving. Save model.state_dict() as it is (map_location picks the device when loading), "
+            "or CPU copies of its tensors: {k: v.cpu() for k, v in model.state_dict().items()}",
+            "save_weights(model, path) 把模型移到了另一个设备上（model.cpu() 或 model.to(...)）："
+            "模块的 .cpu() / .to() 会移动模块本身，于是在 GPU 上训练的模型保存之后就到了 CPU 上。"
+            "请直接保存 model.state_dict()（加载时用 map_location 选择设备），"
+            "或者保存其张量的 CPU 副本：{k: v.cpu() for k, v in model.state_dict().items()}",
+        )
         state = _file_holds(
             got,
             "save_weights(model, path)",
@@ -393,6 +404,15 @@ def test_resume_matches_uninterrupted(rng):
     expect.returned(seen["saved"], name="save_checkpoint(path, model, optimizer, epoch)")
     epoch = expect.returned(seen["epoch"], name="load_checkpoint(path, model, optimizer)")
     _returns_epoch(epoch, sent["epoch"])
+    assert seen["parameters_kept"], both(
+        "after load_checkpoint(path, model, optimizer) the model's parameters are no longer the tensors the "
+        "optimizer updates (load_state_dict(..., assign=True) puts new ones in their place), so the resumed "
+        "training steps never reach the model. Load into the existing parameters: "
+        "model.load_state_dict(checkpoint['model'])",
+        "调用 `load_checkpoint(path, model, optimizer)` 之后，模型的参数已不再是优化器所更新的那些张量"
+        "（`load_state_dict(..., assign=True)` 会用新张量替换它们），于是恢复后的训练步骤改不到模型。"
+        "请把数值加载进现有的参数：`model.load_state_dict(checkpoint['model'])`",
+    )
     straight = _adam_run(start, batches, sent["lr"])  # six steps in one go
     assert isinstance(seen["state"], dict) and list(seen["state"]) == list(straight), both(
         "the model's state_dict is malformed", "模型的 state_dict 格式有误"
