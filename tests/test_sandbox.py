@@ -452,6 +452,26 @@ def test_uids_never_repeat_within_a_pool_and_are_locked_across_pools(tmp_path):
     second.release(other)
 
 
+@needs_root
+def test_graders_given_different_temp_folders_share_one_uid_lock_folder(tmp_path):
+    """A Slurm job's own /tmp, or a scratch TMPDIR: two batches on one machine each locked uids in a
+    folder of its own, leased the same uid at once, and each killed the other's jobs (kill -1 as it)."""
+    import subprocess
+    import sys
+
+    said = {}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        said[name] = subprocess.run(
+            [sys.executable, "-c", "from grader.uids import UidPool; print(UidPool().lock_dir)"],
+            env={**os.environ, "TMPDIR": str(tmp_path / name)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    assert said["a"] == said["b"] and str(tmp_path) not in said["a"]
+
+
 @pytest.mark.slow
 def test_spawned_children_ignore_a_grader_folder_in_the_current_directory(tensors, tmp_path, monkeypatch):
     from grader.worker import Worker
