@@ -112,6 +112,16 @@ def test_grow_until_gradient(rng):
     seen = yield cases
     for a, got in zip(cases, seen, strict=True):
         call = f"grow_until({_show(a)})"
+        if isinstance(got["out"], Raised) and "in-place" in got["out"].message:  # only picks the explanation
+            raise AssertionError(
+                both(
+                    "{call} raised {error}: a is a leaf that requires grad, and an in-place change of it "
+                    "(a *= 2, a.mul_(2), b = a; b *= 2) is refused; it would also change the caller's a. "
+                    "Start from a new tensor: b = a * 2",
+                    "{call} 抛出了 {error}：a 是需要梯度的叶子张量，对它的原地修改（a *= 2、a.mul_(2)、b = a; b *= 2）"
+                    "会被拒绝，而且还会改动调用者的 a。请从一个新张量开始：b = a * 2",
+                ).format(call=call, error=got["out"].describe())
+            )
         out = expect.is_tensor(got["out"], name=call)
         assert out.requires_grad, both(
             "{call} returned a tensor with requires_grad=False: the graph was cut. "
@@ -530,7 +540,17 @@ def test_rnn_gradients(rng):
             "cell.{name}.grad is None: the result does not depend on the cell",
             "cell.{name}.grad 是 None：结果不依赖于 cell",
         ).format(name=name)
-        expect.close(grad, p.grad, name=f"cell.{name}.grad")
+        expect.close(
+            grad,
+            p.grad,
+            name=f"cell.{name}.grad",
+            why=both(
+                "the gradient must flow back through every real step of each sequence: no .detach() of the state "
+                "between steps (that is truncated backpropagation, not this exercise)",
+                "梯度必须沿每个序列的每一个真实时间步反向传播：不要在时间步之间对状态调用 .detach()"
+                "（那是截断的反向传播，不是本题的要求）",
+            ),
+        )
     assert seen["x_grad"] is not None, both(
         "x.grad is None: the result does not depend on the inputs x", "x.grad 是 None：结果不依赖于输入 x"
     )
