@@ -343,15 +343,21 @@ def list_katas(
     """Every kata with your status and best points (like `kata list`)."""
     lang = _lang(lang)
     space = Workspace(_root(workspace))
+    return KataList(kata_rows(_catalog(katas), space, lang), lang)
+
+
+def kata_rows(catalog: Catalog, space: Workspace, lang: str) -> list[KataRow]:
+    """Each kata with the learner's status and points since its last start or reset: the rows of
+    `kata list` and of `list_katas`."""
     rows = []
-    for kata in _catalog(katas):
-        last = space.last(kata)  # since the last start or reset, as `kata list` shows it
+    for kata in catalog:
+        last = space.last(kata)
         if last:
             status, points = last["status"], points_text(last["points"], last["max_points"])
         else:
             status, points = ("started" if space.is_started(kata) else NOT_STARTED), "-"
         rows.append(KataRow(kata.order, kata.id, kata.text(kata.title, lang), status_word(status, lang), points))
-    return KataList(rows, lang)
+    return rows
 
 
 # --- grading -----------------------------------------------------------------------------------

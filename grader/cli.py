@@ -15,8 +15,8 @@ import typer
 from grader.catalog import Catalog, Kata
 from grader.cli_app import App, Group, Session, help_text
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, say, status_word, terminal_columns, width
-from grader.results import NOT_STARTED, points_text, safe_text
+from grader.i18n import clip, detect_language, say, terminal_columns, width
+from grader.results import points_text, safe_text
 from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal, indented
 from grader.workspace import Workspace, find_root, workspace_nearby
@@ -95,17 +95,11 @@ def list_katas(katas: Optional[Path] = KatasOption, workspace: Optional[Path] = 
     """Every kata: order, id, title, your status and points so far."""
     from tabulate import tabulate
 
+    from grader.api import kata_rows
+
     catalog = Catalog.load(katas)
-    space = _space(workspace)
     lang = Session.lang
-    rows = []
-    for kata in catalog:
-        last = space.last(kata)  # since the last start or reset
-        if last:
-            status, points = last["status"], points_text(last["points"], last["max_points"])
-        else:
-            status, points = ("started" if space.is_started(kata) else NOT_STARTED), "-"
-        rows.append([kata.order, kata.id, kata.text(kata.title, lang), status_word(status, lang), points])
+    rows = [[r.order, r.kata, r.title, r.status, r.points] for r in kata_rows(catalog, _space(workspace), lang)]
     headers = [say(k, lang) for k in ("order", "kata", "title", "status", "points")]
     # the title takes what the terminal has left once the other columns are laid out
     narrow = tabulate([r[:2] + r[3:] for r in rows], headers=headers[:2] + headers[3:], tablefmt="simple")
