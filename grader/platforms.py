@@ -23,6 +23,7 @@ fails, the environment is broken and the submission is reported as not gradable,
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import math
 import os
@@ -36,14 +37,13 @@ from html import escape
 from pathlib import Path
 
 from grader import exports, preflight, submissions
-from grader.catalog import Catalog, Kata
+from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import VISIBILITIES
 from grader.errors import KataError
 from grader.results import LearnerResult, safe_data, safe_text
 from grader.sandbox import Limits, files_that_count
 
 CONFIG = "platform.json"
-_PROJECT = Path(__file__).resolve().parent.parent  # the source tree that setup.sh installs
 
 
 @dataclass(frozen=True)
@@ -257,12 +257,41 @@ def _copy_pack(katas: list[Kata], dest: Path) -> None:
         )
 
 
+_BUNDLE_PYPROJECT = """[build-system]
+requires = ["hatchling>=1.18"]
+build-backend = "hatchling.build"
+
+[project]
+name = "torch-katas"
+version = "{version}"
+requires-python = ">=3.11"
+dependencies = {dependencies}
+
+[project.scripts]
+kata = "grader.cli:app"
+
+[tool.hatch.build.targets.wheel]
+packages = ["grader"]
+"""
+
+
 def _copy_project(dest: Path) -> None:
-    """This package's source, to install in the platform's image."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(_PROJECT / name, dest / name)
-    shutil.copytree(_PROJECT / "grader", dest / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    """This package as a project the platform's image can `pip install`, in the wheel's layout (the
+    built-in katas inside the package), whether `kata` runs from a source checkout or a wheel."""
+    package = Path(__file__).resolve().parent
+    katas, reference = builtin_roots()
+
+    def skipped(folder: str, names: list[str]) -> list[str]:
+        unwanted = {"__pycache__"} | ({"katas", "reference"} if Path(folder) == package else set())
+        return [name for name in names if name in unwanted or name.endswith(".pyc")]
+
+    shutil.copytree(package, dest / "grader", ignore=skipped)
+    for source in (katas, reference):
+        shutil.copytree(source, dest / "grader" / source.name, ignore=skipped)
+    metadata = importlib.metadata.metadata("torch-katas")
+    needs = [need for need in metadata.get_all("Requires-Dist") or [] if "extra ==" not in need]
+    pyproject = _BUNDLE_PYPROJECT.format(version=metadata["Version"], dependencies=json.dumps(needs))
+    (dest / "pyproject.toml").write_text(pyproject, encoding="utf-8")
 
 
 def _executable(path: Path, text: str) -> None:

@@ -141,14 +141,22 @@ def _keep_time(path: Path, info: zipfile.ZipInfo) -> None:
         pass  # a nonsense date in the header: the file keeps the time it was written
 
 
+def only_folder(folder: Path) -> Path | None:
+    """The one folder at the top of `folder`, as a zip of a folder unpacks (dot files and macOS'
+    __MACOSX beside it do not count), else None. A link is never followed out of a submission."""
+    children = [c for c in folder.iterdir() if not c.name.startswith((".", "__MACOSX"))]
+    if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
+        return children[0]
+    return None
+
+
 def kata_root(folder: Path, kata_ids: list[str]) -> tuple[Path, list[str]]:
     """The folder holding kata folders: `folder` itself or its single visible subfolder."""
     found = [k for k in kata_ids if (folder / k).is_dir() and not (folder / k).is_symlink()]
     if found:
         return folder, found
-    children = [c for c in folder.iterdir() if not c.name.startswith((".", "__MACOSX"))]
-    if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
-        inner = children[0]
+    inner = only_folder(folder)
+    if inner is not None:
         found = [k for k in kata_ids if (inner / k).is_dir() and not (inner / k).is_symlink()]
         if found:
             return inner, found
