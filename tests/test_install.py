@@ -92,12 +92,6 @@ def test_the_source_distribution_names_only_existing_files():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="grader/platforms.py copies the project's pyproject.toml and README.md into the bundle, "
-    "and a wheel install has neither (a fix makes this test pass: then remove this mark)",
-)
 def test_wheel_install_exports_a_gradescope_autograder(installed: Path, tmp_path: Path):
     """docs/INSTRUCTOR.md's `kata export gradescope`, run where the README's `pip install .` put kata."""
     exported = subprocess.run(

@@ -123,6 +123,34 @@ def test_gradescope_autograder_grades_a_fake_autograder_tree(pack, tmp_path):
     assert results["stub"]["score"] == 0 and all(t["status"] == "failed" for t in results["stub"]["tests"])
 
 
+@pytest.mark.slow  # builds a wheel (pip fetches hatchling from the package index)
+def test_the_bundled_project_builds_a_wheel_with_the_grader_and_its_katas(pack, tmp_path):
+    """What setup.sh and the Dockerfile `pip install`: the package, the built-in katas inside it, the
+    `kata` command and this install's dependencies, from a source checkout as from a wheel."""
+    kata, _ = pack
+    archive = platforms.build_gradescope([kata], _config(pack), tmp_path / "autograder.zip")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(tmp_path / "source")
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheel")]
+        + [str(tmp_path / "source" / "torch-katas")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "wheel").glob("torch_katas-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
+        scripts = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert {"grader/cli.py", "grader/katas/01-tensors/kata.toml", "grader/reference/01-tensors/tensors.py"} <= names
+    assert "grader/probe/katas/00-probe/kata.toml" in names  # a folder named katas deeper down is kept
+    assert not any("__pycache__" in name for name in names)
+    assert "kata = grader.cli:app" in scripts
+    assert "Requires-Dist: torch" in metadata and "ruff" not in metadata  # no test extra in the image
+
+
 @pytest.mark.slow
 def test_prairielearn_question_grades_a_fake_grade_tree(pack, tmp_path):
     kata, checks = pack
