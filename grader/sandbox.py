@@ -5,7 +5,8 @@ names, with its own HOME and TMPDIR) and leases a throwaway uid for it (uids.py)
 calls `confine`: a new session (so the parent can kill the process group), rlimits (CPU seconds,
 file size, open files, no core dumps; each soft and hard, so learner code cannot raise them back; no
 address-space cap, which breaks CUDA and other accelerator runtimes),
-one thread, an allow-listed environment in which `--device cpu` hides every accelerator, and the
+one thread, an allow-listed environment in which `--device cpu` hides every accelerator (the one it
+inherited is overwritten in memory, where /proc/self/environ would show it), and the
 private copy as working folder. As root, the child also leaves the network (a fresh network
 namespace) and becomes its throwaway uid, which owns only its job folder and has a process cap;
 in a mount namespace of its own it gets a private /dev/shm and a passwd entry for that uid.
@@ -604,6 +605,35 @@ def _first_to_go_when_memory_runs_out() -> None:
         pass  # no such file outside Linux
 
 
+def _kept_environment() -> dict[str, str]:
+    """The variables job_environment may keep, read without copying the others' values."""
+    return {
+        name: os.environ[name]
+        for name in list(os.environ)
+        if name in _KEPT_VARIABLES or name.startswith("LC_") or name in ("USER", "LOGNAME")
+    }
+
+
+def _replace_environment(environment: dict[str, str]) -> None:
+    """os.environ becomes `environment`, and the one this process was started with (the instructor's
+    shell: API tokens, KATA_SEED) is overwritten in memory: clearing os.environ leaves it whole in the
+    process's first stack block, which /proc/self/environ shows, and in os.environ's own bytes values."""
+    inherited = [value for value in os.environ._data.values() if len(value) > 1]  # b"" and 1 byte: shared
+    os.environ.clear()
+    os.environ.update(environment)
+    for value in inherited:  # no longer referenced by the environment; dropped right after
+        ctypes.memset(ctypes.cast(ctypes.c_char_p(value), ctypes.c_void_p), 0, len(value))
+    del inherited
+    try:
+        with open("/proc/self/stat", "rb") as stat_file:
+            fields = stat_file.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start and env_end, fields 50 and 51
+    except (OSError, IndexError, ValueError):
+        return  # no such figures (not Linux): nothing shows the old block
+    if 0 < start < end:
+        ctypes.memset(start, 0, end - start)
+
+
 class ConfinementFailed(RuntimeError):
     """A protection this machine offers could not be applied: never grade without it."""
 
@@ -621,15 +651,14 @@ def confine(
     _set_limit(resource.RLIMIT_NOFILE, limits.open_files)
     used = resource.getrusage(resource.RUSAGE_SELF)  # a spawned child already spent some on imports
     _set_limit(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + timeout * max(1, limits.threads)) + 2)
-    environment = job_environment(dict(os.environ), job_dir, device, uid if DROPS_PRIVILEGES else None, limits)
+    environment = job_environment(_kept_environment(), job_dir, device, uid if DROPS_PRIVILEGES else None, limits)
     _first_to_go_when_memory_runs_out()  # before the uid changes: then /proc/self is root's
     if DROPS_PRIVILEGES and uid is not None:
         _become_throwaway_user(job_dir, uid, limits)
     elif sys.platform.startswith("linux"):
         _leave_network_unprivileged(limits.disk_mb)
         _private_mounts(job_dir, limits.disk_mb, os.getuid(), os.getgid())
-    os.environ.clear()
-    os.environ.update(environment)
+    _replace_environment(environment)
     tempfile.tempdir = environment["TMPDIR"]
     if sys.platform.startswith("linux"):
         # set after any uid change (which clears it): if the worker dies, so does this job

@@ -58,6 +58,37 @@ def test_cpu_jobs_see_no_accelerator_and_no_instructor_secret(worker, tensors, m
     assert "STDIN b''" in result.output  # stdin is /dev/null, never the instructor's terminal
 
 
+def test_the_instructors_environment_is_gone_from_the_jobs_memory(tmp_path, make_submission):
+    """The allow-list replaced os.environ, but the block the `kata` process started with (the shell's
+    tokens, KATA_SEED) stayed in every job's memory: /proc/self/environ printed it."""
+    import secrets
+    import subprocess
+    import sys
+
+    token = secrets.token_hex(16)
+    folder = make_submission((ADVERSARIAL / "read_environment.py").read_text())
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from grader.catalog import builtin_roots, load_kata\n"
+        "from grader.runner import grade\n"
+        "root, reference = builtin_roots()\n"
+        "result = grade(load_kata(root / '01-tensors', reference), Path(sys.argv[1]))\n"
+        "print(result.status)\n"
+        "print(result.output)\n"
+    )
+    said = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        env={**os.environ, "INSTRUCTOR_LMS_TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert said.returncode == 0, said.stderr[-2000:]
+    assert said.stdout.startswith("passed") and "LOOKED" in said.stdout, said.stdout
+    assert token not in said.stdout and "FOUND" not in said.stdout, said.stdout
+
+
 def test_cpu_jobs_hide_every_accelerator_runtime(worker, tensors, make_submission, monkeypatch):
     """Each runtime's visibility variable, set by the instructor's shell, is overridden for a CPU job."""
     hidden = sandbox._HIDE_ACCELERATORS
