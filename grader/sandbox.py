@@ -130,8 +130,9 @@ def walk(root: Path, strict: bool = False, reopen: bool = False):
     """(path relative to `root` in POSIX form, lstat) for everything beneath `root`, without following
     links and without recursion: Python 3.11's os.walk, Path.rglob and shutil.rmtree recurse once per
     level and fail with RecursionError on a deep enough tree, which learner code can make in its own
-    folder. Past MAX_FOLDER_DEPTH: with `strict`, FolderTooDeep; else those levels are left out.
-    With `reopen` (a job's folder), a folder its code closed to its owner is opened again first."""
+    folder. Past MAX_FOLDER_DEPTH: with `strict`, FolderTooDeep; else those levels are left out. With
+    `strict`, a folder that cannot be read is FolderClosed. With `reopen` (a finished job's folder,
+    without root), a folder its code closed to its owner is opened again first."""
     if reopen:
         _reopen(root)
     pending = [("", 0)]
@@ -154,7 +155,7 @@ def walk(root: Path, strict: bool = False, reopen: bool = False):
             yield path, info
             if stat.S_ISDIR(info.st_mode):
                 if reopen:
-                    _reopen(root / path, info)
+                    _reopen(root / path)
                 if depth + 1 < MAX_FOLDER_DEPTH:
                     pending.append((path, depth + 1))
                 elif strict:
@@ -162,26 +163,37 @@ def walk(root: Path, strict: bool = False, reopen: bool = False):
 
 
 class FolderClosed(Exception):
-    """A folder of the job that the grader cannot read, even after opening it again."""
+    """A folder of the job that the grader cannot read: without root, its code closed it (chmod 000)."""
 
 
-def _reopen(folder: Path, info: os.stat_result | None = None) -> None:
-    """Owner rights back on a job's folder (`chmod 000` by its code). Without root the grader is that
-    owner and would otherwise neither measure what the folder holds nor remove it."""
+def _reopen(folder: Path) -> None:
+    """Owner rights back on a folder of a finished job, which its code may have closed (`chmod 000`):
+    without root the grader is only that owner, and rm could not empty it. Never through a link: the
+    folder is opened as itself (O_PATH, O_NOFOLLOW) and changed through that descriptor. Root needs
+    none of this, and never changes modes in a job's folder."""
+    if os.geteuid() == 0:
+        return
     try:
-        mode = stat.S_IMODE((info or os.lstat(folder)).st_mode)
+        fd = os.open(folder, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY)
+    except (OSError, AttributeError):
+        return
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
         if mode & 0o700 != 0o700:
-            os.chmod(folder, mode | 0o700)
+            os.chmod(f"/proc/self/fd/{fd}", mode | 0o700)
     except OSError:
         pass
+    finally:
+        os.close(fd)
 
 
 def folder_mb(root: Path) -> float:
     """Bytes allocated beneath `root` (what the job wrote), in MiB; FolderTooDeep past the depth limit.
-    A folder that stays closed to the grader (the job closes it again as fast as it is opened) is
-    what the job hides from this count: infinite, so the job stops."""
+    A folder the grader cannot read hides what it holds from this count: infinite, so the job stops
+    (without root, where its code and the grader are the same user; the grader never changes a running
+    job's folder, whose code could swap a folder for a link between a check and a change)."""
     try:
-        return sum(info.st_blocks * 512 for _, info in walk(root, strict=True, reopen=True)) / (1024 * 1024)
+        return sum(info.st_blocks * 512 for _, info in walk(root, strict=True)) / (1024 * 1024)
     except FolderClosed:
         return math.inf
 
@@ -189,7 +201,7 @@ def folder_mb(root: Path) -> float:
 def remove_job_dir(root: Path) -> None:
     """Removed however deep it goes: rm walks with open folders, not recursion or whole paths."""
     for _ in walk(root, reopen=True):
-        pass  # every folder open to its owner, so that rm can empty it without root
+        pass  # every folder open to its owner, so that rm can empty it without root (the job is over)
     rm = shutil.which("rm", path="/usr/bin:/bin")
     if rm is not None:
         subprocess.run([rm, "-rf", "--", str(root)], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

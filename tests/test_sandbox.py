@@ -8,6 +8,7 @@ this machine does not offer skip and say which.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -347,30 +348,46 @@ def _as_the_folders_owner(check) -> None:
     assert os.waitstatus_to_exitcode(status) == 0, "the check failed as an unprivileged owner"
 
 
-def test_a_folder_a_job_closes_to_its_owner_is_measured_and_removed_without_root():
+def test_a_folder_a_job_closes_to_its_owner_stops_it_and_is_removed_without_root():
     """Without root the grader owns a job's folder and has no more rights than its code: `chmod 000`
     on a folder hid what it held from the disk watch (unbounded disk) and left it behind in TMPDIR."""
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="kata-test-owner-"))
     os.chmod(base, 0o777)
-    shut = base / "shut" / "locked"  # stands for a folder the job closes again as fast as it is opened
-    shut.mkdir(parents=True)
-    os.chmod(shut, 0 if os.geteuid() == 0 else 0o700)
 
     def check() -> None:
-        if os.geteuid() != 0 and os.stat(shut).st_uid == 0:
-            assert sandbox.folder_mb(base / "shut") == float("inf")
         job = base / "job"
         hidden = job / "tmp" / "hidden"
         hidden.mkdir(parents=True)
         (hidden / "data").write_bytes(os.urandom(3 * 2**20))
         os.chmod(hidden, 0)
-        assert sandbox.folder_mb(job) >= 3
-        os.chmod(hidden, 0)
+        assert sandbox.folder_mb(job) == float("inf")  # the watch stops such a job
+        assert stat.S_IMODE(os.stat(hidden).st_mode) == 0  # and changes nothing while it runs
         os.chmod(job, 0)
         sandbox.remove_job_dir(job)
         assert not os.path.lexists(job)
+
+    try:
+        _as_the_folders_owner(check)
+    finally:
+        sandbox.remove_job_dir(base)
+
+
+def test_reopening_a_finished_jobs_folder_never_follows_a_link():
+    """A folder swapped for a link to the grader's own files must not have those files' mode changed."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kata-test-owner-"))
+    os.chmod(base, 0o777)
+
+    def check() -> None:
+        target = base / "instructor"
+        target.mkdir()
+        os.chmod(target, 0o077)  # its owner bits closed, as a job closes a folder
+        (base / "swapped").symlink_to(target)
+        sandbox._reopen(base / "swapped")
+        assert stat.S_IMODE(os.stat(target).st_mode) == 0o077
 
     try:
         _as_the_folders_owner(check)
