@@ -159,3 +159,14 @@ def test_the_chinese_readme_holds_what_a_learner_needs():
     assert "## 在 Jupyter 中练习" in ZH_README and "%kata grade" in ZH_README
     headings = [line for line in README.splitlines() if line.startswith("#")]
     assert not [h for h in headings if re.search(r"[\u4e00-\u9fff]", h)], headings
+
+
+def test_the_environment_variables_named_are_the_graders():
+    """Every `KATA_*` variable a doc names is one the grader reads, and every one it reads is named."""
+    code = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "grader").glob("*.py"))
+    docs = "\n".join((ROOT / doc).read_text(encoding="utf-8") for doc in DOCS)
+    named = set(re.findall(r"\bKATA_[A-Z_]+\b", docs))
+    for variable in named:
+        assert re.search(rf"\b{variable}\b", code), f"the docs name {variable}, which grader/ never reads"
+    read = set(re.findall(r"[\"'](KATA_[A-Z_]+)[\"']", code))
+    assert read and read <= named, f"grader/ reads {read - named}, which no doc names"
