@@ -327,6 +327,8 @@ def _decode_tensor(payload: Any) -> torch.Tensor:
     else:
         if len(raw) != numel * itemsize:
             raise ObservationError("a tensor whose data does not match its shape and dtype")
+        if dtype == torch.bool:
+            _only_true_and_false(raw)
         storage_dtype = torch.int16 if dtype == torch.bfloat16 else dtype
         flat = torch.frombuffer(bytearray(raw), dtype=storage_dtype) if raw else torch.empty(0, dtype=storage_dtype)
         tensor = flat.view(dtype).reshape(shape) if dtype == torch.bfloat16 else flat.reshape(shape)
@@ -336,6 +338,13 @@ def _decode_tensor(payload: Any) -> torch.Tensor:
         tensor.requires_grad_(True)
     setattr(tensor, _DEVICE_ATTRIBUTE, where)
     return tensor
+
+
+def _only_true_and_false(raw: bytes) -> None:
+    """A bool holds the byte 0 or 1: another byte is no bool `encode` made, and torch reads it one way
+    and another (such a tensor printed all True while .all() said False)."""
+    if raw.strip(b"\x00\x01"):
+        raise ObservationError("a bool tensor holding bytes other than 0 and 1")
 
 
 def _shape_and_data(shape: Any, data: Any, itemsize: int) -> bytes:
@@ -358,4 +367,6 @@ def _decode_array(payload: Any) -> np.ndarray:
     raw = _shape_and_data(payload[1], payload[2], dtype.itemsize)
     if len(raw) != math.prod(payload[1]) * dtype.itemsize:
         raise ObservationError("an array whose data does not match its shape and dtype")
+    if dtype == np.bool_:
+        _only_true_and_false(raw)
     return np.frombuffer(raw, dtype=dtype).reshape(payload[1]).copy()

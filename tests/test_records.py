@@ -250,6 +250,20 @@ def test_a_dict_key_python_cannot_hash_is_malformed_not_a_crash(key):
         decode(["dict", [[["tuple", [key]], ["none", None]]]])
 
 
+@pytest.mark.parametrize("kind", ["tensor", "ndarray"])
+def test_a_bool_holding_another_byte_is_malformed(kind):
+    """torch reads such a byte one way and another: it printed True while .all() said False."""
+    import base64
+
+    raw = base64.b64encode(bytes([1, 2, 0, 1])).decode()
+    payload = ["bool", [4], "cpu", False, raw] if kind == "tensor" else ["bool", [4], raw]
+    with pytest.raises(ObservationError, match="other than 0 and 1"):
+        decode([kind, payload])
+    honest = base64.b64encode(bytes([1, 0, 0, 1])).decode()
+    payload = ["bool", [4], "cpu", False, honest] if kind == "tensor" else ["bool", [4], honest]
+    assert decode([kind, payload]).tolist() == [True, False, False, True]
+
+
 def test_a_meta_tensor_arrives_as_zeros_not_as_the_judges_old_memory():
     for _ in range(20):
         garbage = torch.full((4096,), 7.0)
