@@ -7,7 +7,7 @@ judge names each situation, this file sets it up and reports what pick_device() 
 Models cannot travel, so the judge names them (and sends their numbers) and they are built here.
 """
 
-import importlib.abc
+import importlib.machinery
 import sys
 import types
 from types import SimpleNamespace
@@ -39,18 +39,6 @@ def _device_object(kind):
         return _FakeDevice(kind)
 
 
-class _NotInstalled(importlib.abc.MetaPathFinder):
-    """Makes `import torch_npu` / `import torch_mlu` fail as on a machine without them."""
-
-    def __init__(self, names):
-        self.names = set(names)
-
-    def find_spec(self, name, path=None, target=None):
-        if name in self.names:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
 def _simulate(monkeypatch, available, new_torch, built, installed):
     """Pretend that exactly the accelerator types in `available` exist.
 
@@ -75,7 +63,6 @@ def _simulate(monkeypatch, available, new_torch, built, installed):
     if hasattr(torch, "xpu"):
         monkeypatch.setattr(torch.xpu, "is_available", lambda: "xpu" in available)
         monkeypatch.setattr(torch.xpu, "device_count", lambda: int("xpu" in available))
-    missing = []
     for kind in ("npu", "mlu"):
         if kind in available or kind in installed:
             # What torch_npu / torch_mlu register: torch.npu (torch.mlu) with is_available() and friends.
@@ -84,14 +71,16 @@ def _simulate(monkeypatch, available, new_torch, built, installed):
                 is_available=lambda card=card: card, device_count=lambda card=card: int(card), current_device=lambda: 0
             )
             package = types.ModuleType(f"torch_{kind}")
+            # A spec, as an installed package has: importlib.util.find_spec("torch_npu") finds it.
+            package.__spec__ = importlib.machinery.ModuleSpec(f"torch_{kind}", None)
             setattr(package, kind, backend)
             monkeypatch.setattr(torch, kind, backend, raising=False)
             monkeypatch.setitem(sys.modules, f"torch_{kind}", package)
         else:
             monkeypatch.delattr(torch, kind, raising=False)
-            monkeypatch.delitem(sys.modules, f"torch_{kind}", raising=False)
-            missing.append(f"torch_{kind}")
-    monkeypatch.setattr(sys, "meta_path", [_NotInstalled(missing)] + list(sys.meta_path))
+            # None in sys.modules: `import torch_npu` raises ModuleNotFoundError and
+            # importlib.util.find_spec("torch_npu") says None, as where torch_npu is not installed.
+            monkeypatch.setitem(sys.modules, f"torch_{kind}", None)
     if new_torch:
         present = built is not None and built in available
 
