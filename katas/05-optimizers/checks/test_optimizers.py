@@ -152,6 +152,14 @@ def test_make_optimizer_adam(rng):
     for dtype, lr in ((torch.float32, 0.01), (torch.float64, 0.003)):
         spec = _model_spec(rng, dtype)
         cases.append({"model": spec, "lr": lr, "batches": _batches(rng, spec, 4)})
+    # float32: a first batch of inputs near 0 gives the first layer's weights gradients near 1e-5, where
+    # Adam's eps (1e-8, not 1e-6) shows in the step size
+    x, y = cases[0]["batches"][0]
+    cases[0]["batches"][0] = (x * 1e-4, y)
+    # float64: a first batch whose targets are 100× larger gives gradients about 100× larger than the next
+    # ones, so Adam's second moment shrinks in step 2 for nearly every weight, while AMSGrad's maximum stays
+    x, y = cases[1]["batches"][0]
+    cases[1]["batches"][0] = (x, y * 100)
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
         spec, lr = case["model"], case["lr"]
@@ -164,9 +172,9 @@ def test_make_optimizer_adam(rng):
             case["batches"],
             name,
             both(
-                f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas and eps "
-                "(Adam, not AdamW: AdamW's default weight_decay=0.01 shrinks the weights)",
-                f"应与 torch.optim.Adam(model.parameters(), lr={lr}) 一致，betas 和 eps 用默认值"
+                f"expected torch.optim.Adam(model.parameters(), lr={lr}) with its default betas, eps and "
+                "amsgrad=False (Adam, not AdamW: AdamW's default weight_decay=0.01 shrinks the weights)",
+                f"应与 torch.optim.Adam(model.parameters(), lr={lr}) 一致，betas、eps 用默认值，amsgrad=False"
                 "（用 Adam 而不是 AdamW：AdamW 默认 weight_decay=0.01，会让权重缩小）",
             ),
         )
