@@ -51,6 +51,11 @@ def _parameters(model):
 # --- exercise 1: MnistDataset --------------------------------------------------------------------
 
 
+def _as_read(image):
+    """An item's image as it was when read: a copy, since a view of the dataset's storage changes with it."""
+    return image.clone() if isinstance(image, torch.Tensor) else image
+
+
 def _items(solution, inputs, train):
     dataset = attempt(solution.MnistDataset, Path(inputs["root"]), train=train)
     if isinstance(dataset, Raised):
@@ -63,12 +68,15 @@ def _items(solution, inputs, train):
             {
                 "kind": item if isinstance(item, Raised) else type(item).__name__,
                 "size": len(item) if isinstance(item, (tuple, list)) else None,
-                "image": item[0] if pair else None,
+                "image": _as_read(item[0]) if pair else None,
                 # a NumPy or Python label travels as a plain number: its tensor shows the dtype it gives
                 "label": attempt(torch.as_tensor, item[1]) if pair else None,
             }
         )
-    return {"created": None, "length": attempt(len, dataset), "items": items}
+    # The first item read once more: reading must not change what the dataset holds.
+    again = attempt(dataset.__getitem__, inputs["indices"][0])
+    again_image = _as_read(again[0]) if isinstance(again, (tuple, list)) and len(again) == 2 else again
+    return {"created": None, "length": attempt(len, dataset), "items": items, "again": again_image}
 
 
 def test_dataset_train(solution, inputs):

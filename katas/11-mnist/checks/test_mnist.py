@@ -178,6 +178,20 @@ def _check_items(seen, train, indices):
         assert int(label) == int(labels[i]), both(
             "{name} should be {want}, got {got}", "{name}应为 {want}，实际是 {got}"
         ).format(name=label_name, want=int(labels[i]), got=int(label))
+    first = indices[0]
+    again = both(f"{call}[{first}] read a second time", f"第二次读取的 {call}[{first}]")
+    expect.close(
+        expect.is_tensor(seen["again"], name=again),
+        _scaled(pixels[first]),
+        name=again,
+        why=both(
+            "reading an item changed what the dataset holds: an in-place operation (image /= 255, .div_(255)) "
+            "on a view of the stored images divides them again at every access, so the second epoch trains on "
+            "darker and darker images. Build a new tensor: image = self.images[index] / 255",
+            "读取一项数据改变了数据集里保存的内容：对所存图像的视图做原地运算（image /= 255、.div_(255)），"
+            "每次访问都会再除一次，于是第二轮训练用的图像越来越暗。请生成新张量：`image = self.images[index] / 255`",
+        ),
+    )
 
 
 def test_dataset_train(rng):
