@@ -231,50 +231,64 @@ def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> 
     return target
 
 
-def _judge(verdict: KataVerdict, role: str, case: Mistake | Alternative | None, result: KataResult) -> None:
-    if role == "reference":
-        verdict.checks = len(result.checks)
-        verdict.reference_seconds = result.duration
-        verdict.graded = True
-        verdict.problems.extend(slow_problems(verdict.kata, result))
-        if result.status != PASSED:
-            failing = result.first_failure()
-            detail = f"{failing.id}: {failing.message}" if failing else result.status_message
-            verdict.problems.append(f"reference does not pass ({result.status}): {detail}")
-    elif role == "stub":
-        for check in result.checks:
-            if check.outcome == PASSED:
-                verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
-    elif role == "replay":
-        for check in result.checks:
-            if check.outcome == PASSED:
-                verdict.problems.append(
-                    f"{check.id} passes the reference's answers to other inputs: it cannot tell a right "
-                    "answer from a replayed one (compare with values computed from the inputs it yielded)"
-                )
-    elif role == "alternative":
-        failing = [c for c in result.checks if c.outcome not in CLEAN]
-        if failing or result.status != PASSED:
-            verdict.failed_alternatives.add(case.name)
-        for check in failing:
+def _judge_reference(verdict: KataVerdict, case: None, result: KataResult) -> None:
+    verdict.checks = len(result.checks)
+    verdict.reference_seconds = result.duration
+    verdict.graded = True
+    verdict.problems.extend(slow_problems(verdict.kata, result))
+    if result.status != PASSED:
+        failing = result.first_failure()
+        detail = f"{failing.id}: {failing.message}" if failing else result.status_message
+        verdict.problems.append(f"reference does not pass ({result.status}): {detail}")
+
+
+def _judge_stub(verdict: KataVerdict, case: None, result: KataResult) -> None:
+    for check in result.checks:
+        if check.outcome == PASSED:
+            verdict.problems.append(f"stub passes {check.id}: that check cannot catch an empty answer")
+
+
+def _judge_replay(verdict: KataVerdict, case: None, result: KataResult) -> None:
+    for check in result.checks:
+        if check.outcome == PASSED:
             verdict.problems.append(
-                f"alternative {case.name} ({case.style or 'no style given'}) is correct but "
-                f"fails {check.id}: {check.message}"
+                f"{check.id} passes the reference's answers to other inputs: it cannot tell a right "
+                "answer from a replayed one (compare with values computed from the inputs it yielded)"
             )
-        if result.status != PASSED and not failing:
-            verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
-    else:
-        by_id = {c.id: c for c in result.checks}
-        for check_id in case.catches:
-            check = by_id.get(check_id)
-            if check is None or check.outcome == PASSED:
-                verdict.problems.append(
-                    f"mistake {case.id} ({case.about}) is not caught by {check_id}{_instead(result)}"
-                )
-            else:
-                chinese = check.localized_message("zh")
-                verdict.problems.extend(_language_problems(case, check_id, check.message, chinese))
-                verdict.caught.append(Caught(case.id, check_id, check.message, chinese))
+
+
+def _judge_alternative(verdict: KataVerdict, case: Alternative, result: KataResult) -> None:
+    failing = [c for c in result.checks if c.outcome not in CLEAN]
+    if failing or result.status != PASSED:
+        verdict.failed_alternatives.add(case.name)
+    for check in failing:
+        verdict.problems.append(
+            f"alternative {case.name} ({case.style or 'no style given'}) is correct but fails {check.id}: {check.message}"
+        )
+    if result.status != PASSED and not failing:
+        verdict.problems.append(f"alternative {case.name} is correct but {result.status}: {result.status_message}")
+
+
+def _judge_mistake(verdict: KataVerdict, case: Mistake, result: KataResult) -> None:
+    by_id = {c.id: c for c in result.checks}
+    for check_id in case.catches:
+        check = by_id.get(check_id)
+        if check is None or check.outcome == PASSED:
+            verdict.problems.append(f"mistake {case.id} ({case.about}) is not caught by {check_id}{_instead(result)}")
+        else:
+            chinese = check.localized_message("zh")
+            verdict.problems.extend(_language_problems(case, check_id, check.message, chinese))
+            verdict.caught.append(Caught(case.id, check_id, check.message, chinese))
+
+
+# what each kind of verify job proves, by the role its tag names: one handler per role
+_JUDGES: dict[str, Callable[[KataVerdict, Any, KataResult], None]] = {
+    "reference": _judge_reference,
+    "stub": _judge_stub,
+    "replay": _judge_replay,
+    "alternative": _judge_alternative,
+    "mistake": _judge_mistake,
+}
 
 
 def _instead(result: KataResult) -> str:
@@ -322,7 +336,8 @@ def verify(katas: list[Kata], device: str = "cpu", parallel: int = 1) -> Iterato
                 jobs.append(Job(kata, folder, device, Limits(), ("alternative", alternative)))
             try:
                 for job, result in grade_many(worker, jobs):
-                    _judge(verdict, *job.tag, result)
+                    role, case = job.tag
+                    _JUDGES[role](verdict, case, result)
             except BrokenCheck as exc:  # e.g. a yield that only some inputs reach
                 verdict.problems.append(f"a judge half is broken: {exc}")
             yield verdict
