@@ -33,8 +33,8 @@ from grader import report, results
 from grader.catalog import Catalog
 from grader.errors import KataError
 from grader.i18n import status_word, translate
+from grader.report import ANSWERED
 from grader.results import (
-    FAILED,
     JOB_FAILURES,
     MISSING,
     NOT_STARTED,
@@ -48,7 +48,6 @@ from grader.results import (
 from grader.scorecard import render
 from grader.submissions import Skipped
 
-ANSWERED = (PASSED, FAILED)  # kata statuses of a run that ended with answers
 UNSTARTED = (NOT_STARTED, MISSING)
 MAX_ROW = "(max points)"  # grades.csv's first row: each column's maximum, as LMS imports expect
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -20,7 +20,7 @@ from grader.submissions import Skipped
 
 _BINS = 10  # below full marks; full marks get an 11th bar
 _WIDTH, _HEIGHT, _TOP, _BOTTOM = 396, 140, 14, 16
-RAN = (PASSED, FAILED)  # kata statuses of a run that ended with answers
+ANSWERED = (PASSED, FAILED)  # kata statuses of a run that ended with answers (the exports use it too)
 
 
 def bins(points: list[float], max_points: float) -> list[int]:
@@ -114,7 +114,7 @@ def _most_failed(learners: list[LearnerResult]) -> str:
     titles: dict[tuple[str, str], str] = {}
     for learner in learners:
         for kata in learner.katas:
-            if kata.status not in RAN:  # a kata stopped whole (a timeout at import) fails every check alike
+            if kata.status not in ANSWERED:  # a kata stopped whole (a timeout at import) fails every check alike
                 continue
             started[kata.kata] += 1
             for check in kata.checks:
