@@ -37,7 +37,6 @@ from grader.catalog import Kata
 from grader.errors import KataError
 from grader.sandbox import walk
 
-ROSTER = submissions.ROSTER
 SYSTEMS = ("canvas", "moodle", "gradescope")
 _DOWNLOADS = {  # what each platform calls its bulk download
     "canvas": "a Canvas 'Download Submissions' zip",
@@ -273,7 +272,7 @@ def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[
             placed_from[target] = file_name
             target.parent.mkdir(exist_ok=True)
             shutil.copy2(path, target)  # its time tells whether it was late
-    with open(out / ROSTER, "w", newline="", encoding="utf-8") as file:
+    with open(out / submissions.ROSTER, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["learner", "name", "email", "lms_id", "late", "submitted_at"])
         for learner in imported.learners:

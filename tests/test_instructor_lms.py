@@ -43,7 +43,7 @@ def _workspace_zip(files: dict[str, bytes]) -> bytes:
 
 
 def _roster(out: Path) -> dict[str, dict[str, str]]:
-    with open(out / lms.ROSTER, newline="", encoding="utf-8") as file:
+    with open(out / submissions.ROSTER, newline="", encoding="utf-8") as file:
         return {row["learner"]: row for row in csv.DictReader(file)}
 
 
