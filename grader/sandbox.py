@@ -32,6 +32,7 @@ import site
 import resource
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -532,7 +533,7 @@ def protections() -> dict[str, bool]:
         "data queued in the job's sockets counted in its memory": PROCESS_TABLE and CUTS_NETWORK,
         "throwaway user per job": DROPS_PRIVILEGES,
         "process cap (fork and thread bombs)": DROPS_PRIVILEGES,
-        "no network": CUTS_NETWORK or landlock.NETWORK in LANDLOCK,
+        "no network": CUTS_NETWORK or _SECCOMP_ARCH is not None,
         "shared memory (/dev/shm, System V) private to the job and size-capped": CUTS_NETWORK,
         "no signals to other processes": DROPS_PRIVILEGES or landlock.SIGNALS in LANDLOCK,
         "reads and writes limited to the job folder and the Python install": landlock.FILES in LANDLOCK,
@@ -548,11 +549,14 @@ def inactive_protections() -> list[str]:
 # A job that made a user namespace could make a network namespace in it, whose sockets the watch
 # does not read (procs.SocketBuffers reads the job's own). A seccomp filter refuses namespace flags
 # to unshare and clone, refuses setns, and makes clone3 (whose flags it cannot read) say ENOSYS, so
-# the C library falls back to clone.
+# the C library falls back to clone. It also refuses sockets of every family but Unix and netlink:
+# Landlock refuses only TCP, and without a network namespace of the job's own (no root, and a kernel
+# that refuses unprivileged user namespaces) UDP reached the grader's loopback and the world.
+_LOCAL_SOCKET_FAMILIES = (socket.AF_UNIX, socket.AF_NETLINK)  # DataLoader workers, getaddrinfo
 _NAMESPACE_FLAGS = 0x10000000 | 0x40000000 | 0x00020000 | 0x08000000 | 0x04000000 | 0x20000000 | 0x02000000
-_SYSCALLS = {  # machine -> (audit arch, unshare, clone, clone3, setns)
-    "x86_64": (0xC000003E, 272, 56, 435, 308),
-    "aarch64": (0xC00000B7, 97, 220, 435, 268),
+_SYSCALLS = {  # machine -> (audit arch, unshare, clone, clone3, setns, socket)
+    "x86_64": (0xC000003E, 272, 56, 435, 308, 41),
+    "aarch64": (0xC00000B7, 97, 220, 435, 268, 198),
 }
 
 
@@ -573,7 +577,8 @@ def _no_new_namespaces() -> bool:
     """Install the filter (after NO_NEW_PRIVS, which lets an unprivileged process do so)."""
     if _SECCOMP_ARCH is None:
         return False
-    arch, unshare, clone, clone3, setns = _SECCOMP_ARCH
+    arch, unshare, clone, clone3, setns, socket_call = _SECCOMP_ARCH
+    unix, netlink = _LOCAL_SOCKET_FAMILIES
     ld_abs, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JSET|K, RET|K
     refuse, missing = _RET_ERRNO | errno.EPERM, _RET_ERRNO | errno.ENOSYS
     program = [
@@ -585,6 +590,12 @@ def _no_new_namespaces() -> bool:
         (ret, 0, 0, missing),
         (jeq, 0, 1, setns),
         (ret, 0, 0, refuse),
+        (jeq, 0, 5, socket_call),
+        (ld_abs, 0, 0, 16),  # the low half of args[0]: the socket's family
+        (jeq, 2, 0, unix),
+        (jeq, 1, 0, netlink),
+        (ret, 0, 0, refuse),
+        (ret, 0, 0, _RET_ALLOW),
         (jeq, 1, 0, unshare),
         (jeq, 0, 3, clone),
         (ld_abs, 0, 0, 16),  # the low half of args[0]: the flags of unshare and clone

@@ -20,6 +20,7 @@ from grader.sandbox import Limits
 from grader.uids import UidPool
 
 ADVERSARIAL = Path(__file__).resolve().parent / "adversarial"
+_SECCOMP = sandbox._SECCOMP_ARCH
 
 needs_landlock = pytest.mark.skipif(not sandbox.LANDLOCK, reason="the kernel has no Landlock")
 needs_root = pytest.mark.skipif(not sandbox.DROPS_PRIVILEGES, reason="needs root with CAP_SETUID to drop to a uid")
@@ -236,6 +237,26 @@ def test_a_job_cannot_make_namespaces_of_its_own(worker, tensors, make_submissio
     result = _graded(worker, tensors, folder, limits=Limits(timeout=20, memory_mb=500))
     assert result.status == "passed", result.status_message
     assert "UNSHARE refused 1" in result.output  # EPERM
+
+
+@pytest.mark.skipif(_SECCOMP is None, reason="no seccomp filter for this machine")
+def test_a_job_can_make_no_internet_socket_only_local_ones(worker, tensors, make_submission):
+    """Landlock refuses only TCP: without a network namespace of its own (no root, and a kernel that
+    refuses unprivileged user namespaces) a job sent UDP anywhere, while `kata doctor` said "no network"."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.settimeout(0.5)
+        source = (ADVERSARIAL / "udp_out.py").read_text().replace("PORT = 0", f"PORT = {listener.getsockname()[1]}")
+        result = _graded(worker, tensors, make_submission(source))
+        assert result.status == "passed", result.status_message
+        for family in ("AF_INET", "AF_INET6"):
+            assert f"REFUSED {family} errno={errno.EPERM};" in result.output, result.output
+        assert "UNIX ok" in result.output
+        with pytest.raises(TimeoutError):
+            listener.recv(16)
 
 
 @pytest.mark.skipif(not Path("/proc/self/oom_score_adj").exists(), reason="the kernel has no OOM score")
