@@ -289,16 +289,7 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     Gradebook(out / "gradebook.sqlite").close()  # a damaged gradebook stops the batch before the pre-flight
     with _terminate_as_interrupt(), submissions.staging_folder() as staging:
-        # a learner counts with any kata folder the exports show, not only those graded now
-        found, skipped = submissions.find(submissions_dir, [k.id for k in (catalog or katas)], staging)
-        for entry in skipped:  # at the start, so that a long batch does not hide them
-            stream.write(f"skipped {entry.entry}: {entry.reason}\n")
-        absent = submissions.roster_only(roster, found, skipped, staging)
-        _say_roster(roster, found, absent, stream)
-        found += absent
-        unknown = sorted(regrade.learners - {s.learner for s in found})
-        if unknown:
-            raise KataError(f"--learner: no submission for {', '.join(unknown)}")
+        found, skipped = _the_class(submissions_dir, catalog or katas, roster, regrade, staging, stream)
         in_class = len(found)
         found = [s for s in found if shard.owns(s.learner)]
         # a fresh interpreter: this process now knows the class, which no learner's child may see
@@ -356,6 +347,29 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _the_class(
+    submissions_dir: Path,
+    katas: Iterable[Kata],
+    roster: dict[str, dict[str, str]],
+    regrade: Regrade,
+    staging: Path,
+    stream: TextIO,
+) -> tuple[list[submissions.Submission], list[submissions.Skipped]]:
+    """Every learner of the class, in every shard: the entries found (a learner counts with a folder of
+    any of `katas`, the exports' columns, not only those graded now) and the roster's learners without
+    one; the entries skipped are said first, so that a long batch does not hide them."""
+    found, skipped = submissions.find(submissions_dir, [k.id for k in katas], staging)
+    for entry in skipped:
+        stream.write(f"skipped {entry.entry}: {entry.reason}\n")
+    absent = submissions.roster_only(roster, found, skipped, staging)
+    _say_roster(roster, found, absent, stream)
+    found += absent
+    unknown = sorted(regrade.learners - {s.learner for s in found})
+    if unknown:
+        raise KataError(f"--learner: no submission for {', '.join(unknown)}")
+    return found, skipped
 
 
 def _say_roster(
