@@ -629,6 +629,22 @@ def _check_padded(out, batch, name: Text):
                 "{name} 应返回 `(padded, lengths, labels)`，实际得到 {kind}",
             ).format(name=name, kind=_kind(out))
         )
+    lengths, want_lengths = out[1], _reference_pad(batch)[1]
+    if (
+        isinstance(lengths, torch.Tensor)
+        and lengths.shape == want_lengths.shape
+        and not torch.equal(lengths, want_lengths)
+        and torch.equal(lengths.sort().values, want_lengths.sort().values)
+    ):  # the right lengths in another order: the rows were reordered (sorted for pack_padded_sequence)
+        raise AssertionError(
+            both(
+                "{name} gave the lengths {got}, expected {want}: the right lengths in another order. Keep the "
+                "batch's order (row i is batch[i]); pack_padded_sequence(..., enforce_sorted=False) needs no "
+                "sorted batch",
+                "{name} 给出的 lengths 是 {got}，应为 {want}：长度都对，但顺序变了。请保持批次原来的顺序"
+                "（第 i 行就是 batch[i]）；pack_padded_sequence(..., enforce_sorted=False) 并不需要排好序的批次",
+            ).format(name=name, got=lengths.tolist(), want=want_lengths.tolist())
+        )
     for got, expected, part in zip(out, _reference_pad(batch), ("padded", "lengths", "labels")):
         expect.matches(
             got,
