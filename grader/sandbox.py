@@ -642,7 +642,8 @@ def _replace_environment(environment: dict[str, str]) -> None:
     """os.environ becomes `environment`, and the one this process was started with (the instructor's
     shell: API tokens, KATA_SEED) is overwritten in memory: clearing os.environ leaves it whole in the
     process's first stack block, which /proc/self/environ shows, and in os.environ's own bytes values."""
-    inherited = [value for value in os.environ._data.values() if len(value) > 1]  # b"" and 1 byte: shared
+    # bytes on POSIX; b"" and single bytes are shared objects, never overwritten
+    inherited = [value for value in os.environ._data.values() if isinstance(value, bytes) and len(value) > 1]
     os.environ.clear()
     os.environ.update(environment)
     for value in inherited:  # no longer referenced by the environment; dropped right after
