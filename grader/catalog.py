@@ -15,12 +15,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator, TypeVar
 
 from grader.errors import KataError
 from grader.i18n import pick
 from grader.sandbox import MAX_TIMEOUT_SECONDS
 
 LANGUAGES = ("en", "zh")
+T = TypeVar("T")
 FORMAT = 1  # kata.toml's `format`: raise it on a change that older graders would misread
 _FOLDER = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
 _CATCHES = "catches:"
@@ -154,7 +156,9 @@ def _unknown_keys(path: Path, raw: dict) -> None:
                 raise KataError(f"{path}: unknown field '{name}' ({advice})")
 
 
-def _field(path: Path, table: dict, name: str, kind: type, default=None):
+def _field(path: Path, table: dict, name: str, kind: type[T], default: T | None = None) -> T:
+    """`table[name]` as a `kind` (an int is a float too, a bool is never an int), else `default`;
+    a KataError naming the file and field when it is missing or of another kind."""
     value = table.get(name, default)
     if value is None:
         raise KataError(f"{path}: missing field '{name}'")
@@ -389,5 +393,5 @@ class Catalog:
     def select(self, ids: list[str] | None) -> list[Kata]:
         return [self.get(i) for i in ids] if ids else list(self.katas)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Kata]:
         return iter(self.katas)
