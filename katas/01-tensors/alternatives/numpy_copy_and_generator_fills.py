@@ -16,7 +16,7 @@ def add_channel_dim(images):
 
 
 def to_labels(x):
-    return x.type(torch.LongTensor)
+    return x.type(torch.int64)  # a dtype keeps the device (torch.LongTensor would name a CPU tensor type)
 
 
 def positive_mask(x):

@@ -13,6 +13,7 @@ import torch
 from grader import expect
 from grader.bilingual import Text, both
 from grader.observations import Opaque
+from grader.stand_in import STAND_IN
 
 
 def _unchanged(before, after, name: Text, why: Text, arg: str = "") -> None:
@@ -392,8 +393,23 @@ def test_to_labels(rng):
         torch.randint(0, 5, (2, 4, 5), generator=rng).float(),  # a per-pixel map of classes
         torch.randint(0, 5, (1, 3, 4), generator=rng).float(),  # a batch of one map: squeeze() would drop N
     ]
-    seen = yield cases
-    for x, got in zip(cases, seen, strict=True):
+    on_gpu = torch.randint(0, 10, (5,), generator=rng).float()  # handed to to_labels as a stand-in GPU tensor
+    seen = yield {"cases": cases, "stand_in": on_gpu}
+    got = seen["stand_in"]
+    name = both(
+        "to_labels(class numbers on a stand-in GPU, device {device!r})",
+        "to_labels(位于替身 GPU（设备 {device!r}）上的类别编号)",
+    ).format(device=STAND_IN)
+    expect.returned(got["out"], name=name)
+    assert got["device"] == STAND_IN, both(
+        "{name} returned labels on the device {got!r}: convert the dtype only, with .long() or .to(torch.int64), "
+        "which keep the device; x.type(torch.LongTensor) names a CPU tensor type and copies GPU labels to the CPU, "
+        "where a loss on the GPU cannot use them",
+        "{name} 返回的标签位于设备 {got!r}：只转换 dtype，请用 .long() 或 .to(torch.int64)，它们会保留设备；"
+        "x.type(torch.LongTensor) 指定的是 CPU 上的张量类型，会把 GPU 上的标签复制到 CPU，GPU 上的损失就用不了它们",
+    ).format(name=name, got=got["device"])
+    expect.matches(got["out"], on_gpu.long(), name=name)
+    for x, got in zip(cases, seen["cases"], strict=True):
         shape = tuple(x.shape)
         name = both(
             f"to_labels(class numbers of shape {shape}, {x.dtype})", f"to_labels(形状为 {shape} 的 {x.dtype} 类别编号)"
