@@ -131,23 +131,18 @@ def _unsafe_zips(root: Path) -> None:
         zf.writestr(link, "/etc/shadow")
 
 
-def _batch(katas: Path, submissions: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        "batch",
-        str(submissions),
-        "-o",
-        str(out),
-        "--katas",
-        str(katas),
-        "--timeout",
-        TIMEOUT,
-        "--memory",
-        "512",
-        *args,
+def _batch_command(katas: Path, submissions: Path, out: Path, *args: str, timeout: str = TIMEOUT) -> list[str]:
+    """`kata batch` of `submissions` into `out`, per-kata `timeout`, then `args`."""
+    return [
+        *(sys.executable, "-m", "grader", "batch", str(submissions), "-o", str(out)),
+        *("--katas", str(katas), "--timeout", timeout, *args),
     ]
+
+
+def _batch(
+    katas: Path, submissions: Path, out: Path, *args: str, timeout: str = TIMEOUT
+) -> subprocess.CompletedProcess:
+    command = _batch_command(katas, submissions, out, "--memory", "512", *args, timeout=timeout)
     environment = {**os.environ, "INSTRUCTOR_TOKEN": SECRET}
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
 
@@ -357,21 +352,7 @@ def test_killed_batch_resumes(clean, tmp_path):
     shutil.copytree(clean_submissions, submissions)
     _learner(submissions, "zz-slow", (ADVERSARIAL / "spin_on_one_cpu.py").read_bytes())  # sorted last
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        "batch",
-        str(submissions),
-        "-o",
-        str(out),
-        "--katas",
-        str(katas),
-        "--timeout",
-        TIMEOUT,
-        "--workers",
-        "1",
-    ]
+    command = _batch_command(katas, submissions, out, "--workers", "1")
     victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = out / "gradebook.sqlite"
     committed = 0
@@ -557,28 +538,7 @@ def test_grading_setup_is_part_of_the_key(clean, tmp_path):
     unchanged = _batch(katas, submissions, out, "--workers", "2")
     assert unchanged.returncode == 0, unchanged.stderr
     assert " 0 jobs graded" in unchanged.stdout and f" {learners} unchanged" in unchanged.stdout
-    longer = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "batch",
-            str(submissions),
-            "-o",
-            str(out),
-            "--katas",
-            str(katas),
-            "--timeout",
-            "7",
-            "--memory",
-            "512",
-            "--workers",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    longer = _batch(katas, submissions, out, "--workers", "2", timeout="7")
     assert longer.returncode == 0, longer.stderr
     assert f" {learners} jobs graded" in longer.stdout, longer.stdout
     course = tmp_path / "course.toml"  # due long after the files were written: nobody is late
