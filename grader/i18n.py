@@ -1,6 +1,8 @@
 """The learner's language (--lang, else KATA_LANG, else the locale) and the one message catalogue.
 
-Every learner-facing phrase of the CLI and the engine lives in `PHRASES`, in English and Chinese.
+Every learner-facing phrase of the CLI and the engine lives in `PHRASES`, in English and Chinese;
+what a notebook and the Python API show has its own table beside the code that shows it
+(`notebook.TEXT`, `api._TEXT`), looked up the same way, with `pick`.
 The engine writes its own messages (a load failure, "not started yet", a timeout...) in English from
 this catalogue, since results are stored and exported in one language; `translate` shows them in the
 learner's language by matching the English template they were made from and filling the Chinese one

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import i18n
+from grader import api, i18n, notebook
 from grader.bilingual import untranslated
 from grader.i18n import PHRASES, say, translate
 from grader.jobs import device_skip_reason
@@ -24,9 +24,13 @@ MISTAKES = ROOT / "katas" / "01-tensors" / "mistakes"
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
-@pytest.mark.parametrize("key", sorted(PHRASES))
-def test_every_phrase_has_both_languages_with_the_same_slots(key: str):
-    table = PHRASES[key]
+# the catalogue, and the tables of the notebook and the Python API, which keep their own phrases
+_TABLES = {"i18n": PHRASES, "notebook": notebook.TEXT, "api": api._TEXT}
+
+
+@pytest.mark.parametrize(("where", "key"), [(where, key) for where, table in _TABLES.items() for key in sorted(table)])
+def test_every_phrase_has_both_languages_with_the_same_slots(where: str, key: str):
+    table = _TABLES[where][key]
     assert set(table) == {"en", "zh"} and all(text.strip() for text in table.values())
     assert sorted(_SLOT.findall(table["en"])) == sorted(_SLOT.findall(table["zh"]))
 
