@@ -30,6 +30,11 @@ def _tensor(value):
     return value.detach().clone()
 
 
+def _type_name(value) -> str:
+    """A value's qualified type: a NumPy integer travels as its Python value, so its type goes with it."""
+    return f"{type(value).__module__}.{type(value).__name__}"
+
+
 def _layer(layer):
     """A layer as the judge sees it: its weight and bias (values and shapes)."""
     return {"weight": _tensor(layer.weight), "bias": _tensor(layer.bias)}
@@ -235,8 +240,7 @@ def test_count_parameters(solution, inputs):
     simple_count = attempt(solution.count_parameters, simple)
     return {
         "simple": simple_count,
-        # a NumPy integer travels as its Python value: its own type name goes with it
-        "simple_type": f"{type(simple_count).__module__}.{type(simple_count).__name__}",
+        "simple_type": _type_name(simple_count),
         "model": attempt(solution.count_parameters, model),
         "tied": attempt(solution.count_parameters, nn.Sequential(first, nn.Tanh(), second)),
     }
@@ -246,8 +250,10 @@ def test_count_parameters(solution, inputs):
 
 
 def test_conv_output_size(solution, inputs):
+    keywords = [attempt(solution.conv_output_size, *args, **kwargs) for args, kwargs in inputs["keywords"]]
     return {
-        "keywords": [attempt(solution.conv_output_size, *args, **kwargs) for args, kwargs in inputs["keywords"]],
+        "keywords": keywords,
+        "keyword_types": [_type_name(out) for out in keywords],
         "positional": [attempt(solution.conv_output_size, *args) for args in inputs["positional"]],
     }
 

@@ -910,7 +910,7 @@ def test_conv_output_size(rng):
         keywords.append(((size, kernel), {"stride": stride, "padding": padding, "dilation": dilation}))
     positional = [(28, 3, 1, 0, 1), (19, 5, 2, 2, 1), (12, 3, 2, 1, 3)]
     seen = yield {"keywords": keywords, "positional": positional}
-    for (args, kwargs), got in zip(keywords, seen["keywords"], strict=True):
+    for (args, kwargs), got, kind in zip(keywords, seen["keywords"], seen["keyword_types"], strict=True):
         want = _out_size(*args, **kwargs)
         call = f"conv_output_size({', '.join(map(str, args))}{''.join(f', {k}={v}' for k, v in kwargs.items())})"
         expect.returned(got, name=call)
@@ -919,6 +919,12 @@ def test_conv_output_size(rng):
             "not /, which gives a float",
             f"{call} 应返回 Python int，实际是 {_kind(got)} {got!r}：请用 //（向下取整的除法），"
             "不要用 /，它得到的是 float",
+        )
+        assert kind == "builtins.int", both(
+            f"{call} should return a Python int, got a {kind}: compute with Python's // on the int arguments "
+            "(NumPy functions return NumPy numbers), or convert with int()",
+            f"{call} 应返回 Python int，实际是 {kind}：请直接对 int 参数用 Python 的 // 计算"
+            "（NumPy 函数返回的是 NumPy 数值），或用 int() 转换",
         )
         assert got == want, both(
             f"{call} should be {want}, got {got}: out = (size + 2*padding - dilation*(kernel - 1) - 1) // stride + 1; "
