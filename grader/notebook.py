@@ -415,9 +415,9 @@ def write_solution(notebook_file: Path, target: Path, module_name: str) -> int:
     return written + len(loader)
 
 
-def in_notebook(environ: Mapping[str, str] = os.environ) -> bool:
+def in_notebook() -> bool:
     """Whether this process runs in, or was started from, a Jupyter kernel (where a prompt would hang)."""
-    return any(name in environ for name in ("JPY_PARENT_PID", "COLAB_RELEASE_TAG"))
+    return any(name in os.environ for name in ("JPY_PARENT_PID", "COLAB_RELEASE_TAG"))
 
 
 def graded_file(folder: Path, names: tuple[str, ...]) -> str:

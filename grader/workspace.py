@@ -46,7 +46,7 @@ def _is_workspace(folder: Path) -> bool:
     return (folder / STATE_DIR).is_dir()
 
 
-def find_root(explicit: Path | None = None, start: Path | None = None) -> Path:
+def find_root(explicit: Path | None = None) -> Path:
     """`-w DIR` (or the workspace inside it, or the one it is in: `-w kata-workspace/tensors` means that
     workspace, never a new one nested in a kata's folder), else the nearest workspace upward, else
     `./kata-workspace`."""
@@ -56,17 +56,17 @@ def find_root(explicit: Path | None = None, start: Path | None = None) -> Path:
             return folder if _is_workspace(folder) else folder / DEFAULT_NAME
         # a folder right inside a workspace (a kata's): that workspace; a new folder: `kata start -w` makes one
         return folder.parent if folder.is_dir() and _is_workspace(folder.parent) else folder
-    here = (start or Path.cwd()).resolve()
+    here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if _is_workspace(folder):
             return folder
     return here / DEFAULT_NAME
 
 
-def workspace_nearby(start: Path | None = None) -> Path | None:
+def workspace_nearby() -> Path | None:
     """A workspace beside or below the current folder, or in the home folder: where the learner's
     katas probably are when none is found upward (they ran `kata` from the wrong folder)."""
-    here = (start or Path.cwd()).resolve()
+    here = Path.cwd().resolve()
     candidates = [
         here / DEFAULT_NAME,
         *sorted(here.glob(f"*/{STATE_DIR}")),
