@@ -15,8 +15,9 @@ checks where other users may not: only where Landlock confines its reads, or whe
 install itself is unreadable to other users (e.g. under /root). Last, Landlock (where the kernel has it, root or not)
 limits every file access to the job folder (read-write) and the Python install and the kata's data
 (read-only), blocks TCP and blocks signals to processes outside the job; a seccomp filter refuses
-namespaces of the job's own. A job's processes are the kernel's first choice when memory runs out. Memory and disk are
-watched from the parent, over all of the job's processes (procs.py).
+namespaces of the job's own and sockets other than Unix and netlink ones (UDP too). A job's
+processes are the kernel's first choice when memory runs out. Memory and disk are watched from the
+parent, over all of the job's processes (procs.py).
 
 `protections()` says which of these this machine really applies; every result records it.
 """
