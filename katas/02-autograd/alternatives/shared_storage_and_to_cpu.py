@@ -8,7 +8,7 @@ def gradient(f, x):
 
 
 def gradient_descent(f, x0, lr, steps):
-    x = torch.tensor(x0.tolist(), dtype=x0.dtype, requires_grad=True)
+    x = torch.tensor(x0.tolist(), dtype=x0.dtype, device=x0.device, requires_grad=True)
     for _ in range(steps):
         (grad,) = torch.autograd.grad(f(x), x)
         with torch.no_grad():
