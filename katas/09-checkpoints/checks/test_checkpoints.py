@@ -105,6 +105,18 @@ def _file_holds(seen, call: str, wrote_what: Text):
         f"{call} should create the file; no file was written", f"{call} 应创建文件，但没有写出任何文件"
     )
     loaded = seen["loaded"]
+    # Only picks the explanation: torch's safe unpickler reads pickle protocol 2 (torch.save's default) only.
+    if isinstance(loaded, Raised) and loaded.type == "UnpicklingError" and "Unsupported operand" in loaded.message:
+        raise AssertionError(
+            both(
+                "torch.load(path, weights_only=True) cannot read the file {call} wrote: it was written with "
+                "another pickle protocol (torch.save(..., pickle_protocol=4)?), which the safe loader does not "
+                "support. Leave pickle_protocol at torch.save's default",
+                "`torch.load(path, weights_only=True)` 读不了 `{call}` 写出的文件：它用了另一种 pickle 协议"
+                "（`torch.save(..., pickle_protocol=4)`？），安全加载器不支持。请让 `pickle_protocol` 保持 "
+                "`torch.save` 的默认值",
+            ).format(call=call)
+        )
     if isinstance(loaded, Raised) and loaded.type == "UnpicklingError":
         raise AssertionError(
             both(
