@@ -31,7 +31,7 @@ from typing import Iterable, Iterator, Mapping, TextIO
 import torch  # its version only: the parent never runs a tensor op
 
 from grader import course as course_module
-from grader import exports, preflight, sandbox, submissions
+from grader import device_memory, devices, exports, preflight, sandbox, submissions
 from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import Course
 from grader.errors import KataError
@@ -241,9 +241,9 @@ class BatchSummary:
         return Counter(k.status for lr in self.learners for k in lr.katas)
 
 
-def check_isolation(require: bool, stream: TextIO) -> None:
+def check_isolation(require: bool, stream: TextIO, device: str = "cpu") -> None:
     """Say every protection this machine does not apply; with `require`, refuse to grade without it."""
-    missing = sandbox.inactive_protections()
+    missing = sandbox.inactive_protections() + _inactive_device_protections(device)
     if missing and require:
         raise KataError(
             "--require-isolation: not active here: "
@@ -252,6 +252,18 @@ def check_isolation(require: bool, stream: TextIO) -> None:
         )
     for name in missing:
         stream.write(f"warning: protection not active on this machine: {name}\n")
+
+
+def _inactive_device_protections(device: str) -> list[str]:
+    """What jobs on `device` would lack: a share of its memory each, and on NVIDIA GPUs the watch of
+    that share from outside the job (learner code can raise the share it was given)."""
+    kind = device.split(":")[0]
+    if kind == "cpu":
+        return []
+    missing = [] if devices.memory_share_call(kind) is not None else [devices.MEMORY_SHARE_PROTECTION.format(kind=kind)]
+    if kind == "cuda" and device_memory.check_watch() is not device_memory.Watch.ACTIVE:
+        missing.append(device_memory.WATCH_PROTECTION)
+    return missing
 
 
 def run(
@@ -277,7 +289,7 @@ def run(
         raise KataError(f"{submissions_dir}: no such folder")
     roster = submissions.read_roster(submissions_dir)  # before anyone is graded: a bad roster stops here
     regrade = regrade or Regrade()
-    check_isolation(require_isolation, stream)
+    check_isolation(require_isolation, stream, device)
     if any(k.folder.parent.resolve() == builtin_roots()[0].resolve() for k in katas):
         stream.write(
             "note: the built-in katas are public (their references and checks ship in the package): "

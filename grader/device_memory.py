@@ -27,6 +27,7 @@ from grader import launch
 # CUDA's own context (kernels, cuBLAS handles) is held by the process but not counted by the
 # allocator's share, which caps only the tensors' memory.
 CONTEXT_ALLOWANCE_BYTES = 1 << 30
+WATCH_PROTECTION = "GPU memory share watched from outside the job (NVML)"  # as doctor and batch say it
 _REPLY_SECONDS = 5.0  # a sampler slower than this is stopped, and the watch with it
 _NVML_LIBRARY = "libnvidia-ml.so.1"
 _SUCCESS = 0

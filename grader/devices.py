@@ -18,6 +18,7 @@ from grader.errors import KataError
 
 PRIORITY = ("cuda", "mps", "xpu", "npu", "mlu")
 DEVICE_MEMORY_SHARE = 0.9  # of an accelerator's memory, split between the jobs that share it
+MEMORY_SHARE_PROTECTION = "memory share per job on {kind}"  # a protection's name, as doctor and batch say it
 _DEVICE = re.compile(r"^(auto|cpu|cuda|mps|xpu|npu|mlu)(:\d+)?$")
 
 

@@ -9,6 +9,7 @@ import platform
 import sys
 from pathlib import Path
 
+from grader import device_memory, devices
 from grader.i18n import pick, say, status_word, translate
 from grader.results import KataResult
 from grader.workspace import find_root
@@ -24,7 +25,7 @@ def _version(package: str) -> str:
 
 
 def _device_rows(lang: str) -> list[tuple[str, str]]:
-    from grader import devices, preflight
+    from grader import preflight
 
     present = [info.name for info in devices.available()]
     # the probe forks its jobs, so it runs before `describe` may start an accelerator runtime here
@@ -47,7 +48,7 @@ def _device_rows(lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-_MEMORY_SHARE = {"en": "memory share per job on {kind}", "zh": "每个作业在 {kind} 上的显存份额"}
+_MEMORY_SHARE = {"en": devices.MEMORY_SHARE_PROTECTION, "zh": "每个作业在 {kind} 上的显存份额"}
 _MEMORY_SHARE_STATES = {
     "set": {
         "en": "set inside each job (jobs on one device split {share} % of its memory)",
@@ -59,7 +60,7 @@ _MEMORY_SHARE_STATES = {
     },
 }
 _GPU_WATCH = {
-    "en": "GPU memory share watched from outside the job (NVML)",
+    "en": device_memory.WATCH_PROTECTION,
     "zh": "从作业外监视其 GPU 显存份额（NVML）",
 }
 _GPU_WATCH_STATES = {
@@ -73,8 +74,6 @@ _GPU_WATCH_STATES = {
 
 
 def _gpu_watch_text(lang: str) -> str:
-    from grader import device_memory
-
     state = device_memory.check_watch()
     if state is device_memory.Watch.ACTIVE:
         return say("doctor_active", lang)

@@ -528,6 +528,28 @@ def test_inactive_protections_are_said_and_can_be_required(monkeypatch):
         batch.check_isolation(True, io.StringIO())
 
 
+def test_a_gpu_batch_says_when_the_share_of_gpu_memory_is_not_watched(monkeypatch):
+    """On cuda the batch asks whether NVML sees this machine's GPU processes (not in a container with
+    process ids of its own, say), and whether this torch can give each job a share at all."""
+    from grader import batch, device_memory, devices, sandbox
+
+    monkeypatch.setattr(sandbox, "protections", lambda: {"no network": True})
+    monkeypatch.setattr(device_memory, "check_watch", lambda: device_memory.Watch.IDS_DIFFER)
+    said = io.StringIO()
+    batch.check_isolation(False, said, "cuda:0")
+    assert said.getvalue() == f"warning: protection not active on this machine: {device_memory.WATCH_PROTECTION}\n"
+    with pytest.raises(KataError, match="not active here: GPU memory share watched from outside the job"):
+        batch.check_isolation(True, io.StringIO(), "cuda")
+    monkeypatch.setattr(device_memory, "check_watch", lambda: device_memory.Watch.ACTIVE)
+    batch.check_isolation(True, io.StringIO(), "cuda")  # every protection active: grading goes on
+    monkeypatch.setattr(devices, "memory_share_call", lambda kind: None)
+    with pytest.raises(KataError, match="not active here: memory share per job on xpu"):
+        batch.check_isolation(True, io.StringIO(), "xpu:0")
+    said = io.StringIO()
+    batch.check_isolation(True, said, "cpu")  # the CPU needs neither
+    assert said.getvalue() == ""
+
+
 @pytest.mark.slow
 def test_grading_setup_is_part_of_the_key(clean, tmp_path):
     """Another --timeout grades again; the same setup reuses; --learner regrades only that learner."""
