@@ -54,8 +54,9 @@ _POLL_SECONDS = 0.05
 _WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are measured
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
-# Until its start record: confinement, the device, and the inputs, which wait for the `kata` process
-# (busy judging other jobs, maybe). The learner's time limit starts with the start record.
+# From when the `kata` process sent the judge's inputs (it may be busy judging other jobs before) to
+# the start record: confinement, the device, reading the inputs. The learner's time limit starts with
+# the start record.
 _SETUP_SECONDS = 60.0
 PRINTED_LINE_BYTES = 400  # of the learner's last printed line, for the progress line
 PRINTED_LINE_INTERVAL = 0.5  # seconds between two progress messages about printed lines
@@ -92,10 +93,14 @@ def serve_forked(fd: int, katas: list[Kata], parallel: int, spawn: bool | None) 
 def _spawned_main() -> None:
     spec = json.loads(sys.argv[-1])
     katas = [load_kata(Path(folder), Path(root)) for folder, root in spec["katas"]]
+    code = 0
     try:
         _serve(Connection(spec["fd"]), katas, spec["parallel"], spec["spawn"])
     except (EOFError, OSError):
         pass  # the `kata` process has gone (it stopped early, or was interrupted): so do we
+    except BaseException:  # noqa: BLE001 - the `kata` process says the zygote stopped; no traceback here
+        code = 1
+    sys.exit(code)
 
 
 # --- the supervisor -------------------------------------------------------------------------------
@@ -157,6 +162,7 @@ class _Running:
     output_fd: int = -1
     startup: float = 0.0  # extra seconds for setting up (spawned children start cold)
     began: float | None = None  # when the start record came: learner code runs from here on
+    inputs_came: float | None = None  # when the `kata` process sent the judge's inputs
     sockets: procs.SocketBuffers | None = None  # what its sockets hold queued (its own network namespace)
     pidfd: int = -1  # readable once the child exits: wakes select() at once instead of at the next poll
 
@@ -250,6 +256,7 @@ class Supervisor:
         if run is None or run.control_fd < 0:
             return
         run.inputs += line
+        run.inputs_came = time.monotonic()
         os.set_blocking(run.control_fd, False)
         self.selector.register(run.control_fd, selectors.EVENT_WRITE, run)
 
@@ -552,9 +559,10 @@ def _over_disk(run: _Running, unlisted_mb: float) -> str | None:
 
 
 def _deadline(run: _Running) -> float:
-    """The job's time limit counts from its start record; until then only setting up may take long."""
+    """The job's time limit counts from its start record; until then only setting up may take long,
+    from when its inputs came: a `kata` process busy judging a classmate's job is no failure of this one's."""
     if run.began is None:
-        return run.started + run.startup + _SETUP_SECONDS
+        return max(run.started, run.inputs_came or math.inf) + run.startup + _SETUP_SECONDS
     return run.began + run.job.timeout
 
 

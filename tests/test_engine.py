@@ -102,6 +102,27 @@ def test_the_time_limit_starts_when_learner_code_can_run(worker, tensors, monkey
     assert result.status == "passed", result.status_message
 
 
+def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(tensors, monkeypatch):
+    """Setting up may take `_SETUP_SECONDS` from when the inputs came, not from the fork: a `kata`
+    process busy judging a classmate's job for longer must not turn this job into a grader failure."""
+    from grader import zygote
+
+    monkeypatch.setattr(zygote, "_SETUP_SECONDS", 2.0)
+    worker = Worker([tensors])  # its zygote is forked now, with the short setup time
+    making = worker._judgement
+
+    def slow_judgement(*args):
+        time.sleep(4.0)
+        return making(*args)
+
+    monkeypatch.setattr(worker, "_judgement", slow_judgement)
+    try:
+        result = _grade(worker, tensors, tensors.reference)
+    finally:
+        worker.close()
+    assert result.status == "passed", result.status_message
+
+
 def test_missing_file_is_an_error(worker, tensors, tmp_path):
     result = _grade(worker, tensors, tmp_path)
     assert result.status == "error" and result.points == 0
