@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,10 @@ def fake_gpu(fake_nvml_folder, monkeypatch):
     return holding
 
 
+def _named(pid: int) -> bool:
+    return Path(f"/proc/{pid}/comm").read_text() == "gpu-holder\n"
+
+
 @pytest.fixture
 def gpu_holders(tmp_path):
     """Processes named "gpu-holder" (a copy of sleep under that name), killed afterwards."""
@@ -51,7 +56,11 @@ def gpu_holders(tmp_path):
 
     def start(count: int) -> list[int]:
         started.extend(subprocess.Popen([binary, "60"]) for _ in range(count))
-        return [p.pid for p in started[-count:]]
+        pids = [p.pid for p in started[-count:]]
+        deadline = time.monotonic() + 30
+        while not all(_named(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.01)  # Popen returns at the fork; the name comes with the exec
+        return pids
 
     yield start
     for process in started:
