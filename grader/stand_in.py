@@ -1,8 +1,8 @@
 """A stand-in accelerator for exercise halves: mistakes that only a GPU shows, shown on any grader.
 
 A `StandIn` tensor holds its values on the CPU but reports the device `STAND_IN`, and, like a tensor on
-a GPU, refuses NumPy until it is copied back with `.cpu()` or `.to("cpu")`, which give the plain CPU
-tensor (`.numpy(force=True)` copies it itself). What is computed from it stays a stand-in.
+a GPU, refuses NumPy until it is copied back with `.cpu()`, `.to("cpu")` or `.type()` with a CPU tensor
+type (`torch.LongTensor`), which give the plain CPU tensor (`.numpy(force=True)` copies it itself). What is computed from it stays a stand-in.
 `StandInStrict` also refuses, as a GPU does, an operation that mixes it with CPU tensors other than
 0-d ones (scalars); indexing with CPU tensors, copying values in and moves are allowed, as on a GPU.
 A judge half names `STAND_IN` in its messages, so the learner reads why a tensor was not on the CPU.
@@ -40,6 +40,15 @@ def plain(value: object) -> object:
     return value.as_subclass(torch.Tensor) if isinstance(value, StandIn) else value
 
 
+def cpu_tensor_type(args: tuple, kwargs: dict) -> bool:
+    """Whether `t.type(*args, **kwargs)` names a CPU tensor type (torch.LongTensor or "torch.LongTensor"),
+    which copies a GPU tensor to the CPU; a dtype such as torch.long keeps the device."""
+    wanted = args[0] if args else kwargs.get("dtype")
+    if isinstance(wanted, type):
+        wanted = f"{wanted.__module__}.{wanted.__name__}"
+    return isinstance(wanted, str) and wanted.startswith("torch.") and wanted.count(".") == 1
+
+
 def target(args: tuple, kwargs: dict) -> str | None:
     """The device type a call `tensor.to(*args[1:], **kwargs)` moves to (`STAND_IN` when the example
     tensor is a stand-in), or None."""
@@ -63,7 +72,11 @@ class StandIn(torch.Tensor):
             refuse_numpy()
         cls._check_devices(func, args, kwargs)
         out = super().__torch_function__(func, types, args, kwargs)
-        if func is torch.Tensor.cpu or (func is torch.Tensor.to and target(args, kwargs) == "cpu"):
+        if (
+            func is torch.Tensor.cpu
+            or (func is torch.Tensor.to and target(args, kwargs) == "cpu")
+            or (func is torch.Tensor.type and cpu_tensor_type(args[1:], kwargs))
+        ):
             return plain(out)
         return out
 

@@ -30,6 +30,18 @@ def test_copies_back_to_the_cpu_are_plain_tensors_with_its_values():
     assert np.array_equal(t.numpy(force=True), np.arange(6.0).reshape(2, 3))  # it copies itself, as on a GPU
 
 
+@pytest.mark.parametrize("kind", [StandIn, StandInStrict])
+def test_a_cpu_tensor_type_lands_on_the_cpu_and_a_dtype_keeps_the_device(kind):
+    """`.type(torch.LongTensor)` names a CPU type, so from a GPU it copies to the CPU (a mistake the
+    tensors and losses katas catch); a dtype such as `torch.long` keeps the device."""
+    t = _stand_in(kind)
+    for to_cpu in (t.type(torch.LongTensor), t.type("torch.LongTensor"), t.type(dtype=torch.FloatTensor)):
+        assert type(to_cpu) is torch.Tensor and to_cpu.device.type == "cpu"
+    assert to_cpu.dtype == torch.float32 and t.type(torch.LongTensor).dtype == torch.int64
+    for kept in (t.type(torch.long), t.long()):
+        assert isinstance(kept, kind) and kept.device == torch.device(STAND_IN)
+
+
 def test_the_strict_one_refuses_cpu_tensors_in_an_operation_but_not_scalars_indexes_or_copies():
     t = _stand_in(StandInStrict)
     with pytest.raises(RuntimeError, match="same device"):
