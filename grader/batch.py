@@ -446,7 +446,7 @@ def _export_katas(book: Gradebook, katas: list[Kata], catalog: Catalog | None) -
 
 
 def _key(sub: submissions.Submission, kata: Kata, setup: str) -> Key:
-    return Key(sub.learner, kata.id, submissions.content_hash(sub.folder(kata.id), kata.files), kata.version, setup)
+    return Key(sub.learner, kata.id, sandbox.content_hash(sub.folder(kata.id), kata.files), kata.version, setup)
 
 
 def _stored(book: Gradebook, sub: submissions.Submission, kata: Kata) -> KataResult | None:
@@ -527,7 +527,7 @@ def _grade(
     reused = len(results)
     if not jobs:
         return _Graded(results, 0, reused, 0)
-    stubs = {k.id: submissions.content_hash(k.stub, k.files) for k in katas}
+    stubs = {k.id: sandbox.content_hash(k.stub, k.files) for k in katas}
     unstarted = {id(j): _why_not_started(j, stubs) for j in jobs}
     runnable = [j for j in jobs if not unstarted[id(j)]]
     progress = Progress(len(jobs), [_label(j) for j in runnable], stream)

@@ -17,7 +17,8 @@ from grader.cli_app import App, Group, Session, help_text
 from grader.errors import KataError
 from grader.i18n import clip, detect_language, say, terminal_columns, width
 from grader.results import points_text, safe_text
-from grader.sandbox import MAX_TIMEOUT_SECONDS, MIN_MEMORY_MB, Limits
+from grader.catalog import MAX_TIMEOUT_SECONDS
+from grader.sandbox import MIN_MEMORY_MB, Limits
 from grader.terminal_markdown import fitting_columns, fold, for_terminal, indented
 from grader.workspace import Workspace, find_root, workspace_nearby
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import math
 import os
 import pwd
@@ -47,7 +48,6 @@ from grader import landlock
 MAX_COPIED_BYTES = 50 * 1024 * 1024
 DEFAULT_MEMORY_MB = 3072
 MIN_MEMORY_MB = 256  # a forked job with torch loaded; below this the grader itself runs out, not the learner
-MAX_TIMEOUT_SECONDS = 24 * 3600  # a time limit must be finite: it becomes a CPU-seconds rlimit
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,18 @@ def files_that_count(solution_dir: Path, names: tuple[str, ...]) -> list[Path]:
     ]
     chosen = notebook.graded_notebook(solution_dir, names)
     return counted if chosen is None else [chosen, *(p for p in counted if p.name != names[0])]
+
+
+def content_hash(folder: Path, names: tuple[str, ...]) -> str:
+    """sha256 over exactly the files a grading job copies (names and bytes): one definition of
+    "the files that count" (`files_that_count`) for the gradebook key and the job's inputs."""
+    digest = hashlib.sha256()
+    if not folder.is_dir():
+        return digest.hexdigest()
+    for path in files_that_count(folder, names):
+        digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:

@@ -17,7 +17,6 @@ owner is gone.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import lzma
 import os
@@ -35,7 +34,6 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from grader.errors import KataError
-from grader.sandbox import files_that_count
 
 ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name, LMS id; not a learner
 MAX_MEMBERS = 2000
@@ -299,18 +297,6 @@ def roster_only(
 
 def _without_zip(entry: str) -> str:
     return entry[:-4] if entry.lower().endswith(".zip") else entry
-
-
-def content_hash(folder: Path, names: tuple[str, ...]) -> str:
-    """sha256 over exactly the files a grading job copies (names and bytes): one definition of
-    "the files that count" (sandbox.files_that_count) for the gradebook key and the job."""
-    digest = hashlib.sha256()
-    if not folder.is_dir():
-        return digest.hexdigest()
-    for path in files_that_count(folder, names):
-        digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def read_roster(submissions: Path) -> dict[str, dict[str, str]]:

@@ -217,7 +217,7 @@ def _job_key(job: Job) -> str:
     inputs. With KATA_SEED, the kata and the files that count: the same submission gets the same
     inputs on a rerun or another machine (a sharded batch merges into exactly one machine's run)."""
     from grader import judge
-    from grader.submissions import content_hash
+    from grader.sandbox import content_hash
 
     if judge.FIXED_SEED is None:
         return secrets.token_hex(16)
