@@ -512,8 +512,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "每个作业一个子进程（每个作业新启动一个进程），到时限后整个进程组被杀掉",
     },
     "doctor_rlimits_set": {
-        "en": "CPU seconds, file size, no core dumps (no address-space cap: it breaks CUDA)",
-        "zh": "CPU 秒数、文件大小、不生成 core dump（不限制地址空间：那会让 CUDA 无法工作）",
+        "en": "CPU seconds, file size, open files, no core dumps (no address-space cap: it breaks CUDA)",
+        "zh": "CPU 秒数、文件大小、打开的文件数、不生成 core dump（不限制地址空间：那会让 CUDA 无法工作）",
     },
     "doctor_install_confined": {
         "en": "not readable by other users, so each job's uid keeps CAP_DAC_READ_SEARCH (its reads still "
