@@ -43,7 +43,7 @@ from grader.sandbox import Limits
 from grader.worker import ExpectedCheck, Job, JobOutcome, Progress, Worker
 
 OUTPUT_SHOWN_BYTES = 2000
-SKIPPED_BY_SUBMISSION = "skipped by the submission"
+SKIPPED_BY_SUBMISSION = say("skipped_by_submission", "en")  # every message is the catalogue's English
 
 
 def too_large(kata: Kata, solution_dir: Path) -> str | None:
@@ -106,16 +106,16 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
     problem = next((e for e in events if isinstance(e, Malformed)), None)  # the first one names it
     malformed = problem.what if problem is not None else _unknown_or_repeated(outcome, expected)
     if malformed is not None:
-        return _Verdict(ERROR, f"malformed result: {malformed}; no points awarded", void=True)
+        return _Verdict(ERROR, say("malformed", "en", reason=malformed), void=True)
     timeout = outcome.job.timeout
     if outcome.killed_for == "timeout" or outcome.signal == signal.SIGXCPU:
-        return _Verdict(TIMEOUT, f"stopped after {timeout:g} s (an endless loop or a hang?)")
+        return _Verdict(TIMEOUT, say("stopped_after", "en", seconds=f"{timeout:g}"))
     if outcome.killed_for == "oom":
-        return _Verdict(OOM, f"stopped for using more than {outcome.job.limits.memory_mb} MB of memory")
+        return _Verdict(OOM, say("stopped_memory", "en", mb=outcome.job.limits.memory_mb))
     if outcome.killed_for == "disk":
-        return _Verdict(ERROR, f"stopped for writing more than {outcome.job.limits.disk_mb} MB of disk")
+        return _Verdict(ERROR, say("stopped_disk", "en", mb=outcome.job.limits.disk_mb))
     if outcome.killed_for == "deep":
-        return _Verdict(ERROR, f"stopped for nesting folders more than {sandbox.MAX_FOLDER_DEPTH} deep")
+        return _Verdict(ERROR, say("stopped_deep", "en", depth=sandbox.MAX_FOLDER_DEPTH))
     if not any(isinstance(e, Done) for e in events):
         if outcome.signal is not None:
             name = (
@@ -123,14 +123,8 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
                 if outcome.signal in signal.Signals._value2member_map_
                 else outcome.signal
             )
-            return _Verdict(CRASHED, f"the grading process was killed by {name} (did your code kill it or crash?)")
-        return _Verdict(
-            CRASHED,
-            (
-                f"the grading process exited early with code {outcome.exit_code} "
-                "(did your code call exit() or os._exit()?)"
-            ),
-        )
+            return _Verdict(CRASHED, say("killed_by", "en", signal=name))
+        return _Verdict(CRASHED, say("exited_early", "en", code=outcome.exit_code))
     load_error = next((e for e in events if isinstance(e, LoadError)), None)
     if load_error is not None:
         return _Verdict(TIMEOUT if load_error.timed_out else ERROR, load_error.message)
@@ -144,10 +138,9 @@ def _check_result(
         return CheckResult(check.id, check.title, check.title_zh, 0.0, 0.0, SKIPPED, skip_reason)
     if report is None:
         outcome = verdict.status if verdict and verdict.status in (TIMEOUT, OOM, ERROR) else FAILED
-        message = verdict.message if verdict else "no result was reported for this check"
+        message = verdict.message if verdict else say("no_result", "en")
         return CheckResult(check.id, check.title, check.title_zh, 0.0, check.points, outcome, safe_text(message))
     if report.outcome is Outcome.SKIPPED:
-        reason = f": {report.message}" if report.message else ""
         return CheckResult(
             check.id,
             check.title,
@@ -155,7 +148,11 @@ def _check_result(
             0.0,
             check.points,
             FAILED,
-            safe_text(SKIPPED_BY_SUBMISSION + reason),
+            safe_text(
+                say("skipped_by_submission_why", "en", reason=report.message)
+                if report.message
+                else say("skipped_by_submission", "en")
+            ),
             report.duration,
         )
     passed = report.outcome is Outcome.PASSED
@@ -187,12 +184,12 @@ def build_result(
     if verdict:
         status, message = verdict.status, verdict.message
     elif any(c.outcome == OOM for c in checks):
-        status, message = OOM, "a check ran out of memory (on an accelerator: its memory is full)"
+        status, message = OOM, say("check_oom", "en")
     elif all(c.outcome in CLEAN for c in checks):
-        status, message = PASSED, "every check passed"
+        status, message = PASSED, say("every_check_passed", "en")
     else:
         failing = sum(c.outcome not in CLEAN for c in checks)
-        status, message = FAILED, f"{failing} of {len(checks)} checks failed"
+        status, message = FAILED, say("n_failed", "en", failing=failing, total=len(checks))
     return KataResult(
         kata=kata.id,
         version=kata.version,
@@ -241,7 +238,7 @@ def grade_many(
         missing = missing_files(job.kata, job.solution_dir)
         oversized = None if missing else too_large(job.kata, job.solution_dir)
         if missing:
-            message = f"missing file{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
+            message = say("missing_files" if len(missing) > 1 else "missing_file", "en", names=", ".join(missing))
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, message)
         elif oversized:
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, oversized)
