@@ -236,6 +236,8 @@ def _usage_text(exc: UsageError, lang: str) -> str:
         return say(key, lang, name=exc.param.get_error_hint())
     if isinstance(exc, click.NoSuchOption):
         maybe = say("usage_maybe", lang, choices=", ".join(exc.possibilities)) if exc.possibilities else ""
+        if exc.option_name == "--lang" and exc.ctx is not None:  # the app's own option, after a command
+            maybe = say("usage_lang_first", lang, code=lang, command=exc.ctx.info_name)
         return say("usage_no_option", lang, option=exc.option_name) + maybe
     if isinstance(exc, click.BadOptionUsage) and exc.ctx is not None:
         flags = [p for p in exc.ctx.command.get_params(exc.ctx) if exc.option_name in getattr(p, "opts", ())]

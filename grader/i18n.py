@@ -472,6 +472,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "usage_no_option": {"en": "No such option: {option}.", "zh": "没有 {option} 这个选项。"},
     "usage_no_command": {"en": "No such command '{name}'.", "zh": "没有 '{name}' 这个命令。"},
     "usage_maybe": {"en": " Did you mean {choices}?", "zh": "你是想用 {choices} 吗？"},
+    "usage_lang_first": {
+        "en": " --lang goes right after kata: kata --lang {code} {command}",
+        "zh": "--lang 要紧跟在 kata 后面：kata --lang {code} {command}",
+    },
     "usage_extra": {"en": "Unexpected extra argument(s): {extra}.", "zh": "多出了参数：{extra}。"},
     "usage_needs_value": {"en": "Option {option} needs a value.", "zh": "选项 {option} 后面需要一个值。"},
     "usage_no_value": {"en": "Option {option} takes no value.", "zh": "选项 {option} 不接受值。"},

@@ -203,3 +203,12 @@ def test_a_usage_error_in_chinese():
     out = kata("--lang", "zh", "start")
     assert out.returncode == 2
     assert "用法：kata start" in out.stderr and say("help_error", "zh") in out.stderr and "查看帮助" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("zh", "--lang 要紧跟在 kata 后面：kata --lang zh list"), ("en", "kata --lang en list")]
+)
+def test_lang_after_a_command_says_where_it_goes(lang, said):
+    """`kata list --lang zh` is the natural guess: the error says where --lang goes, in that language."""
+    out = kata("list", "--lang", lang)
+    assert out.returncode == 2 and _squashed(said) in _squashed(out.stderr), out.stderr
