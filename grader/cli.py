@@ -138,7 +138,8 @@ def start(
         written = notebooks.notebook_path(space.folder(kata))
         typer.echo(notebooks.say("written", lang, path=written, quoted=shlex.quote(str(written))))
     else:
-        typer.echo(say("next_steps", lang, id=kata.id, path=space.folder(kata) / kata.files[0]))
+        path = space.folder(kata) / kata.files[0]
+        typer.echo(say("next_steps", lang, id=kata.id, path=path, again=_again(workspace, katas)))
 
 
 @app.command("notebook", help=help_text("help_make_notebook"))

@@ -80,7 +80,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "kept your existing {file} (use `kata reset {id}` to start over)",
         "zh": "保留了你已有的 {file}（如需重来，请运行 `kata reset {id}`）",
     },
-    "next_steps": {"en": "Edit {path}, then run `kata grade {id}`.", "zh": "编辑 {path}，然后运行 `kata grade {id}`。"},
+    "next_steps": {
+        "en": "Edit {path}, then run `kata grade {id}{again}`.",
+        "zh": "编辑 {path}，然后运行 `kata grade {id}{again}`。",
+    },
     "hint": {"en": "Hint {n} of {total} for {id}:", "zh": "{id} 的提示 {n}/{total}："},
     "hint_for": {
         "en": "Hint {n} of {total} for {id}, exercise {exercise}:",

@@ -108,6 +108,15 @@ def test_learner_walkthrough(kata, learner: Path):
         assert english_why not in chinese.stdout and "# x.t() 只交换步长（stride）" in chinese.stdout
 
 
+def test_start_elsewhere_says_the_grade_command_that_reaches_it(kata, learner: Path, pack: Path):
+    """A workspace named with -w is named again in the command to run next, as a copied command works."""
+    started = kata("start", "tensors", "-w", "ws")
+    assert started.returncode == 0, started.stderr
+    assert f"then run `kata grade tensors -w ws --katas {pack}`." in started.stdout.splitlines()[-1]
+    started = kata("start", "tensors", "-w", "ws", lang="zh")
+    assert f"然后运行 `kata grade tensors -w ws --katas {pack}`。" in started.stdout.splitlines()[-1]
+
+
 @pytest.mark.slow
 def test_verbose_lists_every_check_with_marks(kata, learner: Path, pack: Path):
     kata("start", "tensors")
