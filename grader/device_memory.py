@@ -28,7 +28,8 @@ from grader import launch
 # allocator's share, which caps only the tensors' memory.
 CONTEXT_ALLOWANCE_BYTES = 1 << 30
 WATCH_PROTECTION = "GPU memory share watched from outside the job (NVML)"  # as doctor and batch say it
-_REPLY_SECONDS = 5.0  # a sampler slower than this is stopped, and the watch with it
+_START_SECONDS = 30.0  # for its first line: a busy machine may take long to start an interpreter
+_REPLY_SECONDS = 5.0  # a sampler slower than this to answer is stopped, and the watch with it
 _NVML_LIBRARY = "libnvidia-ml.so.1"
 _SUCCESS = 0
 _INSUFFICIENT_SIZE = 7
@@ -153,7 +154,7 @@ class DeviceMemory:
         self.process = process
         self.selector = selectors.DefaultSelector()
         self.selector.register(process.stdout, selectors.EVENT_READ)
-        self.gpus = self._reply()
+        self.gpus = self._reply(_START_SECONDS)
 
     @classmethod
     def start(cls) -> DeviceMemory | None:
@@ -183,14 +184,14 @@ class DeviceMemory:
             self.process.stdin.flush()
         except OSError:
             return None
-        reply = self._reply()
+        reply = self._reply(_REPLY_SECONDS)
         if reply is None:
             self.close()
             return None
         return [GpuSample(total, dict(used)) for total, used in reply]
 
-    def _reply(self):
-        if not self.selector.select(_REPLY_SECONDS):
+    def _reply(self, seconds: float):
+        if not self.selector.select(seconds):
             return None
         line = self.process.stdout.readline()
         try:

@@ -313,6 +313,8 @@ class Supervisor:
     def _start(self, key: int, job: Job) -> _Running:
         _check_free_disk(job.limits)
         placement = self._place(job)
+        if _on_nvidia(placement):
+            self._gpu_memory  # noqa: B018 - the sampler is ready before learner code can run
         self.busy[placement.device] = self.busy.get(placement.device, 0) + 1
         job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
         channel_r, channel_w = os.pipe()
@@ -482,7 +484,7 @@ class Supervisor:
 
     def _gpu_samples(self, due: list[_Running]) -> list[device_memory.GpuSample]:
         """What every process holds on the NVIDIA GPUs, asked only while a job runs on one."""
-        if not any(_on_nvidia(run) for run in due) or self._gpu_memory is None:
+        if not any(_on_nvidia(run.placement) for run in due) or self._gpu_memory is None:
             return []
         return self._gpu_memory.sample() or []
 
@@ -538,13 +540,13 @@ class Supervisor:
         )
 
 
-def _on_nvidia(run: _Running) -> bool:
-    return run.placement.device.split(":")[0] == "cuda" and run.placement.memory_fraction is not None
+def _on_nvidia(placement: Placement) -> bool:
+    return placement.device.split(":")[0] == "cuda" and placement.memory_fraction is not None
 
 
 def _over_gpu_share(run: _Running, gpus: list[device_memory.GpuSample], table: list[procs.ProcessInfo]) -> bool:
     """Past its share of a GPU, seen from outside: learner code may have raised the share it was given."""
-    if not gpus or not _on_nvidia(run):
+    if not gpus or not _on_nvidia(run.placement):
         return False
     return device_memory.over_share(gpus, run.processes.members(table), run.placement.memory_fraction)
 

@@ -103,15 +103,16 @@ def test_the_sampler_reads_each_process_memory(fake_gpu, gpu_holders):
 _HOLDER_SOLUTION = """
 import ctypes, time
 ctypes.CDLL(None).prctl(15, b"gpu-holder", 0, 0, 0)  # PR_SET_NAME: the stand-in NVML's sign
-time.sleep(1.5)
+time.sleep({seconds})
 """
 
 
 @pytest.mark.slow  # a worker of its own, forked with the GPU placement
-@pytest.mark.parametrize(("held_mb", "status"), [(4096, "oom"), (200, "passed")])
-def test_a_job_past_its_gpu_share_is_oom_for_itself(fake_gpu, tensors, tmp_path, monkeypatch, held_mb, status):
+@pytest.mark.parametrize(("held_mb", "seconds", "status"), [(4096, 60, "oom"), (200, 2, "passed")])
+def test_a_job_past_its_gpu_share_is_oom_for_itself(fake_gpu, tensors, tmp_path, monkeypatch, held_mb, seconds, status):
     """Placed on a (simulated) GPU with a 5 % share of 16 GiB: holding 4 GiB is past 0.8 GiB plus a
-    context, so the zygote kills the job as `oom`; 200 MiB is within it."""
+    context, so the zygote kills the job as `oom` (unseen, it would hold on to its time limit);
+    200 MiB is within it."""
     from grader import devices
     from grader.jobs import Placement
     from grader.runner import grade
@@ -129,7 +130,7 @@ def test_a_job_past_its_gpu_share_is_oom_for_itself(fake_gpu, tensors, tmp_path,
     folder = tmp_path / "solution"
     folder.mkdir()
     reference = (tensors.reference / "tensors.py").read_text()
-    (folder / "tensors.py").write_text(reference + textwrap.dedent(_HOLDER_SOLUTION))
+    (folder / "tensors.py").write_text(reference + textwrap.dedent(_HOLDER_SOLUTION.format(seconds=seconds)))
     worker = Worker([tensors])  # its zygote is forked now, with the placement above
     try:
         result = grade(tensors, folder, worker=worker)
