@@ -36,3 +36,12 @@ def make_submission(tmp_path: Path, tensors: Kata):
         return folder
 
     return make
+
+
+@pytest.fixture
+def forked_zygote(monkeypatch):
+    """A Worker made in the test forks its zygote from this process, so the test's patches reach it,
+    even after earlier tests loaded judge code here (a Worker then starts a fresh interpreter)."""
+    from grader import worker
+
+    monkeypatch.setattr(worker, "judge_code_loaded", lambda: False)

@@ -108,11 +108,13 @@ time.sleep({seconds})
 
 
 @pytest.mark.slow  # a worker of its own, forked with the GPU placement
-@pytest.mark.parametrize(("held_mb", "seconds", "status"), [(4096, 60, "oom"), (200, 2, "passed")])
-def test_a_job_past_its_gpu_share_is_oom_for_itself(fake_gpu, tensors, tmp_path, monkeypatch, held_mb, seconds, status):
+@pytest.mark.parametrize(("held_mb", "seconds", "killed"), [(4096, 60, True), (200, 2, False)])
+def test_a_job_past_its_gpu_share_is_oom_for_itself(
+    fake_gpu, forked_zygote, tensors, tmp_path, monkeypatch, held_mb, seconds, killed
+):
     """Placed on a (simulated) GPU with a 5 % share of 16 GiB: holding 4 GiB is past 0.8 GiB plus a
     context, so the zygote kills the job as `oom` (unseen, it would hold on to its time limit);
-    200 MiB is within it."""
+    200 MiB is within it, and the job runs to its end."""
     from grader import devices
     from grader.jobs import Placement
     from grader.runner import grade
@@ -136,7 +138,8 @@ def test_a_job_past_its_gpu_share_is_oom_for_itself(fake_gpu, tensors, tmp_path,
         result = grade(tensors, folder, worker=worker)
     finally:
         worker.close()
-    assert result.status == status, result.status_message
+    # within its share the job runs to its end (this torch has no CUDA: a check moving to cuda:0 fails)
+    assert result.status == "oom" if killed else result.status in ("passed", "failed"), result.status_message
 
 
 _NAMED_HOLDER = (

@@ -102,7 +102,7 @@ def test_the_time_limit_starts_when_learner_code_can_run(worker, tensors, monkey
     assert result.status == "passed", result.status_message
 
 
-def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(tensors, monkeypatch):
+def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(tensors, forked_zygote, monkeypatch):
     """Setting up may take `_SETUP_SECONDS` from when the inputs came, not from the fork: a `kata`
     process busy judging a classmate's job for longer must not turn this job into a grader failure."""
     from grader import zygote
