@@ -181,6 +181,9 @@ class Supervisor:
         if sys.platform.startswith("linux"):
             procs.adopt_orphans()
         self.busy: dict[str, int] = {}  # concrete device -> jobs running on it
+        # what NVIDIA GPUs' processes hold: started for the first NVIDIA job (None without NVML)
+        self.gpu_memory: device_memory.DeviceMemory | None = None
+        self.gpu_memory_tried = False
         self.fds_at_start = child.open_fds()  # pytest's own files; anything newer is closed in children
         self.pending: deque[tuple[int, Job]] = deque()
         self.running: dict[int, _Running] = {}
@@ -200,8 +203,8 @@ class Supervisor:
         finally:
             self._cancel()
             self.selector.close()
-            if self._gpu_memory is not None:
-                self._gpu_memory.close()
+            if self.gpu_memory is not None:
+                self.gpu_memory.close()
 
     # no job's state outlives these calls in a local of serve(), which every forked child inherits
     def _start_pending(self) -> None:
@@ -282,15 +285,15 @@ class Supervisor:
             self._clean_up(run)
         self.running.clear()
 
-    @cached_property
-    def _gpu_memory(self) -> device_memory.DeviceMemory | None:
-        """Started on the first NVIDIA job; None where NVML cannot be read."""
-        return device_memory.DeviceMemory.start()
+    def _start_gpu_memory(self) -> None:
+        """Once, before the first NVIDIA job forks, so that its learner code is watched from the start."""
+        if not self.gpu_memory_tried:
+            self.gpu_memory_tried = True
+            self.gpu_memory = device_memory.DeviceMemory.start()
 
     def _helpers(self) -> set[int]:
         """This process's own children that are no job: never killed as strays."""
-        sampler = self.__dict__.get("_gpu_memory")
-        return {sampler.pid} if sampler is not None else set()
+        return {self.gpu_memory.pid} if self.gpu_memory is not None else set()
 
     @cached_property
     def _present_devices(self) -> list[str]:
@@ -314,7 +317,7 @@ class Supervisor:
         _check_free_disk(job.limits)
         placement = self._place(job)
         if _on_nvidia(placement):
-            self._gpu_memory  # noqa: B018 - the sampler is ready before learner code can run
+            self._start_gpu_memory()
         self.busy[placement.device] = self.busy.get(placement.device, 0) + 1
         job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
         channel_r, channel_w = os.pipe()
@@ -484,9 +487,9 @@ class Supervisor:
 
     def _gpu_samples(self, due: list[_Running]) -> list[device_memory.GpuSample]:
         """What every process holds on the NVIDIA GPUs, asked only while a job runs on one."""
-        if not any(_on_nvidia(run.placement) for run in due) or self._gpu_memory is None:
+        if not any(_on_nvidia(run.placement) for run in due) or self.gpu_memory is None:
             return []
-        return self._gpu_memory.sample() or []
+        return self.gpu_memory.sample() or []
 
     def _drain(self, run: _Running) -> None:
         for fd in list(run.open_fds):

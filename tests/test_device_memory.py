@@ -161,3 +161,19 @@ def test_the_watch_checks_that_it_sees_a_process_holding_gpu_memory(fake_gpu, mo
     monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
     if not Path("/proc/driver/nvidia").exists():
         assert device_memory.check_watch() is Watch.NO_NVML
+
+
+@pytest.mark.slow  # a worker of its own
+def test_cpu_jobs_never_start_a_sampler(forked_zygote, tensors, tmp_path, monkeypatch):
+    """Only an NVIDIA job starts one: CPU grading (every learner's laptop) pays no interpreter for it."""
+    from grader.runner import grade
+    from grader.worker import Worker
+
+    started = tmp_path / "sampler-started"
+    monkeypatch.setattr(DeviceMemory, "start", classmethod(lambda cls: started.touch()))
+    worker = Worker([tensors])  # its zygote is forked now, with the patch above
+    try:
+        grade(tensors, tensors.reference, worker=worker)
+    finally:
+        worker.close()  # the zygote's end must not start one either
+    assert not started.exists()
