@@ -78,12 +78,11 @@ class _Nvml:
         self.library = library
         self.handles = []
         count = ctypes.c_uint(0)
-        if library.nvmlDeviceGetCount_v2(ctypes.byref(count)) != _SUCCESS:
-            return
-        for index in range(count.value):
-            handle = ctypes.c_void_p()
-            if library.nvmlDeviceGetHandleByIndex_v2(index, ctypes.byref(handle)) == _SUCCESS:
-                self.handles.append(handle)
+        if library.nvmlDeviceGetCount_v2(ctypes.byref(count)) == _SUCCESS:
+            for index in range(count.value):
+                handle = ctypes.c_void_p()
+                if library.nvmlDeviceGetHandleByIndex_v2(index, ctypes.byref(handle)) == _SUCCESS:
+                    self.handles.append(handle)
         # CUDA processes are compute ones; some setups (WSL) list them as graphics ones
         self.process_calls = {
             call: [
@@ -140,8 +139,10 @@ def _spawned_main() -> None:
     """The sampler: a hello line (how many GPUs, or null without NVML), then a sample per request."""
     nvml = _Nvml.open()
     print(json.dumps(len(nvml.handles) if nvml else None), flush=True)
+    if nvml is None:
+        return  # DeviceMemory.start stops here too: there is nothing to watch
     for _ in sys.stdin:
-        print(json.dumps(nvml.sample() if nvml else []), flush=True)
+        print(json.dumps(nvml.sample()), flush=True)
 
 
 # --- the zygote's end -----------------------------------------------------------------------------
