@@ -589,7 +589,7 @@ def test_train_model_sets_train_mode(rng):
 
 # --- exercise 5: evaluate ------------------------------------------------------------------------
 
-EVAL_BATCH = 300  # the 1,000 test images in batches of 300, 300, 300 and 100
+EVAL_BATCH = 300  # evaluate's batches: three full ones and a short last one
 
 
 def _template(rng):
@@ -605,9 +605,12 @@ def _batch_accuracies(correct):
     return [batch.double().mean().item() for batch in correct.split(EVAL_BATCH)]
 
 
-def _evaluation_inputs(rng, n=1000):
-    """The template model and n test images in an order whose batch-mean accuracy differs from the true one."""
+def _evaluation_inputs(rng):
+    """The template model and 901 to 1,000 of the 1,000 test images (three full batches and a short one)
+    in an order whose batch-mean accuracy differs from the true one. The count varies so that two jobs'
+    accuracies (k / n) seldom coincide: a replayed answer from another job fails."""
     weight, bias = _template(rng)
+    n = 3 * EVAL_BATCH + 1 + int(torch.randint(100, (1,), generator=rng))
     while True:
         pixels, labels = _sample(rng, False, n)
         correct = _logits(_scaled(pixels), weight, bias).argmax(1) == labels
@@ -627,6 +630,7 @@ def test_evaluate(rng):
     """evaluate returns the fraction of test images classified correctly
     evaluate 返回分类正确的测试图像所占的比例"""
     given, want = _evaluation_inputs(rng)
+    n = len(given["labels"])
     seen = yield given
     got = _number(seen, "evaluate")
     if 1.0 < got <= 100.0 and abs(got / 100 - want) < 1e-6:
@@ -637,10 +641,10 @@ def test_evaluate(rng):
             )
         )
     assert abs(got - want) < 1e-6, both(
-        f"evaluate should return the accuracy {want:.4f} (correct / total over all 1,000 images), got {got:.4f}; "
-        "with batches of 300, 300, 300 and 100, averaging the per-batch accuracies is not the same",
-        f"evaluate 应返回准确率 {want:.4f}（全部 1,000 张图像上的“正确数 / 总数”），实际是 {got:.4f}；"
-        "批次大小为 300、300、300 和 100 时，对各批次的准确率求平均并不等于它",
+        f"evaluate should return the accuracy {want:.4f} (correct / total over all {n:,} images), got {got:.4f}; "
+        f"with batches of 300, 300, 300 and {n - 900}, averaging the per-batch accuracies is not the same",
+        f"evaluate 应返回准确率 {want:.4f}（全部 {n:,} 张图像上的“正确数 / 总数”），实际是 {got:.4f}；"
+        f"批次大小为 300、300、300 和 {n - 900} 时，对各批次的准确率求平均并不等于它",
     )
 
 
