@@ -2,40 +2,73 @@
 # Every device check in one run, for a machine with a GPU and no network.
 #   here (with network):   bash scripts/gpu-check.sh prepare       -> gpu-run/ (wheels, the repo at HEAD)
 #   on the GPU machine:    bash scripts/gpu-check.sh run [checks|tests|all]   (results in $OUT)
-# It installs the project's wheel beside the machine's CUDA torch, then
+# It installs the project's wheel and the Python packages the machine lacks beside its CUDA torch, then
 #   checks: kata doctor, kata grade on cuda and cpu (every reference), kata batch of 12 learners x 11
-#           katas with 8 workers on cuda and cpu (rates, and the two gradebooks compared), kata verify
-#           --device cuda, a learner past their GPU memory share (oom alone), and a cold `kata grade
+#           katas with 8 workers on cuda and cpu (rates, and the two gradebooks compared), a learner past
+#           their GPU memory share (oom alone), kata verify --device cuda, and a cold `kata grade
 #           tensors` on each device;
-#   tests:  the project's whole test suite (4 processes where pytest-xdist is installed);
-#   all:    both, in that order. One device call has 10 minutes: give checks and tests a call each.
+#   tests:  the project's whole test suite, in parallel where pytest-xdist is installed;
+#   all:    both, in that order.
+# Each step has its own time limit, so one that hangs still leaves the others' results in the log.
+# GPU_CHECK_DEVICES="cpu" GPU_CHECK_INSTALLED=1 rehearses it in the dev venv on a machine without a GPU
+# (the GPU-only steps are skipped).
 set -u
 if [ "${1:-}" = prepare ]; then
     set -e
     rm -rf gpu-run && mkdir -p gpu-run/wheels
     python -m pip wheel -q --no-deps -w gpu-run/wheels .
-    python -m pip download -q --no-deps -d gpu-run/wheels pytest-timeout wcwidth
-    python -m pip download -q --no-deps --only-binary=:all: --python-version 3.10 \
-        --platform manylinux_2_17_x86_64 -d gpu-run/wheels watchfiles
+    # the project's dependencies and test extras, as wheels for the GPU machine's Python; torch and what
+    # the machine's image already holds stay out (KINDS.md of the device tool lists the image's packages)
+    python - > gpu-run/requirements.txt <<'PY'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+skip = {"torch", "numpy", "pytest", "pytest-timeout", "tabulate", "ruff", "pyyaml"}
+for spec in project["dependencies"] + project["optional-dependencies"]["test"]:
+    name = spec.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip()
+    if name.lower() not in skip:
+        print(spec.split("#")[0].strip())
+PY
+    platforms=""
+    for p in manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_26_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64; do
+        platforms="$platforms --platform $p"
+    done
+    python -m pip download -q --only-binary=:all: --python-version "${GPU_PYTHON:-3.12}" --implementation cp \
+        $platforms -d gpu-run/deps -r gpu-run/requirements.txt
+    for present in annotated_doc anyio attrs idna iniconfig packaging pluggy psutil pygments pytest- \
+        pytest_timeout python_dateutil PyYAML pyyaml rich shellingham typing_extensions markdown_it_py mdurl; do
+        rm -f gpu-run/deps/"$present"-*.whl gpu-run/deps/"$present"*.whl
+    done
+    mv gpu-run/deps/*.whl gpu-run/wheels/ && rmdir gpu-run/deps
     git archive --format=tar HEAD -o gpu-run/head.tar
     cp scripts/compare_outputs.py gpu-run/compare.py
+    du -sh gpu-run
     exit 0
 fi
 shift
 MODE=${1:-all}
 REPO=$(pwd)
+DEVICES=${GPU_CHECK_DEVICES:-cuda cpu}
+ACCELERATOR=${DEVICES%% *}
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 exec > >(tee "$OUT/log.txt") 2>&1
+export PYTHONUNBUFFERED=1
 stamp() { echo "=== $(date +%T) $*"; }
-stamp start; python -V; nvidia-smi -L; nproc; free -g | head -2
+# step SECONDS NAME COMMAND...: one check with its own limit; its exit status and wall time are logged
+step() {
+    local limit=$1 name=$2; shift 2
+    stamp "$name"; local started=$SECONDS
+    timeout -k 10 -s "${STEP_SIGNAL:-TERM}" "$limit" "$@"; local status=$?
+    echo "--- $name: exit $status in $((SECONDS - started)) s$([ $status = 124 ] && echo " (TIMED OUT at $limit s)")"
+}
+stamp start; python -V; command -v nvidia-smi >/dev/null && nvidia-smi -L; nproc; free -g | head -2; id -u
 python -c "import torch; print('torch', torch.__version__, torch.cuda.is_available(), torch.cuda.device_count())"
-python -c "import typer, pytest, tabulate; print(typer.__file__, pytest.__file__)"
-python -m pip install -q --no-index --no-deps gpu-run/wheels/*.whl || python -m pip install -q --user --no-index --no-deps --break-system-packages gpu-run/wheels/*.whl
+# GPU_CHECK_INSTALLED=1: the project is installed already (a rehearsal in the dev venv)
+[ "${GPU_CHECK_INSTALLED:-}" = 1 ] || python -m pip install -q --no-index --no-deps gpu-run/wheels/*.whl \
+    || python -m pip install -q --user --no-index --no-deps --break-system-packages gpu-run/wheels/*.whl
 PY=$(command -v python); K="$PY -m grader"
-$PY -c "import grader; print('grader from', grader.__file__)"
+$PY -c "import grader, typer, pytest, tabulate, wcwidth, nbformat; print('grader from', grader.__file__, 'typer', typer.__version__, 'pytest', pytest.__version__)"
 WORK=$(mktemp -d /tmp/kata-gpu-XXXX); chmod 755 "$WORK"; cd "$WORK"
-stamp doctor; $K doctor
-stamp workspace
+step 60 doctor $K doctor
 $PY - <<'PY'
 import shutil
 from pathlib import Path
@@ -50,39 +83,43 @@ for kata in Catalog.load().katas:
 PY
 mkdir -p ws/.kata
 if [ "$MODE" != tests ]; then
-  for d in cuda cpu; do
-    stamp "grade --device $d"; /usr/bin/time -f "%e s wall" $K grade $(ls ws) --workspace ws --device $d --json "$OUT/grade-$d.json" | tail -16; echo "exit ${PIPESTATUS[0]}"
+  for d in $DEVICES; do
+    step 120 "grade --device $d" $K grade $(ls ws) --workspace ws --device $d --json "grade-$d.json"
   done
-  for d in cuda cpu; do
-    stamp "batch --device $d"; /usr/bin/time -f "%e s wall" $K batch class -o "batch-$d" --device $d --workers 8 2>&1 | tail -6
-    cp "batch-$d/grades.csv" "$OUT/batch-$d-grades.csv"; cp "batch-$d/checks.csv" "$OUT/batch-$d-checks.csv"
+  for d in $DEVICES; do
+    step 150 "batch --device $d (12 learners x 11 katas, 8 workers)" $K batch class -o "batch-$d" --device $d --workers 8
   done
-  stamp compare; $PY "$REPO/gpu-run/compare.py" batch-cuda batch-cpu
-  # a learner who raises the share of GPU memory their job was given and fills half the GPU: oom for
-  # that learner alone (the watch from outside the job), full marks for the classmates beside it
-  stamp gpu-share; mkdir -p share
-  for learner in 1 2 3; do mkdir -p "share/ok-$learner/tensors"; cp ws/tensors/tensors.py "share/ok-$learner/tensors/"; done
-  mkdir -p share/hog/tensors; { cat ws/tensors/tensors.py; cat <<'HOG'
+  [ "$ACCELERATOR" != cpu ] && step 20 "compare the $ACCELERATOR and cpu gradebooks" $PY "$REPO/gpu-run/compare.py" "batch-$ACCELERATOR" batch-cpu
+  if [ "$ACCELERATOR" = cuda ]; then
+    # a learner who raises the share of GPU memory their job was given and fills half the GPU: oom for
+    # that learner alone (the watch from outside the job), full marks for the classmates beside it
+    for learner in 1 2 3; do mkdir -p "share/ok-$learner/tensors"; cp ws/tensors/tensors.py "share/ok-$learner/tensors/"; done
+    mkdir -p share/hog/tensors; { cat ws/tensors/tensors.py; cat <<'HOG'
 import time
 import torch
 torch.cuda.set_per_process_memory_fraction(1.0)
 _held = torch.empty(torch.cuda.get_device_properties(0).total_memory // 2, dtype=torch.uint8, device="cuda")
 time.sleep(10)
 HOG
-  } > share/hog/tensors/tensors.py
-  $K batch share -o batch-share --device cuda --workers 8 --only tensors 2>&1 | tail -4; cat batch-share/grades.csv
-  stamp verify-all; /usr/bin/time -f "%e s wall" $K verify --device cuda 2>&1 | tail -40
-  stamp cold-grade; $PY - <<'PY'
+    } > share/hog/tensors/tensors.py
+    step 90 "gpu-share hog beside 3 classmates" $K batch share -o batch-share --device cuda --workers 8 --only tensors
+    cat batch-share/grades.csv
+  fi
+  step 240 "verify --device $ACCELERATOR" $K verify --device $ACCELERATOR
+  step 60 "cold kata grade tensors" $PY - $DEVICES <<'PY'
 import subprocess, sys, time
-for device in ("cpu", "cuda"):
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "grader", "grade", "tensors", "--workspace", "ws", "--device", device], capture_output=True)
-    print(device, "kata grade tensors", round(time.perf_counter() - started, 2), "s")
+for device in sys.argv[1:]:
+    for attempt in range(2):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "grader", "grade", "tensors", "--workspace", "ws", "--device", device], capture_output=True)
+        print(device, "kata grade tensors", round(time.perf_counter() - started, 2), "s", "exit", done.returncode)
 PY
+  tar -czf "$OUT/results.tgz" grade-*.json batch-*/grades.csv batch-*/checks.csv 2>/dev/null
 fi
 if [ "$MODE" != checks ]; then
-  stamp pytest-all; mkdir -p /tmp/repo && tar -xf "$REPO/gpu-run/head.tar" -C /tmp/repo && cd /tmp/repo
-  PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n 4")
-  timeout ${PYTEST_BUDGET:-500} $PY -m pytest -q -p no:cacheprovider --timeout 300 $PARALLEL 2>&1 | tail -30
+  mkdir -p /tmp/repo && tar -xf "$REPO/gpu-run/head.tar" -C /tmp/repo && cd /tmp/repo
+  PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n ${PYTEST_WORKERS:-12}")
+  # SIGINT at the budget: pytest still prints which tests failed among those that ran
+  STEP_SIGNAL=INT step "${PYTEST_BUDGET:-500}" "pytest (whole suite)" $PY -m pytest -q -rfEs -p no:cacheprovider --timeout 240 $PARALLEL
 fi
 stamp end
