@@ -2,7 +2,9 @@
 
 cpu is always there; cuda, mps and xpu come from torch; npu appears when `torch_npu` is importable
 (it registers `torch.npu`), mlu when `torch_mlu` is (`torch.mlu`). CUDA is counted through NVML
-(PYTORCH_NVML_BASED_CUDA_CHECK) so that the warm worker can still fork afterwards.
+(PYTORCH_NVML_BASED_CUDA_CHECK) so that the warm worker can still fork afterwards; where NVML cannot
+answer, a forked child counts them, since torch's own fallback (cudaGetDeviceCount) would leave every
+later fork of this process unable to use CUDA.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 import torch
 
+from grader import procs
 from grader.errors import KataError
 
 PRIORITY = ("cuda", "mps", "xpu", "npu", "mlu")
@@ -44,6 +48,26 @@ def _backend_module(kind: str):
 def _count(kind: str) -> int:
     if kind == "cuda":
         os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+        if not _nvml_counts_cuda():
+            return procs.answer_in_child(_count_here, kind, default=0)
+    return _count_here(kind)
+
+
+def _nvml_counts_cuda() -> bool:
+    """Whether NVML can count this torch's CUDA devices here, so that counting them starts no CUDA.
+
+    Seen failing on a GPU virtual machine whose `nvidia-smi` worked (torch calls the first `nvmlInit`)."""
+    if torch.version.cuda is None:
+        return True  # a build without CUDA answers "none" without touching a driver
+    nvml_count = getattr(torch.cuda, "_device_count_nvml", None)  # a private helper: absent means "cannot tell"
+    if nvml_count is None:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns "Can't initialize NVML"; the child counts instead
+        return nvml_count() >= 0
+
+
+def _count_here(kind: str) -> int:
     module = _backend_module(kind)
     if module is None:
         return 0

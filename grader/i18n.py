@@ -286,6 +286,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "运行 {seconds} 秒后被终止（是不是有死循环或卡住了？）",
     },
     "stopped_memory": {"en": "stopped for using more than {mb} MB of memory", "zh": "内存用量超过 {mb} MB，已被终止"},
+    "stopped_gpu_memory": {
+        "en": "stopped for holding more than its share of the GPU's memory",
+        "zh": "占用的显存超过了分给它的份额，已被终止",
+    },
     "stopped_disk": {"en": "stopped for writing more than {mb} MB of disk", "zh": "写入磁盘超过 {mb} MB，已被终止"},
     "stopped_deep": {
         "en": "stopped for nesting folders more than {depth} deep",
@@ -571,6 +575,7 @@ _ENGINE_KEYS = (
     "notebook_no_exercises",
     "stopped_after",
     "stopped_memory",
+    "stopped_gpu_memory",
     "stopped_disk",
     "stopped_deep",
     "killed_by",

@@ -49,7 +49,8 @@ class JobOutcome:
     records: list[Event]
     exit_code: int | None  # None when killed by a signal
     signal: int | None
-    killed_for: str | None  # "timeout", "oom", "disk", "deep" (folders nested too deep) or None
+    # "timeout", "oom", "gpu-memory" (past its share), "disk", "deep" (folders nested too deep) or None
+    killed_for: str | None
     output: bytes
     duration: float
     dropped_files: tuple[str, ...] = ()  # submission files the job did not copy (not named by the kata)

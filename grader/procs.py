@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import ctypes
 import os
+import select
 import signal
 import socket
 import stat
 import struct
 import threading
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 _KILL_ROUNDS = 20
 _PR_SET_CHILD_SUBREAPER = 36
@@ -206,9 +212,48 @@ def kill_strays(table: list[ProcessInfo], leaders: set[int]) -> None:
                 pass
 
 
+def fork() -> int:
+    """`os.fork()` without Python 3.12's warning that this process has threads: the threads a CUDA
+    build of torch starts at import hold none of the locks a forked child of ours uses."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def answer_in_child(question: Callable[[_T], int], argument: _T, default: int, seconds: float = 60.0) -> int:
+    """`question(argument)` asked in a forked child, for a question whose asking would change this
+    process for good (counting CUDA devices without NVML starts CUDA, and a process that did can no
+    longer fork children that use it). `default` where the child fails or takes longer than `seconds`."""
+    reader, writer = os.pipe()
+    pid = fork()
+    if pid == 0:
+        try:
+            os.close(reader)
+            warnings.simplefilter("ignore")  # what the backend warns about is this process's to say, not the child's
+            os.write(writer, str(int(question(argument))).encode())
+        finally:
+            os._exit(0)  # never back into the caller's code, whatever happened
+    os.close(writer)
+    try:
+        ready, _, _ = select.select([reader], [], [], seconds)
+        answer = os.read(reader, 64) if ready else b""
+    finally:
+        os.close(reader)
+    if not answer:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.waitpid(pid, 0)
+    try:
+        return int(answer)
+    except ValueError:
+        return default
+
+
 def _kill_every_process_of(uid: int) -> None:
     """kill(-1) as that uid reaches all its processes at once, so a fork race cannot outrun it."""
-    pid = os.fork()
+    pid = fork()
     if pid == 0:
         try:
             os.setresgid(uid, uid, uid)

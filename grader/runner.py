@@ -112,6 +112,8 @@ def _job_verdict(outcome: JobOutcome, expected: list[ExpectedCheck]) -> _Verdict
         return _Verdict(TIMEOUT, say("stopped_after", "en", seconds=f"{timeout:g}"))
     if outcome.killed_for == "oom":
         return _Verdict(OOM, say("stopped_memory", "en", mb=outcome.job.limits.memory_mb))
+    if outcome.killed_for == "gpu-memory":
+        return _Verdict(OOM, say("stopped_gpu_memory", "en"))
     if outcome.killed_for == "disk":
         return _Verdict(ERROR, say("stopped_disk", "en", mb=outcome.job.limits.disk_mb))
     if outcome.killed_for == "deep":

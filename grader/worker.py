@@ -27,6 +27,7 @@ from itertools import count
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from grader import procs
 from grader.catalog import Kata
 from grader.channel import Event, Malformed, Observed
 from grader.errors import KataError
@@ -54,7 +55,7 @@ def start_zygote(katas: list[Kata], parallel: int, spawn: bool | None, fresh: bo
 
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        pid = procs.fork()
         if pid == 0:
             ours.close()
             from grader import zygote

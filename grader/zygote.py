@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections import deque
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -329,11 +328,7 @@ class Supervisor:
         if spawn:
             pid = _spawn_child(job, job_dir.root, channel_w, output_w, control_r, placement)
         else:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns when a process with threads forks; the threads an accelerator
-                # build of torch starts at import hold none of the locks a grading child uses.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+            pid = procs.fork()
             if pid == 0:
                 self._forget_other_jobs()
                 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -478,7 +473,7 @@ class Supervisor:
             if memory + unlisted.memory_mb + kernel > run.job.limits.memory_mb:
                 run.killed_for = "oom"
             elif _over_gpu_share(run, gpus, table):
-                run.killed_for = "oom"
+                run.killed_for = "gpu-memory"
             else:
                 run.killed_for = _over_disk(run, unlisted.disk_mb)
             if run.killed_for:

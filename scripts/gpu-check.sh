@@ -1,14 +1,18 @@
 #!/bin/bash
 # Every device check in one run, for a machine with a GPU and no network.
 #   here (with network):   bash scripts/gpu-check.sh prepare       -> gpu-run/ (wheels, the repo at HEAD)
-#   on the GPU machine:    bash scripts/gpu-check.sh run [checks|tests|all]   (results in $OUT)
+#   on the GPU machine:    bash scripts/gpu-check.sh run [PART...]   (results in $OUT; default: every part)
 # It installs the project's wheel and the Python packages the machine lacks beside its CUDA torch, then
-#   checks: kata doctor, kata grade on cuda and cpu (every reference), kata batch of 12 learners x 11
-#           katas with 8 workers on cuda and cpu (rates, and the two gradebooks compared), a learner past
-#           their GPU memory share (oom alone), kata verify --device cuda, and a cold `kata grade
-#           tensors` on each device;
-#   tests:  the project's whole test suite, in parallel where pytest-xdist is installed;
-#   all:    both, in that order.
+# runs these parts, in this order:
+#   doctor: how NVML answers in this process, and kata doctor;
+#   grade:  kata grade on cuda and cpu (every reference);
+#   batch:  kata batch of 12 learners x 11 katas with 8 workers on cuda and cpu (rates, and the two
+#           gradebooks compared);
+#   share:  a learner past their GPU memory share beside three classmates (oom for that learner alone);
+#   verify: kata verify --device cuda;
+#   cold:   a cold `kata grade tensors` on each device;
+#   tests:  the project's whole test suite, in parallel where pytest-xdist is installed, each failure
+#           printed as it happens (a suite stopped at its time limit still names them).
 # Each step has its own time limit, so one that hangs still leaves the others' results in the log.
 # GPU_CHECK_DEVICES="cpu" GPU_CHECK_INSTALLED=1 rehearses it in the dev venv on a machine without a GPU
 # (the GPU-only steps are skipped).
@@ -45,7 +49,8 @@ PY
     exit 0
 fi
 shift
-MODE=${1:-all}
+PARTS=${*:-doctor grade batch share verify cold tests}
+wanted() { [[ " $PARTS " == *" $1 "* ]]; }
 REPO=$(pwd)
 DEVICES=${GPU_CHECK_DEVICES:-cuda cpu}
 ACCELERATOR=${DEVICES%% *}
@@ -68,7 +73,6 @@ python -c "import torch; print('torch', torch.__version__, torch.cuda.is_availab
 PY=$(command -v python); K="$PY -m grader"
 $PY -c "import grader, typer, pytest, tabulate, wcwidth, nbformat; print('grader from', grader.__file__, 'typer', typer.__version__, 'pytest', pytest.__version__)"
 WORK=$(mktemp -d /tmp/kata-gpu-XXXX); chmod 755 "$WORK"; cd "$WORK"
-step 60 doctor $K doctor
 $PY - <<'PY'
 import shutil
 from pathlib import Path
@@ -82,15 +86,30 @@ for kata in Catalog.load().katas:
         shutil.copytree(target, Path("class") / f"learner-{learner:02d}" / kata.id)
 PY
 mkdir -p ws/.kata
-if [ "$MODE" != tests ]; then
+if wanted doctor; then
+  step 20 "NVML, asked as torch and as the grader ask it" $PY - <<'PY'
+import ctypes, os, warnings
+import torch
+library = ctypes.CDLL("libnvidia-ml.so.1")
+print("nvmlInit ->", library.nvmlInit(), "; nvmlInit_v2 ->", library.nvmlInit_v2())
+with warnings.catch_warnings(record=True) as said:
+    print("torch.cuda._device_count_nvml() ->", torch.cuda._device_count_nvml(), [str(w.message) for w in said])
+print("LD_LIBRARY_PATH", os.environ.get("LD_LIBRARY_PATH"))
+PY
+  step 60 doctor $K doctor
+fi
+if wanted grade; then
   for d in $DEVICES; do
     step 120 "grade --device $d" $K grade $(ls ws) --workspace ws --device $d --json "grade-$d.json"
   done
+fi
+if wanted batch; then
   for d in $DEVICES; do
     step 150 "batch --device $d (12 learners x 11 katas, 8 workers)" $K batch class -o "batch-$d" --device $d --workers 8
   done
   [ "$ACCELERATOR" != cpu ] && step 20 "compare the $ACCELERATOR and cpu gradebooks" $PY "$REPO/gpu-run/compare.py" "batch-$ACCELERATOR" batch-cpu
-  if [ "$ACCELERATOR" = cuda ]; then
+fi
+if wanted share && [ "$ACCELERATOR" = cuda ]; then
     # a learner who raises the share of GPU memory their job was given and fills half the GPU: oom for
     # that learner alone (the watch from outside the job), full marks for the classmates beside it
     for learner in 1 2 3; do mkdir -p "share/ok-$learner/tensors"; cp ws/tensors/tensors.py "share/ok-$learner/tensors/"; done
@@ -103,10 +122,10 @@ time.sleep(10)
 HOG
     } > share/hog/tensors/tensors.py
     step 90 "gpu-share hog beside 3 classmates" $K batch share -o batch-share --device cuda --workers 8 --only tensors
-    cat batch-share/grades.csv
-  fi
-  step 240 "verify --device $ACCELERATOR" $K verify --device $ACCELERATOR
-  step 60 "cold kata grade tensors" $PY - $DEVICES <<'PY'
+    cat batch-share/grades.csv; grep -m2 hog batch-share/checks.csv
+fi
+wanted verify && step "${VERIFY_BUDGET:-240}" "verify --device $ACCELERATOR" $K verify --device $ACCELERATOR
+wanted cold && step 60 "cold kata grade tensors" $PY - $DEVICES <<'PY'
 import subprocess, sys, time
 for device in sys.argv[1:]:
     for attempt in range(2):
@@ -114,12 +133,12 @@ for device in sys.argv[1:]:
         done = subprocess.run([sys.executable, "-m", "grader", "grade", "tensors", "--workspace", "ws", "--device", device], capture_output=True)
         print(device, "kata grade tensors", round(time.perf_counter() - started, 2), "s", "exit", done.returncode)
 PY
-  tar -czf "$OUT/results.tgz" grade-*.json batch-*/grades.csv batch-*/checks.csv 2>/dev/null
-fi
-if [ "$MODE" != checks ]; then
+tar -czf "$OUT/results.tgz" grade-*.json batch-*/grades.csv batch-*/checks.csv 2>/dev/null
+if wanted tests; then
   mkdir -p /tmp/repo && tar -xf "$REPO/gpu-run/head.tar" -C /tmp/repo && cd /tmp/repo
   PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n ${PYTEST_WORKERS:-12}")
   # SIGINT at the budget: pytest still prints which tests failed among those that ran
-  STEP_SIGNAL=INT step "${PYTEST_BUDGET:-500}" "pytest (whole suite)" $PY -m pytest -q -rfEs -p no:cacheprovider --timeout 240 $PARALLEL
+  STEP_SIGNAL=INT PYTHONPATH="$REPO/scripts" step "${PYTEST_BUDGET:-500}" "pytest (whole suite)" \
+      $PY -m pytest -q -rfEs -p no:cacheprovider -p failures_at_once --timeout 240 $PARALLEL
 fi
 stamp end

@@ -113,7 +113,7 @@ def test_a_job_past_its_gpu_share_is_oom_for_itself(
     fake_gpu, forked_zygote, tensors, tmp_path, monkeypatch, held_mb, seconds, killed
 ):
     """Placed on a (simulated) GPU with a 5 % share of 16 GiB: holding 4 GiB is past 0.8 GiB plus a
-    context, so the zygote kills the job as `oom` (unseen, it would hold on to its time limit);
+    context, so the zygote kills the job as `oom`, said as the GPU's share (unseen, it would hold on to its time limit);
     200 MiB is within it, and the job runs to its end."""
     from grader import devices
     from grader.jobs import Placement
@@ -140,6 +140,8 @@ def test_a_job_past_its_gpu_share_is_oom_for_itself(
         worker.close()
     # within its share the job runs to its end (this torch has no CUDA: a check moving to cuda:0 fails)
     assert result.status == "oom" if killed else result.status in ("passed", "failed"), result.status_message
+    # said as the GPU's memory, not the machine's memory limit the job never reached
+    assert not killed or all("share of the GPU's memory" in check.message for check in result.checks)
 
 
 _NAMED_HOLDER = (

@@ -3,6 +3,7 @@ torch without `torch.accelerator`."""
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -46,6 +47,34 @@ def test_cuda_present(nothing_present):
     assert devices.resolve("cuda:1") == "cuda:1"
     with pytest.raises(KataError, match="present: cpu, cuda:0, cuda:1"):
         devices.resolve("cuda:2")
+
+
+@pytest.mark.parametrize("nvml_answers", [True, False])
+def test_cuda_is_never_counted_here_when_nvml_cannot_answer(nothing_present, nvml_answers):
+    """Seen on a GPU virtual machine: NVML failed, torch fell back to cudaGetDeviceCount, and every
+    job the `kata` process forked after that failed to start CUDA. There a forked child counts."""
+    asked_by = []
+
+    def device_count():
+        asked_by.append(os.getpid())  # a child's list is its own copy: this one shows only this process
+        return 2
+
+    nothing_present.setattr(torch.version, "cuda", "13.0")
+    nothing_present.setattr(torch.cuda, "_device_count_nvml", lambda: 2 if nvml_answers else -1, raising=False)
+    nothing_present.setattr(torch.cuda, "is_available", lambda: True)
+    nothing_present.setattr(torch.cuda, "device_count", device_count)
+    assert [d.name for d in devices.available()] == ["cpu", "cuda:0", "cuda:1"]
+    assert asked_by == ([os.getpid()] if nvml_answers else [])
+
+
+def test_a_child_that_cannot_count_means_no_cuda(nothing_present):
+    def broken():
+        raise RuntimeError("CUDA driver initialization failed")
+
+    nothing_present.setattr(torch.version, "cuda", "13.0")
+    nothing_present.setattr(torch.cuda, "_device_count_nvml", lambda: -1, raising=False)
+    nothing_present.setattr(torch.cuda, "is_available", broken)
+    assert devices.resolve("auto") == "cpu"
 
 
 def test_mps_present(nothing_present):
