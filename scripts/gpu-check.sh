@@ -139,6 +139,6 @@ if wanted tests; then
   PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n ${PYTEST_WORKERS:-12}")
   # SIGINT at the budget: pytest still prints which tests failed among those that ran
   STEP_SIGNAL=INT PYTHONPATH="$REPO/scripts" step "${PYTEST_BUDGET:-500}" "pytest (whole suite)" \
-      $PY -m pytest -q -rfEs -p no:cacheprovider -p failures_at_once --timeout 240 $PARALLEL
+      $PY -m pytest -q -rfEs -p no:cacheprovider -p no:benchmark -p failures_at_once --timeout 240 $PARALLEL
 fi
 stamp end
