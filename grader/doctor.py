@@ -8,11 +8,15 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import device_memory, devices
 from grader.i18n import pick, say, status_word, translate
 from grader.results import KataResult
 from grader.workspace import find_root
+
+if TYPE_CHECKING:
+    from grader.runner import GraderFailure
 
 PACKAGES = ("torch", "numpy", "pytest", "pytest-timeout", "typer", "tabulate", "watchfiles", "wcwidth")
 
@@ -80,10 +84,14 @@ def _gpu_watch_text(lang: str) -> str:
     return pick(_GPU_WATCH_STATES[state.value], lang)
 
 
-def _probe_text(result: KataResult | None, lang: str) -> str:
+def _probe_text(result: KataResult | GraderFailure | None, lang: str) -> str:
     """ok and how long it took, or FAILED and why, in the learner's language."""
+    from grader.runner import GraderFailure
+
     if result is None:
         return say("doctor_probe_failed", lang, why=say("no_result", lang))
+    if isinstance(result, GraderFailure):  # the job could not start there: the device's setup failed
+        return say("doctor_probe_failed", lang, why=translate(str(result), lang))
     if result.full_marks:
         return say("doctor_probe_ok", lang, seconds=f"{result.duration:.1f}")
     failing = result.first_failure()

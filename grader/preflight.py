@@ -17,7 +17,7 @@ from grader import devices
 from grader.catalog import Kata, load_kata
 from grader.errors import KataError
 from grader.results import KataResult, points_text
-from grader.runner import grade_many
+from grader.runner import GraderFailure, grade_many
 from grader.sandbox import Limits
 from grader.worker import Job, Worker
 
@@ -64,9 +64,15 @@ def probe_kata() -> Kata:
     return load_kata(_PROBE / "katas" / "00-probe", _PROBE / "reference")
 
 
-def probe(device_names: list[str], limits: Limits | None = None) -> dict[str, KataResult]:
-    """For each device, the result of a job under the real limits that computes there (full marks: ok)."""
+def probe(device_names: list[str], limits: Limits | None = None) -> dict[str, KataResult | GraderFailure]:
+    """For each device, the result of a job under the real limits that computes there (full marks: ok),
+    or why the job could not even start there: one broken device must not hide the others' answers."""
     kata = probe_kata()
     worker = Worker([kata], parallel=1)
-    jobs = [Job(kata, kata.reference, name, limits or Limits()) for name in device_names]
-    return {job.device: result for job, result in grade_many(worker, jobs)}
+    answers: dict[str, KataResult | GraderFailure] = {}
+    for name in device_names:
+        try:
+            [(_, answers[name])] = grade_many(worker, [Job(kata, kata.reference, name, limits or Limits())])
+        except GraderFailure as failure:
+            answers[name] = failure
+    return answers

@@ -154,6 +154,22 @@ def test_probe_runs_a_job_on_each_device_under_the_real_limits():
     assert list(answers) == ["cpu"] and answers["cpu"].full_marks and answers["cpu"].device == "cpu"
 
 
+@pytest.mark.slow
+def test_a_device_whose_jobs_cannot_start_is_a_failed_probe_not_a_stopped_doctor(forked_zygote, monkeypatch):
+    """Seen on a GPU machine: a job's setup there failed ("Cannot re-initialize CUDA in forked
+    subprocess"), and `kata doctor` stopped at that one error with nothing else shown."""
+    from grader import doctor, preflight
+
+    def cannot_start(device, fraction):
+        raise RuntimeError("Cannot re-initialize CUDA in forked subprocess")
+
+    monkeypatch.setattr(devices, "claim", cannot_start)  # reaches the children of the forked zygote
+    answers = preflight.probe(["cpu"])
+    assert isinstance(answers["cpu"], preflight.GraderFailure)
+    text = doctor._probe_text(answers["cpu"], "en")
+    assert text.startswith("FAILED") and "Cannot re-initialize CUDA" in text, text
+
+
 def test_cpu_jobs_hide_every_accelerator_runtime(tmp_path):
     from grader.sandbox import Limits, job_environment
 
