@@ -56,7 +56,7 @@ def _count(kind: str) -> int:
 def _nvml_counts_cuda() -> bool:
     """Whether NVML can count this torch's CUDA devices here, so that counting them starts no CUDA.
 
-    Seen failing on a GPU virtual machine whose `nvidia-smi` worked (torch calls the first `nvmlInit`)."""
+    Seen failing on a GPU virtual machine for minutes after it started, while `nvidia-smi` worked."""
     if torch.version.cuda is None:
         return True  # a build without CUDA answers "none" without touching a driver
     nvml_count = getattr(torch.cuda, "_device_count_nvml", None)  # a private helper: absent means "cannot tell"
