@@ -14,9 +14,10 @@
 #   tests:  the project's whole test suite, in parallel where pytest-xdist is installed, each failure
 #           printed as it happens (a suite stopped at its time limit still names them).
 # Each step has its own time limit, so one that hangs still leaves the others' results in the log.
-# On a 16-core H100 (15 minutes of device time, the machine's start included) the parts took: doctor
-# 15 s, grade 50 s, batch 180 s, share 20 s, verify about 160 s, tests about 220 s with 14 processes;
-# `VERIFY_BUDGET=200 PYTEST_BUDGET=240 ... run doctor batch verify tests` fits one 590 s call.
+# On a 16-core H100 (15 minutes of device time, the machine's start included) the parts took: install
+# 20 s, doctor 15 s, grade 50 s (both devices), batch 180 s (both), share 20 s, verify 7 of 11 katas
+# in 100 s, tests about 90 % of the suite in 170 s with 12 processes. So
+# `VERIFY_BUDGET=220 PYTEST_BUDGET=240 ... run doctor verify tests` fits one 590 s call, and batch another.
 # GPU_CHECK_DEVICES="cpu" GPU_CHECK_INSTALLED=1 rehearses it in the dev venv on a machine without a GPU
 # (the GPU-only steps are skipped).
 set -u
