@@ -49,7 +49,7 @@ def _count(kind: str) -> int:
     if kind == "cuda":
         os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
         if not _nvml_counts_cuda():
-            return procs.answer_in_child(_count_here, kind, default=0)
+            return procs.answer_in_child(lambda: _count_here(kind), default=0)
     return _count_here(kind)
 
 

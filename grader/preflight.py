@@ -69,10 +69,11 @@ def probe(device_names: list[str], limits: Limits | None = None) -> dict[str, Ka
     or why the job could not even start there: one broken device must not hide the others' answers."""
     kata = probe_kata()
     worker = Worker([kata], parallel=1)
+    limits = limits or Limits()
     answers: dict[str, KataResult | GraderFailure] = {}
     for name in device_names:
         try:
-            [(_, answers[name])] = grade_many(worker, [Job(kata, kata.reference, name, limits or Limits())])
+            [(_, answers[name])] = grade_many(worker, [Job(kata, kata.reference, name, limits)])
         except GraderFailure as failure:
             answers[name] = failure
     return answers

@@ -24,9 +24,6 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-_T = TypeVar("_T")
 
 _KILL_ROUNDS = 20
 _PR_SET_CHILD_SUBREAPER = 36
@@ -220,8 +217,8 @@ def fork() -> int:
         return os.fork()
 
 
-def answer_in_child(question: Callable[[_T], int], argument: _T, default: int, seconds: float = 60.0) -> int:
-    """`question(argument)` asked in a forked child, for a question whose asking would change this
+def answer_in_child(question: Callable[[], int], default: int, seconds: float = 60.0) -> int:
+    """`question()` asked in a forked child, for a question whose asking would change this
     process for good (counting CUDA devices without NVML starts CUDA, and a process that did can no
     longer fork children that use it). `default` where the child fails or takes longer than `seconds`."""
     reader, writer = os.pipe()
@@ -230,7 +227,7 @@ def answer_in_child(question: Callable[[_T], int], argument: _T, default: int, s
         try:
             os.close(reader)
             warnings.simplefilter("ignore")  # what the backend warns about is this process's to say, not the child's
-            os.write(writer, str(int(question(argument))).encode())
+            os.write(writer, str(int(question())).encode())
         finally:
             os._exit(0)  # never back into the caller's code, whatever happened
     os.close(writer)

@@ -74,7 +74,7 @@ def test_a_question_asked_in_a_child_that_hangs_gets_the_default():
 
     # a child that never answers; answer_in_child reaps it, so unless it was killed first this test
     # would hang until pytest-timeout fails it
-    assert procs.answer_in_child(lambda _: signal.pause(), None, default=-1, seconds=0.5) == -1
+    assert procs.answer_in_child(signal.pause, default=-1, seconds=0.5) == -1
 
 
 def test_a_child_that_cannot_count_means_no_cuda(nothing_present):
