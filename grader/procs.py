@@ -14,6 +14,7 @@ where every socket the job makes lives, and `private_shm_mb` the second through 
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import select
 import signal
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _KILL_ROUNDS = 20
+_RESIDENT_SCREEN = 0.9  # below this share of a memory limit, resident sizes settle it (memory_over)
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -36,19 +38,45 @@ class ProcessInfo:
     session: int
     uid: int
     zombie: bool = False
+    resident_mb: float = 0.0  # RSS: shared pages counted in full by each of their users
 
 
 def _read(pid: int) -> ProcessInfo | None:
-    """From /proc/PID/stat (the command name may hold spaces and parentheses) and the real uid from
-    /proc/PID/status (the folder's owner turns to root when a process makes itself non-dumpable)."""
+    """From /proc/PID/status alone: one file per process, read each watch round for every process on
+    the machine. Its uid is the real one (the folder's owner turns to root when a process makes itself
+    non-dumpable); a kernel thread has no resident size."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
         with open(f"/proc/{pid}/status", "rb") as status:
-            uid_line = next(line for line in status if line.startswith(b"Uid:"))
-        return ProcessInfo(pid, int(fields[1]), int(fields[3]), int(uid_line.split()[1]), fields[0] in (b"Z", b"X"))
-    except (OSError, IndexError, ValueError, StopIteration):
+            return parse_status(pid, status.read())
+    except (OSError, IndexError, ValueError):
         return None
+
+
+def parse_status(pid: int, text: bytes) -> ProcessInfo:
+    """The process's name comes first and has its line ends escaped, so each field starts a line."""
+
+    def field(name: bytes) -> list[bytes] | None:
+        start = text.find(b"\n" + name + b":")
+        if start < 0:
+            return None
+        return text[start + len(name) + 2 : text.find(b"\n", start + 1)].split()
+
+    resident_kb = field(b"VmRSS")
+    session = field(b"NSsid")  # Linux 4.1+; its first figure is the one /proc's namespace sees
+    return ProcessInfo(
+        pid,
+        ppid=int(field(b"PPid")[0]),
+        session=int(session[0]) if session else _session_from_stat(pid),
+        uid=int(field(b"Uid")[0]),
+        zombie=field(b"State")[0] in (b"Z", b"X"),
+        resident_mb=int(resident_kb[0]) / 1024 if resident_kb else 0.0,
+    )
+
+
+def _session_from_stat(pid: int) -> int:
+    """Where status has no session: /proc/PID/stat (the command name may hold spaces and parentheses)."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[3])
 
 
 def scan() -> list[ProcessInfo]:
@@ -64,6 +92,18 @@ def scan() -> list[ProcessInfo]:
         if info is not None:
             found.append(info)
     return found
+
+
+def memory_over(pids: list[int], table: list[ProcessInfo], limit_mb: float) -> bool:
+    """Whether these processes together hold more than `limit_mb` of memory, shared pages split between
+    their users (PSS). A process's PSS is at most its resident size, which the table already holds, so
+    a resident total well within the limit settles it without walking each process's page tables
+    (milliseconds for a process of torch's size, per process, each watch round). "Well within": the
+    kernel's resident counters are kept per CPU and read a little behind."""
+    resident = {p.pid: p.resident_mb for p in table}
+    if sum(resident.get(pid, math.inf) for pid in pids) <= _RESIDENT_SCREEN * limit_mb:
+        return False
+    return sum(memory_mb(pid) for pid in pids) > limit_mb
 
 
 def memory_mb(pid: int) -> float:
@@ -166,15 +206,12 @@ class JobProcesses:
         self.known |= members
         return sorted(members)
 
-    def usage(self, table: list[ProcessInfo] | None = None) -> tuple[float, UnlistedFiles]:
-        """The memory of all the job's processes (PSS), and what they hold in unlisted files."""
-        members = self.members(table)
-        return sum(memory_mb(pid) for pid in members), unlisted_files(members)
-
-    def kill_all(self) -> bool:
-        """SIGKILL every process of the job until none is left; False if some survived every round."""
+    def kill_all(self, table: list[ProcessInfo] | None = None) -> bool:
+        """SIGKILL every process of the job until none is left; False if some survived every round.
+        `table`: a scan just taken, for the first round."""
         for _ in range(_KILL_ROUNDS):
-            members = [pid for pid in self.members() if pid != os.getpid()]
+            members = [pid for pid in self.members(table) if pid != os.getpid()]
+            table = None
             if not members:
                 return True
             if self.uid is not None:

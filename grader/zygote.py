@@ -51,6 +51,9 @@ from grader.uids import UidPool
 
 _POLL_SECONDS = 0.05
 _WATCH_SECONDS = 0.1  # how often memory (all of a job's processes) and disk are measured
+# The watch's share of this loop's time at most, however many jobs run: the loop also starts jobs and
+# reads their results, and every job waits for it.
+_WATCH_SHARE = 0.25
 _EXIT_GRACE_SECONDS = 0.5
 _SPAWN_STARTUP_SECONDS = 30.0  # a spawned child imports torch and collects before its job starts
 # From when the `kata` process sent the judge's inputs (it may be busy judging other jobs before) to
@@ -186,6 +189,7 @@ class Supervisor:
         self.fds_at_start = child.open_fds()  # pytest's own files; anything newer is closed in children
         self.pending: deque[tuple[int, Job]] = deque()
         self.running: dict[int, _Running] = {}
+        self.watch_after = 0.0  # the next watch round starts no sooner (_WATCH_SHARE)
         self.selector = selectors.DefaultSelector()
 
     # --- the loop
@@ -369,9 +373,12 @@ class Supervisor:
 
     def _clean_up(self, run: _Running) -> None:
         """Every process of the job dies before its uid is reused or its result recorded."""
-        run.processes.kill_all()
+        table = procs.scan()
+        if run.processes.members(table):  # some still run: killed, then the machine is looked at afresh
+            run.processes.kill_all(table)
+            table = procs.scan()
         self.leaders.discard(run.pid)
-        procs.kill_strays(procs.scan(), self.leaders | self._helpers())
+        procs.kill_strays(table, self.leaders | self._helpers())
         if self.uids is not None and run.placement.uid is not None:
             self.uids.release(run.placement.uid)
         self.busy[run.placement.device] -= 1
@@ -461,24 +468,26 @@ class Supervisor:
             for r in self.running.values()
             if r.status is None and r.killed_for is None and now - r.last_watch >= _WATCH_SECONDS
         ]
-        if not due:
+        if not due or now < self.watch_after:
             return
         table = procs.scan()
         procs.kill_strays(table, self.leaders | self._helpers())
         gpus = self._gpu_samples(due)
         for run in due:
             run.last_watch = now
-            memory, unlisted = run.processes.usage(table)
+            members = run.processes.members(table)
+            unlisted = procs.unlisted_files(members)
             kernel = procs.private_shm_mb(run.pid) + (run.sockets.queued_mb() if run.sockets is not None else 0.0)
-            if memory + unlisted.memory_mb + kernel > run.job.limits.memory_mb:
+            if procs.memory_over(members, table, run.job.limits.memory_mb - unlisted.memory_mb - kernel):
                 run.killed_for = "oom"
-            elif _over_gpu_share(run, gpus, table):
+            elif _over_gpu_share(run, gpus, members):
                 run.killed_for = "gpu-memory"
             else:
                 run.killed_for = _over_disk(run, unlisted.disk_mb)
             if run.killed_for:
                 _kill_group(run.pid)
                 run.processes.kill_all()
+        self.watch_after = now + (time.monotonic() - now) / _WATCH_SHARE
 
     def _gpu_samples(self, due: list[_Running]) -> list[device_memory.GpuSample]:
         """What every process holds on the NVIDIA GPUs, asked only while a job runs on one."""
@@ -542,11 +551,11 @@ def _on_nvidia(placement: Placement) -> bool:
     return placement.device.split(":")[0] == "cuda" and placement.memory_fraction is not None
 
 
-def _over_gpu_share(run: _Running, gpus: list[device_memory.GpuSample], table: list[procs.ProcessInfo]) -> bool:
+def _over_gpu_share(run: _Running, gpus: list[device_memory.GpuSample], members: list[int]) -> bool:
     """Past its share of a GPU, seen from outside: learner code may have raised the share it was given."""
     if not gpus or not _on_nvidia(run.placement):
         return False
-    return device_memory.over_share(gpus, run.processes.members(table), run.placement.memory_fraction)
+    return device_memory.over_share(gpus, members, run.placement.memory_fraction)
 
 
 def _over_disk(run: _Running, unlisted_mb: float) -> str | None:

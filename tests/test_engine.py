@@ -4,6 +4,7 @@ and a correct submission graded right after on the same warm worker is unaffecte
 from __future__ import annotations
 
 import dataclasses
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -16,6 +17,13 @@ from grader.worker import Job, Worker
 
 def _grade(worker: Worker, kata, folder: Path):
     return grade(kata, folder, worker=worker)
+
+
+def _why(result) -> str:
+    """The status and each check that did not pass, with its message: what a failure on another
+    machine needs to be understood from its log alone."""
+    failing = [f"{c.id}: {c.outcome}: {c.message}" for c in result.checks if c.outcome != "passed"]
+    return "\n".join([result.status_message, *failing])
 
 
 def _full(worker: Worker, kata) -> float:
@@ -99,7 +107,7 @@ def test_the_time_limit_starts_when_learner_code_can_run(worker, tensors, monkey
 
     monkeypatch.setattr(worker, "_judgement", slow_judgement)
     result = _grade(worker, kata, kata.reference)
-    assert result.status == "passed", result.status_message
+    assert result.status == "passed", _why(result)
 
 
 def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(tensors, forked_zygote, monkeypatch):
@@ -120,7 +128,7 @@ def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(t
         result = _grade(worker, tensors, tensors.reference)
     finally:
         worker.close()
-    assert result.status == "passed", result.status_message
+    assert result.status == "passed", _why(result)
 
 
 def test_missing_file_is_an_error(worker, tensors, tmp_path):
@@ -222,3 +230,44 @@ def test_progress_passes_on_the_last_line_the_learners_code_printed(worker, tens
     heard = []
     list(grade_many(worker, [Job(tensors, folder)], lambda job, done, total, printed: heard.append(printed)))
     assert "epoch 2: loss 0.4" in heard and all(p in ("", "epoch 1: loss 0.9", "epoch 2: loss 0.4") for p in heard)
+
+
+def test_the_watch_takes_at_most_its_share_of_the_zygotes_time(tensors, tmp_path, monkeypatch):
+    """However many jobs run (and however slow /proc is), the loop that starts jobs and reads their
+    results spends at most `_WATCH_SHARE` of its time watching them (a simulated clock, and a watch
+    round that costs 0.2 s)."""
+    from types import SimpleNamespace
+
+    from grader import procs, zygote
+    from grader.jobs import Placement
+    from grader.sandbox import Limits
+
+    clock = [100.0]
+    rounds = []
+
+    def slow_scan():
+        rounds.append(clock[0])
+        clock[0] += 0.2
+        return []
+
+    monkeypatch.setattr(zygote, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(procs, "scan", slow_scan)
+    supervisor = zygote.Supervisor([tensors], parallel=1, spawn=False)
+    run = SimpleNamespace(
+        status=None,
+        killed_for=None,
+        last_watch=0.0,
+        pid=os.getpid(),
+        sockets=None,
+        processes=procs.JobProcesses(-1, uid=None),
+        job=SimpleNamespace(limits=Limits()),
+        job_dir=SimpleNamespace(root=tmp_path),
+        placement=Placement("cpu", None, None),
+    )
+    supervisor.running[run.pid] = run
+    for _ in range(40):
+        supervisor._watch()
+        clock[0] += 0.05
+    gaps = [b - a for a, b in zip(rounds, rounds[1:])]
+    least = 0.2 / zygote._WATCH_SHARE  # one call of the loop (0.05 s) late at most
+    assert len(gaps) >= 3 and all(least - 1e-9 <= gap <= least + 0.05 + 1e-9 for gap in gaps), gaps

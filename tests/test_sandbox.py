@@ -291,6 +291,54 @@ def test_memory_counts_every_process_of_the_job(worker, tensors, make_submission
     assert result.status == "oom", result.status_message
 
 
+def test_the_memory_watch_walks_page_tables_only_near_the_limit(monkeypatch):
+    """A process's PSS is at most its resident size: a resident total well within the limit settles
+    it; near or past the limit the PSS decides, so shared pages never make a job `oom`."""
+    walked = []
+    monkeypatch.setattr(procs, "memory_mb", lambda pid: walked.append(pid) or 150.0)
+    table = [
+        procs.ProcessInfo(10, 1, 10, 5000, resident_mb=200.0),
+        procs.ProcessInfo(11, 10, 10, 5000, resident_mb=200.0),
+    ]
+    assert not procs.memory_over([10, 11], table, limit_mb=1000)
+    assert walked == []
+    assert not procs.memory_over([10, 11], table, limit_mb=400)  # 400 MB resident, 300 MB PSS
+    assert walked == [10, 11]
+    assert procs.memory_over([10, 11], table, limit_mb=250)
+
+
+def test_a_process_cannot_forge_what_the_watch_reads_through_its_name(tmp_path):
+    """The name comes first in /proc/PID/status, and a name may hold line ends: the kernel escapes
+    them, so a process named like the fields after it is still seen as what it is."""
+    import ctypes
+
+    ready = tmp_path / "ready"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ctypes.CDLL(None).prctl(15, b"x\nUid:\t7\nPPid:\t1\nNSsid:\t1", 0, 0, 0)  # PR_SET_NAME
+            ready.touch()
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    try:
+        while not ready.exists():
+            time.sleep(0.01)
+        [seen] = [p for p in procs.scan() if p.pid == pid]
+        assert (seen.ppid, seen.uid, seen.session) == (os.getpid(), os.getuid(), os.getsid(0))
+        assert seen.resident_mb > 0
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+
+
+def test_a_kernel_without_session_in_status_has_it_read_from_stat():
+    """NSsid came with Linux 4.1; without it the session comes from /proc/PID/stat."""
+    status = Path(f"/proc/{os.getpid()}/status").read_bytes()
+    without = b"".join(line for line in status.splitlines(keepends=True) if not line.startswith(b"NSsid:"))
+    assert procs.parse_status(os.getpid(), without).session == os.getsid(0)
+
+
 def test_a_process_that_leaves_the_group_dies_with_the_job(worker, tensors, make_submission, tmp_path):
     folder = make_submission(
         "import os, time\n"
