@@ -6,7 +6,8 @@
 # runs these parts, in this order:
 #   doctor: how NVML answers in this process, and kata doctor;
 #   grade:  kata grade on cuda and cpu (every reference);
-#   batch:  kata batch of 12 learners x 11 katas with 8 workers on cuda and cpu (rates, and the two
+#   batch:  kata batch of 12 learners x 11 katas with 8 workers on cuda and cpu (rates, the CPU per job
+#           of the `kata` process and of its zygote, with py-spy profiles of both, and the two
 #           gradebooks compared);
 #   share:  a learner past their GPU memory share beside three classmates (oom for that learner alone);
 #   verify: kata verify --device cuda;
@@ -46,6 +47,9 @@ PY
         pytest_timeout python_dateutil PyYAML pyyaml rich shellingham typing_extensions markdown_it_py mdurl; do
         rm -f gpu-run/deps/"$present"-*.whl gpu-run/deps/"$present"*.whl
     done
+    # py-spy: where the `kata` process and the zygote spend their CPU during the batch part
+    python -m pip download -q --only-binary=:all: --python-version "${GPU_PYTHON:-3.12}" --implementation cp \
+        $platforms -d gpu-run/deps py-spy
     mv gpu-run/deps/*.whl gpu-run/wheels/ && rmdir gpu-run/deps
     git archive --format=tar HEAD -o gpu-run/head.tar
     cp scripts/compare_outputs.py gpu-run/compare.py
@@ -109,7 +113,10 @@ if wanted grade; then
 fi
 if wanted batch; then
   for d in $DEVICES; do
-    step 150 "batch --device $d (12 learners x 11 katas, 8 workers)" $K batch class -o "batch-$d" --device $d --workers 8
+    # the rate, the CPU the `kata` process and its zygote spend per job (they work one job at a time:
+    # their ceiling on any number of cores), and where it goes (py-spy, shipped with the wheels)
+    step 150 "batch --device $d (12 learners x 11 katas, 8 workers)" \
+        $PY "$REPO/tests/benchmarks/bench.py" --profile "profile-$d" --serial class "batch-$d" --device $d --workers 8
   done
   [ "$ACCELERATOR" != cpu ] && step 20 "compare the $ACCELERATOR and cpu gradebooks" $PY "$REPO/gpu-run/compare.py" "batch-$ACCELERATOR" batch-cpu
 fi
@@ -137,7 +144,7 @@ for device in sys.argv[1:]:
         done = subprocess.run([sys.executable, "-m", "grader", "grade", "tensors", "--workspace", "ws", "--device", device], capture_output=True)
         print(device, "kata grade tensors", round(time.perf_counter() - started, 2), "s", "exit", done.returncode)
 PY
-tar -czf "$OUT/results.tgz" grade-*.json batch-*/grades.csv batch-*/checks.csv 2>/dev/null
+tar -czf "$OUT/results.tgz" grade-*.json batch-*/grades.csv batch-*/checks.csv profile-* 2>/dev/null
 if wanted tests; then
   mkdir -p /tmp/repo && tar -xf "$REPO/gpu-run/head.tar" -C /tmp/repo && cd /tmp/repo
   PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n ${PYTEST_WORKERS:-12}")

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def arm_engine(spec: dict) -> dict:
         spec["pack"],
         "--force",
     ]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done, serial = run_watching_serial(command)
     if done.returncode not in (0, 1):
         raise SystemExit(f"kata batch failed ({done.returncode}):\n{done.stderr[-2000:]}")
     jobs = []
@@ -253,7 +254,110 @@ def arm_engine(spec: dict) -> dict:
                     "passed": kata["status"] == "passed",
                 }
             )
-    return {"jobs": jobs, "how": "kata batch", **_rusage_mb()}
+    return {"jobs": jobs, "how": "kata batch", "serial_cpu_seconds": serial, **_rusage_mb()}
+
+
+# --- the serial part of `kata batch` ----------------------------------------------------------------
+
+
+def _own_cpu(pid: int) -> float | None:
+    """CPU seconds of this one process (user + system; its children not included), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_watching_serial(
+    command: list[str], profile: Path | None = None
+) -> tuple[subprocess.CompletedProcess, dict[str, float]]:
+    """Run a `kata batch` to its end, reading every 0.1 s the CPU seconds of its own process, which
+    judges every job, and of its zygote (its child with most CPU), which starts, watches and ends
+    every job, counted from the first job's start (imports and collection are no job's). Each does
+    that work one job at a time: however many cores, jobs/s cannot pass 1 / (the larger of the two
+    per job). On a machine with many cores these two, not the jobs, set the rate. `profile`: a folder
+    where py-spy records where each of the two spends its CPU, from the first job on."""
+    from grader import procs
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        spent: dict[int, float] = {}
+        before: dict[int, float] | None = None  # when the first job started
+        recorders: list[subprocess.Popen] = []
+        while process.poll() is None:
+            table = procs.scan()
+            children = {p.pid for p in table if p.ppid == process.pid}
+            for pid in (process.pid, *children):
+                seconds = _own_cpu(pid)
+                if seconds is not None:
+                    spent[pid] = seconds
+            if before is None and any(p.ppid in children for p in table):
+                before = dict(spent)
+                zygote = max(children, key=lambda pid: spent.get(pid, 0.0))
+                recorders = _record_cpu(profile, {"kata-process": process.pid, "zygote": zygote}) if profile else []
+            time.sleep(0.1)
+        for recorder in recorders:
+            recorder.wait()
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
+    grading = {pid: seconds - (before or {}).get(pid, 0.0) for pid, seconds in spent.items()}
+    own = grading.pop(process.pid, 0.0)
+    return done, {"kata process": own, "zygote": max(grading.values(), default=0.0)}
+
+
+def _record_cpu(folder: Path, processes: dict[str, int]) -> list[subprocess.Popen]:
+    """py-spy on each process until it exits: its on-CPU stacks, 50 a second, as NAME.txt."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if spy is None:
+        print("no py-spy here: no profile recorded", file=sys.stderr)
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "-p",
+                str(pid),
+                "-r",
+                "50",
+                "-f",
+                "raw",
+                "--nonblocking",
+                "-o",
+                str(folder / f"{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in processes.items()
+    ]
+
+
+def profile_summary(raw: Path, shown: int = 25) -> str:
+    """The functions a py-spy raw profile spent most in (callees included), as shares of its samples;
+    those in every sample (the way down from `main`) left out."""
+    total, spent = 0, Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for frame in set(stack.split(";")):
+            function, _, where = frame.partition(" (")
+            spent[f"{function} ({Path(where.split(':')[0]).name})"] += int(count)
+    rows = [f"{count / total:6.1%}  {frame}" for frame, count in spent.most_common() if count < total][:shown]
+    return "\n".join([f"{raw.stem}: {total} samples ({total / 50:.1f} s of CPU)", *rows])
+
+
+def serial_line(serial: dict[str, float], jobs: int) -> str:
+    per_job = {name: 1000 * seconds / max(1, jobs) for name, seconds in serial.items()}
+    ceiling = 1000 / max(1e-9, *per_job.values())
+    return (
+        "serial CPU per job, from the first job on (pre-flight included): "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in per_job.items())
+        + f": at most {ceiling:.1f} jobs/s on any number of cores"
+    )
 
 
 def _learner_results(data) -> list[dict]:
@@ -390,6 +494,7 @@ def summarize(arms: dict[str, dict], workers: int) -> dict:
         "naive_over_engine_cpu": round(arms["naive"]["cpu_seconds"] / arms["engine"]["cpu_seconds"], 1),
         "engine_over_floor": round(arms["engine"]["wall_seconds"] / arms["floor"]["wall_seconds"], 1),
         "naive_engine_agree": f"{agree}/{len(arms['naive']['jobs'])}",
+        "engine_serial": serial_line(arms["engine"]["serial_cpu_seconds"], len(arms["engine"]["jobs"])),
         "first_use_seconds": arms["floor"]["first_use_seconds"],
         "imported_after_collection": arms["floor"]["imported_after_collection"],
     }
@@ -427,6 +532,7 @@ def render(report: dict) -> str:
         "",
         f"naive/engine wall: {summary['naive_over_engine']}x (CPU {summary['naive_over_engine_cpu']}x)   engine/floor wall: {summary['engine_over_floor']}x   "
         f"naive and engine agree on pass/fail: {summary['naive_engine_agree']}",
+        f"engine: {summary['engine_serial']}",
         "first-use cost in a fresh process (warm-up pass): "
         + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in summary["first_use_seconds"].items()),
     ]
@@ -474,6 +580,24 @@ def _machine() -> dict:
     }
 
 
+def serial_only(folder: str, out: str, options: list[str], profile: Path | None) -> int:
+    """`kata batch FOLDER -o OUT OPTIONS`, its own output passed on, then the serial line (and where
+    the CPU went, with `profile`); its exit status."""
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "grader", "batch", folder, "-o", out, *options]
+    done, serial = run_watching_serial(command, profile)
+    wall = time.perf_counter() - started
+    sys.stdout.write(done.stdout)
+    sys.stderr.write(done.stderr)
+    grades = Path(out) / "grades.json"
+    learners = _learner_results(json.loads(grades.read_text(encoding="utf-8"))) if grades.is_file() else []
+    jobs = sum(len(learner["katas"]) for learner in learners)
+    print(f"{jobs} jobs in {wall:.1f} s ({jobs / wall:.2f} jobs/s, pre-flight included); {serial_line(serial, jobs)}")
+    for raw in sorted(profile.glob("*.txt")) if profile else []:
+        print(profile_summary(raw))
+    return done.returncode
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50, help="class size (default 50)")
@@ -481,6 +605,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--katas", help="comma-separated kata ids (default: every usable kata)")
     parser.add_argument("--quick", action="store_true", help="6 learners, 3 repeats: a smoke run")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
+    parser.add_argument(
+        "--serial",
+        nargs=argparse.REMAINDER,
+        metavar="FOLDER OUT [OPTIONS]",
+        help="only run `kata batch FOLDER -o OUT OPTIONS` and say how much CPU its own process and its zygote spent per job",
+    )
+    parser.add_argument("--profile", type=Path, help="with --serial: py-spy profiles of both processes, in this folder")
     parser.add_argument("--arm", choices=ARMS, help=argparse.SUPPRESS)
     parser.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--naive-job", nargs=3, help=argparse.SUPPRESS)
@@ -491,6 +622,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.arm:
         print(json.dumps(ARMS[args.arm](json.loads(args.spec.read_text()))))
         return
+    if args.serial is not None:
+        if len(args.serial) < 2:
+            parser.error("--serial needs the class folder and the output folder")
+        raise SystemExit(serial_only(args.serial[0], args.serial[1], args.serial[2:], args.profile))
     learners, repeats = (6, 3) if args.quick else (args.learners, 5)
     katas = usable_katas(args.katas.split(",") if args.katas else None)
     if not katas:
