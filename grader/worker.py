@@ -143,12 +143,33 @@ class Worker:
         """Stop the zygote now (it also stops when this worker is garbage-collected)."""
         self._stop()
 
-    def _receive(self) -> tuple:
-        message = self._inbox.get()
+    def _receive(self, block: bool = True) -> tuple | None:
+        """The zygote's next message; None if none is there yet and `block` is False."""
+        try:
+            message = self._inbox.get(block)
+        except queue.Empty:
+            return None
         if message[0] == "gone":
             self._inbox.put(message)  # and for every later call
             raise KataError(_ZYGOTE_GONE)
         return message
+
+    def _next_message(self, later: deque[tuple]) -> tuple:
+        """What the zygote sent, started jobs (and progress) first: a started job's child sits idle
+        until its inputs come, while an ended job waiting to be judged holds up nobody. `later`: the
+        messages put off so far, taken in the order they came (the zygote's end after them)."""
+        while True:
+            try:
+                message = self._receive(block=False)
+            except KataError:
+                if later:
+                    return later.popleft()
+                raise
+            if message is None:
+                return later.popleft() if later else self._receive()
+            if message[0] in ("started", "progress"):
+                return message
+            later.append(message)
 
     def _send(self, message: tuple) -> None:
         try:
@@ -165,13 +186,15 @@ class Worker:
         self.judges  # noqa: B018 - loads them
         pending = deque(jobs)
         in_flight: dict[int, tuple[Job, judge.Judgement | None]] = {}
+        later: deque[tuple] = deque()  # outcomes (and errors) received while a started job waits for inputs
         try:
             while pending or in_flight:
-                while pending and len(in_flight) < self.parallel:
+                # The zygote holds as many more as run, and starts each the moment a running one ends.
+                while pending and len(in_flight) < 2 * self.parallel:
                     key = next(self._keys)
                     in_flight[key] = (pending[0], None)
                     self._send(("start", key, pending.popleft()))
-                kind, key, payload = self._receive()
+                kind, key, payload = self._next_message(later)
                 if kind == "started":
                     job = in_flight[key][0]
                     with _one_thread():

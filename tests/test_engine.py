@@ -271,3 +271,29 @@ def test_the_watch_takes_at_most_its_share_of_the_zygotes_time(tensors, tmp_path
     gaps = [b - a for a, b in zip(rounds, rounds[1:])]
     least = 0.2 / zygote._WATCH_SHARE  # one call of the loop (0.05 s) late at most
     assert len(gaps) >= 3 and all(least - 1e-9 <= gap <= least + 0.05 + 1e-9 for gap in gaps), gaps
+
+
+def test_a_started_job_gets_its_inputs_before_ended_jobs_are_judged():
+    """A started job's child sits idle until its inputs come; an ended job waiting to be judged holds
+    up nobody. What was put off comes in the order it came, and before the zygote's end."""
+    import queue
+    from collections import deque
+
+    from grader.errors import KataError
+
+    worker = Worker.__new__(Worker)  # its message order alone: no zygote
+    worker._inbox = queue.Queue()
+    for message in [("outcome", 1, None), ("started", 2, "cpu"), ("error", 3, "x"), ("progress", 2, (1, ""))]:
+        worker._inbox.put(message)
+    later = deque()
+    assert [worker._next_message(later)[:2] for _ in range(4)] == [
+        ("started", 2),
+        ("progress", 2),
+        ("outcome", 1),
+        ("error", 3),
+    ]
+    worker._inbox.put(("outcome", 4, None))
+    worker._inbox.put(("gone", None, None))
+    assert worker._next_message(later)[:2] == ("outcome", 4)
+    with pytest.raises(KataError):
+        worker._next_message(later)
