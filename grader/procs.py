@@ -14,7 +14,6 @@ where every socket the job makes lives, and `private_shm_mb` the second through 
 from __future__ import annotations
 
 import ctypes
-import math
 import os
 import select
 import signal
@@ -27,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _KILL_ROUNDS = 20
-_RESIDENT_SCREEN = 0.9  # below this share of a memory limit, resident sizes settle it (memory_over)
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -39,6 +37,7 @@ class ProcessInfo:
     uid: int
     zombie: bool = False
     resident_mb: float = 0.0  # RSS: shared pages counted in full by each of their users
+    threads: int = 1
 
 
 def _read(pid: int) -> ProcessInfo | None:
@@ -48,7 +47,7 @@ def _read(pid: int) -> ProcessInfo | None:
     try:
         with open(f"/proc/{pid}/status", "rb") as status:
             return parse_status(pid, status.read())
-    except (OSError, IndexError, ValueError):
+    except (OSError, IndexError, ValueError, TypeError):
         return None
 
 
@@ -70,6 +69,7 @@ def parse_status(pid: int, text: bytes) -> ProcessInfo:
         uid=int(field(b"Uid")[0]),
         zombie=field(b"State")[0] in (b"Z", b"X"),
         resident_mb=int(resident_kb[0]) / 1024 if resident_kb else 0.0,
+        threads=int(field(b"Threads")[0]),
     )
 
 
@@ -97,13 +97,33 @@ def scan() -> list[ProcessInfo]:
 def memory_over(pids: list[int], table: list[ProcessInfo], limit_mb: float) -> bool:
     """Whether these processes together hold more than `limit_mb` of memory, shared pages split between
     their users (PSS). A process's PSS is at most its resident size, which the table already holds, so
-    a resident total well within the limit settles it without walking each process's page tables
-    (milliseconds for a process of torch's size, per process, each watch round). "Well within": the
-    kernel's resident counters are kept per CPU and read a little behind."""
-    resident = {p.pid: p.resident_mb for p in table}
-    if sum(resident.get(pid, math.inf) for pid in pids) <= _RESIDENT_SCREEN * limit_mb:
-        return False
+    a resident total within the limit, even read as far behind as the kernel's counters may be, settles
+    it without walking each process's page tables (milliseconds for a process of torch's size, per
+    process, each watch round)."""
+    found = {p.pid: p for p in table}
+    if all(pid in found for pid in pids):
+        resident = sum(found[pid].resident_mb + _resident_lag_mb(found[pid].threads) for pid in pids)
+        if resident <= limit_mb:
+            return False
     return sum(memory_mb(pid) for pid in pids) > limit_mb
+
+
+def _resident_lag_mb(threads: int) -> float:
+    """How far behind a process's resident size may read: the kernel keeps its three counters (anon,
+    file, shmem) per CPU since Linux 6.2, each CPU up to max(32, 2 x CPUs) pages behind, and before
+    that per thread, each up to 64 pages behind."""
+    cpus = os.cpu_count() or 1
+    per_cpu = cpus * max(32, 2 * cpus)
+    pages = 3 * (per_cpu if _kernel_at_least(6, 2) else max(per_cpu, threads * 64))
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _kernel_at_least(major: int, minor: int) -> bool:
+    try:
+        found = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
+    except ValueError:
+        return False
+    return found >= (major, minor)
 
 
 def memory_mb(pid: int) -> float:

@@ -292,8 +292,8 @@ def test_memory_counts_every_process_of_the_job(worker, tensors, make_submission
 
 
 def test_the_memory_watch_walks_page_tables_only_near_the_limit(monkeypatch):
-    """A process's PSS is at most its resident size: a resident total well within the limit settles
-    it; near or past the limit the PSS decides, so shared pages never make a job `oom`."""
+    """A process's PSS is at most its resident size: a resident total within the limit settles it;
+    near or past the limit the PSS decides, so shared pages never make a job `oom`."""
     walked = []
     monkeypatch.setattr(procs, "memory_mb", lambda pid: walked.append(pid) or 150.0)
     table = [
@@ -305,6 +305,18 @@ def test_the_memory_watch_walks_page_tables_only_near_the_limit(monkeypatch):
     assert not procs.memory_over([10, 11], table, limit_mb=400)  # 400 MB resident, 300 MB PSS
     assert walked == [10, 11]
     assert procs.memory_over([10, 11], table, limit_mb=250)
+    walked.clear()
+    assert not procs.memory_over([10, 12], table, limit_mb=1000)  # 12 is not in the table: its PSS is read
+    assert walked == [10, 12]
+
+
+def test_resident_sizes_count_as_far_behind_as_the_kernel_may_keep_them(monkeypatch):
+    """Per CPU since Linux 6.2, per thread before: a process of many threads on an older kernel may
+    read further behind, and needs a wider margin before its resident size settles anything."""
+    monkeypatch.setattr(procs, "_kernel_at_least", lambda major, minor: True)
+    assert procs._resident_lag_mb(1) == procs._resident_lag_mb(500) > 0
+    monkeypatch.setattr(procs, "_kernel_at_least", lambda major, minor: False)
+    assert procs._resident_lag_mb(500) > procs._resident_lag_mb(1)
 
 
 def test_a_process_cannot_forge_what_the_watch_reads_through_its_name(tmp_path):
