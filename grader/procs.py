@@ -14,6 +14,7 @@ where every socket the job makes lives, and `private_shm_mb` the second through 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import select
 import signal
@@ -74,9 +75,15 @@ def parse_status(pid: int, text: bytes) -> ProcessInfo:
 
 
 def _session_from_stat(pid: int) -> int:
-    """Where status has no session: /proc/PID/stat (the command name may hold spaces and parentheses)."""
+    """Where status has no session."""
+    return int(stat_fields(pid)[3])
+
+
+def stat_fields(pid: int) -> list[bytes]:
+    """The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses),
+    from its state on; OSError where the process is gone."""
     with open(f"/proc/{pid}/stat", "rb") as stat:
-        return int(stat.read().rsplit(b")", 1)[1].split()[3])
+        return stat.read().rsplit(b")", 1)[1].split()
 
 
 def scan() -> list[ProcessInfo]:
@@ -94,13 +101,12 @@ def scan() -> list[ProcessInfo]:
     return found
 
 
-def memory_over(pids: list[int], table: list[ProcessInfo], limit_mb: float) -> bool:
+def memory_over(pids: list[int], found: dict[int, ProcessInfo], limit_mb: float) -> bool:
     """Whether these processes together hold more than `limit_mb` of memory, shared pages split between
     their users (PSS). A process's PSS is at most its resident size, which the table already holds, so
     a resident total within the limit, even read as far behind as the kernel's counters may be, settles
     it without walking each process's page tables (milliseconds for a process of torch's size, per
-    process, each watch round)."""
-    found = {p.pid: p for p in table}
+    process, each watch round). `found`: a scan, by pid."""
     if all(pid in found for pid in pids):
         resident = sum(found[pid].resident_mb + _resident_lag_mb(found[pid].threads) for pid in pids)
         if resident <= limit_mb:
@@ -118,6 +124,7 @@ def _resident_lag_mb(threads: int) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@functools.cache
 def _kernel_at_least(major: int, minor: int) -> bool:
     try:
         found = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])

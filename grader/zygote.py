@@ -471,6 +471,7 @@ class Supervisor:
         if not due or now < self.watch_after:
             return
         table = procs.scan()
+        by_pid = {process.pid: process for process in table}
         procs.kill_strays(table, self.leaders | self._helpers())
         gpus = self._gpu_samples(due)
         for run in due:
@@ -478,7 +479,7 @@ class Supervisor:
             members = run.processes.members(table)
             unlisted = procs.unlisted_files(members)
             kernel = procs.private_shm_mb(run.pid) + (run.sockets.queued_mb() if run.sockets is not None else 0.0)
-            if procs.memory_over(members, table, run.job.limits.memory_mb - unlisted.memory_mb - kernel):
+            if procs.memory_over(members, by_pid, run.job.limits.memory_mb - unlisted.memory_mb - kernel):
                 run.killed_for = "oom"
             elif _over_gpu_share(run, gpus, members):
                 run.killed_for = "gpu-memory"

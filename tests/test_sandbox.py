@@ -296,10 +296,7 @@ def test_the_memory_watch_walks_page_tables_only_near_the_limit(monkeypatch):
     near or past the limit the PSS decides, so shared pages never make a job `oom`."""
     walked = []
     monkeypatch.setattr(procs, "memory_mb", lambda pid: walked.append(pid) or 150.0)
-    table = [
-        procs.ProcessInfo(10, 1, 10, 5000, resident_mb=200.0),
-        procs.ProcessInfo(11, 10, 10, 5000, resident_mb=200.0),
-    ]
+    table = {pid: procs.ProcessInfo(pid, 1, 10, 5000, resident_mb=200.0) for pid in (10, 11)}
     assert not procs.memory_over([10, 11], table, limit_mb=1000)
     assert walked == []
     assert not procs.memory_over([10, 11], table, limit_mb=400)  # 400 MB resident, 300 MB PSS

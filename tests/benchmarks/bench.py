@@ -262,8 +262,10 @@ def arm_engine(spec: dict) -> dict:
 
 def _own_cpu(pid: int) -> float | None:
     """CPU seconds of this one process (user + system; its children not included), from /proc."""
+    from grader.procs import stat_fields
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+        fields = stat_fields(pid)
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
