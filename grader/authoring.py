@@ -223,6 +223,25 @@ def same_inputs(a: Any, b: Any) -> bool:
         return False
 
 
+def count_values(inputs: Any) -> int:
+    """How many values a check's inputs hold, as `differing_values` counts them."""
+    if isinstance(inputs, (list, tuple)):
+        return sum(count_values(x) for x in inputs)
+    if isinstance(inputs, dict):
+        return sum(count_values(x) for x in inputs.values())
+    return 1
+
+
+def differing_values(a: Any, b: Any) -> int:
+    """How many of the values in two sets of a check's inputs differ, a tensor or an array counting
+    as one value, a list or a dict of the same shape as its members."""
+    if isinstance(a, (list, tuple)) and type(a) is type(b) and len(a) == len(b):
+        return sum(differing_values(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return sum(differing_values(a[k], b[k]) for k in a)
+    return 0 if same_inputs(a, b) else 1
+
+
 def _inputs(kata: Kata, checks: list, session_seed: int) -> dict[str, Any]:
     """Each check's inputs for one session, with the global random generators started as in any
     fresh `kata` process (torch's default seed is fixed): a judge that uses them repeats itself."""

@@ -437,3 +437,27 @@ def test_a_replay_judges_each_check_on_inputs_other_than_those_sent():
     assert replayed.pending.keys() == {"a", "b"}
     replayed.close()
     assert all(d.closed for d in draws)
+
+
+def test_a_replay_judges_each_check_on_the_inputs_that_differ_most():
+    """A check whose answer rests on a batch size in 33..100 beside a seed it cannot check: a set that
+    differs only in the seed would blame it; one that also differs in the size cannot."""
+    from grader.verify import _REPLAY_DRAWS, _Replayed
+
+    sent = {"loaders": {"root": "mnist", "batch_size": 40, "seed": 1}}
+    draws = [
+        _FakeJudgement({"loaders": {"root": "mnist", "batch_size": size, "seed": seed}})
+        for size, seed in [(40, 2), (41, 3), (40, 4)]
+    ]
+    draws += [_FakeJudgement(sent)] * (_REPLAY_DRAWS - len(draws))
+    replayed = _Replayed(_FakeJudgement(sent), lambda i: draws[i])
+    assert replayed.judge_of == {"loaders": draws[1]}
+    assert len(replayed.drawn) == _REPLAY_DRAWS  # the root never differs: every set is tried
+
+
+def test_a_replay_draws_no_more_once_every_value_differs():
+    from grader.verify import _Replayed
+
+    draws = [_FakeJudgement({"a": [1, 2]}), _FakeJudgement({"a": [3, 5]})]
+    replayed = _Replayed(_FakeJudgement({"a": [1, 4]}), lambda i: draws[i])
+    assert replayed.judge_of == {"a": draws[1]} and len(replayed.drawn) == 2
