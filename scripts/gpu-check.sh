@@ -13,7 +13,8 @@
 #   verify: kata verify --device cuda;
 #   cold:   a cold `kata grade tensors` on each device;
 #   tests:  the project's whole test suite, in parallel where pytest-xdist is installed, each failure
-#           printed as it happens (a suite stopped at its time limit still names them).
+#           printed as it happens (a suite stopped at its time limit still names them), the tests of
+#           devices, the sandbox and the engine first (scripts/device_tests_first.py), the slowest named.
 # Each step has its own time limit, so one that hangs still leaves the others' results in the log.
 # On a 16-core H100 (15 minutes of device time, the machine's start included) the parts took: install
 # 20 s, doctor 15 s, grade 50 s (both devices), batch 180 s (both), share 20 s, verify 7 of 11 katas
@@ -150,6 +151,7 @@ if wanted tests; then
   PARALLEL=$($PY -c "import xdist" 2>/dev/null && echo "-n ${PYTEST_WORKERS:-12}")
   # SIGINT at the budget: pytest still prints which tests failed among those that ran
   STEP_SIGNAL=INT PYTHONPATH="$REPO/scripts" step "${PYTEST_BUDGET:-500}" "pytest (whole suite)" \
-      $PY -m pytest -q -rfEs -p no:cacheprovider -p no:benchmark -p failures_at_once --timeout 240 $PARALLEL
+      $PY -m pytest -q -rfEs -p no:cacheprovider -p no:benchmark -p failures_at_once -p device_tests_first \
+          --durations=30 --timeout 240 $PARALLEL
 fi
 stamp end
