@@ -18,8 +18,9 @@
 # Each step has its own time limit, so one that hangs still leaves the others' results in the log.
 # On a 16-core H100 (15 minutes of device time, the machine's start included) the parts took: install
 # 20 s, doctor 15 s, grade 50 s (both devices), batch 180 s (both), share 20 s, verify 7 of 11 katas
-# in 100 s, tests about 90 % of the suite in 170 s with 12 processes. So
-# `VERIFY_BUDGET=220 PYTEST_BUDGET=240 ... run doctor verify tests` fits one 590 s call, and batch another.
+# in 100 s, tests about 90 % of the suite in 170 s with 12 processes. So the figures that matter most
+# first, `VERIFY_BUDGET=220 ... run doctor batch verify` (one 590 s call), then at once (the machine
+# goes back when idle) `PYTEST_BUDGET=<device time left - 60> PYTEST_WORKERS=12 ... run tests`.
 # GPU_CHECK_DEVICES="cpu" GPU_CHECK_INSTALLED=1 rehearses it in the dev venv on a machine without a GPU
 # (the GPU-only steps are skipped).
 set -u
