@@ -223,15 +223,6 @@ def same_inputs(a: Any, b: Any) -> bool:
         return False
 
 
-def count_values(inputs: Any) -> int:
-    """How many values a check's inputs hold, as `differing_values` counts them."""
-    if isinstance(inputs, (list, tuple)):
-        return sum(count_values(x) for x in inputs)
-    if isinstance(inputs, dict):
-        return sum(count_values(x) for x in inputs.values())
-    return 1
-
-
 def differing_values(a: Any, b: Any) -> int:
     """How many of the values in two sets of a check's inputs differ, a tensor or an array counting
     as one value, a list or a dict of the same shape as its members."""

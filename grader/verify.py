@@ -31,7 +31,6 @@ from typing import Any, Callable, Iterator
 
 from grader.authoring import (
     authoring_problems,
-    count_values,
     differing_values,
     fixed_input_problems,
     slow_problems,
@@ -183,7 +182,7 @@ _REPLAY_DRAWS = 8  # other input sets tried per check: small input spaces (an in
 class _Replayed:
     """A job's judge that gives the child one set of inputs and judges what it observed as the
     answers to another set: what a learner replaying another job's answers would get. Each check is
-    judged on the set, of up to `_REPLAY_DRAWS` (`draw(i)` makes set i), whose inputs differ from the
+    judged on the first of `_REPLAY_DRAWS` sets (`draw(i)` makes set i) whose inputs differ from the
     ones sent in the most values: a check whose answer rests on one small part of its inputs (a batch
     size in 33..100 beside a seed) could otherwise be judged on a set that differs only elsewhere, and
     be blamed for passing answers that are right for it."""
@@ -191,17 +190,11 @@ class _Replayed:
     def __init__(self, sent: Judgement, draw: Callable[[int], Judgement]):
         self.inputs = sent.inputs
         sent.close()
-        self.drawn: list[Judgement] = []
-        self.judge_of: dict[str, Judgement] = {}
-        most: dict[str, int] = {}
-        for i in range(_REPLAY_DRAWS):
-            self.drawn.append(draw(i))
-            for check_id, inputs in self.inputs.items():
-                differing = differing_values(self.drawn[i].inputs[check_id], inputs)
-                if check_id not in self.judge_of or differing > most[check_id]:
-                    self.judge_of[check_id], most[check_id] = self.drawn[i], differing
-            if all(most[c] == count_values(self.inputs[c]) for c in self.inputs):
-                break  # every value of every check differs: no later set can differ more
+        self.drawn = [draw(i) for i in range(_REPLAY_DRAWS)]
+        self.judge_of: dict[str, Judgement] = {
+            check_id: max(self.drawn, key=lambda drawn: differing_values(drawn.inputs[check_id], inputs))
+            for check_id, inputs in self.inputs.items()
+        }
 
     @property
     def pending(self) -> dict:

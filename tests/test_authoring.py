@@ -427,9 +427,10 @@ class _FakeJudgement:
 def test_a_replay_judges_each_check_on_inputs_other_than_those_sent():
     """An input space as small as an int in 1..100 repeats now and then: a replay that drew the
     same inputs would pass a sound check and blame it."""
-    from grader.verify import _Replayed
+    from grader.verify import _REPLAY_DRAWS, _Replayed
 
     draws = [_FakeJudgement({"a": 5, "b": 1}), _FakeJudgement({"a": 7, "b": 1}), _FakeJudgement({"a": 7, "b": 2})]
+    draws += [_FakeJudgement({"a": 5, "b": 1}) for _ in range(_REPLAY_DRAWS - len(draws))]
     sent = _FakeJudgement({"a": 5, "b": 1})
     replayed = _Replayed(sent, lambda i: draws[i])
     assert sent.closed and replayed.inputs == {"a": 5, "b": 1}
@@ -452,12 +453,3 @@ def test_a_replay_judges_each_check_on_the_inputs_that_differ_most():
     draws += [_FakeJudgement(sent)] * (_REPLAY_DRAWS - len(draws))
     replayed = _Replayed(_FakeJudgement(sent), lambda i: draws[i])
     assert replayed.judge_of == {"loaders": draws[1]}
-    assert len(replayed.drawn) == _REPLAY_DRAWS  # the root never differs: every set is tried
-
-
-def test_a_replay_draws_no_more_once_every_value_differs():
-    from grader.verify import _Replayed
-
-    draws = [_FakeJudgement({"a": [1, 2]}), _FakeJudgement({"a": [3, 5]})]
-    replayed = _Replayed(_FakeJudgement({"a": [1, 4]}), lambda i: draws[i])
-    assert replayed.judge_of == {"a": draws[1]} and len(replayed.drawn) == 2

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from grader import procs
 from grader.catalog import Kata, builtin_roots, load_kata
 from grader.errors import KataError
 
@@ -262,10 +263,8 @@ def arm_engine(spec: dict) -> dict:
 
 def _own_cpu(pid: int) -> float | None:
     """CPU seconds of this one process (user + system; its children not included), from /proc."""
-    from grader.procs import stat_fields
-
     try:
-        fields = stat_fields(pid)
+        fields = procs.stat_fields(pid)
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -280,8 +279,6 @@ def run_watching_serial(
     that work one job at a time: however many cores, jobs/s cannot pass 1 / (the larger of the two
     per job). On a machine with many cores these two, not the jobs, set the rate. `profile`: a folder
     where py-spy records where each of the two spends its CPU, from the first job on."""
-    from grader import procs
-
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
         spent: dict[int, float] = {}
