@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from grader import judge
 from grader import worker as worker_module
 from grader.catalog import Catalog
 from grader.channel import Observed
@@ -129,7 +130,24 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def recorded(catalog) -> dict[str, list[str]]:
+def fixed_inputs():
+    """Each job's inputs decided by its kata and whether it grades the reference, the same on every
+    run. A replay passes a check by chance when another job's inputs give the same answers (a batch
+    size is all that ties some answers to a job: 1 in a few hundred), which random inputs would turn
+    into a test that fails once in a while; verify's replay measures each check on fresh draws."""
+    real_seed = judge.check_seed
+
+    def key(job: Job) -> str:
+        return f"{job.kata.id}:{'reference' if job.solution_dir == job.kata.reference else 'submission'}"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker_module, "_job_key", key)
+        patch.setattr(judge, "check_seed", lambda _session, job_key, check_id: real_seed(0, job_key, check_id))
+        yield
+
+
+@pytest.fixture(scope="module")
+def recorded(catalog, fixed_inputs) -> dict[str, list[str]]:
     """Each kata's reference, graded once: the raw lines its child sent (to replay on another seed)."""
     streams: dict[str, list[str]] = {}
     real = worker_module._judged
@@ -202,7 +220,7 @@ def _forgeries(recorded: list[str]) -> dict[str, tuple[list[str], str]]:
     ],
 )
 @pytest.mark.slow
-def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, forgery, tmp_path):
+def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, forgery, tmp_path, fixed_inputs):
     jobs = []
     for kata in catalog:
         lines, ending = _forgeries(recorded[kata.id])[forgery]
@@ -219,7 +237,7 @@ def test_an_all_powerful_child_scores_nothing_on_every_kata(catalog, recorded, f
 
 
 @pytest.mark.slow
-def test_a_replayed_reference_stream_on_a_new_seed_fails_each_check(catalog, recorded, tmp_path):
+def test_a_replayed_reference_stream_on_a_new_seed_fails_each_check(catalog, recorded, tmp_path, fixed_inputs):
     """The same replay, one kata, read check by check: each fails on the values, not on a technicality."""
     kata = catalog.get("tensors")
     folder = tmp_path / "replay"

@@ -499,11 +499,14 @@ def test_classifier_structure(rng):
     )
     names = [name for name, _ in seen["parameters"]]
     n_in, hidden, classes = sizes
-    want = n_in * hidden + hidden + hidden * classes + classes
-    total = sum(numel for _, numel in seen["parameters"])
-    assert total == want and all(n.startswith("mlp.") for n in names), both(
-        f"{label} should have {want} parameter numbers, all named mlp.…, got {total} in {names}",
-        f"{label} 应有 {want} 个参数数值，且名字都以 mlp. 开头，实际有 {total} 个，名字为 {names}",
+    # Each tensor's size, not only the total: many size triples share a total, few share all four.
+    want = sorted([n_in * hidden, hidden, hidden * classes, classes])
+    got = sorted(numel for _, numel in seen["parameters"])
+    assert got == want and all(n.startswith("mlp.") for n in names), both(
+        f"{label} should have parameters of {want} numbers (the two Linear layers' weights and biases), "
+        f"all named mlp.…, got {got} in {names}",
+        f"{label} 的参数应分别有 {want} 个数值（两个 Linear 层的权重和偏置），且名字都以 mlp. 开头，"
+        f"实际为 {got}，名字为 {names}",
     )
     assert "center.running_mean" in seen["state_dict"], both(
         "center.running_mean is missing from Classifier's state_dict(): the buffer of a registered submodule "

@@ -41,10 +41,10 @@ def test_grow_until_values(solution, inputs):
 
 def test_grow_until_gradient(solution, inputs):
     seen = []
-    for values in inputs:
-        a = values.clone().requires_grad_(True)
+    for case in inputs:
+        a = case["a"].clone().requires_grad_(True)
         out = attempt(solution.grow_until, a)
-        backward = _backward(out)
+        backward = _backward(out, case["weights"])
         seen.append({"out": out, "backward": backward, "grad": _grad(a)})
     return seen
 

@@ -108,9 +108,12 @@ def test_grow_until_values(rng):
 def test_grow_until_gradient(rng):
     """Gradients flow through grow_until's loop and branch back to a
     梯度穿过 grow_until 的循环和分支传回 a"""
-    cases = _grow_inputs(rng)
+    # Random weights on the sum make the gradient depend on the inputs beyond a power of 2, which
+    # another job's answers would otherwise match by chance.
+    cases = [{"a": a, "weights": torch.rand(a.shape, generator=rng, dtype=a.dtype) + 0.5} for a in _grow_inputs(rng)]
     seen = yield cases
-    for a, got in zip(cases, seen, strict=True):
+    for case, got in zip(cases, seen, strict=True):
+        a, weights = case["a"], case["weights"]
         call = f"grow_until({_show(a)})"
         if isinstance(got["out"], Raised) and "in-place" in got["out"].message:  # only picks the explanation
             raise AssertionError(
@@ -130,16 +133,18 @@ def test_grow_until_gradient(rng):
             "{call} 返回的张量 requires_grad=False：计算图被切断了。先转成 Python 数（.item()、.tolist()、float()）"
             "再转回张量，得到的是一个新的、不被跟踪的张量；请让每一步都是张量运算（只有循环条件可以是 bool）",
         ).format(call=call)
-        name = _a_grad_after(call)
-        expect.returned(got["backward"], name=f"{call}.sum().backward()")
-        want = (_grow_until(a) / a).expand_as(a)  # the result is a times a constant factor
+        summed = f"({call} * weights).sum()"
+        name = both("a.grad after {summed}.backward()", "{summed}.backward() 之后的 a.grad").format(summed=summed)
+        expect.returned(got["backward"], name=f"{summed}.backward()")
+        want = (_grow_until(a) / a).expand_as(a) * weights  # the result is a times a constant factor
         expect.close(
             _gradient_of(got["grad"], name),
             want,
             name=name,
             why=both(
-                "d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch)",
-                "d(result)/da 就是乘在 a 上的那个系数（2 的幂，在负数分支上再乘以 100）",
+                "d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch), "
+                "times the weights",
+                "d(result)/da 就是乘在 a 上的那个系数（2 的幂，在负数分支上再乘以 100），再乘以 weights",
             ),
         )
 
