@@ -4,6 +4,7 @@ private kata named like a built-in one. `kata verify` names each of them."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -453,3 +454,27 @@ def test_a_replay_judges_each_check_on_the_inputs_that_differ_most():
     draws += [_FakeJudgement(sent)] * (_REPLAY_DRAWS - len(draws))
     replayed = _Replayed(_FakeJudgement(sent), lambda i: draws[i])
     assert replayed.judge_of == {"loaders": draws[1]}
+
+
+# --- scripts/replay_odds.py: the chance left over after verify's replay -------------------------
+
+
+def _replay_passes():
+    spec = importlib.util.spec_from_file_location(
+        "replay_odds", Path(__file__).parents[1] / "scripts" / "replay_odds.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.replay_passes
+
+
+@pytest.mark.slow
+def test_replay_odds_count_the_answers_that_rest_on_few_input_values(tmp_path: Path):
+    """Doubling one of two values: another job's answer fits about half the time; doubling random
+    floats: never."""
+    replay_passes = _replay_passes()
+    few = _pack(tmp_path / "few", inputs="torch.randint(0, 2, (1,), generator=rng)")
+    fitting = replay_passes([few], jobs=4, draws=25)[few.id]["test_double"]
+    assert 20 <= fitting <= 80, fitting  # of 100; outside, for a binomial(100, 1/2): about 1e-9
+    many = _pack(tmp_path / "many")
+    assert replay_passes([many], jobs=4, draws=25)[many.id]["test_double"] == 0
