@@ -129,25 +129,27 @@ def catalog() -> Catalog:
     return Catalog.load()
 
 
-@pytest.fixture(scope="module")
-def fixed_inputs():
+def _fix_inputs(patch: pytest.MonkeyPatch) -> None:
     """Each job's inputs decided by its kata and whether it grades the reference, the same on every
     run. A replay passes a check by chance when another job's inputs give the same answers (a batch
     size is all that ties some answers to a job: 1 in a few hundred), which random inputs would turn
-    into a test that fails once in a while; verify's replay measures each check on fresh draws."""
+    into a test that fails once in a while; scripts/replay_odds.py measures that chance."""
     real_seed = judge.check_seed
 
     def key(job: Job) -> str:
         return f"{job.kata.id}:{'reference' if job.solution_dir == job.kata.reference else 'submission'}"
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(worker_module, "_job_key", key)
-        patch.setattr(judge, "check_seed", lambda _session, job_key, check_id: real_seed(0, job_key, check_id))
-        yield
+    patch.setattr(worker_module, "_job_key", key)
+    patch.setattr(judge, "check_seed", lambda _session, job_key, check_id: real_seed(0, job_key, check_id))
+
+
+@pytest.fixture
+def fixed_inputs(monkeypatch):
+    _fix_inputs(monkeypatch)
 
 
 @pytest.fixture(scope="module")
-def recorded(catalog, fixed_inputs) -> dict[str, list[str]]:
+def recorded(catalog) -> dict[str, list[str]]:
     """Each kata's reference, graded once: the raw lines its child sent (to replay on another seed)."""
     streams: dict[str, list[str]] = {}
     real = worker_module._judged
@@ -170,6 +172,7 @@ def recorded(catalog, fixed_inputs) -> dict[str, list[str]]:
         return made
 
     with pytest.MonkeyPatch.context() as patch:
+        _fix_inputs(patch)
         patch.setattr(worker_module, "_judged", keep)
         patch.setattr(Worker, "_judgement", judgement_of)
         engine = Worker(list(catalog), parallel=2)
