@@ -143,9 +143,9 @@ def test_grow_until_gradient(rng):
             name=name,
             why=both(
                 "d(result)/da is the factor that multiplied a (a power of 2, times 100 on the negative branch), "
-                "times the weights",
-                "d(result)/da 就是乘在 a 上的那个系数（2 的幂，在负数分支上再乘以 100），再乘以 weights",
-            ),
+                "times the weights {weights}",
+                "d(result)/da 就是乘在 a 上的那个系数（2 的幂，在负数分支上再乘以 100），再乘以 weights {weights}",
+            ).format(weights=_show(weights)),
         )
 
 
