@@ -242,7 +242,7 @@ def _inputs(kata: Kata, checks: list, session_seed: int) -> dict[str, Any]:
         random.seed(0)
         np.random.seed(0)
         try:
-            judgement = Judgement(checks, "verify", "cpu", kata.data if kata.data.is_dir() else None, session_seed)
+            judgement = Judgement(checks, "verify", "cpu", kata.data_dir, session_seed)
         finally:
             random.setstate(python_state)
             np.random.set_state(numpy_state)

@@ -111,6 +111,11 @@ class Kata:
         folder of the pack that kata.toml's `data` names, e.g. "../_shared/mnist-5k"."""
         return (self.folder / self.data_folder).resolve()
 
+    @property
+    def data_dir(self) -> Path | None:
+        """`data` where the kata has one, else None: what the checks' `kata_data` fixture gets."""
+        return self.data if self.data.is_dir() else None
+
     def readme(self, lang: str) -> Path:
         localized = self.folder / f"README.{lang}.md"
         return localized if lang != "en" and localized.exists() else self.folder / "README.md"

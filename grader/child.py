@@ -140,7 +140,7 @@ def child_main(
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
         # decided before confine: a private pack may be out of the throwaway uid's reach
-        data_dir = job.kata.data if job.kata.data.is_dir() else None
+        data_dir = job.kata.data_dir
         confine(job_dir, job.limits, job.timeout, placement.device, placement.uid, readable(job.kata))
         devices.claim(placement.device, placement.memory_fraction)
         context = plugin.JobContext(

@@ -215,9 +215,13 @@ class _VerifyWorker(Worker):
         sent = super()._judgement(key, job, device)
         if not (isinstance(job.tag, tuple) and job.tag[0] == "replay"):
             return sent
-        checks = [c for c in self.judges[job.kata.id] if c.id in sent.inputs]
-        data = job.kata.data if job.kata.data.is_dir() else None
-        return _Replayed(sent, lambda i: Judgement(checks, f"verify-replay-{key}-{i}", device, data))
+        return _Replayed(sent, lambda i: redrawn(self, job, sent, device, f"verify-replay-{key}-{i}"))
+
+
+def redrawn(worker: Worker, job: Job, sent: Judgement, device: str, job_key: str) -> Judgement:
+    """A judgement of the checks `sent` judges, on the inputs that `job_key` draws instead."""
+    checks = [c for c in worker.judges[job.kata.id] if c.id in sent.inputs]
+    return Judgement(checks, job_key, device, job.kata.data_dir)
 
 
 def _patched_dir(kata: Kata, file: str, patch: Path, label: str, root: Path) -> Path:

@@ -225,7 +225,7 @@ class Worker:
         kata = job.kata
         checks = [c for c in self.judges[kata.id] if device_skip_reason(device_kinds(c.marks), device) is None]
         try:
-            return judge.Judgement(checks, _job_key(job), device, kata.data if kata.data.is_dir() else None)
+            return judge.Judgement(checks, _job_key(job), device, kata.data_dir)
         except judge.CheckBug as exc:
             self._send(("abort", key, None))
             raise _broken(kata, exc) from None

@@ -19,6 +19,7 @@ from grader.catalog import Catalog, Kata
 from grader.judge import Judgement
 from grader.results import PASSED
 from grader.runner import grade_many
+from grader.verify import redrawn
 from grader.worker import Job, Worker
 
 
@@ -52,9 +53,7 @@ class _CountingWorker(Worker):
 
     def _judgement(self, key: int, job: Job, device: str):
         sent = super()._judgement(key, job, device)
-        checks = [c for c in self.judges[job.kata.id] if c.id in sent.inputs]
-        data = job.kata.data if job.kata.data.is_dir() else None
-        others = [Judgement(checks, f"replay-odds-{key}-{i}", device, data) for i in range(self.draws)]
+        others = [redrawn(self, job, sent, device, f"replay-odds-{key}-{i}") for i in range(self.draws)]
         return _Counting(sent, others, self.passes[job.kata.id])
 
 

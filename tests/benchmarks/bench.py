@@ -152,16 +152,14 @@ class InProcessGrader:
         from grader.channel import Observed, ParentChannel
 
         self.jobs += 1
-        judgement = judge.Judgement(
-            self.judges[kata.id], f"bench:{self.jobs}", "cpu", kata.data if kata.data.is_dir() else None
-        )
+        judgement = judge.Judgement(self.judges[kata.id], f"bench:{self.jobs}", "cpu", kata.data_dir)
         read_end, write_end = os.pipe()
         for module in kata.files:  # each job imports the learner's files afresh
             sys.modules.pop(module.removesuffix(".py"), None)
         context = plugin.JobContext(
             folder,
             kata.files,
-            data_dir=kata.data if kata.data.is_dir() else None,
+            data_dir=kata.data_dir,
             channel_fd=write_end,
             inputs=_copied(judgement.inputs),
         )
