@@ -358,13 +358,10 @@ def solution(
     kata_id: str = typer.Argument(..., metavar="ID", help=help_text("help_kata_id")),
     workspace: Optional[Path] = WorkspaceOption,
     katas: Optional[Path] = KatasOption,
-    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=help_text("help_solution_lang")),
 ) -> None:
     """Show the reference solution, once you have full points on the kata."""
     from grader.reference_text import reference_source
 
-    if lang is not None:
-        _set_language(lang)
     kata = _kata(Catalog.load(katas), kata_id)
     space = _space(workspace)
     if not space.solved(kata):

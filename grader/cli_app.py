@@ -38,6 +38,7 @@ class App(typer.Typer):
         from typer import _click
         from typer.exceptions import Abort
 
+        kwargs["args"] = lang_first(sys.argv[1:] if kwargs.get("args") is None else list(kwargs["args"]))
         try:
             code = super().__call__(*args, standalone_mode=False, **kwargs)
         except (KataError, OSError) as exc:
@@ -59,6 +60,25 @@ class App(typer.Typer):
         else:
             raise SystemExit(code if isinstance(code, int) else 0)
         raise SystemExit(2)
+
+
+def lang_first(args: list[str]) -> list[str]:
+    """`args` with every `--lang X` (or `--lang=X`) moved to the front: `kata grade --lang zh` is as
+    natural a guess as `kata --lang zh grade`, and the app's option is parsed before the command's.
+    Nothing after `--` moves (there it is an argument, not an option)."""
+    end = args.index("--") if "--" in args else len(args)
+    moved: list[str] = []
+    kept: list[str] = []
+    i = 0
+    while i < end:
+        if args[i] == "--lang":
+            # no value left: an empty one, which is refused as "--lang must be zh or en, not ''"
+            moved += ["--lang", args[i + 1] if i + 1 < end else ""]
+            i += 2
+            continue
+        (moved if args[i].startswith("--lang=") else kept).append(args[i])
+        i += 1
+    return moved + kept + args[end:] if kept else args
 
 
 def _help_language() -> str:
@@ -236,8 +256,6 @@ def _usage_text(exc: UsageError, lang: str) -> str:
         return say(key, lang, name=exc.param.get_error_hint())
     if isinstance(exc, click.NoSuchOption):
         maybe = say("usage_maybe", lang, choices=", ".join(exc.possibilities)) if exc.possibilities else ""
-        if exc.option_name == "--lang" and exc.ctx is not None:  # the app's own option, after a command
-            maybe = say("usage_lang_first", lang, code=lang, command=exc.ctx.info_name)
         return say("usage_no_option", lang, option=exc.option_name) + maybe
     if isinstance(exc, click.BadOptionUsage) and exc.ctx is not None:
         flags = [p for p in exc.ctx.command.get_params(exc.ctx) if exc.option_name in getattr(p, "opts", ())]

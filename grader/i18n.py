@@ -336,8 +336,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "PyTorch 练习与隔离的自动评分器。从 `kata start tensors` 开始。",
     },
     "help_lang": {
-        "en": "zh or en (default: KATA_LANG, else the locale).",
-        "zh": "zh 或 en（默认：KATA_LANG，否则按系统区域设置）。",
+        "en": "zh or en, before or after the command (default: KATA_LANG, else the locale).",
+        "zh": "zh 或 en，写在命令前后都可以（默认：KATA_LANG，否则按系统区域设置）。",
     },
     "help_katas": {
         "en": "A folder of katas (a private pack) instead of the built-in ones.",
@@ -390,10 +390,6 @@ PHRASES: dict[str, dict[str, str]] = {
     "help_solution": {
         "en": "Show the reference solution, once you have full points on the kata.",
         "zh": "在该练习拿到满分后显示参考答案。",
-    },
-    "help_solution_lang": {
-        "en": "The language of the solution's comments: zh or en (default: that of `kata --lang`).",
-        "zh": "参考答案中注释的语言：zh 或 en（默认与 `kata --lang` 相同）。",
     },
     "help_doctor": {
         "en": "Versions, devices, active sandbox protections and the workspace: paste it into a help request.",
@@ -479,10 +475,6 @@ PHRASES: dict[str, dict[str, str]] = {
     "usage_no_option": {"en": "No such option: {option}.", "zh": "没有 {option} 这个选项。"},
     "usage_no_command": {"en": "No such command '{name}'.", "zh": "没有 '{name}' 这个命令。"},
     "usage_maybe": {"en": " Did you mean {choices}?", "zh": "你是想用 {choices} 吗？"},
-    "usage_lang_first": {
-        "en": " --lang goes right after kata: kata --lang {code} {command}",
-        "zh": "--lang 要紧跟在 kata 后面：kata --lang {code} {command}",
-    },
     "usage_extra": {"en": "Unexpected extra argument(s): {extra}.", "zh": "多出了参数：{extra}。"},
     "usage_needs_value": {"en": "Option {option} needs a value.", "zh": "选项 {option} 后面需要一个值。"},
     "usage_no_value": {"en": "Option {option} takes no value.", "zh": "选项 {option} 不接受值。"},
