@@ -21,7 +21,9 @@ import io
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +37,44 @@ from grader.notebook import NOTEBOOK_SUFFIX
 from grader.observations import ObservationError, encode
 from grader.results import safe_text
 
-_TIMEOUT_TEXT = "from pytest-timeout"
-_OOM_TEXTS = ("can't allocate memory", "out of memory", "MemoryError")
+# torch's CPU allocator (and CUDA failing to start) raise a plain RuntimeError that only these
+# words tell apart from any other; its accelerator allocators raise the typed torch.OutOfMemoryError
+_ALLOCATOR_WORDS = ("can't allocate memory", "out of memory")
+
+
+class CheckTimedOut(pytest.fail.Exception):
+    """A check ran past its time limit: raised by this plugin's own timer for pytest-timeout, so
+    that a timeout is told by its type (a learner's `pytest.fail("... timeout")` is a failure)."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
+    """pytest-timeout's signal timer, raising CheckTimedOut; its own timer elsewhere than the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: object) -> None:
+        raise CheckTimedOut(f"Timeout (>{settings.timeout}s)", pytrace=False)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # what pytest-timeout's own cancel hook calls
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Python's MemoryError, torch's typed one, or its allocator's RuntimeError (told by its words)."""
+    if isinstance(exc, MemoryError):
+        return True
+    torch = sys.modules.get("torch")
+    typed = getattr(torch, "OutOfMemoryError", None)
+    if typed is not None and isinstance(exc, typed):
+        return True
+    return isinstance(exc, RuntimeError) and any(words in text_of(exc) for words in _ALLOCATOR_WORDS)
 
 
 @dataclass
@@ -139,15 +177,13 @@ def load_solution_module(name: str) -> ModuleType:
     sys.modules[stem] = module
     try:
         spec.loader.exec_module(module)
-    except pytest.fail.Exception as exc:
-        if _TIMEOUT_TEXT in str(exc):
-            # A hang at import: this check times out and the others fail fast with the same news.
-            sys.modules.pop(stem, None)
-            message = say("import_hang", "en", file=path.name)
-            context.load_errors[stem] = message
-            emit({"type": "load_error", "message": message, "timeout": True})
-            raise
-        raise _load_failed(context, stem, path.name, exc) from None
+    except CheckTimedOut:
+        # A hang at import: this check times out and the others fail fast with the same news.
+        sys.modules.pop(stem, None)
+        message = say("import_hang", "en", file=path.name)
+        context.load_errors[stem] = message
+        emit({"type": "load_error", "message": message, "timeout": True})
+        raise
     except NotImplementedError as exc:
         # Test code at the bottom of the file calling an unfinished exercise: everything defined above
         # the call is there, so the finished exercises still earn their points; the job says why it errs.
@@ -272,12 +308,12 @@ def _failure(excinfo: pytest.ExceptionInfo) -> tuple[str, str]:
     """(outcome, message) for an exception raised in a check."""
     exc = excinfo.value
     text = text_of(exc)
+    if isinstance(exc, CheckTimedOut):
+        return "timeout", say("check_timeout", "en")
     if isinstance(exc, pytest.fail.Exception):
-        if _TIMEOUT_TEXT in text:
-            return "timeout", say("check_timeout", "en")
         return "failed", text
     where = learner_frame(excinfo.tb)
-    if isinstance(exc, MemoryError) or any(t in text for t in _OOM_TEXTS):
+    if is_out_of_memory(exc):
         return "oom", _at(
             say("out_of_memory", "en", detail=text.splitlines()[0] if text else type(exc).__name__), where
         )

@@ -137,6 +137,29 @@ def test_missing_file_is_an_error(worker, tensors, tmp_path):
     assert "missing file: tensors.py" in result.status_message
 
 
+def test_a_checks_outcome_is_told_by_the_exceptions_type_not_its_words(worker, tensors, make_submission):
+    """Words a learner can write (a timeout's, an allocator's) make a failure; only the timer's own
+    exception is a timeout, and only a memory error (or torch's allocator's RuntimeError) is oom."""
+    folder = make_submission(
+        textwrap.dedent("""
+        import pytest
+        def positive_mask(x):
+            pytest.fail("Timeout (>4.0s) from pytest-timeout.")
+        def to_labels(x):
+            raise ValueError("CUDA out of memory: can't allocate memory")
+        def join_batches(a, b):
+            raise MemoryError()
+        def add_channel_dim(images):
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes")
+    """)
+    )
+    outcomes = {c.id: c.outcome for c in _grade(worker, tensors, folder).checks}
+    assert outcomes["test_positive_mask"] == "failed"
+    assert outcomes["test_to_labels"] == "failed"
+    assert outcomes["test_join_batches"] == "oom"
+    assert outcomes["test_add_channel_dim"] == "oom"
+
+
 @pytest.mark.slow
 def test_endless_loop_in_one_function_fails_only_its_check(worker, tensors, make_submission):
     folder = make_submission("def positive_mask(x):\n    while True:\n        pass")

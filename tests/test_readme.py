@@ -38,6 +38,8 @@ def _commands() -> dict[str, list[list[str]]]:
 
 
 COMMANDS = _commands()
+# the app's own options (--lang), which every command line takes before or after the command's name
+APP_OPTIONS = {o for p in typer.main.get_command(app).params for o in p.opts if o.startswith("-")}
 _OPTION = re.compile(r"^-{1,2}[A-Za-z][\w-]*")
 
 
@@ -104,7 +106,7 @@ def test_every_command_and_option_shown_exists(doc: str):
         if command == "export":
             continue  # the group itself: its subcommands are checked where named
         assert command in COMMANDS, f"{doc}: `{where}` names no command of `kata` ({', '.join(COMMANDS)})"
-        unknown = [o for o in options if o not in _spellings(command) | {"--help"}]
+        unknown = [o for o in options if o not in _spellings(command) | APP_OPTIONS | {"--help"}]
         assert not unknown, f"{doc}: `{where}`: `kata {command}` has no option {', '.join(unknown)}"
 
 
