@@ -2,9 +2,15 @@
 
 A `StandIn` tensor holds its values on the CPU but reports the device `STAND_IN`, and, like a tensor on
 a GPU, refuses NumPy until it is copied back with `.cpu()`, `.to("cpu")` or `.type()` with a CPU tensor
-type (`torch.LongTensor`), which give the plain CPU tensor (`.numpy(force=True)` copies it itself). What is computed from it stays a stand-in.
-`StandInStrict` also refuses, as a GPU does, an operation that mixes it with CPU tensors other than
-0-d ones (scalars); indexing with CPU tensors, copying values in and moves are allowed, as on a GPU.
+type (`torch.LongTensor`), which give the plain CPU tensor (`.numpy(force=True)` copies it itself).
+What is computed from it stays a stand-in; what names its device (`device=`, `.to(d)`, `.type_as(t)`)
+goes there; an in-place operation leaves its tensor where it is (a CPU buffer `copy_`-ed into stays
+on the CPU). `StandInStrict` also refuses, as a GPU does, an operation that mixes it with CPU tensors
+other than 0-d ones (scalars); indexing with CPU tensors, copying values in and moves are allowed.
+
+While `StandInDevice` is on, the stand-in is a device the learner's code can name, as it would name a
+GPU: `torch.zeros(n, device=x.device)`, `torch.arange(n).to(x.device)` and `torch.as_tensor(x)` of a
+stand-in give stand-ins. Its values are never on the real `meta` device (which holds none).
 A judge half names `STAND_IN` in its messages, so the learner reads why a tensor was not on the CPU.
 """
 
@@ -13,9 +19,19 @@ from __future__ import annotations
 from typing import Iterable, Iterator, NoReturn
 
 import torch
+from torch.overrides import TorchFunctionMode, get_default_nowrap_functions
 
 STAND_IN = "meta"  # the device type a stand-in reports: no real tensor of the learner's is ever there
-_MAY_MIX = frozenset({torch.Tensor.__getitem__, torch.Tensor.__setitem__, torch.Tensor.copy_, torch.Tensor.to})
+_MAY_MIX = frozenset(
+    {
+        torch.Tensor.__getitem__,
+        torch.Tensor.__setitem__,
+        torch.Tensor.copy_,
+        torch.Tensor.to,
+        torch.Tensor.type_as,
+        torch._has_compatible_shallow_copy_type,  # asked by Module.to before it swaps a parameter's data
+    }
+)
 
 
 def refuse_numpy() -> NoReturn:
@@ -49,13 +65,42 @@ def cpu_tensor_type(args: tuple, kwargs: dict) -> bool:
     return isinstance(wanted, str) and wanted.startswith("torch.") and wanted.count(".") == 1
 
 
+def _parsed_to(args: tuple, kwargs: dict) -> tuple:
+    """(device, dtype, non_blocking, memory_format) of a call `tensor.to(*args[1:], **kwargs)`."""
+    return torch._C._nn._parse_to(*args[1:], **{k: v for k, v in kwargs.items() if k != "copy"})
+
+
 def target(args: tuple, kwargs: dict) -> str | None:
     """The device type a call `tensor.to(*args[1:], **kwargs)` moves to (`STAND_IN` when the example
     tensor is a stand-in), or None."""
     if any(isinstance(t, StandIn) for t in tensors_in([*args[1:], *kwargs.values()])):
         return STAND_IN
-    device = torch._C._nn._parse_to(*args[1:], **kwargs)[0]
+    device = _parsed_to(args, kwargs)[0]
     return None if device is None else device.type
+
+
+def names_stand_in(device: object) -> bool:
+    """Whether a `device=` argument names the stand-in (`x.device` of a stand-in, "meta", "meta:0")."""
+    if isinstance(device, str):
+        device = torch.device(device)
+    return isinstance(device, torch.device) and device.type == STAND_IN
+
+
+def _moved_to_stand_in(args: tuple, kwargs: dict, cls: type[StandIn]) -> StandIn:
+    """`args[0].to(*args[1:], **kwargs)` where that names the stand-in: only the dtype changes."""
+    dtype = _parsed_to(args, kwargs)[1] or args[0].dtype
+    with torch._C.DisableTorchFunctionSubclass():
+        moved = args[0].to(dtype=dtype, copy=bool(kwargs.get("copy", False)))
+    return moved.as_subclass(cls)
+
+
+def _as(value: object, cls: type[torch.Tensor]) -> object:
+    """The tensors in `value` (also in lists and tuples) as `cls`: plain ones for torch.Tensor."""
+    if isinstance(value, torch.Tensor):
+        return value if type(value) is cls else value.as_subclass(cls)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as(v, cls) for v in value)
+    return value
 
 
 class StandIn(torch.Tensor):
@@ -71,14 +116,27 @@ class StandIn(torch.Tensor):
         if func is torch.Tensor.__array__ or (func is torch.Tensor.numpy and not kwargs.get("force", False)):
             refuse_numpy()
         cls._check_devices(func, args, kwargs)
-        out = super().__torch_function__(func, types, args, kwargs)
+        if func is torch.Tensor.to and target(args, kwargs) == STAND_IN:
+            return _moved_to_stand_in(args, kwargs, cls)
+        device = kwargs.get("device")
+        if device is not None and names_stand_in(device):
+            kwargs = {**kwargs, "device": "cpu"}
+        with torch._C.DisableTorchFunctionSubclass():
+            out = func(*args, **kwargs)
+        if func in get_default_nowrap_functions():
+            return out
+        if device is not None:  # where the call put it: the stand-in, or a real device such as the CPU
+            return _as(out, cls if names_stand_in(device) else torch.Tensor)
         if (
             func is torch.Tensor.cpu
             or (func is torch.Tensor.to and target(args, kwargs) == "cpu")
             or (func is torch.Tensor.type and cpu_tensor_type(args[1:], kwargs))
+            or (func is torch.Tensor.type_as and not isinstance(args[1], StandIn))
         ):
             return plain(out)
-        return out
+        if any(out is t for t in tensors_in([*args, *kwargs.values()])):
+            return out  # in place (or out=): the tensor stays where it was
+        return _as(out, cls)
 
     @classmethod
     def _check_devices(cls, func, args: tuple, kwargs: dict) -> None:
@@ -96,3 +154,29 @@ class StandInStrict(StandIn):
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two devices, {STAND_IN} and cpu!"
             )
+
+
+_DATA_FACTORIES = frozenset({torch.tensor, torch.as_tensor, torch.asarray})  # a tensor's data: its device
+
+
+class StandInDevice(TorchFunctionMode):
+    """While on: a factory given device=<the stand-in>, a CPU tensor's .to(<the stand-in>) or
+    .type_as(<a stand-in>), and torch.tensor / as_tensor / asarray of a stand-in give stand-ins of
+    class `cls`, as they would give tensors on a GPU."""
+
+    def __init__(self, cls: type[StandIn] = StandIn):
+        super().__init__()
+        self.cls = cls
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.Tensor.to and not isinstance(args[0], StandIn) and target(args, kwargs) == STAND_IN:
+            return _moved_to_stand_in(args, kwargs, self.cls)
+        if func is torch.Tensor.type_as and isinstance(args[1], StandIn) and not isinstance(args[0], StandIn):
+            return _as(args[0].type_as(plain(args[1])), self.cls)
+        device = kwargs.get("device")
+        if device is not None and names_stand_in(device):
+            return _as(func(*args, **{**kwargs, "device": "cpu"}), self.cls)
+        if device is None and func in _DATA_FACTORIES and args and isinstance(args[0], StandIn):
+            return _as(func(*args, **kwargs), self.cls)
+        return func(*args, **kwargs)

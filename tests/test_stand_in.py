@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.stand_in import STAND_IN, StandIn, StandInStrict, plain
+from grader.stand_in import STAND_IN, StandIn, StandInDevice, StandInStrict, plain
 
 
 def _stand_in(kind=StandIn):
@@ -51,3 +51,40 @@ def test_the_strict_one_refuses_cpu_tensors_in_an_operation_but_not_scalars_inde
     t[0] = torch.zeros(3)
     assert torch.equal(plain(t)[0], torch.zeros(3))
     assert torch.equal(plain(_stand_in() + torch.ones(3)), torch.arange(1.0, 7.0).reshape(2, 3))  # StandIn mixes
+
+
+@pytest.mark.parametrize("kind", [StandIn, StandInStrict])
+def test_code_that_names_the_stand_ins_device_gets_stand_ins_with_values(kind):
+    """`device=x.device`, `.to(x.device)` and `torch.as_tensor(x)` are how correct code keeps tensors on
+    a GPU: on the stand-in they give stand-ins that hold values, never empty tensors on the real meta
+    device, and they mix with the stand-in even when it is strict."""
+    t = _stand_in(kind)
+    with StandInDevice(kind):
+        made = {
+            "factory with device=": torch.arange(3.0, device=t.device),
+            "factory with a device string": torch.arange(3.0, device=STAND_IN),
+            "a CPU tensor's .to(device)": torch.arange(3.0).to(t.device),
+            "a CPU tensor's .to(stand-in)": torch.arange(3.0).to(t),
+            "a CPU tensor's .type_as(stand-in)": torch.arange(3).type_as(t),
+            "as_tensor of a stand-in": torch.as_tensor(t[0], dtype=torch.float64),
+            "asarray of a stand-in": torch.asarray(t[0]),
+            "the stand-in's own .to(device, dtype)": t[0].to(device=t.device, dtype=torch.float64),
+            "the stand-in's own .to(device)": t[0].to(t.device),
+        }
+        for how, tensor in made.items():
+            assert isinstance(tensor, kind) and tensor.device == torch.device(STAND_IN), how
+            assert torch.equal(plain(tensor).double(), torch.arange(3.0, dtype=torch.float64)), how
+            assert torch.equal(plain(t[0] + tensor).double(), torch.arange(0.0, 6.0, 2, dtype=torch.float64)), how
+    assert type(torch.arange(3.0).to(t.device)) is torch.Tensor and torch.arange(3.0).to(t.device).is_meta  # off
+
+
+def test_a_cpu_destination_stays_on_the_cpu():
+    """An in-place copy into a CPU buffer, or a factory told device="cpu", is on the CPU as on a GPU."""
+    t = _stand_in(StandInStrict)
+    with StandInDevice(StandInStrict):
+        buffer = torch.empty(2, 3)
+        copied = buffer.copy_(t)
+        like = torch.empty_like(t, device="cpu")
+        assert type(copied) is torch.Tensor and copied is buffer and copied.numpy()[1, 2] == 5.0
+        assert type(like) is torch.Tensor and like.shape == (2, 3)
+        assert type(t.type_as(torch.zeros(1, dtype=torch.int64))) is torch.Tensor  # .type_as a CPU tensor moves

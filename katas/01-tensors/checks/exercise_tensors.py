@@ -7,7 +7,7 @@ judge half, test_tensors.py, decides. Nothing here knows a right answer.
 import torch
 
 from grader.exercise import attempt
-from grader.stand_in import StandIn, plain
+from grader.stand_in import StandIn, StandInDevice, plain
 
 
 def _backward(out, upstream):
@@ -73,7 +73,8 @@ def test_join_batches(solution, inputs):
 
 def test_to_labels(solution, inputs):
     cases = [{"out": attempt(solution.to_labels, x), "x_after": x} for x in inputs["cases"]]
-    out = attempt(solution.to_labels, inputs["stand_in"].as_subclass(StandIn))
+    with StandInDevice():  # x.device names the stand-in, as it would a GPU
+        out = attempt(solution.to_labels, inputs["stand_in"].as_subclass(StandIn))
     device = out.device.type if isinstance(out, torch.Tensor) else None
     return {"cases": cases, "stand_in": {"out": plain(out), "device": device}}
 

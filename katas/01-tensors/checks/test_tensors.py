@@ -392,6 +392,7 @@ def test_to_labels(rng):
         torch.randint(0, 10, (2, 3), generator=rng).double(),  # float64 class numbers
         torch.randint(0, 5, (2, 4, 5), generator=rng).float(),  # a per-pixel map of classes
         torch.randint(0, 5, (1, 3, 4), generator=rng).float(),  # a batch of one map: squeeze() would drop N
+        torch.randint(0, 10, (3, 1), generator=rng).float(),  # a column of labels: squeeze(-1) would drop it
     ]
     on_gpu = torch.randint(0, 10, (5,), generator=rng).float()  # handed to to_labels as a stand-in GPU tensor
     seen = yield {"cases": cases, "stand_in": on_gpu}
@@ -422,9 +423,9 @@ def test_to_labels(rng):
             name=name,
             why=both(
                 "class labels are int64 (.long(), not .int(), which is int32) and keep their shape: "
-                "an (N, H, W) map of classes stays (N, H, W), a batch of one too (no squeeze())",
+                "an (N, H, W) map of classes stays (N, H, W), a batch of one and an (N, 1) column too (no squeeze())",
                 "类别标签是 int64（用 .long()，不要用 .int()，后者得到 int32），并保持原来的形状："
-                "(N, H, W) 的类别图仍是 (N, H, W)，只有一个样本的批次也一样（不要 squeeze()）",
+                "(N, H, W) 的类别图仍是 (N, H, W)，只有一个样本的批次和 (N, 1) 的一列也一样（不要 squeeze()）",
             ),
         )
 
@@ -443,6 +444,8 @@ def test_positive_mask(rng):
         _with_zeros(rng, (2, 3), torch.float32, lambda n: torch.rand(n, generator=rng) * 4 + 0.05),
         _with_zeros(rng, (3, 1, 4), torch.float64, lambda n: torch.rand(n, generator=rng, dtype=torch.float64) + 1e-3),
         _with_zeros(rng, (6,), torch.int64, lambda n: torch.randint(1, 5, (n,), generator=rng)),
+        # tiny positives (1e-30 up to 1e-7) are positive too: a tolerance such as x > 1e-6 is another mask
+        _with_zeros(rng, (9,), torch.float32, lambda n: 10 ** -(torch.rand(n, generator=rng) * 23 + 7)),
     ]
     seen = yield cases
     for x, got in zip(cases, seen, strict=True):
@@ -455,8 +458,8 @@ def test_positive_mask(rng):
             x > 0,
             name=name,
             why=both(
-                "a comparison such as x > 0 gives a bool tensor; 0 is not positive",
-                "x > 0 这样的比较会得到 bool 张量；0 不是正数",
+                "a comparison such as x > 0 gives a bool tensor; 0 is not positive, and 1e-8 is",
+                "x > 0 这样的比较会得到 bool 张量；0 不是正数，1e-8 是正数",
             ),
         )
 

@@ -8,7 +8,7 @@ they are built here; test_autograd.py holds its own copy of each formula to comp
 import torch
 
 from grader.exercise import attempt
-from grader.stand_in import StandIn
+from grader.stand_in import StandIn, StandInDevice
 
 # The scalar functions the judge names, as in test_autograd.py's _FUNCTIONS.
 FUNCTIONS = {
@@ -178,6 +178,7 @@ def test_to_numpy(solution, inputs, device):
     seen = []
     for kind, where, values in inputs:
         t = _numpy_case(kind, where, values, device)
-        out = attempt(solution.to_numpy, t)
+        with StandInDevice():  # t.device names the stand-in, as it would a GPU
+            out = attempt(solution.to_numpy, t)
         seen.append({"out": out, "out_type": type(out).__name__, "requires_grad_after": t.requires_grad})
     return seen

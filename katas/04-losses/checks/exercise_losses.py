@@ -8,7 +8,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from grader.exercise import attempt
-from grader.stand_in import StandInStrict, plain
+from grader.stand_in import StandInDevice, StandInStrict, plain
 
 # F.cross_entropy, and the op it calls: nn.CrossEntropyLoss goes through both
 _BUILTIN_CROSS_ENTROPY = frozenset({"cross_entropy", "cross_entropy_loss"})
@@ -109,9 +109,10 @@ def test_masked_token_loss(solution, inputs):
 def test_losses_stay_on_device(solution, inputs):
     seen = {}
     for name, args in inputs.items():
-        out = attempt(
-            getattr(solution, name), *[a.as_subclass(StandInStrict) if torch.is_tensor(a) else a for a in args]
-        )
+        with StandInDevice(StandInStrict):  # device=logits.device names the stand-in, as it would a GPU
+            out = attempt(
+                getattr(solution, name), *[a.as_subclass(StandInStrict) if torch.is_tensor(a) else a for a in args]
+            )
         device = out.device.type if isinstance(out, torch.Tensor) else None
         seen[name] = {"out": plain(out), "device": device}
     return seen

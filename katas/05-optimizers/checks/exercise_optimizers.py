@@ -98,8 +98,11 @@ def test_make_optimizer_adam(solution, inputs):
 
 _LOSSES = {"MSELoss": nn.MSELoss, "CrossEntropyLoss": nn.CrossEntropyLoss}
 _OPTIMIZERS = {
-    "SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-    "Adam": lambda params: torch.optim.Adam(params, lr=0.02),
+    "SGD(momentum=0.9)": lambda model: torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+    "Adam": lambda model: torch.optim.Adam(model.parameters(), lr=0.02),
+    "SGD(param_groups=[body, head])": lambda model: torch.optim.SGD(
+        [{"params": model.body.parameters()}, {"params": model.head.parameters(), "lr": 0.05}], lr=0.1
+    ),
 }
 
 
@@ -107,9 +110,9 @@ def test_train_step(solution, inputs):
     seen = []
     for case in inputs:
         model = _model(case["model"])
-        optimizer = _OPTIMIZERS[case["optimizer"]](model.parameters())
-        for key, p in model.named_parameters():  # gradients left over from earlier work
-            p.grad = case["old_grads"][key].clone()
+        optimizer = _OPTIMIZERS[case["optimizer"]](model)
+        for key, p in model.named_parameters():  # gradients left over from earlier work (or a fresh model)
+            p.grad = None if case["old_grads"] is None else case["old_grads"][key].clone()
         loss_fn = _LOSSES[case["loss"]]()
         steps = []
         for x, y in case["batches"]:

@@ -182,8 +182,11 @@ def test_make_optimizer_adam(rng):
 
 # the optimizers and losses the exercise half builds by these names
 _OPTIMIZERS = {
-    "SGD(momentum=0.9)": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-    "Adam": lambda params: torch.optim.Adam(params, lr=0.02),
+    "SGD(momentum=0.9)": lambda model: torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+    "Adam": lambda model: torch.optim.Adam(model.parameters(), lr=0.02),
+    "SGD(param_groups=[body, head])": lambda model: torch.optim.SGD(
+        [{"params": model.body.parameters()}, {"params": model.head.parameters(), "lr": 0.05}], lr=0.1
+    ),
 }
 _LOSSES = {"MSELoss": nn.MSELoss, "CrossEntropyLoss": nn.CrossEntropyLoss}
 
@@ -193,12 +196,15 @@ def test_train_step(rng):
     train_step 先清空旧梯度，再反向传播、更新参数，并返回 float"""
     # CrossEntropyLoss takes (prediction, target) in that order only: class indices cannot come first
     cases = []
-    for dtype, kind, loss in (
-        (torch.float32, "SGD(momentum=0.9)", "MSELoss"),
-        (torch.float64, "Adam", "CrossEntropyLoss"),
+    for dtype, kind, loss, stale in (
+        (torch.float32, "SGD(momentum=0.9)", "MSELoss", True),
+        (torch.float64, "Adam", "CrossEntropyLoss", True),
+        # a fresh model has no gradients yet (p.grad is None), and every group needs clearing
+        (torch.float32, "SGD(param_groups=[body, head])", "MSELoss", False),
     ):
         spec = _model_spec(rng, dtype, sizes=(5, 6, 2))
         old_grads = {key: torch.randn(p.shape, generator=rng, dtype=dtype) for key, p in spec["weights"].items()}
+        old_grads = old_grads if stale else None
         batches = [_batch(rng, spec, rows) for rows in (5, 7, 3)]
         if loss == "CrossEntropyLoss":
             batches = [(x, torch.randint(0, y.shape[1], (len(x),), generator=rng)) for x, y in batches]
@@ -208,8 +214,8 @@ def test_train_step(rng):
         spec, kind = case["model"], case["optimizer"]
         reference = _model(spec)
         for key, p in reference.named_parameters():
-            p.grad = case["old_grads"][key].clone()
-        reference_optimizer = _OPTIMIZERS[kind](reference.parameters())
+            p.grad = None if case["old_grads"] is None else case["old_grads"][key].clone()
+        reference_optimizer = _OPTIMIZERS[kind](reference)
         loss_fn = _LOSSES[case["loss"]]()
         before = spec["weights"]
         for step, ((x, y), got) in enumerate(zip(case["batches"], steps, strict=True), start=1):
@@ -221,7 +227,18 @@ def test_train_step(rng):
                 "train_step with {kind}, {loss}, a {dtype} batch of {rows}, step {step}",
                 "train_step（{kind}、{loss}、大小为 {rows} 的 {dtype} 批次，第 {step} 步）",
             ).format(kind=kind, loss=case["loss"], dtype=spec["dtype"], rows=len(x), step=step)
-            loss = expect.returned(got["loss"], name=name)
+            loss = expect.returned(
+                got["loss"],
+                name=name,
+                why=both(
+                    "a fresh model's parameters have no gradients yet (p.grad is None): optimizer.zero_grad() "
+                    "clears every group's, whatever state they are in",
+                    "新模型的参数还没有梯度（p.grad 是 None）：optimizer.zero_grad() 会清空每个参数组的梯度，"
+                    "不管它们处于什么状态",
+                )
+                if case["old_grads"] is None
+                else "",
+            )
             if not isinstance(loss, float):
                 raise AssertionError(
                     both(

@@ -10,11 +10,10 @@ recompute its forward (the forward check loads the judge's weights into it). Tre
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.overrides import TorchFunctionMode
 
 from grader.exercise import attempt
 from grader.observations import Raised
-from grader.stand_in import STAND_IN, StandInStrict, plain, target, tensors_in
+from grader.stand_in import StandInDevice, StandInStrict, plain
 
 
 def _grad(t):
@@ -132,30 +131,8 @@ def _cell(case, device="cpu"):
 
 # A stand-in for a GPU, on any grader (grader/stand_in.py): x, lengths and the cell's parameters hold
 # their values on the CPU but report the device STAND_IN, and like tensors on a GPU they refuse to be
-# mixed with CPU tensors. Factories and .to() that name their device make more stand-ins, so
+# mixed with CPU tensors. Under StandInDevice, factories and .to() that name their device make more stand-ins, so
 # `device=x.device` works and a state made without it fails, as on a GPU.
-
-
-class _StandInDevice(TorchFunctionMode):
-    """While on: a factory given device=<the stand-in> and a CPU tensor's .to(<the stand-in>) or
-    .type_as(<a stand-in>) give stand-ins."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is torch.Tensor.to and target(args, kwargs) == STAND_IN and not isinstance(args[0], StandInStrict):
-            dtype = next((t.dtype for t in tensors_in([*args[1:], *kwargs.values()])), None)
-            dtype = dtype or torch._C._nn._parse_to(*args[1:], **kwargs)[1]
-            return args[0].to(dtype=dtype).as_subclass(StandInStrict)
-        if (
-            func is torch.Tensor.type_as
-            and isinstance(args[1], StandInStrict)
-            and not isinstance(args[0], StandInStrict)
-        ):
-            return args[0].type_as(plain(args[1])).as_subclass(StandInStrict)
-        device = kwargs.get("device")
-        if device is not None and torch.device(device).type == STAND_IN:
-            return func(*args, **{**kwargs, "device": "cpu"}).as_subclass(StandInStrict)
-        return func(*args, **kwargs)
 
 
 def _stand_in_cell(cell):
@@ -170,7 +147,7 @@ def _rnn_on_stand_in(solution, case):
     result was still on the stand-in device."""
     cell = _stand_in_cell(_cell(case))
     x, lengths = (case[key].clone().as_subclass(StandInStrict) for key in ("x", "lengths"))
-    with torch.no_grad(), _StandInDevice():
+    with torch.no_grad(), StandInDevice(StandInStrict):
         out = attempt(solution.rnn_last_hidden, cell, x, lengths)
     return {"out": plain(out), "x_after": plain(x), "on_stand_in": isinstance(out, StandInStrict)}
 
