@@ -74,8 +74,9 @@ def sentence(first: Text, then: Text) -> Bilingual:
 
 # Three words of two or more letters in a row: an English sentence, unless it is code or quoted.
 _ENGLISH_RUN = re.compile(r"(?<![\w./])[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}(?![\w./(])")
-# What a Chinese message may quote in English: `code`, and Python's own error text after its type.
-_QUOTED = re.compile(r"`[^`]*`|\b[A-Z]\w*(?:Error|Exception|Warning)\b:?[^\n（。；]*")
+# What a Chinese message may quote in English: `code`, Python's own error text after its type, and
+# quoted words such as a dict's keys (['ids', 'mask']).
+_QUOTED = re.compile(r"`[^`]*`|\b[A-Z]\w*(?:Error|Exception|Warning)\b:?[^\n（。；]*|'[^'\s]*'|\"[^\"\s]*\"")
 
 
 def untranslated(text: str) -> list[str]:

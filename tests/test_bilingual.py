@@ -87,6 +87,8 @@ def test_a_result_shows_the_chinese_message_or_translates_the_engines_own():
         ("f(x) 抛出了 RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x3 and 5x3)。请检查形状", []),
         ("形状不对。the bias is added to every row", ["the bias is added to every row"]),
         ("用 state_dict 保存 model.pt", []),
+        ("键应为 ['ids', 'mask', 'pair', 'source']，实际是 ['ids', 'pair']", []),  # quoted keys are code
+        ("键不对。'the keys are wrong'", ["the keys are wrong"]),  # a quoted sentence is still English
     ],
 )
 def test_untranslated_finds_english_sentences_outside_code_and_error_text(text: str, left: list[str]):

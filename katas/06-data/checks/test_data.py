@@ -171,9 +171,11 @@ def test_read_idx_any_shape(rng):
 
 _IMAGE_WHY = both(
     "expected the bytes / 255 as float32 with a channel axis (1, 28, 28); NumPy's array / 255.0 is "
-    "float64, and a uint8 image that is never divided stays in 0..255",
+    "float64, a uint8 image that is never divided stays in 0..255, and / max() depends on the folder "
+    "(its brightest pixel need not be 255)",
     "应把字节值 / 255 转成 float32，并加上通道维，得到形状 (1, 28, 28)；NumPy 的 array / 255.0 "
-    "得到的是 float64，而不做除法的 uint8 图像取值仍在 0..255",
+    "得到的是 float64，不做除法的 uint8 图像取值仍在 0..255，而 / max() 取决于文件夹里的数据"
+    "（最亮的像素不一定是 255）",
 )
 _LABEL_DTYPE_WHY = both("class labels must be int64 for CrossEntropyLoss", "CrossEntropyLoss 要求类别标签为 int64")
 
@@ -302,7 +304,9 @@ def test_dataset_other_folder(rng):
         (True, "train", int(generator.integers(20, 60))),
         (False, "t10k", int(generator.integers(5, 20))),
     ):
-        images = generator.integers(0, 256, size=(count, 28, 28)).astype(np.uint8)
+        # neither 0 nor 255 anywhere: only bytes / 255 gives these values (not / max, not min-max scaling)
+        low, high = int(generator.integers(5, 60)), int(generator.integers(150, 250))
+        images = generator.integers(low, high + 1, size=(count, 28, 28)).astype(np.uint8)
         labels = generator.integers(0, 10, size=(count,)).astype(np.uint8)
         files[f"{prefix}-images-idx3-ubyte.gz"] = _idx_file(images)
         files[f"{prefix}-labels-idx1-ubyte.gz"] = _idx_file(labels)

@@ -525,6 +525,7 @@ def _nested_cases(rng):
                     "ids": [torch.arange(n), torch.rand(n, generator=rng, dtype=torch.float64)],
                     "source": "mnist",
                     "pair": (torch.rand(3, generator=rng), number, None),
+                    "mask": None,  # a key whose value is None stays, with None
                 },
             },
             "meta",

@@ -620,6 +620,8 @@ def test_strip_prefix_only_at_start(rng):
         "submodule.y",
         "module.model.mode",
         "module_list.0.weight",  # an nn.ModuleList named module_list: "module" and then not a "."
+        "module.module.head.weight",  # DataParallel around DataParallel: one wrapper is removed per call
+        "_orig_mod.fc.bias",  # another prefix than the one asked for stays
     ]
     state = {key: torch.randn(1, generator=rng) for key in keys}
     seen = yield {"state": state, "prefix": None}
@@ -634,13 +636,17 @@ def test_strip_prefix_only_at_start(rng):
             "submodule.y",
             "model.mode",
             "module_list.0.weight",
+            "module.head.weight",
+            "_orig_mod.fc.bias",
         ],
         both(
             'a prefix is removed only at the start of a key: str.replace("module.", "") also cuts "submodule." and '
             'inner ".module." parts, str.lstrip("module.") strips any of those letters, not the word, and in '
-            're.sub("^" + prefix, ...) the "." matches any character ("module_list.0.weight" loses "module_")',
+            're.sub("^" + prefix, ...) the "." matches any character ("module_list.0.weight" loses "module_"); '
+            'it is removed once ("module.module.head.weight" keeps one), and only the prefix asked for',
             '前缀只能从键的开头去掉：str.replace("module.", "") 还会切掉 "submodule." 和键中间的 ".module."，'
             'str.lstrip("module.") 去掉的是这几个字母中的任意一个，而不是整个单词，'
-            '而在 re.sub("^" + prefix, ...) 中 "." 能匹配任意字符（"module_list.0.weight" 会丢掉 "module_"）',
+            '而在 re.sub("^" + prefix, ...) 中 "." 能匹配任意字符（"module_list.0.weight" 会丢掉 "module_"）；'
+            '前缀只去掉一次（"module.module.head.weight" 还留着一个），而且只去掉要求的那个前缀',
         ),
     )
