@@ -772,7 +772,17 @@ def test_stream_single_process(rng):
                 name=name, kind=_kind(items)
             )
         )
-    _each_once([i - first if isinstance(i, int) else i for i in items], n, name)
+    ids = [i - first if isinstance(i, int) else i for i in items]
+    _each_once(ids, n, name)
+    if ids != list(range(n)):
+        raise AssertionError(
+            both(
+                "{name} gave every item, in another order (item {at} first): in one process the stream yields "
+                "dataset[0], dataset[1], … in order, as a DataLoader without workers reads a file",
+                "{name} 产出了所有项，但顺序不对（最先产出的是第 {at} 项）：在单个进程中，流应按 dataset[0]、"
+                "dataset[1]、… 的顺序产出，就像不用工作进程的 DataLoader 顺序读取文件那样",
+            ).format(name=name, at=ids[0])
+        )
     name = "DataLoader(" + stream + f", batch_size={batch_size}, num_workers=0)"
     again = _ids(seen["batches"], name, first)
     if not again:

@@ -139,11 +139,16 @@ def test_evaluate_no_grad(solution, inputs, device):
     out = attempt(solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), loss_fn, device)
     grad_after = torch.is_grad_enabled()
     torch.set_grad_enabled(True)  # as it was before the call, for whatever runs next in this child
+    no_grads = all(p.grad is None for p in model.parameters())
+    with torch.no_grad():  # a caller that has switched gradients off (a validation loop) keeps them off
+        attempt(solution.evaluate, model, _loader(inputs["x"], inputs["y"], inputs["batch_size"]), loss_fn, device)
+        grad_after_in_no_grad = torch.is_grad_enabled()
     return {
         "out": _pair(out),
         "grad_modes": grad_modes,
-        "no_grads": all(p.grad is None for p in model.parameters()),
+        "no_grads": no_grads,
         "grad_after": grad_after,
+        "grad_after_in_no_grad": grad_after_in_no_grad,
         "reduction_after": loss_fn.reduction,
     }
 

@@ -649,6 +649,14 @@ def test_evaluate_no_grad(rng):
         "torch.set_grad_enabled(False) 会一直生效，直到再被打开：请用 `with torch.no_grad():`，"
         "代码块结束时它会自动重新打开梯度计算",
     )
+    assert not seen["grad_after_in_no_grad"], both(
+        "evaluate(...) called inside `with torch.no_grad():` switched gradients on for its caller: "
+        "torch.set_grad_enabled(True) at the end turns them on whatever they were before. "
+        "`with torch.no_grad():` puts back the mode it found",
+        "在 `with torch.no_grad():` 里调用 evaluate(...) 之后，调用方的梯度计算被打开了："
+        "末尾的 torch.set_grad_enabled(True) 不管之前是什么状态都会打开梯度。"
+        "`with torch.no_grad():` 结束时会恢复它进入时的状态",
+    )
     reduction = seen["reduction_after"]
     assert reduction == "mean", both(
         f"evaluate(...) changed the loss function it was given: loss_fn.reduction was 'mean', now {reduction!r}. "
