@@ -81,6 +81,16 @@ def _simulate(monkeypatch, available, new_torch, built, installed):
             # None in sys.modules: `import torch_npu` raises ModuleNotFoundError and
             # importlib.util.find_spec("torch_npu") says None, as where torch_npu is not installed.
             monkeypatch.setitem(sys.modules, f"torch_{kind}", None)
+    # torch.get_device_module("npu") finds torch.npu once torch_npu has registered the name; stock torch
+    # cannot parse "npu" or "mlu" (a RuntimeError, which the real function raises here too)
+    registered = {kind for kind in ("npu", "mlu") if kind in available or kind in installed}
+    real_get_device_module = torch.get_device_module
+
+    def get_device_module(device=None):
+        kind = getattr(device, "type", device)
+        return getattr(torch, kind) if kind in registered else real_get_device_module(device)
+
+    monkeypatch.setattr(torch, "get_device_module", get_device_module)
     if new_torch:
         present = built is not None and built in available
 
