@@ -154,7 +154,9 @@ def test_running_center_train(solution, inputs):
             step["backward"] = _backward(out, upstream)
             step["x_grad"] = _tensor(x.grad)
             steps.append(step)
-        seen.append(steps)
+        with torch.no_grad():  # still training mode: a pass that only gathers statistics
+            out = attempt(module, case["no_grad_batch"].clone())
+        seen.append({"steps": steps, "no_grad": {"out": out, "running_mean": module.running_mean.clone()}})
     return seen
 
 

@@ -347,11 +347,13 @@ def test_running_center_train(rng):
                 )
                 for _ in range(2)
             ],
+            "no_grad_batch": torch.randn(batch, features, generator=rng, dtype=dtype) - 1.0,
         }
         for features, batch, momentum, dtype in ((3, 8, 0.25, torch.float32), (4, 5, None, torch.float64))
     ]
     seen = yield cases
-    for case, steps in zip(cases, seen, strict=True):
+    for case, got_case in zip(cases, seen, strict=True):
+        steps = got_case["steps"]
         features, momentum, dtype = case["features"], case["momentum"], case["dtype"]
         m = 0.1 if momentum is None else momentum  # the README's default momentum is 0.1
         module = f"RunningCenter({features}{'' if momentum is None else f', momentum={momentum}'})"
@@ -422,6 +424,32 @@ def test_running_center_train(rng):
                     "绝不要 detach 被减去的那个均值",
                 ),
             )
+        # training mode under torch.no_grad(), as BatchNorm: still this batch's mean, still an update
+        data, got = case["no_grad_batch"], got_case["no_grad"]
+        mean = data.mean(dim=0)
+        why = both(
+            "training mode is self.training alone: under torch.no_grad() (a pass that only gathers statistics) "
+            "the module still subtracts the batch mean and updates running_mean, as nn.BatchNorm does",
+            "训练模式只由 self.training 决定：在 torch.no_grad() 下（只收集统计量的一次前向）模块仍要减去批均值"
+            "并更新 running_mean，nn.BatchNorm 也是这样",
+        )
+        expect.close(
+            got["out"],
+            data - mean,
+            name=both(
+                "{label} output in training mode under torch.no_grad()", "{label}：torch.no_grad() 下训练模式的输出"
+            ).format(label=label),
+            why=why,
+        )
+        expect.close(
+            got["running_mean"],
+            (1 - m) * running + m * mean,
+            name=both(
+                "{label}: running_mean after a batch under torch.no_grad()",
+                "{label}：torch.no_grad() 下处理一个批次后的 running_mean",
+            ).format(label=label),
+            why=why,
+        )
 
 
 def test_running_center_eval(rng):
