@@ -153,13 +153,18 @@ def test_predict_no_grad(solution, inputs):
 
 def test_predict_restores_grad_mode(solution, inputs):
     model = _small_model(inputs["weights"])
+    model[0].requires_grad_(False)  # a caller's frozen first layer, as in fine-tuning
     try:
         with torch.no_grad():
             out = attempt(solution.predict, model, inputs["x"])
             grad_after = torch.is_grad_enabled()
     finally:
         torch.set_grad_enabled(True)
-    return {"out": out, "grad_after": grad_after}
+    return {
+        "out": out,
+        "grad_after": grad_after,
+        "requires_grad_after": {name: p.requires_grad for name, p in model.named_parameters()},
+    }
 
 
 # --- a stand-in for a GPU tensor (grader/stand_in.py): NumPy is refused until it is copied back

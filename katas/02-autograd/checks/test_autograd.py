@@ -587,6 +587,16 @@ def test_predict_restores_grad_mode(rng):
         "torch.is_grad_enabled() 应与调用前一样为 False）：应恢复调用前的模式，`with torch.no_grad():` "
         "会自动做到这一点；在末尾调用 set_grad_enabled(True) 会强行把它打开",
     )
+    want = {"0.weight": False, "0.bias": False, "2.weight": True, "2.bias": True}
+    changed = [name for name, flag in want.items() if got["requires_grad_after"].get(name) != flag]
+    assert not changed, both(
+        "predict(model, x) changed requires_grad of {changed} on a model whose first layer the caller had "
+        "frozen: leave the parameters as they are; torch.no_grad() needs no requires_grad_ changes, and "
+        "model.requires_grad_(True) afterwards unfreezes what the caller froze",
+        "调用者已冻结第一层的模型经过 predict(model, x) 后，{changed} 的 requires_grad 被改变了："
+        "不要改动参数；torch.no_grad() 不需要修改 requires_grad，"
+        "而事后调用 model.requires_grad_(True) 会把调用者冻结的层解冻",
+    ).format(changed=changed)
 
 
 def _not_copied_back(name: Text, stand_in: bool, text: str) -> Text:
