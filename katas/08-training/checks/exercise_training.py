@@ -15,7 +15,7 @@ from torch import nn
 
 from grader.exercise import attempt
 from grader.idx import read_idx
-from grader.stand_in import STAND_IN, refuse_numpy
+from grader.stand_in import STAND_IN, StandIn, StandInDevice, target
 
 
 # The architectures the judge names, as in test_training.py's _ARCHITECTURES.
@@ -227,64 +227,32 @@ def test_fit_best_epoch_rule(solution, inputs):
     return {"history": _history(history), "tag": model.tag.item(), "logits": model.logits.detach().clone()}
 
 
-# --- a stand-in device: "meta" that keeps the data ------------------------------------------------
-
-
-def _moves_to_stand_in(args, kwargs):
-    device = torch._C._nn._parse_to(*args, **kwargs)[0]
-    return device is not None and device.type == STAND_IN
-
-
-class _OnStandIn(torch.Tensor):
-    """A batch (and what is computed from it) on the stand-in device. Like a tensor on a GPU it does
-    not turn into a NumPy array until it is copied back with `.cpu()` or `.to("cpu")`; everything else
-    works as on the CPU, where its values really are."""
-
-    def numpy(self, *args, **kwargs):
-        refuse_numpy()
-
-    def cpu(self, *args, **kwargs):
-        return super().cpu(*args, **kwargs).as_subclass(torch.Tensor)
-
-    def to(self, *args, **kwargs):
-        device = torch._C._nn._parse_to(*args, **kwargs)[0]
-        moved = super().to(*args, **kwargs)
-        return moved.as_subclass(torch.Tensor) if device is not None and device.type == "cpu" else moved
-
-
-class _LoaderTensor(torch.Tensor):
-    """A batch tensor as the loader hands it out. `.to("meta")` returns it as an _OnStandIn, the
-    stand-in for its copy on that device; any other `.to(...)` keeps this type, so the model can tell
-    a batch that never went to `device`."""
-
-    def to(self, *args, **kwargs):
-        if _moves_to_stand_in(args, kwargs):
-            return self.as_subclass(_OnStandIn)
-        return super().to(*args, **kwargs)
+# --- a stand-in device (grader/stand_in.py): "meta" that keeps the data ------------------------------
+# The loader hands out CPU tensors; what the learner's code moves to the device (`.to(device)`,
+# `torch.as_tensor(x, device=device)`, `y.to(x.device)`) or makes there (`torch.zeros((), device=device)`)
+# is a StandIn: its values are real, it refuses NumPy until copied back, as on a GPU.
 
 
 class _StaysOnCpu(nn.Sequential):
     """A model that is already "on" the stand-in device: moving it there changes nothing."""
 
     def to(self, *args, **kwargs):
-        return self if _moves_to_stand_in(args, kwargs) else super().to(*args, **kwargs)
+        return self if target((self, *args), kwargs) == STAND_IN else super().to(*args, **kwargs)
 
 
 def _stand_in_setup(inputs):
     """(model, loader, loss_fn, unmoved) where unmoved counts inputs and labels that reached the model
-    or the loss without `.to("meta")`."""
+    or the loss without being moved to the stand-in device."""
     model = _model(inputs, kind=_StaysOnCpu)
-    loader = _loader(
-        inputs["x"].as_subclass(_LoaderTensor), inputs["y"].as_subclass(_LoaderTensor), inputs["batch_size"]
-    )
+    loader = _loader(inputs["x"], inputs["y"], inputs["batch_size"])
     unmoved = {"x": 0, "y": 0, "batches": 0}
 
     def watch_input(module, args):
         unmoved["batches"] += 1
-        unmoved["x"] += isinstance(args[0], _LoaderTensor)
+        unmoved["x"] += not isinstance(args[0], StandIn)
 
     def loss_fn(output, target):
-        unmoved["y"] += isinstance(target, _LoaderTensor)
+        unmoved["y"] += not isinstance(target, StandIn)
         return nn.functional.cross_entropy(output, target)
 
     model.register_forward_pre_hook(watch_input)
@@ -293,21 +261,24 @@ def _stand_in_setup(inputs):
 
 def test_train_one_epoch_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    out = attempt(solution.train_one_epoch, model, loader, loss_fn, _sgd(model, inputs["lr"]), STAND_IN)
+    with StandInDevice():
+        out = attempt(solution.train_one_epoch, model, loader, loss_fn, _sgd(model, inputs["lr"]), STAND_IN)
     return {"unmoved": unmoved, "out": _returned(out)}
 
 
 def test_evaluate_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    out = attempt(solution.evaluate, model, loader, loss_fn, torch.device(STAND_IN))
+    with StandInDevice():
+        out = attempt(solution.evaluate, model, loader, loss_fn, torch.device(STAND_IN))
     return {"unmoved": unmoved, "out": _pair(out)}
 
 
 def test_fit_moves_batches(solution, inputs):
     model, loader, loss_fn, unmoved = _stand_in_setup(inputs)
-    history = attempt(
-        solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"], STAND_IN
-    )
+    with StandInDevice():
+        history = attempt(
+            solution.fit, model, loader, loader, loss_fn, _sgd(model, inputs["lr"]), inputs["epochs"], STAND_IN
+        )
     return {"unmoved": unmoved, "history": _history(history)}
 
 
