@@ -52,6 +52,8 @@ def _simulate(monkeypatch, available, new_torch, built, installed):
     available = set(available)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: "cuda" in available)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: int("cuda" in available))
+    # a CUDA build on a machine without a GPU: built, not available (as for MPS below)
+    monkeypatch.setattr(torch.backends.cuda, "is_built", lambda: "cuda" in available or built == "cuda")
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: "mps" in available)
     # torch.mps.is_available() (newer torch) asks the same question as torch.backends.mps.is_available().
     if hasattr(torch.mps, "is_available"):
