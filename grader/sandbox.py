@@ -60,7 +60,9 @@ class Limits:
     file_size_mb: int = 64
     output_kb: int = 64  # learner output kept for diagnostics; the rest is read and dropped
     threads: int = 1
-    processes: int = 16  # RLIMIT_NPROC for the throwaway user (root only): stops fork and thread bombs
+    # RLIMIT_NPROC for the throwaway user (root only), threads included: stops fork and thread bombs, and
+    # leaves room for two DataLoaders with persistent workers (each worker and its queues take threads)
+    processes: int = 64
     open_files: int = 1024  # per process (the usual default): bounds what pipes and other kernel objects
     # hold unseen, and what the zygote reads of a job's open files at each watch
 

@@ -1000,11 +1000,14 @@ def test_small_cnn_layers(rng):
                 name=both(f"{label}: the {en} Conv2d's weight", f"{label}：{zh} Conv2d 权重"),
                 why=_conv_why(shape),
             )
-            assert conv["stride"] == (1, 1) and conv["padding"] == (0, 0) and conv["dilation"] == (1, 1), both(
-                f"{label}: the {en} Conv2d has stride {conv['stride']}, padding {conv['padding']}, dilation "
-                f"{conv['dilation']}; the README's layer keeps the defaults (1, 0, 1)",
-                f"{label}：{zh} Conv2d 的 stride 为 {conv['stride']}，padding 为 {conv['padding']}，dilation 为 "
-                f"{conv['dilation']}；README 中的这一层使用默认值 (1, 0, 1)",
+            # padding="valid" is the same layer as padding=0
+            assert conv["stride"] == (1, 1) and conv["padding"] in ((0, 0), "valid") and conv["dilation"] == (1, 1), (
+                both(
+                    f"{label}: the {en} Conv2d has stride {conv['stride']}, padding {conv['padding']}, dilation "
+                    f"{conv['dilation']}; the README's layer keeps the defaults (1, 0, 1)",
+                    f"{label}：{zh} Conv2d 的 stride 为 {conv['stride']}，padding 为 {conv['padding']}，dilation 为 "
+                    f"{conv['dilation']}；README 中的这一层使用默认值 (1, 0, 1)",
+                )
             )
         side = _cnn_side(in_size)
         _check_linear_size(linear["in_features"], in_size, c2, label)

@@ -197,12 +197,17 @@ def test_train_model_uses_lr(solution, inputs):
 
 def test_train_model_sets_train_mode(solution, inputs):
     model = _linear_model(inputs["weight"], inputs["bias"], dropout=inputs["dropout"])
-    modes, dropped = [], []
-    model.register_forward_hook(lambda module, args, output: modes.append(module.training))
+    modes, dropped = [], []  # of the training passes: extra passes under no_grad (an evaluation) are ignored
+    model.register_forward_hook(
+        lambda module, args, output: modes.append(module.training) if torch.is_grad_enabled() else None
+    )
     # what the Dropout layer let through: the judge tells training mode from these values
-    model[1].register_forward_hook(lambda module, args, output: dropped.append(output.detach()))
+    model[1].register_forward_hook(
+        lambda module, args, output: dropped.append(output.detach()) if torch.is_grad_enabled() else None
+    )
     model.eval()  # as evaluate() leaves it
-    result = attempt(solution.train_model, model, _loader(inputs), epochs=1)
+    # two epochs: an evaluate() after the first must not leave the second in eval mode
+    result = attempt(solution.train_model, model, _loader(inputs), epochs=2)
     return {"result": result, "modes": modes, "dropout_outputs": dropped}
 
 

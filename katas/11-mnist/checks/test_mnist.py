@@ -80,12 +80,13 @@ def _kind(value):
 
 
 def _number(value, name: Text) -> float:
-    """A returned accuracy as a float: a Python number or a one-element tensor."""
+    """A returned accuracy as a float: a Python number (NumPy's arrive as one), never a tensor."""
     value = expect.returned(value, name=name)
-    number = isinstance(value, (float, int)) and not isinstance(value, bool)
-    assert number or (isinstance(value, torch.Tensor) and value.numel() == 1), both(
-        "{name} should return the accuracy as a Python float, got {kind}",
-        "{name} 应以 Python float 返回准确率，实际得到 {kind}",
+    assert isinstance(value, (float, int)) and not isinstance(value, bool), both(
+        "{name} should return the accuracy as a Python float, got {kind}: .item() turns a one-element tensor "
+        "into a number (count the correct predictions with (pred == labels).sum().item())",
+        "{name} 应以 Python float 返回准确率，实际得到 {kind}：用 .item() 把只有一个元素的张量变成数字"
+        "（统计预测正确的个数时用 (pred == labels).sum().item()）",
     ).format(name=name, kind=_kind(value))
     return float(value)
 
@@ -269,6 +270,14 @@ def test_make_loaders_batches(rng):
             "测试集 loader 应按原顺序（不打乱）把 1,000 张测试图像各给出一次",
         ),
     )
+    sizes = [len(batch) for batch in seen["test"]]
+    want = [size] * (len(test_labels) // size) + ([len(test_labels) % size] if len(test_labels) % size else [])
+    assert sizes == want, both(
+        f"the test loader's batches hold {sizes[:4]}… images, expected batch_size={size} at a time (the last one "
+        "holds what is left): both loaders take the batch_size they are given",
+        f"测试集 loader 的批次大小是 {sizes[:4]}…，应为每次 batch_size={size} 张（最后一个批次装剩下的）："
+        "两个 loader 都要使用传入的 batch_size",
+    )
 
 
 @lru_cache(maxsize=None)
@@ -372,7 +381,7 @@ def _recomputed(layers, state, images):
                 weight,
                 bias,
                 _pair(settings["stride"]),
-                _pair(settings["padding"]),
+                settings["padding"] if isinstance(settings["padding"], str) else _pair(settings["padding"]),  # "same"
                 _pair(settings["dilation"]),
                 settings["groups"],
             )
@@ -561,22 +570,24 @@ def test_train_model_sets_train_mode(rng):
     p = 0.15 + 0.3 * float(torch.rand((), generator=rng))
     given = _training_inputs(rng, 128, _randint(rng, 32, 65)) | {"dropout": p}
     seen = yield given
-    expect.returned(seen["result"], name="`train_model(model, loader, epochs=1)`")
+    expect.returned(seen["result"], name="`train_model(model, loader, epochs=2)`")
     assert seen["modes"], NEVER_RAN.format(function="train_model")
     eval_mode = both(
         "train_model ran the model in eval mode (it was in eval mode when passed in, as after evaluate()): "
-        "call model.train() before the training loop, or dropout and batch norm stay switched off",
+        "call model.train() before each epoch's training loop, or dropout and batch norm stay switched off "
+        "(also after an evaluate() between epochs)",
         "train_model 在评估模式下运行了模型（传入时模型处于评估模式，就像 evaluate() 之后那样）："
-        "请在训练循环之前调用 model.train()，否则 dropout 和批归一化（batch norm）会一直处于关闭状态",
+        "请在每一轮的训练循环之前调用 model.train()，否则 dropout 和批归一化（batch norm）会一直处于关闭状态"
+        "（两轮之间调用过 evaluate() 时也是如此）",
     )
     assert all(seen["modes"]), eval_mode
     # The Dropout layer's outputs, recomputed from this job's images and p: in training mode each pixel is
     # either dropped (0) or scaled by 1 / (1 - p), and some of every batch's non-zero pixels are dropped.
-    batches = _scaled(given["pixels"]).flatten(1).split(given["batch_size"])
+    batches = _scaled(given["pixels"]).flatten(1).split(given["batch_size"]) * 2  # two epochs, in order
     outputs = seen["dropout_outputs"]
     assert len(outputs) == len(batches), both(
-        f"train_model ran the model {len(outputs)} times for one epoch of {len(batches)} batches",
-        f"一轮共 {len(batches)} 个批次，train_model 却运行了模型 {len(outputs)} 次",
+        f"train_model ran the model {len(outputs)} times for two epochs of {len(batches) // 2} batches",
+        f"两轮各 {len(batches) // 2} 个批次，train_model 却运行了模型 {len(outputs)} 次",
     )
     for k, (x, out) in enumerate(zip(batches, outputs)):
         name = both(f"the Dropout layer's output on batch {k}", f"Dropout 层在第 {k} 个批次上的输出")
