@@ -158,9 +158,11 @@ def make_notebook(
 
 
 def _again(workspace: Optional[Path], katas: Optional[Path]) -> str:
-    """The options a suggested command must repeat to reach the same katas and workspace."""
+    """The options a suggested command must repeat to reach the same katas and workspace, in the same
+    language (`--lang` when it is not the one the environment picks)."""
     given = [("-w", workspace), ("--katas", katas)]
-    return "".join(f" {flag} {shlex.quote(str(path))}" for flag, path in given if path is not None)
+    again = "".join(f" {flag} {shlex.quote(str(path))}" for flag, path in given if path is not None)
+    return again + (f" --lang {Session.lang}" if Session.lang != detect_language(None) else "")
 
 
 @app.command(help=help_text("help_grade"))

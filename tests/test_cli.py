@@ -52,7 +52,8 @@ def kata(learner: Path, pack: Path):
         command = [sys.executable, "-m", "grader", "--lang", lang, *args]
         if args and args[0] not in ("--help", "doctor"):  # doctor does not read katas
             command += ["--katas", str(pack)]
-        env = {**os.environ, "COLUMNS": str(columns), "HOME": str(learner.parent)}
+        # the environment's language is English: a suggested command repeats --lang only for another one
+        env = {**os.environ, "COLUMNS": str(columns), "HOME": str(learner.parent), "KATA_LANG": "en"}
         return subprocess.run(
             command, cwd=cwd or learner, capture_output=True, text=True, input=input, timeout=180, env=env
         )
@@ -108,13 +109,21 @@ def test_learner_walkthrough(kata, learner: Path):
         assert english_why not in chinese.stdout and "# x.t() 只交换步长（stride）" in chinese.stdout
 
 
+def test_a_suggested_command_repeats_a_language_the_environment_would_not_pick(kata, learner: Path, pack: Path):
+    started = kata("start", "tensors", lang="zh")
+    assert started.returncode == 0, started.stderr
+    assert f"`kata grade tensors --katas {pack} --lang zh`" in started.stdout.splitlines()[-1], started.stdout
+    graded = kata("grade", "tensors", lang="zh")
+    assert f"`kata hint tensors --katas {pack} --lang zh`" in graded.stdout, graded.stdout
+
+
 def test_start_elsewhere_says_the_grade_command_that_reaches_it(kata, learner: Path, pack: Path):
     """A workspace named with -w is named again in the command to run next, as a copied command works."""
     started = kata("start", "tensors", "-w", "ws")
     assert started.returncode == 0, started.stderr
     assert f"then run `kata grade tensors -w ws --katas {pack}`." in started.stdout.splitlines()[-1]
     started = kata("start", "tensors", "-w", "ws", lang="zh")
-    assert f"然后运行 `kata grade tensors -w ws --katas {pack}`。" in started.stdout.splitlines()[-1]
+    assert f"然后运行 `kata grade tensors -w ws --katas {pack} --lang zh`。" in started.stdout.splitlines()[-1]
 
 
 @pytest.mark.slow
