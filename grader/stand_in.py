@@ -30,7 +30,13 @@ _MAY_MIX = frozenset(
         torch.Tensor.to,
         torch.Tensor.type_as,
         torch._has_compatible_shallow_copy_type,  # asked by Module.to before it swaps a parameter's data
+        torch._C._VariableFunctions._pack_padded_sequence,  # the lengths are on the CPU, also on a GPU
+        torch._C._VariableFunctions._pad_packed_sequence,  # and so are the batch sizes
     }
+)
+# (data, batch sizes) and (padded, lengths): the second stays on the CPU, as torch keeps it on a GPU too
+_SECOND_ON_CPU = frozenset(
+    {torch._C._VariableFunctions._pack_padded_sequence, torch._C._VariableFunctions._pad_packed_sequence}
 )
 
 
@@ -136,6 +142,8 @@ class StandIn(torch.Tensor):
             return plain(out)
         if any(out is t for t in tensors_in([*args, *kwargs.values()])):
             return out  # in place (or out=): the tensor stays where it was
+        if func in _SECOND_ON_CPU:
+            return (_as(out[0], cls), plain(out[1]), *out[2:])
         return _as(out, cls)
 
     @classmethod

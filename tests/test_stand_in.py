@@ -88,3 +88,16 @@ def test_a_cpu_destination_stays_on_the_cpu():
         assert type(copied) is torch.Tensor and copied is buffer and copied.numpy()[1, 2] == 5.0
         assert type(like) is torch.Tensor and like.shape == (2, 3)
         assert type(t.type_as(torch.zeros(1, dtype=torch.int64))) is torch.Tensor  # .type_as a CPU tensor moves
+
+
+def test_packed_sequences_keep_their_lengths_on_the_cpu_as_on_a_gpu():
+    """pack_padded_sequence takes CPU lengths on any device; its batch sizes stay on the CPU."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    x = torch.arange(12.0).reshape(3, 4, 1).as_subclass(StandInStrict)
+    with StandInDevice(StandInStrict):
+        packed = pack_padded_sequence(x, torch.tensor([4, 2, 3]), batch_first=True, enforce_sorted=False)
+        padded, lengths = pad_packed_sequence(packed, batch_first=True)
+    assert isinstance(packed.data, StandInStrict) and type(packed.batch_sizes) is torch.Tensor
+    assert isinstance(padded, StandInStrict) and lengths.tolist() == [4, 2, 3]
+    assert torch.equal(plain(padded)[0], torch.arange(4.0).reshape(4, 1))
