@@ -324,15 +324,18 @@ def test_stable_ce_gradient(rng):
 def _well_ranked_case(rng, rows, classes, dtype, ks):
     """Logits whose per-sample losses are far enough apart that every correct way ranks them alike, and
     whose k hardest samples (for every k asked) are not the k lowest target logits: the loss also
-    depends on the other classes' logits, and a ranking by the target's logit alone must always fail."""
+    depends on the other classes' logits, and a ranking by the target's logit alone must always fail;
+    so must one by the margin (the largest logit − the target's), which ignores the other classes."""
     while True:
         logits = torch.randn(rows, classes, generator=rng, dtype=dtype) * 2
         targets = torch.randint(0, classes, (rows,), generator=rng)
         losses = F.cross_entropy(logits, targets, reduction="none")
         target_logits = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
+        margins = logits.max(dim=1).values - target_logits
         separated = rows < 2 or bool(losses.sort().values.diff().min() > 1e-3)
         by_target = all(torch.equal(losses.topk(k).indices, target_logits.topk(k, largest=False).indices) for k in ks)
-        if separated and not by_target:
+        by_margin = all(torch.equal(losses.topk(k).indices, margins.topk(k).indices) for k in ks)
+        if separated and not by_target and not by_margin:
             return logits, targets
 
 
@@ -361,8 +364,10 @@ def test_hardest_examples(rng):
                 losses.topk(k).indices,
                 name=name,
                 why=both(
-                    "rank the per-sample losses (reduction='none'), largest first, and return their indices as int64",
-                    "把逐样本损失（reduction='none'）从大到小排序，并以 int64 返回它们的下标",
+                    "rank the per-sample losses (reduction='none'), largest first, and return their indices as int64; "
+                    "every class's logit counts in a loss, not only the largest one's",
+                    "把逐样本损失（reduction='none'）从大到小排序，并以 int64 返回它们的下标；"
+                    "损失取决于每个类别的 logit，而不只是最大的那个",
                 ),
             )
         _unchanged((logits, targets), got["inputs_after"], name)
