@@ -136,7 +136,7 @@ def test_load_weights_is_safe(solution, inputs, tmp_path, monkeypatch):
 
 def test_load_weights_strict(solution, inputs, tmp_path):
     seen = {}
-    for name in ("other", "matching"):
+    for name in ("other", "extra", "matching"):
         path = tmp_path / f"{name}.pt"
         torch.save(_plain(inputs[name]), path)
         model = _net(inputs["fresh"])

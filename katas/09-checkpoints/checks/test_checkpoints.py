@@ -267,13 +267,15 @@ def test_load_weights_strict(rng):
         "2.bias": torch.randn(3, generator=rng),
     }  # no BatchNorm
     matching = _state(rng)
-    seen = yield {"other": other, "matching": matching, "fresh": _state(rng, trained=False)}
-    assert isinstance(seen["other"]["out"], Raised), both(
-        "load_weights loaded a file from another architecture without an error (expected an error about "
-        "missing/unexpected keys); strict=False hides such bugs: keep the default strict=True",
-        "load_weights 加载了一个来自其他模型结构的文件，却没有报错（应当报出缺少或多出键的错误）；"
-        "strict=False 会掩盖这类错误：请保留默认的 strict=True",
-    )
+    extra = {**matching, "4.weight": torch.randn(2, 3, generator=rng)}  # a layer this model does not have
+    seen = yield {"other": other, "extra": extra, "matching": matching, "fresh": _state(rng, trained=False)}
+    for name, keys in (("other", both("missing", "缺少")), ("extra", both("unexpected", "多出"))):
+        assert isinstance(seen[name]["out"], Raised), both(
+            "load_weights loaded a file from another architecture ({keys} keys) without an error (expected an "
+            "error about missing/unexpected keys); strict=False hides such bugs: keep the default strict=True",
+            "load_weights 加载了一个来自其他模型结构的文件（{keys}键），却没有报错（应当报出缺少或多出键的错误）；"
+            "strict=False 会掩盖这类错误：请保留默认的 strict=True",
+        ).format(keys=keys)
     expect.returned(
         seen["matching"]["out"],
         name=both(
