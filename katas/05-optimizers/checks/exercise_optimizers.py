@@ -20,10 +20,10 @@ from grader.observations import Raised
 class TwoPart(nn.Module):
     """A small model with a body and a head, as in fine-tuning (the same in test_optimizers.py)."""
 
-    def __init__(self, features=4, hidden=8, outputs=3):
+    def __init__(self, features=4, hidden=8, outputs=3, head_bias=True):
         super().__init__()
         self.body = nn.Sequential(nn.Linear(features, hidden), nn.Tanh())
-        self.head = nn.Linear(hidden, outputs)
+        self.head = nn.Linear(hidden, outputs, bias=head_bias)
 
     def forward(self, x):
         return self.head(self.body(x))
@@ -31,7 +31,7 @@ class TwoPart(nn.Module):
 
 def _model(spec):
     """A TwoPart of the judge's sizes, dtype and parameter values."""
-    model = TwoPart(*spec["sizes"]).to(spec["dtype"])
+    model = TwoPart(*spec["sizes"], head_bias=spec["head_bias"]).to(spec["dtype"])
     model.load_state_dict(spec["weights"])
     return model
 

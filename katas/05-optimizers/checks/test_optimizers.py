@@ -17,28 +17,29 @@ from grader.observations import Raised
 class TwoPart(nn.Module):
     """A small model with a body and a head, as in fine-tuning (the same in exercise_optimizers.py)."""
 
-    def __init__(self, features=4, hidden=8, outputs=3):
+    def __init__(self, features=4, hidden=8, outputs=3, head_bias=True):
         super().__init__()
         self.body = nn.Sequential(nn.Linear(features, hidden), nn.Tanh())
-        self.head = nn.Linear(hidden, outputs)
+        self.head = nn.Linear(hidden, outputs, bias=head_bias)
 
     def forward(self, x):
         return self.head(self.body(x))
 
 
-def _model_spec(rng, dtype=torch.float32, sizes=(4, 8, 3)):
+def _model_spec(rng, dtype=torch.float32, sizes=(4, 8, 3), head_bias=True):
     """A TwoPart's sizes, dtype and parameters, drawn like PyTorch's default init (±1/√fan_in)."""
     features, hidden, outputs = sizes
     weights = {}
     for prefix, fan_in, fan_out in (("body.0", features, hidden), ("head", hidden, outputs)):
         bound = 1 / math.sqrt(fan_in)
         weights[f"{prefix}.weight"] = (torch.rand(fan_out, fan_in, generator=rng, dtype=dtype) * 2 - 1) * bound
-        weights[f"{prefix}.bias"] = (torch.rand(fan_out, generator=rng, dtype=dtype) * 2 - 1) * bound
-    return {"sizes": list(sizes), "dtype": dtype, "weights": weights}
+        if prefix == "body.0" or head_bias:
+            weights[f"{prefix}.bias"] = (torch.rand(fan_out, generator=rng, dtype=dtype) * 2 - 1) * bound
+    return {"sizes": list(sizes), "dtype": dtype, "weights": weights, "head_bias": head_bias}
 
 
 def _model(spec):
-    model = TwoPart(*spec["sizes"]).to(spec["dtype"])
+    model = TwoPart(*spec["sizes"], head_bias=spec["head_bias"]).to(spec["dtype"])
     model.load_state_dict(spec["weights"])
     return model
 
@@ -292,8 +293,8 @@ def test_finetune_groups(rng):
     """finetune_optimizer puts the body at lr and the head at 10 x lr, each parameter once
     finetune_optimizer 让 body 用 lr、head 用 10 倍 lr，每个参数只出现一次"""
     cases = []
-    for lr in (0.01, 0.003):
-        spec = _model_spec(rng)
+    for lr, head_bias in ((0.01, True), (0.003, False)):  # a head without a bias: the head is not "the last two"
+        spec = _model_spec(rng, head_bias=head_bias)
         cases.append({"model": spec, "lr": lr, "batches": _batches(rng, spec, 3)})
     seen = yield cases
     for case, got in zip(cases, seen, strict=True):
