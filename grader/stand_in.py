@@ -170,7 +170,8 @@ _DATA_FACTORIES = frozenset({torch.tensor, torch.as_tensor, torch.asarray})  # a
 class StandInDevice(TorchFunctionMode):
     """While on: a factory given device=<the stand-in>, a CPU tensor's .to(<the stand-in>) or
     .type_as(<a stand-in>), and torch.tensor / as_tensor / asarray of a stand-in give stand-ins of
-    class `cls`, as they would give tensors on a GPU."""
+    class `cls`, as they would give tensors on a GPU. Not a module's .to(<the stand-in>): its
+    parameters stay plain, so a check that needs a model "there" builds it there (or makes .to a no-op)."""
 
     def __init__(self, cls: type[StandIn] = StandIn):
         super().__init__()
