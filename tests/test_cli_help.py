@@ -207,9 +207,9 @@ def test_a_usage_error_in_chinese():
 
 
 @pytest.mark.parametrize("args", [("list", "--lang", "zh"), ("list", "--lang=zh"), ("--lang", "zh", "list")])
-def test_lang_before_or_after_the_command(args):
+def test_lang_before_or_after_the_command(args, tmp_path):
     """`kata list --lang zh` is as natural a guess as `kata --lang zh list`: both speak Chinese."""
-    out = kata(*args, env={"KATA_LANG": "en"})
+    out = kata(*args, "-w", str(tmp_path), env={"KATA_LANG": "en"})  # a workspace of its own
     assert out.returncode == 0 and say("title", "zh") in out.stdout, out.stdout + out.stderr
 
 
