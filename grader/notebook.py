@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a bigger notebook (outputs included) is not read
 SETUP = 0  # the exercise number of the cell holding imports and helpers
+MAX_EXERCISE = 999  # a larger number tags no exercise: it would name a cell's file past the system's limit
 _EXERCISE = re.compile(r"^\s*(?:Exercise|练习|第)\s*(\d+)")
 _MAGIC_LINE = re.compile(r"^\s*[%!]")
 
@@ -288,7 +289,7 @@ def _exercise_of(cell: object) -> int | None:
     metadata = cell.get("metadata") if isinstance(cell, dict) else None
     tag = metadata.get("kata") if isinstance(metadata, dict) else None
     number = tag.get("exercise") if isinstance(tag, dict) else None
-    return number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else None
+    return number if isinstance(number, int) and not isinstance(number, bool) and 0 <= number <= MAX_EXERCISE else None
 
 
 def _source(cell: dict) -> str:
@@ -404,12 +405,17 @@ def write_solution(notebook_file: Path, target: Path, module_name: str) -> int:
         problem = _english("notebook_no_exercises", file=notebook_file.name, metadata='{"kata": {"exercise": N}}')
     written = 0
     listed = []
-    for cell in cells:
-        data = cell.source.encode("utf-8", errors="replace")
-        (target / cell.file_name).write_bytes(data)
-        written += len(data)
-        where = f"{notebook_file.name}, " + ("setup cell" if cell.exercise == SETUP else f"exercise {cell.exercise}")
-        listed.append((cell.file_name, f"{where}, cell {cell.index}"))
+    try:
+        for cell in cells:
+            data = cell.source.encode("utf-8", errors="replace")
+            (target / cell.file_name).write_bytes(data)
+            written += len(data)
+            where = f"{notebook_file.name}, " + (
+                "setup cell" if cell.exercise == SETUP else f"exercise {cell.exercise}"
+            )
+            listed.append((cell.file_name, f"{where}, cell {cell.index}"))
+    except OSError as exc:  # whatever the notebook holds, it is this job's problem, never the grader's
+        problem, listed = _english("notebook_unreadable", file=notebook_file.name, error=type(exc).__name__), []
     loader = _LOADER.format(notebook=notebook_file.name, cells=listed, problem=problem)
     (target / module_name).write_text(loader, encoding="utf-8")
     return written + len(loader)

@@ -111,27 +111,31 @@ def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
     from grader import notebook
 
     root = Path(tempfile.mkdtemp(prefix="kata-job-"))
-    target = root / "solution"
-    target.mkdir()
-    copied = 0
-    kept = files_that_count(solution_dir, names)
-    for source in kept:
-        if source.suffix == notebook.NOTEBOOK_SUFFIX:  # its tagged cells become the kata's first file
-            copied += notebook.write_solution(source, target, names[0])
-            continue
-        copied += source.stat().st_size
-        if copied > MAX_COPIED_BYTES:
-            break
-        destination = target / source.relative_to(solution_dir)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
-    dropped = sorted(
-        relative
-        for relative, info in walk(solution_dir)
-        if not stat.S_ISDIR(info.st_mode) and solution_dir / relative not in kept and not relative.startswith(".")
-    )
-    (root / "home").mkdir()
-    (root / "tmp").mkdir()
+    try:
+        target = root / "solution"
+        target.mkdir()
+        copied = 0
+        kept = files_that_count(solution_dir, names)
+        for source in kept:
+            if source.suffix == notebook.NOTEBOOK_SUFFIX:  # its tagged cells become the kata's first file
+                copied += notebook.write_solution(source, target, names[0])
+                continue
+            copied += source.stat().st_size
+            if copied > MAX_COPIED_BYTES:
+                break
+            destination = target / source.relative_to(solution_dir)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+        dropped = sorted(
+            relative
+            for relative, info in walk(solution_dir)
+            if not stat.S_ISDIR(info.st_mode) and solution_dir / relative not in kept and not relative.startswith(".")
+        )
+        (root / "home").mkdir()
+        (root / "tmp").mkdir()
+    except BaseException:
+        remove_job_dir(root)  # no half-made job folder outlives a submission that could not be copied
+        raise
     return JobDir(root, tuple(dropped))
 
 

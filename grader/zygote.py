@@ -321,8 +321,11 @@ class Supervisor:
         placement = self._place(job)
         if _on_nvidia(placement):
             self._start_gpu_memory()
+        try:
+            job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
+        except OSError as exc:  # told to the `kata` process, never a silent end of this one
+            raise KataError(f"could not copy {job.solution_dir} for grading: {exc.strerror or exc}") from None
         self.busy[placement.device] = self.busy.get(placement.device, 0) + 1
-        job_dir = prepare_job_dir(job.solution_dir, job.kata.files)
         channel_r, channel_w = os.pipe()
         output_r, output_w = os.pipe()
         control_r, control_w = os.pipe()

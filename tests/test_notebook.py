@@ -175,6 +175,12 @@ def test_an_unreadable_notebook_or_one_without_exercise_cells_is_an_error(tmp_pa
     result = grade(tensors, untagged, worker=worker)
     assert result.status == "error" and "has no exercise cells" in result.status_message
     assert "tensors.py" not in result.status_message
+    # an exercise number past any file name's length limit tags nothing; the grader goes on
+    nb.cells[1].metadata["kata"] = {"exercise": 10**300}
+    _save(nb, untagged / "tensors.ipynb")
+    result = grade(tensors, untagged, worker=worker)
+    assert result.status == "error" and "has no exercise cells" in result.status_message
+    assert grade(tensors, tensors.reference, worker=worker).status == "passed"  # the same worker grades on
 
 
 def _touch(path: Path, seconds: float) -> None:
