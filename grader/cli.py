@@ -616,8 +616,9 @@ def import_submissions(
     imported, skipped = lms.import_download(system, download, list(Catalog.load(katas)), out)
     for entry in skipped:
         typer.echo(f"skipped {entry.entry}: {entry.reason}", err=True)
-    late = sum(lr.late for lr in imported.learners)
-    typer.echo(f"{len(imported.learners)} learners ({late} late), {len(skipped)} files skipped -> {out}")
+    flagged = [lr for lr in imported.learners if lr.late_known]  # only some platforms say what was late
+    late = f" ({sum(lr.late for lr in flagged)} late)" if flagged else ""
+    typer.echo(f"{len(imported.learners)} learners{late}, {len(skipped)} files skipped -> {out}")
 
 
 @export_app.command("gradescope")

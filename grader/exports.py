@@ -56,7 +56,7 @@ _CELL_CHARS = 32000  # spreadsheets hold at most 32767 characters in a cell
 _BACKTICKS = re.compile("`+")
 
 
-def _cell(value: object) -> object:
+def spreadsheet_cell(value: object) -> object:
     """Safe text within a spreadsheet's cell size; text starting like a formula is kept as text."""
     if isinstance(value, str):
         value = safe_text(value)[:_CELL_CHARS]
@@ -231,13 +231,13 @@ def write_grades_csv(
             mine = course.rows.get(learner.learner, {}) if course else {}
             writer.writerow(
                 [
-                    _cell(learner.learner),
-                    *(_cell(known.get(c, "")) for c in extra),
+                    spreadsheet_cell(learner.learner),
+                    *(spreadsheet_cell(known.get(c, "")) for c in extra),
                     *(points.get(k, "0") for k in kata_ids),
                     _num(learner.points),
                     _num(learner.max_points),
-                    _cell(status_column(learner)),
-                    *(_cell(mine.get(c, "")) for c in after),
+                    spreadsheet_cell(status_column(learner)),
+                    *(spreadsheet_cell(mine.get(c, "")) for c in after),
                 ]
             )
 
@@ -251,13 +251,13 @@ def write_checks_csv(path: Path, learners: list[LearnerResult], encoding: str = 
                 for check in kata.checks:
                     writer.writerow(
                         [
-                            _cell(learner.learner),
-                            _cell(kata.kata),
-                            _cell(check.id),
-                            _cell(check.outcome),
+                            spreadsheet_cell(learner.learner),
+                            spreadsheet_cell(kata.kata),
+                            spreadsheet_cell(check.id),
+                            spreadsheet_cell(check.outcome),
                             _num(check.points),
                             _num(check.max_points),
-                            _cell(check.message),
+                            spreadsheet_cell(check.message),
                         ]
                     )
 
@@ -278,7 +278,7 @@ def write_skipped(path: Path, skipped: list[Skipped], encoding: str = "utf-8") -
         writer = csv.writer(file)
         writer.writerow(["entry", "reason"])
         for entry in sorted(skipped, key=lambda s: s.entry):
-            writer.writerow([_cell(entry.entry), _cell(entry.reason)])
+            writer.writerow([spreadsheet_cell(entry.entry), spreadsheet_cell(entry.reason)])
 
 
 def read_skipped(out: Path) -> list[Skipped]:
@@ -326,20 +326,23 @@ def _fenced(body: str) -> str:
 
 def write_prairielearn_csv(path: Path, learners: list[LearnerResult], encoding: str = "utf-8") -> None:
     """PrairieLearn's score upload (an assessment's "Upload new question scores"): one row per learner
-    and kata; `qid` is the question `kata export prairielearn` builds, `uid` the learner id."""
+    and kata graded for the learner's current files (an upload overwrites a score: a `missing` result
+    has no row); `qid` is the question `kata export prairielearn` builds, `uid` the learner id."""
     with _replacing(path, encoding) as file:
         writer = csv.writer(file)
         writer.writerow(["uid", "instance", "qid", "score_perc", "feedback"])
         for learner in learners:
             for kata in learner.katas:
+                if kata.status == MISSING:
+                    continue
                 share = 100 * kata.points / kata.max_points if kata.max_points else 0.0
                 writer.writerow(
                     [
-                        _cell(learner.learner),
+                        spreadsheet_cell(learner.learner),
                         1,
-                        _cell(f"kata-{kata.kata}"),
+                        spreadsheet_cell(f"kata-{kata.kata}"),
                         f"{share:.2f}",
-                        _cell(f"{kata.status}: {kata.passed_count} of {len(kata.checks)} checks passed"),
+                        spreadsheet_cell(f"{kata.status}: {kata.passed_count} of {len(kata.checks)} checks passed"),
                     ]
                 )
 
@@ -414,14 +417,20 @@ def write_shard(
     kata_ids: list[str],
     roster: dict[str, dict[str, str]] | None = None,
     course: CourseColumns | None = None,
+    course_settings: str = "",
+    merged_from: int | None = None,
 ) -> None:
     """Which shard this is and its learners; with them, the roster rows and course columns of those
-    learners, so that `kata merge` writes the same grades.csv as one machine would."""
+    learners, so that `kata merge` writes the same grades.csv as one machine would, and the digest of
+    the course settings those columns came from, so that it never mixes two. `merged_from` (the shard
+    count) marks `kata merge`'s own output, which a later merge may replace."""
     data: dict[str, object] = {"shard": index, "shards": count, "katas": kata_ids, "learners": sorted(learners)}
     if roster:
         data["roster"] = {learner: roster[learner] for learner in sorted(learners) if learner in roster}
     if course:
-        data["course"] = {"rows": course.rows, "final_max": course.final_max}
+        data["course"] = {"rows": course.rows, "final_max": course.final_max, "settings": course_settings}
+    if merged_from is not None:
+        data["merged_from"] = merged_from
     _write_json(out / "shard.json", data)
 
 
@@ -440,6 +449,20 @@ def shard_course(shards: list[dict]) -> CourseColumns | None:
     return CourseColumns(rows, max((course["final_max"] for course in saved), key=float))
 
 
+def shard_course_settings(shard: dict) -> str | None:
+    """The digest of the course settings a shard was graded with (`write_shard`); None without a course."""
+    course = shard.get("course")
+    return course.get("settings", "") if course else None
+
+
+def is_merge_output(out: Path) -> bool:
+    """Whether `out` holds `kata merge`'s output (its shard.json says so): a later merge may replace it."""
+    try:
+        return isinstance(read_shard(out).get("merged_from"), int)
+    except KataError:
+        return False
+
+
 def read_shard(out: Path) -> dict:
     try:
         data = json.loads((out / "shard.json").read_text(encoding="utf-8"))
@@ -449,8 +472,25 @@ def read_shard(out: Path) -> dict:
             raise ValueError("learners and katas must be lists")
         if not isinstance(data.get("roster", {}), dict) or not isinstance(data.get("course") or {}, dict):
             raise ValueError("roster and course must be objects")
+        if not isinstance((data.get("course") or {}).get("settings", ""), str):
+            raise ValueError("course settings must be text")
         return data
-    except FileNotFoundError:
-        raise KataError(f"{out}: no shard.json (is it a `kata batch` output?)") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise _no_shard(out) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise KataError(f"{out}/shard.json: unreadable ({exc})") from None
+
+
+def _no_shard(out: Path) -> KataError:
+    """Why `out` has no shard.json, which `kata batch` writes last: no such folder, a batch that
+    never finished (its gradebook is there), or no batch output at all."""
+    if not out.exists():
+        return KataError(f"{out}: no such folder")
+    if not out.is_dir():
+        return KataError(f"{out}: a file, not a `kata batch` output folder")
+    if (out / "gradebook.sqlite").exists():
+        return KataError(
+            f"{out}: its `kata batch` never finished (a gradebook but no shard.json); "
+            "run that shard again: it resumes from its gradebook"
+        )
+    return KataError(f"{out}: no shard.json (is it a `kata batch` output?)")

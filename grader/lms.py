@@ -12,13 +12,15 @@ Each LMS names the files of its "download all submissions" zip after the learner
 
 The learner id is the LMS's id (`canvas-<user id>`, `moodle-<participant id>`, `gradescope-<sid or
 email>`: what its grade import matches on), and `roster.csv` beside the submissions maps it to the
-name, email and late flag. A file
+name, email and late flag (empty where the platform gives none: only Canvas does). A second import
+into the same folder merges into its roster.csv, and every cell is escaped as grades.csv's are. A file
 named by a kata (or its notebook, `<kata-id>.ipynb`) goes to `<learner>/<kata-id>/`; an uploaded zip
 is extracted with the same checks as `kata batch` (no `..`, links or bombs) and must hold a
 workspace. Anything else is listed as skipped. When a learner uploaded one file more than once, the
 newest is graded: Canvas numbers uploads (the submission id, then `-<n>`) in the order they came, as
 numbers, so `_10_` is newer than `_9_` and `tensors-10.py` than `tensors-2.py`; the older copies are
-listed as skipped.
+listed as skipped. Moodle and Gradescope give no order: the copy nearest the top of the submission is
+graded, and copies equally near are all refused, naming each other.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ import csv
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TextIO
 
-from grader import submissions
+from grader import exports, submissions
 from grader.notebook import NOTEBOOK_SUFFIX
 from grader.catalog import Kata
 from grader.errors import KataError
@@ -43,6 +47,9 @@ _DOWNLOADS = {  # what each platform calls its bulk download
     "moodle": "a Moodle 'Download all submissions' zip",
     "gradescope": "a Gradescope 'Export Submissions' zip",
 }
+_ORDERED = ("canvas",)  # whose download numbers a learner's uploads in the order they came
+_SAYS_LATE = ("canvas",)  # whose download flags a late submission (the others say nothing either way)
+_ROSTER_COLUMNS = ["name", "email", "lms_id", "late", "submitted_at"]  # after `learner`
 _GRADESCOPE_METADATA = "submission_metadata.yml"
 _GRADESCOPE_TIME = re.compile(
     r"^(?P<date>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? ?(?P<zone>[+-]\d\d:\d\d)$"
@@ -60,6 +67,8 @@ class Learner:
     name: str
     lms_id: str
     late: bool = False
+    late_known: bool = False  # whether the platform says if the submission was late
+    ordered: bool = False  # whether `files` come oldest first (the platform numbers uploads)
     email: str = ""
     submitted_at: str = ""  # ISO 8601, when the platform says
     files: list[tuple[str, Path]] = field(default_factory=list)  # (file name as submitted, where it is)
@@ -123,7 +132,8 @@ def _clip(text: str, length: int = 40) -> str:
 
 def _parse(system: str, relative: PurePosixPath) -> tuple[str, str, bool, str, int] | None:
     """(name, LMS id, late, file name, upload number) from a path of the download, or None when it is
-    not a submission. The upload number orders one learner's uploads (Canvas: the submission id)."""
+    not a submission. The upload number orders one learner's uploads (Canvas: the submission id;
+    Moodle gives no order nor late flag, so both are 0 and False there)."""
     if system == "canvas":
         match = _CANVAS.match(relative.name)
         return (match["name"], match["id"], bool(match["late"]), match["file"], int(match["sub"])) if match else None
@@ -190,10 +200,13 @@ def read_download(system: str, download: Path, staging: Path) -> Imported:
             skipped.append(submissions.Skipped(str(relative), f"not named as a {system} submission"))
             continue
         name, lms_id, late, file_name, upload = parsed
-        learner = learners.setdefault(lms_id, Learner(f"{system}-{lms_id}", name, lms_id))
+        learner = learners.setdefault(
+            lms_id,
+            Learner(f"{system}-{lms_id}", name, lms_id, late_known=system in _SAYS_LATE, ordered=system in _ORDERED),
+        )
         learner.late |= late
         uploads.setdefault(lms_id, []).append((_upload_order(upload, file_name), file_name, path))
-    for lms_id, files in uploads.items():  # oldest first: a newer upload of a file replaces an older one
+    for lms_id, files in uploads.items():  # oldest first, where the platform gives an order
         learners[lms_id].files = [(file_name, path) for _, file_name, path in sorted(files, key=lambda f: f[0])]
     return Imported(sorted(learners.values(), key=lambda lr: lr.id), skipped)
 
@@ -236,61 +249,138 @@ def _gradescope(root: Path, submitters: dict[str, dict[str, str]], source: str) 
     return Imported(sorted(learners, key=lambda lr: lr.id), skipped)
 
 
-def write_submissions(imported: Imported, katas: list[Kata], out: Path) -> list[submissions.Skipped]:
-    """`out/<learner>/<kata-id>/<file>` for each learner, and `out/roster.csv`; what could not be placed."""
+def write_submissions(
+    imported: Imported, katas: list[Kata], out: Path, stream: TextIO = sys.stderr
+) -> list[submissions.Skipped]:
+    """`out/<learner>/<kata-id>/<file>` for each learner, and `out/roster.csv` merged with the one
+    already there; what could not be placed. A learner left with nothing to grade is named on `stream`."""
+    earlier = submissions.read_roster(out)  # before any folder changes: a broken roster stops here
     skipped = list(imported.skipped)
     out.mkdir(parents=True, exist_ok=True)
     for learner in imported.learners:
         folder = out / learner.id
-        if folder.exists():
-            shutil.rmtree(folder)  # a new download replaces the learner's files, never mixes with them
-        folder.mkdir()
-        placed_from: dict[Path, str] = {}  # where a file went -> the upload that put it there
-        for file_name, path in learner.files:
-            if file_name.lower().endswith(".zip"):
-                try:
-                    with tempfile.TemporaryDirectory(prefix="kata-import-") as tmp:
-                        submissions.extract_zip(path, Path(tmp))
-                        root, found = submissions.kata_root(Path(tmp), [k.id for k in katas])
-                        for kata_id in found:
-                            shutil.copytree(root / kata_id, folder / kata_id, dirs_exist_ok=True)
-                except submissions.Rejected as why:
-                    skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", str(why)))
-                continue
-            placed = _kata_of(file_name, katas)
-            if placed is None:
-                skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", "no kata names this file"))
-                continue
-            kata, name = placed
-            target = folder / kata.id / name
-            if target in placed_from:  # files come oldest first: this upload replaces that one
-                skipped.append(
-                    submissions.Skipped(
-                        f"{learner.id}: {placed_from[target]}", f"an older upload of {name}, not graded"
-                    )
-                )
-            placed_from[target] = file_name
-            target.parent.mkdir(exist_ok=True)
-            shutil.copy2(path, target)  # its time tells whether it was late
-    with open(out / submissions.ROSTER, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["learner", "name", "email", "lms_id", "late", "submitted_at"])
-        for learner in imported.learners:
-            writer.writerow(
-                [
-                    learner.id,
-                    learner.name,
-                    learner.email,
-                    learner.lms_id,
-                    "yes" if learner.late else "no",
-                    learner.submitted_at,
-                ]
-            )
+        skipped += _write_learner(learner, katas, folder)
+        if not any(folder.iterdir()):
+            stream.write(f"{learner.id}: nothing gradable submitted\n")
+    _write_roster(out / submissions.ROSTER, earlier, imported.learners, stream)
     return skipped
 
 
+def _write_learner(learner: Learner, katas: list[Kata], folder: Path) -> list[submissions.Skipped]:
+    """The learner's kata files and uploaded workspaces in `folder`; what could not be placed."""
+    if folder.exists():
+        shutil.rmtree(folder)  # a new download replaces the learner's files, never mixes with them
+    folder.mkdir()
+    not_graded = _copies_not_graded(learner, katas)
+    skipped = []
+    for index, (file_name, path) in enumerate(learner.files):
+        if _is_zip(file_name):
+            skipped += _extract_upload(learner, file_name, path, katas, folder)
+            continue
+        placed = _kata_of(file_name, katas)
+        if placed is None:
+            skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", "no kata names this file"))
+        elif index in not_graded:
+            skipped.append(submissions.Skipped(f"{learner.id}: {file_name}", not_graded[index]))
+        else:
+            kata, name = placed
+            (folder / kata.id).mkdir(exist_ok=True)
+            shutil.copy2(path, folder / kata.id / name)  # its time tells whether it was late
+    return skipped
+
+
+def _is_zip(file_name: str) -> bool:
+    return file_name.lower().endswith(".zip")
+
+
+def _extract_upload(
+    learner: Learner, file_name: str, path: Path, katas: list[Kata], folder: Path
+) -> list[submissions.Skipped]:
+    """An uploaded zip's kata folders into `folder`, with the same checks as `kata batch`."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="kata-import-") as tmp:
+            submissions.extract_zip(path, Path(tmp))
+            root, found = submissions.kata_root(Path(tmp), [k.id for k in katas])
+            for kata_id in found:
+                shutil.copytree(root / kata_id, folder / kata_id, dirs_exist_ok=True)
+    except submissions.Rejected as why:
+        return [submissions.Skipped(f"{learner.id}: {file_name}", str(why))]
+    return []
+
+
+def _copies_not_graded(learner: Learner, katas: list[Kata]) -> dict[int, str]:
+    """Index in `learner.files` -> why that copy is not graded, for each kata file given more than once."""
+    copies: dict[tuple[str, str], list[int]] = {}  # (kata id, file name there) -> its copies
+    for index, (file_name, _) in enumerate(learner.files):
+        placed = None if _is_zip(file_name) else _kata_of(file_name, katas)
+        if placed is not None:
+            copies.setdefault((placed[0].id, placed[1]), []).append(index)
+    reasons: dict[int, str] = {}
+    for (_, name), indexes in copies.items():
+        names = {index: learner.files[index][0] for index in indexes}
+        reasons.update(_older_uploads(names, name) if learner.ordered else _farther_copies(names))
+    return reasons
+
+
+def _older_uploads(names: dict[int, str], name: str) -> dict[int, str]:
+    """Every copy but the newest: the files come oldest first."""
+    return {index: f"an older upload of {name}, not graded" for index in list(names)[:-1]}
+
+
+def _farther_copies(names: dict[int, str]) -> dict[int, str]:
+    """No upload order to go by, so no claim about age: the copy nearest the top of the submission is
+    graded, and copies equally near are all refused, for the instructor to choose."""
+    depth = {index: len(PurePosixPath(name).parts) for index, name in names.items()}
+    nearest = [index for index in names if depth[index] == min(depth.values())]
+    reasons = {
+        index: f"not graded: {names[nearest[0]]} is nearer the top of the submission"
+        for index in names
+        if index not in nearest
+    }
+    if len(nearest) > 1:
+        for index in nearest:
+            others = ", ".join(names[other] for other in nearest if other != index)
+            reasons[index] = (
+                f"as near the top of the submission as {others}, and the download gives no upload order: "
+                "none of them graded; keep one in the download, then import again"
+            )
+    return reasons
+
+
+def _roster_row(learner: Learner) -> dict[str, str]:
+    late = ("yes" if learner.late else "no") if learner.late_known else ""  # empty: the platform does not say
+    return {
+        "name": learner.name,
+        "email": learner.email,
+        "lms_id": learner.lms_id,
+        "late": late,
+        "submitted_at": learner.submitted_at,
+    }
+
+
+def _write_roster(path: Path, earlier: dict[str, dict[str, str]], learners: list[Learner], stream: TextIO) -> None:
+    """roster.csv: the earlier rows (an instructor's edits and columns included), each learner of this
+    download's row replacing theirs; every cell escaped as grades.csv's are, for Excel."""
+    new = {learner.id: _roster_row(learner) for learner in learners}
+    rows = {**earlier, **new}
+    columns = list(dict.fromkeys([*_ROSTER_COLUMNS, *(column for row in earlier.values() for column in row)]))
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["learner", *columns])
+        for learner, row in rows.items():
+            writer.writerow(
+                [
+                    exports.spreadsheet_cell(learner),
+                    *(exports.spreadsheet_cell(row.get(column, "")) for column in columns),
+                ]
+            )
+    if earlier:
+        replaced = len(new.keys() & earlier.keys())
+        stream.write(f"{path}: {len(earlier) - replaced} rows kept, {replaced} replaced, {len(new) - replaced} added\n")
+
+
 def import_download(
-    system: str, download: Path, katas: list[Kata], out: Path
+    system: str, download: Path, katas: list[Kata], out: Path, stream: TextIO = sys.stderr
 ) -> tuple[Imported, list[submissions.Skipped]]:
     with submissions.staging_folder(prefix="kata-import-") as staging:
         imported = read_download(system, download, staging / "download")  # beside the owner file
@@ -300,4 +390,4 @@ def import_download(
                 f"{download}: no learner in it: it does not look like {_DOWNLOADS[system]} "
                 f"({len(imported.skipped)} entries skipped{example})"
             )
-        return imported, write_submissions(imported, katas, out)
+        return imported, write_submissions(imported, katas, out, stream)

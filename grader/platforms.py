@@ -30,13 +30,14 @@ import os
 import shutil
 import stat
 import sys
+import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from grader import exports, preflight, submissions
+from grader import exports, notebook, preflight, submissions
 from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import VISIBILITIES
 from grader.errors import KataError
@@ -96,7 +97,7 @@ def parse_visibility(default: str, settings: list[str], checks: dict[str, list[s
     return default, chosen
 
 
-def _kata_folder(submission: Path, kata: Kata) -> Path:
+def _kata_folder(submission: Path, kata: Kata, staging: Path) -> Path:
     """Where this kata's files are: `<kata-id>/` (maybe inside one top folder), else the top level,
     else the one visible folder at the top (a zip of `homework/tensors.py`, maybe with `__MACOSX/`
     beside it, uploads as that folder: its files were left ungraded, 0 points)."""
@@ -106,16 +107,36 @@ def _kata_folder(submission: Path, kata: Kata) -> Path:
             return root / kata.id
     except (submissions.Rejected, OSError):
         pass
-    if files_that_count(submission, kata.files):
-        return submission
     try:
         children = [c for c in submission.iterdir() if not c.name.startswith((".", "__MACOSX"))]
     except OSError:
         return submission
+    candidates = [submission]
     if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
-        if files_that_count(children[0], kata.files):
-            return children[0]
+        candidates.append(children[0])
+    for folder in candidates:
+        if _regular_file(folder / f"{kata.id}{notebook.NOTEBOOK_SUFFIX}"):
+            return _copied_as_kata_folder(folder, kata, staging)
+        if files_that_count(folder, kata.files):
+            return folder
     return submission
+
+
+def _regular_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _copied_as_kata_folder(submission: Path, kata: Kata, staging: Path) -> Path:
+    """`staging/<kata-id>/` holding the kata's files and its notebook `<kata-id>.ipynb` from
+    `submission`: the grader finds a kata's notebook in a folder named after the kata
+    (notebook.notebook_path). Times are kept: the later saved of the notebook and the .py is graded."""
+    folder = staging / kata.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (*kata.files, f"{kata.id}{notebook.NOTEBOOK_SUFFIX}"):
+        if _regular_file(submission / name):
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(submission / name, folder / name)
+    return folder
 
 
 def grade_submission(catalog: Catalog, config: PlatformConfig, submission: Path) -> LearnerResult:
@@ -127,8 +148,9 @@ def grade_submission(catalog: Catalog, config: PlatformConfig, submission: Path)
     limits = Limits(timeout=config.timeout, memory_mb=config.memory_mb)
     worker = Worker(katas)
     preflight.references(worker, katas, "cpu", limits)
-    jobs = [Job(k, _kata_folder(submission, k), "cpu", limits) for k in katas]
-    by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
+    with tempfile.TemporaryDirectory(prefix="kata-submission-") as staging:
+        jobs = [Job(k, _kata_folder(submission, k, Path(staging)), "cpu", limits) for k in katas]
+        by_kata = {job.kata.id: result for job, result in grade_many(worker, jobs)}
     return LearnerResult(submission.name, [by_kata[k.id] for k in katas])
 
 
@@ -222,7 +244,16 @@ SETUP_SH = """#!/usr/bin/env bash
 set -euxo pipefail
 apt-get update
 apt-get install -y python3 python3-venv python3-pip
-python3 -m venv /opt/katas
+python=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    # the grader needs Python 3.11 or newer: Ubuntu 22.04 ships 3.10 and has 3.11 beside it
+    apt-get install -y python3.11 python3.11-venv || {{
+        echo "torch-katas needs Python 3.11 or newer: choose the Ubuntu 22.04 base image or a newer one" >&2
+        exit 1
+    }}
+    python=python3.11
+fi
+"$python" -m venv /opt/katas
 /opt/katas/bin/pip install --index-url https://download.pytorch.org/whl/cpu "torch=={torch}"
 /opt/katas/bin/pip install /autograder/source/torch-katas
 """

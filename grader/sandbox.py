@@ -126,10 +126,14 @@ def prepare_job_dir(solution_dir: Path, names: tuple[str, ...]) -> JobDir:
             destination = target / source.relative_to(solution_dir)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
+        named = {*names, notebook.notebook_path(solution_dir).name}  # told apart elsewhere: missing, a link, ignored
         dropped = sorted(
             relative
             for relative, info in walk(solution_dir)
-            if not stat.S_ISDIR(info.st_mode) and solution_dir / relative not in kept and not relative.startswith(".")
+            if not stat.S_ISDIR(info.st_mode)
+            and solution_dir / relative not in kept
+            and relative not in named
+            and not relative.startswith(".")
         )
         (root / "home").mkdir()
         (root / "tmp").mkdir()

@@ -39,6 +39,7 @@ ROSTER = "roster.csv"  # beside the learners (`kata import`): learner id -> name
 MAX_MEMBERS = 2000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 _ENCRYPTED = 0x1  # a zip member's general purpose flag: zipfile raises RuntimeError when asked to read it
+_UTF8_NAME = 0x800  # the flag that says a member's name is UTF-8; without it zipfile reads CP437
 STAGING_PREFIX = "kata-batch-"
 _OWNER = "owner"  # inside a staging folder: "<host> <pid> <start time>" of the batch that made it
 _UNOWNED_AGE = 24 * 3600  # seconds: a staging folder without an owner file (older versions) is stale after this
@@ -85,8 +86,19 @@ def usable_id(name: str) -> bool:
     return name.isprintable() and not name.startswith(".") and bool(name.strip())
 
 
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as written: Info-ZIP's `zip` (Linux) stores UTF-8 names without the UTF-8 flag,
+    so a name that is valid UTF-8 is read as that, as unzip does; anything else stays CP437."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
 def _check_member(info: zipfile.ZipInfo) -> PurePosixPath:
-    name = info.filename.replace("\\", "/")
+    name = member_name(info).replace("\\", "/")
     path = PurePosixPath(name)
     if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
         raise Rejected(f"zip member {name!r} has an absolute path")
@@ -335,7 +347,7 @@ def read_roster(submissions: Path) -> dict[str, dict[str, str]]:
                 raise KataError(
                     f"{path}: line {line}: {len(fields)} fields, but the header names {len(header)} columns"
                 )
-            row = dict(zip(header, fields + [""] * (len(header) - len(fields))))
+            row = dict(zip(header, [_unescaped(cell) for cell in fields] + [""] * (len(header) - len(fields))))
             learner = row.pop("learner")
             if not learner.strip():
                 raise KataError(f"{path}: line {line}: no learner id")
@@ -350,6 +362,13 @@ def read_roster(submissions: Path) -> dict[str, dict[str, str]]:
     except csv.Error as exc:
         raise KataError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
     return roster
+
+
+def _unescaped(cell: str) -> str:
+    """The cell without the `'` that `kata import` puts before text Excel would take for a formula."""
+    from grader.exports import spreadsheet_cell  # the escape itself; exports imports this module, so not at the top
+
+    return cell[1:] if cell.startswith("'") and spreadsheet_cell(cell[1:]) == cell else cell
 
 
 def _is_iso_time(text: str) -> bool:

@@ -139,7 +139,7 @@ def test_csv_rows_read_back(written):
         rows = list(csv.reader(file))[1:]
     assert len(rows) == 4 * len(learners)
     ordered = sorted(learners, key=lambda lr: lr.learner)
-    expected = [exports._cell(c.message) for lr in ordered for c in lr.katas[0].checks]
+    expected = [exports.spreadsheet_cell(c.message) for lr in ordered for c in lr.katas[0].checks]
     assert [row[6] for row in rows] == expected
     assert all(len(cell) <= 32001 for row in rows for cell in row)
     assert not any(row[6][:1] in "=+-@" for row in rows if row[6])  # no formula a spreadsheet would run

@@ -209,6 +209,16 @@ def test_import_command_and_unknown_system(katas, tmp_path):
         text=True,
     )
     assert run.returncode == 0 and "1 learners (0 late), 0 files skipped" in run.stdout, run.stderr
+    moodle = tmp_path / "moodle" / "John Smith_41_assignsubmission_file_"
+    moodle.mkdir(parents=True)
+    (moodle / tensors).write_bytes(b"# john\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "import", "moodle", str(moodle.parent), "-o", str(tmp_path / "m")],
+        capture_output=True,
+        text=True,
+    )
+    # Moodle's download says nothing about lateness: no count of late learners is made up
+    assert run.returncode == 0 and "1 learners, 0 files skipped" in run.stdout, run.stderr
     with pytest.raises(KataError, match="import from canvas, moodle, gradescope"):
         lms.import_download("blackboard", download, katas, tmp_path / "other")
 
@@ -296,3 +306,161 @@ def test_a_plain_zip_given_as_gradescope_is_named_by_the_download(katas, tmp_pat
     with pytest.raises(KataError) as raised:
         lms.import_download("gradescope", archive, katas, tmp_path / "out")
     assert str(raised.value).startswith(f"{archive}: no submission_metadata.yml")
+
+
+def test_moodle_copies_of_one_file_grade_the_one_nearest_the_top(katas, tmp_path):
+    """Moodle gives no upload order: the copy graded is the top-level one, and nothing is called older."""
+    tensors = _file_of(katas, "tensors")
+    folder = tmp_path / "moodle" / "Two Files_50_assignsubmission_file_"
+    (folder / "v2").mkdir(parents=True)
+    (folder / tensors).write_bytes(b"# top\n")
+    (folder / "v2" / tensors).write_bytes(b"# stub\n")
+    out = tmp_path / "submissions"
+    _, skipped = lms.import_download("moodle", tmp_path / "moodle", katas, out, io.StringIO())
+    assert (out / "moodle-50" / "tensors" / tensors).read_bytes() == b"# top\n"
+    assert [s.entry for s in skipped] == [f"moodle-50: v2/{tensors}"]
+    assert "older" not in skipped[0].reason and f"{tensors} is nearer the top" in skipped[0].reason
+
+
+@pytest.mark.parametrize("system", ["moodle", "gradescope"])
+def test_copies_of_one_file_equally_near_the_top_are_refused_naming_both(katas, tmp_path, system):
+    tensors = _file_of(katas, "tensors")
+    if system == "moodle":
+        download, learner = tmp_path / "moodle" / "Two Files_50_assignsubmission_file_", "moodle-50"
+    else:
+        metadata = "submission_101:\n  :submitters:\n  - :name: Jane\n    :sid: '2024001'\n"
+        download = _gradescope_export(tmp_path, tensors, metadata, ["submission_101"]).parent
+        download, learner = download / "assignment_7_export" / "submission_101", "gradescope-2024001"
+        (download / tensors).unlink()
+    for copy in ("a", "b"):
+        (download / copy).mkdir(parents=True)
+        (download / copy / tensors).write_bytes(f"# {copy}\n".encode())
+    source = tmp_path / "moodle" if system == "moodle" else download.parent
+    out = tmp_path / "submissions"
+    _, skipped = lms.import_download(system, source, katas, out, io.StringIO())
+    assert not (out / learner / "tensors").exists()
+    reasons = {s.entry: s.reason for s in skipped}
+    assert set(reasons) == {f"{learner}: a/{tensors}", f"{learner}: b/{tensors}"}
+    assert f"b/{tensors}" in reasons[f"{learner}: a/{tensors}"] and "older" not in reasons[f"{learner}: a/{tensors}"]
+
+
+def _canvas_import(tmp_path: Path, katas, members: dict[str, bytes], out: Path) -> tuple[list, str]:
+    download = tmp_path / f"canvas-{len(list(tmp_path.glob('canvas-*.zip')))}.zip"
+    download.write_bytes(_workspace_zip(members))
+    said = io.StringIO()
+    _, skipped = lms.import_download("canvas", download, katas, out, said)
+    return skipped, said.getvalue()
+
+
+def test_a_second_download_merges_into_the_roster(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    out = tmp_path / "submissions"
+    first = {f"zhangsan_LATE_99_100_{tensors}": b"# late\n", f"smithjohn_1234_5678_{tensors}": b"# john\n"}
+    _canvas_import(tmp_path, katas, first, out)
+    text = (out / submissions.ROSTER).read_text(encoding="utf-8")
+    (out / submissions.ROSTER).write_text(text.replace("smithjohn", "John Smith"), encoding="utf-8")  # an edit
+    second = {f"smithjohn_1234_5700_{tensors}": b"# john again\n", f"newperson_5_6_{tensors}": b"# new\n"}
+    _, said = _canvas_import(tmp_path, katas, second, out)
+    roster = _roster(out)
+    assert set(roster) == {"canvas-99", "canvas-1234", "canvas-5"}
+    assert roster["canvas-99"]["late"] == "yes" and roster["canvas-99"]["lms_id"] == "99"  # kept
+    assert roster["canvas-1234"]["name"] == "smithjohn"  # replaced by the new download's row
+    assert f"{out / submissions.ROSTER}: 1 rows kept, 1 replaced, 1 added" in said
+
+
+def test_a_roster_edit_to_a_learner_not_in_the_new_download_is_kept(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    out = tmp_path / "submissions"
+    _canvas_import(tmp_path, katas, {f"zhangsan_LATE_99_100_{tensors}": b"# late\n"}, out)
+    with open(out / submissions.ROSTER, "a", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerow(["canvas-7", "Added By Hand", "", "7", "no", ""])
+    _, said = _canvas_import(tmp_path, katas, {f"smithjohn_1234_5678_{tensors}": b"# john\n"}, out)
+    assert _roster(out)["canvas-7"]["name"] == "Added By Hand" and "2 rows kept, 0 replaced, 1 added" in said
+
+
+def test_roster_names_that_look_like_formulas_are_escaped_and_read_back(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    out = tmp_path / "submissions"
+    members = {f"=cmd()_1_2_{tensors}": b"# a\n", f"+1_3_4_{tensors}": b"# b\n", f"-x_5_6_{tensors}": b"# c\n"}
+    _canvas_import(tmp_path, katas, members, out)
+    names = {learner: row["name"] for learner, row in _roster(out).items()}
+    assert names == {"canvas-1": "'=cmd()", "canvas-3": "'+1", "canvas-5": "'-x"}  # text in Excel
+    read = submissions.read_roster(out)
+    assert {learner: row["name"] for learner, row in read.items()} == {
+        "canvas-1": "=cmd()",
+        "canvas-3": "+1",
+        "canvas-5": "-x",
+    }
+
+
+def test_a_gradescope_hyperlink_name_is_escaped_in_the_roster(katas, tmp_path):
+    metadata = "submission_101:\n  :submitters:\n  - :name: =HYPERLINK(x)\n    :sid: '2024001'\n"
+    archive = _gradescope_export(tmp_path, _file_of(katas, "tensors"), metadata, ["submission_101"])
+    lms.import_download("gradescope", archive, katas, tmp_path / "out", io.StringIO())
+    assert _roster(tmp_path / "out")["gradescope-2024001"]["name"] == "'=HYPERLINK(x)"
+    assert submissions.read_roster(tmp_path / "out")["gradescope-2024001"]["name"] == "=HYPERLINK(x)"
+
+
+def _zip_without_utf8_flag(names: dict[str, bytes], data: bytes) -> bytes:
+    """A zip as Info-ZIP's `zip` 3.0 writes it: member names as raw bytes, the UTF-8 flag never set
+    (`zipfile` sets it for any non-ASCII name, so each name goes in as an ASCII placeholder)."""
+    placeholders = {f"NAME{n:0{len(raw) - 4}d}": raw for n, raw in enumerate(names.values())}
+    archive = _workspace_zip({placeholder: data for placeholder in placeholders})
+    for placeholder, raw in placeholders.items():
+        archive = archive.replace(placeholder.encode(), raw)
+    return archive
+
+
+def test_zip_names_without_the_utf8_flag_are_read_as_utf8(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    names = {"utf8": f"张三_LATE_99_100_{tensors}".encode(), "cp437": f"M\x81ller_7_8_{tensors}".encode("latin-1")}
+    archive = _zip_without_utf8_flag(names, b"# x\n")
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        assert not any(info.flag_bits & 0x800 for info in zf.infolist())  # as `zip` on Linux writes it
+    (tmp_path / "canvas.zip").write_bytes(archive)
+    lms.import_download("canvas", tmp_path / "canvas.zip", katas, tmp_path / "out", io.StringIO())
+    names_read = {learner: row["name"] for learner, row in _roster(tmp_path / "out").items()}
+    assert names_read == {"canvas-99": "张三", "canvas-7": "Müller"}  # not UTF-8: CP437, as unzip reads it
+
+
+def test_an_uploaded_zip_without_the_utf8_flag_keeps_its_utf8_names(tmp_path):
+    archive = _zip_without_utf8_flag({"name": "工作/张三.py".encode()}, b"# x\n")
+    (tmp_path / "upload.zip").write_bytes(archive)
+    submissions.extract_zip(tmp_path / "upload.zip", tmp_path / "out")
+    assert (tmp_path / "out" / "工作" / "张三.py").read_bytes() == b"# x\n"
+
+
+def test_late_is_empty_when_the_platform_gives_no_late_flag(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    (tmp_path / "moodle").mkdir()
+    (tmp_path / "moodle" / f"Ann Lee_42_assignsubmission_file_{tensors}").write_bytes(b"# ann\n")
+    lms.import_download("moodle", tmp_path / "moodle", katas, tmp_path / "m", io.StringIO())
+    archive = _gradescope_export(tmp_path, tensors, GRADESCOPE_METADATA, ["submission_101"])
+    lms.import_download("gradescope", archive, katas, tmp_path / "g", io.StringIO())
+    assert _roster(tmp_path / "m")["moodle-42"]["late"] == ""
+    assert _roster(tmp_path / "g")["gradescope-2024001"]["late"] == ""
+
+
+def test_a_learner_with_nothing_gradable_is_named(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    members = {f"smithjohn_1234_5678_{tensors}": b"# john\n", "notes_1008_5009_notes.txt": b"no kata"}
+    _, said = _canvas_import(tmp_path, katas, members, tmp_path / "c")
+    assert said.splitlines() == ["canvas-1008: nothing gradable submitted"]
+    metadata = GRADESCOPE_METADATA.replace("submission_103:\n  :submitters: []\n", "")
+    metadata += "submission_104:\n  :submitters:\n  - :name: Empty\n    :sid: '2024004'\n"
+    archive = _gradescope_export(tmp_path, tensors, metadata, ["submission_101"])
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("assignment_7_export/submission_104/", b"")
+    said = io.StringIO()
+    lms.import_download("gradescope", archive, katas, tmp_path / "g", said)
+    assert said.getvalue().splitlines() == ["gradescope-2024004: nothing gradable submitted"]
+
+
+def test_a_broken_roster_stops_the_import_before_anything_changes(katas, tmp_path):
+    tensors = _file_of(katas, "tensors")
+    out = tmp_path / "submissions"
+    out.mkdir()
+    (out / submissions.ROSTER).write_text("name\nAnn\n", encoding="utf-8")  # no learner column
+    with pytest.raises(KataError, match="no 'learner' column"):
+        _canvas_import(tmp_path, katas, {f"smithjohn_1234_5678_{tensors}": b"# john\n"}, out)
+    assert [p.name for p in out.iterdir()] == [submissions.ROSTER]

@@ -25,6 +25,7 @@ import pytest
 from grader import platforms
 from grader.catalog import load_kata
 from grader.errors import KataError
+from grader.sandbox import files_that_count
 from grader.worker import Worker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,6 +98,7 @@ def test_gradescope_autograder_grades_a_fake_autograder_tree(pack, tmp_path):
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     setup = (tmp_path / "autograder" / "source" / "setup.sh").read_text()
     assert "torch==" in setup and "/autograder/source/torch-katas" in setup
+    assert subprocess.run(["bash", "-n", "-c", setup], check=False).returncode == 0  # valid bash, once formatted
     source = tmp_path / "autograder" / "source"
     for name in ("run_autograder", "setup.sh"):
         (source / name).chmod(modes[name])
@@ -317,8 +319,23 @@ def test_a_submission_zipped_in_one_folder_is_found(pack, tmp_path):
     (tmp_path / "homework" / kata.files[0]).write_text("# the learner's work\n")
     (tmp_path / "__MACOSX" / "homework").mkdir(parents=True)
     (tmp_path / "__MACOSX" / "homework" / f"._{kata.files[0]}").write_text("resource fork")
-    assert platforms._kata_folder(tmp_path, kata) == tmp_path / "homework"
+    assert platforms._kata_folder(tmp_path, kata, tmp_path / "staging") == tmp_path / "homework"
     (tmp_path / "other").mkdir()  # two folders: which one is the work is not for the grader to guess
-    assert platforms._kata_folder(tmp_path, kata) == tmp_path
+    assert platforms._kata_folder(tmp_path, kata, tmp_path / "staging") == tmp_path
     (tmp_path / kata.files[0]).write_text("# at the top\n")  # the top level wins
-    assert platforms._kata_folder(tmp_path, kata) == tmp_path
+    assert platforms._kata_folder(tmp_path, kata, tmp_path / "staging") == tmp_path
+
+
+def test_a_notebook_uploaded_alone_is_graded_as_the_katas_notebook(pack, tmp_path):
+    # a one-file upload of `<kata-id>.ipynb` lands at the top of the submission, whose folder is not
+    # named after the kata: it was reported as "missing file" (0 points) where `kata batch` grades it
+    kata, _ = pack
+    name = f"{kata.id}.ipynb"
+    (tmp_path / "top").mkdir()
+    (tmp_path / "top" / name).write_text("{}")
+    (tmp_path / "zipped" / "homework").mkdir(parents=True)  # a zip of one folder holding the notebook
+    (tmp_path / "zipped" / "homework" / name).write_text("{}")
+    for submission in (tmp_path / "top", tmp_path / "zipped"):
+        folder = platforms._kata_folder(submission, kata, tmp_path / "staging" / submission.name)
+        assert folder.name == kata.id and files_that_count(folder, kata.files) == [folder / name]
+        assert (folder / name).read_text() == "{}"

@@ -174,6 +174,15 @@ def test_dropped_files_are_reported(tensors, make_submission):
         assert [p.name for p in job_dir.solution.iterdir()] == ["tensors.py"]
     finally:
         sandbox.remove_job_dir(job_dir.root)
+    # a file the kata names is never "not named by the kata": a link in its place is missing (told so),
+    # and a .py the notebook won over is named as ignored
+    (folder / "tensors.py").rename(folder / "real.py")
+    (folder / "tensors.py").symlink_to(folder / "real.py")
+    job_dir = sandbox.prepare_job_dir(folder, tensors.files)
+    try:
+        assert job_dir.dropped == ("__pycache__/tensors.cpython-311.pyc", "extra.py", "real.py")
+    finally:
+        sandbox.remove_job_dir(job_dir.root)
 
 
 @needs_landlock
