@@ -25,7 +25,7 @@ from pathlib import Path
 from grader import notebook
 from grader.catalog import Catalog, Kata
 from grader.errors import KataError
-from grader.i18n import detect_language, pick, say, status_word, translate
+from grader.i18n import detect_language, is_language, pick, say, status_word, translate
 from grader.results import NOT_STARTED, PASSED, SKIPPED, KataResult, points_text, safe_text
 from grader.scorecard import measured_line
 from grader.workspace import STATE_DIR, Workspace, find_root
@@ -107,7 +107,7 @@ def setup(
     katas: str | Path | None = None,
 ) -> Settings:
     """Remember the kata, workspace, language and pack for the calls that follow."""
-    if lang is not None and lang not in ("en", "zh"):
+    if lang is not None and not is_language(lang):
         raise KataError.of("bad_lang", given=lang)
     catalog = _catalog(katas)
     if kata is not None:

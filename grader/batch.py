@@ -17,6 +17,7 @@ device (preflight.py): if that falls short of full marks, the machine is broken,
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sys
@@ -312,6 +313,8 @@ def run(
             f"({checked.seconds:.1f} s)\n"
         )
         setup = setup_key(limits, device, torch.__version__)
+        # until this run writes it again, the shard is unfinished, to `kata merge` too: no earlier grades merged
+        (out / exports.SHARD_FILE).unlink(missing_ok=True)
         book = Gradebook(out / "gradebook.sqlite")
         try:
             graded = _grade(book, worker, found, katas, device, limits, setup, regrade, retry_timeouts, stream)
@@ -327,7 +330,14 @@ def run(
         late = _course_columns(course, found, columns, learners, roster) if course else None
     exports.write_all(out, learners, Catalog(columns), lang, skipped, excel=excel, roster=roster, course=late)
     exports.write_shard(
-        out, shard.index, shard.count, [s.learner for s in found], [k.id for k in columns], roster, late
+        out,
+        shard.index,
+        shard.count,
+        [s.learner for s in found],
+        [k.id for k in columns],
+        roster,
+        late,
+        _course_settings(course) if course else "",
     )
     return BatchSummary(
         learners,
@@ -435,6 +445,16 @@ def _course_columns(
         rows[sub.learner] = {"late_days": "; ".join(f"{k}: {d}" for k, d in late.items()), "final": f"{final:g}"}
     maximum = sum(course.final(k.id, exports.kata_maximum(learners, k.id), 0) for k in columns)
     return exports.CourseColumns(rows, f"{maximum:g}")
+
+
+def _course_settings(course: Course) -> str:
+    """A digest of what `late_days` and `final` depend on (weights, due dates, late penalties; not
+    visibility), so that `kata merge` refuses shards graded with other course settings."""
+    rules = {
+        kata: [rule.weight, rule.due.isoformat() if rule.due else None, rule.late_penalty_per_day]
+        for kata, rule in sorted(course.katas.items())
+    }
+    return hashlib.sha256(json.dumps(rules).encode("utf-8")).hexdigest()
 
 
 def _export_katas(book: Gradebook, katas: list[Kata], catalog: Catalog | None) -> list[Kata]:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO
 
 import typer
 
 from grader.catalog import Catalog, Kata
 from grader.cli_app import App, Group, Session, help_text
 from grader.errors import KataError
-from grader.i18n import clip, detect_language, say, terminal_columns, width
+from grader.i18n import clip, detect_language, is_language, say, terminal_columns, width
 from grader.results import points_text, safe_text
 from grader.catalog import MAX_TIMEOUT_SECONDS
 from grader.sandbox import MIN_MEMORY_MB, Limits
@@ -63,11 +64,16 @@ def _kata(catalog: Catalog, kata_id: str) -> Kata:
         raise
 
 
+def _not_a_file(workspace: Optional[Path]) -> None:
+    """A `-w` naming a file is refused: it can be neither a workspace nor the folder holding one."""
+    if workspace is not None and workspace.exists() and not workspace.is_dir():
+        raise KataError.of("workspace_is_file", path=workspace)
+
+
 def _space(workspace: Optional[Path]) -> Workspace:
     """The learner's workspace; when there is none here but one nearby, say where it is instead. A `-w`
     folder that does not exist is refused (a typo), never created: only `kata start` makes a workspace."""
-    if workspace is not None and workspace.exists() and not workspace.is_dir():
-        raise KataError.of("workspace_is_file", path=workspace)
+    _not_a_file(workspace)
     if workspace is not None and not workspace.exists():
         raise KataError.of("no_workspace", path=workspace)
     space = Workspace(find_root(workspace), Session.lang)
@@ -87,7 +93,7 @@ def main(lang: Optional[str] = typer.Option(None, "--lang", help=help_text("help
 def _set_language(lang: Optional[str]) -> None:
     """`--lang` as given (zh or en), else KATA_LANG, else the locale."""
     Session.lang = detect_language(lang)
-    if lang is not None and lang not in ("zh", "en"):
+    if lang is not None and not is_language(lang):
         raise KataError.of("bad_lang", given=lang)
 
 
@@ -122,6 +128,7 @@ def start(
     from grader.api import add_notebook
 
     kata = _kata(Catalog.load(katas), kata_id)
+    _not_a_file(workspace)
     space = Workspace(find_root(workspace), Session.lang)
     lang = Session.lang
     report = space.start(kata)
@@ -133,7 +140,7 @@ def start(
     typer.echo(say("started", lang, id=kata.id, path=space.folder(kata)))
     for name, created in report:
         if not created:
-            typer.echo("  " + say("kept", lang, file=name, id=kata.id))
+            typer.echo("  " + say("kept", lang, file=name, id=kata.id + _again(workspace, katas)))
     if notebook:
         written = notebooks.notebook_path(space.folder(kata))
         typer.echo(notebooks.say("written", lang, path=written, quoted=shlex.quote(str(written))))
@@ -152,6 +159,7 @@ def make_notebook(
     from grader import notebook as notebooks
     from grader.api import make_notebook as write_notebook
 
+    kata_id = _kata(Catalog.load(katas), kata_id).id
     written = write_notebook(kata_id, workspace, Session.lang, katas).notebook
     # the notebook's path and how to open it; not "Started ...": the kata was started before
     typer.echo(notebooks.say("written", Session.lang, path=written, quoted=shlex.quote(str(written))))
@@ -184,9 +192,8 @@ def grade(
     catalog = Catalog.load(katas)
     space = _space(workspace)
     lang = Session.lang
-    started = space.started(catalog)
-    if not ids and not started:
-        raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id)
+    again = _again(workspace, katas)
+    started = space.started(catalog) if ids else _started(catalog, space, again)
     if json_file is not None and not json_file.resolve().parent.is_dir():
         raise KataError.of("json_no_folder", file=json_file, folder=json_file.resolve().parent)
     if json_file is not None and json_file.is_dir():  # refused before grading, not after the scorecard
@@ -197,9 +204,9 @@ def grade(
         devices.resolve(device)
     # a JSON file holds every started kata; -v asks to see every check, which "nothing changed" would not show
     regrade = everything or json_file is not None or verbose
-    selected = [_kata(catalog, i) for i in ids] if ids else [k for k in started if regrade or space.changed(k)]
+    selected = _named(catalog, ids) if ids else [k for k in started if regrade or space.changed(k)]
     if not selected:
-        typer.echo(say("nothing_changed", lang, ids=", ".join(k.id for k in started)))
+        typer.echo(say("nothing_changed_since", lang, ids=", ".join(k.id for k in started), again=again))
         raise typer.Exit(0 if all(space.passing(k) for k in started) else 1)
     worker = Worker(selected)  # first: its zygote is forked before this process loads any judge code
     from grader import devices
@@ -211,19 +218,38 @@ def grade(
         results = grade_workspace(
             worker, space, selected, devices.resolve(device), Limits(timeout=timeout), _announcer(lang), progress
         )
-    again = _again(workspace, katas)
     typer.echo(render(results, catalog, lang, verbose=verbose, columns=fitting_columns(sys.stdout), again=again))
     for note in _ignored_scripts(results, catalog, space, lang):
         typer.echo(note)
     if results.unsaved is not None:
         typer.echo(results.unsaved.say(lang), err=True)
     following = space.next_kata(catalog, [r.kata for r in results if r.full_marks])
-    if following is not None:
-        typer.echo(say("next_kata", lang, id=following.id + again))
+    if following is not None:  # a kata begun and unfinished is graded next; a new one is started
+        key = "next_started" if space.is_started(following) else "next_kata"
+        typer.echo(say(key, lang, id=following.id + again))
     if json_file is not None:
         learner = LearnerResult(space.root.name, results)
         json_file.write_text(json.dumps(learner.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if all(r.full_marks for r in results) else 1)
+
+
+def _started(catalog: Catalog, space: Workspace, again: str) -> list[Kata]:
+    """The started katas; none is refused (exit 2): the learner is in the wrong folder or has to start one."""
+    started = space.started(catalog)
+    if not started:
+        raise KataError.of("no_started", root=space.root, first=catalog.katas[0].id + again)
+    return started
+
+
+def _named(catalog: Catalog, ids: list[str]) -> list[Kata]:
+    """The katas named, in the order given, each once (`tensors 1` names one kata twice)."""
+    return list({kata.id: kata for kata in (_kata(catalog, i) for i in ids)}.values())
+
+
+def _redraws(stream: TextIO) -> bool:
+    """Whether `stream` is a terminal that can redraw in place (`\\r`, ESC[K, a cleared screen): not a pipe,
+    not TERM=dumb."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def _announcer(lang: str) -> Callable[[list[Kata]], None] | None:
@@ -283,7 +309,7 @@ class _ProgressLine:
             self._draw()
 
     def __enter__(self):
-        if not sys.stderr.isatty():
+        if not _redraws(sys.stderr):
             return None
         threading.Thread(target=self._tick, daemon=True).start()
         return self.update
@@ -307,21 +333,25 @@ def hint(
     kata = _kata(Catalog.load(katas), kata_id)
     lang = Session.lang
     space = _space(workspace)
+    again = _again(workspace, katas)
     if not space.is_started(kata):  # a hint would be for no work, and would leave a stray workspace here
-        raise KataError.of("not_started_hint", id=kata.id, root=space.root)
+        raise KataError.of("hint_not_started", id=kata.id, root=space.root, command=f"kata start {kata.id}{again}")
     if every:
         shown = space.seen_hints(kata, lang)
         if not shown:
-            typer.echo(say("no_hints_seen", lang, id=kata.id))
+            typer.echo(say("hints_none_seen", lang, id=kata.id, command=f"kata hint {kata.id}{again}"))
         for seen in shown:
             typer.echo(seen.shown(kata.id, lang, fitting_columns(sys.stdout)))
         return
     if number is not None:
-        again = space.hint_again(kata, lang, number)
-        if again is None:
-            typer.echo(say("no_hint_yet", lang, n=number, id=kata.id), err=True)
+        earlier = space.hint_again(kata, lang, number)
+        if earlier is None:
+            typer.echo(say("no_hint_yet", lang, n=number, id=kata.id + again), err=True)
             raise typer.Exit(1)
-        typer.echo(again.shown(kata.id, lang, fitting_columns(sys.stdout)))
+        typer.echo(earlier.shown(kata.id, lang, fitting_columns(sys.stdout)))
+        return
+    if space.at_full_points(kata):  # nothing left to hint at: the way on is the reference solution
+        typer.echo(say("hint_full_points", lang, id=kata.id, command=f"kata solution {kata.id}{again}"))
         return
     shown = space.next_hint(kata, lang)
     typer.echo(shown.shown(kata.id, lang, fitting_columns(sys.stdout)))
@@ -368,10 +398,14 @@ def solution(
     space = _space(workspace)
     if not space.solved(kata):
         best = space.best(kata)
-        points = points_text(best["points"], best["max_points"]) if best else "-"
+        if best is None:  # no points to tell: what comes first instead
+            key = "locked_ungraded" if space.is_started(kata) else "locked_not_started"
+            typer.echo(say(key, Session.lang, id=kata.id, again=_again(workspace, katas)), err=True)
+            raise typer.Exit(1)
+        points = points_text(best["points"], best["max_points"])
         # points of an earlier version of the checks do not unlock it: say so, not "now 11/11"
-        key = "locked_new_version" if best and best.get("version") != kata.version else "locked"
-        typer.echo(say(key, Session.lang, id=kata.id, points=points), err=True)
+        key = "locked_new_version" if best.get("version") != kata.version else "locked"
+        typer.echo(say(key, Session.lang, id=kata.id, points=points, again=_again(workspace, katas)), err=True)
         raise typer.Exit(1)
     for name in kata.files:
         typer.echo(f"# ===== {name} =====")
@@ -672,6 +706,7 @@ def doctor(workspace: Optional[Path] = WorkspaceOption) -> None:
 
     from grader.doctor import report
 
+    _not_a_file(workspace)
     rows = report(workspace, Session.lang)
     # long labels (the protections) wrap at a third of the terminal; the values take the rest
     label_room = min(max(width(label) for label, _ in rows), max(16, terminal_columns() // 3))
@@ -697,32 +732,43 @@ def watch(
 
     catalog = Catalog.load(katas)
     space = _space(workspace)
+    again = _again(workspace, katas)
+    kata = _watched(catalog, space, kata_id, again)
     keys = sys.stdin.isatty() and sys.platform != "win32"  # cbreak key reading needs a POSIX terminal
-    try:
-        session = watching.WatchSession(
-            catalog, space, watching.pick_kata(catalog, space, kata_id), devices.resolve(device), lang=Session.lang
-        )
-        session.announce, session.progress = _announcer(Session.lang), lambda: _ProgressLine(Session.lang)
-        with closing(watching.events(space.root, poll, keys)) as stream:  # restores the terminal on any exit
-            after_message = False  # a hint or the next kata's instructions stay on screen until the next save
-            for update in watching.watch_loop(session, stream):
-                if isinstance(update, watching.Instructions):  # the next kata's README, rendered like `kata start`'s
-                    typer.echo(f"{update.message}\n\n{for_terminal(update.markdown, sys.stdout)}")
-                    after_message = True
-                    continue
-                if isinstance(update, str):
-                    typer.echo(update)
-                    after_message = True
-                    continue
-                if sys.stdout.isatty() and not after_message:
-                    watching.clear_screen()
-                after_message = False
-                again = _again(workspace, katas)
-                typer.echo(render([update], catalog, Session.lang, columns=fitting_columns(sys.stdout), again=again))
-                for note in _ignored_scripts([update], catalog, space, Session.lang):
-                    typer.echo(note)
-                if session.unsaved is not None:
-                    typer.echo(session.unsaved.say(Session.lang), err=True)
-                typer.echo(session.footer(keys, fitting_columns(sys.stdout)))
-    except KeyboardInterrupt:
-        pass
+    session = watching.WatchSession(catalog, space, kata, devices.resolve(device), lang=Session.lang)
+    session.announce, session.progress = _announcer(Session.lang), lambda: _ProgressLine(Session.lang)
+    # Ctrl-C goes through: the stream restores the terminal, and the command exits 130 as `kata grade` does
+    with closing(watching.events(space.root, poll, keys)) as stream:
+        after_message = False  # a hint or the next kata's instructions stay on screen until the next save
+        for update in watching.watch_loop(session, stream):
+            if isinstance(update, watching.Instructions):  # the next kata's README, rendered like `kata start`'s
+                typer.echo(f"{update.message}\n\n{for_terminal(update.markdown, sys.stdout)}")
+                after_message = True
+                continue
+            if isinstance(update, str):
+                typer.echo(update)
+                after_message = True
+                continue
+            if _redraws(sys.stdout) and not after_message:
+                watching.clear_screen()
+            after_message = False
+            typer.echo(render([update], catalog, Session.lang, columns=fitting_columns(sys.stdout), again=again))
+            for note in _ignored_scripts([update], catalog, space, Session.lang):
+                typer.echo(note)
+            if session.unsaved is not None:
+                typer.echo(session.unsaved.say(Session.lang), err=True)
+            typer.echo(session.footer(keys, fitting_columns(sys.stdout)))
+
+
+def _watched(catalog: Catalog, space: Workspace, kata_id: Optional[str], again: str) -> Kata:
+    """The kata to watch: the one named, once started, else `pick_kata`'s among the started ones. Watch never
+    starts a kata itself (`kata start` shows the instructions), and with none started refuses as grade does."""
+    if kata_id is None:
+        _started(catalog, space, again)
+        from grader.watch import pick_kata
+
+        return pick_kata(catalog, space)
+    kata = _kata(catalog, kata_id)
+    if not space.is_started(kata):
+        raise KataError.of("not_started_watch", id=kata.id, root=space.root, command=f"kata start {kata.id}{again}")
+    return kata

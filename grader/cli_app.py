@@ -4,6 +4,7 @@ exceptions and the catalogue (click words its own sentences in English only)."""
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
 
@@ -39,6 +40,7 @@ class App(typer.Typer):
         from typer.exceptions import Abort
 
         kwargs["args"] = lang_first(sys.argv[1:] if kwargs.get("args") is None else list(kwargs["args"]))
+        _escape_what_the_output_cannot_encode()
         try:
             code = super().__call__(*args, standalone_mode=False, **kwargs)
         except (KataError, OSError) as exc:
@@ -60,6 +62,14 @@ class App(typer.Typer):
         else:
             raise SystemExit(code if isinstance(code, int) else 0)
         raise SystemExit(2)
+
+
+def _escape_what_the_output_cannot_encode() -> None:
+    """A pipe or console whose encoding lacks ✓ or Chinese (Windows' cp1252 or GBK when redirected)
+    shows those characters as escapes (\\u2713) instead of stopping mid-scorecard with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def lang_first(args: list[str]) -> list[str]:
@@ -263,6 +273,8 @@ def _usage_text(exc: UsageError, lang: str) -> str:
         return say(key, lang, option=exc.option_name)
     if isinstance(exc, click.BadParameter) and exc.param is not None:
         return _bad_value(exc, lang)
+    if type(exc) is click.UsageError and exc.ctx is not None and isinstance(exc.ctx.command, TyperGroup):
+        return say("usage_missing_command", lang)  # a group's one plain usage error: no command given
     return exc.format_message()
 
 

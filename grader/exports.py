@@ -409,6 +409,9 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
+SHARD_FILE = "shard.json"  # written last by `kata batch` and `kata merge`: the output is complete
+
+
 def write_shard(
     out: Path,
     index: int,
@@ -431,7 +434,7 @@ def write_shard(
         data["course"] = {"rows": course.rows, "final_max": course.final_max, "settings": course_settings}
     if merged_from is not None:
         data["merged_from"] = merged_from
-    _write_json(out / "shard.json", data)
+    _write_json(out / SHARD_FILE, data)
 
 
 def shard_roster(shards: list[dict]) -> dict[str, dict[str, str]]:
@@ -465,7 +468,7 @@ def is_merge_output(out: Path) -> bool:
 
 def read_shard(out: Path) -> dict:
     try:
-        data = json.loads((out / "shard.json").read_text(encoding="utf-8"))
+        data = json.loads((out / SHARD_FILE).read_text(encoding="utf-8"))
         if not (isinstance(data["shard"], int) and isinstance(data["shards"], int)):
             raise ValueError("shard and shards must be whole numbers")
         if not (isinstance(data["learners"], list) and isinstance(data["katas"], list)):

@@ -53,10 +53,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{id}: {done}/{total} checks · {seconds} s",
         "zh": "{id}：已完成 {done}/{total} 项检查 · {seconds} 秒",
     },
-    "nothing_changed": {
-        "en": "Nothing changed since the last grade of {ids}; `kata grade --all` grades them again.",
-        "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all` 可全部重新评分。",
-    },
     # kata statuses (DESIGN.md): the word in the table, then one readable line
     "word_passed": {"en": "passed", "zh": "通过"},
     "word_failed": {"en": "failed", "zh": "未通过"},
@@ -98,18 +94,22 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "there is no hint {n} for {id} here: these hints go up to {total}",
         "zh": "{id} 这里没有第 {n} 条提示：这组提示只有 {total} 条",
     },
-    "no_hints_seen": {
-        "en": "No hints seen for {id} yet: run `kata hint {id}`.",
-        "zh": "还没有查看过 {id} 的提示：运行 `kata hint {id}`。",
-    },
     "locked": {
         "en": "The solution to {id} unlocks once you have full points on it (now {points}).",
         "zh": "在 {id} 拿到满分后才能查看参考答案（当前 {points}）。",
     },
+    "locked_ungraded": {
+        "en": "The solution to {id} unlocks once you have full points on it: `kata grade {id}{again}` grades it.",
+        "zh": "在 {id} 拿到满分后才能查看参考答案：运行 `kata grade {id}{again}` 为它评分。",
+    },
+    "locked_not_started": {
+        "en": "The solution to {id} unlocks once you have full points on it: start with `kata start {id}{again}`.",
+        "zh": "在 {id} 拿到满分后才能查看参考答案：先运行 `kata start {id}{again}` 开始练习。",
+    },
     "locked_new_version": {
-        "en": "The checks of {id} changed since your {points}: run `kata grade {id}`; its solution unlocks at "
+        "en": "The checks of {id} changed since your {points}: run `kata grade {id}{again}`; its solution unlocks at "
         "full points.",
-        "zh": "{id} 的检查在你得到 {points} 之后有了变化：请运行 `kata grade {id}`，满分后即可查看参考答案。",
+        "zh": "{id} 的检查在你得到 {points} 之后有了变化：请运行 `kata grade {id}{again}`，满分后即可查看参考答案。",
     },
     "reset_question": {
         "en": "Replace your files in {path} with the stub?",
@@ -151,6 +151,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{path} exists; rename or delete it to build a new one",
         "zh": "{path} 已经存在；请先重命名或删除它，再生成新的笔记本",
     },
+    "notebook_source_syntax": {
+        "en": "{file} has a syntax error at line {line} ({error}): the notebook is built from your file, so fix "
+        "it first (`kata grade` shows where)",
+        "zh": "{file} 第 {line} 行有语法错误（{error}）：笔记本由你的文件生成，请先修正它（`kata grade` 会指出位置）",
+    },
+    "notebook_source_not_utf8": {
+        "en": "{file} is not saved as UTF-8: the notebook is built from your file, so save it as UTF-8 first",
+        "zh": "{file} 不是以 UTF-8 保存的：笔记本由你的文件生成，请先把它另存为 UTF-8",
+    },
     "grading_unfinished": {"en": "grading did not finish: {reason}", "zh": "评分没有完成：{reason}"},
     "out_in_submissions": {
         "en": "-o {out} is inside the submissions folder {submissions}; write the grades elsewhere",
@@ -159,6 +168,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "out_is_file": {
         "en": "-o {out} is a file; give the folder the grades go to",
         "zh": "-o {out} 是一个文件；请给出存放成绩的文件夹",
+    },
+    "merge_out_batch": {
+        "en": "-o must be a new folder or an earlier merge's output: {out} holds a `kata batch` output",
+        "zh": "-o 必须是新文件夹或之前合并的输出：{out} 中是 `kata batch` 的输出",
+    },
+    "merge_out_not_empty": {
+        "en": "-o must be a new folder or an earlier merge's output: {out} holds other files",
+        "zh": "-o 必须是新文件夹或之前合并的输出：{out} 中有其他文件",
     },
     "workspace_is_file": {
         "en": "-w {path} is a file; give the folder your katas are in",
@@ -184,11 +201,33 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "{id} is not started in {root}; nothing to reset",
         "zh": "{id} 在 {root} 中尚未开始，无需重置",
     },
-    "not_started_hint": {
-        "en": "{id} is not started in {root}; run `kata start {id}` first (its hints follow your first failing check)",
-        "zh": "{id} 在 {root} 中尚未开始；请先运行 `kata start {id}`（提示跟随你第一个未通过的检查）",
-    },
     "not_started_run": {"en": "not started: run `kata start {id}`", "zh": "尚未开始：运行 `kata start {id}`"},
+    # suggested commands that repeat the run's -w, --katas and --lang (cli._again)
+    "start_pointer": {"en": "to begin: run `kata start {id}`", "zh": "开始练习：运行 `kata start {id}`"},
+    "not_started_watch": {
+        "en": "{id} is not started in {root}; run `{command}` first, then watch it",
+        "zh": "{id} 在 {root} 中尚未开始；请先运行 `{command}`，再监视它",
+    },
+    "hint_not_started": {
+        "en": "{id} is not started in {root}; run `{command}` first (its hints follow your first failing check)",
+        "zh": "{id} 在 {root} 中尚未开始；请先运行 `{command}`（提示跟随你第一个未通过的检查）",
+    },
+    "hint_full_points": {
+        "en": "{id} is already at full points: no hint needed; `{command}` shows the reference solution",
+        "zh": "{id} 已经拿到满分，无需提示；运行 `{command}` 可查看参考答案",
+    },
+    "hints_none_seen": {
+        "en": "No hints seen for {id} yet: run `{command}`.",
+        "zh": "还没有查看过 {id} 的提示：运行 `{command}`。",
+    },
+    "nothing_changed_since": {
+        "en": "Nothing changed since the last grade of {ids}; `kata grade --all{again}` grades them again.",
+        "zh": "自上次评分以来 {ids} 没有改动；运行 `kata grade --all{again}` 可全部重新评分。",
+    },
+    "next_started": {
+        "en": "next: kata grade {id} (started, not at full points yet)",
+        "zh": "下一个：kata grade {id}（已开始，尚未满分）",
+    },
     "unknown_kata": {
         "en": "unknown kata '{id}'; the katas are: {known}",
         "zh": "没有名为 '{id}' 的练习；可选的练习有：{known}",
@@ -203,6 +242,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "still_raises": {"en": "still raises NotImplementedError", "zh": "仍然抛出 NotImplementedError"},
     "exercise_name": {"en": "exercise {n}: {name}", "zh": "第 {n} 小题 {name}"},
     "at_location": {"en": "{message} (at {file}:{line})", "zh": "{message}（{file} 第 {line} 行）"},
+    "at_location_only": {"en": "at {file}:{line}", "zh": "{file} 第 {line} 行"},  # an exception without a message
+    "no_message": {"en": "no message", "zh": "没有消息"},
     "syntax_error": {
         "en": "{file} has a syntax error at line {line}: {detail}",
         "zh": "{file} 第 {line} 行有语法错误：{detail}",
@@ -217,9 +258,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "zh": "{detail}（{notebook}，导入与给定代码单元格，第 {cell} 个单元格，第 {line} 行）",
     },
     "not_utf8": {
-        "en": "{file} is not saved as UTF-8 (byte {position} cannot be read): re-save it as UTF-8 in your editor "
+        "en": "{file} is not saved as UTF-8 (line {line} cannot be read): re-save it as UTF-8 in your editor "
         '(in VS Code: click the encoding in the status bar, then "Save with Encoding" → UTF-8)',
-        "zh": "{file} 不是以 UTF-8 编码保存的（第 {position} 个字节无法读取）：请在编辑器里把它另存为 UTF-8"
+        "zh": "{file} 不是以 UTF-8 编码保存的（第 {line} 行无法读取）：请在编辑器里把它另存为 UTF-8"
         "（VS Code：点击状态栏中的编码，选择“通过编码保存”→ UTF-8）",
     },
     "exit_at_import": {
@@ -474,6 +515,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "usage_missing_option": {"en": "Missing option {name}.", "zh": "缺少选项 {name}。"},
     "usage_no_option": {"en": "No such option: {option}.", "zh": "没有 {option} 这个选项。"},
     "usage_no_command": {"en": "No such command '{name}'.", "zh": "没有 '{name}' 这个命令。"},
+    "usage_missing_command": {"en": "Missing command.", "zh": "缺少命令。"},
     "usage_maybe": {"en": " Did you mean {choices}?", "zh": "你是想用 {choices} 吗？"},
     "usage_extra": {"en": "Unexpected extra argument(s): {extra}.", "zh": "多出了参数：{extra}。"},
     "usage_needs_value": {"en": "Option {option} needs a value.", "zh": "选项 {option} 后面需要一个值。"},
@@ -544,6 +586,8 @@ _ENGINE_KEYS = (
     "exit_at_import",
     "skip_at_import",
     "raised_at_import",
+    "at_location_only",
+    "no_message",
     "file_missing",
     "import_hang",
     "check_timeout",
@@ -592,16 +636,26 @@ _ENGINE_KEYS = (
 _NESTED = {"message", "detail", "reason"}
 
 
+LANGUAGES = ("en", "zh")
+
+
+def is_language(given: str) -> bool:
+    """Whether `--lang` names one of LANGUAGES, in any case (`ZH` as `zh`)."""
+    return given.lower() in LANGUAGES
+
+
 def detect_language(option: str | None = None) -> str:
     for candidate in (option, os.environ.get("KATA_LANG")):
         if candidate:
             return "zh" if candidate.lower().startswith("zh") else "en"
-    names = [os.environ.get(v, "") for v in ("LC_ALL", "LC_MESSAGES", "LANG")]
-    try:
-        names.append(locale.getlocale()[0] or "")
-    except ValueError:
-        pass
-    return "zh" if any(n.lower().startswith("zh") for n in names) else "en"
+    # the first of these that is set decides, as for every program: LC_ALL=C over LANG=zh_CN.UTF-8
+    chosen = next((os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), None)
+    if chosen is None:
+        try:
+            chosen = locale.getlocale()[0] or ""
+        except ValueError:
+            chosen = ""
+    return "zh" if chosen.lower().startswith("zh") else "en"
 
 
 def pick(table: Mapping[str, T], lang: str) -> T:

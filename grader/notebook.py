@@ -153,8 +153,11 @@ def split(source: str, numbers: dict[str, int]) -> list[Part]:
 
 
 def parts_for(kata: Kata, current: Path | None = None) -> list[Part]:
-    """The kata's exercises from the learner's `current` file where it parses, else from the stub;
-    an exercise missing from the learner's file comes from the stub."""
+    """The kata's exercises from the learner's `current` file, else from the stub; an exercise missing
+    from the learner's file comes from the stub. A file that does not parse is a KataError: a notebook
+    built from the stub instead would be graded in its place, the learner's work left out."""
+    from grader.errors import KataError
+
     stub_source = (kata.stub / kata.files[0]).read_text(encoding="utf-8")
     numbers = exercise_numbers(stub_source)
     stub_parts = split(stub_source, numbers)
@@ -162,8 +165,12 @@ def parts_for(kata: Kata, current: Path | None = None) -> list[Part]:
         return stub_parts
     try:
         mine = split(current.read_text(encoding="utf-8"), numbers)
-    except (SyntaxError, ValueError, UnicodeDecodeError):
-        return stub_parts
+    except UnicodeDecodeError:
+        raise KataError.of("notebook_source_not_utf8", file=current.name) from None
+    except SyntaxError as exc:
+        raise KataError.of("notebook_source_syntax", file=current.name, line=exc.lineno, error=exc.msg) from None
+    except ValueError as exc:  # a NUL byte: compile's own words
+        raise KataError.of("notebook_source_syntax", file=current.name, line="?", error=str(exc)) from None
     have = {p.exercise for p in mine}
     return sorted(mine + [p for p in stub_parts if p.exercise not in have], key=lambda p: p.exercise)
 

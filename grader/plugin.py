@@ -126,7 +126,11 @@ def emit(record: dict) -> None:
 
 
 def _at(message: str, where: tuple[str, int] | None) -> str:
-    return say("at_location", "en", message=message, file=where[0], line=where[1]) if where else message
+    if where is None:
+        return message or say("no_message", "en")
+    if not message:  # `raise ValueError`: the place alone, never an empty ": "
+        return say("at_location_only", "en", file=where[0], line=where[1])
+    return say("at_location", "en", message=message, file=where[0], line=where[1])
 
 
 def _describe_load_failure(file_name: str, exc: BaseException) -> str:
@@ -206,7 +210,7 @@ def _unreadable(path: Path) -> str:
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
-        return say("not_utf8", "en", file=path.name, position=exc.start)
+        return say("not_utf8", "en", file=path.name, line=data.count(b"\n", 0, exc.start) + 1)
     return ""
 
 

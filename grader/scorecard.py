@@ -14,7 +14,7 @@ from tabulate import tabulate
 from grader.catalog import Catalog
 from grader.i18n import clip, pick, say, status_word, terminal_columns, translate
 from grader.terminal_markdown import indented
-from grader.results import JOB_FAILURES, PASSED, SKIPPED, CheckResult, KataResult, points_text, safe_text
+from grader.results import JOB_FAILURES, NOT_STARTED, PASSED, SKIPPED, CheckResult, KataResult, points_text, safe_text
 
 OUTPUT_LINES = 10
 MESSAGE_LINES = 8
@@ -82,6 +82,9 @@ def render(
             why=say("status_" + result.status, lang),
         )
         lines.extend(indented([status], "", folded))
+        if result.status == NOT_STARTED:  # nothing ran: no failing check, and no hint before it is started
+            lines.append("  " + say("start_pointer", lang, id=result.kata + again))
+            continue
         failing = result.first_failure()
         said = result.status_message and (failing is None or result.status in JOB_FAILURES)
         if said:  # why the job failed, first

@@ -37,13 +37,10 @@ Event = Union[set[Change], str]  # one debounced batch of file changes, or one k
 _STEP_MS = 50  # quiet time that ends a batch of changes: the save-to-feedback latency floor
 
 
-def pick_kata(catalog: Catalog, space: Workspace, kata_id: str | None) -> Kata:
-    """The named kata, else the first started one not solved (for its current version), else the first kata."""
-    if kata_id:
-        return catalog.get(kata_id)
-    started = space.started(catalog)
-    unfinished = [k for k in started if not space.solved(k)]
-    return (unfinished or started or list(catalog))[0]
+def pick_kata(catalog: Catalog, space: Workspace) -> Kata:
+    """The first started kata not solved (for its current version), else the first started one. Some kata
+    must be started: watch never starts one on its own (`kata start` shows the instructions)."""
+    return space.first_unfinished(catalog) or space.started(catalog)[0]
 
 
 @dataclass(frozen=True)

@@ -64,12 +64,14 @@ def find_root(explicit: Path | None = None) -> Path:
 
 
 def workspace_nearby() -> Path | None:
-    """A workspace beside or below the current folder, or in the home folder: where the learner's
-    katas probably are when none is found upward (they ran `kata` from the wrong folder)."""
+    """A workspace below the current folder (one level down: `cd ..` out of the project), beside it, or in
+    the home folder: where the learner's katas probably are when none is found upward (they ran `kata`
+    from the wrong folder). The nearest comes first: below, then beside, then home."""
     here = Path.cwd().resolve()
     candidates = [
         here / DEFAULT_NAME,
         *sorted(here.glob(f"*/{STATE_DIR}")),
+        *sorted(here.glob(f"*/{DEFAULT_NAME}")),
         *sorted(here.parent.glob(f"*/{STATE_DIR}")),
         *sorted(here.parent.glob(f"*/{DEFAULT_NAME}")),
         Path.home() / DEFAULT_NAME,
@@ -407,11 +409,19 @@ class Workspace:
     def started(self, catalog: Catalog) -> list[Kata]:
         return [k for k in catalog if self.is_started(k)]
 
+    def first_unfinished(self, catalog: Catalog) -> Kata | None:
+        """The first started kata, in order, not solved for its current version; None when there is none."""
+        return next((k for k in self.started(catalog) if not self.solved(k)), None)
+
     def next_kata(self, catalog: Catalog, finished: Iterable[str]) -> Kata | None:
-        """The first kata not yet started after the last of `finished` (ids), if any."""
+        """What comes after `finished` (ids) passed: the first started kata not solved yet (work already
+        begun comes first), else the first kata not yet started after the last of `finished`, if any."""
         orders = [catalog.get(i).order for i in finished]
         if not orders:
             return None
+        unfinished = self.first_unfinished(catalog)
+        if unfinished is not None:
+            return unfinished
         return next((k for k in catalog if k.order > max(orders) and not self.is_started(k)), None)
 
     def best(self, kata: Kata) -> dict | None:
@@ -432,6 +442,10 @@ class Workspace:
         """Whether the last grade of the kata's current version was at full points."""
         last = self.last(kata)
         return last is not None and last.get("status") == PASSED
+
+    def at_full_points(self, kata: Kata) -> bool:
+        """Whether the files as saved now were graded at full points (its current version)."""
+        return self.passing(kata) and not self.changed(kata)
 
     def changed(self, kata: Kata) -> bool:
         """Whether the kata's files changed since their last grade (or it was never graded)."""

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,8 @@ def test_learner_walkthrough(kata, learner: Path):
     assert "kata grade tensors" in started.stdout
     solution = _solution(learner)
     assert solution.is_file()
+    locked = kata("solution", "tensors")  # never graded: what comes first, not "(now -)"
+    assert locked.returncode == 1 and "`kata grade tensors " in locked.stderr and "` grades it" in locked.stderr
 
     graded, result = _graded(kata, learner)
     total = f"{result['max_points']:g}"
@@ -294,11 +297,14 @@ def test_output_keeps_a_head_and_the_real_tail():
     assert lines[at] == f"… {20000 - len(head) - len(tail)} lines dropped …"
 
 
-@pytest.mark.parametrize("lang, advice", [("en", "re-save it as UTF-8"), ("zh", "另存为 UTF-8")])
+@pytest.mark.parametrize(
+    "lang, advice",
+    [("en", "(line 2 cannot be read): re-save it as UTF-8"), ("zh", "第 2 行无法读取）：请在编辑器里把它另存为 UTF-8")],
+)
 @pytest.mark.slow
 def test_a_gbk_file_gets_the_utf8_advice(kata, learner: Path, lang: str, advice: str):
     kata("start", "tensors")
-    _solution(learner).write_bytes("# 张量练习\nimport torch\n".encode("gbk"))
+    _solution(learner).write_bytes("import torch\n# 张量练习\n".encode("gbk"))  # the line an editor shows
     graded = kata("grade", "tensors", lang=lang)
     assert graded.returncode == 1 and advice in graded.stdout and "codec" not in graded.stdout
     _solution(learner).write_bytes("# -*- coding: gbk -*-\n# 张量练习\nimport torch\n".encode("gbk"))
@@ -456,12 +462,12 @@ def test_a_solution_earned_on_older_checks_says_to_grade_again(kata, learner, te
         state[record]["tensors"]["version"] = tensors.version - 1  # full points on the checks before a change
     state_file.write_text(json.dumps(state), encoding="utf-8")
     locked = kata("solution", "tensors")
-    assert locked.returncode == 1 and "changed since your" in locked.stderr and "`kata grade tensors`" in locked.stderr
+    assert locked.returncode == 1 and "changed since your" in locked.stderr and "`kata grade tensors " in locked.stderr
     assert kata("grade", "tensors").returncode == 0 and kata("solution", "tensors").returncode == 0
 
 
 def test_a_hint_for_a_kata_not_started_says_to_start_it_and_makes_nothing(kata, learner):
-    for lang, said in (("en", "run `kata start tensors` first"), ("zh", "请先运行 `kata start tensors`")):
+    for lang, said in (("en", "run `kata start tensors"), ("zh", "请先运行 `kata start tensors")):  # then --katas
         refused = kata("hint", "tensors", lang=lang)
         assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1
     assert not (learner / "kata-workspace").exists()  # no stray workspace from a hint
@@ -542,3 +548,133 @@ def test_batch_refuses_to_write_its_grades_among_the_submissions(kata, learner):
     refused = kata("batch", str(learner / "class"), "-o", str(learner / "class" / "grades"))
     assert refused.returncode == 2 and "inside the submissions folder" in refused.stderr
     assert not (learner / "class" / "grades").exists()
+
+
+def test_one_folder_above_the_project_names_its_katas_below(kata, learner: Path):
+    """`cd ..` out of the project: the katas one level down are named, not another project's beside it."""
+    (learner / "proj").mkdir()
+    (learner.parent / "other").mkdir()
+    kata("start", "tensors", cwd=learner / "proj")
+    kata("start", "tensors", cwd=learner.parent / "other")  # an unrelated workspace, a sibling of the parent
+    for args in (("grade",), ("watch",), ("hint", "tensors")):
+        refused = kata(*args, input="")
+        assert refused.returncode == 2, refused.stderr
+        assert f"your katas are in {learner / 'proj' / 'kata-workspace'}" in refused.stderr, refused.stderr
+
+
+def test_watch_refuses_as_grade_does_and_never_starts_a_kata(kata, learner: Path, pack: Path):
+    graded, watched = kata("grade"), kata("watch", input="")
+    assert watched.returncode == graded.returncode == 2 and watched.stderr == graded.stderr
+    assert "no started katas" in watched.stderr and not (learner / "kata-workspace").exists()
+    (learner / "ws").mkdir()
+    for lang, said in (("en", f"run `kata start tensors -w ws --katas {pack}` first"), ("zh", "请先运行 `kata start")):
+        named = kata("watch", "tensors", "-w", "ws", input="", lang=lang)
+        assert named.returncode == 2 and said in named.stderr and named.stderr.count("\n") == 1, named.stderr
+    assert list((learner / "ws").iterdir()) == []  # nothing copied in
+
+
+def test_every_suggested_command_repeats_the_workspace_and_language(kata, learner: Path, pack: Path):
+    """A suggestion copied as it is reaches the same workspace in the same language."""
+    (learner / "ws").mkdir()
+    options = f"-w ws --katas {pack}"
+    assert f"run `kata start tensors {options}` first" in kata("hint", "tensors", "-w", "ws").stderr
+    assert f"run `kata start tensors {options}` first" in kata("grade", "-w", "ws").stderr
+    unstarted = kata("grade", "tensors", "-w", "ws").stdout
+    # a kata not started is started first: no `kata hint`, which would refuse
+    assert f"to begin: run `kata start tensors {options}`" in unstarted and "kata hint" not in unstarted, unstarted
+    kata("start", "tensors", "-w", "ws")
+    assert f"(use `kata reset tensors {options}` to start over)" in kata("start", "tensors", "-w", "ws").stdout
+    assert f"run `kata hint tensors {options}` to reveal" in kata("hint", "tensors", "2", "-w", "ws").stderr
+    assert f"run `kata hint tensors {options}`." in kata("hint", "tensors", "--all", "-w", "ws").stdout
+    zh = kata("hint", "tensors", "2", "-w", "ws", lang="zh").stderr
+    assert f"运行 `kata hint tensors {options} --lang zh`" in zh, zh
+    kata("grade", "-w", "ws")
+    unchanged = kata("grade", "-w", "ws").stdout
+    assert f"`kata grade --all {options}` grades them again" in unchanged, unchanged
+
+
+def test_a_kata_named_twice_is_graded_once(kata):
+    kata("start", "tensors")
+    graded = kata("grade", "tensors", "tensors", "1")  # by id twice, and by its number
+    rows = [line.split() for line in graded.stdout.splitlines() if re.match(r"(tensors|total) +\d", line)]
+    [(_, _, points, *_), (_, total)] = rows  # one row, and a total of its points alone
+    assert total == points, graded.stdout
+
+
+def test_watch_and_notebook_take_a_number_and_suggest_a_typo(kata, learner: Path):
+    kata("start", "tensors")
+    for command in ("watch", "notebook"):
+        typo = kata(command, "tensor", input="")
+        assert typo.returncode == 2 and "did you mean tensors?" in typo.stderr, typo.stderr
+    numbered = kata("notebook", "1")
+    assert numbered.returncode == 0 and (learner / "kata-workspace" / "tensors" / "tensors.ipynb").is_file()
+
+
+def test_a_w_that_is_a_file_is_refused_by_start_and_doctor(kata, learner: Path):
+    (learner / "afile").write_text("hi\n")
+    for args in (("doctor",), ("start", "tensors")):
+        for lang, said in (("en", "-w afile is a file"), ("zh", "-w afile 是一个文件")):
+            refused = kata(*args, "-w", "afile", lang=lang)
+            assert refused.returncode == 2 and said in refused.stderr and refused.stderr.count("\n") == 1, refused
+
+
+def test_a_hint_at_full_points_points_to_the_solution(kata, learner: Path, pack: Path, tensors: Kata):
+    from grader.results import KataResult
+    from grader.workspace import Workspace, fingerprint
+
+    kata("start", "tensors")
+    _solution(learner).write_text(_reference(), encoding="utf-8")
+    space = Workspace(learner / "kata-workspace")
+    graded = fingerprint(space.folder(tensors), tensors.files)  # these very files were graded at full points
+    space.record(KataResult("tensors", tensors.version, "passed", "", [], "cpu", "test"), graded)
+    for lang, said in (("en", "already at full points"), ("zh", "已经拿到满分")):
+        answered = kata("hint", "tensors", lang=lang)
+        assert answered.returncode == 0 and said in answered.stdout and "kata solution tensors" in answered.stdout
+        assert "Hint 1" not in answered.stdout and "提示 1" not in answered.stdout, answered.stdout
+    assert "hints_used" not in json.loads(space.state_path.read_text(encoding="utf-8"))  # no hint counted
+
+
+@pytest.mark.slow
+def test_next_after_a_pass_is_a_started_kata_not_finished(kata, learner: Path, pack: Path):
+    shutil.copytree(pack / "01-tensors", pack / "02-again")  # its folder name makes it kata `again`, second
+    shutil.copytree(REFERENCE / "01-tensors", pack.parent / "reference" / "02-again")
+    kata("start", "tensors")
+    kata("start", "again")
+    _solution(learner).write_text(_reference(), encoding="utf-8")
+    graded = kata("grade", "tensors")
+    assert graded.returncode == 0 and f"next: kata grade again --katas {pack}" in graded.stdout, graded.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_a_dumb_terminal_gets_no_progress_drawn_in_place(kata, learner: Path, pack: Path):
+    kata("start", "tensors")
+    drawn = _in_terminal(["grade", "--all", "--katas", str(pack)], learner, "xterm")
+    assert "\x1b[K" in drawn  # the progress line, redrawn where the terminal can
+    plain = _in_terminal(["grade", "--all", "--katas", str(pack)], learner, "dumb")
+    assert "tensors" in plain and "\x1b[K" not in plain and not re.search(r"\r(?!\n)", plain), repr(plain)
+
+
+def _in_terminal(args: list[str], cwd: Path, term: str) -> str:
+    """What `kata ARGS` shows on a terminal of kind `term` (stdout and stderr, one pseudo-terminal)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": term, "KATA_LANG": "en", "HOME": str(cwd.parent)}
+    command = [sys.executable, "-m", "grader", "--lang", "en", *args]
+    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:  # every writer has closed the terminal
+                    break
+            elif process.poll() is not None:
+                break
+        process.wait(10)
+    finally:
+        os.close(master)
+    return seen.decode(errors="replace")

@@ -204,6 +204,8 @@ def test_a_usage_error_in_chinese():
     out = kata("--lang", "zh", "start")
     assert out.returncode == 2
     assert "用法：kata start" in out.stderr and say("help_error", "zh") in out.stderr and "查看帮助" in out.stderr
+    out = kata("--lang", "zh")  # no command at all
+    assert out.returncode == 2 and say("usage_missing_command", "zh") in out.stderr and "Missing" not in out.stderr
 
 
 @pytest.mark.parametrize("args", [("list", "--lang", "zh"), ("list", "--lang=zh"), ("--lang", "zh", "list")])
@@ -226,3 +228,16 @@ def test_lang_before_or_after_the_command(args, tmp_path):
 )
 def test_lang_first_moves_only_the_language_option(given, parsed):
     assert lang_first(given) == parsed
+
+
+def test_output_whose_encoding_lacks_the_characters_is_escaped_not_a_traceback(pack: Path, tmp_path: Path):
+    # Windows' cp1252 when the output is redirected: no ✓, • or Chinese
+    args = ("--lang", "zh", "start", "tensors", "-w", str(tmp_path / "ws"), "--katas", str(pack))
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+    )
+    assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr
+    assert b"\\u5f20\\u91cf" in out.stdout  # 张量, as an escape

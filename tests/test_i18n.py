@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import api, i18n, notebook
+from grader import api, i18n, notebook, plugin
 from grader.bilingual import untranslated
 from grader.i18n import PHRASES, say, translate
 from grader.jobs import device_skip_reason
@@ -52,6 +52,25 @@ def test_nested_engine_messages_translate_inside_out():
     )
     assert english == "not started yet: exercise 1: gradient (at autograd_basics.py:20)"
     assert translate(english, "zh") == "尚未开始：第 1 小题 gradient（autograd_basics.py 第 20 行）"
+
+
+def test_an_exception_without_a_message_raised_at_import_is_said_in_chinese():
+    # `raise ValueError` at the bottom of a file: the place alone, never "imported: " and nothing
+    english = plugin._describe_load_failure("tensors.py", _raised(ValueError()))
+    assert english == "tensors.py raised ValueError while being imported: no message"
+    assert translate(english, "zh") == "tensors.py 在被导入时抛出了 ValueError：没有消息"
+    placed = say(
+        "raised_at_import", "en", file="tensors.py", error="ValueError", detail=plugin._at("", ("tensors.py", 3))
+    )
+    assert placed == "tensors.py raised ValueError while being imported: at tensors.py:3"
+    assert translate(placed, "zh") == "tensors.py 在被导入时抛出了 ValueError：tensors.py 第 3 行"
+
+
+def _raised(exc: BaseException) -> BaseException:
+    try:
+        raise exc
+    except BaseException as caught:  # noqa: BLE001 - the exception itself, with its traceback
+        return caught
 
 
 def test_text_the_catalogue_does_not_know_is_left_alone():
@@ -154,3 +173,25 @@ def test_a_value_too_large_to_reach_the_judge_is_said_in_chinese():
     message = i18n.say("cannot_send", "en", reason=caught.value)
     size = MAX_TENSOR_BYTES // (1024 * 1024)
     assert i18n.translate(message, "zh") == f"你的代码返回的值无法传给评判程序：超过 {size} MiB 的张量"
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL decides, as for every program
+        ({"LANG": "C", "LC_MESSAGES": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "KATA_LANG": "en"}, "en"),
+    ],
+)
+def test_the_locale_variables_decide_in_their_order(monkeypatch, environment: dict[str, str], lang: str):
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "KATA_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert i18n.detect_language(None) == lang
+
+
+def test_lang_takes_either_language_in_any_case():
+    assert i18n.is_language("ZH") and i18n.is_language("en") and not i18n.is_language("zh_CN")
+    assert i18n.detect_language("ZH") == "zh"

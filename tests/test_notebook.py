@@ -19,6 +19,7 @@ import pytest
 
 from grader import api, notebook
 from grader.catalog import Catalog, Kata
+from grader.errors import KataError
 from grader.i18n import translate
 from grader.runner import grade, missing_files
 from grader.sandbox import files_that_count
@@ -115,6 +116,18 @@ def test_a_learner_file_becomes_the_notebook_and_missing_exercises_come_from_the
     assert [p.exercise for p in parts] == list(range(0, 11))
     assert "torch.as_tensor" in parts[1].source or "dtype=torch.float32" in parts[1].source
     assert "NotImplementedError" in parts[2].source
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [(b"def oops(:\n", "notebook_source_syntax"), ("# 张三\n".encode("gbk"), "notebook_source_not_utf8")],
+)
+def test_a_learner_file_that_does_not_parse_is_never_replaced_by_the_stub(tmp_path: Path, tensors: Kata, written, key):
+    # built from the stub, the notebook would be graded in place of the learner's work: 0 points
+    (tmp_path / "tensors.py").write_bytes(_reference(tensors).encode("utf-8") + written)
+    with pytest.raises(KataError) as raised:
+        notebook.write(tensors, tmp_path, "en", graded_from_notebook=False)
+    assert raised.value.key == key and not notebook.notebook_path(tmp_path).exists()
 
 
 # --- grading a notebook ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -101,10 +102,10 @@ def test_keys_hint_next_and_quit(session: WatchSession):
 
 def test_pick_kata_prefers_the_first_unfinished_started_kata(pack: Catalog, tmp_path: Path):
     space = Workspace(tmp_path / "workspace")
-    assert pick_kata(pack, space, None).id == "tensors"  # nothing started: the first kata
     space.start(pack.get("again"))
-    assert pick_kata(pack, space, None).id == "again"
-    assert pick_kata(pack, space, "tensors").id == "tensors"
+    assert pick_kata(pack, space).id == "again"  # the only one started (watch never starts one itself)
+    space.start(pack.get("tensors"))
+    assert pick_kata(pack, space).id == "tensors"
 
 
 def test_pick_kata_counts_full_points_only_for_the_current_kata_version(pack: Catalog, tmp_path: Path):
@@ -115,9 +116,9 @@ def test_pick_kata_counts_full_points_only_for_the_current_kata_version(pack: Ca
     space.start(tensors)
     space.start(pack.get("again"))
     space.record(KataResult("tensors", tensors.version - 1, "passed", "", [], "cpu", "test"))
-    assert pick_kata(pack, space, None).id == "tensors"  # solved before its checks changed: not solved now
+    assert pick_kata(pack, space).id == "tensors"  # solved before its checks changed: not solved now
     space.record(KataResult("tensors", tensors.version, "passed", "", [], "cpu", "test"))
-    assert pick_kata(pack, space, None).id == "again"
+    assert pick_kata(pack, space).id == "again"
 
 
 def test_a_grading_in_progress_is_announced_and_reports_its_checks(session: WatchSession):
@@ -210,7 +211,7 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
     shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
     shutil.copytree(reference_root / "01-tensors", tmp_path / "reference" / "01-tensors")
     workspace = tmp_path / "workspace"
-    workspace.mkdir()  # watch starts the kata in it; a -w folder that does not exist is refused
+    Workspace(workspace).start(Catalog.load(tmp_path / "katas").get("tensors"))  # watch follows a started kata
     terminal = _Terminal(
         [
             sys.executable,
@@ -247,3 +248,51 @@ def test_the_real_watch_command_regrades_on_save(tmp_path: Path):
         assert terminal.process.wait(30) == 0
     finally:
         terminal.close()
+
+
+def test_next_after_a_pass_is_the_first_started_kata_not_finished(pack: Catalog, tmp_path: Path):
+    """Work already begun comes before a new kata, in the order watch's `pick_kata` follows."""
+    space = Workspace(tmp_path / "workspace")
+    tensors, again = pack.get("tensors"), pack.get("again")
+    space.start(tensors)
+    space.record(KataResult("tensors", tensors.version, "passed", "", [], "cpu", "test"))
+    assert space.next_kata(pack, ["tensors"]) is again  # not started: the next in order
+    space.start(again)
+    assert space.next_kata(pack, ["tensors"]) is again  # started and unfinished: still the one to do
+    space.record(KataResult("again", again.version, "passed", "", [], "cpu", "test"))
+    assert space.next_kata(pack, ["again"]) is None  # every kata done
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+@pytest.mark.slow
+def test_ctrl_c_stops_watch_with_exit_130_and_leaves_no_process(tmp_path: Path):
+    """Ctrl-C (SIGINT to the terminal's foreground group) ends watch as it ends `kata grade`: exit 130, the
+    terminal's settings restored, no grading process left. The kata is named by its number, as elsewhere."""
+    import termios
+
+    katas_root, _ = builtin_roots()
+    shutil.copytree(katas_root / "01-tensors", tmp_path / "katas" / "01-tensors")
+    workspace = tmp_path / "workspace"
+    Workspace(workspace).start(Catalog.load(tmp_path / "katas").get("tensors"))
+    command = [sys.executable, "-m", "grader", "--lang", "en", "watch", "1", "-w", str(workspace)]
+    terminal = _Terminal([*command, "--katas", str(tmp_path / "katas")], tmp_path)
+    try:
+        settings = termios.tcgetattr(terminal.master)
+        assert terminal.read_until("quit") is not None  # the footer: watching tensors, keys read
+        os.killpg(terminal.process.pid, signal.SIGINT)
+        assert terminal.process.wait(30) == 130
+        assert termios.tcgetattr(terminal.master) == settings  # cbreak undone
+        deadline = time.monotonic() + 10
+        while _group_alive(terminal.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(terminal.process.pid)  # the zygote and any grading child are gone
+    finally:
+        terminal.close()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

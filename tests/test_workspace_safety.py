@@ -374,3 +374,14 @@ def test_the_command_says_one_line_and_goes_on(tmp_path: Path, stored: str, comm
     assert done.returncode == (1 if command[0] == "solution" else 0), done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("warning: ")] == done.stderr.splitlines()[:1]
     assert list((root / ".kata").glob("state.json.corrupt-*"))
+
+
+def test_a_workspace_one_level_down_is_found_before_one_beside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`cd ..` out of the project: its katas, one level down, not another project's (a sibling of the parent)."""
+    here = tmp_path / "course" / "iso"
+    for workspace in (here / "proj" / ws.DEFAULT_NAME, tmp_path / "course" / "other" / ws.DEFAULT_NAME):
+        (workspace / ws.STATE_DIR).mkdir(parents=True)
+    (here / "deeper" / "down" / ws.DEFAULT_NAME / ws.STATE_DIR).mkdir(parents=True)  # two levels: not looked at
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert ws.workspace_nearby() == here / "proj" / ws.DEFAULT_NAME
