@@ -40,12 +40,10 @@ KatasOption = typer.Option(None, "--katas", metavar="PATH", help=help_text("help
 WorkspaceOption = typer.Option(None, "-w", "--workspace", metavar="PATH", help=help_text("help_workspace"))
 DeviceOption = typer.Option("auto", "--device", metavar="DEVICE", help=help_text("help_device"))
 # the instructor's options that several commands take: one definition, so their help cannot drift apart
-KataTimeoutOption = typer.Option(
-    None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help="Seconds per kata (default: the kata's own)."
-)
-WorkersOption = typer.Option(None, "--workers", min=1, help="Jobs at a time (default: cores).")
-OnlyOption = typer.Option(None, "--only", help="Grade only this kata (repeatable).")
-ExcelOption = typer.Option(False, "--excel", help="Write the CSVs with a byte order mark, so that Excel reads UTF-8.")
+KataTimeoutOption = typer.Option(None, "--timeout", min=1, max=MAX_TIMEOUT_SECONDS, help=help_text("help_timeout"))
+WorkersOption = typer.Option(None, "--workers", min=1, help=help_text("help_workers"))
+OnlyOption = typer.Option(None, "--only", help=help_text("help_only"))
+ExcelOption = typer.Option(False, "--excel", help=help_text("help_excel"))
 
 
 def _kata(catalog: Catalog, kata_id: str) -> Kata:
@@ -414,19 +412,13 @@ def solution(
 
 @app.command(help=help_text("help_verify"))
 def verify(
-    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help="Kata ids (default: all)."),
+    ids: Optional[list[str]] = typer.Argument(None, metavar="ID", help=help_text("help_verify_ids")),
     katas: Optional[Path] = KatasOption,
     device: str = DeviceOption,
-    mutants: bool = typer.Option(
-        False, "--mutants", help="Mutation testing: grade small mistakes planted in each reference."
-    ),
-    threshold: float = typer.Option(
-        90.0, "--threshold", min=0, max=100, help="With --mutants: the % of mutants a kata must kill."
-    ),
+    mutants: bool = typer.Option(False, "--mutants", help=help_text("help_verify_mutants")),
+    threshold: float = typer.Option(90.0, "--threshold", min=0, max=100, help=help_text("help_verify_threshold")),
     workers: Optional[int] = WorkersOption,
-    verbose: bool = typer.Option(
-        False, "-v", "--verbose", help="List each known mistake with the message its check gives a learner."
-    ),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help=help_text("help_verify_verbose")),
 ) -> None:
     """Prove katas right: reference and alternatives full marks, stub fails every check, each known mistake caught."""
     import os
@@ -486,17 +478,13 @@ def _show_verdict(verdict: KataVerdict, verbose: bool) -> bool:
     return verdict.ok
 
 
-CourseOption = typer.Option(
-    None, "--course", help="course.toml: katas, weights, due dates, late penalties, check visibility."
-)
+CourseOption = typer.Option(None, "--course", help=help_text("help_course"))
 
 
 @app.command(help=help_text("help_batch"))
 def batch(
-    submissions: Path = typer.Argument(
-        ..., metavar="SUBMISSIONS", help="Folder with one entry per learner: a workspace folder or a .zip of one."
-    ),
-    out: Path = typer.Option(..., "-o", "--out", help="Output folder (gradebook.sqlite, grades.csv, exports)."),
+    submissions: Path = typer.Argument(..., metavar="SUBMISSIONS", help=help_text("help_batch_submissions")),
+    out: Path = typer.Option(..., "-o", "--out", help=help_text("help_batch_out")),
     workers: Optional[int] = WorkersOption,
     device: str = DeviceOption,
     timeout: Optional[float] = KataTimeoutOption,
@@ -504,27 +492,23 @@ def batch(
         _LIMITS.memory_mb,
         "--memory",
         min=MIN_MEMORY_MB,
-        help="MB of memory a job may use, all its processes together (then: oom).",
+        help=help_text("help_batch_memory"),
     ),
-    disk: int = typer.Option(_LIMITS.disk_mb, "--disk", min=16, help="MB a job may write in its folder (then: error)."),
+    disk: int = typer.Option(_LIMITS.disk_mb, "--disk", min=16, help=help_text("help_batch_disk")),
     require_isolation: bool = typer.Option(
-        False, "--require-isolation", help="Refuse to grade if any sandbox protection is not active here."
+        False, "--require-isolation", help=help_text("help_batch_require_isolation")
     ),
     katas: Optional[Path] = KatasOption,
     only: Optional[list[str]] = OnlyOption,
-    shard: Optional[str] = typer.Option(None, "--shard", help="Grade shard I of N (0-based), e.g. 0/4."),
-    shards: Optional[int] = typer.Option(
-        None, "--shards", help="N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX."
-    ),
-    force: bool = typer.Option(False, "--force", help="Grade everything again, even unchanged submissions."),
-    retry: Optional[str] = typer.Option(
-        None, "--retry", help="Grade again the stored results with these statuses, e.g. timeout,crashed,oom,error."
-    ),
-    learner: Optional[list[str]] = typer.Option(None, "--learner", help="Grade this learner again (repeatable)."),
+    shard: Optional[str] = typer.Option(None, "--shard", help=help_text("help_batch_shard")),
+    shards: Optional[int] = typer.Option(None, "--shards", help=help_text("help_batch_shards")),
+    force: bool = typer.Option(False, "--force", help=help_text("help_batch_force")),
+    retry: Optional[str] = typer.Option(None, "--retry", help=help_text("help_batch_retry")),
+    learner: Optional[list[str]] = typer.Option(None, "--learner", help=help_text("help_batch_learner")),
     retry_timeouts: bool = typer.Option(
         True,
         "--retry-timeouts/--no-retry-timeouts",
-        help="Grade a timed-out job once more, alone, before recording it.",
+        help=help_text("help_batch_retry_timeouts"),
     ),
     excel: bool = ExcelOption,
     course_file: Optional[Path] = CourseOption,
@@ -578,8 +562,8 @@ def batch(
 
 @app.command(help=help_text("help_merge"))
 def merge(
-    outs: list[Path] = typer.Argument(..., metavar="OUT", help="The shard outputs of `kata batch --shard`."),
-    out: Path = typer.Option(..., "-o", "--out", help="The combined output folder."),
+    outs: list[Path] = typer.Argument(..., metavar="OUT", help=help_text("help_merge_outs")),
+    out: Path = typer.Option(..., "-o", "--out", help=help_text("help_merge_out")),
     katas: Optional[Path] = KatasOption,
     excel: bool = ExcelOption,
 ) -> None:
@@ -597,12 +581,8 @@ export_app = App(  # its commands are `_Command`s too
     help=help_text("help_export"),
 )
 app.add_typer(export_app, name="export")
-VisibilityOption = typer.Option(
-    "visible", "--visibility", help="Every check's visibility: visible, after_due_date, after_published or hidden."
-)
-CheckVisibilityOption = typer.Option(
-    None, "--check", help="One check's visibility, e.g. tensors/test_move_to=hidden (repeatable)."
-)
+VisibilityOption = typer.Option("visible", "--visibility", help=help_text("help_visibility"))
+CheckVisibilityOption = typer.Option(None, "--check", help=help_text("help_check_visibility"))
 
 
 def _platform_config(
@@ -633,15 +613,13 @@ def _platform_config(
 
 @app.command("import", help=help_text("help_import"))
 def import_submissions(
-    system: str = typer.Argument(
-        ..., metavar="SYSTEM", help="canvas, moodle or gradescope: whose bulk download it is."
-    ),
+    system: str = typer.Argument(..., metavar="SYSTEM", help=help_text("help_import_system")),
     download: Path = typer.Argument(
         ...,
         metavar="DOWNLOAD",
-        help="The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, or its folder.",
+        help=help_text("help_import_download"),
     ),
-    out: Path = typer.Option(..., "-o", "--out", help="The submissions folder for `kata batch` (roster.csv inside)."),
+    out: Path = typer.Option(..., "-o", "--out", help=help_text("help_import_out")),
     katas: Optional[Path] = KatasOption,
 ) -> None:
     """Turn an LMS bulk download into `kata batch` input: one folder per learner, and roster.csv."""
@@ -655,9 +633,9 @@ def import_submissions(
     typer.echo(f"{len(imported.learners)} learners{late}, {len(skipped)} files skipped -> {out}")
 
 
-@export_app.command("gradescope")
+@export_app.command("gradescope", help=help_text("help_export_gradescope"))
 def export_gradescope(
-    out: Path = typer.Option(Path("autograder.zip"), "-o", "--out", help="The autograder zip to write."),
+    out: Path = typer.Option(Path("autograder.zip"), "-o", "--out", help=help_text("help_gradescope_out")),
     only: Optional[list[str]] = OnlyOption,
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
@@ -673,15 +651,11 @@ def export_gradescope(
     typer.echo(f"gradescope autograder for {', '.join(config.katas)} -> {out}")
 
 
-@export_app.command("prairielearn")
+@export_app.command("prairielearn", help=help_text("help_export_prairielearn"))
 def export_prairielearn(
-    out: Path = typer.Option(
-        Path("prairielearn"), "-o", "--out", help="Folder for questions/, the Dockerfile and the package."
-    ),
-    image: str = typer.Option(
-        "torch-katas-grader", "--image", help="The grading image's name (built from the exported Dockerfile)."
-    ),
-    only: Optional[list[str]] = typer.Option(None, "--only", help="Export only this kata (repeatable)."),
+    out: Path = typer.Option(Path("prairielearn"), "-o", "--out", help=help_text("help_prairielearn_out")),
+    image: str = typer.Option("torch-katas-grader", "--image", help=help_text("help_prairielearn_image")),
+    only: Optional[list[str]] = typer.Option(None, "--only", help=help_text("help_prairielearn_only")),
     visibility: str = VisibilityOption,
     check: Optional[list[str]] = CheckVisibilityOption,
     timeout: Optional[float] = KataTimeoutOption,

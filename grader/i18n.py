@@ -459,6 +459,117 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Build what a grading platform runs: a Gradescope autograder, PrairieLearn questions.",
         "zh": "生成评分平台运行的内容：Gradescope 自动评分包、PrairieLearn 题目。",
     },
+    "help_export_gradescope": {
+        "en": "A Gradescope autograder zip: setup.sh, run_autograder, the katas; upload it as the assignment's "
+        "autograder.",
+        "zh": "Gradescope 自动评分包（zip）：setup.sh、run_autograder 和练习；把它上传为该作业的自动评分程序。",
+    },
+    "help_export_prairielearn": {
+        "en": "PrairieLearn questions graded externally by this engine, one per kata, and their image's Dockerfile.",
+        "zh": "由本评分引擎外部评分的 PrairieLearn 题目（每个练习一道），以及题目所用镜像的 Dockerfile。",
+    },
+    # the instructor and author commands' options and arguments
+    "help_workers": {"en": "Jobs at a time (default: cores).", "zh": "同时运行的作业数（默认：CPU 核数）。"},
+    "help_only": {"en": "Grade only this kata (repeatable).", "zh": "只为这个练习评分（可重复使用）。"},
+    "help_excel": {
+        "en": "Write the CSVs with a byte order mark, so that Excel reads UTF-8.",
+        "zh": "写出的 CSV 文件带字节顺序标记（BOM），让 Excel 按 UTF-8 读取。",
+    },
+    "help_course": {
+        "en": "course.toml: katas, weights, due dates, late penalties, check visibility.",
+        "zh": "course.toml：练习、权重、截止日期、迟交扣分、检查的可见性。",
+    },
+    "help_visibility": {
+        "en": "Every check's visibility: visible, after_due_date, after_published or hidden.",
+        "zh": "所有检查的可见性：visible、after_due_date、after_published 或 hidden。",
+    },
+    "help_check_visibility": {
+        "en": "One check's visibility, e.g. tensors/test_move_to=hidden (repeatable).",
+        "zh": "单个检查的可见性，例如 tensors/test_move_to=hidden（可重复使用）。",
+    },
+    "help_verify_ids": {"en": "Kata ids (default: all).", "zh": "练习名称（默认：全部）。"},
+    "help_verify_mutants": {
+        "en": "Mutation testing: grade small mistakes planted in each reference.",
+        "zh": "变异测试：在每个参考答案中植入小错误，再为它们评分。",
+    },
+    "help_verify_threshold": {
+        "en": "With --mutants: the % of mutants a kata must kill.",
+        "zh": "配合 --mutants 使用：每个练习至少要杀死的变异体百分比。",
+    },
+    "help_verify_verbose": {
+        "en": "List each known mistake with the message its check gives a learner.",
+        "zh": "列出每个已知错误，以及发现它的检查向学员显示的消息。",
+    },
+    "help_batch_submissions": {
+        "en": "Folder with one entry per learner: a workspace folder or a .zip of one.",
+        "zh": "每位学员占一项的文件夹：每项是一个工作区文件夹，或它的 .zip 压缩包。",
+    },
+    "help_batch_out": {
+        "en": "Output folder (gradebook.sqlite, grades.csv, exports).",
+        "zh": "输出文件夹（gradebook.sqlite、grades.csv 和各种导出文件）。",
+    },
+    "help_batch_memory": {
+        "en": "MB of memory a job may use, all its processes together (then: oom).",
+        "zh": "一个作业（其所有进程合计）可使用的内存 MB 数（超出则记为 oom）。",
+    },
+    "help_batch_disk": {
+        "en": "MB a job may write in its folder (then: error).",
+        "zh": "一个作业可在其文件夹中写入的 MB 数（超出则记为 error）。",
+    },
+    "help_batch_require_isolation": {
+        "en": "Refuse to grade if any sandbox protection is not active here.",
+        "zh": "只要本机有任何一项沙箱防护未生效，就拒绝评分。",
+    },
+    "help_batch_shard": {
+        "en": "Grade shard I of N (0-based), e.g. 0/4.",
+        "zh": "为 N 个分片中的第 I 个评分（从 0 开始），例如 0/4。",
+    },
+    "help_batch_shards": {
+        "en": "N shards; I comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.",
+        "zh": "分片数 N；I 取自 SLURM_ARRAY_TASK_ID 或 JOB_COMPLETION_INDEX。",
+    },
+    "help_batch_force": {
+        "en": "Grade everything again, even unchanged submissions.",
+        "zh": "全部重新评分，没有改动的提交也不例外。",
+    },
+    "help_batch_retry": {
+        "en": "Grade again the stored results with these statuses, e.g. timeout,crashed,oom,error.",
+        "zh": "为已记录的、处于这些状态的结果重新评分，例如 `timeout,crashed,oom,error`。",
+    },
+    "help_batch_learner": {"en": "Grade this learner again (repeatable).", "zh": "为这位学员重新评分（可重复使用）。"},
+    "help_batch_retry_timeouts": {
+        "en": "Grade a timed-out job once more, alone, before recording it.",
+        "zh": "超时的作业在记录结果前再单独评分一次。",
+    },
+    "help_merge_outs": {
+        "en": "The shard outputs of `kata batch --shard`.",
+        "zh": "`kata batch --shard` 各分片的输出。",
+    },
+    "help_merge_out": {"en": "The combined output folder.", "zh": "合并后的输出文件夹。"},
+    "help_import_system": {
+        "en": "canvas, moodle or gradescope: whose bulk download it is.",
+        "zh": "canvas、moodle 或 gradescope：批量下载来自哪个平台。",
+    },
+    "help_import_download": {
+        "en": "The bulk download (e.g. Canvas' Download Submissions, Gradescope's Export Submissions) zip, "
+        "or its folder.",
+        "zh": "批量下载的 zip 文件（例如 Canvas 的 Download Submissions、Gradescope 的 Export Submissions），"
+        "或解压后的文件夹。",
+    },
+    "help_import_out": {
+        "en": "The submissions folder for `kata batch` (roster.csv inside).",
+        "zh": "供 `kata batch` 使用的提交文件夹（内含 roster.csv）。",
+    },
+    "help_gradescope_out": {"en": "The autograder zip to write.", "zh": "要写出的自动评分包（zip）。"},
+    "help_prairielearn_out": {
+        "en": "Folder for questions/, the Dockerfile and the package.",
+        "zh": "存放 questions/、Dockerfile 和评分程序包的文件夹。",
+    },
+    "help_prairielearn_image": {
+        "en": "The grading image's name (built from the exported Dockerfile).",
+        "zh": "评分镜像的名称（用导出的 Dockerfile 构建）。",
+    },
+    "help_prairielearn_only": {"en": "Export only this kata (repeatable).", "zh": "只导出这个练习（可重复使用）。"},
     "help_watch": {
         "en": "Re-grade a kata every time you save it. Keys: h next hint, n next kata once done, q quit.",
         "zh": "每次保存都重新评分。按键：h 下一条提示，n 完成后进入下一个练习，q 退出。",

@@ -193,6 +193,23 @@ def test_the_chinese_command_list_holds_no_english_sentence():
     assert "verify" in commands and "export" in commands and not untranslated(commands), commands
 
 
+@pytest.mark.parametrize(
+    "command", ["batch", "merge", "import", "verify", "export", "export gradescope", "export prairielearn"]
+)
+def test_the_instructor_commands_help_in_chinese_holds_no_english_sentence(command: str):
+    """Each option and argument of an instructor command, and each `export` command, described in Chinese:
+    what is left in English is code, an option's spelling or a default value, never a sentence."""
+    from grader.bilingual import untranslated
+
+    out = kata("--lang", "zh", *command.split(), "--help", env={"COLUMNS": "200"})  # one line per option: nothing wraps
+    assert out.returncode == 0, out.stderr
+    usage = say("help_usage", "zh")
+    page = out.stdout[out.stdout.index(usage) :].split("\n", 1)[1]  # the usage line names the command in English
+    before, after = (re.escape(part) for part in say("help_default", "zh", value="\0").split("\0"))
+    described = re.sub(rf"{before}[^\]]*{after}|(?<![\w-])--?[A-Za-z][\w-]*", " ", page)  # defaults, spellings
+    assert say("help_options", "zh") in page and not untranslated(described), out.stdout
+
+
 def test_english_help_keeps_the_english_words_and_plain_metavars():
     out = kata("--lang", "en", "hint", "--help")
     assert "Usage: kata hint [OPTIONS] {ID} [N]" in out.stdout and "Arguments" in out.stdout
