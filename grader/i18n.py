@@ -303,6 +303,14 @@ PHRASES: dict[str, dict[str, str]] = {
     "every_check_passed": {"en": "every check passed", "zh": "所有检查均已通过"},
     "n_failed": {"en": "{failing} of {total} checks failed", "zh": "{total} 项检查中有 {failing} 项未通过"},
     "missing_file": {"en": "missing file: {names}", "zh": "缺少文件：{names}"},
+    "missing_file_near": {
+        "en": "missing file: {name} ({found} is there: rename it to {name})",
+        "zh": "缺少文件：{name}（文件夹里有 {found}：请把它重命名为 {name}）",
+    },
+    "missing_file_link": {
+        "en": "missing file: {name} (a symbolic link is never graded: put the file itself there)",
+        "zh": "缺少文件：{name}（符号链接不会被评分：请把文件本身放在那里）",
+    },
     "notebook_too_large": {
         "en": "{file} is larger than {limit} MB (clear its outputs)",
         "zh": "{file} 超过 {limit} MB（请清除它的输出）",
@@ -714,6 +722,8 @@ _ENGINE_KEYS = (
     "every_check_passed",
     "n_failed",
     "missing_files",
+    "missing_file_near",
+    "missing_file_link",
     "missing_file",
     "files_too_large",
     "notebook_too_large",

@@ -12,6 +12,7 @@ protections that were active for its job.
 
 from __future__ import annotations
 
+import difflib
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,36 @@ def too_large(kata: Kata, solution_dir: Path) -> str | None:
 
 
 def missing_files(kata: Kata, solution_dir: Path) -> list[str]:
-    """The kata's files the folder lacks; a notebook graded in place of the first file counts as it."""
+    """The kata's files the folder lacks (a link is never copied into a job, so it counts as missing); a
+    notebook graded in place of the first file counts as it."""
     from grader.notebook import graded_notebook
 
     standing_in = kata.files[:1] if graded_notebook(solution_dir, kata.files) is not None else ()
-    return [name for name in kata.files if name not in standing_in and not (solution_dir / name).is_file()]
+    counted = {path.relative_to(solution_dir).as_posix() for path in sandbox.files_that_count(solution_dir, kata.files)}
+    return [name for name in kata.files if name not in standing_in and name not in counted]
+
+
+def _missing_message(solution_dir: Path, missing: list[str]) -> str:
+    """What the learner lacks; for one file, what is there in its place: a link, or a file named like it
+    (`tensor.py`, `Tensors.py`), which the job never copies."""
+    if len(missing) > 1:
+        return say("missing_files", "en", names=", ".join(missing))
+    name = missing[0]
+    if (solution_dir / name).is_symlink():
+        return say("missing_file_link", "en", name=name)
+    try:
+        present = [
+            p.name
+            for p in solution_dir.iterdir()
+            if p.suffix.lower() == Path(name).suffix.lower() and p.is_file() and not p.is_symlink()
+        ]
+    except OSError:
+        present = []
+    near = difflib.get_close_matches(name.lower(), [n.lower() for n in present], n=1, cutoff=0.8)
+    if near:
+        found = next(n for n in present if n.lower() == near[0])
+        return say("missing_file_near", "en", name=name, found=found)
+    return say("missing_file", "en", names=name)
 
 
 @dataclass(frozen=True)
@@ -240,7 +266,7 @@ def grade_many(
         missing = missing_files(job.kata, job.solution_dir)
         oversized = None if missing else too_large(job.kata, job.solution_dir)
         if missing:
-            message = say("missing_files" if len(missing) > 1 else "missing_file", "en", names=", ".join(missing))
+            message = _missing_message(job.solution_dir, missing)
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, message)
         elif oversized:
             yield job, unloadable_result(job.kata, worker.expected(job.kata), job.device, ERROR, oversized)

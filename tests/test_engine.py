@@ -134,7 +134,19 @@ def test_a_kata_process_slow_to_send_inputs_never_stops_a_job_waiting_for_them(t
 def test_missing_file_is_an_error(worker, tensors, tmp_path):
     result = _grade(worker, tensors, tmp_path)
     assert result.status == "error" and result.points == 0
-    assert "missing file: tensors.py" in result.status_message
+    assert result.status_message == "missing file: tensors.py"
+
+
+def test_a_missing_file_names_what_stands_in_its_place(worker, tensors, tmp_path):
+    # the job copies only the files the kata names: the learner is told why theirs was not graded
+    (tmp_path / "tensors.ipynb").write_text("{}")  # another kind of file is no candidate
+    (tmp_path / "Tensor.py").write_text("# misnamed\n")
+    result = _grade(worker, tensors, tmp_path)
+    assert result.status_message == "missing file: tensors.py (Tensor.py is there: rename it to tensors.py)"
+    (tmp_path / "Tensor.py").rename(tmp_path / "mine.py")
+    (tmp_path / "tensors.py").symlink_to(tmp_path / "mine.py")
+    result = _grade(worker, tensors, tmp_path)
+    assert result.status_message.startswith("missing file: tensors.py (a symbolic link is never graded")
 
 
 def test_a_checks_outcome_is_told_by_the_exceptions_type_not_its_words(worker, tensors, make_submission):
