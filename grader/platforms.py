@@ -42,7 +42,7 @@ from grader.catalog import Catalog, Kata, builtin_roots
 from grader.course import VISIBILITIES
 from grader.errors import KataError
 from grader.results import LearnerResult, safe_data, safe_text
-from grader.sandbox import Limits, files_that_count
+from grader.sandbox import Limits, files_that_count, is_submitted_file
 
 CONFIG = "platform.json"
 
@@ -115,15 +115,11 @@ def _kata_folder(submission: Path, kata: Kata, staging: Path) -> Path:
     if len(children) == 1 and children[0].is_dir() and not children[0].is_symlink():
         candidates.append(children[0])
     for folder in candidates:
-        if _regular_file(folder / f"{kata.id}{notebook.NOTEBOOK_SUFFIX}"):
+        if is_submitted_file(folder / f"{kata.id}{notebook.NOTEBOOK_SUFFIX}"):
             return _copied_as_kata_folder(folder, kata, staging)
         if files_that_count(folder, kata.files):
             return folder
     return submission
-
-
-def _regular_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
 
 
 def _copied_as_kata_folder(submission: Path, kata: Kata, staging: Path) -> Path:
@@ -133,7 +129,7 @@ def _copied_as_kata_folder(submission: Path, kata: Kata, staging: Path) -> Path:
     folder = staging / kata.id
     folder.mkdir(parents=True, exist_ok=True)
     for name in (*kata.files, f"{kata.id}{notebook.NOTEBOOK_SUFFIX}"):
-        if _regular_file(submission / name):
+        if is_submitted_file(submission / name):
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(submission / name, folder / name)
     return folder

@@ -78,7 +78,7 @@ def _missing_message(solution_dir: Path, missing: list[str]) -> str:
         present = [
             p.name
             for p in solution_dir.iterdir()
-            if p.suffix.lower() == Path(name).suffix.lower() and p.is_file() and not p.is_symlink()
+            if p.suffix.lower() == Path(name).suffix.lower() and sandbox.is_submitted_file(p)
         ]
     except OSError:
         present = []

@@ -77,16 +77,17 @@ class JobDir:
         return self.root / "solution"
 
 
+def is_submitted_file(path: Path) -> bool:
+    """A regular file, not a link: the only kind a job copies (a link could point at anything)."""
+    return path.is_file() and not path.is_symlink()
+
+
 def files_that_count(solution_dir: Path, names: tuple[str, ...]) -> list[Path]:
     """The regular files a job grades: exactly those the kata names (no links, no bytecode), with
     `<kata-id>.ipynb` in place of the first where the learner works in the notebook (notebook.py)."""
     from grader import notebook
 
-    counted = [
-        solution_dir / name
-        for name in names
-        if (solution_dir / name).is_file() and not (solution_dir / name).is_symlink()
-    ]
+    counted = [solution_dir / name for name in names if is_submitted_file(solution_dir / name)]
     chosen = notebook.graded_notebook(solution_dir, names)
     return counted if chosen is None else [chosen, *(p for p in counted if p.name != names[0])]
 
